@@ -1,0 +1,10 @@
+import { runService } from '@pulse/service-runtime';
+import { AppModule } from './app.module';
+import { apiConfigSchema } from './config/api.config';
+
+void runService({
+  name: 'api',
+  configSchema: apiConfigSchema,
+  settings: (config) => config.service,
+  rootModule: (config) => AppModule.register(config),
+});

@@ -1,0 +1,10 @@
+import { runService } from '@pulse/service-runtime';
+import { AppModule } from './app.module';
+import { ingestionConfigSchema } from './config/ingestion.config';
+
+void runService({
+  name: 'ingestion',
+  configSchema: ingestionConfigSchema,
+  settings: (config) => config.service,
+  rootModule: (config) => AppModule.register(config),
+});

@@ -1,0 +1,17 @@
+import { Module, type DynamicModule } from '@nestjs/common';
+import { PostgresModule } from '@pulse/service-runtime';
+import { METRICS_CONFIG, type MetricsConfig } from './config/metrics.config';
+
+/** Composition root of the metrics service (KPI computation in the warehouse and write-back to tenant databases). */
+@Module({})
+export class AppModule {
+  static register(config: MetricsConfig): DynamicModule {
+    return {
+      module: AppModule,
+      global: true,
+      imports: [PostgresModule.forRoot({ url: config.database.url, applicationName: 'metrics', maxConnections: 2 })],
+      providers: [{ provide: METRICS_CONFIG, useValue: config }],
+      exports: [METRICS_CONFIG],
+    };
+  }
+}

@@ -1,0 +1,10 @@
+import { runService } from '@pulse/service-runtime';
+import { AppModule } from './app.module';
+import { metricsConfigSchema } from './config/metrics.config';
+
+void runService({
+  name: 'metrics',
+  configSchema: metricsConfigSchema,
+  settings: (config) => config.service,
+  rootModule: (config) => AppModule.register(config),
+});

@@ -1,0 +1,3 @@
+import { describeServiceLifecycle } from '@pulse/testing';
+
+describeServiceLifecycle({ service: 'metrics', databaseCheck: 'postgres' });

@@ -1,0 +1,3 @@
+import { describeServiceLifecycle } from '@pulse/testing';
+
+describeServiceLifecycle({ service: 'tenant-registry', databaseCheck: 'control-plane-db' });

@@ -1,0 +1,3 @@
+export { DomainError, ValidationError, NotFoundError, ConflictError, type ErrorKind } from './domain-error';
+export { fieldErrorsFromZod, validationErrorFromZod, type InputLocation } from './zod-issues';
+export { toProblemDetails, problemDetails, problemType, httpStatusOf, titleOf } from './problem-details';

@@ -1,0 +1,50 @@
+import { Controller, Get, Inject } from '@nestjs/common';
+import { HealthCheck, HealthCheckService, HealthIndicatorService, type HealthIndicatorResult } from '@nestjs/terminus';
+import { HEALTH_OPTIONS, type HealthOptions } from './health.options';
+import { ReadinessRegistry } from './readiness-registry';
+
+function withTimeout(promise: Promise<void>, timeoutMs: number): Promise<void> {
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new Error(`no answer within ${timeoutMs} ms`)), timeoutMs);
+  });
+  return Promise.race([promise, timeout]).finally(() => clearTimeout(timer));
+}
+
+@Controller()
+export class HealthController {
+  constructor(
+    private readonly health: HealthCheckService,
+    private readonly indicators: HealthIndicatorService,
+    private readonly readiness: ReadinessRegistry,
+    @Inject(HEALTH_OPTIONS) private readonly options: HealthOptions,
+  ) {}
+
+  /** Liveness: the process and its event loop answer. Never checks dependencies (a DB outage must not restart pods). */
+  @Get('healthz')
+  liveness() {
+    return { status: 'ok' };
+  }
+
+  /** Readiness: every registered dependency answers within the probe timeout, and no shutdown has begun. */
+  @Get('readyz')
+  @HealthCheck()
+  readinessCheck() {
+    const checks = this.readiness.entries().map(([name, probe]) => () => this.run(name, probe));
+    const shutdown = async (): Promise<HealthIndicatorResult> => {
+      const indicator = this.indicators.check('shutdown');
+      return this.readiness.isShuttingDown ? indicator.down({ message: 'shutting down' }) : indicator.up();
+    };
+    return this.health.check([shutdown, ...checks]);
+  }
+
+  private async run(name: string, probe: () => Promise<void>): Promise<HealthIndicatorResult> {
+    const indicator = this.indicators.check(name);
+    try {
+      await withTimeout(probe(), this.options.probeTimeoutMs);
+      return indicator.up();
+    } catch (error) {
+      return indicator.down({ message: error instanceof Error ? error.message : String(error) });
+    }
+  }
+}

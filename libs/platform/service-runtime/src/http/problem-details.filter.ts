@@ -1,0 +1,69 @@
+import { Catch, HttpException, Logger, type ArgumentsHost, type ExceptionFilter } from '@nestjs/common';
+import { PROBLEM_JSON_CONTENT_TYPE, type ProblemDetails } from '@pulse/contracts';
+import { DomainError, problemDetails, toProblemDetails } from '@pulse/errors';
+import type { FastifyReply, FastifyRequest } from 'fastify';
+
+/** Stable codes for failures raised by the HTTP stack itself rather than by our domain. */
+const CODE_BY_STATUS: Record<number, string> = {
+  400: 'bad_request',
+  401: 'unauthenticated',
+  403: 'forbidden',
+  404: 'route_not_found',
+  405: 'method_not_allowed',
+  406: 'not_acceptable',
+  413: 'payload_too_large',
+  415: 'unsupported_media_type',
+  429: 'rate_limited',
+  503: 'service_unavailable',
+};
+
+interface FrameworkError {
+  statusCode: number;
+  message: string;
+}
+
+function isFrameworkClientError(error: unknown): error is FrameworkError {
+  const statusCode = (error as { statusCode?: unknown } | null)?.statusCode;
+  return typeof statusCode === 'number' && statusCode >= 400 && statusCode < 500;
+}
+
+/** Terminus reports a failed readiness check as a 503 whose body lists each dependency. */
+function readinessFailure(exception: HttpException): Record<string, unknown> | undefined {
+  const body = exception.getResponse() as { status?: unknown; details?: Record<string, unknown> };
+  return exception.getStatus() === 503 && body?.status === 'error' && body.details ? body.details : undefined;
+}
+
+export function problemFor(exception: unknown, instance: string): ProblemDetails & Record<string, unknown> {
+  if (exception instanceof DomainError) return toProblemDetails(exception, instance);
+  if (exception instanceof HttpException) {
+    const status = exception.getStatus();
+    const checks = readinessFailure(exception);
+    if (checks) return { ...problemDetails(503, 'not_ready', 'A dependency of this service is unavailable.', instance), checks };
+    const code = CODE_BY_STATUS[status] ?? (status >= 500 ? 'internal_error' : 'bad_request');
+    return problemDetails(status, code, status >= 500 ? 'An unexpected error occurred.' : exception.message, instance);
+  }
+  // Fastify's own errors (malformed JSON, wrong content type, body too large) carry a safe message.
+  if (isFrameworkClientError(exception)) {
+    const code = CODE_BY_STATUS[exception.statusCode] ?? 'bad_request';
+    return problemDetails(exception.statusCode, code, exception.message, instance);
+  }
+  return toProblemDetails(exception, instance);
+}
+
+/** The one HTTP mapping of errors: every error response is RFC 9457 problem+json. */
+@Catch()
+export class ProblemDetailsFilter implements ExceptionFilter {
+  private readonly logger = new Logger('HTTP');
+
+  catch(exception: unknown, host: ArgumentsHost): void {
+    const http = host.switchToHttp();
+    const request = http.getRequest<FastifyRequest>();
+    const reply = http.getResponse<FastifyReply>();
+    const problem = problemFor(exception, request.url.split('?')[0] ?? request.url);
+
+    if (problem.status >= 500 && problem.code !== 'not_ready') {
+      this.logger.error({ err: exception, code: problem.code }, `request failed: ${request.method} ${request.url}`);
+    }
+    void reply.status(problem.status).header('content-type', PROBLEM_JSON_CONTENT_TYPE).send(problem);
+  }
+}

@@ -1,0 +1,13 @@
+export {
+  createTestDatabase,
+  databaseUrl,
+  testDatabaseName,
+  testPostgresUrlOrThrow,
+  type TestDatabase,
+  type TestDatabaseOptions,
+} from './test-database';
+export { freePort } from './free-port';
+export { waitFor, type WaitForOptions } from './wait-for';
+export { startProcess, type StartedProcess, type StartProcessOptions, type ProcessExit } from './start-process';
+export { TcpProxy } from './tcp-proxy';
+export { describeServiceLifecycle, type ServiceLifecycleOptions } from './service-lifecycle.suite';
