@@ -2,6 +2,7 @@
 // apps never import apps; libs import only libs; contracts import nothing but zod; tools are leaves.
 import js from '@eslint/js';
 import nx from '@nx/eslint-plugin';
+import globals from 'globals';
 import tseslint from 'typescript-eslint';
 
 export default [
@@ -40,15 +41,31 @@ export default [
     },
   },
   {
+    // Integration tests may use the project's tools (the Pub/Sub emulator) as real test peers; production
+    // code may not. `*.int-kit.ts` files hold helpers shared by a project's integration tests.
+    files: ['**/*.int-spec.ts', '**/*.int-kit.ts'],
+    rules: {
+      '@nx/enforce-module-boundaries': [
+        'error',
+        {
+          allow: [],
+          depConstraints: [
+            { sourceTag: 'type:app', onlyDependOnLibsWithTags: ['type:lib', 'type:tool'] },
+            { sourceTag: 'type:lib', onlyDependOnLibsWithTags: ['type:lib', 'type:tool'] },
+            { sourceTag: 'type:tool', onlyDependOnLibsWithTags: ['type:lib', 'type:tool'] },
+          ],
+        },
+      ],
+    },
+  },
+  {
     // The config lib is the one reader of the environment; test setup and tooling prepare environments.
-    files: ['libs/platform/config/src/**/*.ts', '**/*.spec.ts', '**/*.int-spec.ts', 'tools/**/*.ts', 'libs/platform/testing/**/*.ts', '**/prisma.config.ts'],
+    files: ['libs/platform/config/src/**/*.ts', '**/*.spec.ts', '**/*.int-spec.ts', '**/*.int-kit.ts', 'tools/**/*.ts', 'libs/platform/testing/**/*.ts', '**/prisma.config.ts'],
     rules: { 'no-restricted-syntax': 'off' },
   },
   {
     files: ['**/*.cjs', '**/*.mjs', '**/*.js'],
-    languageOptions: {
-      globals: { require: 'readonly', module: 'writable', __dirname: 'readonly', process: 'readonly', console: 'readonly' },
-    },
+    languageOptions: { globals: globals.node },
     rules: { '@typescript-eslint/no-require-imports': 'off' },
   },
 ];

@@ -29,7 +29,7 @@ async function* typeScriptSources(dir) {
   for (const entry of await readdir(dir, { withFileTypes: true })) {
     const full = path.join(dir, entry.name);
     if (entry.isDirectory()) yield* typeScriptSources(full);
-    else if (/\.ts$/.test(entry.name) && !/\.(spec|int-spec|d)\.ts$/.test(entry.name)) yield full;
+    else if (/\.ts$/.test(entry.name) && !/\.(spec|int-spec|int-kit|d)\.ts$/.test(entry.name)) yield full;
   }
 }
 

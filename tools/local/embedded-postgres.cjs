@@ -14,6 +14,7 @@ const net = require('node:net');
 const os = require('node:os');
 const path = require('node:path');
 const readline = require('node:readline');
+const { setTimeout, clearTimeout } = require('node:timers');
 
 const ADMIN_USER = 'postgres';
 const OS_USER = 'postgres';
@@ -159,6 +160,14 @@ async function initialiseCluster(binaries, dataDir, owner) {
   return password;
 }
 
+function readPassword(dataDir) {
+  try {
+    return fs.readFileSync(path.join(dataDir, PASSWORD_FILE), 'utf8').trim();
+  } catch {
+    throw new Error(`${dataDir} holds a PostgreSQL cluster without ${PASSWORD_FILE}, so it was not created here: delete it or choose another directory.`);
+  }
+}
+
 /**
  * Starts PostgreSQL on 127.0.0.1:<port> with its cluster in dataDir, creating the cluster first if
  * dataDir holds none. With persistent: false, stop() deletes dataDir.
@@ -181,7 +190,7 @@ async function startEmbeddedPostgres({ dataDir, port, persistent = true, detache
     assertUsableBy(owner, binaries, dataDir);
   }
   const password = fs.existsSync(path.join(dataDir, 'PG_VERSION'))
-    ? fs.readFileSync(path.join(dataDir, PASSWORD_FILE), 'utf8').trim()
+    ? readPassword(dataDir)
     : await initialiseCluster(binaries, dataDir, owner);
 
   const settings = {

@@ -9,6 +9,7 @@
 const fs = require('node:fs');
 const os = require('node:os');
 const path = require('node:path');
+const { URL } = require('node:url');
 const { Client } = require('pg');
 const { startEmbeddedPostgres, freePort } = require('../local/embedded-postgres.cjs');
 
@@ -25,6 +26,18 @@ async function serverVersion(adminUrl) {
     return (await client.query('SHOW server_version')).rows[0].server_version;
   } finally {
     await client.end().catch(() => {});
+  }
+}
+
+// Test runs of several projects start in parallel, so a port found free can be taken before PostgreSQL
+// binds it: try another one then.
+async function startOnFreePort(dataDir, attempts = 3) {
+  for (let attempt = 1; ; attempt += 1) {
+    try {
+      return await startEmbeddedPostgres({ dataDir, port: await freePort(), persistent: false });
+    } catch (error) {
+      if (attempt >= attempts || !/Address already in use/.test(error.message)) throw error;
+    }
   }
 }
 
@@ -49,7 +62,7 @@ module.exports = async function postgresGlobalSetup() {
   const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'pulse-test-pg-'));
   let server;
   try {
-    server = await startEmbeddedPostgres({ dataDir, port: await freePort(), persistent: false });
+    server = await startOnFreePort(dataDir);
     const version = await serverVersion(server.adminUrl);
     console.log(`\nIntegration tests use embedded PostgreSQL ${version} at ${masked(server.adminUrl)} (temporary: ${dataDir})`);
   } catch (error) {

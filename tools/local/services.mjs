@@ -1,0 +1,30 @@
+// What `npm start` runs. Each entry is one process with an HTTP /readyz; add an entry (a Pub/Sub
+// emulator, a worker) and start.mjs builds, starts, waits for and stops it like the others.
+//
+// An entry: name (also the output label), port (default and the variable that overrides it),
+// build (Nx project to build, whose dist/apps/<name>/main.js is then run) and env(runtime), the
+// variables it needs beyond the ones every service gets (see serviceEnvironment in start.mjs).
+
+export const services = [
+  { name: 'api', port: { default: 3000, variable: 'API_PORT' }, build: 'api' },
+  {
+    name: 'tenant-registry',
+    port: { default: 3001, variable: 'TENANT_REGISTRY_PORT' },
+    build: 'tenant-registry',
+    env: (runtime) => ({ PULSE_OPERATOR_TOKEN: runtime.operatorToken }),
+  },
+  { name: 'ingestion', port: { default: 3002, variable: 'INGESTION_PORT' }, build: 'ingestion' },
+  { name: 'metrics', port: { default: 3003, variable: 'METRICS_PORT' }, build: 'metrics' },
+];
+
+/** A port from the environment variable if set, otherwise the local default. */
+export function portFromEnv(variable, fallback, environment = process.env) {
+  const configured = environment[variable];
+  if (configured === undefined || configured === '') return fallback;
+  const port = Number(configured);
+  if (!Number.isInteger(port) || port < 1 || port > 65535) throw new Error(`${variable}=${configured} is not a port number (1-65535)`);
+  return port;
+}
+
+export const servicePort = (service, environment = process.env) =>
+  portFromEnv(service.port.variable, service.port.default, environment);

@@ -1,0 +1,108 @@
+import { existsSync } from 'node:fs';
+import { chmod, mkdtemp, rm } from 'node:fs/promises';
+import http from 'node:http';
+import net from 'node:net';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { freePort, startProcess, type StartedProcess } from '@pulse/testing';
+
+// `npm start` as a developer runs it, isolated from theirs: free ports, a temporary data directory
+// (never the developer's .pulse/), embedded PostgreSQL even where DATABASE_URL is set. The services
+// are built beforehand (the int-test target depends on their builds), hence PULSE_SKIP_BUILD.
+const workspaceRoot = path.resolve(__dirname, '../..');
+const services = [
+  { name: 'api', variable: 'API_PORT' },
+  { name: 'tenant-registry', variable: 'TENANT_REGISTRY_PORT' },
+  { name: 'ingestion', variable: 'INGESTION_PORT' },
+  { name: 'metrics', variable: 'METRICS_PORT' },
+];
+
+function httpStatus(port: number, urlPath: string): Promise<number | undefined> {
+  return new Promise((resolve, reject) => {
+    http
+      .get({ host: '127.0.0.1', port, path: urlPath, agent: false }, (response) => {
+        response.resume();
+        resolve(response.statusCode);
+      })
+      .on('error', reject);
+  });
+}
+
+function acceptsConnections(port: number): Promise<boolean> {
+  return new Promise((resolve) => {
+    const socket = net.connect({ host: '127.0.0.1', port });
+    socket.once('connect', () => (socket.destroy(), resolve(true)));
+    socket.once('error', () => resolve(false));
+  });
+}
+
+function startPulse(environment: NodeJS.ProcessEnv): StartedProcess {
+  return startProcess(process.execPath, ['tools/local/start.mjs'], {
+    cwd: workspaceRoot,
+    env: {
+      PULSE_SKIP_BUILD: '1',
+      NO_COLOR: '1',
+      FORCE_COLOR: undefined,
+      DATABASE_URL: undefined,
+      PULSE_OPERATOR_TOKEN: undefined,
+      ...environment,
+    },
+  });
+}
+
+describe('npm start (tools/local/start.mjs)', () => {
+  let dataDir: string;
+  let pulse: StartedProcess | undefined;
+
+  beforeAll(async () => {
+    dataDir = await mkdtemp(path.join(tmpdir(), 'pulse-start-'));
+    // mkdtemp makes it 0700; run as root, PostgreSQL runs as the postgres user and must get through it.
+    await chmod(dataDir, 0o755);
+  });
+
+  afterAll(async () => {
+    // Only matters when an assertion failed half-way: never leave the platform running.
+    await pulse?.stop('SIGINT', { killAfterMs: 60_000 });
+    await rm(dataDir, { recursive: true, force: true });
+  });
+
+  it('starts every service until /readyz answers 200, and stops everything on SIGINT', async () => {
+    const ports = new Map<string, number>();
+    for (const service of services) ports.set(service.name, await freePort());
+    const postgresPort = await freePort();
+
+    pulse = startPulse({
+      ...Object.fromEntries(services.map((service) => [service.variable, String(ports.get(service.name))])),
+      PULSE_POSTGRES_PORT: String(postgresPort),
+      PULSE_DATA_DIR: dataDir,
+    });
+    await pulse.waitForLine(/^Pulse is ready/, 150_000);
+
+    for (const service of services) {
+      const port = ports.get(service.name) as number;
+      expect(pulse.lines).toContainEqual(expect.stringMatching(new RegExp(`^  ${service.name} +http://127\\.0\\.0\\.1:${port} `)));
+      expect(await httpStatus(port, '/readyz')).toBe(200);
+    }
+    expect(pulse.lines).toContainEqual(expect.stringContaining(`postgresql://postgres:****@127.0.0.1:${postgresPort}/pulse`));
+    expect(pulse.lines).toContainEqual(expect.stringMatching(/^ {2}operator token +[A-Za-z0-9_-]{43} /));
+    expect(existsSync(path.join(dataDir, 'postgres', 'PG_VERSION'))).toBe(true);
+
+    expect(await pulse.stop('SIGINT', { killAfterMs: 60_000 })).toBe(0);
+    for (const port of [...ports.values(), postgresPort]) expect(await acceptsConnections(port)).toBe(false);
+    expect(pulse.lines).toContain('[pulse]           Stopped.');
+  });
+
+  it('refuses to start when a service port is taken, naming the service and its variable', async () => {
+    const blocker = net.createServer();
+    await new Promise<void>((resolve) => blocker.listen(0, '127.0.0.1', resolve));
+    const takenPort = (blocker.address() as net.AddressInfo).port;
+    try {
+      const attempt = startPulse({ INGESTION_PORT: String(takenPort), PULSE_DATA_DIR: dataDir });
+
+      expect((await attempt.exited).code).toBe(1);
+      expect(attempt.lines.join('\n')).toContain(`Port already in use: ${takenPort} (ingestion, INGESTION_PORT)`);
+    } finally {
+      blocker.close();
+    }
+  });
+});

@@ -1,0 +1,226 @@
+#!/usr/bin/env node
+// `npm start`: the whole platform on this machine, with embedded defaults (DESIGN.md, "Running it").
+// Builds the services, starts PostgreSQL (embedded unless DATABASE_URL is set), migrates the control
+// plane, starts every service as its own process, waits until each answers /readyz, prints where
+// everything is, and on Ctrl-C/SIGTERM stops it all in order: services first, the database last.
+//
+// Environment: DATABASE_URL, PULSE_POSTGRES_PORT (54320), PULSE_DATA_DIR (.pulse), PULSE_OPERATOR_TOKEN,
+// PULSE_SKIP_BUILD=1 (dist is already fresh, e.g. built by Nx first), and each service's port variable
+// (services.mjs).
+import crypto from 'node:crypto';
+import { existsSync } from 'node:fs';
+import http from 'node:http';
+import net from 'node:net';
+import path from 'node:path';
+import { setInterval } from 'node:timers';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { fileURLToPath } from 'node:url';
+import { maskPassword, startControlPlaneDatabase } from './postgres.mjs';
+import { createOutput, describeExit, runStep, startProcess } from './processes.mjs';
+import { portFromEnv, servicePort, services } from './services.mjs';
+
+const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
+const env = process.env;
+const READY_TIMEOUT_MS = 90_000;
+const STOP_TIMEOUT_MS = 15_000;
+const DEFAULT_POSTGRES_PORT = 54320;
+
+const output = createOutput(['pulse', 'build', 'migrate', 'postgres', ...services.map((service) => service.name)]);
+const say = (text) => output.line('pulse', text);
+const complain = (text) => output.line('pulse', text, process.stderr);
+
+const state = { stopping: false, step: undefined, database: undefined, services: [] };
+
+async function shutdown(exitCode, reason) {
+  if (state.stopping) return;
+  state.stopping = true;
+  (exitCode === 0 ? say : complain)(reason);
+  await state.step?.stop(STOP_TIMEOUT_MS);
+  await Promise.all(state.services.map(({ process }) => process.stop(STOP_TIMEOUT_MS)));
+  await state.database?.then((database) => database.stop(), () => {});
+  say(exitCode === 0 ? 'Stopped.' : 'Stopped after the error above.');
+  process.exit(exitCode);
+}
+
+for (const signal of ['SIGINT', 'SIGTERM', 'SIGHUP']) {
+  process.on(signal, () => {
+    if (state.stopping) say(`Still stopping (a service that hangs is killed after ${STOP_TIMEOUT_MS / 1000} s).`);
+    else void shutdown(0, `${signal}: stopping everything.`);
+  });
+}
+
+// `npm start` runs us under `sh -c`, and a SIGTERM sent to npm kills npm and sh without reaching us.
+// Being re-parented is how we notice; then shut down as if signalled, rather than run on orphaned.
+const parentPid = process.ppid;
+setInterval(() => {
+  if (process.ppid !== parentPid && !state.stopping) void shutdown(0, 'The parent process (npm?) exited: stopping everything.');
+}, 1_000).unref();
+
+function isPortFree(port) {
+  return new Promise((resolve) => {
+    const server = net.createServer();
+    server.once('error', () => resolve(false));
+    server.listen(port, '127.0.0.1', () => server.close(() => resolve(true)));
+  });
+}
+
+// Checked up front: a port taken by another program would otherwise fail late, or worse, answer
+// our /readyz poll in the service's place.
+async function assertPortsFree(ports) {
+  const taken = [];
+  for (const { port, owner } of ports) if (!(await isPortFree(port))) taken.push(`${port} (${owner})`);
+  if (taken.length > 0) throw new Error(`Port already in use: ${taken.join(', ')}. Stop what uses it or choose another port.`);
+}
+
+async function step(name, command, args, stepEnv = {}) {
+  const startedAt = Date.now();
+  await runStep({ name, command, args, cwd: root, env: { ...env, ...stepEnv }, output }, (started) => (state.step = started));
+  state.step = undefined;
+  output.line(name, `done in ${((Date.now() - startedAt) / 1000).toFixed(1)} s`);
+}
+
+function distEntry(service) {
+  return path.join(root, 'dist', 'apps', service.build, 'main.js');
+}
+
+async function build() {
+  if (env.PULSE_SKIP_BUILD === '1') {
+    const missing = services.map(distEntry).filter((entry) => !existsSync(entry));
+    if (missing.length > 0) throw new Error(`PULSE_SKIP_BUILD=1 but ${missing.map((m) => path.relative(root, m)).join(', ')} missing: build first.`);
+    say('PULSE_SKIP_BUILD=1: using the services already built in dist/.');
+    return;
+  }
+  const projects = services.map((service) => service.build).join(',');
+  say(`Building ${projects}...`);
+  await step('build', 'npx', ['nx', 'run-many', '-t', 'build', '-p', projects, '--outputStyle=static']);
+}
+
+function startService(service, port, runtime) {
+  const child = startProcess({
+    name: service.name,
+    command: process.execPath,
+    args: [distEntry(service)],
+    cwd: root,
+    output,
+    env: {
+      ...env,
+      NODE_ENV: 'development',
+      HOST: '127.0.0.1',
+      PORT: String(port),
+      DATABASE_URL: runtime.databaseUrl,
+      ...service.env?.(runtime),
+    },
+  });
+  void child.exited.then((result) => {
+    if (!state.stopping) void shutdown(1, `${service.name} ${describeExit(result)} unexpectedly.`);
+  });
+  return child;
+}
+
+function readyzStatus(port) {
+  return new Promise((resolve, reject) => {
+    // agent: false, so no kept-alive connection holds a service open while it shuts down.
+    const request = http.get({ host: '127.0.0.1', port, path: '/readyz', agent: false, timeout: 2_000 }, (response) => {
+      response.resume();
+      resolve(response.statusCode);
+    });
+    request.on('timeout', () => request.destroy(new Error('no answer within 2 s')));
+    request.on('error', reject);
+  });
+}
+
+async function waitUntilReady(started) {
+  const deadline = Date.now() + READY_TIMEOUT_MS;
+  const notReady = [];
+  await Promise.all(
+    started.map(async ({ service, port }) => {
+      let last = 'no answer yet';
+      while (!state.stopping) {
+        try {
+          const status = await readyzStatus(port);
+          if (status === 200) return;
+          last = `GET /readyz answered ${status}`;
+        } catch (error) {
+          last = error.code === 'ECONNREFUSED' ? 'connection refused' : error.message;
+        }
+        if (Date.now() > deadline) {
+          notReady.push(`${service.name} (${last})`);
+          return;
+        }
+        await sleep(250);
+      }
+    }),
+  );
+  if (notReady.length > 0) throw new Error(`Not ready within ${READY_TIMEOUT_MS / 1000} s: ${notReady.join(', ')}. See its output above.`);
+}
+
+function displayPath(file) {
+  const relative = path.relative(process.cwd(), file);
+  return relative.startsWith('..') ? file : relative;
+}
+
+function printSummary({ started, database, operatorToken, tokenFromEnv, seconds }) {
+  const row = (name, value, note = '') => `  ${name.padEnd(17)} ${value}${note ? `  ${note}` : ''}`;
+  const lines = [
+    '',
+    output.bold(`Pulse is ready (${seconds} s):`),
+    ...started.map(({ service, port }) => row(service.name, `http://127.0.0.1:${port}`, '(/healthz, /readyz)')),
+    row('PostgreSQL', maskPassword(database.url), database.dataDir ? `(embedded, data in ${displayPath(database.dataDir)})` : '(DATABASE_URL)'),
+    tokenFromEnv
+      ? row('operator token', '(from PULSE_OPERATOR_TOKEN)')
+      : row('operator token', operatorToken, '(generated for this run; set PULSE_OPERATOR_TOKEN to choose one)'),
+    '',
+    'Press Ctrl-C to stop.',
+    '',
+  ];
+  process.stdout.write(`${lines.join('\n')}\n`);
+}
+
+async function main() {
+  const startedAt = Date.now();
+  const plan = services.map((service) => ({ service, port: servicePort(service, env) }));
+  const embedded = !env.DATABASE_URL;
+  const postgresPort = portFromEnv('PULSE_POSTGRES_PORT', DEFAULT_POSTGRES_PORT);
+  await assertPortsFree([
+    ...plan.map(({ service, port }) => ({ port, owner: `${service.name}, ${service.port.variable}` })),
+    ...(embedded ? [{ port: postgresPort, owner: 'embedded PostgreSQL, PULSE_POSTGRES_PORT' }] : []),
+  ]);
+  const tokenFromEnv = Boolean(env.PULSE_OPERATOR_TOKEN);
+  const operatorToken = env.PULSE_OPERATOR_TOKEN || crypto.randomBytes(32).toString('base64url');
+
+  await build();
+  if (state.stopping) return;
+
+  const dataDir = path.resolve(root, env.PULSE_DATA_DIR || '.pulse', 'postgres');
+  say(embedded ? `Starting embedded PostgreSQL on port ${postgresPort}...` : 'Using the PostgreSQL server of DATABASE_URL.');
+  state.database = startControlPlaneDatabase({
+    databaseUrl: env.DATABASE_URL,
+    dataDir,
+    port: postgresPort,
+    // Only what needs attention; routine LOG lines (start-up, checkpoints) would drown the services' output.
+    onLog: (line) => /\b(WARNING|ERROR|FATAL|PANIC|DETAIL|HINT):/.test(line) && output.line('postgres', line, process.stderr),
+  });
+  const database = await state.database;
+  void database.exited?.then(() => {
+    if (!state.stopping) void shutdown(1, 'PostgreSQL exited unexpectedly.');
+  });
+  if (state.stopping) return;
+
+  say('Applying control-plane migrations...');
+  await step('migrate', 'npx', ['prisma', 'migrate', 'deploy', '--config', 'apps/tenant-registry/prisma.config.ts'], {
+    DATABASE_URL: database.url,
+  });
+  if (state.stopping) return;
+
+  const runtime = { databaseUrl: database.url, operatorToken };
+  for (const { service, port } of plan) {
+    state.services.push({ service, port, process: startService(service, port, runtime) });
+  }
+  await waitUntilReady(state.services);
+  if (state.stopping) return;
+
+  const seconds = ((Date.now() - startedAt) / 1000).toFixed(1);
+  printSummary({ started: state.services, database, operatorToken, tokenFromEnv, seconds });
+}
+
+main().catch((error) => void shutdown(1, error.message));
