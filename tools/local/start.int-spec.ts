@@ -44,6 +44,7 @@ function startPulse(environment: NodeJS.ProcessEnv): StartedProcess {
       NO_COLOR: '1',
       FORCE_COLOR: undefined,
       DATABASE_URL: undefined,
+      PUBSUB_EMULATOR_HOST: undefined,
       PULSE_OPERATOR_TOKEN: undefined,
       ...environment,
     },
@@ -70,8 +71,10 @@ describe('npm start (tools/local/start.mjs)', () => {
     const ports = new Map<string, number>();
     for (const service of services) ports.set(service.name, await freePort());
     const postgresPort = await freePort();
+    const emulatorPort = await freePort();
 
     pulse = startPulse({
+      PUBSUB_EMULATOR_PORT: String(emulatorPort),
       ...Object.fromEntries(services.map((service) => [service.variable, String(ports.get(service.name))])),
       PULSE_POSTGRES_PORT: String(postgresPort),
       PULSE_DATA_DIR: dataDir,
@@ -85,10 +88,12 @@ describe('npm start (tools/local/start.mjs)', () => {
     }
     expect(pulse.lines).toContainEqual(expect.stringContaining(`postgresql://postgres:****@127.0.0.1:${postgresPort}/pulse`));
     expect(pulse.lines).toContainEqual(expect.stringMatching(/^ {2}operator token +[A-Za-z0-9_-]{43} /));
+    expect(pulse.lines).toContainEqual(expect.stringMatching(new RegExp(`^ {2}Pub/Sub +127\\.0\\.0\\.1:${emulatorPort} `)));
+    expect(await acceptsConnections(emulatorPort)).toBe(true);
     expect(existsSync(path.join(dataDir, 'postgres', 'PG_VERSION'))).toBe(true);
 
     expect(await pulse.stop('SIGINT', { killAfterMs: 60_000 })).toBe(0);
-    for (const port of [...ports.values(), postgresPort]) expect(await acceptsConnections(port)).toBe(false);
+    for (const port of [...ports.values(), postgresPort, emulatorPort]) expect(await acceptsConnections(port)).toBe(false);
     expect(pulse.lines).toContain('[pulse]           Stopped.');
   });
 

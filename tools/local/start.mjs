@@ -5,6 +5,7 @@
 // everything is, and on Ctrl-C/SIGTERM stops it all in order: services first, the database last.
 //
 // Environment: DATABASE_URL, PULSE_POSTGRES_PORT (54320), PULSE_DATA_DIR (.pulse), PULSE_OPERATOR_TOKEN,
+// PUBSUB_EMULATOR_HOST (use that Pub/Sub instead of starting the project's emulator), PUBSUB_EMULATOR_PORT (8085),
 // PULSE_SKIP_BUILD=1 (dist is already fresh, e.g. built by Nx first), and each service's port variable
 // (services.mjs).
 import crypto from 'node:crypto';
@@ -24,12 +25,15 @@ const env = process.env;
 const READY_TIMEOUT_MS = 90_000;
 const STOP_TIMEOUT_MS = 15_000;
 const DEFAULT_POSTGRES_PORT = 54320;
+const DEFAULT_EMULATOR_PORT = 8085;
+const EMULATOR_BUILD = 'pubsub-emulator';
+const EMULATOR_ENTRY = path.join(root, 'dist', 'tools', 'pubsub-emulator', 'main.js');
 
-const output = createOutput(['pulse', 'build', 'migrate', 'postgres', ...services.map((service) => service.name)]);
+const output = createOutput(['pulse', 'build', 'migrate', 'postgres', 'pubsub', ...services.map((service) => service.name)]);
 const say = (text) => output.line('pulse', text);
 const complain = (text) => output.line('pulse', text, process.stderr);
 
-const state = { stopping: false, step: undefined, database: undefined, services: [] };
+const state = { stopping: false, step: undefined, database: undefined, emulator: undefined, services: [] };
 
 async function shutdown(exitCode, reason) {
   if (state.stopping) return;
@@ -37,6 +41,7 @@ async function shutdown(exitCode, reason) {
   (exitCode === 0 ? say : complain)(reason);
   await state.step?.stop(STOP_TIMEOUT_MS);
   await Promise.all(state.services.map(({ process }) => process.stop(STOP_TIMEOUT_MS)));
+  await state.emulator?.stop(STOP_TIMEOUT_MS);
   await state.database?.then((database) => database.stop(), () => {});
   say(exitCode === 0 ? 'Stopped.' : 'Stopped after the error above.');
   process.exit(exitCode);
@@ -83,14 +88,14 @@ function distEntry(service) {
   return path.join(root, 'dist', 'apps', service.build, 'main.js');
 }
 
-async function build() {
+async function build(withEmulator) {
   if (env.PULSE_SKIP_BUILD === '1') {
-    const missing = services.map(distEntry).filter((entry) => !existsSync(entry));
+    const missing = [...services.map(distEntry), ...(withEmulator ? [EMULATOR_ENTRY] : [])].filter((entry) => !existsSync(entry));
     if (missing.length > 0) throw new Error(`PULSE_SKIP_BUILD=1 but ${missing.map((m) => path.relative(root, m)).join(', ')} missing: build first.`);
     say('PULSE_SKIP_BUILD=1: using the services already built in dist/.');
     return;
   }
-  const projects = services.map((service) => service.build).join(',');
+  const projects = [...services.map((service) => service.build), ...(withEmulator ? [EMULATOR_BUILD] : [])].join(',');
   say(`Building ${projects}...`);
   await step('build', 'npx', ['nx', 'run-many', '-t', 'build', '-p', projects, '--outputStyle=static']);
 }
@@ -108,6 +113,7 @@ function startService(service, port, runtime) {
       HOST: '127.0.0.1',
       PORT: String(port),
       DATABASE_URL: runtime.databaseUrl,
+      PUBSUB_EMULATOR_HOST: runtime.pubsubEmulatorHost,
       ...service.env?.(runtime),
     },
   });
@@ -115,6 +121,36 @@ function startService(service, port, runtime) {
     if (!state.stopping) void shutdown(1, `${service.name} ${describeExit(result)} unexpectedly.`);
   });
   return child;
+}
+
+/** The project's Pub/Sub emulator (tools/pubsub-emulator), which the services reach via PUBSUB_EMULATOR_HOST. */
+async function startEmulator(port) {
+  const emulator = startProcess({
+    name: 'pubsub',
+    command: process.execPath,
+    args: [EMULATOR_ENTRY, '--host', '127.0.0.1', '--port', String(port)],
+    cwd: root,
+    output,
+    env,
+  });
+  state.emulator = emulator;
+  void emulator.exited.then((result) => {
+    if (!state.stopping) void shutdown(1, `The Pub/Sub emulator ${describeExit(result)} unexpectedly.`);
+  });
+  const deadline = Date.now() + 15_000;
+  while (!(await isListening(port))) {
+    if (state.stopping) return;
+    if (Date.now() > deadline) throw new Error(`The Pub/Sub emulator did not listen on port ${port} within 15 s.`);
+    await sleep(100);
+  }
+}
+
+function isListening(port) {
+  return new Promise((resolve) => {
+    const socket = net.connect({ host: '127.0.0.1', port });
+    socket.once('connect', () => (socket.destroy(), resolve(true)));
+    socket.once('error', () => resolve(false));
+  });
 }
 
 function readyzStatus(port) {
@@ -159,13 +195,14 @@ function displayPath(file) {
   return relative.startsWith('..') ? file : relative;
 }
 
-function printSummary({ started, database, operatorToken, tokenFromEnv, seconds }) {
+function printSummary({ started, database, pubsubEmulatorHost, emulatorStarted, operatorToken, tokenFromEnv, seconds }) {
   const row = (name, value, note = '') => `  ${name.padEnd(17)} ${value}${note ? `  ${note}` : ''}`;
   const lines = [
     '',
     output.bold(`Pulse is ready (${seconds} s):`),
     ...started.map(({ service, port }) => row(service.name, `http://127.0.0.1:${port}`, '(/healthz, /readyz)')),
     row('PostgreSQL', maskPassword(database.url), database.dataDir ? `(embedded, data in ${displayPath(database.dataDir)})` : '(DATABASE_URL)'),
+    row('Pub/Sub', pubsubEmulatorHost, emulatorStarted ? '(project emulator; PUBSUB_EMULATOR_HOST for clients)' : '(PUBSUB_EMULATOR_HOST)'),
     tokenFromEnv
       ? row('operator token', '(from PULSE_OPERATOR_TOKEN)')
       : row('operator token', operatorToken, '(generated for this run; set PULSE_OPERATOR_TOKEN to choose one)'),
@@ -181,14 +218,26 @@ async function main() {
   const plan = services.map((service) => ({ service, port: servicePort(service, env) }));
   const embedded = !env.DATABASE_URL;
   const postgresPort = portFromEnv('PULSE_POSTGRES_PORT', DEFAULT_POSTGRES_PORT);
+  const startEmulatorToo = !env.PUBSUB_EMULATOR_HOST;
+  const emulatorPort = portFromEnv('PUBSUB_EMULATOR_PORT', DEFAULT_EMULATOR_PORT);
+  const pubsubEmulatorHost = env.PUBSUB_EMULATOR_HOST || `127.0.0.1:${emulatorPort}`;
   await assertPortsFree([
     ...plan.map(({ service, port }) => ({ port, owner: `${service.name}, ${service.port.variable}` })),
     ...(embedded ? [{ port: postgresPort, owner: 'embedded PostgreSQL, PULSE_POSTGRES_PORT' }] : []),
+    ...(startEmulatorToo ? [{ port: emulatorPort, owner: 'Pub/Sub emulator, PUBSUB_EMULATOR_PORT' }] : []),
   ]);
   const tokenFromEnv = Boolean(env.PULSE_OPERATOR_TOKEN);
   const operatorToken = env.PULSE_OPERATOR_TOKEN || crypto.randomBytes(32).toString('base64url');
 
-  await build();
+  await build(startEmulatorToo);
+  if (state.stopping) return;
+
+  if (startEmulatorToo) {
+    say(`Starting the Pub/Sub emulator on port ${emulatorPort}...`);
+    await startEmulator(emulatorPort);
+  } else {
+    say(`Using the Pub/Sub of PUBSUB_EMULATOR_HOST (${pubsubEmulatorHost}).`);
+  }
   if (state.stopping) return;
 
   const dataDir = path.resolve(root, env.PULSE_DATA_DIR || '.pulse', 'postgres');
@@ -212,7 +261,7 @@ async function main() {
   });
   if (state.stopping) return;
 
-  const runtime = { databaseUrl: database.url, operatorToken };
+  const runtime = { databaseUrl: database.url, pubsubEmulatorHost, operatorToken };
   for (const { service, port } of plan) {
     state.services.push({ service, port, process: startService(service, port, runtime) });
   }
@@ -220,7 +269,7 @@ async function main() {
   if (state.stopping) return;
 
   const seconds = ((Date.now() - startedAt) / 1000).toFixed(1);
-  printSummary({ started: state.services, database, operatorToken, tokenFromEnv, seconds });
+  printSummary({ started: state.services, database, pubsubEmulatorHost, emulatorStarted: startEmulatorToo, operatorToken, tokenFromEnv, seconds });
 }
 
 main().catch((error) => void shutdown(1, error.message));

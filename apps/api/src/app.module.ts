@@ -1,4 +1,5 @@
 import { Module, type DynamicModule } from '@nestjs/common';
+import { MessagingModule } from '@pulse/messaging';
 import { PostgresModule } from '@pulse/service-runtime';
 import { API_CONFIG, type ApiConfig } from './config/api.config';
 
@@ -9,7 +10,10 @@ export class AppModule {
     return {
       module: AppModule,
       global: true,
-      imports: [PostgresModule.forRoot({ url: config.database.url, applicationName: 'api', maxConnections: 2 })],
+      imports: [
+        MessagingModule.forRoot({ settings: config.messaging }),
+        PostgresModule.forRoot({ url: config.database.url, applicationName: 'api', maxConnections: 2 }),
+      ],
       providers: [{ provide: API_CONFIG, useValue: config }],
       exports: [API_CONFIG],
     };

@@ -1,4 +1,5 @@
 import { Module, type DynamicModule } from '@nestjs/common';
+import { MessagingModule } from '@pulse/messaging';
 import { PostgresModule } from '@pulse/service-runtime';
 import { INGESTION_CONFIG, type IngestionConfig } from './config/ingestion.config';
 
@@ -9,7 +10,10 @@ export class AppModule {
     return {
       module: AppModule,
       global: true,
-      imports: [PostgresModule.forRoot({ url: config.database.url, applicationName: 'ingestion', maxConnections: 2 })],
+      imports: [
+        MessagingModule.forRoot({ settings: config.messaging }),
+        PostgresModule.forRoot({ url: config.database.url, applicationName: 'ingestion', maxConnections: 2 }),
+      ],
       providers: [{ provide: INGESTION_CONFIG, useValue: config }],
       exports: [INGESTION_CONFIG],
     };

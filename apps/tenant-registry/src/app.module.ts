@@ -1,4 +1,5 @@
 import { Module, type DynamicModule } from '@nestjs/common';
+import { MessagingModule } from '@pulse/messaging';
 import { TENANT_REGISTRY_CONFIG, type TenantRegistryConfig } from './config/tenant-registry.config';
 import { ControlPlaneClient } from './database/control-plane-client';
 
@@ -9,6 +10,7 @@ export class AppModule {
     return {
       module: AppModule,
       global: true,
+      imports: [MessagingModule.forRoot({ settings: config.messaging })],
       providers: [{ provide: TENANT_REGISTRY_CONFIG, useValue: config }, ControlPlaneClient],
       exports: [TENANT_REGISTRY_CONFIG, ControlPlaneClient],
     };

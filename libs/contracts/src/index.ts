@@ -5,3 +5,18 @@ export {
   type FieldError,
   type ProblemDetails,
 } from './rest/problem-details.schema';
+export { CANONICAL_ENTITIES, canonicalEntitySchema, type CanonicalEntity } from './entities/canonical-entity.schema';
+export {
+  defineEvent,
+  eventAttributesSchema,
+  TOPIC_NAME,
+  type EventAttributes,
+  type EventContract,
+  type EventEnvelope,
+  type EventPayload,
+} from './events/event-contract';
+export { tenantProvisionedV1, tenantUpdatedV1, tenantOffboardedV1 } from './events/tenant.events';
+export { ingestionRequestedV1, ingestionCompletedV1, ingestionFailedV1 } from './events/ingestion.events';
+export { metricsRefreshRequestedV1, metricsComputedV1 } from './events/metrics.events';
+export { EVENT_CATALOG, findEventContract, type CatalogTopic } from './events/event-catalog';
+export { eventJsonSchema } from './events/json-schema';

@@ -1,4 +1,4 @@
-import { postgresUrl, serviceEnvShape, toServiceSettings } from '@pulse/config';
+import { messagingEnvShape, postgresUrl, serviceEnvShape, toMessagingSettings, toServiceSettings } from '@pulse/config';
 import { z } from 'zod';
 
 /** The tenant registry's environment, validated at boot, and the config tree built from it. */
@@ -7,9 +7,11 @@ export const tenantRegistryConfigSchema = z
     ...serviceEnvShape(3001),
     /** The control-plane database (tenants, API keys, tenant database references). */
     DATABASE_URL: postgresUrl(),
+    ...messagingEnvShape(),
   })
   .transform((env) => ({
     service: toServiceSettings('tenant-registry', env),
+    messaging: toMessagingSettings(env),
     controlPlane: { url: env.DATABASE_URL },
   }));
 

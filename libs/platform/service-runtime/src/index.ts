@@ -3,3 +3,4 @@ export { HealthModule } from './health/health.module';
 export { ReadinessRegistry, type ReadinessProbe } from './health/readiness-registry';
 export { PostgresModule, POSTGRES_POOL, type PostgresOptions } from './postgres/postgres.module';
 export { ProblemDetailsFilter, problemFor } from './http/problem-details.filter';
+export { ROOT_LOGGER } from './logging/logging.module';

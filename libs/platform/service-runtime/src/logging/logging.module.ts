@@ -1,8 +1,14 @@
-import type { DynamicModule } from '@nestjs/common';
+import { Module, type DynamicModule } from '@nestjs/common';
 import type { ServiceSettings } from '@pulse/config';
 import { CORRELATION_ID_HEADER, correlationIdFrom, createRootLogger } from '@pulse/logging';
 import type { IncomingHttpHeaders, IncomingMessage } from 'node:http';
 import { LoggerModule } from 'nestjs-pino';
+
+/** The service's root pino logger, for components that log outside a request (consumers, relays). */
+export const ROOT_LOGGER = Symbol('ROOT_LOGGER');
+
+@Module({})
+class ServiceLoggingModule {}
 
 const PROBE_PATHS = new Set(['/healthz', '/readyz']);
 
@@ -35,7 +41,7 @@ export function loggingModule(settings: ServiceSettings): DynamicModule {
     level: settings.log.level,
     format: settings.log.format,
   });
-  return LoggerModule.forRoot({
+  const requestLogging = LoggerModule.forRoot({
     pinoHttp: {
       logger,
       // Fastify already made the correlation id the request id (correlationIdOptions); every line
@@ -50,4 +56,11 @@ export function loggingModule(settings: ServiceSettings): DynamicModule {
       },
     },
   });
+  return {
+    module: ServiceLoggingModule,
+    global: true,
+    imports: [requestLogging],
+    providers: [{ provide: ROOT_LOGGER, useValue: logger }],
+    exports: [ROOT_LOGGER, requestLogging],
+  };
 }

@@ -1,0 +1,36 @@
+import type { PubSub } from '@google-cloud/pubsub';
+import { Catch, type INestApplication, type RpcExceptionFilter } from '@nestjs/common';
+import type { MessagingSettings } from '@pulse/config';
+import { ROOT_LOGGER } from '@pulse/service-runtime';
+import type { Logger } from 'pino';
+import { throwError, type Observable } from 'rxjs';
+import { MESSAGING_SETTINGS, PUBSUB_CLIENT } from '../messaging.module';
+import { PubSubServer } from './pubsub.server';
+
+/**
+ * Nest's default RPC filter replaces an error with a generic one; the transport needs the original to
+ * decide between retry and dead-letter, so errors pass through untouched.
+ */
+@Catch()
+class PassThroughRpcFilter implements RpcExceptionFilter {
+  catch(exception: unknown): Observable<never> {
+    return throwError(() => exception);
+  }
+}
+
+/**
+ * Attaches the Pub/Sub transport to a service app: every `@EventPattern(topic)` handler in its modules
+ * starts consuming. Call before `listen`; `app.close()` drains and closes the consumers.
+ */
+export async function connectEventConsumers(app: INestApplication, consumer: string): Promise<void> {
+  const server = new PubSubServer({
+    pubsub: app.get<PubSub>(PUBSUB_CLIENT),
+    settings: app.get<MessagingSettings>(MESSAGING_SETTINGS),
+    consumer,
+    logger: app.get<Logger>(ROOT_LOGGER).child({ component: 'pubsub-consumer' }),
+  });
+  // Deferred so the filter is in place before Nest wraps the handlers.
+  const microservice = app.connectMicroservice({ strategy: server }, { deferInitialization: true });
+  microservice.useGlobalFilters(new PassThroughRpcFilter());
+  await app.startAllMicroservices();
+}

@@ -1,0 +1,13 @@
+export { createPubSubClient } from './pubsub-client';
+export { subscriptionName, deadLetterTopicName, deadLetterHoldSubscriptionName, ensureTopic, ensureSubscription } from './topology';
+export { EventPublisher } from './publishing/event-publisher';
+export { buildEventMessage, type EventMessage, type EventMetadata } from './publishing/event-message';
+export { decodeMessage, type DecodeResult } from './consuming/decode-message';
+export { decideOnFailure, type FailureDecision } from './consuming/failure-decision';
+export { PubSubServer, type PubSubServerOptions } from './consuming/pubsub.server';
+export { PubSubContext } from './consuming/pubsub.context';
+export { connectEventConsumers } from './consuming/connect-event-consumers';
+export { enqueueEvent, OUTBOX_TABLE_SQL, type SqlExecutor } from './outbox/outbox-writer';
+export { OutboxRelay, type OutboxRelayOptions } from './outbox/outbox-relay';
+export { processOnce, PROCESSED_EVENTS_TABLE_SQL, type ProcessOnceKey, type ProcessOnceResult } from './idempotency/process-once';
+export { MessagingModule, PUBSUB_CLIENT, MESSAGING_SETTINGS, type MessagingModuleOptions } from './messaging.module';

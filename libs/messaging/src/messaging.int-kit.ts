@@ -1,0 +1,81 @@
+import { PubSub, type Message } from '@google-cloud/pubsub';
+import { Module, type DynamicModule, type INestApplication, type Type } from '@nestjs/common';
+import type { MessagingSettings, ServiceSettings } from '@pulse/config';
+import { startEmulatorUnderTest, startPubSubEmulator, type EmulatorUnderTest, type RunningPubSubEmulator } from '@pulse/pubsub-emulator';
+import { createServiceApp } from '@pulse/service-runtime';
+import { connectEventConsumers } from './consuming/connect-event-consumers';
+import { MessagingModule } from './messaging.module';
+
+// Helpers shared by the messaging integration tests: the project's emulator in-process, real Nest apps
+// with the real transport, and a reader for dead-letter topics.
+
+process.env['METADATA_SERVER_DETECTION'] = 'none';
+
+/** The project's emulator in-process, on a given port so a test can restart it where it was. */
+export async function startEmulator(port = 0): Promise<RunningPubSubEmulator> {
+  return startPubSubEmulator({ host: '127.0.0.1', port });
+}
+
+/**
+ * The server transport tests run against: the project's emulator, or with
+ * PUBSUB_EMULATOR_UNDER_TEST=gcloud the Google Cloud SDK's, so both are known to agree.
+ */
+export function startServerUnderTest(): Promise<EmulatorUnderTest> {
+  return startEmulatorUnderTest();
+}
+
+export function messagingSettings(emulator: { address: string }, overrides: Partial<MessagingSettings> = {}): MessagingSettings {
+  return {
+    projectId: 'pulse-test',
+    emulatorHost: emulator.address,
+    autoCreate: true,
+    maxDeliveryAttempts: 5,
+    maxInFlight: 10,
+    ackDeadlineSeconds: 10,
+    // No backoff, so retry tests take milliseconds rather than the production 10 s.
+    minBackoffSeconds: 0,
+    maxBackoffSeconds: 1,
+    ...overrides,
+  };
+}
+
+function serviceSettings(name: string): ServiceSettings {
+  return {
+    name,
+    version: 'test',
+    environment: 'test',
+    http: { host: '127.0.0.1', port: 0 },
+    log: { level: 'error', format: 'json' },
+    shutdownTimeoutMs: 10_000,
+  };
+}
+
+/** A Nest app like a service's: the messaging module plus the given feature modules (controllers with handlers). */
+export async function startServiceApp(
+  name: string,
+  settings: MessagingSettings,
+  features: Array<Type | DynamicModule> = [],
+  options: { consume?: boolean } = {},
+): Promise<INestApplication> {
+  @Module({ imports: [MessagingModule.forRoot({ settings }), ...features] })
+  class TestRootModule {}
+  const app = await createServiceApp({ module: TestRootModule }, serviceSettings(name));
+  if (options.consume) await connectEventConsumers(app, name);
+  await app.init();
+  return app;
+}
+
+/** Collects what arrives on a subscription (e.g. a dead-letter hold subscription). */
+export function collect(pubsub: PubSub, subscription: string): { messages: Message[]; close: () => Promise<void> } {
+  const messages: Message[] = [];
+  const sub = pubsub.subscription(subscription);
+  sub.on('message', (message: Message) => {
+    messages.push(message);
+    message.ack();
+  });
+  return { messages, close: () => sub.close() };
+}
+
+export function testPubSub(settings: MessagingSettings): PubSub {
+  return new PubSub({ projectId: settings.projectId, apiEndpoint: settings.emulatorHost, emulatorMode: true });
+}

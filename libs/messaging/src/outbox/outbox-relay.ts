@@ -1,0 +1,145 @@
+import type { Pool, PoolClient } from 'pg';
+import type { Logger } from 'pino';
+import type { EventMessage } from '../publishing/event-message';
+
+export interface OutboxRelayOptions {
+  pool: Pool;
+  publish: (message: EventMessage) => Promise<void>;
+  logger: Logger;
+  /** Rows read per round. */
+  batchSize?: number;
+  /** Pause between rounds when the outbox is empty or Pub/Sub is failing. */
+  pollIntervalMs?: number;
+}
+
+interface OutboxRow {
+  id: string;
+  event_id: string;
+  topic: string;
+  tenant_id: string;
+  correlation_id: string;
+  occurred_at: Date;
+  schema_version: number;
+  payload: unknown;
+}
+
+// One relay per database publishes at a time, so per-tenant order holds across replicas.
+const RELAY_LOCK_KEY = 'pulse.outbox-relay';
+
+/**
+ * Publishes outbox rows in id order and marks them sent. When Pub/Sub is unreachable rows simply wait;
+ * a failed event blocks the later events of its tenant (order per tenant) but not other tenants'.
+ * A crash between publish and mark republishes the same eventId, which consumers dedupe.
+ */
+export class OutboxRelay {
+  private readonly batchSize: number;
+  private readonly pollIntervalMs: number;
+  private running: Promise<void> | undefined;
+  private stopping = false;
+  private wake: (() => void) | undefined;
+
+  constructor(private readonly options: OutboxRelayOptions) {
+    this.batchSize = options.batchSize ?? 100;
+    this.pollIntervalMs = options.pollIntervalMs ?? 1_000;
+  }
+
+  start(): void {
+    if (this.running) return;
+    this.stopping = false;
+    this.running = this.loop();
+  }
+
+  /** Lets a round start now instead of at the next poll (after a commit that enqueued events). */
+  notify(): void {
+    this.wake?.();
+  }
+
+  async stop(): Promise<void> {
+    this.stopping = true;
+    this.wake?.();
+    await this.running;
+    this.running = undefined;
+  }
+
+  /** One round: publishes what it can of the next batch. Returns how many events were published. */
+  async relayOnce(): Promise<number> {
+    const client = await this.options.pool.connect();
+    try {
+      const locked = await client.query<{ locked: boolean }>('SELECT pg_try_advisory_lock(hashtext($1)) AS locked', [RELAY_LOCK_KEY]);
+      if (!locked.rows[0]?.locked) return 0;
+      try {
+        return await this.publishBatch(client);
+      } finally {
+        await client.query('SELECT pg_advisory_unlock(hashtext($1))', [RELAY_LOCK_KEY]);
+      }
+    } finally {
+      client.release();
+    }
+  }
+
+  private async publishBatch(client: PoolClient): Promise<number> {
+    const { rows } = await client.query<OutboxRow>(
+      `SELECT id, event_id, topic, tenant_id, correlation_id, occurred_at, schema_version, payload
+         FROM outbox WHERE published_at IS NULL ORDER BY id LIMIT $1`,
+      [this.batchSize],
+    );
+    const blockedTenants = new Set<string>();
+    let published = 0;
+    for (const row of rows) {
+      if (blockedTenants.has(row.tenant_id)) continue;
+      try {
+        await this.options.publish(toMessage(row));
+        await client.query('UPDATE outbox SET published_at = now(), attempts = attempts + 1, last_error = NULL WHERE id = $1', [row.id]);
+        published += 1;
+      } catch (error) {
+        blockedTenants.add(row.tenant_id);
+        const reason = error instanceof Error ? error.message : String(error);
+        await client.query('UPDATE outbox SET attempts = attempts + 1, last_error = $2 WHERE id = $1', [row.id, reason.slice(0, 2000)]);
+        this.options.logger.warn({ eventId: row.event_id, topic: row.topic, tenantId: row.tenant_id, err: error }, 'outbox publish failed; will retry');
+      }
+    }
+    return published;
+  }
+
+  private async loop(): Promise<void> {
+    while (!this.stopping) {
+      let published = 0;
+      try {
+        published = await this.relayOnce();
+      } catch (error) {
+        this.options.logger.error({ err: error }, 'outbox relay round failed');
+      }
+      // A full round means more may be waiting: go again at once.
+      if (published < this.batchSize && !this.stopping) await this.sleep();
+    }
+  }
+
+  private sleep(): Promise<void> {
+    return new Promise((resolve) => {
+      const timer = setTimeout(done, this.pollIntervalMs);
+      function done() {
+        clearTimeout(timer);
+        resolve();
+      }
+      this.wake = () => {
+        this.wake = undefined;
+        done();
+      };
+    });
+  }
+}
+
+function toMessage(row: OutboxRow): EventMessage {
+  return {
+    topic: row.topic,
+    data: Buffer.from(JSON.stringify(row.payload)),
+    attributes: {
+      eventId: row.event_id,
+      tenantId: row.tenant_id,
+      correlationId: row.correlation_id,
+      occurredAt: row.occurred_at.toISOString(),
+      schemaVersion: String(row.schema_version),
+    },
+    orderingKey: row.tenant_id,
+  };
+}

@@ -1,0 +1,46 @@
+import type { EventContract, EventPayload } from '@pulse/contracts';
+import { buildEventMessage, type EventMetadata } from '../publishing/event-message';
+
+/**
+ * Anything that runs one parameterised statement inside the caller's transaction: a `pg` client after
+ * BEGIN, or a Prisma interactive transaction (`(sql, values) => tx.$executeRawUnsafe(sql, ...values)`).
+ */
+export type SqlExecutor = (sql: string, values: unknown[]) => Promise<unknown>;
+
+/**
+ * Records an event in the `outbox` table in the same transaction as the state change it describes: both
+ * commit or neither does. The relay publishes it afterwards. Returns the eventId.
+ */
+export async function enqueueEvent<Contract extends EventContract>(
+  execute: SqlExecutor,
+  contract: Contract,
+  payload: EventPayload<Contract>,
+  metadata: EventMetadata,
+): Promise<string> {
+  const message = buildEventMessage(contract, payload, metadata);
+  const { eventId, tenantId, correlationId, occurredAt } = message.attributes;
+  await execute(
+    `INSERT INTO outbox (event_id, topic, tenant_id, correlation_id, occurred_at, schema_version, payload)
+     VALUES ($1, $2, $3, $4, $5, $6, $7::jsonb)`,
+    [eventId, message.topic, tenantId, correlationId, occurredAt, contract.schemaVersion, message.data.toString('utf8')],
+  );
+  return eventId;
+}
+
+/** The table the outbox needs, for databases whose migrations are not Prisma's (tests, tools). */
+export const OUTBOX_TABLE_SQL = `
+CREATE TABLE IF NOT EXISTS outbox (
+  id              BIGSERIAL PRIMARY KEY,
+  event_id        UUID NOT NULL UNIQUE,
+  topic           TEXT NOT NULL,
+  tenant_id       TEXT NOT NULL,
+  correlation_id  TEXT NOT NULL,
+  occurred_at     TIMESTAMPTZ NOT NULL,
+  schema_version  INTEGER NOT NULL,
+  payload         JSONB NOT NULL,
+  published_at    TIMESTAMPTZ,
+  attempts        INTEGER NOT NULL DEFAULT 0,
+  last_error      TEXT
+);
+CREATE INDEX IF NOT EXISTS outbox_unpublished_idx ON outbox (id) WHERE published_at IS NULL;
+`;

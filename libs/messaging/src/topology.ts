@@ -1,0 +1,71 @@
+import type { PubSub, Subscription, Topic } from '@google-cloud/pubsub';
+import type { MessagingSettings } from '@pulse/config';
+
+/**
+ * Naming of what a consumer owns on Pub/Sub. A consumer (a service) has one subscription per topic it
+ * handles, and each subscription one dead-letter topic, with a subscription on it that keeps dead letters
+ * (Pub/Sub drops messages published to a topic nobody subscribes to).
+ */
+export function subscriptionName(topic: string, consumer: string): string {
+  return `${topic}.${consumer}`;
+}
+
+export function deadLetterTopicName(subscription: string): string {
+  return `${subscription}.dead-letter`;
+}
+
+export function deadLetterHoldSubscriptionName(subscription: string): string {
+  return `${deadLetterTopicName(subscription)}.hold`;
+}
+
+function isAlreadyExists(error: unknown): boolean {
+  return (error as { code?: number } | null)?.code === 6; // gRPC ALREADY_EXISTS
+}
+
+/** The topic, created when missing if the settings allow it (development and tests). */
+export async function ensureTopic(pubsub: PubSub, name: string, settings: Pick<MessagingSettings, 'autoCreate'>): Promise<Topic> {
+  const topic = pubsub.topic(name);
+  if (!settings.autoCreate) return topic;
+  try {
+    await pubsub.createTopic(name);
+  } catch (error) {
+    if (!isAlreadyExists(error)) throw error;
+  }
+  return topic;
+}
+
+/**
+ * The consumer's subscription with its dead-letter topic and retry policy. In production these are
+ * declared by infrastructure (deploy/) with the same names and policies; here they are created on demand.
+ */
+export async function ensureSubscription(
+  pubsub: PubSub,
+  topic: string,
+  consumer: string,
+  settings: MessagingSettings,
+): Promise<Subscription> {
+  const name = subscriptionName(topic, consumer);
+  if (!settings.autoCreate) return pubsub.subscription(name);
+
+  await ensureTopic(pubsub, topic, settings);
+  const deadLetterTopic = await ensureTopic(pubsub, deadLetterTopicName(name), settings);
+  try {
+    await deadLetterTopic.createSubscription(deadLetterHoldSubscriptionName(name));
+  } catch (error) {
+    if (!isAlreadyExists(error)) throw error;
+  }
+  try {
+    await pubsub.topic(topic).createSubscription(name, {
+      ackDeadlineSeconds: settings.ackDeadlineSeconds,
+      enableMessageOrdering: true,
+      deadLetterPolicy: { deadLetterTopic: deadLetterTopic.name, maxDeliveryAttempts: settings.maxDeliveryAttempts },
+      retryPolicy: {
+        minimumBackoff: { seconds: settings.minBackoffSeconds },
+        maximumBackoff: { seconds: settings.maxBackoffSeconds },
+      },
+    });
+  } catch (error) {
+    if (!isAlreadyExists(error)) throw error;
+  }
+  return pubsub.subscription(name);
+}
