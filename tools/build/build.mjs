@@ -7,14 +7,16 @@
 // (esbuild cannot) and transpiles the whole workspace in about a second (type-checking is the
 // separate `typecheck` target).
 //
-// Usage: node tools/build/build.mjs <projectRoot> [entry, default src/main.ts]
+// Usage: node tools/build/build.mjs <projectRoot> [entry ...]   (entries default to src/main.ts; each
+// src/<name>.ts entry gets a dist/<projectRoot>/<name>.js launcher)
 import { transformFile } from '@swc/core';
 import { mkdir, readdir, rm, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 const workspaceRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
-const [projectRoot, entry = 'src/main.ts'] = process.argv.slice(2);
+const [projectRoot, ...requestedEntries] = process.argv.slice(2);
+const entries = requestedEntries.length > 0 ? requestedEntries : ['src/main.ts'];
 if (!projectRoot) {
   console.error('usage: build.mjs <projectRoot> [entry]');
   process.exit(2);
@@ -61,6 +63,9 @@ async function compile(sourceDir) {
 
 await rm(outDir, { recursive: true, force: true });
 const compiled = (await compile(path.join(workspaceRoot, projectRoot, 'src'))) + (await compile(path.join(workspaceRoot, 'libs')));
-const entryModule = `./${path.join(projectRoot, entry).replace(/\.ts$/, '.js')}`;
-await writeFile(path.join(outDir, 'main.js'), `'use strict';\nrequire(${JSON.stringify(entryModule)});\n`);
-console.log(`built ${projectRoot}: ${compiled} files -> ${path.relative(workspaceRoot, outDir)}/main.js`);
+for (const entry of entries) {
+  const entryModule = `./${path.join(projectRoot, entry).replace(/\.ts$/, '.js')}`;
+  const launcher = `${path.basename(entry, '.ts')}.js`;
+  await writeFile(path.join(outDir, launcher), `'use strict';\nrequire(${JSON.stringify(entryModule)});\n`);
+}
+console.log(`built ${projectRoot}: ${compiled} files -> ${entries.map((e) => `${path.relative(workspaceRoot, outDir)}/${path.basename(e, '.ts')}.js`).join(', ')}`);

@@ -11,7 +11,11 @@ export const services = [
     name: 'tenant-registry',
     port: { default: 3001, variable: 'TENANT_REGISTRY_PORT' },
     build: 'tenant-registry',
-    env: (runtime) => ({ PULSE_OPERATOR_TOKEN: runtime.operatorToken }),
+    env: (runtime) => ({
+      PULSE_OPERATOR_TOKEN: runtime.operatorToken,
+      PULSE_SECRETS_KEY: runtime.secretsKey,
+      EXPORT_DIR: `${runtime.dataRoot}/exports`,
+    }),
   },
   { name: 'ingestion', port: { default: 3002, variable: 'INGESTION_PORT' }, build: 'ingestion' },
   { name: 'metrics', port: { default: 3003, variable: 'METRICS_PORT' }, build: 'metrics' },

@@ -46,6 +46,7 @@ function startPulse(environment: NodeJS.ProcessEnv): StartedProcess {
       DATABASE_URL: undefined,
       PUBSUB_EMULATOR_HOST: undefined,
       PULSE_OPERATOR_TOKEN: undefined,
+      PULSE_SECRETS_KEY: undefined,
       ...environment,
     },
   });
@@ -88,6 +89,9 @@ describe('npm start (tools/local/start.mjs)', () => {
     }
     expect(pulse.lines).toContainEqual(expect.stringContaining(`postgresql://postgres:****@127.0.0.1:${postgresPort}/pulse`));
     expect(pulse.lines).toContainEqual(expect.stringMatching(/^ {2}operator token +[A-Za-z0-9_-]{43} /));
+    expect(pulse.lines).toContainEqual(expect.stringMatching(/^ {2}demo tenant +demo +\(created now\)$/));
+    const demoKey = pulse.lines.map((line) => /^ {2}demo API key +(pulse_\w+) /.exec(line)?.[1]).find(Boolean);
+    expect(demoKey).toMatch(/^pulse_[A-Za-z0-9]{12}_[A-Za-z0-9]{32}$/);
     expect(pulse.lines).toContainEqual(expect.stringMatching(new RegExp(`^ {2}Pub/Sub +127\\.0\\.0\\.1:${emulatorPort} `)));
     expect(await acceptsConnections(emulatorPort)).toBe(true);
     expect(existsSync(path.join(dataDir, 'postgres', 'PG_VERSION'))).toBe(true);

@@ -10,12 +10,14 @@
 // (services.mjs).
 import crypto from 'node:crypto';
 import { existsSync } from 'node:fs';
+import { chmod, mkdir, readFile, writeFile } from 'node:fs/promises';
 import http from 'node:http';
 import net from 'node:net';
 import path from 'node:path';
 import { setInterval } from 'node:timers';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { fileURLToPath } from 'node:url';
+import { ensureDemoTenant } from './demo-tenant.mjs';
 import { maskPassword, startControlPlaneDatabase } from './postgres.mjs';
 import { createOutput, describeExit, runStep, startProcess } from './processes.mjs';
 import { portFromEnv, servicePort, services } from './services.mjs';
@@ -195,7 +197,22 @@ function displayPath(file) {
   return relative.startsWith('..') ? file : relative;
 }
 
-function printSummary({ started, database, pubsubEmulatorHost, emulatorStarted, operatorToken, tokenFromEnv, seconds }) {
+/**
+ * The key that encrypts tenant database passwords must outlive a run (the passwords are stored), so
+ * it is generated once into the data folder unless PULSE_SECRETS_KEY is given.
+ */
+async function secretsKey(dataRoot) {
+  if (env.PULSE_SECRETS_KEY) return env.PULSE_SECRETS_KEY;
+  const file = path.join(dataRoot, 'secrets.key');
+  if (existsSync(file)) return (await readFile(file, 'utf8')).trim();
+  await mkdir(dataRoot, { recursive: true });
+  const key = crypto.randomBytes(32).toString('base64');
+  await writeFile(file, `${key}\n`, { mode: 0o600 });
+  await chmod(file, 0o600);
+  return key;
+}
+
+function printSummary({ started, database, pubsubEmulatorHost, emulatorStarted, operatorToken, tokenFromEnv, demo, seconds }) {
   const row = (name, value, note = '') => `  ${name.padEnd(17)} ${value}${note ? `  ${note}` : ''}`;
   const lines = [
     '',
@@ -206,6 +223,8 @@ function printSummary({ started, database, pubsubEmulatorHost, emulatorStarted, 
     tokenFromEnv
       ? row('operator token', '(from PULSE_OPERATOR_TOKEN)')
       : row('operator token', operatorToken, '(generated for this run; set PULSE_OPERATOR_TOKEN to choose one)'),
+    row('demo tenant', demo.slug, demo.created ? '(created now)' : ''),
+    row('demo API key', demo.apiKey, '(issued for this run; shown once)'),
     '',
     'Press Ctrl-C to stop.',
     '',
@@ -240,7 +259,8 @@ async function main() {
   }
   if (state.stopping) return;
 
-  const dataDir = path.resolve(root, env.PULSE_DATA_DIR || '.pulse', 'postgres');
+  const dataRoot = path.resolve(root, env.PULSE_DATA_DIR || '.pulse');
+  const dataDir = path.join(dataRoot, 'postgres');
   say(embedded ? `Starting embedded PostgreSQL on port ${postgresPort}...` : 'Using the PostgreSQL server of DATABASE_URL.');
   state.database = startControlPlaneDatabase({
     databaseUrl: env.DATABASE_URL,
@@ -261,15 +281,20 @@ async function main() {
   });
   if (state.stopping) return;
 
-  const runtime = { databaseUrl: database.url, pubsubEmulatorHost, operatorToken };
+  const runtime = { databaseUrl: database.url, pubsubEmulatorHost, operatorToken, secretsKey: await secretsKey(dataRoot), dataRoot };
   for (const { service, port } of plan) {
     state.services.push({ service, port, process: startService(service, port, runtime) });
   }
   await waitUntilReady(state.services);
   if (state.stopping) return;
 
+  const registry = state.services.find(({ service }) => service.name === 'tenant-registry');
+  say('Ensuring the demo tenant...');
+  const demo = await ensureDemoTenant(`http://127.0.0.1:${registry.port}`, operatorToken);
+  if (state.stopping) return;
+
   const seconds = ((Date.now() - startedAt) / 1000).toFixed(1);
-  printSummary({ started: state.services, database, pubsubEmulatorHost, emulatorStarted: startEmulatorToo, operatorToken, tokenFromEnv, seconds });
+  printSummary({ started: state.services, database, pubsubEmulatorHost, emulatorStarted: startEmulatorToo, operatorToken, tokenFromEnv, demo, seconds });
 }
 
 main().catch((error) => void shutdown(1, error.message));

@@ -1,7 +1,19 @@
 import { Module, type DynamicModule } from '@nestjs/common';
+import { APP_GUARD } from '@nestjs/core';
 import { MessagingModule } from '@pulse/messaging';
+import { OpenApiModule } from '@pulse/service-runtime';
+import { ApiKeyUseCases } from './api-keys/api-key.use-cases';
+import { ApiKeysController } from './api-keys/api-keys.controller';
+import { OperatorAuthGuard } from './auth/operator-auth.guard';
 import { TENANT_REGISTRY_CONFIG, type TenantRegistryConfig } from './config/tenant-registry.config';
 import { ControlPlaneClient } from './database/control-plane-client';
+import { ProvisionTenantUseCase } from './provisioning/provision-tenant.use-case';
+import { provisioningProviders } from './provisioning/provisioning.tokens';
+import { ChangeTenantStatusUseCase } from './tenants/change-tenant-status.use-case';
+import { CreateTenantUseCase } from './tenants/create-tenant.use-case';
+import { OffboardTenantUseCase } from './tenants/offboard-tenant.use-case';
+import { TenantQueries } from './tenants/tenant-queries';
+import { TenantsController } from './tenants/tenants.controller';
 
 /** Composition root of the tenant registry (control plane: tenants, API keys, tenant databases). */
 @Module({})
@@ -10,8 +22,27 @@ export class AppModule {
     return {
       module: AppModule,
       global: true,
-      imports: [MessagingModule.forRoot({ settings: config.messaging })],
-      providers: [{ provide: TENANT_REGISTRY_CONFIG, useValue: config }, ControlPlaneClient],
+      imports: [
+        MessagingModule.forRoot({ settings: config.messaging, outbox: { databaseUrl: config.controlPlane.url } }),
+        OpenApiModule.forRoot({
+          title: 'Pulse tenant registry (operator API)',
+          version: config.service.version,
+          bearerDescription: 'The operator token (PULSE_OPERATOR_TOKEN).',
+        }),
+      ],
+      controllers: [TenantsController, ApiKeysController],
+      providers: [
+        { provide: TENANT_REGISTRY_CONFIG, useValue: config },
+        { provide: APP_GUARD, useClass: OperatorAuthGuard },
+        ControlPlaneClient,
+        ...provisioningProviders,
+        ProvisionTenantUseCase,
+        CreateTenantUseCase,
+        ChangeTenantStatusUseCase,
+        OffboardTenantUseCase,
+        ApiKeyUseCases,
+        TenantQueries,
+      ],
       exports: [TENANT_REGISTRY_CONFIG, ControlPlaneClient],
     };
   }

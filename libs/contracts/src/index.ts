@@ -20,3 +20,20 @@ export { ingestionRequestedV1, ingestionCompletedV1, ingestionFailedV1 } from '.
 export { metricsRefreshRequestedV1, metricsComputedV1 } from './events/metrics.events';
 export { EVENT_CATALOG, findEventContract, type CatalogTopic } from './events/event-catalog';
 export { eventJsonSchema } from './events/json-schema';
+export {
+  tenantSlugSchema,
+  hostnameSchema,
+  tenantStatusSchema,
+  createTenantRequestSchema,
+  tenantSchema,
+  apiKeySchema,
+  issueApiKeyRequestSchema,
+  issuedApiKeySchema,
+  createdTenantSchema,
+  tenantPageSchema,
+  type CreateTenantRequest,
+  type TenantDto,
+  type ApiKeyDto,
+  type IssuedApiKeyDto,
+  type IssueApiKeyRequest,
+} from './rest/tenant-registry.schemas';

@@ -57,7 +57,14 @@ export class MessagingModule {
       ? [
           {
             provide: 'OUTBOX_POOL',
-            useFactory: () => new Pool({ connectionString: options.outbox?.databaseUrl.reveal(), max: 2, application_name: 'outbox-relay' }),
+            inject: [ROOT_LOGGER],
+            useFactory: (logger: Logger) => {
+              const pool = new Pool({ connectionString: options.outbox?.databaseUrl.reveal(), max: 2, application_name: 'outbox-relay' });
+              // An idle connection dropped by the server (restart, failover) must not crash the process;
+              // the relay's next round reconnects.
+              pool.on('error', (error) => logger.warn({ err: error, component: 'outbox-relay' }, 'idle outbox connection lost'));
+              return pool;
+            },
           },
           {
             provide: OutboxRelay,

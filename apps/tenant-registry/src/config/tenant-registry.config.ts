@@ -1,4 +1,13 @@
-import { messagingEnvShape, postgresUrl, serviceEnvShape, toMessagingSettings, toServiceSettings } from '@pulse/config';
+import {
+  encryptionKey,
+  messagingEnvShape,
+  positiveInt,
+  postgresUrl,
+  secretString,
+  serviceEnvShape,
+  toMessagingSettings,
+  toServiceSettings,
+} from '@pulse/config';
 import { z } from 'zod';
 
 /** The tenant registry's environment, validated at boot, and the config tree built from it. */
@@ -7,12 +16,40 @@ export const tenantRegistryConfigSchema = z
     ...serviceEnvShape(3001),
     /** The control-plane database (tenants, API keys, tenant database references). */
     DATABASE_URL: postgresUrl(),
+    /**
+     * A login on the shared instance allowed to create roles and databases (CREATEROLE, CREATEDB).
+     * Defaults to DATABASE_URL's login; in production a dedicated provisioning role.
+     */
+    TENANT_DATABASE_ADMIN_URL: postgresUrl().optional(),
+    /** How services reach tenant databases, when it differs from the admin URL's host (e.g. a Cloud SQL proxy). */
+    TENANT_DATABASE_HOST: z.string().min(1).optional(),
+    TENANT_DATABASE_PORT: z.coerce.number().int().min(1).max(65535).optional(),
+    /** CONNECTION LIMIT of each tenant role: one tenant cannot take the whole instance's connections. */
+    TENANT_CONNECTION_LIMIT: positiveInt(20),
+    /** Tenants are served on <slug>.<base domain>. */
+    TENANT_BASE_DOMAIN: z.string().min(3).default('pulse.localhost'),
+    /** Bearer token of the operator API. */
+    PULSE_OPERATOR_TOKEN: secretString(32),
+    /** AES-256-GCM key for tenant database passwords at rest. */
+    PULSE_SECRETS_KEY: encryptionKey(),
+    /** Folder where offboarding exports are kept (mounted storage in production). */
+    EXPORT_DIR: z.string().min(1).default('.pulse/exports'),
     ...messagingEnvShape(),
   })
   .transform((env) => ({
     service: toServiceSettings('tenant-registry', env),
     messaging: toMessagingSettings(env),
     controlPlane: { url: env.DATABASE_URL },
+    tenantDatabases: {
+      adminUrl: env.TENANT_DATABASE_ADMIN_URL ?? env.DATABASE_URL,
+      host: env.TENANT_DATABASE_HOST,
+      port: env.TENANT_DATABASE_PORT,
+      connectionLimit: env.TENANT_CONNECTION_LIMIT,
+      baseDomain: env.TENANT_BASE_DOMAIN,
+    },
+    operatorToken: env.PULSE_OPERATOR_TOKEN,
+    secretsKey: env.PULSE_SECRETS_KEY,
+    exportDir: env.EXPORT_DIR,
   }));
 
 export type TenantRegistryConfig = z.output<typeof tenantRegistryConfigSchema>;

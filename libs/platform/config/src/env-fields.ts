@@ -44,3 +44,11 @@ export const logLevel = z
   .default('info');
 
 export const logFormat = z.enum(['json', 'pretty'], { error: 'must be json or pretty' }).optional();
+
+/** A base64-encoded 32-byte key (AES-256), e.g. from `openssl rand -base64 32`. */
+export function encryptionKey() {
+  return z
+    .string({ error: 'is required' })
+    .refine((value) => Buffer.from(value, 'base64').length === 32, 'must be 32 bytes, base64-encoded (openssl rand -base64 32)')
+    .transform((value) => new Secret(value));
+}

@@ -1,5 +1,6 @@
 import { Controller, Get, Inject } from '@nestjs/common';
 import { HealthCheck, HealthCheckService, HealthIndicatorService, type HealthIndicatorResult } from '@nestjs/terminus';
+import { ApiRoute } from '../openapi/api-route.decorator';
 import { HEALTH_OPTIONS, type HealthOptions } from './health.options';
 import { ReadinessRegistry } from './readiness-registry';
 
@@ -22,12 +23,19 @@ export class HealthController {
 
   /** Liveness: the process and its event loop answer. Never checks dependencies (a DB outage must not restart pods). */
   @Get('healthz')
+  @ApiRoute({ summary: 'Liveness: the process answers', public: true, tags: ['health'], responses: { 200: { description: 'Alive' } } })
   liveness() {
     return { status: 'ok' };
   }
 
   /** Readiness: every registered dependency answers within the probe timeout, and no shutdown has begun. */
   @Get('readyz')
+  @ApiRoute({
+    summary: 'Readiness: every dependency answers',
+    public: true,
+    tags: ['health'],
+    responses: { 200: { description: 'Ready' }, 503: { description: 'Not ready: problem+json listing each check' } },
+  })
   @HealthCheck()
   readinessCheck() {
     const checks = this.readiness.entries().map(([name, probe]) => () => this.run(name, probe));

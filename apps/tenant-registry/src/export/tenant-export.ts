@@ -1,0 +1,54 @@
+import archiver from 'archiver';
+import { Client, escapeIdentifier } from 'pg';
+import { to as copyTo } from 'pg-copy-streams';
+import { Transform, type Writable } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
+
+/**
+ * A tenant's data for portability (LGPD/GDPR): a zip with one NDJSON file per table of its database
+ * (every row, as JSON) and a manifest with row counts. Streams from PostgreSQL COPY to the output, so
+ * memory stays flat whatever the tenant's size. Connects with the tenant's own role.
+ */
+export async function writeTenantExport(connectionString: string, output: Writable, tenant: { slug: string }): Promise<Record<string, number>> {
+  const client = new Client({ connectionString, application_name: 'tenant-registry-export' });
+  await client.connect();
+  const archive = archiver('zip', { zlib: { level: 6 } });
+  const done = pipeline(archive, output);
+  const rowCounts: Record<string, number> = {};
+  try {
+    // A repeatable-read snapshot: all tables as of one instant, even while ingestion writes.
+    await client.query('BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY');
+    const tables = await client.query<{ tablename: string }>(`SELECT tablename FROM pg_tables WHERE schemaname = 'public' ORDER BY tablename`);
+    for (const { tablename } of tables.rows) {
+      rowCounts[tablename] = 0;
+      // CSV with delimiters JSON never contains raw (it escapes control characters), so each line is
+      // exactly row_to_json's output; text format would double every backslash.
+      const copy = client.query(
+        copyTo(`COPY (SELECT row_to_json(t) FROM ${escapeIdentifier(tablename)} t) TO STDOUT WITH (FORMAT csv, DELIMITER E'\\x01', QUOTE E'\\x02')`),
+      );
+      const counter = new Transform({
+        transform(chunk: Buffer, _encoding, callback) {
+          for (const byte of chunk) if (byte === 0x0a) rowCounts[tablename] = (rowCounts[tablename] ?? 0) + 1;
+          callback(null, chunk);
+        },
+      });
+      archive.append(copy.pipe(counter), { name: `${tablename}.ndjson` });
+      await new Promise<void>((resolve, reject) => {
+        counter.once('end', resolve);
+        copy.once('error', reject);
+      });
+    }
+    await client.query('COMMIT');
+    archive.append(JSON.stringify({ tenant: tenant.slug, exportedAt: new Date().toISOString(), format: 'ndjson', rowCounts }, null, 2), {
+      name: 'manifest.json',
+    });
+    await archive.finalize();
+    await done;
+    return rowCounts;
+  } catch (error) {
+    archive.abort();
+    throw error;
+  } finally {
+    await client.end();
+  }
+}

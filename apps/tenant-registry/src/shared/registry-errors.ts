@@ -1,0 +1,26 @@
+import { ConflictError, DomainError, NotFoundError } from '@pulse/errors';
+
+/** Stable error codes of the tenant registry (documented in docs/tenancy.md). */
+export function tenantNotFound(slug: string) {
+  return new NotFoundError('tenant.not_found', `No tenant with slug "${slug}".`);
+}
+
+export function apiKeyNotFound(id: string) {
+  return new NotFoundError('api_key.not_found', `No API key ${id} for this tenant.`);
+}
+
+export function slugTaken(slug: string) {
+  return new ConflictError('tenant.slug_taken', `A tenant with slug "${slug}" already exists (slugs are never reused).`);
+}
+
+export function hostnameTaken(hostname: string) {
+  return new ConflictError('tenant.hostname_taken', `The hostname "${hostname}" already belongs to another tenant.`);
+}
+
+export function invalidTransition(slug: string, from: string, action: string) {
+  return new ConflictError('tenant.invalid_transition', `Tenant "${slug}" is ${from}; it cannot be ${action}.`);
+}
+
+export function provisioningFailed(slug: string, reason: string, cause: unknown) {
+  return new DomainError('unavailable', 'tenant.provisioning_failed', `Provisioning of tenant "${slug}" failed: ${reason}. Retry with POST /v1/tenants/${slug}/provision.`, [], { cause });
+}

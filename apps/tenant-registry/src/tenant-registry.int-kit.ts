@@ -1,0 +1,163 @@
+import { PubSub, type Message } from '@google-cloud/pubsub';
+import type { INestApplication } from '@nestjs/common';
+import type { MessagingSettings } from '@pulse/config';
+import { SecretBox } from '@pulse/crypto';
+import { startPubSubEmulator, type RunningPubSubEmulator } from '@pulse/pubsub-emulator';
+import { createServiceApp } from '@pulse/service-runtime';
+import { createTestDatabase, testPostgresUrlOrThrow, type TestDatabase } from '@pulse/testing';
+import { randomBytes } from 'node:crypto';
+import { mkdtemp } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { Client } from 'pg';
+import { AppModule } from './app.module';
+import { tenantRegistryConfigSchema } from './config/tenant-registry.config';
+import { PROVISIONING_HOOKS, type ProvisioningHooks } from './provisioning/provisioning.tokens';
+
+// The tenant registry in-process against real PostgreSQL (its own control-plane database, tenant
+// databases on the same server) and the project's Pub/Sub emulator, driven over HTTP.
+
+process.env['METADATA_SERVER_DETECTION'] = 'none';
+
+export const OPERATOR_TOKEN = 'test-operator-token-0123456789abcdef';
+
+export interface RegistryUnderTest {
+  app: INestApplication;
+  baseUrl: string;
+  controlPlane: TestDatabase;
+  emulator: RunningPubSubEmulator;
+  pubsub: PubSub;
+  exportDir: string;
+  hooks: { afterStep: ProvisioningHooks['afterStep'] };
+  /** The tenant role's URL to its own database, as the registry stored it. */
+  tenantUrl(slug: string): Promise<string>;
+  secretsKey: string;
+  /** Runs SQL on the control plane. */
+  query<T>(sql: string, values?: unknown[]): Promise<T[]>;
+  // The body is whatever JSON the route answered; tests assert on its shape, so it is typed loosely.
+  // eslint-disable-next-line @typescript-eslint/no-explicit-any
+  call(method: string, urlPath: string, body?: unknown, token?: string | null): Promise<{ status: number; body: any; headers: Headers }>;
+  stop(): Promise<void>;
+}
+
+/** A slug no other test (or earlier run on a shared server) uses: roles are global to the instance. */
+export function uniqueSlug(prefix: string): string {
+  return `${prefix}-${randomBytes(4).toString('hex')}`;
+}
+
+export async function startRegistry(): Promise<RegistryUnderTest> {
+  const controlPlane = await createTestDatabase({
+    prefix: 'registry',
+    migrationsDir: path.resolve(__dirname, '../prisma/migrations'),
+  });
+  const emulator = await startPubSubEmulator({ port: 0 });
+  const exportDir = await mkdtemp(path.join(tmpdir(), 'pulse-exports-'));
+  const secretsKey = SecretBox.generateKey();
+  const box = SecretBox.fromBase64(secretsKey);
+  const query = async <T>(sql: string, values: unknown[] = []) => {
+    const client = new Client({ connectionString: controlPlane.url });
+    await client.connect();
+    try {
+      return (await client.query(sql, values)).rows as T[];
+    } finally {
+      await client.end();
+    }
+  };
+  const config = tenantRegistryConfigSchema.parse({
+    NODE_ENV: 'test',
+    LOG_LEVEL: 'error',
+    LOG_FORMAT: 'json',
+    DATABASE_URL: controlPlane.url,
+    TENANT_DATABASE_ADMIN_URL: testPostgresUrlOrThrow(),
+    PULSE_OPERATOR_TOKEN: OPERATOR_TOKEN,
+    PULSE_SECRETS_KEY: secretsKey,
+    EXPORT_DIR: exportDir,
+    PUBSUB_EMULATOR_HOST: emulator.address,
+    PUBSUB_PROJECT_ID: 'pulse-test',
+    TENANT_BASE_DOMAIN: 'pulse.test',
+  });
+  const hooks = { afterStep: async () => undefined } as { afterStep: ProvisioningHooks['afterStep'] };
+  const root = AppModule.register(config);
+  root.providers = [...(root.providers ?? []), { provide: PROVISIONING_HOOKS, useValue: { afterStep: (step: never, slug: string) => hooks.afterStep(step, slug) } }];
+  const app = await createServiceApp(root, config.service);
+  await app.listen({ port: 0, host: '127.0.0.1' });
+  const baseUrl = await app.getUrl();
+  const pubsub = new PubSub({ projectId: 'pulse-test', apiEndpoint: emulator.address, emulatorMode: true });
+
+  return {
+    app,
+    baseUrl,
+    controlPlane,
+    emulator,
+    pubsub,
+    exportDir,
+    hooks,
+    secretsKey,
+    query,
+    async tenantUrl(slug) {
+      const [row] = await query<{ host: string; port: number; database_name: string; role_name: string; password_encrypted: string }>(
+        'SELECT d.* FROM tenant_databases d JOIN tenants t ON t.id = d.tenant_id WHERE t.slug = $1',
+        [slug],
+      );
+      if (!row) throw new Error(`no database recorded for ${slug}`);
+      const url = new URL('postgresql://localhost');
+      Object.assign(url, { hostname: row.host, port: String(row.port), username: row.role_name, password: box.decrypt(row.password_encrypted), pathname: `/${row.database_name}` });
+      return url.toString();
+    },
+    async call(method, urlPath, body, token = OPERATOR_TOKEN) {
+      const response = await fetch(`${baseUrl}${urlPath}`, {
+        method,
+        headers: { ...(token ? { authorization: `Bearer ${token}` } : {}), ...(body !== undefined ? { 'content-type': 'application/json' } : {}) },
+        body: body !== undefined ? JSON.stringify(body) : undefined,
+      });
+      const type = response.headers.get('content-type') ?? '';
+      const payload = type.includes('json') ? await response.json() : Buffer.from(await response.arrayBuffer());
+      return { status: response.status, body: payload, headers: response.headers };
+    },
+    async stop() {
+      await app.close();
+      await pubsub.close();
+      await emulator.stop();
+      await controlPlane.drop();
+    },
+  };
+}
+
+export function messagingSettingsFor(emulator: RunningPubSubEmulator): MessagingSettings {
+  return {
+    projectId: 'pulse-test',
+    emulatorHost: emulator.address,
+    autoCreate: true,
+    maxDeliveryAttempts: 5,
+    maxInFlight: 10,
+    ackDeadlineSeconds: 10,
+    minBackoffSeconds: 0,
+    maxBackoffSeconds: 1,
+  };
+}
+
+/** Connects as some login to some database; resolves to the error message when PostgreSQL refuses. */
+export async function tryConnect(connectionString: string): Promise<string | 'connected'> {
+  const client = new Client({ connectionString });
+  try {
+    await client.connect();
+    await client.query('SELECT 1');
+    return 'connected';
+  } catch (error) {
+    return (error as Error).message;
+  } finally {
+    await client.end().catch(() => undefined);
+  }
+}
+
+/** Collects the messages of a topic from now on, through a subscription of the test's own. */
+export async function listen(pubsub: PubSub, topic: string): Promise<{ messages: Message[]; close: () => Promise<void> }> {
+  const [topicHandle] = await pubsub.topic(topic).get({ autoCreate: true });
+  const [subscription] = await topicHandle.createSubscription(`${topic}.test-${randomBytes(3).toString('hex')}`);
+  const messages: Message[] = [];
+  subscription.on('message', (message: Message) => {
+    messages.push(message);
+    message.ack();
+  });
+  return { messages, close: () => subscription.close() };
+}

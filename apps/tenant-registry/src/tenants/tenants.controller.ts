@@ -1,0 +1,158 @@
+import { Body, Controller, Delete, Get, HttpCode, Param, Post, Query, StreamableFile } from '@nestjs/common';
+import {
+  createdTenantSchema,
+  createTenantRequestSchema,
+  tenantPageSchema,
+  tenantSchema,
+  tenantSlugSchema,
+  tenantStatusSchema,
+  type CreateTenantRequest,
+  type TenantDto,
+} from '@pulse/contracts';
+import { SecretBox } from '@pulse/crypto';
+import { ApiRoute, ZodValidationPipe } from '@pulse/service-runtime';
+import { PassThrough } from 'node:stream';
+import { z } from 'zod';
+import { ControlPlaneClient } from '../database/control-plane-client';
+import { writeTenantExport } from '../export/tenant-export';
+import { ProvisionTenantUseCase } from '../provisioning/provision-tenant.use-case';
+import { tenantConnectionString } from '../provisioning/tenant-connection';
+import type { Actor } from '../shared/actor';
+import { invalidTransition, tenantNotFound } from '../shared/registry-errors';
+import { RequestActor } from '../shared/request-actor';
+import { ChangeTenantStatusUseCase, type StatusAction } from './change-tenant-status.use-case';
+import { CreateTenantUseCase } from './create-tenant.use-case';
+import { OffboardTenantUseCase } from './offboard-tenant.use-case';
+import { TenantQueries } from './tenant-queries';
+
+const slugParams = z.strictObject({ slug: tenantSlugSchema });
+const listQuery = z.strictObject({
+  limit: z.coerce.number().int().min(1).max(200).default(50),
+  cursor: z.string().min(1).optional(),
+  status: tenantStatusSchema.optional(),
+});
+const statusBody = z.strictObject({ reason: z.string().trim().min(1).max(500).optional() }).optional();
+
+const tags = ['tenants'];
+
+/** Operator API for tenants: translates HTTP to use cases, nothing more. */
+@Controller('v1/tenants')
+export class TenantsController {
+  constructor(
+    private readonly createTenant: CreateTenantUseCase,
+    private readonly provisionTenant: ProvisionTenantUseCase,
+    private readonly changeStatus: ChangeTenantStatusUseCase,
+    private readonly offboardTenant: OffboardTenantUseCase,
+    private readonly queries: TenantQueries,
+    private readonly db: ControlPlaneClient,
+    private readonly box: SecretBox,
+  ) {}
+
+  @Post()
+  @HttpCode(201)
+  @ApiRoute({
+    summary: 'Create a tenant: its own database and role, the tenant schema, and a first API key (shown once)',
+    tags,
+    body: createTenantRequestSchema,
+    responses: {
+      201: { description: 'Provisioned (status onboarding), with the API key', schema: createdTenantSchema },
+      409: { description: 'tenant.slug_taken or tenant.hostname_taken' },
+      503: { description: 'tenant.provisioning_failed: the tenant stays provisioning_failed with the reason; retry with /provision' },
+    },
+  })
+  async create(@Body(new ZodValidationPipe(createTenantRequestSchema, 'body')) body: CreateTenantRequest, @RequestActor() actor: Actor) {
+    const { slug, apiKey } = await this.createTenant.execute(body, actor);
+    return { tenant: await this.queries.findBySlugOrThrow(slug), apiKey };
+  }
+
+  @Get()
+  @ApiRoute({ summary: 'List tenants, by slug, with cursor pagination', tags, query: listQuery, responses: { 200: { description: 'A page', schema: tenantPageSchema } } })
+  list(@Query(new ZodValidationPipe(listQuery, 'query')) query: z.output<typeof listQuery>) {
+    return this.queries.list(query);
+  }
+
+  @Get(':slug')
+  @ApiRoute({ summary: 'Get a tenant', tags, params: slugParams, responses: { 200: { description: 'The tenant', schema: tenantSchema }, 404: { description: 'tenant.not_found' } } })
+  get(@Param(new ZodValidationPipe(slugParams, 'path')) { slug }: z.output<typeof slugParams>): Promise<TenantDto> {
+    return this.queries.findBySlugOrThrow(slug);
+  }
+
+  @Post(':slug/provision')
+  @HttpCode(200)
+  @ApiRoute({
+    summary: 'Finish provisioning a tenant that failed or was interrupted (idempotent)',
+    tags,
+    params: slugParams,
+    responses: { 200: { description: 'Provisioned', schema: tenantSchema }, 503: { description: 'tenant.provisioning_failed' } },
+  })
+  async provision(@Param(new ZodValidationPipe(slugParams, 'path')) { slug }: z.output<typeof slugParams>, @RequestActor() actor: Actor) {
+    await this.provisionTenant.execute(slug, actor);
+    return this.queries.findBySlugOrThrow(slug);
+  }
+
+  @Post(':slug/activate')
+  @HttpCode(200)
+  @ApiRoute(statusDoc('Activate an onboarding tenant (moves it to production)'))
+  activate(@Param(new ZodValidationPipe(slugParams, 'path')) p: z.output<typeof slugParams>, @Body(new ZodValidationPipe(statusBody, 'body')) b: z.output<typeof statusBody>, @RequestActor() actor: Actor) {
+    return this.transition(p.slug, 'activate', actor, b?.reason);
+  }
+
+  @Post(':slug/suspend')
+  @HttpCode(200)
+  @ApiRoute(statusDoc('Suspend a tenant: its API keys are refused until it is reactivated'))
+  suspend(@Param(new ZodValidationPipe(slugParams, 'path')) p: z.output<typeof slugParams>, @Body(new ZodValidationPipe(statusBody, 'body')) b: z.output<typeof statusBody>, @RequestActor() actor: Actor) {
+    return this.transition(p.slug, 'suspend', actor, b?.reason);
+  }
+
+  @Post(':slug/reactivate')
+  @HttpCode(200)
+  @ApiRoute(statusDoc('Reactivate a suspended tenant'))
+  reactivate(@Param(new ZodValidationPipe(slugParams, 'path')) p: z.output<typeof slugParams>, @Body(new ZodValidationPipe(statusBody, 'body')) b: z.output<typeof statusBody>, @RequestActor() actor: Actor) {
+    return this.transition(p.slug, 'reactivate', actor, b?.reason);
+  }
+
+  @Delete(':slug')
+  @ApiRoute({
+    summary: 'Offboard a tenant: export its data, then drop its database and role (the tenant row stays as a tombstone)',
+    tags,
+    params: slugParams,
+    responses: { 200: { description: 'Offboarded, with exportUri', schema: tenantSchema } },
+  })
+  async offboard(@Param(new ZodValidationPipe(slugParams, 'path')) { slug }: z.output<typeof slugParams>, @RequestActor() actor: Actor) {
+    await this.offboardTenant.execute(slug, actor);
+    return this.queries.findBySlugOrThrow(slug);
+  }
+
+  @Get(':slug/export')
+  @ApiRoute({
+    summary: "Download the tenant's data: a zip with one NDJSON file per table and a manifest",
+    tags,
+    params: slugParams,
+    responses: { 200: { description: 'The archive', contentType: 'application/zip', schema: z.string() }, 409: { description: 'tenant.invalid_transition: no database' } },
+  })
+  async export(@Param(new ZodValidationPipe(slugParams, 'path')) { slug }: z.output<typeof slugParams>): Promise<StreamableFile> {
+    const tenant = await this.db.tenant.findUnique({ where: { slug }, include: { database: true } });
+    if (!tenant) throw tenantNotFound(slug);
+    if (!tenant.database || tenant.database.droppedAt || tenant.status === 'provisioning' || tenant.status === 'provisioning_failed') {
+      throw invalidTransition(slug, tenant.status, 'exported');
+    }
+    const body = new PassThrough();
+    // Headers are sent before the first byte; a failure after that can only cut the download short.
+    writeTenantExport(tenantConnectionString(tenant.database, this.box), body, { slug }).catch((error: unknown) => body.destroy(error as Error));
+    return new StreamableFile(body, { type: 'application/zip', disposition: `attachment; filename="${slug}-export.zip"` });
+  }
+
+  private async transition(slug: string, action: StatusAction, actor: Actor, reason?: string) {
+    await this.changeStatus.execute(slug, action, actor, reason);
+    return this.queries.findBySlugOrThrow(slug);
+  }
+}
+
+function statusDoc(summary: string) {
+  return {
+    summary,
+    tags,
+    params: slugParams,
+    responses: { 200: { description: 'The tenant', schema: tenantSchema }, 409: { description: 'tenant.invalid_transition' } },
+  };
+}

@@ -1,0 +1,27 @@
+import { SetMetadata } from '@nestjs/common';
+import type { z } from 'zod';
+
+export const API_ROUTE_METADATA = 'pulse:api-route';
+
+export interface ApiResponseDoc {
+  description: string;
+  schema?: z.ZodType;
+  /** Media type of the body; application/json unless given (e.g. application/zip). */
+  contentType?: string;
+}
+
+/** What the OpenAPI document says about a route: the same zod schemas the route validates with. */
+export interface ApiRouteDoc {
+  summary: string;
+  description?: string;
+  tags?: string[];
+  params?: z.ZodObject;
+  query?: z.ZodObject;
+  body?: z.ZodType;
+  responses: Record<number, ApiResponseDoc>;
+  /** Routes are authenticated unless marked public (health, the document itself). */
+  public?: boolean;
+}
+
+/** Documents a route in /openapi.json. Every route must have one: a test fails on any that does not. */
+export const ApiRoute = (doc: ApiRouteDoc) => SetMetadata(API_ROUTE_METADATA, doc);

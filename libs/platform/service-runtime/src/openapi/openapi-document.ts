@@ -1,0 +1,100 @@
+import { RequestMethod } from '@nestjs/common';
+import { METHOD_METADATA, PATH_METADATA } from '@nestjs/common/constants';
+import type { DiscoveryService, MetadataScanner } from '@nestjs/core';
+import { problemDetailsSchema } from '@pulse/contracts';
+import { z } from 'zod';
+import { API_ROUTE_METADATA, type ApiRouteDoc } from './api-route.decorator';
+
+export interface OpenApiInfo {
+  title: string;
+  version: string;
+  description?: string;
+  /** Describes the bearer token (operator token, tenant API key). */
+  bearerDescription: string;
+}
+
+export interface DiscoveredRoute {
+  method: string;
+  path: string;
+  doc: ApiRouteDoc | undefined;
+}
+
+function joinPath(...parts: Array<string | string[] | undefined>): string {
+  const segments = parts.flatMap((part) => (Array.isArray(part) ? (part[0] ?? '') : (part ?? ''))).join('/');
+  const normalised = `/${segments}`.replace(/\/+/g, '/').replace(/(.)\/$/, '$1');
+  // Nest writes path parameters as :name; OpenAPI as {name}.
+  return normalised.replace(/:([A-Za-z0-9_]+)/g, '{$1}');
+}
+
+/** Every HTTP route of the application, with its @ApiRoute documentation if it has one. */
+export function discoverRoutes(discovery: DiscoveryService, scanner: MetadataScanner): DiscoveredRoute[] {
+  const routes: DiscoveredRoute[] = [];
+  for (const wrapper of discovery.getControllers()) {
+    const { instance, metatype } = wrapper;
+    if (!instance || !metatype) continue;
+    const controllerPath = Reflect.getMetadata(PATH_METADATA, metatype) as string | string[] | undefined;
+    const prototype = Object.getPrototypeOf(instance) as Record<string, unknown>;
+    for (const methodName of scanner.getAllMethodNames(prototype)) {
+      const handler = prototype[methodName] as object;
+      const requestMethod = Reflect.getMetadata(METHOD_METADATA, handler) as RequestMethod | undefined;
+      if (requestMethod === undefined) continue;
+      routes.push({
+        method: RequestMethod[requestMethod].toLowerCase(),
+        path: joinPath(controllerPath, Reflect.getMetadata(PATH_METADATA, handler) as string | undefined),
+        doc: Reflect.getMetadata(API_ROUTE_METADATA, handler) as ApiRouteDoc | undefined,
+      });
+    }
+  }
+  return routes;
+}
+
+function jsonSchema(schema: z.ZodType, io: 'input' | 'output'): Record<string, unknown> {
+  const { $schema: _ignored, ...rest } = z.toJSONSchema(schema, { io, unrepresentable: 'any' }) as Record<string, unknown>;
+  return rest;
+}
+
+function parameters(location: 'path' | 'query', schema: z.ZodObject | undefined) {
+  if (!schema) return [];
+  const objectSchema = jsonSchema(schema, 'input') as { properties?: Record<string, unknown>; required?: string[] };
+  return Object.entries(objectSchema.properties ?? {}).map(([name, property]) => ({
+    name,
+    in: location,
+    required: location === 'path' || (objectSchema.required ?? []).includes(name),
+    schema: property,
+  }));
+}
+
+/** OpenAPI 3.1 from the routes' zod schemas (3.1 takes JSON Schema 2020-12 as it is). */
+export function buildOpenApiDocument(info: OpenApiInfo, routes: DiscoveredRoute[]): Record<string, unknown> {
+  const paths: Record<string, Record<string, unknown>> = {};
+  const problem = { description: 'Error (RFC 9457)', content: { 'application/problem+json': { schema: jsonSchema(problemDetailsSchema, 'output') } } };
+  for (const { method, path, doc } of routes) {
+    if (!doc) continue;
+    const responses = Object.fromEntries(
+      Object.entries(doc.responses).map(([status, response]) => [
+        status,
+        {
+          description: response.description,
+          ...(response.schema ? { content: { [response.contentType ?? 'application/json']: { schema: jsonSchema(response.schema, 'output') } } } : {}),
+        },
+      ]),
+    );
+    paths[path] ??= {};
+    paths[path][method] = {
+      summary: doc.summary,
+      ...(doc.description ? { description: doc.description } : {}),
+      ...(doc.tags ? { tags: doc.tags } : {}),
+      parameters: [...parameters('path', doc.params), ...parameters('query', doc.query)],
+      ...(doc.body ? { requestBody: { required: true, content: { 'application/json': { schema: jsonSchema(doc.body, 'input') } } } } : {}),
+      responses: { ...responses, default: problem },
+      ...(doc.public ? { security: [] } : {}),
+    };
+  }
+  return {
+    openapi: '3.1.0',
+    info: { title: info.title, version: info.version, ...(info.description ? { description: info.description } : {}) },
+    components: { securitySchemes: { bearer: { type: 'http', scheme: 'bearer', description: info.bearerDescription } } },
+    security: [{ bearer: [] }],
+    paths,
+  };
+}

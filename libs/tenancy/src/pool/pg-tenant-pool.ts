@@ -1,0 +1,75 @@
+import { Client, Pool, type ClientConfig, type PoolClient } from 'pg';
+import type { ReleasePermit } from './semaphore';
+
+/** What TenantDatabasePool needs of one tenant's connection pool; a `pg.Pool` is one. */
+export interface TenantConnectionPool {
+  connect(): Promise<PoolClient>;
+  end(): Promise<void>;
+}
+
+/** Everything a pool factory is told about the pool to make for one tenant database. */
+export interface TenantPoolSettings {
+  readonly tenantId: string;
+  readonly connectionString: string;
+  /** The tenant's connection limit: the pool may never hold more connections than this. */
+  readonly maxConnections: number;
+  readonly idleTimeoutMs: number;
+  readonly connectionTimeoutMs: number;
+  readonly applicationName: string;
+  /**
+   * Must resolve before each physical connection is opened; the permit it returns must be released
+   * once that connection is closed. This is what makes the global cap hold whatever the pool does.
+   */
+  readonly acquireConnectionPermit: () => Promise<ReleasePermit>;
+  /** Errors of idle connections (the server went away): the pool has already dropped the connection. */
+  readonly onIdleError: (error: Error) => void;
+}
+
+/**
+ * A `pg.Pool` whose every connection first takes a permit from the global connection budget and gives
+ * it back only when its socket has closed. Permits are taken in Client.connect, which pg-pool calls for
+ * every new connection it opens (first use, growth, replacing a broken one), so no code path of the
+ * pool can open a connection without one. A connection counts against the cap from before its socket
+ * opens until after it closed, so the server never sees more sessions than the cap.
+ */
+export function createPgTenantPool(settings: TenantPoolSettings): Pool {
+  class BudgetedClient extends Client {
+    constructor(config?: string | ClientConfig) {
+      // The connect timeout starts only once the permit is held (pg.Client applies it in connect()).
+      super({ ...(typeof config === 'string' ? { connectionString: config } : config), connectionTimeoutMillis: settings.connectionTimeoutMs });
+    }
+
+    override connect(): Promise<Client>;
+    override connect(callback: ((err: Error) => void) | ((err: null, client: Client) => void)): void;
+    override connect(callback?: ((err: Error) => void) | ((err: null, client: Client) => void)): Promise<Client> | void {
+      const connecting = (async (): Promise<Client> => {
+        const release = await settings.acquireConnectionPermit();
+        // 'end' is emitted when the socket has closed, whichever side closed it and why.
+        this.once('end', release);
+        try {
+          await super.connect();
+        } catch (error) {
+          release();
+          throw error;
+        }
+        return this;
+      })();
+      if (!callback) return connecting;
+      const done = callback as (err: Error | null, client?: Client) => void;
+      connecting.then(
+        (client) => done(null, client),
+        (error: Error) => done(error),
+      );
+    }
+  }
+
+  const pool = new Pool({
+    connectionString: settings.connectionString,
+    application_name: settings.applicationName,
+    max: settings.maxConnections,
+    idleTimeoutMillis: settings.idleTimeoutMs,
+    Client: BudgetedClient,
+  });
+  pool.on('error', settings.onIdleError);
+  return pool;
+}
