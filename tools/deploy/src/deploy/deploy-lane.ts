@@ -1,0 +1,170 @@
+import { createHash } from 'node:crypto';
+import { describeManifest, kustomizeBuild } from '../manifests/kustomize';
+import { checkContainers, checkEnvironmentReferences, checkNamespace, checkPulseServices, checkWorkloadIdentity } from '../manifests/policies';
+import { validateManifests } from '../manifests/schema-validation';
+import { configMapData, containerEnvironment, workloads } from '../manifests/workloads';
+import { readGcpSettings } from '../workspace/settings';
+import type { DeployPaths } from '../workspace/workspace';
+import { toYamlDocuments, type Manifest } from '../workspace/yaml-files';
+import type { Kubectl } from './kubectl';
+
+export const ENVIRONMENTS = {
+  onboarding: { namespace: 'pulse-onboarding', gke: true },
+  production: { namespace: 'pulse-production', gke: true },
+  local: { namespace: 'local', gke: false },
+} as const;
+
+export type Environment = keyof typeof ENVIRONMENTS;
+
+export function isEnvironment(value: string): value is Environment {
+  return value in ENVIRONMENTS;
+}
+
+/** The Jobs run before the services, in this order, each awaited. */
+export const MIGRATION_JOBS = ['control-plane-migration', 'tenant-migration'] as const;
+
+export interface LanePlan {
+  env: Environment;
+  namespace: string;
+  lane: Manifest[];
+  migrations: Manifest[];
+  certificates: Manifest[];
+  problems: string[];
+}
+
+/** Renders and checks everything a deploy of `env` would apply. Nothing is applied. */
+export function planLane(paths: DeployPaths, env: Environment): LanePlan {
+  const { namespace, gke } = ENVIRONMENTS[env];
+  const lane = withConfigHashes(kustomizeBuild(paths.overlay(env)));
+  const migrations = kustomizeBuild(paths.migrations(env));
+  const certificates = gke ? kustomizeBuild(paths.generatedCertificates) : [];
+  const problems = [
+    ...validateManifests([...lane, ...migrations, ...certificates]),
+    ...checkContainers([...lane, ...migrations]),
+    ...checkPulseServices(lane),
+    ...checkNamespace([...lane, ...migrations], namespace),
+    ...checkEnvironmentReferences(lane),
+    ...checkEnvironmentReferences(migrations, lane),
+    ...(gke ? checkWorkloadIdentity(lane, readGcpSettings(paths.settingsEnv).GSA_DOMAIN) : []),
+  ];
+  for (const job of MIGRATION_JOBS) {
+    if (!migrations.some((m) => m.kind === 'Job' && m.metadata.name === job)) problems.push(`the migrations render has no Job ${job}`);
+  }
+  return { env, namespace, lane, migrations, certificates, problems };
+}
+
+/**
+ * A pod-template annotation with a hash of the ConfigMaps a Deployment reads, so that a configuration
+ * change rolls the pods like an image change does (plain ConfigMaps carry no name hash).
+ */
+export function withConfigHashes(manifests: Manifest[]): Manifest[] {
+  for (const { manifest, pod } of workloads(manifests)) {
+    const names = new Set<string>();
+    for (const c of [...pod.containers, ...(pod.initContainers ?? [])]) {
+      for (const from of c.envFrom ?? []) if (from.configMapRef) names.add(from.configMapRef.name);
+      for (const e of c.env ?? []) if (e.valueFrom?.configMapKeyRef) names.add(e.valueFrom.configMapKeyRef.name);
+    }
+    if (names.size === 0) continue;
+    const hash = createHash('sha256');
+    for (const name of [...names].sort()) hash.update(`${name}\n${JSON.stringify(configMapData(manifests, name) ?? {})}\n`);
+    const template = (manifest.spec as { template: { metadata: { annotations?: Record<string, string> } } }).template;
+    template.metadata.annotations = { ...template.metadata.annotations, 'pulse.dev/config-hash': hash.digest('hex').slice(0, 16) };
+  }
+  return manifests;
+}
+
+export interface DeployReport {
+  lines: string[];
+  ok: boolean;
+}
+
+const TENANT_KINDS = 'httproutes.gateway.networking.k8s.io,deployments.apps,services,configmaps,horizontalpodautoscalers.autoscaling,poddisruptionbudgets.policy,healthcheckpolicies.networking.gke.io,gcpbackendpolicies.networking.gke.io';
+
+/**
+ * Applies a checked plan: the lane's configuration first (everything but its Deployments), then each
+ * migration Job to completion, then the Deployments; removes tenant objects (label pulse.dev/tenant) the
+ * render no longer has (a tenant moved to another lane or lost its route); waits for every rollout.
+ * Stops at the first failure with the command that shows why, before anything further changes.
+ */
+export function applyLane(plan: LanePlan, kubectl: Kubectl, options: { timeoutSeconds?: number; rollback?: string } = {}): DeployReport {
+  const lines: string[] = [];
+  const ns = plan.namespace;
+  const timeout = `${options.timeoutSeconds ?? 600}s`;
+  const fail = (what: string, result: { stderr: string; stdout: string }, hint?: string): DeployReport => {
+    lines.push(`FAILED: ${what}`, (result.stderr || result.stdout).trim());
+    if (hint) lines.push(hint);
+    return { lines, ok: false };
+  };
+  const apply = (manifests: Manifest[], what: string) => {
+    const result = kubectl(['apply', '--server-side', '--field-manager=pulse-deploy', '--force-conflicts', '-f', '-'], toYamlDocuments(manifests));
+    lines.push(`applied ${what} (${manifests.length} objects)`);
+    return result;
+  };
+
+  const isRollout = (m: Manifest) => m.kind === 'Deployment' || m.kind === 'StatefulSet';
+  let result = apply(plan.lane.filter((m) => !isRollout(m)), `${ns} configuration`);
+  if (result.status !== 0) return fail(`apply ${ns} configuration`, result);
+  if (plan.certificates.length > 0) {
+    result = apply(plan.certificates, 'tenant certificates (pulse-infra)');
+    if (result.status !== 0) return fail('apply tenant certificates', result);
+  }
+
+  for (const name of MIGRATION_JOBS) {
+    const job = plan.migrations.find((m) => m.kind === 'Job' && m.metadata.name === name);
+    if (!job) continue;
+    // A Job's pod template is immutable: the previous run (finished) is replaced.
+    result = kubectl(['delete', 'job', name, '-n', ns, '--ignore-not-found', '--wait=true']);
+    if (result.status !== 0) return fail(`delete previous job ${name}`, result);
+    result = apply([job], `job ${name}`);
+    if (result.status !== 0) return fail(`apply job ${name}`, result);
+    result = kubectl(['wait', '--for=condition=complete', `job/${name}`, '-n', ns, '--timeout=1800s']);
+    if (result.status !== 0) {
+      return fail(`job ${name} did not complete; the services were NOT updated`, result, `see: kubectl -n ${ns} logs job/${name} -c migrate`);
+    }
+    lines.push(`job ${name} completed`);
+  }
+
+  const rollouts = plan.lane.filter(isRollout);
+  result = apply(rollouts, `${ns} workloads`);
+  if (result.status !== 0) return fail(`apply ${ns} workloads`, result);
+
+  const rendered = new Set(plan.lane.map((m) => `${m.kind}/${m.metadata.name}`));
+  const existing = kubectl(['get', TENANT_KINDS, '-n', ns, '-l', 'pulse.dev/tenant', '-o', 'jsonpath={range .items[*]}{.kind}/{.metadata.name}{"\\n"}{end}']);
+  if (existing.status === 0) {
+    for (const object of existing.stdout.split('\n').filter(Boolean)) {
+      if (rendered.has(object)) continue;
+      const [kind, name] = object.split('/') as [string, string];
+      const removed = kubectl(['delete', kind.toLowerCase(), name, '-n', ns, '--ignore-not-found']);
+      lines.push(removed.status === 0 ? `removed ${object} (no longer routed to ${ns})` : `could not remove ${object}: ${removed.stderr.trim()}`);
+    }
+  }
+
+  for (const deployment of rollouts) {
+    result = kubectl(['rollout', 'status', `${deployment.kind.toLowerCase()}/${deployment.metadata.name}`, '-n', ns, `--timeout=${timeout}`]);
+    if (result.status !== 0) {
+      return fail(
+        `${describeManifest(deployment)} did not become ready`,
+        result,
+        options.rollback ? `roll back with: ${options.rollback}` : 'roll back by deploying the previous tag (git log -p deploy/k8s/overlays/<env>/release)',
+      );
+    }
+    lines.push(`${describeManifest(deployment)} rolled out`);
+  }
+  return { lines, ok: true };
+}
+
+/** What a plan changes, in words, for the operator before `--yes`. */
+export function describePlan(plan: LanePlan): string[] {
+  const images = new Set<string>();
+  for (const { pod } of workloads(plan.lane)) for (const c of pod.containers) if (c.image) images.add(c.image);
+  const env = new Map<string, string>();
+  for (const { manifest, pod } of workloads(plan.lane)) {
+    const version = pod.containers[0] && containerEnvironment(pod.containers[0], plan.lane).get('SERVICE_VERSION');
+    if (version && 'value' in version) env.set(manifest.metadata.name, version.value);
+  }
+  return [
+    `lane ${plan.env} (namespace ${plan.namespace}): ${plan.lane.length} objects, ${plan.migrations.length} migration objects, ${plan.certificates.length} certificate objects`,
+    ...[...images].sort().map((image) => `  image ${image}`),
+    `  routes: ${plan.lane.filter((m) => m.kind === 'HTTPRoute').map((m) => m.metadata.name).join(', ') || '(none)'}`,
+  ];
+}
