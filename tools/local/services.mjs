@@ -6,7 +6,12 @@
 // variables it needs beyond the ones every service gets (see serviceEnvironment in start.mjs).
 
 export const services = [
-  { name: 'api', port: { default: 3000, variable: 'API_PORT' }, build: 'api' },
+  {
+    name: 'api',
+    port: { default: 3000, variable: 'API_PORT' },
+    build: 'api',
+    env: (runtime) => ({ PULSE_SECRETS_KEY: runtime.secretsKey }),
+  },
   {
     name: 'tenant-registry',
     port: { default: 3001, variable: 'TENANT_REGISTRY_PORT' },

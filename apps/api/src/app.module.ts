@@ -1,9 +1,13 @@
 import { Module, type DynamicModule } from '@nestjs/common';
+import { APP_GUARD } from '@nestjs/core';
 import { MessagingModule } from '@pulse/messaging';
-import { PostgresModule } from '@pulse/service-runtime';
+import { OpenApiModule, PostgresModule } from '@pulse/service-runtime';
+import { TenantAuthGuard } from './auth/tenant-auth.guard';
 import { API_CONFIG, type ApiConfig } from './config/api.config';
+import { CustomersModule } from './customers/customers.module';
+import { TenancyModule } from './tenancy/tenancy.module';
 
-/** Composition root of the api service (Public REST API for tenants). */
+/** Composition root of the api service (the public REST API for tenants). */
 @Module({})
 export class AppModule {
   static register(config: ApiConfig): DynamicModule {
@@ -12,10 +16,19 @@ export class AppModule {
       global: true,
       imports: [
         MessagingModule.forRoot({ settings: config.messaging }),
+        // The control plane: tenant resolution and tenant database locations.
         PostgresModule.forRoot({ url: config.database.url, applicationName: 'api', maxConnections: 2 }),
+        OpenApiModule.forRoot({
+          title: 'Pulse API',
+          version: config.service.version,
+          bearerDescription: 'Your tenant API key (pulse_<prefix>_<secret>), issued by the operator.',
+        }),
+        TenancyModule,
+        CustomersModule,
       ],
-      providers: [{ provide: API_CONFIG, useValue: config }],
-      exports: [API_CONFIG],
+      providers: [{ provide: API_CONFIG, useValue: config }, { provide: APP_GUARD, useClass: TenantAuthGuard }],
+      // Global: feature modules reach the config and the control-plane pool without re-importing them.
+      exports: [API_CONFIG, PostgresModule],
     };
   }
 }

@@ -10,7 +10,8 @@ export type TenancyErrorCode =
   | 'tenant_migration_unknown_applied'
   | 'tenant_migration_failed'
   | 'tenant_migration_lock_timeout'
-  | 'tenant_database_unreachable';
+  | 'tenant_database_unreachable'
+  | 'tenant_database_unavailable';
 
 export class TenancyError extends DomainError<TenancyErrorCode> {
   constructor(kind: ErrorKind, code: TenancyErrorCode, message: string, options?: { cause?: unknown }) {

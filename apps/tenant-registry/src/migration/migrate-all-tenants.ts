@@ -1,5 +1,5 @@
 import type { SecretBox } from '@pulse/crypto';
-import { migrateTenantDatabases, type TenantMigrationReport } from '@pulse/tenancy';
+import { migrateTenantDatabases, tenantDatabaseUrl, type TenantMigrationReport } from '@pulse/tenancy';
 import { Client } from 'pg';
 
 interface TenantDatabaseRow {
@@ -27,11 +27,13 @@ export async function migrateAllTenants(controlPlaneUrl: string, box: SecretBox,
         ORDER BY t.slug`,
     );
     const slugs = new Map(rows.map((row) => [row.tenant_id, row.slug]));
-    const targets = rows.map((row) => {
-      const url = new URL('postgresql://localhost');
-      Object.assign(url, { hostname: row.host, port: String(row.port), username: row.role_name, password: box.decrypt(row.password_encrypted), pathname: `/${row.database_name}` });
-      return { tenantId: row.tenant_id, connectionString: url.toString() };
-    });
+    const targets = rows.map((row) => ({
+      tenantId: row.tenant_id,
+      connectionString: tenantDatabaseUrl(
+        { host: row.host, port: row.port, databaseName: row.database_name, roleName: row.role_name, passwordEncrypted: row.password_encrypted },
+        box,
+      ),
+    }));
     const reports = await migrateTenantDatabases(targets, { concurrency });
     for (const report of reports) {
       if (report.schemaVersion) {

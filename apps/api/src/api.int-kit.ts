@@ -1,0 +1,140 @@
+import type { INestApplication } from '@nestjs/common';
+import { SecretBox } from '@pulse/crypto';
+import { createServiceApp } from '@pulse/service-runtime';
+import { issueApiKey, migrateTenantDatabase } from '@pulse/tenancy';
+import { createTestDatabase, testPostgresUrlOrThrow, type TestDatabase } from '@pulse/testing';
+import { randomBytes, randomUUID } from 'node:crypto';
+import path from 'node:path';
+import { Client, escapeIdentifier, escapeLiteral } from 'pg';
+import { AppModule } from './app.module';
+import { apiConfigSchema } from './config/api.config';
+
+// The api in-process against real PostgreSQL: a control plane (the tenant registry's migrations) and
+// tenant databases made the way the registry makes them (own role, CONNECT revoked from PUBLIC, the
+// tenant schema applied as that role), seeded directly with SQL.
+
+process.env['METADATA_SERVER_DETECTION'] = 'none';
+
+export interface SeededTenant {
+  tenantId: string;
+  slug: string;
+  apiKey: string;
+  /** The tenant role's URL to its database, for seeding rows. */
+  databaseUrl: string;
+}
+
+async function admin<T>(work: (client: Client) => Promise<T>, url = testPostgresUrlOrThrow()): Promise<T> {
+  const client = new Client({ connectionString: url });
+  await client.connect();
+  try {
+    return await work(client);
+  } finally {
+    await client.end();
+  }
+}
+
+/** A slug no other test (or earlier run on a shared server) uses: roles are global to the instance. */
+export function uniqueSlug(prefix: string): string {
+  return `${prefix}-${randomBytes(4).toString('hex')}`;
+}
+
+export class ApiUnderTest {
+  private readonly tenants: SeededTenant[] = [];
+
+  private constructor(
+    readonly app: INestApplication,
+    readonly baseUrl: string,
+    private readonly controlPlane: TestDatabase,
+    private readonly box: SecretBox,
+  ) {}
+
+  static async start(env: Record<string, string> = {}): Promise<ApiUnderTest> {
+    const controlPlane = await createTestDatabase({
+      prefix: 'api_control_plane',
+      migrationsDir: path.resolve(__dirname, '../../tenant-registry/prisma/migrations'),
+    });
+    const secretsKey = SecretBox.generateKey();
+    const config = apiConfigSchema.parse({
+      NODE_ENV: 'test',
+      LOG_LEVEL: 'error',
+      LOG_FORMAT: 'json',
+      DATABASE_URL: controlPlane.url,
+      PULSE_SECRETS_KEY: secretsKey,
+      TENANT_BASE_DOMAIN: 'pulse.test',
+      PUBSUB_EMULATOR_HOST: '127.0.0.1:9', // nothing is published by these tests
+      ...env,
+    });
+    const app = await createServiceApp(AppModule.register(config), config.service);
+    await app.listen({ port: 0, host: '127.0.0.1' });
+    return new ApiUnderTest(app, await app.getUrl(), controlPlane, SecretBox.fromBase64(secretsKey));
+  }
+
+  /** A tenant with its own database and role, the tenant schema, an API key; status as given. */
+  async seedTenant(prefix: string, options: { status?: string; hostnames?: string[]; slug?: string } = {}): Promise<SeededTenant> {
+    const slug = options.slug ?? uniqueSlug(prefix);
+    const name = `tenant_${slug.replace(/-/g, '_')}`;
+    const password = randomBytes(18).toString('base64url');
+    const server = new URL(testPostgresUrlOrThrow());
+    await admin(async (client) => {
+      await client.query(`CREATE ROLE ${escapeIdentifier(name)} LOGIN PASSWORD ${escapeLiteral(password)}`);
+      await client.query(`CREATE DATABASE ${escapeIdentifier(name)} OWNER ${escapeIdentifier(name)}`);
+      await client.query(`REVOKE ALL ON DATABASE ${escapeIdentifier(name)} FROM PUBLIC`);
+    });
+    await admin((client) => client.query(`ALTER SCHEMA public OWNER TO ${escapeIdentifier(name)}`), Object.assign(new URL(server), { pathname: `/${name}` }).toString());
+    const databaseUrl = Object.assign(new URL(server), { username: name, password, pathname: `/${name}` }).toString();
+    const report = await migrateTenantDatabase({ tenantId: slug, connectionString: databaseUrl });
+    if (report.status !== 'ok') throw new Error(`tenant schema failed: ${report.error}`);
+
+    const tenantId = randomUUID();
+    const key = issueApiKey();
+    await admin(async (client) => {
+      await client.query(
+        `INSERT INTO tenants (id, slug, name, status, plan, hostnames, updated_at) VALUES ($1, $2, $3, $4, 'standard', $5, now())`,
+        [tenantId, slug, `Tenant ${slug}`, options.status ?? 'active', options.hostnames ?? []],
+      );
+      for (const hostname of options.hostnames ?? []) await client.query('INSERT INTO tenant_hostnames (hostname, tenant_id) VALUES ($1, $2)', [hostname, tenantId]);
+      await client.query(
+        `INSERT INTO tenant_databases (tenant_id, host, port, database_name, role_name, password_encrypted, updated_at) VALUES ($1, $2, $3, $4, $4, $5, now())`,
+        [tenantId, server.hostname, Number(server.port || 5432), name, this.box.encrypt(password)],
+      );
+      await client.query(`INSERT INTO api_keys (id, tenant_id, prefix, secret_hash, name, scopes) VALUES ($1, $2, $3, $4, 'test', '{read,write}')`, [
+        randomUUID(),
+        tenantId,
+        key.prefix,
+        key.secretHash,
+      ]);
+    }, this.controlPlane.url);
+    const tenant = { tenantId, slug, apiKey: key.token, databaseUrl };
+    this.tenants.push(tenant);
+    return tenant;
+  }
+
+  /** Runs SQL in a tenant's database as its own role. */
+  async tenantSql(tenant: SeededTenant, sql: string, values: unknown[] = []): Promise<void> {
+    await admin((client) => client.query(sql, values), tenant.databaseUrl);
+  }
+
+  async get(urlPath: string, options: { key?: string; host?: string; headers?: Record<string, string> } = {}) {
+    const response = await fetch(`${this.baseUrl}${urlPath}`, {
+      headers: {
+        ...(options.key ? { authorization: `Bearer ${options.key}` } : {}),
+        ...(options.host ? { 'x-forwarded-host': options.host } : {}),
+        ...options.headers,
+      },
+    });
+    const text = await response.text();
+    return { status: response.status, headers: response.headers, body: text ? (JSON.parse(text) as Record<string, unknown>) : {} };
+  }
+
+  async stop(): Promise<void> {
+    await this.app.close();
+    await admin(async (client) => {
+      for (const { slug } of this.tenants) {
+        const name = `tenant_${slug.replace(/-/g, '_')}`;
+        await client.query(`DROP DATABASE IF EXISTS ${escapeIdentifier(name)} WITH (FORCE)`);
+        await client.query(`DROP ROLE IF EXISTS ${escapeIdentifier(name)}`);
+      }
+    });
+    await this.controlPlane.drop();
+  }
+}

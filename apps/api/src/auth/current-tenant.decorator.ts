@@ -1,0 +1,11 @@
+import { createParamDecorator, type ExecutionContext } from '@nestjs/common';
+import type { TenantContext } from '@pulse/tenancy';
+import type { TenantRequest } from './tenant-auth.guard';
+
+/** The authenticated tenant of the request (set by TenantAuthGuard). */
+export const CurrentTenant = createParamDecorator((_data: unknown, context: ExecutionContext): TenantContext => {
+  const tenant = context.switchToHttp().getRequest<TenantRequest>().tenant;
+  // Only reachable if a public route asked for a tenant: a programming error, not a client one.
+  if (!tenant) throw new Error('CurrentTenant used on a route without tenant authentication');
+  return tenant;
+});

@@ -1,0 +1,49 @@
+import { Inject, Injectable, type CanActivate, type ExecutionContext } from '@nestjs/common';
+import { Reflector } from '@nestjs/core';
+import { DomainError } from '@pulse/errors';
+import { API_ROUTE_METADATA, type ApiRouteDoc } from '@pulse/service-runtime';
+import { createTenantContext, TenantResolver, type TenantContext } from '@pulse/tenancy';
+import type { FastifyRequest } from 'fastify';
+import { PinoLogger } from 'nestjs-pino';
+import { API_CONFIG, type ApiConfig } from '../config/api.config';
+
+export type TenantRequest = FastifyRequest & { tenant?: TenantContext };
+
+/**
+ * Every route is tenant-authenticated unless its @ApiRoute marks it public (health, docs): the guard is
+ * global, so a new route cannot be added without it by accident. The API key names the tenant; a
+ * tenant host name (`<slug>.<base domain>` or a custom hostname) must name the same one; a dedicated api
+ * workload serves its own tenant only.
+ */
+@Injectable()
+export class TenantAuthGuard implements CanActivate {
+  constructor(
+    private readonly reflector: Reflector,
+    private readonly resolver: TenantResolver,
+    private readonly logger: PinoLogger,
+    @Inject(API_CONFIG) private readonly config: ApiConfig,
+  ) {}
+
+  async canActivate(context: ExecutionContext): Promise<boolean> {
+    const doc = this.reflector.get<ApiRouteDoc | undefined>(API_ROUTE_METADATA, context.getHandler());
+    if (doc?.public) return true;
+
+    const request = context.switchToHttp().getRequest<TenantRequest>();
+    const token = /^Bearer\s+(\S+)$/i.exec(request.headers.authorization ?? '')?.[1];
+    if (!token) throw new DomainError('unauthenticated', 'auth.missing_api_key', 'Send your API key as "Authorization: Bearer <key>".');
+
+    const key = await this.resolver.resolveApiKey(token);
+    const hostTenant = await this.resolver.resolveHost(request.hostname);
+    if (hostTenant && hostTenant.tenantId !== key.tenantId) {
+      throw new DomainError('forbidden', 'auth.host_mismatch', `This API key does not belong to the tenant of ${request.hostname}.`);
+    }
+    const dedicated = this.config.tenancy.dedicatedTenant;
+    if (dedicated && key.slug !== dedicated) {
+      throw new DomainError('forbidden', 'auth.tenant_not_served_here', `This endpoint serves tenant "${dedicated}" only.`);
+    }
+
+    request.tenant = createTenantContext({ tenantId: key.tenantId, slug: key.slug, correlationId: String(request.id) });
+    this.logger.assign({ tenantId: key.tenantId });
+    return true;
+  }
+}

@@ -1,0 +1,89 @@
+import { ApiUnderTest, uniqueSlug, type SeededTenant } from '../api.int-kit';
+
+describe('tenant authentication and isolation (real PostgreSQL)', () => {
+  let api: ApiUnderTest;
+  let acme: SeededTenant;
+  let globex: SeededTenant;
+
+  beforeAll(async () => {
+    api = await ApiUnderTest.start();
+    acme = await api.seedTenant('acme', { hostnames: ['cs.acme-example.com'] });
+    globex = await api.seedTenant('globex');
+    await api.tenantSql(acme, `INSERT INTO customers (external_id, name, custom) VALUES ('shared-id', 'Acme customer', '{"tier":"gold"}')`);
+    await api.tenantSql(globex, `INSERT INTO customers (external_id, name) VALUES ('shared-id', 'Globex customer'), ('globex-only', 'Only Globex')`);
+  });
+
+  afterAll(async () => {
+    await api?.stop();
+  });
+
+  it("answers with the key's own tenant's row", async () => {
+    const response = await api.get('/v1/customers/shared-id', { key: acme.apiKey });
+    expect(response.status).toBe(200);
+    expect(response.body).toMatchObject({ externalId: 'shared-id', name: 'Acme customer', custom: { tier: 'gold' }, kpis: null, health: null });
+    expect((await api.get('/v1/customers/shared-id', { key: globex.apiKey })).body).toMatchObject({ name: 'Globex customer' });
+  });
+
+  it("never shows tenant B's rows to tenant A, even for guessed ids", async () => {
+    const response = await api.get('/v1/customers/globex-only', { key: acme.apiKey });
+    expect(response.status).toBe(404);
+    expect(response.body).toMatchObject({ code: 'customer.not_found', status: 404 });
+  });
+
+  it('refuses a missing, malformed, unknown or tampered key with 401 problem+json', async () => {
+    const tampered = `${acme.apiKey.slice(0, -1)}${acme.apiKey.endsWith('a') ? 'b' : 'a'}`;
+    for (const key of [undefined, 'not-a-key', `pulse_${'A'.repeat(12)}_${'b'.repeat(32)}`, tampered]) {
+      const response = await api.get('/v1/customers/shared-id', { key });
+      expect(response.status).toBe(401);
+      expect(response.headers.get('content-type')).toMatch(/^application\/problem\+json/);
+      expect(response.body.code).toBe(key ? 'auth.invalid_api_key' : 'auth.missing_api_key');
+    }
+  });
+
+  it("refuses a key used on another tenant's host, but accepts it on its own", async () => {
+    const otherHost = await api.get('/v1/customers/shared-id', { key: globex.apiKey, host: `${acme.slug}.pulse.test` });
+    expect(otherHost.status).toBe(403);
+    expect(otherHost.body.code).toBe('auth.host_mismatch');
+    expect((await api.get('/v1/customers/shared-id', { key: globex.apiKey, host: 'cs.acme-example.com' })).status).toBe(403);
+
+    expect((await api.get('/v1/customers/shared-id', { key: acme.apiKey, host: `${acme.slug}.pulse.test` })).status).toBe(200);
+    expect((await api.get('/v1/customers/shared-id', { key: acme.apiKey, host: 'CS.ACME-EXAMPLE.COM.' })).status).toBe(200);
+    // The bare API host names no tenant: the key alone decides.
+    expect((await api.get('/v1/customers/shared-id', { key: globex.apiKey, host: 'api.pulse.test' })).status).toBe(200);
+  });
+
+  it('refuses suspended tenants with 403', async () => {
+    const suspended = await api.seedTenant('paused', { status: 'suspended' });
+    const response = await api.get('/v1/customers/x', { key: suspended.apiKey });
+    expect(response.status).toBe(403);
+    expect(response.body.code).toBe('tenant.suspended');
+  });
+
+  it('leaves health and the OpenAPI document public, and documents every route', async () => {
+    expect((await api.get('/healthz')).status).toBe(200);
+    const document = await api.get('/openapi.json');
+    expect(document.status).toBe(200);
+    expect(Object.keys(document.body.paths as object)).toContain('/v1/customers/{externalId}');
+  });
+});
+
+describe('a dedicated api workload (PULSE_DEDICATED_TENANT)', () => {
+  let api: ApiUnderTest;
+
+  afterAll(async () => {
+    await api?.stop();
+  });
+
+  it('serves its own tenant and refuses every other', async () => {
+    const dedicatedSlug = uniqueSlug('big');
+    api = await ApiUnderTest.start({ PULSE_DEDICATED_TENANT: dedicatedSlug });
+    const dedicated = await api.seedTenant('big', { slug: dedicatedSlug });
+    const other = await api.seedTenant('other');
+    await api.tenantSql(dedicated, `INSERT INTO customers (external_id, name) VALUES ('c1', 'Big customer')`);
+
+    expect((await api.get('/v1/customers/c1', { key: dedicated.apiKey })).body).toMatchObject({ name: 'Big customer' });
+    const response = await api.get('/v1/customers/c1', { key: other.apiKey });
+    expect(response.status).toBe(403);
+    expect(response.body.code).toBe('auth.tenant_not_served_here');
+  });
+});
