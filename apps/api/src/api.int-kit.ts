@@ -2,10 +2,10 @@ import type { INestApplication } from '@nestjs/common';
 import { SecretBox } from '@pulse/crypto';
 import { createServiceApp } from '@pulse/service-runtime';
 import { issueApiKey, migrateTenantDatabase } from '@pulse/tenancy';
-import { createTestDatabase, testPostgresUrlOrThrow, type TestDatabase } from '@pulse/testing';
+import { createTestDatabase, testPostgresUrlOrThrow, withClient, type TestDatabase } from '@pulse/testing';
 import { randomBytes, randomUUID } from 'node:crypto';
 import path from 'node:path';
-import { Client, escapeIdentifier, escapeLiteral } from 'pg';
+import { escapeIdentifier, escapeLiteral, type Client } from 'pg';
 import { AppModule } from './app.module';
 import { apiConfigSchema } from './config/api.config';
 
@@ -23,15 +23,7 @@ export interface SeededTenant {
   databaseUrl: string;
 }
 
-async function admin<T>(work: (client: Client) => Promise<T>, url = testPostgresUrlOrThrow()): Promise<T> {
-  const client = new Client({ connectionString: url });
-  await client.connect();
-  try {
-    return await work(client);
-  } finally {
-    await client.end();
-  }
-}
+const admin = <T>(work: (client: Client) => Promise<T>, url = testPostgresUrlOrThrow()) => withClient(url, work);
 
 /** A slug no other test (or earlier run on a shared server) uses: roles are global to the instance. */
 export function uniqueSlug(prefix: string): string {

@@ -1,10 +1,10 @@
 import { PubSub, type Message } from '@google-cloud/pubsub';
 import type { INestApplication } from '@nestjs/common';
-import type { MessagingSettings } from '@pulse/config';
 import { SecretBox } from '@pulse/crypto';
 import { startPubSubEmulator, type RunningPubSubEmulator } from '@pulse/pubsub-emulator';
 import { createServiceApp } from '@pulse/service-runtime';
-import { createTestDatabase, testPostgresUrlOrThrow, type TestDatabase } from '@pulse/testing';
+import { tenantDatabaseUrl } from '@pulse/tenancy';
+import { createTestDatabase, testPostgresUrlOrThrow, withClient, type TestDatabase } from '@pulse/testing';
 import { randomBytes } from 'node:crypto';
 import { mkdtemp } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -54,15 +54,7 @@ export async function startRegistry(): Promise<RegistryUnderTest> {
   const exportDir = await mkdtemp(path.join(tmpdir(), 'pulse-exports-'));
   const secretsKey = SecretBox.generateKey();
   const box = SecretBox.fromBase64(secretsKey);
-  const query = async <T>(sql: string, values: unknown[] = []) => {
-    const client = new Client({ connectionString: controlPlane.url });
-    await client.connect();
-    try {
-      return (await client.query(sql, values)).rows as T[];
-    } finally {
-      await client.end();
-    }
-  };
+  const query = <T>(sql: string, values: unknown[] = []) => withClient(controlPlane.url, async (client) => (await client.query(sql, values)).rows as T[]);
   const config = tenantRegistryConfigSchema.parse({
     NODE_ENV: 'test',
     LOG_LEVEL: 'error',
@@ -100,9 +92,7 @@ export async function startRegistry(): Promise<RegistryUnderTest> {
         [slug],
       );
       if (!row) throw new Error(`no database recorded for ${slug}`);
-      const url = new URL('postgresql://localhost');
-      Object.assign(url, { hostname: row.host, port: String(row.port), username: row.role_name, password: box.decrypt(row.password_encrypted), pathname: `/${row.database_name}` });
-      return url.toString();
+      return tenantDatabaseUrl({ host: row.host, port: row.port, databaseName: row.database_name, roleName: row.role_name, passwordEncrypted: row.password_encrypted }, box);
     },
     async call(method, urlPath, body, token = OPERATOR_TOKEN) {
       const response = await fetch(`${baseUrl}${urlPath}`, {
@@ -120,19 +110,6 @@ export async function startRegistry(): Promise<RegistryUnderTest> {
       await emulator.stop();
       await controlPlane.drop();
     },
-  };
-}
-
-export function messagingSettingsFor(emulator: RunningPubSubEmulator): MessagingSettings {
-  return {
-    projectId: 'pulse-test',
-    emulatorHost: emulator.address,
-    autoCreate: true,
-    maxDeliveryAttempts: 5,
-    maxInFlight: 10,
-    ackDeadlineSeconds: 10,
-    minBackoffSeconds: 0,
-    maxBackoffSeconds: 1,
   };
 }
 

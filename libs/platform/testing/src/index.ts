@@ -3,6 +3,7 @@ export {
   databaseUrl,
   testDatabaseName,
   testPostgresUrlOrThrow,
+  withClient,
   type TestDatabase,
   type TestDatabaseOptions,
 } from './test-database';

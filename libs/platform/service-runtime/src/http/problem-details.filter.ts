@@ -62,7 +62,13 @@ export class ProblemDetailsFilter implements ExceptionFilter {
     const problem = problemFor(exception, request.url.split('?')[0] ?? request.url);
 
     if (problem.status >= 500 && problem.code !== 'not_ready') {
-      this.logger.error({ err: exception, code: problem.code }, `request failed: ${request.method} ${request.url}`);
+      // A domain error is an expected outage (a dependency failed) with its reason in the body; anything
+      // else is a bug, logged with its stack.
+      if (exception instanceof DomainError) {
+        this.logger.warn({ code: problem.code, detail: problem.detail }, `request failed: ${request.method} ${request.url}`);
+      } else {
+        this.logger.error({ err: exception, code: problem.code }, `request failed: ${request.method} ${request.url}`);
+      }
     }
     void reply.status(problem.status).header('content-type', PROBLEM_JSON_CONTENT_TYPE).send(problem);
   }
