@@ -1,5 +1,6 @@
 import type { INestApplication } from '@nestjs/common';
 import { SecretBox } from '@pulse/crypto';
+import { connectEventConsumers } from '@pulse/messaging';
 import { createServiceApp } from '@pulse/service-runtime';
 import { issueApiKey, migrateTenantDatabase } from '@pulse/tenancy';
 import { createTestDatabase, testPostgresUrlOrThrow, withClient, type TestDatabase } from '@pulse/testing';
@@ -40,7 +41,7 @@ export class ApiUnderTest {
     private readonly box: SecretBox,
   ) {}
 
-  static async start(env: Record<string, string> = {}): Promise<ApiUnderTest> {
+  static async start(env: Record<string, string> = {}, options: { consumeEvents?: boolean } = {}): Promise<ApiUnderTest> {
     const controlPlane = await createTestDatabase({
       prefix: 'api_control_plane',
       migrationsDir: path.resolve(__dirname, '../../tenant-registry/prisma/migrations'),
@@ -54,9 +55,12 @@ export class ApiUnderTest {
       PULSE_SECRETS_KEY: secretsKey,
       TENANT_BASE_DOMAIN: 'pulse.test',
       PUBSUB_EMULATOR_HOST: '127.0.0.1:9', // nothing is published by these tests
+      // Tests fire requests far faster than a plan allows; the rate-limit test sets its own plan.
+      RATE_LIMIT_PLANS: JSON.stringify({ standard: { perSecond: 100_000, burst: 100_000 } }),
       ...env,
     });
     const app = await createServiceApp(AppModule.register(config), config.service);
+    if (options.consumeEvents) await connectEventConsumers(app, 'api', `test-${randomBytes(3).toString('hex')}`);
     await app.listen({ port: 0, host: '127.0.0.1' });
     return new ApiUnderTest(app, await app.getUrl(), controlPlane, SecretBox.fromBase64(secretsKey));
   }
@@ -101,6 +105,11 @@ export class ApiUnderTest {
     return tenant;
   }
 
+  /** Runs SQL on the control plane (as the registry would change it). */
+  async controlPlaneSql(sql: string, values: unknown[] = []): Promise<void> {
+    await admin((client) => client.query(sql, values), this.controlPlane.url);
+  }
+
   /** Runs SQL in a tenant's database as its own role. */
   async tenantSql(tenant: SeededTenant, sql: string, values: unknown[] = []): Promise<void> {
     await admin((client) => client.query(sql, values), tenant.databaseUrl);
@@ -116,6 +125,22 @@ export class ApiUnderTest {
     });
     const text = await response.text();
     return { status: response.status, headers: response.headers, body: text ? (JSON.parse(text) as Record<string, unknown>) : {} };
+  }
+
+  /** Any method, with a JSON body; the raw body text is kept for responses that are not JSON. */
+  async request(method: string, urlPath: string, options: { key?: string; body?: unknown; headers?: Record<string, string> } = {}) {
+    const response = await fetch(`${this.baseUrl}${urlPath}`, {
+      method,
+      headers: {
+        ...(options.key ? { authorization: `Bearer ${options.key}` } : {}),
+        ...(options.body !== undefined ? { 'content-type': 'application/json' } : {}),
+        ...options.headers,
+      },
+      ...(options.body !== undefined ? { body: JSON.stringify(options.body) } : {}),
+    });
+    const text = await response.text();
+    const json = response.headers.get('content-type')?.includes('json') && text ? (JSON.parse(text) as Record<string, unknown>) : {};
+    return { status: response.status, headers: response.headers, body: json, text };
   }
 
   async stop(): Promise<void> {

@@ -1,7 +1,19 @@
+import { startPubSubEmulator, type RunningPubSubEmulator } from '@pulse/pubsub-emulator';
 import { describeServiceLifecycle } from '@pulse/testing';
+
+// The api consumes tenant events at boot, so it gets a Pub/Sub to talk to.
+let emulator: RunningPubSubEmulator;
+
+beforeAll(async () => {
+  emulator = await startPubSubEmulator({ port: 0 });
+});
+
+afterAll(async () => {
+  await emulator?.stop();
+});
 
 describeServiceLifecycle({
   service: 'api',
   databaseCheck: 'postgres',
-  extraEnv: { PULSE_SECRETS_KEY: Buffer.alloc(32, 7).toString('base64') },
+  extraEnv: () => ({ PULSE_SECRETS_KEY: Buffer.alloc(32, 7).toString('base64'), PUBSUB_EMULATOR_HOST: emulator.address }),
 });

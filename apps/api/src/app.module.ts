@@ -5,6 +5,13 @@ import { OpenApiModule, PostgresModule } from '@pulse/service-runtime';
 import { TenantAuthGuard } from './auth/tenant-auth.guard';
 import { API_CONFIG, type ApiConfig } from './config/api.config';
 import { CustomersModule } from './customers/customers.module';
+import { HealthDistributionModule } from './health/health-distribution.module';
+import { MetricSeriesModule } from './metrics/series/metric-series.module';
+import { ProductsModule } from './products/products.module';
+import { DocsModule } from './docs/docs.module';
+import { HttpConventionsModule } from './http/http-conventions.module';
+import { MetricRunsModule } from './metrics/runs/metric-runs.module';
+import { ScorecardModule } from './scorecard/scorecard.module';
 import { TenancyModule } from './tenancy/tenancy.module';
 
 /** Composition root of the api service (the public REST API for tenants). */
@@ -24,7 +31,14 @@ export class AppModule {
           bearerDescription: 'Your tenant API key (pulse_<prefix>_<secret>), issued by the operator.',
         }),
         TenancyModule,
+        HttpConventionsModule,
         CustomersModule,
+        ProductsModule,
+        MetricSeriesModule,
+        HealthDistributionModule,
+        MetricRunsModule,
+        ScorecardModule,
+        DocsModule,
       ],
       providers: [{ provide: API_CONFIG, useValue: config }, { provide: APP_GUARD, useClass: TenantAuthGuard }],
       // Global: feature modules reach the config and the control-plane pool without re-importing them.

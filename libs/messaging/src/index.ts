@@ -1,5 +1,13 @@
 export { createPubSubClient } from './pubsub-client';
-export { subscriptionName, deadLetterTopicName, deadLetterHoldSubscriptionName, ensureTopic, ensureSubscription } from './topology';
+export {
+  subscriptionName,
+  broadcastSubscriptionName,
+  deadLetterTopicName,
+  deadLetterHoldSubscriptionName,
+  ensureTopic,
+  ensureSubscription,
+  ensureBroadcastSubscription,
+} from './topology';
 export { EventPublisher } from './publishing/event-publisher';
 export { buildEventMessage, type EventMessage, type EventMetadata } from './publishing/event-message';
 export { decodeMessage, type DecodeResult } from './consuming/decode-message';

@@ -69,3 +69,35 @@ export async function ensureSubscription(
   }
   return pubsub.subscription(name);
 }
+
+/** A per-replica subscription name: `<topic>.<consumer>.<instance>` (instance sanitised for Pub/Sub). */
+export function broadcastSubscriptionName(topic: string, consumer: string, instanceId: string): string {
+  return `${topic}.${consumer}.${instanceId.toLowerCase().replace(/[^a-z0-9-]/g, '-')}`.slice(0, 255);
+}
+
+/**
+ * A subscription of this replica alone, for events every replica must see (cache invalidation). It is
+ * always created (it cannot exist before the replica does), expires a day after its replica stops
+ * listening, and is deleted on a clean shutdown. No dead-lettering: a lost invalidation is bounded by
+ * the cache's TTL, and redelivery handles transient failures.
+ */
+export async function ensureBroadcastSubscription(
+  pubsub: PubSub,
+  topic: string,
+  consumer: string,
+  instanceId: string,
+  settings: MessagingSettings,
+): Promise<Subscription> {
+  const name = broadcastSubscriptionName(topic, consumer, instanceId);
+  await ensureTopic(pubsub, topic, settings);
+  try {
+    await pubsub.topic(topic).createSubscription(name, {
+      ackDeadlineSeconds: settings.ackDeadlineSeconds,
+      expirationPolicy: { ttl: { seconds: 24 * 60 * 60 } },
+      retryPolicy: { minimumBackoff: { seconds: settings.minBackoffSeconds }, maximumBackoff: { seconds: settings.maxBackoffSeconds } },
+    });
+  } catch (error) {
+    if (!isAlreadyExists(error)) throw error;
+  }
+  return pubsub.subscription(name);
+}

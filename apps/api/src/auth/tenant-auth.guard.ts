@@ -7,7 +7,8 @@ import type { FastifyRequest } from 'fastify';
 import { PinoLogger } from 'nestjs-pino';
 import { API_CONFIG, type ApiConfig } from '../config/api.config';
 
-export type TenantRequest = FastifyRequest & { tenant?: TenantContext };
+/** `tenantPlan` (the key's tenant's plan) sets the tenant's rate limits. */
+export type TenantRequest = FastifyRequest & { tenant?: TenantContext; tenantPlan?: string };
 
 /**
  * Every route is tenant-authenticated unless its @ApiRoute marks it public (health, docs): the guard is
@@ -43,6 +44,7 @@ export class TenantAuthGuard implements CanActivate {
     }
 
     request.tenant = createTenantContext({ tenantId: key.tenantId, slug: key.slug, correlationId: String(request.id) });
+    request.tenantPlan = key.plan;
     this.logger.assign({ tenantId: key.tenantId });
     return true;
   }

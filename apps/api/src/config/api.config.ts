@@ -10,6 +10,25 @@ import {
 import { tenantSlugSchema } from '@pulse/contracts';
 import { z } from 'zod';
 
+const planLimit = z.strictObject({ perSecond: z.number().positive(), burst: z.number().int().positive() });
+
+/** Standard 20 req/s with bursts of 40, enterprise 100/200 (DESIGN "Public REST API"). */
+const DEFAULT_RATE_LIMIT_PLANS = { standard: { perSecond: 20, burst: 40 }, enterprise: { perSecond: 100, burst: 200 } };
+
+const rateLimitPlans = z
+  .string()
+  .optional()
+  .transform((value, ctx) => {
+    if (value === undefined) return DEFAULT_RATE_LIMIT_PLANS;
+    try {
+      return JSON.parse(value) as unknown;
+    } catch {
+      ctx.addIssue({ code: 'custom', message: 'must be JSON: {"<plan>": {"perSecond": n, "burst": n}}' });
+      return z.NEVER;
+    }
+  })
+  .pipe(z.record(z.string(), planLimit).refine((plans) => 'standard' in plans, 'must define the "standard" plan (the fallback)'));
+
 /** The api service's environment, validated at boot, and the config tree built from it. */
 export const apiConfigSchema = z
   .object({
@@ -26,6 +45,17 @@ export const apiConfigSchema = z
     TENANT_POOL_MAX_CONNECTIONS: positiveInt(12),
     /** How long a resolved API key or host is reused; tenant.* events drop it earlier. */
     TENANT_CACHE_TTL_MS: positiveInt(30_000),
+    /**
+     * Requests per second and burst per tenant plan (JSON); a plan not listed gets `standard`'s. The
+     * buckets live in each replica's memory, so each replica enforces the plan's limit divided by
+     * API_REPLICAS (docs: rate limits are approximate under uneven load balancing).
+     */
+    RATE_LIMIT_PLANS: rateLimitPlans,
+    API_REPLICAS: positiveInt(1),
+    /** How long a completed Idempotency-Key is replayed before the key may be used afresh. */
+    IDEMPOTENCY_KEY_TTL_HOURS: positiveInt(24),
+    /** Responses larger than this are gzip/brotli-compressed when the client accepts it. */
+    COMPRESSION_THRESHOLD_BYTES: positiveInt(1024),
     ...messagingEnvShape(),
   })
   .transform((env) => ({
@@ -39,6 +69,11 @@ export const apiConfigSchema = z
       perTenantConnections: env.TENANT_POOL_PER_TENANT,
       maxConnections: env.TENANT_POOL_MAX_CONNECTIONS,
       cacheTtlMs: env.TENANT_CACHE_TTL_MS,
+    },
+    http: {
+      rateLimits: { plans: env.RATE_LIMIT_PLANS, replicas: env.API_REPLICAS },
+      idempotencyKeyTtlHours: env.IDEMPOTENCY_KEY_TTL_HOURS,
+      compressionThresholdBytes: env.COMPRESSION_THRESHOLD_BYTES,
     },
   }));
 

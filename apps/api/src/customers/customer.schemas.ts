@@ -42,3 +42,13 @@ export const customerSchema = z.object({
 });
 
 export type CustomerDto = z.infer<typeof customerSchema>;
+
+/** A customer in a list: everything but the aliases (read them on the customer's own resource). */
+export const customerListItemSchema = customerSchema.omit({ aliases: true });
+export type CustomerListItemDto = z.infer<typeof customerListItemSchema>;
+
+export const customerPageSchema = z.object({
+  items: z.array(customerListItemSchema),
+  nextCursor: z.string().nullable().describe('Pass as `cursor` to read the next page; null on the last page.'),
+});
+export type CustomerPageDto = z.infer<typeof customerPageSchema>;

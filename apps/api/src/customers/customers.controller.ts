@@ -1,17 +1,39 @@
-import { Controller, Get, Param } from '@nestjs/common';
+import { Controller, Get, Param, Query } from '@nestjs/common';
 import { NotFoundError } from '@pulse/errors';
 import { ApiRoute, ZodValidationPipe } from '@pulse/service-runtime';
 import { TenantDatabasePool, type TenantContext } from '@pulse/tenancy';
 import { z } from 'zod';
 import { CurrentTenant } from '../auth/current-tenant.decorator';
 import { CUSTOMER_COLUMNS, toCustomerDto, type CustomerRow } from './customer-row';
-import { customerSchema, type CustomerDto } from './customer.schemas';
+import { customerListQuerySchema, parseCustomerListQuery } from './customer-list.query';
+import { customerPageSchema, customerSchema, type CustomerDto, type CustomerPageDto } from './customer.schemas';
+import { listCustomers } from './list-customers';
 
 const detailParams = z.strictObject({ externalId: z.string().min(1).max(255) });
 
 @Controller('v1/customers')
 export class CustomersController {
   constructor(private readonly tenants: TenantDatabasePool) {}
+
+  @Get()
+  @ApiRoute({
+    summary: 'Customers with KPIs and health, filtered, sorted, one page at a time',
+    description: [
+      'Keyset pagination: pass `nextCursor` back as `cursor` (with the same `sort`); pages stay stable while rows are added.',
+      'The customer id breaks ties; NULL values sort last in both directions.',
+      'Range filters on KPIs: `<kpi>[eq|gt|gte|lt|lte]=value`, e.g. `daysSinceLastOrder[gte]=90`.',
+      'Custom fields: `custom.<name>=value` (equality; matches the JSON string, or the JSON number if the value is a number) and',
+      '`custom.<name>[gt|gte|lt|lte]=<number>` (numeric; only rows whose value is a number or numeric string match).',
+      '<name> is 1-64 letters, digits or _. Unknown parameters and sort fields are a 400.',
+    ].join('\n'),
+    tags: ['customers'],
+    query: customerListQuerySchema,
+    responses: { 200: { description: 'A page of customers', schema: customerPageSchema }, 400: { description: 'validation_failed (field-level errors)' } },
+  })
+  async list(@CurrentTenant() tenant: TenantContext, @Query() query: Record<string, unknown>): Promise<CustomerPageDto> {
+    const spec = parseCustomerListQuery(query ?? {});
+    return this.tenants.withTenantClient(tenant, (db) => listCustomers(db, spec));
+  }
 
   @Get(':externalId')
   @ApiRoute({

@@ -4,6 +4,7 @@ import { POSTGRES_POOL, ROOT_LOGGER } from '@pulse/service-runtime';
 import { controlPlaneConnectionResolver, TenantDatabasePool, TenantResolver } from '@pulse/tenancy';
 import type { Pool } from 'pg';
 import type { Logger } from 'pino';
+import { TenantCacheInvalidationHandler } from './tenant-cache-invalidation.handler';
 import { API_CONFIG, type ApiConfig } from '../config/api.config';
 
 @Injectable()
@@ -20,6 +21,7 @@ class TenantPoolLifecycle implements OnApplicationShutdown {
  * (TenantDatabasePool, which is the only way any route reaches tenant data).
  */
 @Module({
+  controllers: [TenantCacheInvalidationHandler],
   providers: [
     {
       provide: TenantResolver,

@@ -3,6 +3,7 @@ import { Catch, type INestApplication, type RpcExceptionFilter } from '@nestjs/c
 import type { MessagingSettings } from '@pulse/config';
 import { ROOT_LOGGER } from '@pulse/service-runtime';
 import type { Logger } from 'pino';
+import { hostname } from 'node:os';
 import { throwError, type Observable } from 'rxjs';
 import { MESSAGING_SETTINGS, PUBSUB_CLIENT } from '../messaging.module';
 import { PubSubServer } from './pubsub.server';
@@ -20,10 +21,12 @@ class PassThroughRpcFilter implements RpcExceptionFilter {
 
 /**
  * Attaches the Pub/Sub transport to a service app: every `@EventPattern(topic)` handler in its modules
- * starts consuming. Call before `listen`; `app.close()` drains and closes the consumers.
+ * starts consuming. Call before `listen`; `app.close()` drains and closes the consumers. `instanceId`
+ * names this replica's broadcast subscriptions (the host name is the pod name on Kubernetes).
  */
-export async function connectEventConsumers(app: INestApplication, consumer: string): Promise<void> {
+export async function connectEventConsumers(app: INestApplication, consumer: string, instanceId = hostname()): Promise<void> {
   const server = new PubSubServer({
+    instanceId,
     pubsub: app.get<PubSub>(PUBSUB_CLIENT),
     settings: app.get<MessagingSettings>(MESSAGING_SETTINGS),
     consumer,

@@ -1,19 +1,34 @@
 import type { Message, PubSub, Subscription } from '@google-cloud/pubsub';
 import { Server, type CustomTransportStrategy, type MessageHandler } from '@nestjs/microservices';
 import type { MessagingSettings } from '@pulse/config';
+import { withTimeout } from '@pulse/service-runtime';
 import { Store, storage } from 'nestjs-pino/storage';
 import type { Logger } from 'pino';
 import { lastValueFrom } from 'rxjs';
-import { deadLetterTopicName, ensureSubscription, ensureTopic, subscriptionName } from '../topology';
+import {
+  broadcastSubscriptionName,
+  deadLetterTopicName,
+  ensureBroadcastSubscription,
+  ensureSubscription,
+  ensureTopic,
+  subscriptionName,
+} from '../topology';
 import { decodeMessage } from './decode-message';
 import { decideOnFailure } from './failure-decision';
 import { PubSubContext } from './pubsub.context';
+
+const SUBSCRIBE_TIMEOUT_MS = 15_000;
 
 export interface PubSubServerOptions {
   pubsub: PubSub;
   settings: MessagingSettings;
   /** The consuming service; names its subscriptions (`<topic>.<consumer>`). */
   consumer: string;
+  /**
+   * This replica (the pod name): handlers declared `@EventPattern(topic, { broadcast: true })` get a
+   * subscription of their own per replica, so every replica receives every such event.
+   */
+  instanceId: string;
   logger: Logger;
 }
 
@@ -25,30 +40,48 @@ export interface PubSubServerOptions {
  */
 export class PubSubServer extends Server implements CustomTransportStrategy {
   private readonly subscriptions: Subscription[] = [];
+  private readonly broadcastSubscriptions: Subscription[] = [];
   private readonly inFlight = new Set<Promise<void>>();
   private closing = false;
+  private readonly retries = new Set<NodeJS.Timeout>();
 
   constructor(private readonly options: PubSubServerOptions) {
     super();
   }
 
+  /**
+   * Subscribes every handler. A subscription that cannot be set up (Pub/Sub unreachable at boot) does not
+   * stop the service: it is retried in the background until it works, as the outbox holds what is
+   * published meanwhile. Boot waits for the first attempt only.
+   */
   async listen(callback: (error?: unknown) => void): Promise<void> {
+    await Promise.all([...this.messageHandlers].map(([topic, handler]) => this.subscribeOrRetryLater(topic, handler, 1)));
+    callback();
+  }
+
+  private async subscribeOrRetryLater(topic: string, handler: MessageHandler, attempt: number): Promise<void> {
+    if (this.closing) return;
     try {
-      for (const [topic, handler] of this.messageHandlers) {
-        await this.subscribe(topic, handler);
-      }
-      callback();
+      await withTimeout(this.subscribe(topic, handler), SUBSCRIBE_TIMEOUT_MS, `no answer from Pub/Sub within ${SUBSCRIBE_TIMEOUT_MS} ms`);
     } catch (error) {
-      callback(error);
+      const delayMs = Math.min(1_000 * 2 ** (attempt - 1), 60_000);
+      this.options.logger.warn({ err: error, topic, attempt, retryInMs: delayMs }, 'could not subscribe; retrying');
+      const timer = setTimeout(() => void this.subscribeOrRetryLater(topic, handler, attempt + 1), delayMs);
+      timer.unref();
+      this.retries.add(timer);
     }
   }
 
   /** Stops taking messages, lets in-flight handlers finish (and ack), then closes the streams. */
   async close(): Promise<void> {
     this.closing = true;
+    for (const timer of this.retries) clearTimeout(timer);
     await Promise.allSettled([...this.inFlight]);
     await Promise.all(this.subscriptions.map((subscription) => subscription.close()));
     this.subscriptions.length = 0;
+    // A replica's own subscriptions go with it (they would expire anyway, a day later).
+    await Promise.allSettled(this.broadcastSubscriptions.map((subscription) => subscription.delete()));
+    this.broadcastSubscriptions.length = 0;
   }
 
   on(): never {
@@ -60,9 +93,14 @@ export class PubSubServer extends Server implements CustomTransportStrategy {
   }
 
   private async subscribe(topic: string, handler: MessageHandler): Promise<void> {
-    const { pubsub, settings, consumer, logger } = this.options;
-    const subscription = await ensureSubscription(pubsub, topic, consumer, settings);
-    const name = subscriptionName(topic, consumer); // short form; subscription.name is fully qualified
+    const { pubsub, settings, consumer, instanceId, logger } = this.options;
+    const broadcast = (handler.extras as { broadcast?: boolean } | undefined)?.broadcast === true;
+    const subscription = broadcast
+      ? await ensureBroadcastSubscription(pubsub, topic, consumer, instanceId, settings)
+      : await ensureSubscription(pubsub, topic, consumer, settings);
+    if (broadcast) this.broadcastSubscriptions.push(subscription);
+    // Short form for logs and dead letters; subscription.name is fully qualified.
+    const name = broadcast ? broadcastSubscriptionName(topic, consumer, instanceId) : subscriptionName(topic, consumer);
     // Flow control bounds the work in progress per subscription; excess messages wait on the server.
     // While a handler runs, the client keeps extending the message's lease, so long handlers are safe.
     subscription.setOptions({ flowControl: { maxMessages: settings.maxInFlight, allowExcessMessages: false } });

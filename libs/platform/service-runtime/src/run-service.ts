@@ -17,6 +17,8 @@ export interface ServiceDefinition<Schema extends z.ZodType> {
   settings: (config: z.output<Schema>) => ServiceSettings;
   /** The composition root, built from the validated config. */
   rootModule: (config: z.output<Schema>) => DynamicModule;
+  /** Attach what must run before the listener opens, e.g. event consumers (connectEventConsumers). */
+  beforeListen?: (app: NestFastifyApplication) => Promise<void>;
 }
 
 /** Builds the Nest application (Fastify, pino logging, problem+json errors, health) without listening. */
@@ -97,6 +99,7 @@ async function startService<Schema extends z.ZodType>(
   const settings = definition.settings(config);
   const app = await createServiceApp(definition.rootModule(config), settings);
   closeOnSignals(app, settings);
+  await definition.beforeListen?.(app);
   await app.listen({ port: settings.http.port, host: settings.http.host });
 
   const logger = app.get(Logger);

@@ -8,8 +8,8 @@ import { waitFor } from './wait-for';
 export interface ServiceLifecycleOptions {
   /** Nx project name; the built entry is dist/apps/<service>/main.js (int-test depends on build). */
   service: string;
-  /** Environment the service needs besides PORT, HOST and DATABASE_URL. */
-  extraEnv?: Record<string, string>;
+  /** Environment the service needs besides PORT, HOST and DATABASE_URL; a function is called in beforeAll. */
+  extraEnv?: Record<string, string> | (() => Record<string, string>);
   /** Name of the readiness check that covers the database (the key in the /readyz body). */
   databaseCheck: string;
 }
@@ -55,7 +55,7 @@ export function describeServiceLifecycle({ service, extraEnv = {}, databaseCheck
           HOST: '127.0.0.1',
           PORT: String(port),
           DATABASE_URL: throughProxy.toString(),
-          ...extraEnv,
+          ...(typeof extraEnv === 'function' ? extraEnv() : extraEnv),
         },
       });
       await running.waitForLine(/listening on http/, 30_000);

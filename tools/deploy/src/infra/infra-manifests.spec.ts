@@ -27,7 +27,7 @@ describe('Pub/Sub infrastructure', () => {
   it('declares a topic for every EVENT_CATALOG topic, and the data file names only catalog topics', () => {
     for (const topic of catalog) expect(named('PubSubTopic')).toContain(topic);
     expect(checkTopologyAgainstCatalog(topology, catalog)).toEqual([]);
-    expect(checkTopologyAgainstCatalog({ ...topology, consumers: { api: ['nope.v1'] }, publishers: {} }, ['a.v1'])).toEqual([
+    expect(checkTopologyAgainstCatalog({ ...topology, consumers: { api: ['nope.v1'] }, broadcastConsumers: {}, publishers: {} }, ['a.v1'])).toEqual([
       'api consumes nope.v1, which is not in EVENT_CATALOG',
       'no service publishes a.v1',
     ]);
@@ -38,10 +38,8 @@ describe('Pub/Sub infrastructure', () => {
       'ingestion.completed.v1.metrics',
       'ingestion.requested.v1.ingestion',
       'metrics.refresh-requested.v1.metrics',
-      'tenant.offboarded.v1.api',
       'tenant.offboarded.v1.ingestion',
       'tenant.offboarded.v1.metrics',
-      'tenant.updated.v1.api',
       'tenant.updated.v1.ingestion',
       'tenant.updated.v1.metrics',
     ]);
@@ -58,6 +56,19 @@ describe('Pub/Sub infrastructure', () => {
     });
     expect(named('PubSubTopic')).toContain('ingestion.requested.v1.ingestion.dead-letter');
     expect(named('PubSubSubscription')).toContain('ingestion.requested.v1.ingestion.dead-letter.hold');
+  });
+
+  it("lets the api's replicas manage their own tenant-event subscriptions, and no others", () => {
+    const role = manifests.find((m) => m.kind === 'IAMCustomRole');
+    expect(role?.spec).toMatchObject({
+      resourceID: 'pulseBroadcastSubscriber',
+      permissions: ['pubsub.subscriptions.consume', 'pubsub.subscriptions.create', 'pubsub.subscriptions.delete', 'pubsub.subscriptions.get'],
+    });
+    const broadcast = manifests.find((m) => m.metadata.name === 'broadcast-api.tenant.updated.v1');
+    const spec = broadcast?.spec as { condition: { expression: string }; role: string };
+    expect(spec.role).toMatch(/\/roles\/pulseBroadcastSubscriber$/);
+    expect(spec.condition.expression).toMatch(/^resource\.name\.startsWith\("projects\/[a-z0-9-]+\/subscriptions\/tenant\.updated\.v1\.api\."\)$/);
+    expect(manifests.some((m) => m.metadata.name === 'attach-api.tenant.updated.v1')).toBe(true);
   });
 
   it('grants least privilege: publish on own topics, subscribe on own subscriptions, dead-lettering for the Pub/Sub agent', () => {

@@ -15,7 +15,13 @@ function topic(name: string, labels: Record<string, string>) {
   return { apiVersion: PUBSUB, kind: 'PubSubTopic', metadata: { name, labels }, spec: { resourceID: name } };
 }
 
-function member(name: string, role: string, resourceRef: Record<string, string>, who: { gsa: string } | { member: string }) {
+function member(
+  name: string,
+  role: string,
+  resourceRef: Record<string, string>,
+  who: { gsa: string } | { member: string },
+  condition?: { title: string; expression: string },
+) {
   return {
     apiVersion: IAM,
     kind: 'IAMPolicyMember',
@@ -24,6 +30,24 @@ function member(name: string, role: string, resourceRef: Record<string, string>,
       ...('gsa' in who ? { memberFrom: { serviceAccountRef: { name: `pulse-${who.gsa}` } } } : { member: who.member }),
       role,
       resourceRef,
+      ...(condition ? { condition } : {}),
+    },
+  };
+}
+
+/** The custom role with which a replica manages its own broadcast subscriptions (and nothing else). */
+const BROADCAST_ROLE_ID = 'pulseBroadcastSubscriber';
+
+function broadcastRole() {
+  return {
+    apiVersion: IAM,
+    kind: 'IAMCustomRole',
+    metadata: { name: 'pulse-broadcast-subscriber' },
+    spec: {
+      resourceID: BROADCAST_ROLE_ID,
+      title: 'Pulse per-replica subscriptions',
+      permissions: ['pubsub.subscriptions.consume', 'pubsub.subscriptions.create', 'pubsub.subscriptions.delete', 'pubsub.subscriptions.get'],
+      stage: 'GA',
     },
   };
 }
@@ -86,7 +110,27 @@ export function pubsubManifests(topology: PubSubTopology, catalogTopics: readonl
       );
     }
   }
-  return [...topics, ...subscriptions, ...deadLetters, ...iam];
+  const broadcasts = Object.entries(topology.broadcastConsumers).sort(([a], [b]) => a.localeCompare(b));
+  for (const [service, consumed] of broadcasts) {
+    for (const topicName of [...consumed].sort()) {
+      // Attaching a subscription to the topic; creating, reading and deleting subscriptions is limited by
+      // condition to this service's own replicas' names (<topic>.<service>.<pod>, libs/messaging topology).
+      iam.push(
+        member(`attach-${service}.${topicName}`, 'roles/pubsub.subscriber', { kind: 'PubSubTopic', name: topicName }, { gsa: service }),
+        member(
+          `broadcast-${service}.${topicName}`,
+          `projects/${settings.PROJECT_ID}/roles/${BROADCAST_ROLE_ID}`,
+          { kind: 'Project', external: `projects/${settings.PROJECT_ID}` },
+          { gsa: service },
+          {
+            title: `${service} replicas' own ${topicName} subscriptions`,
+            expression: `resource.name.startsWith("projects/${settings.PROJECT_ID}/subscriptions/${topicName}.${service}.")`,
+          },
+        ),
+      );
+    }
+  }
+  return [...topics, ...subscriptions, ...deadLetters, ...(broadcasts.length > 0 ? [broadcastRole()] : []), ...iam];
 }
 
 /** Workload Identity: each lane's Kubernetes ServiceAccount <ksa> may act as Google service account pulse-<ksa>. */

@@ -15,6 +15,12 @@ export const pubsubTopologySchema = z.object({
   }),
   publishers: z.record(z.string(), z.array(z.string())),
   consumers: z.record(z.string(), z.array(z.string())),
+  /**
+   * Topics a service consumes on every replica (cache invalidation): each replica creates its own
+   * subscription at start (`@EventPattern(topic, { broadcast: true })`), so infrastructure declares none,
+   * only the right to create them.
+   */
+  broadcastConsumers: z.record(z.string(), z.array(z.string())).default({}),
 });
 
 export type PubSubTopology = z.output<typeof pubsubTopologySchema>;
@@ -27,7 +33,7 @@ export function readPubSubTopology(file: string): PubSubTopology {
 export function checkTopologyAgainstCatalog(topology: PubSubTopology, catalogTopics: readonly string[]): string[] {
   const known = new Set(catalogTopics);
   const problems: string[] = [];
-  for (const [role, map] of [['publishes', topology.publishers], ['consumes', topology.consumers]] as const) {
+  for (const [role, map] of [['publishes', topology.publishers], ['consumes', topology.consumers], ['consumes on every replica', topology.broadcastConsumers]] as const) {
     for (const [service, topics] of Object.entries(map)) {
       for (const topic of topics) if (!known.has(topic)) problems.push(`${service} ${role} ${topic}, which is not in EVENT_CATALOG`);
     }

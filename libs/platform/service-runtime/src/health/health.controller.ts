@@ -1,16 +1,9 @@
 import { Controller, Get, Inject } from '@nestjs/common';
 import { HealthCheck, HealthCheckService, HealthIndicatorService, type HealthIndicatorResult } from '@nestjs/terminus';
 import { ApiRoute } from '../openapi/api-route.decorator';
+import { withTimeout } from '../with-timeout';
 import { HEALTH_OPTIONS, type HealthOptions } from './health.options';
 import { ReadinessRegistry } from './readiness-registry';
-
-function withTimeout(promise: Promise<void>, timeoutMs: number): Promise<void> {
-  let timer: NodeJS.Timeout | undefined;
-  const timeout = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => reject(new Error(`no answer within ${timeoutMs} ms`)), timeoutMs);
-  });
-  return Promise.race([promise, timeout]).finally(() => clearTimeout(timer));
-}
 
 @Controller()
 export class HealthController {

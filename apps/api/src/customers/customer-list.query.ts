@@ -1,0 +1,134 @@
+import type { FieldError } from '@pulse/contracts';
+import { ValidationError, validationErrorFromZod } from '@pulse/errors';
+import { z } from 'zod';
+import { CUSTOMER_KPI_FIELDS, CUSTOMER_SORT_FIELDS, CUSTOMER_TIEBREAKER, RANGE_OPERATORS, type CustomerKpiField, type RangeOperator } from './customer-list-fields';
+import type { CursorPosition, SortKey } from './keyset-pagination';
+import { decodeCursor } from './list-cursor';
+import { parseSort, sortSignature } from './list-sort';
+
+const HEALTH_BANDS = ['red', 'yellow', 'green'] as const;
+export type HealthBand = (typeof HEALTH_BANDS)[number];
+
+const rangeKeys = Object.fromEntries(
+  Object.keys(CUSTOMER_KPI_FIELDS).flatMap((field) =>
+    Object.keys(RANGE_OPERATORS).map((op) => [`${field}[${op}]`, z.string().max(64).optional().describe(`${field} ${op} value`)]),
+  ),
+) as Record<`${CustomerKpiField}[${RangeOperator}]`, z.ZodOptional<z.ZodString>>;
+
+/**
+ * The query string of GET /v1/customers, except `custom.*` filters (open-ended names, validated by
+ * parseCustomFilters). Strict: any other unknown parameter is a 400.
+ */
+export const customerListQuerySchema = z.strictObject({
+  limit: z.coerce.number().int().min(1).max(500).default(50),
+  cursor: z.string().max(4096).optional(),
+  sort: z.string().max(500).optional().describe('Comma list of fields, `-` for descending: name or any KPI (e.g. -revenue90d,name). Default name.'),
+  healthBand: z
+    .string()
+    .regex(/^(red|yellow|green)(,(red|yellow|green))*$/, 'Comma list of red, yellow, green')
+    .optional(),
+  segment: z.string().min(1).max(255).optional(),
+  ...rangeKeys,
+});
+
+export interface RangeFilter {
+  field: CustomerKpiField;
+  op: RangeOperator;
+  value: string;
+}
+
+export interface CustomFieldFilter {
+  /** A JSON object key of customers.custom: letters, digits and _ only (passed as a parameter anyway). */
+  name: string;
+  op: RangeOperator;
+  value: string;
+}
+
+export interface CustomerListSpec {
+  limit: number;
+  sort: SortKey[];
+  signature: string;
+  cursor?: CursorPosition;
+  healthBands?: HealthBand[];
+  segment?: string;
+  ranges: RangeFilter[];
+  custom: CustomFieldFilter[];
+}
+
+const CUSTOM_KEY = /^custom\.([A-Za-z0-9_]{1,64})(?:\[(eq|gt|gte|lt|lte)\])?$/;
+const NUMBER = /^-?\d{1,30}(\.\d{1,30})?$/;
+const INTEGER = /^-?\d{1,9}$/;
+const INSTANT = /^\d{4}-\d{2}-\d{2}(T\d{2}:\d{2}(:\d{2}(\.\d{1,6})?)?(Z|[+-]\d{2}:\d{2}))?$/;
+const MAX_CUSTOM_FILTERS = 20;
+
+function rangeValueError(field: CustomerKpiField, value: string): string | undefined {
+  const type = CUSTOMER_KPI_FIELDS[field].type;
+  if (type === 'integer') return INTEGER.test(value) ? undefined : 'expected an integer';
+  if (type === 'timestamptz') return INSTANT.test(value) && !Number.isNaN(Date.parse(value)) ? undefined : 'expected an ISO-8601 date or instant';
+  return NUMBER.test(value) ? undefined : 'expected a decimal number';
+}
+
+function parseCustomFilters(raw: Record<string, unknown>, errors: FieldError[]): CustomFieldFilter[] {
+  const filters: CustomFieldFilter[] = [];
+  for (const [key, value] of Object.entries(raw)) {
+    const field = `query.${key}`;
+    const match = CUSTOM_KEY.exec(key);
+    if (!match) {
+      errors.push({ field, code: 'invalid_custom_field', message: 'Custom field filters are custom.<name> or custom.<name>[eq|gt|gte|lt|lte]; <name> is 1-64 letters, digits or _.' });
+      continue;
+    }
+    const op = (match[2] ?? 'eq') as RangeOperator;
+    if (typeof value !== 'string' || value.length > 1000) {
+      errors.push({ field, code: 'invalid_type', message: 'Give one value of at most 1000 characters.' });
+      continue;
+    }
+    if (op !== 'eq' && !NUMBER.test(value)) {
+      errors.push({ field, code: 'invalid_number', message: 'Range comparisons on custom fields take a decimal number.' });
+      continue;
+    }
+    filters.push({ name: match[1] as string, op, value });
+  }
+  if (filters.length > MAX_CUSTOM_FILTERS) errors.push({ field: 'query', code: 'too_many_filters', message: `At most ${MAX_CUSTOM_FILTERS} custom field filters.` });
+  return filters;
+}
+
+/** Turns the raw query string (as Fastify parses it: `a[gte]` is a literal key) into a list spec. */
+export function parseCustomerListQuery(raw: Record<string, unknown>): CustomerListSpec {
+  const customRaw: Record<string, unknown> = {};
+  const standardRaw: Record<string, unknown> = {};
+  for (const [key, value] of Object.entries(raw)) (key.startsWith('custom.') ? customRaw : standardRaw)[key] = value;
+
+  const errors: FieldError[] = [];
+  const custom = parseCustomFilters(customRaw, errors);
+  const parsed = customerListQuerySchema.safeParse(standardRaw);
+  if (!parsed.success) throw new ValidationError([...validationErrorFromZod(parsed.error, 'query').fieldErrors, ...errors]);
+  if (errors.length > 0) throw new ValidationError(errors);
+
+  const query = parsed.data;
+  const ranges: RangeFilter[] = [];
+  for (const field of Object.keys(CUSTOMER_KPI_FIELDS) as CustomerKpiField[]) {
+    for (const op of Object.keys(RANGE_OPERATORS) as RangeOperator[]) {
+      const value = query[`${field}[${op}]`];
+      if (value === undefined) continue;
+      const problem = rangeValueError(field, value);
+      if (problem) errors.push({ field: `query.${field}[${op}]`, code: 'invalid_value', message: problem });
+      else ranges.push({ field, op, value });
+    }
+  }
+  if (errors.length > 0) throw new ValidationError(errors);
+
+  const sort = parseSort(query.sort, CUSTOMER_SORT_FIELDS, 'name');
+  const signature = sortSignature(sort);
+  return {
+    limit: query.limit,
+    sort,
+    signature,
+    ...(query.cursor !== undefined ? { cursor: decodeCursor(query.cursor, signature, sort, CUSTOMER_TIEBREAKER) } : {}),
+    ...(query.healthBand ? { healthBands: [...new Set(query.healthBand.split(','))] as HealthBand[] } : {}),
+    ...(query.segment !== undefined ? { segment: query.segment } : {}),
+    ranges,
+    custom,
+  };
+}
+
+export { HEALTH_BANDS };

@@ -1,0 +1,54 @@
+import { parseCustomerListQuery } from './customer-list.query';
+import { buildCustomerListSql } from './customer-list.sql';
+import { encodeCursor } from './list-cursor';
+
+const squash = (sql: string) => sql.replace(/\s+/g, ' ').trim();
+
+describe('buildCustomerListSql', () => {
+  it('orders the present segment by the bare key so its (kpi, customer_id) index serves it', () => {
+    const sql = buildCustomerListSql(parseCustomerListQuery({ sort: '-revenue90d' }), 'present', 51);
+    expect(squash(sql.text)).toContain('WHERE k.revenue_90d IS NOT NULL ORDER BY k.revenue_90d DESC, k.customer_id DESC LIMIT $1::integer');
+    expect(sql.values).toEqual([51]);
+  });
+
+  it('reads the NULL segment next, ordered by the tiebreaker', () => {
+    const sql = buildCustomerListSql(parseCustomerListQuery({ sort: '-revenue90d' }), 'missing', 10);
+    expect(squash(sql.text)).toContain('WHERE k.revenue_90d IS NULL ORDER BY c.id DESC');
+  });
+
+  it('continues after a cursor with a row comparison (an index condition)', () => {
+    const cursor = encodeCursor('-revenue90d', { values: ['10.0000'], id: '7' });
+    const sql = buildCustomerListSql(parseCustomerListQuery({ sort: '-revenue90d', cursor }), 'present', 51);
+    expect(squash(sql.text)).toContain('(k.revenue_90d, k.customer_id) < ($1::numeric, $2::bigint)');
+    expect(sql.values).toEqual(['10.0000', '7', 51]);
+  });
+
+  it('expands mixed directions and nullable keys into NULLS LAST-aware conditions', () => {
+    const cursor = encodeCursor('-revenue90d,name', { values: ['10.0000', null], id: '7' });
+    const sql = buildCustomerListSql(parseCustomerListQuery({ sort: '-revenue90d,name', cursor }), 'present', 51);
+    expect(squash(sql.text)).toContain(
+      '(k.revenue_90d < $1::numeric OR (k.revenue_90d = $1::numeric AND (c.name IS NULL AND k.customer_id > $2::bigint)))',
+    );
+    expect(squash(sql.text)).toContain('ORDER BY k.revenue_90d DESC, c.name ASC NULLS LAST, k.customer_id ASC');
+  });
+
+  it('passes filter values and custom field names only as parameters', () => {
+    const hostile = `x'); DROP TABLE customers; --`;
+    const sql = buildCustomerListSql(
+      parseCustomerListQuery({ healthBand: 'red', segment: hostile, 'custom.tier': hostile, 'custom.headcount[gte]': '50', 'custom.size': '12' }),
+      'present',
+      51,
+    );
+    expect(sql.text).not.toContain('DROP');
+    expect(sql.text).not.toContain('tier');
+    expect(sql.text).not.toContain('headcount');
+    expect(squash(sql.text)).toContain('k.health_band = $1::health_band AND c.segment = $2::text AND c.custom @> $3::jsonb');
+    expect(squash(sql.text)).toContain('(c.custom @> $6::jsonb OR c.custom @> $7::jsonb)');
+    expect(sql.values.slice(0, 7)).toEqual(['red', hostile, JSON.stringify({ tier: hostile }), 'headcount', '50', '{"size":"12"}', '{"size":12}']);
+  });
+
+  it('guards numeric custom comparisons with the JSON type, inside CASE', () => {
+    const sql = buildCustomerListSql(parseCustomerListQuery({ 'custom.employees[lt]': '50' }), 'present', 51);
+    expect(squash(sql.text)).toMatch(/CASE WHEN jsonb_typeof\(c\.custom -> \$1::text\) = 'number' THEN \(c\.custom ->> \$1::text\)::numeric < \$2::numeric/);
+  });
+});

@@ -1,0 +1,63 @@
+import { CUSTOMER_COLUMNS } from './customer-row';
+import { CUSTOMER_KPI_FIELDS, RANGE_OPERATORS } from './customer-list-fields';
+import type { CustomerListSpec, CustomFieldFilter } from './customer-list.query';
+import { cursorValueSql, keysetSegmentSql, segmentOf, SqlParams, type Segment } from './keyset-pagination';
+
+export interface SqlQuery {
+  text: string;
+  values: unknown[];
+}
+
+/**
+ * A custom-field predicate. The key and the value are always parameters: equality is JSONB containment
+ * (served by the jsonb_path_ops GIN index), matching the value as a JSON string or, when it reads as a
+ * number, as a JSON number; ranges compare numerically only where the stored value is a number (or a
+ * numeric string). CASE, unlike AND, guarantees the cast runs only on numeric values.
+ */
+function customPredicate(filter: CustomFieldFilter, params: SqlParams): string {
+  if (filter.op === 'eq') {
+    const asString = params.add(JSON.stringify({ [filter.name]: filter.value }), 'jsonb');
+    // Only a canonical number (what JSON.stringify writes back unchanged) also matches a JSON number.
+    const numeric = Number(filter.value);
+    if (filter.value.trim() === '' || String(numeric) !== filter.value) return `c.custom @> ${asString}`;
+    const asNumber = params.add(JSON.stringify({ [filter.name]: numeric }), 'jsonb');
+    return `(c.custom @> ${asString} OR c.custom @> ${asNumber})`;
+  }
+  const key = params.add(filter.name, 'text');
+  const value = params.add(filter.value, 'numeric');
+  return `CASE WHEN jsonb_typeof(c.custom -> ${key}) = 'number' THEN (c.custom ->> ${key})::numeric ${RANGE_OPERATORS[filter.op]} ${value}
+    WHEN jsonb_typeof(c.custom -> ${key}) = 'string' AND (c.custom ->> ${key}) ~ '^-?[0-9]{1,30}(\\.[0-9]{1,30})?$'
+      THEN (c.custom ->> ${key})::numeric ${RANGE_OPERATORS[filter.op]} ${value}
+    ELSE false END`;
+}
+
+function filterConditions(spec: CustomerListSpec, params: SqlParams): string[] {
+  const conditions: string[] = [];
+  if (spec.healthBands?.length === 1) conditions.push(`k.health_band = ${params.add(spec.healthBands[0], 'health_band')}`);
+  else if (spec.healthBands) conditions.push(`k.health_band = ANY(${params.add(spec.healthBands, 'health_band[]')})`);
+  if (spec.segment !== undefined) conditions.push(`c.segment = ${params.add(spec.segment, 'text')}`);
+  for (const range of spec.ranges) {
+    const column = CUSTOMER_KPI_FIELDS[range.field];
+    conditions.push(`${column.sql} ${RANGE_OPERATORS[range.op]} ${params.add(range.value, column.type)}`);
+  }
+  for (const filter of spec.custom) conditions.push(customPredicate(filter, params));
+  return conditions;
+}
+
+/**
+ * The SQL of one segment of a page (see keyset-pagination): `limit` rows at most, each with its sort
+ * values as cursor_0..n. Exposed so tests can EXPLAIN exactly what the route runs.
+ */
+export function buildCustomerListSql(spec: CustomerListSpec, segment: Segment, limit: number): SqlQuery {
+  const params = new SqlParams();
+  const cursor = spec.cursor && segmentOf(spec.cursor) === segment ? spec.cursor : undefined;
+  const keyset = keysetSegmentSql(spec.sort, { sql: 'c.id', type: 'bigint' }, segment, cursor, params);
+  const conditions = [...filterConditions(spec, params), ...keyset.conditions];
+  const cursorColumns = spec.sort.map((key, i) => `${cursorValueSql(key.column)} AS cursor_${i}`).join(', ');
+  const text = `SELECT ${CUSTOMER_COLUMNS}, ${cursorColumns}
+  FROM customers c LEFT JOIN customer_kpis k ON k.customer_id = c.id
+  ${conditions.length > 0 ? `WHERE ${conditions.join('\n    AND ')}` : ''}
+  ORDER BY ${keyset.orderBy}
+  LIMIT ${params.add(limit, 'integer')}`;
+  return { text, values: params.values };
+}

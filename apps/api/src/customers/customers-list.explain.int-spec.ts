@@ -1,0 +1,89 @@
+import { Client } from 'pg';
+import { ApiUnderTest, type SeededTenant } from '../api.int-kit';
+import { parseCustomerListQuery } from './customer-list.query';
+import { buildCustomerListSql } from './customer-list.sql';
+
+// These tests read many pages quickly: rate limiting is not what they check.
+const UNLIMITED = { RATE_LIMIT_PLANS: JSON.stringify({ standard: { perSecond: 1_000_000, burst: 1_000_000 } }) };
+
+// The first page of the main list queries must be an index scan, not a scan of every customer: checked
+// on the exact SQL the route runs, on a tenant of 100k customers with KPIs (statistics up to date).
+
+interface PlanNode {
+  'Node Type': string;
+  'Relation Name'?: string;
+  'Index Name'?: string;
+  Plans?: PlanNode[];
+}
+
+function nodes(plan: PlanNode): PlanNode[] {
+  return [plan, ...(plan.Plans ?? []).flatMap(nodes)];
+}
+
+describe('customer list query plans on 100k customers (real PostgreSQL)', () => {
+  let api: ApiUnderTest;
+  let tenant: SeededTenant;
+  let db: Client;
+
+  beforeAll(async () => {
+    api = await ApiUnderTest.start(UNLIMITED);
+    tenant = await api.seedTenant('plans');
+    db = new Client({ connectionString: tenant.databaseUrl });
+    await db.connect();
+    await db.query(`
+      INSERT INTO customers (external_id, name, segment, custom)
+      SELECT 'c' || i, 'Customer ' || md5(i::text), (ARRAY['smb', 'mid', 'ent'])[1 + i % 3],
+        jsonb_build_object('plan', (ARRAY['gold', 'silver', 'bronze', 'free', 'trial', 'legacy', 'pro', 'team'])[1 + i % 8], 'employees', i % 500)
+      FROM generate_series(1, 100000) AS i`);
+    await db.query(`
+      INSERT INTO customer_kpis (customer_id, orders_count, revenue_90d, health_score, health_band, as_of, run_id)
+      SELECT id, id % 40, (id * 7919 % 100000) / 100.0, id % 101,
+        (CASE WHEN id % 101 < 40 THEN 'red' WHEN id % 101 < 70 THEN 'yellow' ELSE 'green' END)::health_band,
+        date '2026-01-01', gen_random_uuid()
+      FROM customers`);
+    await db.query('ANALYZE customers');
+    await db.query('ANALYZE customer_kpis');
+  }, 180_000);
+
+  afterAll(async () => {
+    await db?.end();
+    await api?.stop();
+  });
+
+  async function planOf(query: Record<string, string>, cursorFromFirstPage = false): Promise<string[]> {
+    let spec = parseCustomerListQuery(query);
+    if (cursorFromFirstPage) {
+      // The second page: a cursor after the first page's last row, as the route would hand it out.
+      const page = await api.get(`/v1/customers?${new URLSearchParams(query).toString()}`, { key: tenant.apiKey });
+      spec = parseCustomerListQuery({ ...query, cursor: page.body.nextCursor as string });
+    }
+    const sql = buildCustomerListSql(spec, 'present', spec.limit + 1);
+    const { rows } = await db.query<{ 'QUERY PLAN': Array<{ Plan: PlanNode }> }>(`EXPLAIN (FORMAT JSON) ${sql.text}`, sql.values);
+    const root = (rows[0] as { 'QUERY PLAN': Array<{ Plan: PlanNode }> })['QUERY PLAN'][0]!.Plan;
+    return nodes(root).map((node) => `${node['Node Type']}${node['Relation Name'] ? ` on ${node['Relation Name']}` : ''}${node['Index Name'] ? ` using ${node['Index Name']}` : ''}`);
+  }
+
+  it.each([
+    ['sort by name', { sort: 'name' }, 'customers_name_id_idx'],
+    ['sort by -revenue90d', { sort: '-revenue90d' }, 'customer_kpis_revenue_90d_idx'],
+    ['healthBand=red sorted by -healthScore', { healthBand: 'red', sort: '-healthScore' }, 'customer_kpis_health_band_idx'],
+    ['healthBand=red sorted by healthScore', { healthBand: 'red', sort: 'healthScore' }, 'customer_kpis_health_band_idx'],
+    ['custom.plan=gold sorted by name', { 'custom.plan': 'gold' }, undefined],
+  ])('reads the first and second page of %s through an index', async (_case, query, index) => {
+    for (const secondPage of [false, true]) {
+      const plan = await planOf(query, secondPage);
+      expect(plan.filter((line) => line.startsWith('Seq Scan') || line.startsWith('Sort'))).toEqual([]);
+      expect(plan.some((line) => /Index (Only )?Scan|Bitmap Index Scan/.test(line))).toBe(true);
+      if (index) expect(plan.find((line) => line.includes(' using '))).toContain(index);
+    }
+  });
+
+  it('answers the same first pages over HTTP', async () => {
+    const response = await api.get('/v1/customers?sort=-revenue90d&limit=3', { key: tenant.apiKey });
+    expect(response.status).toBe(200);
+    const { rows } = await db.query<{ external_id: string }>(
+      'SELECT c.external_id FROM customers c JOIN customer_kpis k ON k.customer_id = c.id ORDER BY k.revenue_90d DESC, c.id DESC LIMIT 3',
+    );
+    expect((response.body.items as Array<{ externalId: string }>).map((item) => item.externalId)).toEqual(rows.map((row) => row.external_id));
+  });
+});

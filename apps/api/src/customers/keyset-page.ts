@@ -1,0 +1,38 @@
+import type { TenantDatabaseClient } from '@pulse/tenancy';
+import { segmentsAfter, type CursorPosition, type Segment, type SortKey } from './keyset-pagination';
+import { encodeCursor } from './list-cursor';
+
+export interface KeysetPageRequest {
+  limit: number;
+  sort: SortKey[];
+  /** sortSignature(sort), carried in the cursor. */
+  signature: string;
+  cursor?: CursorPosition;
+}
+
+type PageRow = Record<`cursor_${number}`, string | null>;
+
+/**
+ * Reads one page: the segments still ahead of the cursor, in order, until limit + 1 rows (the extra row
+ * only says there is a next page). Rows must select their sort values as cursor_0..n.
+ */
+export async function readKeysetPage<Row extends PageRow>(
+  db: TenantDatabaseClient,
+  request: KeysetPageRequest,
+  sqlFor: (segment: Segment, limit: number) => { text: string; values: unknown[] },
+  idOf: (row: Row) => string,
+): Promise<{ rows: Row[]; nextCursor: string | null }> {
+  const rows: Row[] = [];
+  for (const segment of segmentsAfter(request.sort, request.cursor)) {
+    const sql = sqlFor(segment, request.limit + 1 - rows.length);
+    rows.push(...(await db.query<Row>(sql.text, sql.values)).rows);
+    if (rows.length > request.limit) break;
+  }
+  const page = rows.slice(0, request.limit);
+  const last = page[page.length - 1];
+  const nextCursor =
+    rows.length > request.limit && last
+      ? encodeCursor(request.signature, { values: request.sort.map((_, i) => last[`cursor_${i}`] ?? null), id: idOf(last) })
+      : null;
+  return { rows: page, nextCursor };
+}

@@ -1,0 +1,56 @@
+import { ValidationError } from '@pulse/errors';
+import { z } from 'zod';
+import type { CursorPosition, SortKey, Tiebreaker } from './keyset-pagination';
+
+/**
+ * Opaque page cursors: base64url of the last row's sort values and id, plus the sort they belong to.
+ * Everything decoded is validated against the sort's column types before it reaches SQL (as parameters).
+ */
+
+const cursorSchema = z.strictObject({
+  s: z.string().max(1000),
+  v: z.array(z.string().max(1000).nullable()).max(20),
+  id: z.string().min(1).max(1000),
+});
+
+const VALUE_PATTERNS: Record<string, RegExp> = {
+  numeric: /^-?\d{1,30}(\.\d{1,30})?$/,
+  integer: /^-?\d{1,10}$/,
+  bigint: /^-?\d{1,19}$/,
+  timestamptz: /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{6}Z$/,
+};
+
+function invalidCursor(reason: string): ValidationError {
+  return new ValidationError([{ field: 'query.cursor', code: 'invalid_cursor', message: `Invalid cursor: ${reason}. Use nextCursor from the previous page unchanged.` }]);
+}
+
+export function encodeCursor(signature: string, position: CursorPosition): string {
+  return Buffer.from(JSON.stringify({ s: signature, v: position.values, id: position.id }), 'utf8').toString('base64url');
+}
+
+export function decodeCursor(raw: string, signature: string, keys: SortKey[], tiebreaker: Tiebreaker): CursorPosition {
+  if (!/^[A-Za-z0-9_-]{1,4096}$/.test(raw)) throw invalidCursor('not base64url');
+  let json: unknown;
+  try {
+    json = JSON.parse(Buffer.from(raw, 'base64url').toString('utf8'));
+  } catch {
+    throw invalidCursor('not readable');
+  }
+  const parsed = cursorSchema.safeParse(json);
+  if (!parsed.success) throw invalidCursor('not readable');
+  const { s, v, id } = parsed.data;
+  if (s !== signature) throw invalidCursor(`it belongs to sort "${s}", not "${signature}"`);
+  if (v.length !== keys.length) throw invalidCursor('wrong number of values');
+  keys.forEach((key, i) => {
+    const value = v[i] ?? null;
+    if (value === null) {
+      if (!key.column.nullable) throw invalidCursor(`${key.field} cannot be null`);
+      return;
+    }
+    const pattern = VALUE_PATTERNS[key.column.type];
+    if (pattern && !pattern.test(value)) throw invalidCursor(`bad value for ${key.field}`);
+  });
+  const idPattern = VALUE_PATTERNS[tiebreaker.type];
+  if (idPattern && !idPattern.test(id)) throw invalidCursor('bad id');
+  return { values: v, id };
+}

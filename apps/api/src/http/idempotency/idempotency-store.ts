@@ -1,0 +1,71 @@
+import { Inject, Injectable } from '@nestjs/common';
+import { TenantDatabasePool, type TenantContext } from '@pulse/tenancy';
+import { API_CONFIG, type ApiConfig } from '../../config/api.config';
+
+/**
+ * A request still marked in progress after this long is taken to have died with its replica (crash,
+ * deploy) and may be taken over by a retry. Longer than any POST that creates work takes.
+ */
+const IN_PROGRESS_LEASE_SECONDS = 60;
+
+export type IdempotencyClaim =
+  | { outcome: 'claimed' }
+  | { outcome: 'replay'; status: number; body: unknown }
+  | { outcome: 'mismatch' }
+  | { outcome: 'in_progress' };
+
+interface KeyRow {
+  request_hash: string;
+  status: 'in_progress' | 'completed';
+  response_status: number | null;
+  response_body: unknown;
+}
+
+/** Idempotency-Key records in the tenant's database (table idempotency_keys). */
+@Injectable()
+export class IdempotencyStore {
+  constructor(
+    private readonly tenants: TenantDatabasePool,
+    @Inject(API_CONFIG) private readonly config: ApiConfig,
+  ) {}
+
+  /**
+   * Claims the key for this request, atomically: a new key, an expired one, or one whose holder's lease
+   * ran out is ours; otherwise the existing record says what to do.
+   */
+  async claim(tenant: TenantContext, key: string, requestHash: string): Promise<IdempotencyClaim> {
+    return this.tenants.withTenantClient(tenant, async (db) => {
+      const claimed = await db.query(
+        `INSERT INTO idempotency_keys (key, request_hash, expires_at) VALUES ($1, $2, now() + make_interval(hours => $3))
+         ON CONFLICT (key) DO UPDATE SET request_hash = EXCLUDED.request_hash, status = 'in_progress', response_status = NULL,
+           response_body = NULL, created_at = now(), completed_at = NULL, expires_at = EXCLUDED.expires_at
+         WHERE idempotency_keys.expires_at < now()
+            OR (idempotency_keys.status = 'in_progress' AND idempotency_keys.created_at < now() - make_interval(secs => $4))
+         RETURNING key`,
+        [key, requestHash, this.config.http.idempotencyKeyTtlHours, IN_PROGRESS_LEASE_SECONDS],
+      );
+      if (claimed.rowCount === 1) return { outcome: 'claimed' };
+
+      const { rows } = await db.query<KeyRow>('SELECT request_hash, status, response_status, response_body FROM idempotency_keys WHERE key = $1', [key]);
+      const row = rows[0];
+      // Gone between the two statements: its holder failed and released it. Ask the client to retry.
+      if (!row) return { outcome: 'in_progress' };
+      if (row.request_hash !== requestHash) return { outcome: 'mismatch' };
+      if (row.status === 'in_progress' || row.response_status === null) return { outcome: 'in_progress' };
+      return { outcome: 'replay', status: row.response_status, body: row.response_body };
+    });
+  }
+
+  async complete(tenant: TenantContext, key: string, status: number, body: unknown): Promise<void> {
+    await this.tenants.query(
+      tenant,
+      `UPDATE idempotency_keys SET status = 'completed', response_status = $2, response_body = $3::jsonb, completed_at = now() WHERE key = $1`,
+      [key, status, JSON.stringify(body ?? null)],
+    );
+  }
+
+  /** The request failed: forget the key so that the client's retry runs it again. */
+  async release(tenant: TenantContext, key: string): Promise<void> {
+    await this.tenants.query(tenant, `DELETE FROM idempotency_keys WHERE key = $1 AND status = 'in_progress'`, [key]);
+  }
+}

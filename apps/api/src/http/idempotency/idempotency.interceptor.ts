@@ -1,0 +1,73 @@
+import { HttpStatus, Injectable, RequestMethod, type CallHandler, type ExecutionContext, type NestInterceptor } from '@nestjs/common';
+import { HTTP_CODE_METADATA } from '@nestjs/common/constants';
+import { Reflector } from '@nestjs/core';
+import { DomainError, ValidationError } from '@pulse/errors';
+import type { TenantContext } from '@pulse/tenancy';
+import type { FastifyReply } from 'fastify';
+import { from, lastValueFrom, type Observable } from 'rxjs';
+import type { TenantRequest } from '../../auth/tenant-auth.guard';
+import { IdempotencyStore } from './idempotency-store';
+import { IDEMPOTENT_METADATA } from './idempotent.decorator';
+import { requestFingerprint } from './request-fingerprint';
+
+const KEY_PATTERN = /^[\x21-\x7e]{1,255}$/;
+
+/**
+ * Honours `Idempotency-Key` on routes marked @Idempotent: the first request with a key runs and its
+ * response (status and body) is stored; a retry with the same key and the same request gets that
+ * response again (header `Idempotent-Replayed: true`); the same key with another request is 422
+ * `idempotency_key_reused`; a retry while the first is still running gets 409
+ * `idempotency_key_in_progress` at once (rather than waiting, which would hold a connection and a
+ * request slot): retry it after a moment. A failed request releases its key, so a retry runs again.
+ */
+@Injectable()
+export class IdempotencyInterceptor implements NestInterceptor {
+  constructor(
+    private readonly reflector: Reflector,
+    private readonly store: IdempotencyStore,
+  ) {}
+
+  intercept(context: ExecutionContext, next: CallHandler): Observable<unknown> {
+    if (!this.reflector.get<boolean | undefined>(IDEMPOTENT_METADATA, context.getHandler())) return next.handle();
+    const request = context.switchToHttp().getRequest<TenantRequest>();
+    const header = request.headers['idempotency-key'];
+    if (header === undefined || !request.tenant) return next.handle();
+    const key = Array.isArray(header) ? header[0] : header;
+    if (key === undefined || !KEY_PATTERN.test(key)) {
+      throw new ValidationError([{ field: 'header.idempotency-key', code: 'invalid_format', message: 'Use 1-255 visible ASCII characters (a UUID, say).' }]);
+    }
+    const reply = context.switchToHttp().getResponse<FastifyReply>();
+    return from(this.run(request.tenant, key, requestFingerprint(request.method, request.url, request.body), successStatus(context), reply, next));
+  }
+
+  private async run(tenant: TenantContext, key: string, hash: string, status: number, reply: FastifyReply, next: CallHandler): Promise<unknown> {
+    const claim = await this.store.claim(tenant, key, hash);
+    switch (claim.outcome) {
+      case 'mismatch':
+        throw new DomainError('unprocessable', 'idempotency_key_reused', 'This Idempotency-Key was used with a different request; use a new key for a new request.');
+      case 'in_progress':
+        throw new DomainError('conflict', 'idempotency_key_in_progress', 'A request with this Idempotency-Key is still being processed; retry shortly.');
+      case 'replay':
+        void reply.header('idempotent-replayed', 'true');
+        return claim.body;
+      case 'claimed':
+        break;
+    }
+    let body: unknown;
+    try {
+      body = await lastValueFrom(next.handle(), { defaultValue: undefined });
+    } catch (error) {
+      await this.store.release(tenant, key);
+      throw error;
+    }
+    await this.store.complete(tenant, key, status, body);
+    return body;
+  }
+}
+
+/** The status Nest will send for a successful result: @HttpCode's, else 201 for POST and 200 otherwise. */
+function successStatus(context: ExecutionContext): number {
+  const declared = Reflect.getMetadata(HTTP_CODE_METADATA, context.getHandler()) as number | undefined;
+  if (declared !== undefined) return declared;
+  return context.switchToHttp().getRequest<TenantRequest>().method === RequestMethod[RequestMethod.POST] ? HttpStatus.CREATED : HttpStatus.OK;
+}

@@ -1,0 +1,46 @@
+import { Body, Controller, Get, HttpCode, Param, Post } from '@nestjs/common';
+import { ApiRoute, ZodValidationPipe } from '@pulse/service-runtime';
+import type { TenantContext } from '@pulse/tenancy';
+import type { z } from 'zod';
+import { CurrentTenant } from '../../auth/current-tenant.decorator';
+import { Idempotent } from '../../http/idempotency/idempotent.decorator';
+import { GetMetricRunUseCase } from './get-metric-run.use-case';
+import { metricRunParams, metricRunSchema, refreshRequestSchema, type MetricRunDto } from './metric-run.schemas';
+import { RequestMetricsRefreshUseCase } from './request-metrics-refresh.use-case';
+
+@Controller('v1/metrics')
+export class MetricRunsController {
+  constructor(
+    private readonly requestRefresh: RequestMetricsRefreshUseCase,
+    private readonly getRun: GetMetricRunUseCase,
+  ) {}
+
+  @Post('refresh')
+  @HttpCode(202)
+  @Idempotent()
+  @ApiRoute({
+    summary: "Recompute the tenant's KPIs and health scores",
+    description: 'Queues a metrics run and returns it; poll GET /v1/metrics/runs/{id}. Send an Idempotency-Key to make retries safe.',
+    tags: ['metrics'],
+    body: refreshRequestSchema,
+    responses: {
+      202: { description: 'The queued run', schema: metricRunSchema },
+      409: { description: 'idempotency_key_in_progress' },
+      422: { description: 'idempotency_key_reused' },
+    },
+  })
+  refresh(@CurrentTenant() tenant: TenantContext, @Body(new ZodValidationPipe(refreshRequestSchema, 'body')) body: z.output<typeof refreshRequestSchema>): Promise<MetricRunDto> {
+    return this.requestRefresh.execute(tenant, body);
+  }
+
+  @Get('runs/:id')
+  @ApiRoute({
+    summary: 'A metrics run: status, as-of date, timings',
+    tags: ['metrics'],
+    params: metricRunParams,
+    responses: { 200: { description: 'The run', schema: metricRunSchema }, 404: { description: 'metric_run.not_found' } },
+  })
+  get(@CurrentTenant() tenant: TenantContext, @Param(new ZodValidationPipe(metricRunParams, 'path')) { id }: z.output<typeof metricRunParams>): Promise<MetricRunDto> {
+    return this.getRun.execute(tenant, id);
+  }
+}

@@ -1,0 +1,45 @@
+import { Controller, Get, Param, Query } from '@nestjs/common';
+import { ApiRoute, ZodValidationPipe } from '@pulse/service-runtime';
+import { TenantDatabasePool, type TenantContext } from '@pulse/tenancy';
+import type { z } from 'zod';
+import { CurrentTenant } from '../../auth/current-tenant.decorator';
+import { metricSeriesParams, metricSeriesQuery, metricSeriesSchema, type MetricSeriesDto } from './metric-series.schemas';
+
+@Controller('v1/metrics')
+export class MetricSeriesController {
+  constructor(private readonly tenants: TenantDatabasePool) {}
+
+  @Get(':name')
+  @ApiRoute({
+    summary: 'A metric as a time series, one point per period, oldest first',
+    description:
+      'Periods are cut in the tenant timezone; `from`/`to` bound the period start (inclusive). A well-formed name with no computed ' +
+      'rows (an unknown metric, or one not computed yet) answers 200 with no points; a malformed name is a 400.',
+    tags: ['metrics'],
+    params: metricSeriesParams,
+    query: metricSeriesQuery,
+    responses: { 200: { description: 'The series', schema: metricSeriesSchema }, 400: { description: 'validation_failed (name, grain, from/to)' } },
+  })
+  async series(
+    @CurrentTenant() tenant: TenantContext,
+    @Param(new ZodValidationPipe(metricSeriesParams, 'path')) { name }: z.output<typeof metricSeriesParams>,
+    @Query(new ZodValidationPipe(metricSeriesQuery, 'query')) query: z.output<typeof metricSeriesQuery>,
+  ): Promise<MetricSeriesDto> {
+    // The primary key (metric, grain, period_start) serves this range scan in order.
+    const { rows } = await this.tenants.withTenantClient(tenant, (db) =>
+      db.query<{ period_start: string; value: string | null }>(
+        `SELECT to_char(period_start, 'YYYY-MM-DD') AS period_start, value::text AS value FROM metric_series
+         WHERE metric = $1 AND grain = $2::metric_grain AND ($3::date IS NULL OR period_start >= $3::date) AND ($4::date IS NULL OR period_start <= $4::date)
+         ORDER BY period_start`,
+        [name, query.grain, query.from ?? null, query.to ?? null],
+      ),
+    );
+    return {
+      metric: name,
+      grain: query.grain,
+      from: query.from ?? null,
+      to: query.to ?? null,
+      points: rows.map((row) => ({ periodStart: row.period_start, value: row.value })),
+    };
+  }
+}

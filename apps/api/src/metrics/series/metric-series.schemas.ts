@@ -1,0 +1,30 @@
+import { z } from 'zod';
+
+/** Metric names as the metric catalog writes them (revenue, active_customers, churn_rate, nrr...). */
+export const METRIC_NAME_PATTERN = /^[a-z][a-z0-9_]{0,63}$/;
+
+export const metricSeriesParams = z.strictObject({
+  name: z.string().regex(METRIC_NAME_PATTERN, 'A metric name: lowercase letters, digits and _, starting with a letter, at most 64 characters'),
+});
+
+export const metricSeriesQuery = z
+  .strictObject({
+    grain: z.enum(['day', 'week', 'month']),
+    from: z.iso.date().optional().describe('First period start to include (YYYY-MM-DD, inclusive)'),
+    to: z.iso.date().optional().describe('Last period start to include (YYYY-MM-DD, inclusive)'),
+  })
+  .refine((query) => !query.from || !query.to || query.from <= query.to, { message: 'from must not be after to', path: ['from'] });
+
+export const metricSeriesSchema = z.object({
+  metric: z.string(),
+  grain: z.enum(['day', 'week', 'month']),
+  from: z.iso.date().nullable(),
+  to: z.iso.date().nullable(),
+  points: z.array(
+    z.object({
+      periodStart: z.iso.date(),
+      value: z.string().nullable().describe('Exact decimal; null where a ratio has no base (e.g. churn rate of a period without customers)'),
+    }),
+  ),
+});
+export type MetricSeriesDto = z.infer<typeof metricSeriesSchema>;
