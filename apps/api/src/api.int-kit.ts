@@ -66,7 +66,7 @@ export class ApiUnderTest {
   }
 
   /** A tenant with its own database and role, the tenant schema, an API key; status as given. */
-  async seedTenant(prefix: string, options: { status?: string; hostnames?: string[]; slug?: string } = {}): Promise<SeededTenant> {
+  async seedTenant(prefix: string, options: { status?: string; hostnames?: string[]; slug?: string; settings?: Record<string, unknown> } = {}): Promise<SeededTenant> {
     const slug = options.slug ?? uniqueSlug(prefix);
     const name = `tenant_${slug.replace(/-/g, '_')}`;
     const password = randomBytes(18).toString('base64url');
@@ -85,8 +85,8 @@ export class ApiUnderTest {
     const key = issueApiKey();
     await admin(async (client) => {
       await client.query(
-        `INSERT INTO tenants (id, slug, name, status, plan, hostnames, updated_at) VALUES ($1, $2, $3, $4, 'standard', $5, now())`,
-        [tenantId, slug, `Tenant ${slug}`, options.status ?? 'active', options.hostnames ?? []],
+        `INSERT INTO tenants (id, slug, name, status, plan, hostnames, settings, updated_at) VALUES ($1, $2, $3, $4, 'standard', $5, $6, now())`,
+        [tenantId, slug, `Tenant ${slug}`, options.status ?? 'active', options.hostnames ?? [], JSON.stringify(options.settings ?? {})],
       );
       for (const hostname of options.hostnames ?? []) await client.query('INSERT INTO tenant_hostnames (hostname, tenant_id) VALUES ($1, $2)', [hostname, tenantId]);
       await client.query(

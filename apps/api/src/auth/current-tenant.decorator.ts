@@ -9,3 +9,10 @@ export const CurrentTenant = createParamDecorator((_data: unknown, context: Exec
   if (!tenant) throw new Error('CurrentTenant used on a route without tenant authentication');
   return tenant;
 });
+
+/** The currency of the tenant's money amounts (tenant setting, ISO 4217), for responses that carry money. */
+export const TenantCurrency = createParamDecorator((_data: unknown, context: ExecutionContext): string => {
+  const currency = context.switchToHttp().getRequest<TenantRequest>().tenantCurrency;
+  if (!currency) throw new Error('TenantCurrency used on a route without tenant authentication');
+  return currency;
+});

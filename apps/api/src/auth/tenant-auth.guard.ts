@@ -8,7 +8,7 @@ import { PinoLogger } from 'nestjs-pino';
 import { API_CONFIG, type ApiConfig } from '../config/api.config';
 
 /** `tenantPlan` (the key's tenant's plan) sets the tenant's rate limits. */
-export type TenantRequest = FastifyRequest & { tenant?: TenantContext; tenantPlan?: string };
+export type TenantRequest = FastifyRequest & { tenant?: TenantContext; tenantPlan?: string; tenantCurrency?: string };
 
 /**
  * Every route is tenant-authenticated unless its @ApiRoute marks it public (health, docs): the guard is
@@ -45,6 +45,7 @@ export class TenantAuthGuard implements CanActivate {
 
     request.tenant = createTenantContext({ tenantId: key.tenantId, slug: key.slug, correlationId: String(request.id) });
     request.tenantPlan = key.plan;
+    request.tenantCurrency = key.currency;
     this.logger.assign({ tenantId: key.tenantId });
     return true;
   }

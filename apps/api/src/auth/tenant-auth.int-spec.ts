@@ -52,6 +52,13 @@ describe('tenant authentication and isolation (real PostgreSQL)', () => {
     expect((await api.get('/v1/customers/shared-id', { key: globex.apiKey, host: 'api.pulse.test' })).status).toBe(200);
   });
 
+  it("states money in the tenant's currency (setting, default USD)", async () => {
+    const brazilian = await api.seedTenant('brl', { settings: { currency: 'BRL' } });
+    await api.tenantSql(brazilian, `INSERT INTO customers (external_id, name) VALUES ('c1', 'Cliente')`);
+    expect((await api.get('/v1/customers/c1', { key: brazilian.apiKey })).body).toMatchObject({ currency: 'BRL' });
+    expect((await api.get('/v1/customers/shared-id', { key: acme.apiKey })).body).toMatchObject({ currency: 'USD' });
+  });
+
   it('refuses suspended tenants with 403', async () => {
     const suspended = await api.seedTenant('paused', { status: 'suspended' });
     const response = await api.get('/v1/customers/x', { key: suspended.apiKey });

@@ -51,10 +51,11 @@ export const CUSTOMER_COLUMNS = `
 const iso = (value: Date | null) => value?.toISOString() ?? null;
 
 /** Maps a row to the API shape. `aliases` come from a separate query (one row per alias). */
-export function toCustomerDto(row: CustomerRow, aliases: CustomerDto['aliases'] = []): CustomerDto {
+export function toCustomerDto(row: CustomerRow, currency: string, aliases: CustomerDto['aliases'] = []): CustomerDto {
   const hasKpis = row.as_of !== null;
   return {
     externalId: row.external_id,
+    currency,
     name: row.name,
     email: row.email,
     segment: row.segment,

@@ -27,6 +27,8 @@ export const customerHealthSchema = z.object({
 
 export const customerSchema = z.object({
   externalId: z.string(),
+  /** ISO 4217 code of every money amount in this object: the tenant's currency setting. */
+  currency: z.string(),
   name: z.string().nullable(),
   email: z.string().nullable(),
   segment: z.string().nullable(),

@@ -3,7 +3,7 @@ import { NotFoundError } from '@pulse/errors';
 import { ApiRoute, ZodValidationPipe } from '@pulse/service-runtime';
 import { TenantDatabasePool, type TenantContext } from '@pulse/tenancy';
 import { z } from 'zod';
-import { CurrentTenant } from '../auth/current-tenant.decorator';
+import { CurrentTenant, TenantCurrency } from '../auth/current-tenant.decorator';
 import { CUSTOMER_COLUMNS, toCustomerDto, type CustomerRow } from './customer-row';
 import { customerListQuerySchema, parseCustomerListQuery } from './customer-list.query';
 import { customerPageSchema, customerSchema, type CustomerDto, type CustomerPageDto } from './customer.schemas';
@@ -30,9 +30,9 @@ export class CustomersController {
     query: customerListQuerySchema,
     responses: { 200: { description: 'A page of customers', schema: customerPageSchema }, 400: { description: 'validation_failed (field-level errors)' } },
   })
-  async list(@CurrentTenant() tenant: TenantContext, @Query() query: Record<string, unknown>): Promise<CustomerPageDto> {
+  async list(@CurrentTenant() tenant: TenantContext, @TenantCurrency() currency: string, @Query() query: Record<string, unknown>): Promise<CustomerPageDto> {
     const spec = parseCustomerListQuery(query ?? {});
-    return this.tenants.withTenantClient(tenant, (db) => listCustomers(db, spec));
+    return this.tenants.withTenantClient(tenant, (db) => listCustomers(db, spec, currency));
   }
 
   @Get(':externalId')
@@ -42,7 +42,7 @@ export class CustomersController {
     params: detailParams,
     responses: { 200: { description: 'The customer', schema: customerSchema }, 404: { description: 'customer.not_found' } },
   })
-  async get(@CurrentTenant() tenant: TenantContext, @Param(new ZodValidationPipe(detailParams, 'path')) { externalId }: z.output<typeof detailParams>): Promise<CustomerDto> {
+  async get(@CurrentTenant() tenant: TenantContext, @TenantCurrency() currency: string, @Param(new ZodValidationPipe(detailParams, 'path')) { externalId }: z.output<typeof detailParams>): Promise<CustomerDto> {
     return this.tenants.withTenantClient(tenant, async (db) => {
       const { rows } = await db.query<CustomerRow>(
         `SELECT ${CUSTOMER_COLUMNS} FROM customers c LEFT JOIN customer_kpis k ON k.customer_id = c.id WHERE c.external_id = $1`,
@@ -54,7 +54,7 @@ export class CustomersController {
         'SELECT source, source_id FROM customer_aliases WHERE customer_id = $1 ORDER BY source, source_id',
         [row.id],
       );
-      return toCustomerDto(row, aliases.rows.map((alias) => ({ source: alias.source, sourceId: alias.source_id })));
+      return toCustomerDto(row, currency, aliases.rows.map((alias) => ({ source: alias.source, sourceId: alias.source_id })));
     });
   }
 }

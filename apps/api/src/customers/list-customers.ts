@@ -8,7 +8,7 @@ import { readKeysetPage } from './keyset-page';
 type ListRow = CustomerRow & Record<`cursor_${number}`, string | null>;
 
 /** One page of GET /v1/customers. */
-export async function listCustomers(db: TenantDatabaseClient, spec: CustomerListSpec): Promise<CustomerPageDto> {
+export async function listCustomers(db: TenantDatabaseClient, spec: CustomerListSpec, currency: string): Promise<CustomerPageDto> {
   const { rows, nextCursor } = await readKeysetPage<ListRow>(
     db,
     spec,
@@ -17,7 +17,7 @@ export async function listCustomers(db: TenantDatabaseClient, spec: CustomerList
   );
   return {
     items: rows.map((row): CustomerListItemDto => {
-      const { aliases: _aliases, ...item } = toCustomerDto(row);
+      const { aliases: _aliases, ...item } = toCustomerDto(row, currency);
       return item;
     }),
     nextCursor,

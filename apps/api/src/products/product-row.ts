@@ -34,9 +34,10 @@ export const PRODUCT_COLUMNS = `
 
 const iso = (value: Date | null) => value?.toISOString() ?? null;
 
-export function toProductDto(row: ProductRow): ProductDto {
+export function toProductDto(row: ProductRow, currency: string): ProductDto {
   return {
     sku: row.sku,
+    currency,
     inCatalog: row.in_catalog,
     name: row.name,
     category: row.category,

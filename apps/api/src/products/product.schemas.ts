@@ -15,6 +15,8 @@ export const productKpisSchema = z.object({
 
 export const productSchema = z.object({
   sku: z.string(),
+  /** ISO 4217 code of every money amount in this object: the tenant's currency setting. */
+  currency: z.string(),
   /** False for SKUs seen only in order lines (not in any products file). */
   inCatalog: z.boolean(),
   name: z.string().nullable(),

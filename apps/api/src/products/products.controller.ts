@@ -3,7 +3,7 @@ import { NotFoundError } from '@pulse/errors';
 import { ApiRoute, ZodValidationPipe } from '@pulse/service-runtime';
 import { TenantDatabasePool, type TenantContext } from '@pulse/tenancy';
 import { z } from 'zod';
-import { CurrentTenant } from '../auth/current-tenant.decorator';
+import { CurrentTenant, TenantCurrency } from '../auth/current-tenant.decorator';
 import { readKeysetPage } from '../customers/keyset-page';
 import { decodeCursor } from '../customers/list-cursor';
 import { parseSort, sortSignature } from '../customers/list-sort';
@@ -36,7 +36,7 @@ export class ProductsController {
     query: listQuery,
     responses: { 200: { description: 'A page of products', schema: productPageSchema }, 400: { description: 'validation_failed' } },
   })
-  async list(@CurrentTenant() tenant: TenantContext, @Query(new ZodValidationPipe(listQuery, 'query')) query: z.output<typeof listQuery>): Promise<ProductPageDto> {
+  async list(@CurrentTenant() tenant: TenantContext, @TenantCurrency() currency: string, @Query(new ZodValidationPipe(listQuery, 'query')) query: z.output<typeof listQuery>): Promise<ProductPageDto> {
     const sort = parseSort(query.sort, PRODUCT_SORT_FIELDS, 'sku');
     const signature = sortSignature(sort);
     const spec: ProductListSpec = {
@@ -48,7 +48,7 @@ export class ProductsController {
     const page = await this.tenants.withTenantClient(tenant, (db) =>
       readKeysetPage<PageRow>(db, spec, (segment, limit) => buildProductListSql(spec, segment, limit), (row) => row.sku),
     );
-    return { items: page.rows.map(toProductDto), nextCursor: page.nextCursor };
+    return { items: page.rows.map((row) => toProductDto(row, currency)), nextCursor: page.nextCursor };
   }
 
   @Get(':sku')
@@ -58,10 +58,10 @@ export class ProductsController {
     params: detailParams,
     responses: { 200: { description: 'The product', schema: productSchema }, 404: { description: 'product.not_found' } },
   })
-  async get(@CurrentTenant() tenant: TenantContext, @Param(new ZodValidationPipe(detailParams, 'path')) { sku }: z.output<typeof detailParams>): Promise<ProductDto> {
+  async get(@CurrentTenant() tenant: TenantContext, @TenantCurrency() currency: string, @Param(new ZodValidationPipe(detailParams, 'path')) { sku }: z.output<typeof detailParams>): Promise<ProductDto> {
     const { rows } = await this.tenants.withTenantClient(tenant, (db) => db.query<ProductRow>(`SELECT ${PRODUCT_COLUMNS} FROM ${PRODUCT_FROM} WHERE s.sku = $1`, [sku]));
     const row = rows[0];
     if (!row) throw new NotFoundError('product.not_found', `No product or order line with SKU "${sku}".`);
-    return toProductDto(row);
+    return toProductDto(row, currency);
   }
 }

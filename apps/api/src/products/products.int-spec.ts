@@ -70,6 +70,7 @@ describe('GET /v1/products and /v1/products/{sku} (real PostgreSQL)', () => {
     const response = await get('/v1/products/SKU-001');
     expect(response.status).toBe(200);
     expect(response.body).toEqual({
+      currency: 'USD',
       sku: 'SKU-001',
       inCatalog: true,
       name: 'Product 1',

@@ -6,6 +6,8 @@ export interface ResolvedTenant {
   tenantId: string;
   slug: string;
   plan: string;
+  /** ISO 4217 code of the tenant's money amounts (tenant setting `currency`, default USD). */
+  currency: string;
 }
 
 export interface ResolvedApiKey extends ResolvedTenant {
@@ -13,22 +15,27 @@ export interface ResolvedApiKey extends ResolvedTenant {
   scopes: string[];
 }
 
-interface KeyRow {
+interface KeyRow extends TenantRow {
   key_id: string;
   secret_hash: string;
   scopes: string[];
   revoked_at: Date | null;
-  tenant_id: string;
-  slug: string;
-  plan: string;
-  status: string;
 }
+
+const DEFAULT_CURRENCY = 'USD';
 
 interface TenantRow {
   tenant_id: string;
   slug: string;
   plan: string;
   status: string;
+  currency: string;
+}
+
+const TENANT_COLUMNS = `t.id AS tenant_id, t.slug, t.plan, t.status, COALESCE(t.settings ->> 'currency', '${DEFAULT_CURRENCY}') AS currency`;
+
+function toResolvedTenant(row: TenantRow): ResolvedTenant {
+  return { tenantId: row.tenant_id, slug: row.slug, plan: row.plan, currency: row.currency };
 }
 
 export interface TenantResolverOptions {
@@ -56,6 +63,11 @@ function assertServable(row: { slug: string; status: string }): void {
 export class TenantResolver {
   private readonly cache = new Map<string, CacheEntry>();
   private readonly lastRecordedUse = new Map<string, number>();
+  /**
+   * Host names that are no tenant's (the bare API host): remembered too, or every request on them would
+   * query the control plane. Any tenant event clears them, since it may have added a hostname.
+   */
+  private readonly hostMisses = new Map<string, number>();
   private readonly maxEntries: number;
 
   constructor(
@@ -72,7 +84,7 @@ export class TenantResolver {
     let entry = this.fresh(cacheKey);
     if (!entry) {
       const { rows } = await this.controlPlane.query<KeyRow>(
-        `SELECT k.id AS key_id, k.secret_hash, k.scopes, k.revoked_at, t.id AS tenant_id, t.slug, t.plan, t.status
+        `SELECT k.id AS key_id, k.secret_hash, k.scopes, k.revoked_at, ${TENANT_COLUMNS}
            FROM api_keys k JOIN tenants t ON t.id = k.tenant_id WHERE k.prefix = $1`,
         [parsed.prefix],
       );
@@ -99,18 +111,23 @@ export class TenantResolver {
   async resolveHost(host: string): Promise<ResolvedTenant | undefined> {
     const hostname = host.toLowerCase().replace(/:\d+$/, '').replace(/\.$/, '');
     const cacheKey = `host:${hostname}`;
+    if ((this.hostMisses.get(hostname) ?? 0) > Date.now()) return undefined;
     let entry = this.fresh(cacheKey);
     if (!entry) {
       const suffix = `.${this.options.baseDomain}`;
       const slug = hostname.endsWith(suffix) ? hostname.slice(0, -suffix.length) : undefined;
       const { rows } = slug && !slug.includes('.')
-        ? await this.controlPlane.query<TenantRow>('SELECT id AS tenant_id, slug, plan, status FROM tenants WHERE slug = $1', [slug])
+        ? await this.controlPlane.query<TenantRow>(`SELECT ${TENANT_COLUMNS} FROM tenants t WHERE t.slug = $1`, [slug])
         : await this.controlPlane.query<TenantRow>(
-            'SELECT t.id AS tenant_id, t.slug, t.plan, t.status FROM tenant_hostnames h JOIN tenants t ON t.id = h.tenant_id WHERE h.hostname = $1',
+            `SELECT ${TENANT_COLUMNS} FROM tenant_hostnames h JOIN tenants t ON t.id = h.tenant_id WHERE h.hostname = $1`,
             [hostname],
           );
       const row = rows[0];
-      entry = this.remember(cacheKey, row ? { row, resolved: { tenantId: row.tenant_id, slug: row.slug, plan: row.plan } } : undefined);
+      entry = this.remember(cacheKey, row ? { row, resolved: toResolvedTenant(row) } : undefined);
+      if (!row && this.options.cacheTtlMs > 0) {
+        if (this.hostMisses.size >= this.maxEntries) this.hostMisses.clear();
+        this.hostMisses.set(hostname, Date.now() + this.options.cacheTtlMs);
+      }
     }
     if (!entry) return undefined;
     assertServable(entry.row);
@@ -119,6 +136,7 @@ export class TenantResolver {
 
   /** Drops everything cached about a tenant (on tenant.updated / tenant.offboarded). */
   invalidateTenant(tenantId: string): void {
+    this.hostMisses.clear();
     for (const [key, entry] of this.cache) {
       if (entry.resolved.tenantId === tenantId) this.cache.delete(key);
     }
@@ -153,5 +171,5 @@ interface CacheEntry {
 }
 
 function toResolvedKey(row: KeyRow): ResolvedApiKey {
-  return { tenantId: row.tenant_id, slug: row.slug, plan: row.plan, keyId: row.key_id, scopes: row.scopes };
+  return { ...toResolvedTenant(row), keyId: row.key_id, scopes: row.scopes };
 }

@@ -1,0 +1,474 @@
+// `npm run bench:api`: the public API against its floor (issue 5, "Performance").
+//
+// On a tenant with 1M customers, runs autocannon at 50 connections against the built api and against a
+// bare Fastify + pg server that runs the same SQL (no auth, no Nest, no DTO mapping), side by side in
+// one run, and writes the numbers to docs/benchmarks.md. The machine is small and shared, so what
+// matters are the ratios within one run, not the absolute figures.
+//
+//   node tools/bench/api-bench.mjs [--reseed] [--duration 15] [--connections 50] [--rounds 2] [--no-doc]
+//
+// Needs `nx run api:build` first: it starts dist/apps/api/main.js and reuses the compiled SQL builder,
+// tenancy and crypto code from dist, so the bench measures exactly what ships.
+import autocannon from 'autocannon';
+import { spawn } from 'node:child_process';
+import { randomBytes, randomUUID } from 'node:crypto';
+import fs from 'node:fs';
+import { createRequire } from 'node:module';
+import os from 'node:os';
+import path from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { fileURLToPath } from 'node:url';
+import pg from 'pg';
+
+const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
+const DIST = path.join(ROOT, 'dist/apps/api');
+const require = createRequire(import.meta.url);
+const fromDist = (file) => require(path.join(DIST, file));
+
+const CUSTOMERS = 1_000_000;
+const SLUG = 'pulse-bench';
+const TENANT_DB = 'tenant_pulse_bench'; // named as the registry names tenant databases and roles
+const CONTROL_DB = 'pulse_bench_control_plane';
+const LIST_QUERY = { healthBand: 'red', sort: '-revenue90d', limit: '50' };
+const LIST_PATH = `/v1/customers?${new URLSearchParams(LIST_QUERY)}`;
+const POOL_SIZE = 20; // the api's per-tenant pool and the bare pool get the same number of connections
+
+const args = process.argv.slice(2);
+const flag = (name) => args.includes(`--${name}`);
+const option = (name, fallback) => (args.includes(`--${name}`) ? Number(args[args.indexOf(`--${name}`) + 1]) : fallback);
+
+/** The SQL statements GET /v1/customers runs for LIST_QUERY, built by the api's own compiled code. */
+function listSql() {
+  const { parseCustomerListQuery } = fromDist('apps/api/src/customers/customer-list.query.js');
+  const { buildCustomerListSql } = fromDist('apps/api/src/customers/customer-list.sql.js');
+  const { segmentsAfter } = fromDist('apps/api/src/customers/keyset-pagination.js');
+  const spec = parseCustomerListQuery(LIST_QUERY);
+  return { limit: spec.limit, segments: segmentsAfter(spec.sort, spec.cursor).map((segment) => buildCustomerListSql(spec, segment, spec.limit + 1)) };
+}
+
+// ---------------------------------------------------------------------------------------------------
+// The floor: started as `api-bench.mjs --bare-server` in its own process, like the api.
+
+async function bareServer() {
+  const { default: Fastify } = await import('fastify');
+  const { CUSTOMER_COLUMNS } = fromDist('apps/api/src/customers/customer-row.js');
+  const pool = new pg.Pool({ connectionString: process.env.BENCH_TENANT_URL, max: POOL_SIZE });
+  const list = listSql();
+  const app = Fastify({ logger: false });
+  app.get('/v1/customers', async () => {
+    // Same segment loop as readKeysetPage: later segments only while the page is not full.
+    const rows = [];
+    for (const sql of list.segments) {
+      rows.push(...(await pool.query(sql.text, [...sql.values.slice(0, -1), list.limit + 1 - rows.length])).rows);
+      if (rows.length > list.limit) break;
+    }
+    return { items: rows.slice(0, list.limit) };
+  });
+  app.get('/v1/customers/:externalId', async (request, reply) => {
+    // The two statements of CustomersController.get.
+    const { rows } = await pool.query(
+      `SELECT ${CUSTOMER_COLUMNS} FROM customers c LEFT JOIN customer_kpis k ON k.customer_id = c.id WHERE c.external_id = $1`,
+      [request.params.externalId],
+    );
+    if (!rows[0]) return reply.code(404).send({ code: 'not_found' });
+    const aliases = await pool.query('SELECT source, source_id FROM customer_aliases WHERE customer_id = $1 ORDER BY source, source_id', [rows[0].id]);
+    return { ...rows[0], aliases: aliases.rows };
+  });
+  await app.listen({ host: '127.0.0.1', port: Number(process.env.PORT) });
+}
+
+// ---------------------------------------------------------------------------------------------------
+// PostgreSQL, control plane, tenant, seed.
+
+async function startPostgres() {
+  const candidate = process.env.DATABASE_URL ?? 'postgresql://postgres@127.0.0.1:5432/postgres';
+  const probe = new pg.Client({ connectionString: candidate, connectionTimeoutMillis: 2000 });
+  try {
+    await probe.connect();
+    await probe.end();
+    return { adminUrl: candidate, stop: async () => {}, kind: 'server' };
+  } catch {
+    const { startEmbeddedPostgres, freePort } = require(path.join(ROOT, 'tools/local/embedded-postgres.cjs'));
+    // Persistent and outside tmp cleanup, so the 1M-row seed survives between runs.
+    const server = await startEmbeddedPostgres({ dataDir: path.join(ROOT, 'tmp/bench-postgres'), port: await freePort() });
+    return { adminUrl: server.adminUrl, stop: server.stop, kind: 'embedded' };
+  }
+}
+
+const urlFor = (base, changes) => Object.assign(new URL(base), changes).toString();
+
+async function sql(url, work) {
+  const client = new pg.Client({ connectionString: url });
+  await client.connect();
+  try {
+    return await work(client);
+  } finally {
+    await client.end();
+  }
+}
+
+/** The tenant database, made like the registry (and api.int-kit seedTenant) makes one; reused across runs. */
+async function ensureTenantDatabase(adminUrl, password, reseed) {
+  const { escapeIdentifier: id, escapeLiteral: lit } = pg;
+  const tenantUrl = urlFor(adminUrl, { username: TENANT_DB, password, pathname: `/${TENANT_DB}` });
+  const existing = await sql(adminUrl, async (admin) => {
+    if (reseed) {
+      await admin.query(`DROP DATABASE IF EXISTS ${id(TENANT_DB)} WITH (FORCE)`);
+      await admin.query(`DROP ROLE IF EXISTS ${id(TENANT_DB)}`);
+    }
+    const { rowCount } = await admin.query('SELECT 1 FROM pg_database WHERE datname = $1', [TENANT_DB]);
+    if (rowCount) {
+      // A fresh password every run: it is encrypted with this run's PULSE_SECRETS_KEY.
+      await admin.query(`ALTER ROLE ${id(TENANT_DB)} PASSWORD ${lit(password)}`);
+      return true;
+    }
+    await admin.query(`CREATE ROLE ${id(TENANT_DB)} LOGIN PASSWORD ${lit(password)}`);
+    await admin.query(`CREATE DATABASE ${id(TENANT_DB)} OWNER ${id(TENANT_DB)}`);
+    await admin.query(`REVOKE ALL ON DATABASE ${id(TENANT_DB)} FROM PUBLIC`);
+    return false;
+  });
+  if (existing) {
+    const count = await sql(tenantUrl, async (db) => Number((await db.query('SELECT count(*) FROM customers')).rows[0].count)).catch(() => 0);
+    if (count === CUSTOMERS) return tenantUrl;
+    console.log(`tenant database has ${count} customers, not ${CUSTOMERS}: rebuilding (or pass --reseed)`);
+    return ensureTenantDatabase(adminUrl, password, true);
+  }
+  await sql(urlFor(adminUrl, { pathname: `/${TENANT_DB}` }), (db) => db.query(`ALTER SCHEMA public OWNER TO ${id(TENANT_DB)}`));
+  const { migrateTenantDatabase } = fromDist('libs/tenancy/src/index.js');
+  const report = await migrateTenantDatabase({ tenantId: SLUG, connectionString: tenantUrl });
+  if (report.status !== 'ok') throw new Error(`tenant schema failed: ${report.error}`);
+  await seed(tenantUrl);
+  return tenantUrl;
+}
+
+async function seed(tenantUrl) {
+  const started = Date.now();
+  console.log(`seeding ${CUSTOMERS.toLocaleString('en')} customers (once; reused by later runs)...`);
+  await sql(tenantUrl, async (db) => {
+    await db.query("SET maintenance_work_mem = '256MB'");
+    // Building secondary indexes once after the load is several times faster than maintaining 15 of
+    // them row by row; their definitions come from the catalog, so they stay the migrations' own.
+    const { rows: indexes } = await db.query(
+      `SELECT indexname, indexdef FROM pg_indexes
+        WHERE schemaname = 'public' AND tablename IN ('customers', 'customer_kpis') AND indexname NOT LIKE '%\\_pkey'`,
+    );
+    for (const { indexname } of indexes) await db.query(`DROP INDEX ${pg.escapeIdentifier(indexname)}`);
+    await db.query('SELECT setseed(0.42)'); // the same data on every machine
+    await db.query(
+      `INSERT INTO customers (id, external_id, name, email, segment, plan, owner, customer_since, custom)
+       SELECT g, 'cus_' || lpad(g::text, 7, '0'),
+              (ARRAY['Acme','Globex','Initech','Umbrella','Hooli','Stark','Wayne','Tyrell','Wonka','Soylent'])[1 + g % 10]
+                || ' ' || (ARRAY['Labs','Foods','Retail','Systems','Group','Outdoors','Health','Media'])[1 + (g / 10) % 8] || ' ' || g,
+              'ops' || g || '@example.com',
+              (ARRAY['enterprise','mid-market','smb','smb','smb'])[1 + (random() * 4)::int],
+              (ARRAY['basic','pro','pro','premium'])[1 + (random() * 3)::int],
+              'owner' || (g % 40) || '@pulse.test',
+              date '2018-01-01' + (random() * 2500)::int,
+              jsonb_build_object('plan', (ARRAY['bronze','silver','gold','platinum'])[1 + (random() * 3)::int],
+                                 'employees', (10 ^ (1 + random() * 3))::int)
+         FROM generate_series(1, $1::int) g`,
+      [CUSTOMERS],
+    );
+    await db.query("SELECT setval(pg_get_serial_sequence('customers', 'id'), $1::int)", [CUSTOMERS]);
+    // Skewed like real books: most revenue from few customers, a tail that has not ordered lately;
+    // bands follow scores (red < 40 <= yellow < 70 <= green), about a third red.
+    await db.query(
+      `INSERT INTO customer_kpis (customer_id, orders_count, first_order_at, last_order_at, days_since_last_order,
+         revenue_total, revenue_30d, revenue_90d, revenue_365d, aov, rfm_recency, rfm_frequency, rfm_monetary,
+         rfm_segment, mrr, last_nps, open_tickets, active_30d, health_score, health_band, health_trend, as_of, run_id)
+       SELECT id, orders, now() - (days + 400) * interval '1 day', now() - days * interval '1 day', days,
+              r90 * 5, r90 / 3, r90, r90 * 4, CASE WHEN orders > 0 THEN round(r90 * 4 / orders, 2) END,
+              5 - least(days, 364) / 73, 1 + least(orders, 49) / 10, 1 + (random() * 4)::int,
+              (ARRAY['champions','loyal','at_risk','hibernating','new'])[1 + (random() * 4)::int],
+              round((r90 / 3)::numeric, 2), (random() * 10)::int, (random() ^ 4 * 6)::int, days < 30,
+              score, (CASE WHEN score < 40 THEN 'red' WHEN score < 70 THEN 'yellow' ELSE 'green' END)::health_band,
+              (ARRAY['improving','stable','stable','declining'])[1 + (random() * 3)::int]::health_trend,
+              current_date, $1::uuid
+         FROM (SELECT id, (random() ^ 2 * 365)::int AS days, (1 + random() ^ 2 * 60)::int AS orders,
+                      round((random() ^ 3 * 50000)::numeric, 2) AS r90, least(100, (random() * 110)::int) AS score
+                 FROM customers) s`,
+      [randomUUID()],
+    );
+    for (const { indexdef } of indexes) await db.query(indexdef);
+    await db.query('ANALYZE');
+  });
+  console.log(`seeded in ${((Date.now() - started) / 1000).toFixed(0)} s`);
+}
+
+/** A throwaway control plane (registry migrations), the tenant's rows and an API key, like seedTenant. */
+async function createControlPlane(adminUrl, tenantUrl, password, box) {
+  const controlUrl = urlFor(adminUrl, { pathname: `/${CONTROL_DB}` });
+  await sql(adminUrl, async (admin) => {
+    await admin.query(`DROP DATABASE IF EXISTS ${CONTROL_DB} WITH (FORCE)`);
+    await admin.query(`CREATE DATABASE ${CONTROL_DB}`);
+  });
+  const { issueApiKey } = fromDist('libs/tenancy/src/index.js');
+  const key = issueApiKey();
+  const tenantId = randomUUID();
+  const server = new URL(tenantUrl);
+  await sql(controlUrl, async (db) => {
+    const dir = path.join(ROOT, 'apps/tenant-registry/prisma/migrations');
+    for (const name of fs.readdirSync(dir).filter((n) => fs.existsSync(path.join(dir, n, 'migration.sql'))).sort()) {
+      await db.query(fs.readFileSync(path.join(dir, name, 'migration.sql'), 'utf8'));
+    }
+    await db.query(`INSERT INTO tenants (id, slug, name, status, plan, hostnames, updated_at) VALUES ($1, $2, 'Bench', 'active', 'standard', '{}', now())`, [tenantId, SLUG]);
+    await db.query(
+      `INSERT INTO tenant_databases (tenant_id, host, port, database_name, role_name, password_encrypted, updated_at) VALUES ($1, $2, $3, $4, $4, $5, now())`,
+      [tenantId, server.hostname, Number(server.port || 5432), TENANT_DB, box.encrypt(password)],
+    );
+    await db.query(`INSERT INTO api_keys (id, tenant_id, prefix, secret_hash, name, scopes) VALUES ($1, $2, $3, $4, 'bench', '{read}')`, [
+      randomUUID(),
+      tenantId,
+      key.prefix,
+      key.secretHash,
+    ]);
+  });
+  return { controlUrl, apiKey: key.token, drop: () => sql(adminUrl, (admin) => admin.query(`DROP DATABASE IF EXISTS ${CONTROL_DB} WITH (FORCE)`)) };
+}
+
+// ---------------------------------------------------------------------------------------------------
+// Processes and load.
+
+async function freePort() {
+  return require(path.join(ROOT, 'tools/local/embedded-postgres.cjs')).freePort();
+}
+
+function startChild(name, argv, env) {
+  const child = spawn(process.execPath, argv, { cwd: ROOT, env: { ...process.env, ...env }, stdio: ['ignore', 'inherit', 'inherit'] });
+  child.on('exit', (code, signal) => {
+    if (!child.stopping) console.error(`${name} exited early (code ${code}, signal ${signal})`);
+  });
+  process.once('exit', () => child.kill());
+  return {
+    stop: () => {
+      child.stopping = true;
+      child.kill('SIGTERM');
+      return new Promise((resolve) => (child.exitCode !== null ? resolve() : child.once('exit', resolve)));
+    },
+  };
+}
+
+async function waitFor(url, headers) {
+  const deadline = Date.now() + 60_000;
+  for (;;) {
+    try {
+      const response = await fetch(url, { headers });
+      if (response.ok) return;
+      if (Date.now() > deadline) throw new Error(`${url}: HTTP ${response.status} ${await response.text()}`);
+    } catch (error) {
+      if (Date.now() > deadline) throw error;
+    }
+    await sleep(250);
+  }
+}
+
+function load(url, { headers = {}, ids, duration, connections }) {
+  // Single reads pick a random id from a fixed list per request, so both servers see the same mix.
+  const requests = ids ? [{ setupRequest: (request) => ({ ...request, path: `/v1/customers/${ids[Math.floor(Math.random() * ids.length)]}` }) }] : undefined;
+  return autocannon({ url, connections, duration, headers, requests });
+}
+
+/**
+ * Median per call, in microseconds, of what TenantAuthGuard asks TenantResolver (warm cache): the key
+ * alone, and key + host for a tenant host and for a host that is not a tenant's (the bare API host,
+ * and what the load test sends: 127.0.0.1).
+ */
+async function authPathMicros(controlUrl, apiKey) {
+  const { TenantResolver } = fromDist('libs/tenancy/src/index.js');
+  const pool = new pg.Pool({ connectionString: controlUrl, max: 2 });
+  const resolver = new TenantResolver(pool, { baseDomain: 'pulse.localhost', cacheTtlMs: 600_000 });
+  const guard = (host) => async () => {
+    await resolver.resolveApiKey(apiKey);
+    await resolver.resolveHost(host);
+  };
+  const measure = async (call) => {
+    await call(); // warms the cache
+    const batches = [];
+    for (let batch = 0; batch < 20; batch++) {
+      const started = process.hrtime.bigint();
+      for (let i = 0; i < 200; i++) await call();
+      batches.push(Number(process.hrtime.bigint() - started) / 1000 / 200);
+    }
+    return median(batches);
+  };
+  const result = {
+    key: await measure(() => resolver.resolveApiKey(apiKey)),
+    tenantHost: await measure(guard(`${SLUG}.pulse.localhost`)),
+    otherHost: await measure(guard('127.0.0.1')),
+  };
+  await pool.end();
+  return result;
+}
+
+function median(values) {
+  const sorted = [...values].sort((a, b) => a - b);
+  const middle = Math.floor(sorted.length / 2);
+  return sorted.length % 2 ? sorted[middle] : (sorted[middle - 1] + sorted[middle]) / 2;
+}
+
+// ---------------------------------------------------------------------------------------------------
+
+async function main() {
+  const duration = option('duration', 15);
+  const connections = option('connections', 50);
+  const rounds = option('rounds', 2);
+  const loadAverage = os.loadavg()[0];
+  if (!fs.existsSync(path.join(DIST, 'main.js'))) throw new Error('dist/apps/api/main.js is missing: run `npx nx run api:build` first');
+
+  const postgres = await startPostgres();
+  const password = randomBytes(18).toString('base64url');
+  const { SecretBox } = fromDist('libs/platform/crypto/src/index.js');
+  const secretsKey = SecretBox.generateKey();
+  const tenantUrl = await ensureTenantDatabase(postgres.adminUrl, password, flag('reseed'));
+  const control = await createControlPlane(postgres.adminUrl, tenantUrl, password, SecretBox.fromBase64(secretsKey));
+  const ids = await sql(tenantUrl, async (db) => (await db.query('SELECT external_id FROM customers ORDER BY random() LIMIT 1000')).rows.map((r) => r.external_id));
+  const postgresVersion = await sql(postgres.adminUrl, async (db) => (await db.query('SHOW server_version')).rows[0].server_version);
+
+  const [apiPort, barePort] = [await freePort(), await freePort()];
+  const api = startChild('api', [path.join(DIST, 'main.js')], {
+    NODE_ENV: 'production',
+    LOG_LEVEL: 'warn',
+    HOST: '127.0.0.1',
+    PORT: String(apiPort),
+    DATABASE_URL: control.controlUrl,
+    PULSE_SECRETS_KEY: secretsKey,
+    // Pub/Sub down on purpose: the api only retries its subscriptions in the background.
+    PUBSUB_EMULATOR_HOST: '127.0.0.1:9',
+    METADATA_SERVER_DETECTION: 'none',
+    RATE_LIMIT_PLANS: JSON.stringify({ standard: { perSecond: 1_000_000, burst: 1_000_000 } }),
+    TENANT_POOL_PER_TENANT: String(POOL_SIZE),
+    TENANT_POOL_MAX_CONNECTIONS: String(POOL_SIZE),
+  });
+  const bare = startChild('bare server', [fileURLToPath(import.meta.url), '--bare-server'], { PORT: String(barePort), BENCH_TENANT_URL: tenantUrl });
+  const apiUrl = `http://127.0.0.1:${apiPort}`;
+  const bareUrl = `http://127.0.0.1:${barePort}`;
+  const auth = { authorization: `Bearer ${control.apiKey}` };
+
+  const runs = [];
+  try {
+    await waitFor(`${apiUrl}${LIST_PATH}`, auth);
+    await waitFor(`${bareUrl}${LIST_PATH}`);
+    const api = (name, url, options) => ({ name, target: 'api', url: `${apiUrl}${url}`, options: { ...options, headers: auth } });
+    const floor = (name, url, options) => ({ name, target: 'bare', url: `${bareUrl}${url}`, options });
+    const pairs = [
+      [api('list', LIST_PATH, { connections }), floor('list', LIST_PATH, { connections })],
+      [api('single read', '', { ids, connections }), floor('single read', '', { ids, connections })],
+      // One connection: no queueing, so the p50 difference is what the api adds to one request.
+      [api('single read, 1 connection', '', { ids, connections: 1 }), floor('single read, 1 connection', '', { ids, connections: 1 })],
+    ];
+    for (let round = 0; round < rounds; round++) {
+      // The machine is shared and its load drifts: alternate which side goes first (ABBA).
+      const order = pairs.flatMap((pair, i) => ((round + i) % 2 === 0 ? pair : [...pair].reverse()));
+      for (const { name, target, url, options } of order) {
+        await load(url, { ...options, duration: 3 }); // warm-up: JIT, pools, caches
+        const result = await load(url, { ...options, duration });
+        const failed = result.non2xx + result.errors + result.timeouts;
+        runs.push({ name, target, p50: result.latency.p50, p99: result.latency.p99, mean: result.latency.average, rps: result.requests.average, failed });
+        console.log(
+          `round ${round + 1} ${name} ${target}: p50 ${result.latency.p50} ms, p99 ${result.latency.p99} ms, ${result.requests.average} req/s` +
+            ` (failed: ${result.non2xx} non-2xx, ${result.errors} errors, ${result.timeouts} timeouts)`,
+        );
+      }
+    }
+  } finally {
+    await Promise.all([api.stop(), bare.stop()]);
+  }
+  // Per case, the median of the rounds (each figure on its own).
+  const results = [];
+  for (const run of runs) {
+    if (results.some((r) => r.name === run.name && r.target === run.target)) continue;
+    const same = runs.filter((r) => r.name === run.name && r.target === run.target);
+    const of = (field) => median(same.map((r) => r[field]));
+    results.push({ name: run.name, target: run.target, p50: of('p50'), p99: of('p99'), mean: of('mean'), rps: of('rps'), failed: same.reduce((n, r) => n + r.failed, 0) });
+  }
+  const authMicros = await authPathMicros(control.controlUrl, control.apiKey);
+  await control.drop();
+  await postgres.stop();
+
+  const machine = { date: new Date().toISOString(), nproc: os.availableParallelism(), cpu: os.cpus()[0]?.model, node: process.version, postgresVersion, postgres: postgres.kind, loadAverage };
+  const report = render(results, authMicros, machine, { duration, connections, rounds });
+  console.log(`\n${report}`);
+  if (!flag('no-doc')) writeDoc(report);
+}
+
+const ms = (value) => (value < 10 ? value.toFixed(2) : value.toFixed(0));
+
+function render(results, authMicros, machine, { duration, connections, rounds }) {
+  const pair = (name) => ({ api: results.find((r) => r.name === name && r.target === 'api'), bare: results.find((r) => r.name === name && r.target === 'bare') });
+  const rows = results.map((r) => {
+    const { bare } = pair(r.name);
+    const ratio = r.target === 'api' ? `${((r.rps / bare.rps) * 100).toFixed(0)}%` : '—';
+    return `| ${r.name} | ${r.target} | ${ms(r.p50)} | ${ms(r.p99)} | ${r.rps.toFixed(0)} | ${ratio} | ${r.failed} |`;
+  });
+  const list = pair('list');
+  const single = pair('single read');
+  const serial = pair('single read, 1 connection');
+  const apiCases = [list.api, single.api];
+  const met = (ok) => (ok ? '**met**' : '**not met**');
+  const p99Ok = apiCases.every((r) => r.p99 < 50);
+  const rpsOk = [list, single].every(({ api, bare }) => api.rps >= 0.7 * bare.rps);
+  const authOk = authMicros.otherHost < 1000 && authMicros.tenantHost < 1000;
+  const added = serial.api.mean - serial.bare.mean;
+  const us = (value) => `${value.toFixed(1)} µs`;
+  return `## API
+
+Measured ${machine.date.slice(0, 10)} on ${machine.nproc} cores (${machine.cpu}), Node ${machine.node}, PostgreSQL ${machine.postgresVersion} (${machine.postgres === 'server' ? "the machine's server" : 'embedded'}), the machine shared with other work (1-minute load average ${machine.loadAverage.toFixed(1)} at the start).
+
+Command: \`npx nx run api:build && npm run bench:api\` (\`node tools/bench/api-bench.mjs [--reseed] [--duration s] [--connections n] [--rounds n] [--no-doc]\`).
+
+Setup: one tenant with ${CUSTOMERS.toLocaleString('en')} customers with KPIs (seeded once by the script with generate_series,
+reused by later runs), the built api (\`NODE_ENV=production\`, \`LOG_LEVEL=warn\`, rate limits out of the way,
+${POOL_SIZE} tenant connections) and a bare Fastify server running the same SQL with a plain \`pg\` pool of ${POOL_SIZE} (no auth,
+no Nest, rows returned as they come: the floor). autocannon, ${connections} connections, 3 s warm-up then ${duration} s per case,
+cases one after the other in one run, ${rounds} round(s) with the api and bare order alternated, each figure the median of the
+rounds; the load generator, both servers and PostgreSQL share the ${machine.nproc} cores.
+
+- list: \`GET ${LIST_PATH}\` (no index serves band + revenue order: the plan walks the revenue_90d index and filters).
+- single read: \`GET /v1/customers/{externalId}\`, a random id of 1,000 fixed ones per request (both statements of the route: the row and its aliases).
+
+| case | server | p50 ms | p99 ms | req/s | api/bare req/s | failed |
+| --- | --- | ---: | ---: | ---: | ---: | ---: |
+${rows.join('\n')}
+
+Auth path (\`TenantAuthGuard\`'s calls to \`TenantResolver\`, warm cache, median of 20 batches of 200 calls):
+
+| call | per call |
+| --- | ---: |
+| \`resolveApiKey\` | ${us(authMicros.key)} |
+| \`resolveApiKey\` + \`resolveHost\`, tenant host (\`${SLUG}.pulse.localhost\`) | ${us(authMicros.tenantHost)} |
+| \`resolveApiKey\` + \`resolveHost\`, not a tenant host (\`127.0.0.1\`, as in the load test; the bare API host likewise) | ${us(authMicros.otherHost)} |
+
+A host that is no tenant's is remembered as such for the cache TTL (an earlier run of this benchmark found that
+without it every request on the bare API host read the control plane, and some failed waiting for its small pool).
+
+End to end, one request at a time, the api's single read takes ${ms(serial.api.mean)} ms on average against the bare route's
+${ms(serial.bare.mean)} ms (autocannon records whole milliseconds, so the mean, not p50, is quoted): ${ms(added)} ms for all of Nest,
+auth, rate limiting, validation, DTO mapping, ETag and logging.
+
+Targets (issue 5):
+
+| target | result |
+| --- | --- |
+| p99 under 50 ms (api, ${connections} connections) | ${met(p99Ok)}: list ${list.api.p99} ms, single read ${single.api.p99} ms |
+| at least 70% of the bare route's throughput | ${met(rpsOk)}: list ${((list.api.rps / list.bare.rps) * 100).toFixed(0)}%, single read ${((single.api.rps / single.bare.rps) * 100).toFixed(0)}% |
+| tenant resolution and auth path under 1 ms | ${met(authOk)}: ${us(authMicros.tenantHost)} on a tenant host, ${us(authMicros.otherHost)} on another host (warm cache) |
+`;
+}
+
+function writeDoc(section) {
+  const file = path.join(ROOT, 'docs/benchmarks.md');
+  const current = fs.existsSync(file)
+    ? fs.readFileSync(file, 'utf8')
+    : '# Benchmarks\n\nNumbers from the bench scripts (`npm run bench`). The machine is small and shared: compare the ratios\nwithin one run, not absolute figures across runs.\n\n';
+  // Replace only this section, so other benches can keep theirs in the same file.
+  const next = /^## API\n[\s\S]*?(?=^## |(?![\s\S]))/m.test(current) ? current.replace(/^## API\n[\s\S]*?(?=^## |(?![\s\S]))/m, `${section}\n`) : `${current}${section}`;
+  fs.writeFileSync(file, next);
+  console.log(`wrote ${path.relative(ROOT, file)}`);
+}
+
+if (flag('bare-server')) await bareServer();
+else
+  await main().catch((error) => {
+    console.error(error);
+    process.exit(1);
+  });
