@@ -62,7 +62,11 @@ export class MessagingModule {
               const pool = new Pool({ connectionString: options.outbox?.databaseUrl.reveal(), max: 2, application_name: 'outbox-relay' });
               // An idle connection dropped by the server (restart, failover) must not crash the process;
               // the relay's next round reconnects.
-              pool.on('error', (error) => logger.warn({ err: error, component: 'outbox-relay' }, 'idle outbox connection lost'));
+              const lost = (error: Error) => logger.warn({ err: error, component: 'outbox-relay' }, 'outbox connection lost');
+              pool.on('error', lost);
+              // pg-pool listens for errors of idle clients only: a connection cut while checked out
+              // would emit an unhandled 'error' and end the process. The failed query reports it instead.
+              pool.on('connect', (client) => client.on('error', lost));
               return pool;
             },
           },

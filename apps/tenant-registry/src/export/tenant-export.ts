@@ -11,6 +11,7 @@ import { pipeline } from 'node:stream/promises';
  */
 export async function writeTenantExport(connectionString: string, output: Writable, tenant: { slug: string }): Promise<Record<string, number>> {
   const client = new Client({ connectionString, application_name: 'tenant-registry-export' });
+  client.on('error', () => undefined); // surfaces as the failing COPY instead of ending the process
   await client.connect();
   const archive = archiver('zip', { zlib: { level: 6 } });
   const done = pipeline(archive, output);

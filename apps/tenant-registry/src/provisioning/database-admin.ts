@@ -19,6 +19,8 @@ export class DatabaseAdmin {
     const url = new URL(this.adminUrl);
     if (database) url.pathname = `/${database}`;
     const client = new Client({ connectionString: url.toString(), application_name: 'tenant-registry-provisioning' });
+    // A connection cut between statements must fail the step (its next query rejects), not the process.
+    client.on('error', () => undefined);
     await client.connect();
     try {
       return await work(client);

@@ -98,6 +98,9 @@ export function describeServiceLifecycle({ service, extraEnv = {}, databaseCheck
       await waitFor(async () => (await get(`${baseUrl}/readyz`)).status === 503, {
         timeoutMs: 15_000,
         description: '/readyz to report 503 with the database unreachable',
+      }).catch((error: Error) => {
+        // A service that died here says why in its last lines.
+        throw new Error(`${error.message}\n--- last output of ${service}:\n${running.lines.slice(-25).join('\n')}`);
       });
       const notReady = await get(`${baseUrl}/readyz`);
       expect(notReady.headers.get('content-type')).toMatch(/^application\/problem\+json/);

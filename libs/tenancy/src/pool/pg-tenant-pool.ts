@@ -71,5 +71,8 @@ export function createPgTenantPool(settings: TenantPoolSettings): Pool {
     Client: BudgetedClient,
   });
   pool.on('error', settings.onIdleError);
+  // pg-pool listens for errors of idle clients only: a connection cut while a client is lent out would
+  // emit an unhandled 'error' and end the process; the client's failing query reports it instead.
+  pool.on('connect', (client) => client.on('error', settings.onIdleError));
   return pool;
 }

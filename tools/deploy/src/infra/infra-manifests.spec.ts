@@ -82,7 +82,8 @@ describe('Pub/Sub infrastructure', () => {
     expect(grants).toContain('pulse-ingestion roles/pubsub.subscriber ingestion.requested.v1.ingestion');
     expect(grants).toContain('serviceAccount:service-123@gcp-sa-pubsub.iam.gserviceaccount.com roles/pubsub.publisher ingestion.requested.v1.ingestion.dead-letter');
     expect(grants).toContain('serviceAccount:service-123@gcp-sa-pubsub.iam.gserviceaccount.com roles/pubsub.subscriber ingestion.requested.v1.ingestion');
-    expect(grants.filter((g) => g.startsWith('pulse-api ') && g.includes('tenant.provisioned'))).toEqual([]);
+    // The api only attaches its replicas' own subscriptions to tenant.provisioned (cache invalidation).
+    expect(grants.filter((g) => g.startsWith('pulse-api ') && g.includes('tenant.provisioned'))).toEqual(['pulse-api roles/pubsub.subscriber tenant.provisioned.v1']);
     expect(grants.filter((g) => g.startsWith('pulse-metrics roles/pubsub.subscriber')).length).toBe(4);
   });
 

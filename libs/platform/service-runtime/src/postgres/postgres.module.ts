@@ -50,7 +50,10 @@ export class PostgresModule {
             // An idle client losing its connection (DB restart) must not crash the process; the
             // readiness probe reports the outage and the pool reconnects on next use.
             const logger = new Logger('PostgresPool');
-            pool.on('error', (error) => logger.warn(`idle PostgreSQL connection lost: ${error.message}`));
+            const lost = (error: Error) => logger.warn(`PostgreSQL connection lost: ${error.message}`);
+            pool.on('error', lost);
+            // pg-pool listens for errors of idle clients only; a checked-out client's would be unhandled.
+            pool.on('connect', (client) => client.on('error', lost));
             return pool;
           },
         },
