@@ -31,6 +31,7 @@ function baseConfig(projectDir) {
     transform: { '^.+\\.ts$': swcTransform },
     moduleFileExtensions: ['ts', 'js', 'json'],
     moduleNameMapper,
+    setupFiles: [path.join(__dirname, 'tools/testing/google-cloud-offline.cjs')],
   };
 }
 

@@ -14,8 +14,6 @@ import { apiConfigSchema } from './config/api.config';
 // tenant databases made the way the registry makes them (own role, CONNECT revoked from PUBLIC, the
 // tenant schema applied as that role), seeded directly with SQL.
 
-process.env['METADATA_SERVER_DETECTION'] = 'none';
-
 export interface SeededTenant {
   tenantId: string;
   slug: string;

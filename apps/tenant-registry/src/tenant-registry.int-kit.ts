@@ -17,8 +17,6 @@ import { PROVISIONING_HOOKS, type ProvisioningHooks } from './provisioning/provi
 // The tenant registry in-process against real PostgreSQL (its own control-plane database, tenant
 // databases on the same server) and the project's Pub/Sub emulator, driven over HTTP.
 
-process.env['METADATA_SERVER_DETECTION'] = 'none';
-
 export const OPERATOR_TOKEN = 'test-operator-token-0123456789abcdef';
 
 export interface RegistryUnderTest {

@@ -9,8 +9,6 @@ import { MessagingModule } from './messaging.module';
 // Helpers shared by the messaging integration tests: the project's emulator in-process, real Nest apps
 // with the real transport, and a reader for dead-letter topics.
 
-process.env['METADATA_SERVER_DETECTION'] = 'none';
-
 /** The project's emulator in-process, on a given port so a test can restart it where it was. */
 export async function startEmulator(port = 0): Promise<RunningPubSubEmulator> {
   return startPubSubEmulator({ host: '127.0.0.1', port });

@@ -18,6 +18,7 @@ import { EventPublisher } from './publishing/event-publisher';
 
 export const PUBSUB_CLIENT = Symbol('PUBSUB_CLIENT');
 export const MESSAGING_SETTINGS = Symbol('MESSAGING_SETTINGS');
+const OUTBOX_POOL = Symbol('OUTBOX_POOL');
 
 export interface MessagingModuleOptions {
   settings: MessagingSettings;
@@ -35,7 +36,7 @@ class MessagingLifecycle implements OnApplicationBootstrap, OnApplicationShutdow
   constructor(
     @Inject(PUBSUB_CLIENT) private readonly pubsub: PubSub,
     @Optional() private readonly relay?: OutboxRelay,
-    @Optional() @Inject('OUTBOX_POOL') private readonly outboxPool?: Pool,
+    @Optional() @Inject(OUTBOX_POOL) private readonly outboxPool?: Pool,
   ) {}
 
   onApplicationBootstrap(): void {
@@ -56,7 +57,7 @@ export class MessagingModule {
     const outboxProviders = options.outbox
       ? [
           {
-            provide: 'OUTBOX_POOL',
+            provide: OUTBOX_POOL,
             inject: [ROOT_LOGGER],
             useFactory: (logger: Logger) => {
               const pool = new Pool({ connectionString: options.outbox?.databaseUrl.reveal(), max: 2, application_name: 'outbox-relay' });
@@ -72,7 +73,7 @@ export class MessagingModule {
           },
           {
             provide: OutboxRelay,
-            inject: ['OUTBOX_POOL', EventPublisher, ROOT_LOGGER],
+            inject: [OUTBOX_POOL, EventPublisher, ROOT_LOGGER],
             useFactory: (pool: Pool, publisher: EventPublisher, logger: Logger) =>
               new OutboxRelay({
                 pool,

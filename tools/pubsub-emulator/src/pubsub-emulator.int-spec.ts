@@ -1,7 +1,6 @@
 // The unmodified @google-cloud/pubsub client against the server under test: this emulator in-process by
 // default, the Google Cloud SDK emulator with PUBSUB_EMULATOR_UNDER_TEST=gcloud (same expectations, so
 // both servers are known to agree; the few documented differences are marked where they are asserted).
-process.env.METADATA_SERVER_DETECTION = 'none';
 
 import { Message, PubSub, Subscription, Topic, v1 } from '@google-cloud/pubsub';
 import { credentials, status } from '@grpc/grpc-js';

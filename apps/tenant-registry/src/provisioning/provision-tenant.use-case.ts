@@ -1,7 +1,7 @@
 import { Inject, Injectable, Optional } from '@nestjs/common';
 import { tenantProvisionedV1 } from '@pulse/contracts';
 import { SecretBox } from '@pulse/crypto';
-import { migrateTenantDatabase } from '@pulse/tenancy';
+import { migrateTenantDatabase, tenantDatabaseUrl } from '@pulse/tenancy';
 import { TENANT_REGISTRY_CONFIG, type TenantRegistryConfig } from '../config/tenant-registry.config';
 import { ControlPlaneClient } from '../database/control-plane-client';
 import type { Actor } from '../shared/actor';
@@ -9,7 +9,6 @@ import { audit, enqueue, recordTransition } from '../shared/control-plane-writes
 import { invalidTransition, provisioningFailed, tenantNotFound } from '../shared/registry-errors';
 import { DatabaseAdmin } from './database-admin';
 import { PROVISIONING_HOOKS, type ProvisioningHooks } from './provisioning.tokens';
-import { tenantConnectionString } from './tenant-connection';
 
 /**
  * Creates a tenant's role and database, applies the tenant schema and marks the tenant onboarding, then
@@ -45,7 +44,7 @@ export class ProvisionTenantUseCase {
       await this.hooks?.afterStep('role', slug);
       await this.admin.ensureDatabase(spec);
       await this.hooks?.afterStep('database', slug);
-      const report = await migrateTenantDatabase({ tenantId: tenant.id, connectionString: tenantConnectionString(database, this.box) });
+      const report = await migrateTenantDatabase({ tenantId: tenant.id, connectionString: tenantDatabaseUrl(database, this.box) });
       if (report.status !== 'ok') throw new Error(`tenant schema migration failed: ${report.error ?? 'unknown error'}`);
       await this.hooks?.afterStep('schema', slug);
 

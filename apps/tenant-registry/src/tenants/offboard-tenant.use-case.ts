@@ -1,6 +1,7 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { tenantOffboardedV1 } from '@pulse/contracts';
 import { SecretBox } from '@pulse/crypto';
+import { tenantDatabaseUrl } from '@pulse/tenancy';
 import { createWriteStream } from 'node:fs';
 import { mkdir, rename } from 'node:fs/promises';
 import path from 'node:path';
@@ -9,7 +10,6 @@ import { TENANT_REGISTRY_CONFIG, type TenantRegistryConfig } from '../config/ten
 import { ControlPlaneClient } from '../database/control-plane-client';
 import { writeTenantExport } from '../export/tenant-export';
 import { DatabaseAdmin } from '../provisioning/database-admin';
-import { tenantConnectionString } from '../provisioning/tenant-connection';
 import type { Actor } from '../shared/actor';
 import { audit, enqueue, recordTransition } from '../shared/control-plane-writes';
 import { tenantNotFound } from '../shared/registry-errors';
@@ -37,7 +37,7 @@ export class OffboardTenantUseCase {
     let exportUri = tenant.exportUri;
     if (tenant.status !== 'offboarded') {
       if (database && (await this.admin.databaseExists(database.databaseName))) {
-        exportUri = await this.exportToFile(slug, tenantConnectionString(database, this.box));
+        exportUri = await this.exportToFile(slug, tenantDatabaseUrl(database, this.box));
       }
       const offboardedAt = new Date();
       await this.db.$transaction(async (tx) => {

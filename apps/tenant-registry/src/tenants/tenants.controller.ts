@@ -10,13 +10,13 @@ import {
   type TenantDto,
 } from '@pulse/contracts';
 import { SecretBox } from '@pulse/crypto';
+import { tenantDatabaseUrl } from '@pulse/tenancy';
 import { ApiRoute, ZodValidationPipe } from '@pulse/service-runtime';
 import { PassThrough } from 'node:stream';
 import { z } from 'zod';
 import { ControlPlaneClient } from '../database/control-plane-client';
 import { writeTenantExport } from '../export/tenant-export';
 import { ProvisionTenantUseCase } from '../provisioning/provision-tenant.use-case';
-import { tenantConnectionString } from '../provisioning/tenant-connection';
 import type { Actor } from '../shared/actor';
 import { invalidTransition, tenantNotFound } from '../shared/registry-errors';
 import { RequestActor } from '../shared/request-actor';
@@ -138,7 +138,7 @@ export class TenantsController {
     }
     const body = new PassThrough();
     // Headers are sent before the first byte; a failure after that can only cut the download short.
-    writeTenantExport(tenantConnectionString(tenant.database, this.box), body, { slug }).catch((error: unknown) => body.destroy(error as Error));
+    writeTenantExport(tenantDatabaseUrl(tenant.database, this.box), body, { slug }).catch((error: unknown) => body.destroy(error as Error));
     return new StreamableFile(body, { type: 'application/zip', disposition: `attachment; filename="${slug}-export.zip"` });
   }
 

@@ -1,10 +1,11 @@
 import { startProcess } from './start-process';
 
 // A small program standing in for a service: prints, then waits for a signal.
+// The handler comes first: writes to a pipe are synchronous, so the test may signal right after them.
 const serviceScript = `
+  process.on('SIGTERM', () => { console.log('stopping'); process.exit(3); });
   process.stdout.write('booting\\nlistening on port 4321\\n');
   process.stderr.write('a warning on stderr\\n');
-  process.on('SIGTERM', () => { console.log('stopping'); process.exit(3); });
   setInterval(() => {}, 1000);
 `;
 

@@ -1,8 +1,7 @@
 import { cpSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { createTestDatabase, type TestDatabase } from '@pulse/testing';
-import { Client } from 'pg';
+import { createTestDatabase, withClient, type TestDatabase } from '@pulse/testing';
 import { defaultTenantMigrationsDir, readTenantMigrations } from './migration-files';
 import { migrateTenantDatabase, migrateTenantDatabases, TENANT_MIGRATIONS_TABLE, type TenantDatabaseTarget } from './tenant-migrator';
 
@@ -29,16 +28,6 @@ function copyMigrations(to: string, extra: Record<string, string> = {}): string 
     writeFileSync(path.join(to, name, 'migration.sql'), sql);
   }
   return to;
-}
-
-async function withClient<T>(url: string, work: (client: Client) => Promise<T>): Promise<T> {
-  const client = new Client({ connectionString: url });
-  await client.connect();
-  try {
-    return await work(client);
-  } finally {
-    await client.end();
-  }
 }
 
 const databases: TestDatabase[] = [];
