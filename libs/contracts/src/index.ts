@@ -37,3 +37,10 @@ export {
   type IssuedApiKeyDto,
   type IssueApiKeyRequest,
 } from './rest/tenant-registry.schemas';
+export {
+  CANONICAL_ENTITY_SPECS,
+  canonicalFieldNames,
+  type CanonicalEntitySpec,
+  type CanonicalField,
+  type CanonicalFieldType,
+} from './entities/canonical-fields';
