@@ -37,6 +37,8 @@ export class ApiUnderTest {
     readonly baseUrl: string,
     private readonly controlPlane: TestDatabase,
     private readonly box: SecretBox,
+    /** The environment this api was configured from: a second api process can run on it (same control plane). */
+    readonly env: Readonly<Record<string, string>>,
   ) {}
 
   static async start(env: Record<string, string> = {}, options: { consumeEvents?: boolean } = {}): Promise<ApiUnderTest> {
@@ -45,7 +47,7 @@ export class ApiUnderTest {
       migrationsDir: path.resolve(__dirname, '../../tenant-registry/prisma/migrations'),
     });
     const secretsKey = SecretBox.generateKey();
-    const config = apiConfigSchema.parse({
+    const environment: Record<string, string> = {
       NODE_ENV: 'test',
       LOG_LEVEL: 'error',
       LOG_FORMAT: 'json',
@@ -56,11 +58,12 @@ export class ApiUnderTest {
       // Tests fire requests far faster than a plan allows; the rate-limit test sets its own plan.
       RATE_LIMIT_PLANS: JSON.stringify({ standard: { perSecond: 100_000, burst: 100_000 } }),
       ...env,
-    });
+    };
+    const config = apiConfigSchema.parse(environment);
     const app = await createServiceApp(AppModule.register(config), config.service);
     if (options.consumeEvents) await connectEventConsumers(app, 'api', `test-${randomBytes(3).toString('hex')}`);
     await app.listen({ port: 0, host: '127.0.0.1' });
-    return new ApiUnderTest(app, await app.getUrl(), controlPlane, SecretBox.fromBase64(secretsKey));
+    return new ApiUnderTest(app, await app.getUrl(), controlPlane, SecretBox.fromBase64(secretsKey), environment);
   }
 
   /** A tenant with its own database and role, the tenant schema, an API key; status as given. */

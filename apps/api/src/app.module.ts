@@ -10,6 +10,7 @@ import { MetricSeriesModule } from './metrics/series/metric-series.module';
 import { ProductsModule } from './products/products.module';
 import { DocsModule } from './docs/docs.module';
 import { HttpConventionsModule } from './http/http-conventions.module';
+import { RateLimitGuard } from './http/rate-limit/rate-limit.guard';
 import { MetricRunsModule } from './metrics/runs/metric-runs.module';
 import { ScorecardModule } from './scorecard/scorecard.module';
 import { TenancyModule } from './tenancy/tenancy.module';
@@ -40,7 +41,12 @@ export class AppModule {
         ScorecardModule,
         DocsModule,
       ],
-      providers: [{ provide: API_CONFIG, useValue: config }, { provide: APP_GUARD, useClass: TenantAuthGuard }],
+      providers: [
+        { provide: API_CONFIG, useValue: config },
+        // Global guards run in this order: who the tenant is, then its rate limit.
+        { provide: APP_GUARD, useClass: TenantAuthGuard },
+        { provide: APP_GUARD, useClass: RateLimitGuard },
+      ],
       // Global: feature modules reach the config and the control-plane pool without re-importing them.
       exports: [API_CONFIG, PostgresModule],
     };

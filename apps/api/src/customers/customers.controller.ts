@@ -4,7 +4,8 @@ import { ApiRoute, ZodValidationPipe } from '@pulse/service-runtime';
 import { TenantDatabasePool, type TenantContext } from '@pulse/tenancy';
 import { z } from 'zod';
 import { CurrentTenant, TenantCurrency } from '../auth/current-tenant.decorator';
-import { CUSTOMER_COLUMNS, toCustomerDto, type CustomerRow } from './customer-row';
+import { CUSTOMER_DETAIL_QUERY, type CustomerDetailRow } from './customer-detail.sql';
+import { toCustomerDto } from './customer-row';
 import { customerListQuerySchema, parseCustomerListQuery } from './customer-list.query';
 import { customerPageSchema, customerSchema, type CustomerDto, type CustomerPageDto } from './customer.schemas';
 import { listCustomers } from './list-customers';
@@ -44,17 +45,10 @@ export class CustomersController {
   })
   async get(@CurrentTenant() tenant: TenantContext, @TenantCurrency() currency: string, @Param(new ZodValidationPipe(detailParams, 'path')) { externalId }: z.output<typeof detailParams>): Promise<CustomerDto> {
     return this.tenants.withTenantClient(tenant, async (db) => {
-      const { rows } = await db.query<CustomerRow>(
-        `SELECT ${CUSTOMER_COLUMNS} FROM customers c LEFT JOIN customer_kpis k ON k.customer_id = c.id WHERE c.external_id = $1`,
-        [externalId],
-      );
+      const { rows } = await db.query<CustomerDetailRow>({ ...CUSTOMER_DETAIL_QUERY, values: [externalId] });
       const row = rows[0];
       if (!row) throw new NotFoundError('customer.not_found', `No customer with external id "${externalId}".`);
-      const aliases = await db.query<{ source: string; source_id: string }>(
-        'SELECT source, source_id FROM customer_aliases WHERE customer_id = $1 ORDER BY source, source_id',
-        [row.id],
-      );
-      return toCustomerDto(row, currency, aliases.rows.map((alias) => ({ source: alias.source, sourceId: alias.source_id })));
+      return toCustomerDto(row, currency, row.aliases);
     });
   }
 }

@@ -21,7 +21,14 @@ export const fastifyConventionsProvider: Provider = {
     const fastify = adapterHost.httpAdapter.getInstance<FastifyInstance>();
     fastify.addHook('onSend', etagHook);
     // gzip/deflate only: brotli's better ratio costs far more CPU per response at default quality.
-    await fastify.register(compress, { global: true, threshold: config.http.compressionThresholdBytes, encodings: ['gzip', 'deflate'] });
+    // Responses only: request bodies are never compressed by our clients' SDKs, and the plugin's
+    // request-decompression hook would otherwise run on every request.
+    await fastify.register(compress, {
+      global: true,
+      globalDecompression: false,
+      threshold: config.http.compressionThresholdBytes,
+      encodings: ['gzip', 'deflate'],
+    });
     return true;
   },
 };

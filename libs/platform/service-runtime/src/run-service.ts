@@ -23,7 +23,8 @@ export interface ServiceDefinition<Schema extends z.ZodType> {
 
 /** Builds the Nest application (Fastify, pino logging, problem+json errors, health) without listening. */
 export async function createServiceApp(rootModule: DynamicModule, settings: ServiceSettings): Promise<NestFastifyApplication> {
-  @Module({ imports: [loggingModule(settings), HealthModule.forRoot(), rootModule] })
+  const logging = loggingModule(settings);
+  @Module({ imports: [logging.module, HealthModule.forRoot(), rootModule] })
   class ServiceModule {}
 
   const app = await NestFactory.create<NestFastifyApplication>(
@@ -32,7 +33,9 @@ export async function createServiceApp(rootModule: DynamicModule, settings: Serv
     new FastifyAdapter({ trustProxy: true, bodyLimit: 1_048_576, ...correlationIdOptions }),
     { bufferLogs: true },
   );
-  app.getHttpAdapter().getInstance().addHook('onRequest', echoCorrelationId);
+  const fastify = app.getHttpAdapter().getInstance();
+  fastify.addHook('onRequest', echoCorrelationId);
+  fastify.addHook('onRequest', logging.onRequest);
   app.useLogger(app.get(Logger));
   app.useGlobalFilters(new ProblemDetailsFilter());
   return app;

@@ -1,19 +1,17 @@
 import { HttpStatus, Injectable, RequestMethod, type CallHandler, type ExecutionContext, type NestInterceptor } from '@nestjs/common';
 import { HTTP_CODE_METADATA } from '@nestjs/common/constants';
-import { Reflector } from '@nestjs/core';
 import { DomainError, ValidationError } from '@pulse/errors';
 import type { TenantContext } from '@pulse/tenancy';
 import type { FastifyReply } from 'fastify';
 import { from, lastValueFrom, type Observable } from 'rxjs';
 import type { TenantRequest } from '../../auth/tenant-auth.guard';
 import { IdempotencyStore } from './idempotency-store';
-import { IDEMPOTENT_METADATA } from './idempotent.decorator';
 import { requestFingerprint } from './request-fingerprint';
 
 const KEY_PATTERN = /^[\x21-\x7e]{1,255}$/;
 
 /**
- * Honours `Idempotency-Key` on routes marked @Idempotent: the first request with a key runs and its
+ * Honours `Idempotency-Key` on the routes marked @Idempotent (which attaches this interceptor): the first request with a key runs and its
  * response (status and body) is stored; a retry with the same key and the same request gets that
  * response again (header `Idempotent-Replayed: true`); the same key with another request is 422
  * `idempotency_key_reused`; a retry while the first is still running gets 409
@@ -22,13 +20,9 @@ const KEY_PATTERN = /^[\x21-\x7e]{1,255}$/;
  */
 @Injectable()
 export class IdempotencyInterceptor implements NestInterceptor {
-  constructor(
-    private readonly reflector: Reflector,
-    private readonly store: IdempotencyStore,
-  ) {}
+  constructor(private readonly store: IdempotencyStore) {}
 
   intercept(context: ExecutionContext, next: CallHandler): Observable<unknown> {
-    if (!this.reflector.get<boolean | undefined>(IDEMPOTENT_METADATA, context.getHandler())) return next.handle();
     const request = context.switchToHttp().getRequest<TenantRequest>();
     const header = request.headers['idempotency-key'];
     if (header === undefined || !request.tenant) return next.handle();
