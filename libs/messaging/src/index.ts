@@ -16,6 +16,7 @@ export { PubSubServer, type PubSubServerOptions } from './consuming/pubsub.serve
 export { PubSubContext } from './consuming/pubsub.context';
 export { connectEventConsumers } from './consuming/connect-event-consumers';
 export { enqueueEvent, OUTBOX_TABLE_SQL, type SqlExecutor } from './outbox/outbox-writer';
-export { OutboxRelay, type OutboxRelayOptions } from './outbox/outbox-relay';
+export { OutboxRelay, relayOutboxBatch, type OutboxRelayOptions, type OutboxBatchOptions, type OutboxConnection } from './outbox/outbox-relay';
+export { TenantOutboxSweeper, type TenantOutboxSweeperOptions } from './outbox/tenant-outbox-sweeper';
 export { processOnce, PROCESSED_EVENTS_TABLE_SQL, type ProcessOnceKey, type ProcessOnceResult } from './idempotency/process-once';
 export { MessagingModule, PUBSUB_CLIENT, MESSAGING_SETTINGS, type MessagingModuleOptions } from './messaging.module';

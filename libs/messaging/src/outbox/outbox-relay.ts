@@ -1,4 +1,4 @@
-import type { Pool, PoolClient } from 'pg';
+import type { Pool, QueryResult, QueryResultRow } from 'pg';
 import type { Logger } from 'pino';
 import type { EventMessage } from '../publishing/event-message';
 
@@ -65,40 +65,10 @@ export class OutboxRelay {
   async relayOnce(): Promise<number> {
     const client = await this.options.pool.connect();
     try {
-      const locked = await client.query<{ locked: boolean }>('SELECT pg_try_advisory_lock(hashtext($1)) AS locked', [RELAY_LOCK_KEY]);
-      if (!locked.rows[0]?.locked) return 0;
-      try {
-        return await this.publishBatch(client);
-      } finally {
-        await client.query('SELECT pg_advisory_unlock(hashtext($1))', [RELAY_LOCK_KEY]);
-      }
+      return await relayOutboxBatch(client, { publish: this.options.publish, logger: this.options.logger, batchSize: this.batchSize });
     } finally {
       client.release();
     }
-  }
-
-  private async publishBatch(client: PoolClient): Promise<number> {
-    const { rows } = await client.query<OutboxRow>(
-      `SELECT id, event_id, topic, tenant_id, correlation_id, occurred_at, schema_version, payload
-         FROM outbox WHERE published_at IS NULL ORDER BY id LIMIT $1`,
-      [this.batchSize],
-    );
-    const blockedTenants = new Set<string>();
-    let published = 0;
-    for (const row of rows) {
-      if (blockedTenants.has(row.tenant_id)) continue;
-      try {
-        await this.options.publish(toMessage(row));
-        await client.query('UPDATE outbox SET published_at = now(), attempts = attempts + 1, last_error = NULL WHERE id = $1', [row.id]);
-        published += 1;
-      } catch (error) {
-        blockedTenants.add(row.tenant_id);
-        const reason = error instanceof Error ? error.message : String(error);
-        await client.query('UPDATE outbox SET attempts = attempts + 1, last_error = $2 WHERE id = $1', [row.id, reason.slice(0, 2000)]);
-        this.options.logger.warn({ eventId: row.event_id, topic: row.topic, tenantId: row.tenant_id, err: error }, 'outbox publish failed; will retry');
-      }
-    }
-    return published;
   }
 
   private async loop(): Promise<void> {
@@ -127,6 +97,65 @@ export class OutboxRelay {
       };
     });
   }
+}
+
+/** What relayOutboxBatch needs of a connection to a database with an `outbox` table. */
+export interface OutboxConnection {
+  query<R extends QueryResultRow = QueryResultRow>(sql: string, values?: unknown[]): Promise<QueryResult<R>>;
+}
+
+export interface OutboxBatchOptions {
+  publish: (message: EventMessage) => Promise<void>;
+  logger: Logger;
+  batchSize: number;
+  /** Only these topics (a service publishes only what its IAM role allows); all when absent. */
+  topics?: readonly string[];
+  /** Only rows at least this old: younger ones are still being published by the request that wrote them. */
+  minAgeMs?: number;
+}
+
+/**
+ * Publishes the next batch of one database's unpublished outbox rows in id order and marks them sent,
+ * under an advisory lock so that one relay per database works at a time (per-tenant order holds across
+ * replicas; a relay that finds the lock taken publishes nothing this round). A failed event blocks the
+ * later events of its tenant but not other tenants'. Returns how many events were published.
+ */
+export async function relayOutboxBatch(client: OutboxConnection, options: OutboxBatchOptions): Promise<number> {
+  const locked = await client.query<{ locked: boolean }>('SELECT pg_try_advisory_lock(hashtext($1)) AS locked', [RELAY_LOCK_KEY]);
+  if (!locked.rows[0]?.locked) return 0;
+  try {
+    return await publishBatch(client, options);
+  } finally {
+    await client.query('SELECT pg_advisory_unlock(hashtext($1))', [RELAY_LOCK_KEY]);
+  }
+}
+
+async function publishBatch(client: OutboxConnection, options: OutboxBatchOptions): Promise<number> {
+  const { rows } = await client.query<OutboxRow>(
+    `SELECT id, event_id, topic, tenant_id, correlation_id, occurred_at, schema_version, payload
+       FROM outbox
+      WHERE published_at IS NULL
+        AND ($2::text[] IS NULL OR topic = ANY($2::text[]))
+        AND occurred_at <= now() - make_interval(secs => $3::double precision / 1000)
+      ORDER BY id LIMIT $1`,
+    [options.batchSize, options.topics ? [...options.topics] : null, options.minAgeMs ?? 0],
+  );
+  const blockedTenants = new Set<string>();
+  let published = 0;
+  for (const row of rows) {
+    if (blockedTenants.has(row.tenant_id)) continue;
+    try {
+      await options.publish(toMessage(row));
+      await client.query('UPDATE outbox SET published_at = now(), attempts = attempts + 1, last_error = NULL WHERE id = $1', [row.id]);
+      published += 1;
+    } catch (error) {
+      blockedTenants.add(row.tenant_id);
+      const reason = error instanceof Error ? error.message : String(error);
+      await client.query('UPDATE outbox SET attempts = attempts + 1, last_error = $2 WHERE id = $1', [row.id, reason.slice(0, 2000)]);
+      options.logger.warn({ eventId: row.event_id, topic: row.topic, tenantId: row.tenant_id, err: error }, 'outbox publish failed; will retry');
+    }
+  }
+  return published;
 }
 
 function toMessage(row: OutboxRow): EventMessage {

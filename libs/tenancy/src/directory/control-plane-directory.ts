@@ -49,3 +49,12 @@ export function controlPlaneConnectionResolver(controlPlane: Pool, box: SecretBo
     return { connectionString: tenantDatabaseUrl(location, box) };
   };
 }
+
+/** Tenants whose database may be used (the same rule as controlPlaneConnectionResolver), for sweeps over all tenants. */
+export async function listLiveTenants(controlPlane: Pool): Promise<Array<{ tenantId: string; slug: string }>> {
+  const { rows } = await controlPlane.query<{ id: string; slug: string }>(
+    `SELECT t.id, t.slug FROM tenants t JOIN tenant_databases d ON d.tenant_id = t.id
+      WHERE d.dropped_at IS NULL AND t.status IN ('onboarding', 'active') ORDER BY t.slug`,
+  );
+  return rows.map((row) => ({ tenantId: row.id, slug: row.slug }));
+}

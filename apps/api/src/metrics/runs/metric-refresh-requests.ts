@@ -18,9 +18,9 @@ export interface QueuedRefresh {
 /**
  * A request to recompute a tenant's metrics: a queued metric_runs row plus its
  * metrics.refresh-requested.v1 event in the tenant's outbox, in the caller's transaction; then, after
- * commit, the event is published directly. The relay that would drain tenant-database outboxes does
- * not exist yet, so the direct publish is what delivers the event today; the outbox row (same eventId,
- * so consumers deduplicate) keeps a failed publish recoverable once that relay is built.
+ * commit, the event is published directly (the fast path). When that publish fails or the process dies
+ * first, the row stays unpublished and the TenantOutboxSweeper (TenancyModule) publishes it within a
+ * sweep interval; the same eventId either way, so consumers deduplicate.
  */
 @Injectable()
 export class MetricRefreshRequests {
@@ -46,7 +46,7 @@ export class MetricRefreshRequests {
 
   /**
    * After commit. A failure is logged, not thrown: the run is recorded and the client's request
-   * succeeded; the unpublished outbox row is what a relay would retry.
+   * succeeded; the unpublished outbox row is what the sweeper retries.
    */
   async publish(tenant: TenantContext, queued: QueuedRefresh): Promise<void> {
     try {

@@ -1,0 +1,123 @@
+import type { Logger } from 'pino';
+import type { EventMessage } from '../publishing/event-message';
+import { relayOutboxBatch, type OutboxConnection } from './outbox-relay';
+
+export interface TenantOutboxSweeperOptions<Tenant> {
+  /** The tenants whose databases may hold outbox rows, read again every round (e.g. from the control plane). */
+  listTenants: () => Promise<readonly Tenant[]>;
+  /** Lends a connection to the tenant's own database (the tenancy lib's pool). */
+  withTenantConnection: <T>(tenant: Tenant, work: (connection: OutboxConnection) => Promise<T>) => Promise<T>;
+  /** For logs. */
+  tenantIdOf: (tenant: Tenant) => string;
+  publish: (message: EventMessage) => Promise<void>;
+  logger: Logger;
+  /** The topics this service publishes: its IAM role may publish nothing else. */
+  topics: readonly string[];
+  /** Pause between rounds. Default 15 s. */
+  intervalMs?: number;
+  /**
+   * Rows younger than this are left to the request that wrote them, which publishes right after its
+   * commit; the sweeper picks up what that publish missed (Pub/Sub down, process killed). Default 10 s.
+   */
+  minAgeMs?: number;
+  /** Tenant databases swept at once. Default 4. */
+  concurrency?: number;
+  batchSize?: number;
+}
+
+/**
+ * The relay for tenant-database outboxes. Services write an event to the tenant's outbox in the same
+ * transaction as the change it announces and publish it right after the commit; when that publish fails
+ * or the process dies first, the row stays unpublished and this sweeper, running in every replica of the
+ * service, publishes it (the per-database advisory lock of relayOutboxBatch lets one replica at a time
+ * work on a database). A tenant whose database cannot be reached is logged and skipped, never blocks
+ * the others. Consumers deduplicate on eventId, so a publish that raced the request's own is harmless.
+ */
+export class TenantOutboxSweeper<Tenant> {
+  private readonly intervalMs: number;
+  private running: Promise<void> | undefined;
+  private stopping = false;
+  private wake: (() => void) | undefined;
+
+  constructor(private readonly options: TenantOutboxSweeperOptions<Tenant>) {
+    this.intervalMs = options.intervalMs ?? 15_000;
+  }
+
+  start(): void {
+    if (this.running) return;
+    this.stopping = false;
+    this.running = this.loop();
+  }
+
+  async stop(): Promise<void> {
+    this.stopping = true;
+    this.wake?.();
+    await this.running;
+    this.running = undefined;
+  }
+
+  /** One round over every tenant. Returns how many events were published. */
+  async sweepOnce(): Promise<number> {
+    const tenants = [...(await this.options.listTenants())];
+    let published = 0;
+    const worker = async () => {
+      for (let tenant = tenants.shift(); tenant !== undefined && !this.stopping; tenant = tenants.shift()) {
+        // Not `published += await ...`: that reads `published` before the await and loses the other workers' counts.
+        const count = await this.sweepTenant(tenant);
+        published += count;
+      }
+    };
+    await Promise.all(Array.from({ length: this.options.concurrency ?? 4 }, worker));
+    return published;
+  }
+
+  private async sweepTenant(tenant: Tenant): Promise<number> {
+    const batchSize = this.options.batchSize ?? 100;
+    try {
+      return await this.options.withTenantConnection(tenant, async (connection) => {
+        let published = 0;
+        for (;;) {
+          const count = await relayOutboxBatch(connection, {
+            publish: this.options.publish,
+            logger: this.options.logger,
+            batchSize,
+            topics: this.options.topics,
+            minAgeMs: this.options.minAgeMs ?? 10_000,
+          });
+          published += count;
+          // A full batch means more may be waiting; anything less (failures included) ends the tenant's turn.
+          if (count < batchSize || this.stopping) return published;
+        }
+      });
+    } catch (error) {
+      this.options.logger.warn({ err: error, tenantId: this.options.tenantIdOf(tenant) }, 'tenant outbox sweep failed; next round retries');
+      return 0;
+    }
+  }
+
+  private async loop(): Promise<void> {
+    while (!this.stopping) {
+      try {
+        const published = await this.sweepOnce();
+        if (published > 0) this.options.logger.info({ published }, 'published events left in tenant outboxes');
+      } catch (error) {
+        this.options.logger.error({ err: error }, 'tenant outbox sweep round failed');
+      }
+      if (!this.stopping) await this.sleep();
+    }
+  }
+
+  private sleep(): Promise<void> {
+    return new Promise((resolve) => {
+      const timer = setTimeout(done, this.intervalMs);
+      function done() {
+        clearTimeout(timer);
+        resolve();
+      }
+      this.wake = () => {
+        this.wake = undefined;
+        done();
+      };
+    });
+  }
+}
