@@ -1,0 +1,46 @@
+import { Parser } from 'node-sql-parser';
+import { compileKpiQueries } from './metric-compiler';
+import type { KpiParams } from './kpi-params';
+import { bigqueryDialect, duckdbDialect } from './sql-dialect';
+
+/*
+ * Every statement the catalog generates for BigQuery parses with node-sql-parser's BigQuery grammar. No
+ * valid construct we emit needed an exception (see docs/metrics.md "BigQuery"). The DuckDB statements are
+ * the control: they use DuckDB-only syntax (`//`, VALUES with column aliases, date_diff('day', ...)),
+ * and the same parser rejects them, so a passing parse means something.
+ */
+const parser = new Parser();
+const parseBigQuery = (sql: string) => parser.astify(sql, { database: 'BigQuery' });
+
+const VARIANTS: KpiParams[] = [
+  { asOf: '2024-03-31', timezone: 'America/Sao_Paulo', churnWindowDays: 90, excludedOrderStatuses: ['canceled', 'cancelled', 'refunded'] },
+  { asOf: '2024-02-29', timezone: 'UTC', churnWindowDays: 1, excludedOrderStatuses: [] },
+  { asOf: '2025-12-31', timezone: 'Asia/Kolkata', churnWindowDays: 365, excludedOrderStatuses: ["o'neil"] },
+];
+
+describe('generated BigQuery SQL', () => {
+  it.each(VARIANTS)('parses for %j', (params) => {
+    const queries = compileKpiQueries(bigqueryDialect, params);
+    expect(queries.map((query) => query.label)).toEqual(['customer_kpis', 'product_kpis', 'metric_series']);
+    for (const query of queries) expect(() => parseBigQuery(query.sql)).not.toThrow();
+  });
+
+  it('uses BigQuery spellings, not DuckDB ones', () => {
+    const sql = compileKpiQueries(bigqueryDialect, VARIANTS[0]).map((query) => query.sql).join('\n');
+    expect(sql).toContain("DATE(ordered_at, 'America/Sao_Paulo')");
+    expect(sql).toContain('ISOWEEK');
+    expect(sql).toContain('GENERATE_DATE_ARRAY');
+    expect(sql).toContain('PERCENTILE_CONT(interval_days, 0.5) OVER (PARTITION BY sku)');
+    expect(sql).not.toMatch(/\/\/|date_diff\('day'|timezone\(|quantile_cont/);
+  });
+
+  it('parses the dialect pieces the catalog does not use yet (JSON access)', () => {
+    const sql = `SELECT ${bigqueryDialect.jsonText('custom', '$.plan')} AS plan, ${bigqueryDialect.timestamp('2024-03-31T12:00:00.123456Z')} AS t FROM customers`;
+    expect(sql).toContain("JSON_VALUE(custom, '$.plan')");
+    expect(() => parseBigQuery(sql)).not.toThrow();
+  });
+
+  it('rejects the DuckDB statements (the parser discriminates)', () => {
+    for (const query of compileKpiQueries(duckdbDialect, VARIANTS[0])) expect(() => parseBigQuery(query.sql)).toThrow();
+  });
+});

@@ -1,0 +1,175 @@
+import type { GrainSpine, MetricDefinition, MetricSource } from '../metric-definition';
+
+export const productSpine: GrainSpine = {
+  grain: 'product',
+  keys: ['sku'],
+  uses: ['known_skus'],
+  relation: () => `SELECT sku FROM known_skus`,
+};
+
+export const productSources: readonly MetricSource[] = [
+  {
+    name: 'sku_lines',
+    grain: 'product',
+    uses: ['purchased_items'],
+    relation: () => `SELECT sku, ordered_at, quantity, unit_price FROM purchased_items`,
+  },
+  {
+    // One row per (SKU, buyer): on how many distinct days (tenant timezone) the buyer bought the SKU.
+    name: 'sku_buyers',
+    grain: 'product',
+    uses: ['purchased_items'],
+    relation: () => `SELECT sku, customer_id, COUNT(DISTINCT order_day) AS purchase_days
+  FROM purchased_items GROUP BY sku, customer_id`,
+  },
+  {
+    // Reorder intervals: per (SKU, buyer), the days between consecutive distinct purchase days of the SKU;
+    // the median is over all intervals of all buyers of the SKU.
+    name: 'sku_reorder_median',
+    grain: 'product',
+    uses: ['purchased_items'],
+    relation: (ctx) => {
+      const intervals = `(
+    SELECT sku, ${ctx.dialect.daysBetween('previous_day', 'order_day')} AS interval_days FROM (
+      SELECT sku, order_day, LAG(order_day) OVER (PARTITION BY sku, customer_id ORDER BY order_day) AS previous_day
+      FROM (SELECT DISTINCT sku, customer_id, order_day FROM purchased_items) AS purchase_days
+    ) AS consecutive WHERE previous_day IS NOT NULL
+  ) AS reorder_intervals`;
+      return ctx.dialect.medianByGroup(intervals, 'sku', 'interval_days', 'median_interval_days');
+    },
+  },
+];
+
+const itemInputs = [
+  'order_items.order_external_id',
+  'order_items.sku',
+  'order_items.quantity',
+  'order_items.unit_price',
+  'orders.customer_external_id',
+  'orders.ordered_at',
+  'orders.status',
+];
+
+export const productMetrics: readonly MetricDefinition[] = [
+  {
+    name: 'first_purchase_at',
+    grain: 'product',
+    kind: 'aggregate',
+    source: 'sku_lines',
+    description: 'Instant of the first qualifying order containing the SKU.',
+    unit: 'instant',
+    inputs: itemInputs,
+    aggregate: () => 'MIN(ordered_at)',
+    empty: 'NULL',
+    format: { kind: 'timestamp' },
+  },
+  {
+    name: 'last_purchase_at',
+    grain: 'product',
+    kind: 'aggregate',
+    source: 'sku_lines',
+    description: 'Instant of the last qualifying order containing the SKU, up to the as-of day.',
+    unit: 'instant',
+    inputs: itemInputs,
+    aggregate: () => 'MAX(ordered_at)',
+    empty: 'NULL',
+    format: { kind: 'timestamp' },
+  },
+  {
+    name: 'days_since_last_purchase',
+    grain: 'product',
+    kind: 'derived',
+    dependsOn: ['last_purchase_at'],
+    description: 'Calendar days from the day of the last purchase to the as-of day (tenant timezone).',
+    unit: 'days',
+    inputs: itemInputs,
+    expression: (ctx) => ctx.dialect.daysBetween(ctx.dialect.localDate('last_purchase_at', ctx.params.timezone), ctx.asOfDay),
+    format: { kind: 'integer' },
+  },
+  {
+    name: 'units',
+    grain: 'product',
+    kind: 'aggregate',
+    source: 'sku_lines',
+    description: 'Sum of quantity over lines of qualifying orders.',
+    unit: 'count',
+    inputs: itemInputs,
+    aggregate: () => 'SUM(quantity)',
+    empty: '0',
+    format: { kind: 'decimal', scale: 4 },
+  },
+  {
+    name: 'revenue',
+    grain: 'product',
+    kind: 'aggregate',
+    source: 'sku_lines',
+    description: 'Sum of quantity * unit_price over lines of qualifying orders.',
+    unit: 'currency',
+    inputs: itemInputs,
+    aggregate: () => 'SUM(quantity * unit_price)',
+    empty: '0',
+    format: { kind: 'decimal', scale: 4 },
+  },
+  {
+    name: 'distinct_buyers',
+    grain: 'product',
+    kind: 'aggregate',
+    source: 'sku_buyers',
+    description: 'Customers who bought the SKU in a qualifying order.',
+    unit: 'count',
+    inputs: itemInputs,
+    aggregate: () => 'COUNT(*)',
+    empty: '0',
+    format: { kind: 'integer' },
+  },
+  {
+    name: 'repeat_buyers',
+    grain: 'product',
+    kind: 'aggregate',
+    source: 'sku_buyers',
+    internal: true,
+    description: 'Buyers who bought the SKU on at least two distinct days.',
+    unit: 'count',
+    inputs: itemInputs,
+    aggregate: () => 'SUM(CASE WHEN purchase_days >= 2 THEN 1 ELSE 0 END)',
+    empty: '0',
+    format: { kind: 'integer' },
+  },
+  {
+    name: 'repeat_buyer_rate',
+    grain: 'product',
+    kind: 'derived',
+    dependsOn: ['repeat_buyers', 'distinct_buyers'],
+    description: 'repeat_buyers / distinct_buyers (0-1); NULL without buyers.',
+    unit: 'ratio',
+    inputs: itemInputs,
+    expression: (ctx) => ctx.dialect.safeDivide('repeat_buyers', 'distinct_buyers'),
+    format: { kind: 'decimal', scale: 6 },
+  },
+  {
+    name: 'median_reorder_interval_days',
+    grain: 'product',
+    kind: 'aggregate',
+    source: 'sku_reorder_median',
+    description:
+      'Median (interpolated) over all buyers of the days between consecutive distinct purchase days of the SKU by the same buyer; NULL without repeat buyers.',
+    unit: 'days',
+    inputs: itemInputs,
+    aggregate: () => 'MAX(median_interval_days)',
+    empty: 'NULL',
+    format: { kind: 'decimal', scale: 2 },
+  },
+];
+
+/** Output columns of product_kpis (INTERFACES.md section 4), in order. */
+export const PRODUCT_KPI_COLUMNS = [
+  'sku',
+  'first_purchase_at',
+  'last_purchase_at',
+  'days_since_last_purchase',
+  'units',
+  'revenue',
+  'distinct_buyers',
+  'repeat_buyer_rate',
+  'median_reorder_interval_days',
+] as const;

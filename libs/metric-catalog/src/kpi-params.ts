@@ -1,0 +1,81 @@
+import { z } from 'zod';
+
+export const DEFAULT_CHURN_WINDOW_DAYS = 90;
+export const DEFAULT_EXCLUDED_ORDER_STATUSES: readonly string[] = ['canceled', 'cancelled', 'refunded'];
+
+/** What a KPI run is computed "as of" and with which tenant settings (INTERFACES.md section 4). */
+export interface KpiParams {
+  /** YYYY-MM-DD in the tenant's timezone: data after the end of this day is ignored. */
+  asOf: string;
+  /** IANA timezone in which days, weeks and months are cut. */
+  timezone: string;
+  /** A customer is churned once their last qualifying order is more than this many days back. */
+  churnWindowDays: number;
+  /** Order statuses (compared case-insensitively) that count toward nothing. */
+  excludedOrderStatuses: string[];
+}
+
+function isCalendarDate(value: string): boolean {
+  const parsed = new Date(`${value}T00:00:00Z`);
+  return !Number.isNaN(parsed.getTime()) && parsed.toISOString().slice(0, 10) === value;
+}
+
+function isIanaTimezone(value: string): boolean {
+  try {
+    new Intl.DateTimeFormat('en-US', { timeZone: value });
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+export const kpiParamsSchema = z.object({
+  asOf: z
+    .string()
+    .regex(/^\d{4}-\d{2}-\d{2}$/, 'asOf must be a YYYY-MM-DD date')
+    .refine(isCalendarDate, 'asOf is not a calendar date'),
+  timezone: z.string().min(1).refine(isIanaTimezone, 'timezone is not an IANA timezone name'),
+  churnWindowDays: z.number().int().min(1).max(3650),
+  excludedOrderStatuses: z.array(z.string().min(1).max(100)).max(100),
+});
+
+export class InvalidKpiParamsError extends Error {
+  readonly code = 'invalid_kpi_params';
+  constructor(message: string) {
+    super(message);
+    this.name = 'InvalidKpiParamsError';
+  }
+}
+
+/**
+ * Validated params with statuses lower-cased (they are compared case-insensitively). Throws
+ * InvalidKpiParamsError naming every bad field, so a bad tenant setting fails the run before any SQL.
+ */
+export function parseKpiParamsOrThrow(params: KpiParams): KpiParams {
+  const result = kpiParamsSchema.safeParse(params);
+  if (!result.success) {
+    const problems = result.error.issues.map((issue) => `${issue.path.join('.') || 'params'}: ${issue.message}`);
+    throw new InvalidKpiParamsError(`Invalid KPI params: ${problems.join('; ')}`);
+  }
+  return {
+    ...result.data,
+    excludedOrderStatuses: [...new Set(result.data.excludedOrderStatuses.map((status) => status.toLowerCase()))],
+  };
+}
+
+/** Params with the documented defaults filled in (asOf defaults to today in the tenant's timezone). */
+export function defaultKpiParams(overrides: Partial<KpiParams> & { timezone?: string }, now = new Date()): KpiParams {
+  const timezone = overrides.timezone ?? 'UTC';
+  return {
+    asOf: overrides.asOf ?? localDateOf(now, timezone),
+    timezone,
+    churnWindowDays: overrides.churnWindowDays ?? DEFAULT_CHURN_WINDOW_DAYS,
+    excludedOrderStatuses: overrides.excludedOrderStatuses ?? [...DEFAULT_EXCLUDED_ORDER_STATUSES],
+  };
+}
+
+/** The calendar day (YYYY-MM-DD) of an instant in a timezone. */
+export function localDateOf(instant: Date, timezone: string): string {
+  // en-CA formats as YYYY-MM-DD.
+  return new Intl.DateTimeFormat('en-CA', { timeZone: timezone, year: 'numeric', month: '2-digit', day: '2-digit' }).format(instant);
+}

@@ -1,0 +1,140 @@
+/**
+ * The few SQL constructs whose spelling differs between DuckDB and BigQuery. The metric catalog and its
+ * compiler write every statement through this object, so each metric is declared once and no query is
+ * hand-written per dialect. Everything not listed here (CASE, COALESCE, window functions, GROUP BY,
+ * LEFT JOIN, UNION ALL) is spelled the same in both.
+ */
+export type SeriesGrain = 'day' | 'week' | 'month';
+export type SqlType = 'decimal' | 'integer' | 'double' | 'text' | 'date';
+
+export interface SqlDialect {
+  readonly name: 'duckdb' | 'bigquery';
+  /** A text literal, quotes escaped. */
+  text(value: string): string;
+  /** A DATE literal from 'YYYY-MM-DD'. */
+  date(value: string): string;
+  /** A timestamp (instant) literal from an ISO-8601 UTC text. */
+  timestamp(value: string): string;
+  cast(expression: string, type: SqlType): string;
+  /** The calendar day of an instant in an IANA timezone. */
+  localDate(timestamp: string, timezone: string): string;
+  /** The instant at which a calendar day starts in an IANA timezone (midnight local). */
+  startOfDay(date: string, timezone: string): string;
+  /** date + days (days may be an expression; negative subtracts). */
+  addDays(date: string, days: string | number): string;
+  /** Whole days from `from` to `to` (to - from). */
+  daysBetween(from: string, to: string): string;
+  /** The first day of the period containing a date; weeks start on Monday (ISO weeks). */
+  periodStart(date: string, grain: SeriesGrain): string;
+  /** One row per period start (column `period_start`) from `first` to `last` (both period starts). */
+  periodStarts(first: string, last: string, grain: SeriesGrain, from: string): string;
+  /** Integer division rounding toward zero (both operands non-negative here). */
+  integerDivide(dividend: string, divisor: string): string;
+  /** dividend / divisor as a floating value, NULL when the divisor is 0 or NULL. */
+  safeDivide(dividend: string, divisor: string): string;
+  /** A text scalar at a JSON path ('$.plan') of a JSON column, NULL when absent. */
+  jsonText(json: string, path: string): string;
+  /** `SELECT <group>, <median of value> AS <alias> FROM <relation> GROUP BY <group>` (exact, interpolated). */
+  medianByGroup(relation: string, group: string, value: string, alias: string): string;
+  /** A one-column relation of text values, to cross join with (unpivot, grain fan-out). */
+  textValues(values: readonly string[], column: string): string;
+  /** An exact decimal rounded to `scale` places (output columns). */
+  toDecimal(expression: string, scale: number): string;
+  /** An instant as ISO-8601 UTC text with microseconds and Z: '2024-01-31T23:30:00.000000Z'. */
+  isoTimestamp(timestamp: string): string;
+}
+
+// UTC with Z, up to microseconds (kept: loaded_at watermarks have microseconds).
+const ISO_UTC_INSTANT = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d{1,6})?Z$/;
+
+function instantText(value: string): string {
+  if (!ISO_UTC_INSTANT.test(value) || Number.isNaN(Date.parse(value))) {
+    throw new Error(`Not an ISO-8601 UTC instant (YYYY-MM-DDTHH:MM:SS[.ffffff]Z): ${JSON.stringify(value)}`);
+  }
+  return value.replace('T', ' ').replace('Z', '+00');
+}
+
+// BigQuery (GoogleSQL) escapes with backslashes; a doubled quote is not an escape there.
+function bigqueryTextLiteral(value: string): string {
+  return `'${value.replace(/\\/g, '\\\\').replace(/'/g, "\\'").replace(/\n/g, '\\n')}'`;
+}
+
+function dateLiteral(value: string): string {
+  if (!/^\d{4}-\d{2}-\d{2}$/.test(value)) throw new Error(`Not a YYYY-MM-DD date: ${JSON.stringify(value)}`);
+  return `DATE '${value}'`;
+}
+
+const DUCKDB_TYPES: Record<SqlType, string> = {
+  decimal: 'DECIMAL(18,4)',
+  integer: 'BIGINT',
+  double: 'DOUBLE',
+  text: 'VARCHAR',
+  date: 'DATE',
+};
+
+export const duckdbDialect: SqlDialect = {
+  name: 'duckdb',
+  // DuckDB does not treat backslash as an escape inside '...'; only quotes are doubled.
+  text: (value) => `'${value.replace(/'/g, "''")}'`,
+  date: dateLiteral,
+  timestamp: (value) => `TIMESTAMPTZ '${instantText(value)}'`,
+  cast: (expression, type) => `CAST(${expression} AS ${DUCKDB_TYPES[type]})`,
+  // timezone(zone, TIMESTAMPTZ) gives the local wall-clock TIMESTAMP; its date part is the local day.
+  localDate: (timestamp, timezone) => `CAST(timezone(${duckdbDialect.text(timezone)}, ${timestamp}) AS DATE)`,
+  // timezone(zone, TIMESTAMP) reads a wall-clock time in that zone and returns the instant.
+  startOfDay: (date, timezone) => `timezone(${duckdbDialect.text(timezone)}, CAST(${date} AS TIMESTAMP))`,
+  addDays: (date, days) => `CAST(${date} + CAST(${days} AS INTEGER) AS DATE)`,
+  daysBetween: (from, to) => `date_diff('day', ${from}, ${to})`,
+  periodStart: (date, grain) => (grain === 'day' ? date : `CAST(date_trunc('${grain}', ${date}) AS DATE)`),
+  periodStarts: (first, last, grain, from) =>
+    `SELECT CAST(UNNEST(generate_series(CAST(${first} AS TIMESTAMP), CAST(${last} AS TIMESTAMP), INTERVAL 1 ${grain.toUpperCase()})) AS DATE) AS period_start FROM ${from}`,
+  integerDivide: (dividend, divisor) => `((${dividend}) // (${divisor}))`,
+  safeDivide: (dividend, divisor) =>
+    `CASE WHEN ${divisor} = 0 THEN NULL ELSE CAST(${dividend} AS DOUBLE) / CAST(${divisor} AS DOUBLE) END`,
+  jsonText: (json, path) => `json_extract_string(${json}, ${duckdbDialect.text(path)})`,
+  medianByGroup: (relation, group, value, alias) =>
+    `SELECT ${group}, quantile_cont(${value}, 0.5) AS ${alias} FROM ${relation} GROUP BY ${group}`,
+  textValues: (values, column) => `(VALUES ${values.map((value) => `(${duckdbDialect.text(value)})`).join(', ')}) AS ${column}_values(${column})`,
+  toDecimal: (expression, scale) => `CAST(${expression} AS DECIMAL(38, ${scale}))`,
+  isoTimestamp: (timestamp) => `strftime(timezone('UTC', ${timestamp}), '%Y-%m-%dT%H:%M:%S.%fZ')`,
+};
+
+const BIGQUERY_TYPES: Record<SqlType, string> = {
+  decimal: 'NUMERIC',
+  integer: 'INT64',
+  double: 'FLOAT64',
+  text: 'STRING',
+  date: 'DATE',
+};
+
+// BigQuery's DATE_TRUNC part for our grains: ISOWEEK starts on Monday (WEEK would start on Sunday).
+const BIGQUERY_DATE_PARTS: Record<SeriesGrain, string> = { day: 'DAY', week: 'ISOWEEK', month: 'MONTH' };
+const BIGQUERY_INTERVAL_PARTS: Record<SeriesGrain, string> = { day: 'DAY', week: 'WEEK', month: 'MONTH' };
+
+export const bigqueryDialect: SqlDialect = {
+  name: 'bigquery',
+  text: bigqueryTextLiteral,
+  date: dateLiteral,
+  timestamp: (value) => `TIMESTAMP '${instantText(value)}'`,
+  cast: (expression, type) => `CAST(${expression} AS ${BIGQUERY_TYPES[type]})`,
+  localDate: (timestamp, timezone) => `DATE(${timestamp}, ${bigqueryTextLiteral(timezone)})`,
+  startOfDay: (date, timezone) => `TIMESTAMP(${date}, ${bigqueryTextLiteral(timezone)})`,
+  addDays: (date, days) => `DATE_ADD(${date}, INTERVAL ${days} DAY)`,
+  daysBetween: (from, to) => `DATE_DIFF(${to}, ${from}, DAY)`,
+  periodStart: (date, grain) => (grain === 'day' ? date : `DATE_TRUNC(${date}, ${BIGQUERY_DATE_PARTS[grain]})`),
+  periodStarts: (first, last, grain, from) =>
+    `SELECT period_start FROM ${from}, UNNEST(GENERATE_DATE_ARRAY(${first}, ${last}, INTERVAL 1 ${BIGQUERY_INTERVAL_PARTS[grain]})) AS period_start`,
+  integerDivide: (dividend, divisor) => `DIV(${dividend}, ${divisor})`,
+  safeDivide: (dividend, divisor) => `SAFE_DIVIDE(CAST(${dividend} AS FLOAT64), CAST(${divisor} AS FLOAT64))`,
+  jsonText: (json, path) => `JSON_VALUE(${json}, ${bigqueryTextLiteral(path)})`,
+  // PERCENTILE_CONT is only an analytic function in BigQuery (APPROX_QUANTILES would be approximate).
+  medianByGroup: (relation, group, value, alias) =>
+    `SELECT DISTINCT ${group}, PERCENTILE_CONT(${value}, 0.5) OVER (PARTITION BY ${group}) AS ${alias} FROM ${relation}`,
+  textValues: (values, column) => `UNNEST([${values.map(bigqueryTextLiteral).join(', ')}]) AS ${column}`,
+  toDecimal: (expression, scale) => `ROUND(CAST(${expression} AS NUMERIC), ${scale})`,
+  isoTimestamp: (timestamp) => `FORMAT_TIMESTAMP('%Y-%m-%dT%H:%M:%E6SZ', ${timestamp}, 'UTC')`,
+};
+
+export function sqlDialect(name: 'duckdb' | 'bigquery'): SqlDialect {
+  return name === 'duckdb' ? duckdbDialect : bigqueryDialect;
+}
