@@ -44,3 +44,15 @@ export {
   type CanonicalField,
   type CanonicalFieldType,
 } from './entities/canonical-fields';
+export {
+  IMPORT_DATE_FORMATS,
+  importDateFormatSchema,
+  importDecimalSeparatorSchema,
+  importTransformSchema,
+  importColumnMappingSchema,
+  importMappingSchema,
+  importMappingSchemaFor,
+  type ImportDateFormat,
+  type ImportMapping,
+  type ImportColumnMapping,
+} from './rest/import-mapping.schema';

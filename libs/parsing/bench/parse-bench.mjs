@@ -1,0 +1,65 @@
+#!/usr/bin/env node
+// Parser throughput: rows/s of parseImportStream (no database) next to csv-parse alone on the same file in
+// the same run (the floor any csv-parse-based parser stands on), so the ratio holds on a busy machine.
+//
+//   node tools/build/build.mjs libs/parsing src/index.ts          # compiles the lib to dist/libs/parsing
+//   npx nx run datagen:build && node dist/tools/datagen/main.js --customers 1000000 --out /tmp/tenant \
+//        --entities customers,orders,order_items [--locale pt-BR --encoding latin1]
+//   node libs/parsing/bench/parse-bench.mjs --dir /tmp/tenant [--timezone America/Sao_Paulo] [--mapping '{...}']
+//
+// Reads <dir>/customers.csv, orders.csv, order_items.csv (whichever exist). Sizes are whatever was generated.
+import { createReadStream, existsSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import path from 'node:path';
+import { parseArgs } from 'node:util';
+
+const require = createRequire(import.meta.url);
+const root = path.resolve(path.dirname(new URL(import.meta.url).pathname), '../../..');
+// build.mjs writes the compiled sources under dist/<project>/<source path>.
+const built = path.join(root, 'dist', 'libs', 'parsing', 'libs', 'parsing', 'src', 'index.js');
+const { values } = parseArgs({ options: { dir: { type: 'string' }, timezone: { type: 'string', default: 'UTC' }, mapping: { type: 'string' } } });
+if (!existsSync(built) || values.dir === undefined) {
+  console.error('usage: build with `node tools/build/build.mjs libs/parsing src/index.ts`, then parse-bench.mjs --dir DIR');
+  process.exit(2);
+}
+const { parseImportStream, detectDelimiter } = require(built);
+const { parse } = require('csv-parse');
+const mapping = values.mapping === undefined ? undefined : JSON.parse(values.mapping);
+
+// Wall time and CPU time (user + system, all threads): on a shared machine the CPU-time rate is the
+// steadier figure; the ratio to csv-parse alone is the one to quote.
+async function timed(fn) {
+  const started = performance.now();
+  const cpuBefore = process.cpuUsage();
+  const rows = await fn();
+  const cpu = process.cpuUsage(cpuBefore);
+  const seconds = (performance.now() - started) / 1000;
+  const cpuSeconds = (cpu.user + cpu.system) / 1e6;
+  return { rows, seconds, rate: Math.round(rows / seconds), cpuRate: Math.round(rows / cpuSeconds) };
+}
+
+for (const entity of ['customers', 'orders', 'order_items']) {
+  const file = path.join(values.dir, `${entity}.csv`);
+  if (!existsSync(file)) continue;
+  const head = await new Promise((resolve) => createReadStream(file, { end: 65535 }).once('data', (chunk) => resolve(chunk.toString('latin1'))));
+  const delimiter = detectDelimiter(head, false);
+  const baseline = await timed(async () => {
+    let rows = -1; // header
+    for await (const record of createReadStream(file).pipe(parse({ delimiter, relax_column_count: true, relax_quotes: true }))) rows += record.length > 0 ? 1 : 0;
+    return rows;
+  });
+  let rejects = 0;
+  const parsed = await timed(async () => {
+    let rows = 0;
+    for await (const batch of parseImportStream(createReadStream(file), { entity, format: 'csv', timezone: values.timezone, mapping })) {
+      rows += batch.rows.length;
+      rejects += batch.rejects.length;
+    }
+    return rows;
+  });
+  console.log(
+    `${entity.padEnd(12)} ${String(parsed.rows).padStart(9)} rows, ${rejects} rejects | parseImportStream ${parsed.rate} rows/s wall ` +
+      `(${parsed.seconds.toFixed(1)} s), ${parsed.cpuRate} rows/cpu-s | csv-parse alone ${baseline.rate} rows/s wall, ` +
+      `${baseline.cpuRate} rows/cpu-s | ratio (cpu) ${(parsed.cpuRate / baseline.cpuRate).toFixed(2)}`,
+  );
+}

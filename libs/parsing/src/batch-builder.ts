@@ -1,0 +1,31 @@
+import type { CanonicalRow, ParsedBatch, RowRejection } from './parse-types';
+
+export const DEFAULT_BATCH_SIZE = 5000;
+
+/** Collects rows and rejects and cuts them into batches of `batchSize` items. */
+export class BatchBuilder {
+  rows: CanonicalRow[] = [];
+  rejects: RowRejection[] = [];
+  recordsRead = 0;
+  lastLine = 0;
+  private emitted = false;
+
+  constructor(private readonly batchSize: number) {}
+
+  get full(): boolean {
+    return this.rows.length + this.rejects.length >= this.batchSize;
+  }
+
+  take(): ParsedBatch {
+    const batch: ParsedBatch = { rows: this.rows, rejects: this.rejects, recordsRead: this.recordsRead, lastLine: this.lastLine };
+    this.rows = [];
+    this.rejects = [];
+    this.emitted = true;
+    return batch;
+  }
+
+  /** The last batch: what is pending, or an empty batch if nothing was ever emitted (so callers get the counts). */
+  final(): ParsedBatch | undefined {
+    return this.rows.length + this.rejects.length > 0 || !this.emitted ? this.take() : undefined;
+  }
+}

@@ -1,0 +1,166 @@
+import {
+  CANONICAL_ENTITY_SPECS,
+  importMappingSchemaFor,
+  type CanonicalEntity,
+  type CanonicalField,
+  type ImportColumnMapping,
+  type ImportMapping,
+} from '@pulse/contracts';
+import { customConverter, inferCustomType, type CustomType, type CustomValue } from './custom-columns';
+import { dayMonthEvidence, type DayMonthOrder } from './date-formats';
+import { normalizeHeader } from './header-names';
+import { detectDecimalSeparator, type DecimalSeparator } from './number-formats';
+import { ParseError } from './parse-error';
+import { canonicalConverter, isFailure, type ColumnLocale, type DateReadingRule, type ValueConverter } from './value-converters';
+import type { ZonedTime } from './zoned-time';
+
+/** Records read before types and locale are decided; always the first ones of the file (resumes agree). */
+export const SAMPLE_RECORDS = 1000;
+
+export type ColumnTarget =
+  | { readonly kind: 'canonical'; readonly field: CanonicalField; readonly columnMapping: ImportColumnMapping | undefined }
+  | { readonly kind: 'custom'; readonly key: string }
+  | { readonly kind: 'ignored' };
+
+/** The mapping after schema validation, with source columns keyed by their normalised name. */
+export interface ResolvedMapping {
+  readonly mapping: ImportMapping | undefined;
+  readonly columns: ReadonlyMap<string, ImportColumnMapping | null>;
+}
+
+export function resolveMapping(entity: CanonicalEntity, mapping: unknown): ResolvedMapping {
+  if (mapping === undefined || mapping === null) return { mapping: undefined, columns: new Map() };
+  const parsed = importMappingSchemaFor(entity).safeParse(mapping);
+  if (!parsed.success) {
+    const issues = parsed.error.issues.map((issue) => `${issue.path.join('.') || 'mapping'}: ${issue.message}`).join('; ');
+    throw new ParseError('invalid_mapping', `The import mapping is invalid: ${issues}`);
+  }
+  const columns = new Map<string, ImportColumnMapping | null>();
+  for (const [source, target] of Object.entries(parsed.data.columns ?? {})) {
+    columns.set(normalizeHeader(source), typeof target === 'string' ? { field: target } : target);
+  }
+  return { mapping: parsed.data, columns };
+}
+
+/**
+ * Which target each source column (by normalised name) feeds: the mapping first; then a column named
+ * like a canonical field that the mapping does not already feed; everything else goes to `custom` under
+ * its normalised name.
+ */
+export function targetsOf(entity: CanonicalEntity, names: readonly string[], resolved: ResolvedMapping): ColumnTarget[] {
+  const fields = new Map(CANONICAL_ENTITY_SPECS[entity].fields.map((field) => [field.name, field]));
+  const mappedFields = new Set<string>();
+  for (const target of resolved.columns.values()) if (target !== null) mappedFields.add(target.field);
+  const autoFed = new Set<string>();
+  return names.map((name): ColumnTarget => {
+    const mapped = resolved.columns.get(name);
+    if (mapped === null) return { kind: 'ignored' };
+    if (mapped !== undefined) {
+      if (mapped.field.startsWith('custom.')) return { kind: 'custom', key: mapped.field.slice('custom.'.length) };
+      return { kind: 'canonical', field: fields.get(mapped.field) as CanonicalField, columnMapping: mapped };
+    }
+    const field = fields.get(name);
+    if (field !== undefined && !mappedFields.has(name) && !autoFed.has(name)) {
+      autoFed.add(name);
+      return { kind: 'canonical', field, columnMapping: undefined };
+    }
+    return { kind: 'custom', key: name };
+  });
+}
+
+/** Canonical fields a constant fills, converted once (an unreadable constant is a mapping error). */
+export function constantValues(entity: CanonicalEntity, resolved: ResolvedMapping, fedByColumns: ReadonlySet<string>, locale: ColumnLocale): Map<string, string | null> {
+  const constants = new Map<string, string | null>();
+  for (const [name, text] of Object.entries(resolved.mapping?.constants ?? {})) {
+    if (fedByColumns.has(name)) continue;
+    const field = CANONICAL_ENTITY_SPECS[entity].fields.find((candidate) => candidate.name === name) as CanonicalField;
+    const converted = canonicalConverter(field, locale, undefined)(text);
+    if (isFailure(converted)) throw new ParseError('invalid_mapping', `The constant for ${name} ("${text}") is not valid: expected ${converted.expected}.`);
+    constants.set(name, converted);
+  }
+  return constants;
+}
+
+/** Required fields fed by neither a column nor a constant: the file cannot be loaded. */
+export function assertRequiredColumns(entity: CanonicalEntity, fed: ReadonlySet<string>, headerDescription: string): void {
+  const missing = CANONICAL_ENTITY_SPECS[entity].fields.filter((field) => field.required && !fed.has(field.name)).map((field) => field.name);
+  if (missing.length > 0) {
+    throw new ParseError(
+      'missing_required_column',
+      `The file has no column for the required field${missing.length === 1 ? '' : 's'} ${missing.join(', ')} of ${entity} (${headerDescription}). Rename the column or map it.`,
+    );
+  }
+}
+
+/**
+ * The file's decimal separator and day/month order: the mapping's locale when given, else detected from
+ * the sample (number-formats.ts and the README describe the rules).
+ */
+export function decideLocale(
+  resolved: ResolvedMapping,
+  sampleValues: Iterable<string>,
+  delimiter: string | undefined,
+  zone: ZonedTime,
+  fallbackSeparator: DecimalSeparator | undefined,
+): ColumnLocale {
+  const locale = resolved.mapping?.locale;
+  const values = [...sampleValues];
+  const decimalSeparator = locale?.decimalSeparator ?? fallbackSeparator ?? detectDecimalSeparator(values, delimiter);
+  return { decimalSeparator, dates: dateRule(locale?.dateFormat, values), zone };
+}
+
+export function dateRule(format: NonNullable<ImportMapping['locale']>['dateFormat'], samples: readonly string[]): DateReadingRule {
+  switch (format) {
+    case 'dd/mm/yyyy':
+      return { order: 'dmy', epoch: 'auto', isoOnly: false };
+    case 'mm/dd/yyyy':
+      return { order: 'mdy', epoch: 'auto', isoOnly: false };
+    case 'yyyy-mm-dd':
+      return { order: undefined, epoch: 'auto', isoOnly: true };
+    case 'epoch_seconds':
+      return { order: undefined, epoch: 'seconds', isoOnly: false };
+    case 'epoch_millis':
+      return { order: undefined, epoch: 'millis', isoOnly: false };
+    case undefined:
+      return { order: detectDayMonthOrder(samples), epoch: 'auto', isoOnly: false };
+  }
+}
+
+/**
+ * Day/month order rule: every sample value like `a/b/yyyy` whose first number is above 12 votes dd/mm,
+ * whose second is above 12 votes mm/dd. One kind of vote decides; both kinds fail the file
+ * (`ambiguous_date_format`); no vote leaves the order open, and then each value with both numbers at
+ * most 12 is rejected as `ambiguous_date` while the others are read the only way they can be.
+ */
+export function detectDayMonthOrder(samples: readonly string[]): DayMonthOrder | undefined {
+  let dmy: string | undefined;
+  let mdy: string | undefined;
+  for (const value of samples) {
+    const evidence = dayMonthEvidence(value);
+    if (evidence === 'dmy') dmy ??= value;
+    else if (evidence === 'mdy') mdy ??= value;
+  }
+  if (dmy !== undefined && mdy !== undefined) {
+    throw new ParseError(
+      'ambiguous_date_format',
+      `The file mixes day-first ("${dmy}") and month-first ("${mdy}") dates; set the import locale dateFormat.`,
+    );
+  }
+  return dmy !== undefined ? 'dmy' : mdy !== undefined ? 'mdy' : undefined;
+}
+
+export interface CustomColumn {
+  readonly type: CustomType;
+  readonly convert: (text: string) => CustomValue;
+}
+
+export function customColumnOf(sample: readonly string[], locale: ColumnLocale): CustomColumn {
+  const type = inferCustomType(sample, locale);
+  return { type, convert: customConverter(type, locale) };
+}
+
+export function canonicalColumnConverter(target: Extract<ColumnTarget, { kind: 'canonical' }>, locale: ColumnLocale): ValueConverter {
+  const dateFormat = target.columnMapping?.dateFormat;
+  const columnLocale = dateFormat === undefined ? locale : { ...locale, dates: dateRule(dateFormat, []) };
+  return canonicalConverter(target.field, columnLocale, target.columnMapping);
+}

@@ -1,0 +1,216 @@
+import { CANONICAL_ENTITY_SPECS, type CanonicalEntity } from '@pulse/contracts';
+import { parse } from 'csv-parse';
+import { Readable } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
+import type { BatchBuilder } from './batch-builder';
+import {
+  SAMPLE_RECORDS,
+  assertRequiredColumns,
+  canonicalColumnConverter,
+  constantValues,
+  customColumnOf,
+  decideLocale,
+  targetsOf,
+  type ResolvedMapping,
+} from './column-plan';
+import type { CustomValue } from './custom-columns';
+import { detectDelimiter, type CsvDelimiter } from './delimiter-detection';
+import { normalizeHeaderRow } from './header-names';
+import { ParseError } from './parse-error';
+import type { CanonicalRow, ParsedBatch, RowRejection } from './parse-types';
+import type { DecodedText } from './text-decoding';
+import type { ValueConverter } from './value-converters';
+import type { ZonedTime } from './zoned-time';
+
+interface CsvContext {
+  readonly entity: CanonicalEntity;
+  readonly resolved: ResolvedMapping;
+  readonly zone: ZonedTime;
+  readonly skipRecords: number;
+  readonly batch: BatchBuilder;
+}
+
+/** Lines a record spans: one, plus the line breaks inside its quoted fields. */
+function linesSpanned(fields: readonly string[]): number {
+  let lines = 1;
+  for (let i = 0; i < fields.length; i += 1) {
+    const field = fields[i] as string;
+    for (let at = field.indexOf('\n'); at !== -1; at = field.indexOf('\n', at + 1)) lines += 1;
+  }
+  return lines;
+}
+
+const isBlankLine = (fields: readonly string[]): boolean => fields.length === 1 && fields[0] === '';
+
+/**
+ * Compiled conversion of one file's records: per column a converter chosen once from the header, the
+ * mapping and the sample, so the per-record work is a loop over arrays.
+ */
+class CsvRecordConverter {
+  private readonly canonicalIndexes: number[] = [];
+  private readonly canonicalFields: string[] = [];
+  private readonly canonicalConverters: ValueConverter[] = [];
+  private readonly requiredFields: string[] = [];
+  private readonly customIndexes: number[] = [];
+  private readonly customKeys: string[] = [];
+  private readonly customConverters: ((text: string) => CustomValue)[] = [];
+  /** Row shapes with every key present: `{ ...template }` allocates the object at its final size once. */
+  private readonly valuesTemplate: Record<string, string | null> = {};
+  private readonly customTemplate: Record<string, CustomValue> = {};
+  private readonly quote: RegExp;
+
+  constructor(
+    entity: CanonicalEntity,
+    private readonly headers: readonly string[],
+    resolved: ResolvedMapping,
+    sample: readonly string[][],
+    private readonly delimiter: CsvDelimiter,
+    zone: ZonedTime,
+  ) {
+    const names = normalizeHeaderRow(headers);
+    const targets = targetsOf(entity, names, resolved);
+    const fed = new Set<string>();
+    for (const target of targets) if (target.kind === 'canonical') fed.add(target.field.name);
+    const constantsFed = new Set(Object.keys(resolved.mapping?.constants ?? {}));
+    assertRequiredColumns(entity, new Set([...fed, ...constantsFed]), `columns found: ${headers.join(', ') || 'none'}`);
+
+    const columnSample = (index: number): string[] => sample.filter((record) => record.length > index).map((record) => record[index] as string);
+    // Numbers and dates of every column (canonical or custom) inform the locale.
+    const localeSample: string[] = [];
+    targets.forEach((target, index) => {
+      if (target.kind !== 'ignored' && !(target.kind === 'canonical' && target.field.type === 'text')) localeSample.push(...columnSample(index));
+    });
+    const locale = decideLocale(resolved, localeSample, delimiter, zone, undefined);
+
+    targets.forEach((target, index) => {
+      if (target.kind === 'canonical') {
+        this.canonicalIndexes.push(index);
+        this.canonicalFields.push(target.field.name);
+        this.canonicalConverters.push(canonicalColumnConverter(target, locale));
+      } else if (target.kind === 'custom') {
+        this.customIndexes.push(index);
+        this.customKeys.push(target.key);
+        this.customConverters.push(customColumnOf(columnSample(index), locale).convert);
+      }
+    });
+    for (const field of this.canonicalFields) this.valuesTemplate[field] = null;
+    // Constants are the same in every row: they live in the template.
+    for (const [field, value] of constantValues(entity, resolved, fed, locale)) this.valuesTemplate[field] = value;
+    for (const key of this.customKeys) this.customTemplate[key] = null;
+    for (const field of CANONICAL_ENTITY_SPECS[entity].fields) if (field.required) this.requiredFields.push(field.name);
+    this.quote = new RegExp(`[${delimiter === '\t' ? '\\t' : `\\${delimiter}`}"\\r\\n]`);
+  }
+
+  convert(fields: readonly string[], line: number): CanonicalRow | RowRejection {
+    const width = this.headers.length;
+    if (fields.length !== width && !(fields.length > width && fields.slice(width).every((field) => field === ''))) {
+      return this.reject(fields, line, null, 'wrong_field_count', `The record has ${fields.length} fields; the header has ${width}.`);
+    }
+    const values = { ...this.valuesTemplate };
+    for (let i = 0; i < this.canonicalIndexes.length; i += 1) {
+      const index = this.canonicalIndexes[i] as number;
+      const text = fields[index] as string;
+      const converted = (this.canonicalConverters[i] as ValueConverter)(text);
+      if (converted !== null && typeof converted === 'object') {
+        return this.reject(fields, line, this.headers[index] as string, converted.reasonCode, `"${text}" is not valid: expected ${converted.expected}.`);
+      }
+      values[this.canonicalFields[i] as string] = converted;
+    }
+    for (let i = 0; i < this.requiredFields.length; i += 1) {
+      const field = this.requiredFields[i] as string;
+      if (values[field] === null) {
+        const column = this.headers[this.canonicalIndexes[this.canonicalFields.indexOf(field)] as number] ?? field;
+        return this.reject(fields, line, column, 'missing_required', `${field} is required but the value is empty.`);
+      }
+    }
+    const custom = { ...this.customTemplate };
+    for (let i = 0; i < this.customIndexes.length; i += 1) {
+      const text = fields[this.customIndexes[i] as number];
+      custom[this.customKeys[i] as string] = text === undefined ? null : (this.customConverters[i] as (text: string) => CustomValue)(text);
+    }
+    return { line, values, custom };
+  }
+
+  private reject(fields: readonly string[], line: number, column: string | null, reasonCode: RowRejection['reasonCode'], message: string): RowRejection {
+    const where = column === null ? '' : `Column "${column}": `;
+    return { line, column, reasonCode, message: `${where}${message}`, raw: this.raw(fields) };
+  }
+
+  /** The record as CSV text again (quotes only where needed), for the errors report. */
+  private raw(fields: readonly string[]): string {
+    return fields.map((field) => (this.quote.test(field) ? `"${field.replace(/"/g, '""')}"` : field)).join(this.delimiter);
+  }
+}
+
+/** Records of the CSV text as string arrays, streamed through csv-parse. */
+function csvParser(delimiter: CsvDelimiter) {
+  // relax_column_count: a record with the wrong number of fields becomes a reject, not a fatal error.
+  // relax_quotes: a quote inside an unquoted field (`5" screen`) is text. No `info`/`raw`: they cost 2-4x.
+  return parse({ delimiter, relax_column_count: true, relax_quotes: true });
+}
+
+export async function* parseCsv(text: DecodedText, context: CsvContext): AsyncGenerator<ParsedBatch> {
+  const { batch } = context;
+  const delimiter: CsvDelimiter = context.resolved.mapping?.delimiter ?? detectDelimiter(text.sample, text.complete);
+  const parser = csvParser(delimiter);
+  const feeding = pipeline(Readable.from(text.chunks, { objectMode: false }), parser);
+  // The pipeline's failure is reported through the iteration below; keep it from being unhandled.
+  feeding.catch(() => undefined);
+
+  let headers: string[] | undefined;
+  let converter: CsvRecordConverter | undefined;
+  let nextLine = 1;
+  const sample: { fields: string[]; line: number; endLine: number }[] = [];
+
+  /** Converts one record into the batch; true when the batch is full (a plain function: no generator per record). */
+  const consume = (fields: string[], line: number, endLine: number): boolean => {
+    batch.recordsRead += 1;
+    batch.lastLine = endLine;
+    if (batch.recordsRead <= context.skipRecords) return false;
+    const result = (converter as CsvRecordConverter).convert(fields, line);
+    if ('reasonCode' in result) batch.rejects.push(result);
+    else batch.rows.push(result);
+    return batch.full;
+  };
+
+  try {
+    for await (const record of parser as AsyncIterable<string[]>) {
+      const line = nextLine;
+      nextLine += linesSpanned(record);
+      if (isBlankLine(record)) continue;
+      if (headers === undefined) {
+        headers = record;
+        batch.lastLine = nextLine - 1;
+        continue;
+      }
+      if (converter === undefined) {
+        sample.push({ fields: record, line, endLine: nextLine - 1 });
+        if (sample.length < SAMPLE_RECORDS) continue;
+        converter = new CsvRecordConverter(context.entity, headers, context.resolved, sample.map((s) => s.fields), delimiter, context.zone);
+        for (const held of sample.splice(0)) if (consume(held.fields, held.line, held.endLine)) yield batch.take();
+        continue;
+      }
+      if (consume(record, line, nextLine - 1)) yield batch.take();
+    }
+  } catch (error) {
+    // Only csv-parse's own errors (codes CSV_*) mean malformed text; a failing input stream (storage,
+    // network) keeps its error so the caller can retry.
+    const code = (error as { code?: unknown }).code;
+    if (!(typeof code === 'string' && code.startsWith('CSV_'))) throw error;
+    const lines = (error as { lines?: number }).lines;
+    throw new ParseError(
+      'malformed_csv',
+      `The CSV text cannot be read${lines === undefined ? '' : ` near line ${lines}`}: ${(error as Error).message}`,
+      { cause: error },
+    );
+  }
+  if (headers === undefined) {
+    throw new ParseError('empty_file', 'The file is empty: a CSV import needs at least a header line.');
+  }
+  if (converter === undefined) {
+    converter = new CsvRecordConverter(context.entity, headers, context.resolved, sample.map((s) => s.fields), delimiter, context.zone);
+    for (const held of sample.splice(0)) if (consume(held.fields, held.line, held.endLine)) yield batch.take();
+  }
+  await feeding;
+  batch.lastLine = nextLine - 1;
+}

@@ -1,0 +1,7 @@
+export { parseImportStream } from './parse-import-stream';
+export { ParseError, type ParseErrorCode } from './parse-error';
+export type { CanonicalRow, ParsedBatch, ParseOptions, RejectionReason, RowRejection } from './parse-types';
+export { normalizeHeader } from './header-names';
+export { detectDelimiter, type CsvDelimiter } from './delimiter-detection';
+export { detectEncoding, type FileEncoding } from './text-decoding';
+export { PARSING_CORPUS, parsingCorpusPath, readParsingCorpusFile, type ParsingCorpusFile } from './testing/corpus';

@@ -1,0 +1,116 @@
+export type DecimalSeparator = '.' | ',';
+
+// Digits with optional thousands grouping (the other separator, groups of three) and an optional fraction.
+const DOT_DECIMAL = /^([+-]?)(\d{1,3}(?:,\d{3})+|\d+)(?:\.(\d+))?$/;
+const COMMA_DECIMAL = /^([+-]?)(\d{1,3}(?:\.\d{3})+|\d+)(?:,(\d+))?$/;
+const PLAIN_DECIMAL = /^(-?)(\d+)(?:\.(\d+))?$/;
+/** Already canonical: no sign, no leading zero (or just `0`). */
+const CANONICAL_INTEGER = /^(?:0|[1-9]\d*)$/;
+const INTEGER = /^[+-]?\d+$/;
+
+/** DECIMAL(18,4) in the tenant database and warehouse: at most 14 digits before the point. */
+export const MAX_DECIMAL_INTEGER_DIGITS = 14;
+
+/** Decimal places of DECIMAL(18,4): every decimal is written with at least this many. */
+export const DECIMAL_SCALE = 4;
+
+/**
+ * `1.234,56` (comma) or `1,234.56` (dot) -> `1234.5600`; `-0,5` -> `-0.5000`; surrounding spaces ignored.
+ * Returns undefined when the text is not a number in that notation. The digits are kept as written (no
+ * float rounding), in one canonical form so equal amounts are equal texts: no thousands separators or
+ * leading zeros, `.` before at least four fraction digits (more are kept; the database rounds to four).
+ */
+export function parseDecimal(text: string, separator: DecimalSeparator): string | undefined {
+  if (separator === '.') {
+    const plain = plainDecimal(text);
+    if (plain !== undefined) return plain;
+  }
+  const match = (separator === '.' ? DOT_DECIMAL : COMMA_DECIMAL).exec(text.trim());
+  if (match === null) return undefined;
+  const integerPart = (match[2] as string).replace(separator === '.' ? /,/g : /\./g, '');
+  return canonicalDecimal(match[1] === '-', integerPart, match[3] ?? '');
+}
+
+const ZERO_PADDING = ['.0000', '000', '00', '0'];
+
+/**
+ * Fast path for values already written plainly (`-12.50`, `7`, most of any file): one scan of character
+ * codes and at most one concatenation, instead of a regex match and its substrings. Undefined for any
+ * other form (signs `+`, leading zeros, grouping, spaces, `-0`), which the general path handles.
+ */
+function plainDecimal(text: string): string | undefined {
+  const length = text.length;
+  let at = text.charCodeAt(0) === 45 ? 1 : 0;
+  const first = text.charCodeAt(at);
+  if (!(first >= 48 && first <= 57)) return undefined; // also catches an empty text (NaN)
+  if (first === 48 && at + 1 < length && text.charCodeAt(at + 1) !== 46) return undefined;
+  let point = -1;
+  for (; at < length; at += 1) {
+    const code = text.charCodeAt(at);
+    if (code === 46 && point === -1 && at + 1 < length) point = at;
+    else if (code < 48 || code > 57) return undefined;
+  }
+  if (text.charCodeAt(0) === 45 && /^-0(\.0*)?$/.test(text)) return undefined;
+  if (point === -1) return text + (ZERO_PADDING[0] as string);
+  const fraction = length - point - 1;
+  return fraction >= DECIMAL_SCALE ? text : text + (ZERO_PADDING[fraction] as string);
+}
+
+function canonicalDecimal(negative: boolean, integerDigitsText: string, fraction: string): string {
+  let start = 0;
+  while (start < integerDigitsText.length - 1 && integerDigitsText.charCodeAt(start) === 48) start += 1;
+  const integer = start === 0 ? integerDigitsText : integerDigitsText.slice(start);
+  const paddedFraction = fraction.length >= DECIMAL_SCALE ? fraction : fraction + '0000'.slice(fraction.length);
+  const zero = integer === '0' && /^0*$/.test(paddedFraction);
+  return `${negative && !zero ? '-' : ''}${integer}.${paddedFraction}`;
+}
+
+/** Digits only (and a sign): `007` -> `7`, `+5` -> `5`. Undefined when not an integer. */
+export function parseInteger(text: string): string | undefined {
+  if (CANONICAL_INTEGER.test(text)) return text;
+  const trimmed = text.trim();
+  if (!INTEGER.test(trimmed)) return undefined;
+  const negative = trimmed.startsWith('-');
+  const digits = trimmed.replace(/^[+-]/, '').replace(/^0+(?=\d)/, '');
+  return negative && digits !== '0' ? `-${digits}` : digits;
+}
+
+/** Digits before the point, for the DECIMAL(18,4) range check. */
+export function integerDigits(normalised: string): number {
+  const point = normalised.indexOf('.');
+  const end = point === -1 ? normalised.length : point;
+  return normalised.startsWith('-') ? end - 1 : end;
+}
+
+/**
+ * Which decimal separator a file uses, from sample values of its number-like columns. A value is evidence
+ * only when it can be read one way: `12,5`, `1.234,56` or `1,5` (comma not followed by exactly three
+ * digits, or after a `.`) vote comma; `12.5`, `1,234.56` vote dot. `1.234` and `1,234` are ambiguous and
+ * do not vote. The majority wins; without votes, a `;`-delimited file is taken as comma-decimal (what
+ * Excel writes in locales that use a decimal comma), any other file as dot-decimal.
+ */
+export function detectDecimalSeparator(samples: Iterable<string>, delimiter: string | undefined): DecimalSeparator {
+  let comma = 0;
+  let dot = 0;
+  for (const raw of samples) {
+    const text = raw.trim();
+    const lastComma = text.lastIndexOf(',');
+    const lastDot = text.lastIndexOf('.');
+    if (lastComma === -1 && lastDot === -1) continue;
+    if (COMMA_DECIMAL.test(text) && !DOT_DECIMAL.test(text)) comma += 1;
+    else if (DOT_DECIMAL.test(text) && !COMMA_DECIMAL.test(text)) dot += 1;
+  }
+  if (comma !== dot) return comma > dot ? ',' : '.';
+  return delimiter === ';' ? ',' : '.';
+}
+
+/** A plain number for `custom` (JSON number), or undefined. Leading zeros (`007`, zip codes) are not numbers. */
+export function parseCustomNumber(text: string, separator: DecimalSeparator): number | undefined {
+  // Plain `-12.5` / `7` (most values): Number reads them exactly as written.
+  if (separator === '.' && PLAIN_DECIMAL.test(text)) return text.length > 1 && /^-?0\d/.test(text) ? undefined : Number(text);
+  if (/^\s*[+-]?0\d/.test(text)) return undefined;
+  const normalised = parseDecimal(text, separator);
+  if (normalised === undefined) return undefined;
+  const value = Number(normalised);
+  return Number.isFinite(value) ? value : undefined;
+}

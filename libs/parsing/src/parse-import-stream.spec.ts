@@ -1,0 +1,319 @@
+import { Readable } from 'node:stream';
+import { parseImportStream } from './parse-import-stream';
+import { PARSING_CORPUS, readParsingCorpusFile } from './testing/corpus';
+import { parseAll } from './testing/parse-all';
+import { ParseError } from './parse-error';
+
+// Every expected row and reject below was worked out by hand from the corpus files (see the README's
+// "Test corpus" section), not captured from the parser's output.
+
+async function parseErrorOf(promise: Promise<unknown>): Promise<ParseError> {
+  try {
+    await promise;
+  } catch (error) {
+    if (error instanceof ParseError) return error;
+    throw error;
+  }
+  throw new Error('expected a ParseError');
+}
+
+describe('parseImportStream: CSV corpus', () => {
+  it('reads a UTF-8 comma file with a mapping: quoted comma, aliases, accents, typed custom columns', async () => {
+    const { rows, rejects } = await parseAll(readParsingCorpusFile(PARSING_CORPUS.customersComma), {
+      entity: 'customers',
+      mapping: { columns: { 'Customer ID': 'external_id' } },
+    });
+    expect(rejects).toEqual([]);
+    expect(rows).toEqual([
+      {
+        line: 2,
+        values: { external_id: 'C001', name: 'Acme, Inc.', segment: 'SMB', customer_since: '2024-03-15', aliases: 'legacy-1|shop-1' },
+        custom: { region: 'São Paulo', employees: 120, active: true },
+      },
+      {
+        line: 3,
+        values: { external_id: 'C002', name: 'Órbita Serviços', segment: 'Enterprise', customer_since: '2023-12-01', aliases: null },
+        custom: { region: 'Minas Gerais', employees: 4500, active: false },
+      },
+      {
+        line: 4,
+        values: { external_id: 'C003', name: 'Beta', segment: null, customer_since: '2022-07-09', aliases: null },
+        custom: { region: 'Rio de Janeiro', employees: null, active: true },
+      },
+    ]);
+  });
+
+  it('fails the whole file when a required column is missing, naming it', async () => {
+    const error = await parseErrorOf(parseAll(readParsingCorpusFile(PARSING_CORPUS.customersComma), { entity: 'customers' }));
+    expect(error.code).toBe('missing_required_column');
+    expect(error.message).toContain('external_id');
+    const orders = await parseErrorOf(parseAll(readParsingCorpusFile(PARSING_CORPUS.ordersMissingColumn), { entity: 'orders' }));
+    expect(orders.code).toBe('missing_required_column');
+    expect(orders.message).toContain('required field ordered_at of orders');
+  });
+
+  it('detects Windows-1252, `;`, dd/mm/yyyy and decimal comma in a Brazilian export', async () => {
+    const { rows, rejects } = await parseAll(readParsingCorpusFile(PARSING_CORPUS.customersLatin1Semicolon), { entity: 'customers' });
+    expect(rejects).toEqual([]);
+    expect(rows).toEqual([
+      { line: 2, values: { external_id: 'B01', name: 'Padaria São João', customer_since: '2024-01-31' }, custom: { regiao: 'São Paulo', receita_anual: 1234.56, ativo: true } },
+      { line: 3, values: { external_id: 'B02', name: 'Açaí & Cia', customer_since: '2024-02-05' }, custom: { regiao: 'Paraná', receita_anual: 987.5, ativo: false } },
+      { line: 4, values: { external_id: 'B03', name: 'Café \u201cBom\u201d', customer_since: '2023-11-12' }, custom: { regiao: 'Ceará', receita_anual: 12000, ativo: true } },
+    ]);
+  });
+
+  it('reads a tab file with BOM and CRLF; timestamps without offset are read in the tenant timezone', async () => {
+    const { rows, rejects } = await parseAll(readParsingCorpusFile(PARSING_CORPUS.ordersTabBomCrlf), { entity: 'orders', timezone: 'America/Sao_Paulo' });
+    expect(rejects).toEqual([]);
+    const order = (line: number, id: string, customer: string, at: string, status: string, total: string, currency: string) => ({
+      line,
+      values: { external_id: id, customer_external_id: customer, ordered_at: at, status, total, currency },
+      custom: {},
+    });
+    expect(rows).toEqual([
+      // 10:00 in São Paulo (UTC-3) is 13:00 UTC.
+      order(2, 'O1', 'C001', '2024-03-01T13:00:00.000Z', 'paid', '1234.5000', 'BRL'),
+      order(3, 'O2', 'C002', '2024-03-01T13:00:00.000Z', 'canceled', '-5.0000', 'BRL'),
+      order(4, 'O3', 'C001', '2024-07-01T00:30:00.000Z', 'refunded', '0.9900', 'USD'),
+      // Epoch seconds 1709287200 = 19783 days * 86400 + 10 h.
+      order(5, 'O4', 'C003', '2024-03-01T10:00:00.000Z', 'paid', '10.0000', 'BRL'),
+    ]);
+  });
+
+  it('reads `|` files, a quote inside an unquoted field and `1,299.00`', async () => {
+    const { rows, rejects } = await parseAll(readParsingCorpusFile(PARSING_CORPUS.productsPipe), { entity: 'products' });
+    expect(rejects).toEqual([]);
+    expect(rows).toEqual([
+      { line: 2, values: { sku: 'SKU-1', name: 'Caneca "Térmica"', category: 'Casa', price: '29.9000' }, custom: { color: 'azul' } },
+      { line: 3, values: { sku: 'SKU-2', name: 'Cabo', category: 'Informática', price: '1299.0000' }, custom: { color: null } },
+    ]);
+  });
+
+  it('keeps physical line numbers across quoted line breaks and rejects bad rows while good ones continue', async () => {
+    const { rows, rejects, batches } = await parseAll(readParsingCorpusFile(PARSING_CORPUS.npsQuotedNewlines), { entity: 'nps_responses' });
+    const nps = (line: number, id: string, customer: string, score: string, day: string, comment: string | null) => ({
+      line,
+      values: { external_id: id, customer_external_id: customer, score, responded_at: `${day}T00:00:00.000Z`, comment },
+      custom: {},
+    });
+    expect(rows).toEqual([
+      nps(2, 'N1', 'C001', '10', '2024-05-01', 'Ótimo,\nrecomendo'),
+      nps(8, 'N6', 'C005', '9', '2024-05-06', 'linha 1\nlinha 2\nlinha 3'),
+      nps(11, 'N7', 'C006', '8', '2024-05-07', 'ok'),
+    ]);
+    expect(rejects).toEqual([
+      { line: 4, column: 'score', reasonCode: 'out_of_range', message: 'Column "score": "11" is not valid: expected a value between 0 and 10.', raw: 'N2,C002,11,2024-05-02,fora da escala' },
+      { line: 5, column: 'score', reasonCode: 'invalid_integer', message: 'Column "score": "abc" is not valid: expected a whole number.', raw: 'N3,C003,abc,2024-05-03,' },
+      { line: 6, column: 'customer_external_id', reasonCode: 'missing_required', message: 'Column "customer_external_id": customer_external_id is required but the value is empty.', raw: 'N4,,7,2024-05-04,sem cliente' },
+      expect.objectContaining({ line: 7, column: 'responded_at', reasonCode: 'invalid_timestamp', raw: 'N5,C004,0,2024-13-01,data inválida' }),
+    ]);
+    expect(batches.at(-1)).toMatchObject({ recordsRead: 7, lastLine: 11 });
+  });
+
+  it('reads `;` + Portuguese headers through a mapping, with dd/mm/yyyy HH:mm and decimal comma detected', async () => {
+    const mapping = { columns: { Pedido: 'external_id', Cliente: 'customer_external_id', Data: 'ordered_at', Valor: 'total', Status: 'status' } };
+    const { rows, rejects } = await parseAll(readParsingCorpusFile(PARSING_CORPUS.ordersPtBr), { entity: 'orders', mapping, timezone: 'America/Sao_Paulo' });
+    expect(rejects).toEqual([]);
+    expect(rows.map((row) => row.values)).toEqual([
+      { external_id: 'P1', customer_external_id: 'C001', ordered_at: '2024-01-01T02:30:00.000Z', total: '1234.5600', status: 'pago' },
+      { external_id: 'P2', customer_external_id: 'C002', ordered_at: '2024-02-01T11:00:15.000Z', total: '0.5000', status: 'cancelado' },
+      { external_id: 'P3', customer_external_id: 'C003', ordered_at: '2024-03-15T03:00:00.000Z', total: '-2000.0000', status: 'pago' },
+    ]);
+  });
+
+  it('rejects wrong types and field counts, accepts trailing empty fields, keeps custom types consistent', async () => {
+    const { rows, rejects } = await parseAll(readParsingCorpusFile(PARSING_CORPUS.ordersWrongTypes), { entity: 'orders' });
+    expect(rows).toEqual([
+      { line: 2, values: { external_id: 'O1', customer_external_id: 'C1', ordered_at: '2024-01-05T10:00:00.000Z', total: '10.5000' }, custom: { channel: 'web', coupon: null } },
+      { line: 6, values: { external_id: 'O5', customer_external_id: 'C3', ordered_at: '2024-01-08T10:00:00.000Z', total: '8.0000' }, custom: { channel: 'app', coupon: null } },
+      // `42` stays text: the channel column is text (web, app, ...), so every value of it is.
+      { line: 8, values: { external_id: 'O7', customer_external_id: 'C4', ordered_at: '2024-01-10T10:00:00.000Z', total: '9.0000' }, custom: { channel: '42', coupon: 'Z' } },
+    ]);
+    expect(rejects.map(({ line, column, reasonCode, raw }) => ({ line, column, reasonCode, raw }))).toEqual([
+      { line: 3, column: 'ordered_at', reasonCode: 'invalid_timestamp', raw: 'O2,C1,yesterday,3,web,X' },
+      { line: 4, column: 'total', reasonCode: 'invalid_number', raw: 'O3,C2,2024-01-06T10:00:00Z,dez,app,' },
+      { line: 5, column: null, reasonCode: 'wrong_field_count', raw: 'O4,C2,2024-01-07T10:00:00Z,7' },
+      { line: 7, column: 'total', reasonCode: 'out_of_range', raw: 'O6,C3,2024-01-09T10:00:00Z,123456789012345,web,Y' },
+    ]);
+    expect(rejects[2]?.message).toBe('The record has 4 fields; the header has 6.');
+  });
+
+  it('fails an empty file, and gives one empty batch for a header-only file', async () => {
+    expect((await parseErrorOf(parseAll(readParsingCorpusFile(PARSING_CORPUS.empty), { entity: 'customers' }))).code).toBe('empty_file');
+    const { batches } = await parseAll(readParsingCorpusFile(PARSING_CORPUS.customersHeaderOnly), { entity: 'customers' });
+    expect(batches).toEqual([{ rows: [], rejects: [], recordsRead: 0, lastLine: 1 }]);
+  });
+
+  it('rejects day/month dates it cannot tell apart, and reads them with a locale setting', async () => {
+    const file = readParsingCorpusFile(PARSING_CORPUS.customersAmbiguousDates);
+    const detected = await parseAll(file, { entity: 'customers' });
+    expect(detected.rows).toEqual([{ line: 3, values: { external_id: 'A2', customer_since: '2024-04-05' }, custom: {} }]);
+    expect(detected.rejects.map((r) => [r.line, r.column, r.reasonCode])).toEqual([
+      [2, 'customer_since', 'ambiguous_date'],
+      [4, 'customer_since', 'ambiguous_date'],
+    ]);
+    const set = await parseAll(file, { entity: 'customers', mapping: { locale: { dateFormat: 'dd/mm/yyyy' } } });
+    expect(set.rejects).toEqual([]);
+    expect(set.rows.map((row) => row.values['customer_since'])).toEqual(['2024-04-03', '2024-04-05', '2024-06-05']);
+    const us = await parseAll(file, { entity: 'customers', mapping: { locale: { dateFormat: 'mm/dd/yyyy' } } });
+    expect(us.rows.map((row) => row.values['customer_since'])).toEqual(['2024-03-04', '2024-04-05', '2024-05-06']);
+  });
+
+  it('fails a file that mixes day-first and month-first dates', async () => {
+    const error = await parseErrorOf(parseAll('external_id,customer_since\nA,13/01/2024\nB,01/13/2024\n', { entity: 'customers' }));
+    expect(error.code).toBe('ambiguous_date_format');
+  });
+});
+
+describe('parseImportStream: NDJSON corpus', () => {
+  it('reads objects, skips blank lines, rejects invalid JSON with its line, keeps custom types consistent', async () => {
+    const { rows, rejects, batches } = await parseAll(readParsingCorpusFile(PARSING_CORPUS.usageEventsNdjson), { entity: 'usage_events', format: 'ndjson' });
+    expect(rows).toEqual([
+      {
+        line: 1,
+        values: { external_id: 'E1', customer_external_id: 'C001', type: 'login', occurred_at: '2024-05-01T10:00:00.000Z', properties: '{"feature":"reports"}' },
+        // duration_s is text: one of its sample values is "n/a", so all of them are kept as text.
+        custom: { device: 'iPhone', duration_s: '12.5' },
+      },
+      {
+        line: 3,
+        values: { external_id: 'E2', customer_external_id: 'C002', type: 'export_created', occurred_at: '2024-05-01T10:00:00.000Z' },
+        custom: { device: 'web', duration_s: '3' },
+      },
+      {
+        line: 8,
+        values: { external_id: 'E5', customer_external_id: 'C003', type: 'api_call', occurred_at: '2024-05-03T12:00:00.000Z', properties: '{"x":1}' },
+        custom: { device: null, duration_s: 'n/a' },
+      },
+    ]);
+    expect(rejects.map(({ line, column, reasonCode }) => [line, column, reasonCode])).toEqual([
+      [4, null, 'invalid_json'],
+      [5, null, 'invalid_json'],
+      [6, null, 'invalid_json'],
+      [7, 'customer_external_id', 'missing_required'],
+    ]);
+    expect(rejects[1]?.raw).toBe('not json');
+    expect(batches.at(-1)).toMatchObject({ recordsRead: 7, lastLine: 8 });
+  });
+
+  it('maps NDJSON keys like CSV headers; a key named like a field the mapping feeds from elsewhere goes to custom', async () => {
+    const line = JSON.stringify({ Cliente: 'C1', customer_external_id: 'old-id', Quando: '2024-01-02 10:00', Tipo: 'login', 'Versão App': '2.1' });
+    const { rows, rejects } = await parseAll(`${line}\n`, {
+      entity: 'usage_events',
+      format: 'ndjson',
+      timezone: 'America/Sao_Paulo',
+      mapping: { columns: { Cliente: 'customer_external_id', Quando: 'occurred_at', Tipo: { field: 'type', transforms: ['uppercase'] } } },
+    });
+    expect(rejects).toEqual([]);
+    expect(rows).toEqual([
+      {
+        line: 1,
+        values: { customer_external_id: 'C1', occurred_at: '2024-01-02T13:00:00.000Z', type: 'LOGIN' },
+        custom: { customer_external_id: 'old-id', versao_app: 2.1 },
+      },
+    ]);
+  });
+
+  it('gives zero rows for an empty NDJSON file', async () => {
+    const { batches } = await parseAll('', { entity: 'usage_events', format: 'ndjson' });
+    expect(batches).toEqual([{ rows: [], rejects: [], recordsRead: 0, lastLine: 0 }]);
+  });
+});
+
+describe('parseImportStream: mapping', () => {
+  const csv = 'Código,Nome,Plano,Desde\n c1 ,ACME,Pro,2024-01-02\n';
+
+  it('applies transforms and constants, and can leave a column out or rename it into custom', async () => {
+    const { rows } = await parseAll(csv, {
+      entity: 'customers',
+      mapping: {
+        columns: { Código: { field: 'external_id', transforms: ['trim', 'uppercase'] }, Nome: { field: 'name', transforms: ['lowercase'] }, Plano: null, Desde: 'custom.since' },
+        constants: { segment: 'SMB' },
+      },
+    });
+    expect(rows).toEqual([{ line: 2, values: { external_id: 'C1', name: 'acme', segment: 'SMB' }, custom: { since: '2024-01-02' } }]);
+  });
+
+  it('refuses a mapping to an unknown canonical field, naming it', async () => {
+    const error = await parseErrorOf(parseAll(csv, { entity: 'customers', mapping: { columns: { Código: 'customer_code' } } }));
+    expect(error.code).toBe('invalid_mapping');
+    expect(error.message).toContain('unknown canonical field "customer_code"');
+  });
+
+  it('splits aliases with the mapping separator', async () => {
+    const { rows } = await parseAll('id,others\nC1,a; b ;;c\n', {
+      entity: 'customers',
+      mapping: { columns: { id: 'external_id', others: { field: 'aliases', split: ';' } } },
+    });
+    expect(rows[0]?.values).toEqual({ external_id: 'C1', aliases: 'a|b|c' });
+  });
+});
+
+describe('parseImportStream: streaming', () => {
+  it('cuts batches of batchSize and skips already-loaded records on resume', async () => {
+    const file = readParsingCorpusFile(PARSING_CORPUS.npsQuotedNewlines);
+    const { batches } = await parseAll(file, { entity: 'nps_responses', batchSize: 2 });
+    expect(batches.map((b) => [b.rows.length + b.rejects.length, b.recordsRead, b.lastLine])).toEqual([
+      [2, 2, 4],
+      [2, 4, 6],
+      [2, 6, 10],
+      [1, 7, 11],
+    ]);
+    const resumed = await parseAll(file, { entity: 'nps_responses', skipRecords: 4 });
+    expect(resumed.rows.map((row) => row.line)).toEqual([8, 11]);
+    expect(resumed.rejects.map((r) => r.line)).toEqual([7]);
+    expect(resumed.batches.at(-1)?.recordsRead).toBe(7);
+  });
+
+  it('gives the same rows whatever the chunk boundaries (multi-byte characters and CRLF split)', async () => {
+    // Over 64 KiB, so the file goes past the sample and through the streaming decoders.
+    const lines = ['external_id,name,customer_since'];
+    for (let i = 1; i <= 2500; i += 1) lines.push(`C${i},"São João, ação ${i}",2024-01-${String((i % 28) + 1).padStart(2, '0')}`);
+    const utf8 = Buffer.from(`${lines.join('\r\n')}\r\n`, 'utf8');
+    const latin1 = Buffer.from(`${lines.join('\r\n')}\r\n`, 'latin1');
+    expect(utf8.length).toBeGreaterThan(64 * 1024);
+    for (const [bytes, chunkSize] of [[utf8, 7], [utf8, 65_537], [latin1, 5], [latin1, 4096]] as const) {
+      const { rows, rejects } = await parseAll(bytes, { entity: 'customers' }, chunkSize);
+      expect(rejects).toEqual([]);
+      expect(rows).toHaveLength(2500);
+      expect(rows[1999]).toEqual({ line: 2001, values: { external_id: 'C2000', name: 'São João, ação 2000', customer_since: '2024-01-13' }, custom: {} });
+    }
+  });
+
+  it('keeps a custom value that does not fit its column type (seen after the sample window) as text', async () => {
+    const lines = ['external_id,score'];
+    for (let i = 1; i <= 1001; i += 1) lines.push(`C${i},${i}`);
+    lines.push('C1002,n/a');
+    const { rows } = await parseAll(`${lines.join('\n')}\n`, { entity: 'customers' });
+    expect(rows[0]?.custom).toEqual({ score: 1 });
+    expect(rows[1001]?.custom).toEqual({ score: 'n/a' });
+  });
+
+  it('fails a UTF-8 file whose invalid bytes come after the sample instead of loading replacement characters', async () => {
+    const head = Buffer.from(`external_id,name\n${'C1,ok\n'.repeat(12_000)}`, 'utf8');
+    const bad = Buffer.concat([head, Buffer.from('C2,S', 'utf8'), Buffer.from([0xe3]), Buffer.from('o Paulo\n', 'utf8')]);
+    const error = await parseErrorOf(parseAll(bad, { entity: 'customers' }));
+    expect(error.code).toBe('invalid_encoding');
+  });
+
+  it('passes a failing input stream\'s own error through (not a parse error: the caller may retry)', async () => {
+    async function* failing(): AsyncGenerator<Buffer> {
+      yield Buffer.from(`external_id\n${'C1\n'.repeat(30_000)}`);
+      throw Object.assign(new Error('connection reset'), { code: 'ECONNRESET' });
+    }
+    const stream = Readable.from(failing(), { objectMode: false });
+    const consume = async () => {
+      for await (const batch of parseImportStream(stream, { entity: 'customers', format: 'csv', timezone: 'UTC' })) void batch;
+    };
+    await expect(consume()).rejects.toMatchObject({ message: 'connection reset', code: 'ECONNRESET' });
+  });
+
+  it('fails an unknown timezone and an unclosed quote clearly; a stray quote inside a field is text', async () => {
+    expect((await parseErrorOf(parseAll('external_id\nC1\n', { entity: 'customers', timezone: 'Mars/Olympus' }))).code).toBe('unknown_timezone');
+    const stray = await parseAll('external_id,name\nC1,"a"b\n', { entity: 'customers' });
+    expect(stray.rows[0]?.values).toEqual({ external_id: 'C1', name: '"a"b' });
+    const malformed = await parseErrorOf(parseAll('external_id,name\nC1,"abc\n', { entity: 'customers' }));
+    expect(malformed.code).toBe('malformed_csv');
+    expect(malformed.message).toContain('line 2');
+  });
+});

@@ -1,0 +1,52 @@
+import type { CanonicalEntity, ImportMapping } from '@pulse/contracts';
+
+export interface ParseOptions {
+  readonly entity: CanonicalEntity;
+  readonly format: 'csv' | 'ndjson';
+  readonly mapping?: ImportMapping;
+  /** IANA timezone (the tenant's setting) in which timestamps without an offset are read. */
+  readonly timezone: string;
+  /** Data records to skip (already loaded before a crash); they are read, counted, not converted. */
+  readonly skipRecords?: number;
+  /** Rows + rejects per batch; default 5000. */
+  readonly batchSize?: number;
+}
+
+export interface CanonicalRow {
+  /** 1-based physical line where the record starts; the CSV header is line 1. */
+  readonly line: number;
+  /** Canonical field -> normalised text (see README); null when empty. */
+  readonly values: Record<string, string | null>;
+  readonly custom: Record<string, string | number | boolean | null>;
+}
+
+export interface RowRejection {
+  readonly line: number;
+  /** The column as written in the file's header (or the canonical field when no column feeds it). */
+  readonly column: string | null;
+  readonly reasonCode: RejectionReason;
+  readonly message: string;
+  /** The record as text: the CSV record (re-quoted) or the NDJSON line. */
+  readonly raw: string;
+}
+
+export type RejectionReason =
+  | 'missing_required'
+  | 'invalid_number'
+  | 'invalid_integer'
+  | 'invalid_date'
+  | 'invalid_timestamp'
+  | 'ambiguous_date'
+  | 'invalid_json'
+  | 'invalid_value'
+  | 'out_of_range'
+  | 'wrong_field_count';
+
+export interface ParsedBatch {
+  readonly rows: CanonicalRow[];
+  readonly rejects: RowRejection[];
+  /** Data records consumed so far, skipped ones included (blank lines are not records). */
+  readonly recordsRead: number;
+  /** Last physical line consumed so far. */
+  readonly lastLine: number;
+}

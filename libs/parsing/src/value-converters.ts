@@ -1,0 +1,180 @@
+import type { CanonicalField, ImportColumnMapping } from '@pulse/contracts';
+import { canonicalIsoDate, canonicalUtcInstant, fixedDayMonthInstant, instantOf, isoDateOf, readDate, readEpochMillis, type DayMonthOrder } from './date-formats';
+import { MAX_DECIMAL_INTEGER_DIGITS, integerDigits, parseDecimal, parseInteger, type DecimalSeparator } from './number-formats';
+import type { RejectionReason } from './parse-types';
+import type { ZonedTime } from './zoned-time';
+
+/** Why a value was refused; `expected` completes the message ("expected a number like 1234.56"). */
+export interface Failure {
+  readonly reasonCode: RejectionReason;
+  readonly expected: string;
+}
+export type Converted = string | null | Failure;
+export type ValueConverter = (text: string) => Converted;
+
+export const isFailure = (value: unknown): value is Failure => typeof value === 'object' && value !== null;
+
+/** How dates are read in one column: day/month order (known or not), epochs, or ISO only. */
+export interface DateReadingRule {
+  readonly order: DayMonthOrder | undefined;
+  readonly epoch: 'auto' | 'seconds' | 'millis';
+  /** `yyyy-mm-dd` was asked for: day/month dates are refused. */
+  readonly isoOnly: boolean;
+}
+
+export interface ColumnLocale {
+  readonly decimalSeparator: DecimalSeparator;
+  readonly dates: DateReadingRule;
+  readonly zone: ZonedTime;
+}
+
+const failure = (reasonCode: RejectionReason, expected: string): Failure => Object.freeze({ reasonCode, expected });
+
+type Transform = NonNullable<ImportColumnMapping['transforms']>[number];
+
+/** The mapping's text transforms folded into one function (identity when there are none). */
+export function compileTransforms(transforms: readonly Transform[] | undefined): (text: string) => string {
+  if (transforms === undefined || transforms.length === 0) return (text) => text;
+  const steps = transforms.map((transform) =>
+    transform === 'trim' ? (t: string) => t.trim() : transform === 'lowercase' ? (t: string) => t.toLowerCase() : (t: string) => t.toUpperCase(),
+  );
+  return (text) => {
+    let value = text;
+    for (const step of steps) value = step(value);
+    return value;
+  };
+}
+
+const ISO_START = /^\s*\d{4}-/;
+
+/** Instant (UTC ms) of a date/time text, or why not. */
+function readInstant(text: string, rule: DateReadingRule, zone: ZonedTime): number | 'invalid' | 'ambiguous' {
+  const epoch = readEpochMillis(text, rule.epoch);
+  if (epoch !== undefined) return epoch;
+  if (rule.epoch !== 'auto' || (rule.isoOnly && !ISO_START.test(text))) return 'invalid';
+  const reading = readDate(text, rule.order);
+  if (typeof reading === 'string') return reading;
+  return instantOf(reading, zone);
+}
+
+function readCalendarDate(text: string, rule: DateReadingRule, zone: ZonedTime): string | 'invalid' | 'ambiguous' {
+  const epoch = readEpochMillis(text, rule.epoch);
+  if (epoch !== undefined) return new Date(zone.toLocal(epoch)).toISOString().slice(0, 10);
+  if (rule.epoch !== 'auto' || (rule.isoOnly && !ISO_START.test(text))) return 'invalid';
+  const reading = readDate(text, rule.order);
+  if (typeof reading === 'string') return reading;
+  // A date field keeps the calendar date as written; a time part, if any, is ignored.
+  return isoDateOf(reading);
+}
+
+const DATE_EXPECTED = 'a date like 2024-03-31, 31/03/2024 (as set for the import) or an epoch';
+const AMBIGUOUS = 'a date whose day and month can be told apart; set the import locale dateFormat (dd/mm/yyyy or mm/dd/yyyy)';
+
+/**
+ * A converter for one canonical field: text in, normalised text out (see README for the forms), null for
+ * an empty value, or a Failure. Built once per column, called once per value: no allocation on success
+ * beyond the result string.
+ */
+export function canonicalConverter(field: CanonicalField, locale: ColumnLocale, columnMapping: ImportColumnMapping | undefined): ValueConverter {
+  const transform = compileTransforms(columnMapping?.transforms);
+  const separator = columnMapping?.decimalSeparator ?? locale.decimalSeparator;
+  const { zone } = locale;
+  const rule = locale.dates;
+  const invalidNumber = failure('invalid_number', `a number like ${separator === ',' ? '1.234,56' : '1,234.56'}`);
+  const outOfRange = failure('out_of_range', rangeText(field));
+  // Most fields have no bounds: skip the Number() conversion for them.
+  const bounded = field.min !== undefined || field.max !== undefined;
+  const inRange = (value: number): boolean => !(field.min !== undefined && value < field.min) && !(field.max !== undefined && value > field.max);
+
+  switch (field.type) {
+    case 'text':
+      return (text) => {
+        const value = transform(text);
+        return value === '' ? null : value;
+      };
+    case 'decimal':
+      return (text) => {
+        const value = transform(text);
+        if (value.trim() === '') return null;
+        const normalised = parseDecimal(value, separator);
+        if (normalised === undefined) return invalidNumber;
+        if (integerDigits(normalised) > MAX_DECIMAL_INTEGER_DIGITS) return outOfRange;
+        return !bounded || inRange(Number(normalised)) ? normalised : outOfRange;
+      };
+    case 'integer': {
+      const invalidInteger = failure('invalid_integer', 'a whole number');
+      return (text) => {
+        const value = transform(text);
+        if (value.trim() === '') return null;
+        const normalised = parseInteger(value);
+        if (normalised === undefined) return invalidInteger;
+        if (normalised.length > (normalised.charCodeAt(0) === 45 ? 19 : 18)) return outOfRange;
+        return !bounded || inRange(Number(normalised)) ? normalised : outOfRange;
+      };
+    }
+    case 'date': {
+      const invalid = failure('invalid_date', DATE_EXPECTED);
+      const ambiguous = failure('ambiguous_date', AMBIGUOUS);
+      return (text) => {
+        const value = transform(text);
+        const fast = rule.epoch === 'auto' ? canonicalIsoDate(value) : undefined;
+        if (fast !== undefined) return fast;
+        if (value.trim() === '') return null;
+        const result = readCalendarDate(value, rule, zone);
+        return result === 'invalid' ? invalid : result === 'ambiguous' ? ambiguous : result;
+      };
+    }
+    case 'timestamp': {
+      const invalid = failure('invalid_timestamp', `a date-time like 2024-03-31T14:05:00Z, 2024-03-31 14:05 (read in ${zone.timezone}) or an epoch`);
+      const ambiguous = failure('ambiguous_date', AMBIGUOUS);
+      return (text) => {
+        const value = transform(text);
+        const fast = rule.epoch === 'auto' ? canonicalUtcInstant(value) : undefined;
+        if (fast !== undefined) return fast;
+        const dayMonth = rule.order !== undefined && rule.epoch === 'auto' ? fixedDayMonthInstant(value, rule.order, zone) : undefined;
+        if (dayMonth !== undefined) return new Date(dayMonth).toISOString();
+        if (value.trim() === '') return null;
+        const result = readInstant(value, rule, zone);
+        if (result === 'invalid') return invalid;
+        if (result === 'ambiguous') return ambiguous;
+        return Number.isFinite(result) && Math.abs(result) < 8.64e15 ? new Date(result).toISOString() : invalid;
+      };
+    }
+    case 'json': {
+      const invalidJson = failure('invalid_json', 'a JSON object like {"plan":"pro"}');
+      return (text) => {
+        const value = transform(text);
+        if (value.trim() === '') return null;
+        try {
+          const parsed: unknown = JSON.parse(value);
+          return typeof parsed === 'object' && parsed !== null && !Array.isArray(parsed) ? JSON.stringify(parsed) : invalidJson;
+        } catch {
+          return invalidJson;
+        }
+      };
+    }
+    case 'list': {
+      const separatorText = columnMapping?.split ?? '|';
+      return (text) => {
+        const value = transform(text);
+        if (value === '') return null;
+        const parts = value
+          .split(separatorText)
+          .map((part) => part.trim())
+          .filter((part) => part !== '');
+        return parts.length === 0 ? null : parts.join('|');
+      };
+    }
+  }
+}
+
+function rangeText(field: CanonicalField): string {
+  if (field.type === 'decimal') {
+    const bounds = field.min !== undefined || field.max !== undefined ? ` between ${field.min ?? '-inf'} and ${field.max ?? '+inf'}` : '';
+    return `a number${bounds} with at most ${MAX_DECIMAL_INTEGER_DIGITS} digits before the decimal point`;
+  }
+  if (field.min !== undefined && field.max !== undefined) return `a value between ${field.min} and ${field.max}`;
+  if (field.min !== undefined) return `a value of at least ${field.min}`;
+  if (field.max !== undefined) return `a value of at most ${field.max}`;
+  return 'a value within range';
+}

@@ -1,0 +1,80 @@
+import { ParseError } from './parse-error';
+
+const HOUR_MS = 3_600_000;
+const DAY_MS = 86_400_000;
+
+/**
+ * Converts a wall-clock time in an IANA timezone to a UTC instant with the platform's Intl data (the
+ * tz database Node ships). Offsets are cached per local day (per hour on the days the offset changes),
+ * so a file of timestamps costs a few Intl calls per distinct day, not one per value.
+ */
+export class ZonedTime {
+  private readonly formatter: Intl.DateTimeFormat | undefined;
+  private readonly dayOffsets = new Map<number, number>();
+  private readonly hourOffsets = new Map<number, number>();
+
+  constructor(readonly timezone: string) {
+    if (timezone === 'UTC' || timezone === 'Etc/UTC') return;
+    try {
+      this.formatter = new Intl.DateTimeFormat('en-US', {
+        timeZone: timezone,
+        hourCycle: 'h23',
+        year: 'numeric',
+        month: 'numeric',
+        day: 'numeric',
+        hour: 'numeric',
+        minute: 'numeric',
+        second: 'numeric',
+      });
+    } catch (error) {
+      throw new ParseError('unknown_timezone', `Unknown timezone "${timezone}" (expected an IANA name such as America/Sao_Paulo).`, { cause: error });
+    }
+  }
+
+  /** UTC epoch ms of the wall-clock time `localMs` (a Date.UTC of the local fields). */
+  toUtc(localMs: number): number {
+    if (this.formatter === undefined) return localMs;
+    // Almost every local day has one offset all day: cache it per day (4 Intl calls per distinct day).
+    // A day with a DST change is cached per hour instead.
+    const day = Math.floor(localMs / DAY_MS);
+    let offset = this.dayOffsets.get(day);
+    if (offset === undefined) {
+      const start = this.offsetOfLocal(day * DAY_MS);
+      const end = this.offsetOfLocal(day * DAY_MS + DAY_MS - 1000);
+      offset = start === end ? start : Number.NaN;
+      if (this.dayOffsets.size > 100_000) this.dayOffsets.clear();
+      this.dayOffsets.set(day, offset);
+    }
+    if (Number.isNaN(offset)) {
+      const hour = Math.floor(localMs / HOUR_MS);
+      offset = this.hourOffsets.get(hour);
+      if (offset === undefined) {
+        offset = this.offsetOfLocal(localMs);
+        this.hourOffsets.set(hour, offset);
+      }
+    }
+    return localMs - offset;
+  }
+
+  /**
+   * Standard two-step: guess with the offset at the local time read as UTC, then correct with the offset
+   * at the guess. In a DST gap or overlap this picks the offset in force before the change.
+   */
+  private offsetOfLocal(localMs: number): number {
+    const first = this.offsetAt(localMs);
+    return this.offsetAt(localMs - first);
+  }
+
+  /** Wall-clock time (as a Date.UTC value) in the zone at the instant `utcMs`. */
+  toLocal(utcMs: number): number {
+    return this.formatter === undefined ? utcMs : utcMs + this.offsetAt(utcMs);
+  }
+
+  /** Offset of the zone (local - UTC, in ms) at the instant `utcMs`. */
+  private offsetAt(utcMs: number): number {
+    const parts = (this.formatter as Intl.DateTimeFormat).formatToParts(new Date(utcMs));
+    const field = (type: Intl.DateTimeFormatPartTypes): number => Number(parts.find((part) => part.type === type)?.value);
+    const asUtc = Date.UTC(field('year'), field('month') - 1, field('day'), field('hour'), field('minute'), field('second'));
+    return asUtc - (utcMs - (((utcMs % 1000) + 1000) % 1000));
+  }
+}
