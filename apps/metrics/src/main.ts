@@ -1,3 +1,4 @@
+import { connectEventConsumers } from '@pulse/messaging';
 import { runService } from '@pulse/service-runtime';
 import { AppModule } from './app.module';
 import { metricsConfigSchema } from './config/metrics.config';
@@ -7,4 +8,5 @@ void runService({
   configSchema: metricsConfigSchema,
   settings: (config) => config.service,
   rootModule: (config) => AppModule.register(config),
+  beforeListen: (app) => connectEventConsumers(app, 'metrics'),
 });

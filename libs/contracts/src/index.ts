@@ -56,3 +56,14 @@ export {
   type ImportMapping,
   type ImportColumnMapping,
 } from './rest/import-mapping.schema';
+export {
+  DEFAULT_SCORECARD,
+  linearScoringSchema,
+  scorecardBandsSchema,
+  scorecardDefinitionSchema,
+  scorecardMeasureSchema,
+  thresholdScoringSchema,
+  type ScorecardBands,
+  type ScorecardDefinition,
+  type ScorecardMeasure,
+} from './rest/scorecard.schemas';

@@ -1,7 +1,7 @@
 import { Injectable } from '@nestjs/common';
+import { DEFAULT_SCORECARD, type ScorecardDefinition } from '@pulse/contracts';
 import { TenantDatabasePool, type TenantContext, type TenantDatabaseClient } from '@pulse/tenancy';
-import { DEFAULT_SCORECARD } from './default-scorecard';
-import type { ScorecardDefinition, ScorecardDto } from './scorecard.schemas';
+import type { ScorecardDto } from './scorecard.schemas';
 
 export interface ScorecardRow {
   version: number;

@@ -1,9 +1,10 @@
 import { Body, Controller, Get, Put } from '@nestjs/common';
+import { scorecardDefinitionSchema, type ScorecardDefinition } from '@pulse/contracts';
 import { ApiRoute, ZodValidationPipe } from '@pulse/service-runtime';
 import type { TenantContext } from '@pulse/tenancy';
 import { CurrentTenant } from '../auth/current-tenant.decorator';
 import { GetScorecardUseCase } from './get-scorecard.use-case';
-import { scorecardDefinitionSchema, scorecardSchema, scorecardUpdateSchema, type ScorecardDefinition, type ScorecardDto, type ScorecardUpdateDto } from './scorecard.schemas';
+import { scorecardSchema, scorecardUpdateSchema, type ScorecardDto, type ScorecardUpdateDto } from './scorecard.schemas';
 import { UpdateScorecardUseCase } from './update-scorecard.use-case';
 
 @Controller('v1/scorecard')

@@ -1,6 +1,6 @@
+import { DEFAULT_SCORECARD } from '@pulse/contracts';
 import { ApiUnderTest, type SeededTenant } from '../api.int-kit';
 import { RefreshEventsUnderTest } from '../metrics/runs/refresh-events.int-kit';
-import { DEFAULT_SCORECARD } from './default-scorecard';
 
 const definition = {
   measures: [

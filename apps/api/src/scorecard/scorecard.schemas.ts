@@ -1,72 +1,15 @@
+import { scorecardBandsSchema, scorecardMeasureSchema } from '@pulse/contracts';
 import { z } from 'zod';
 
-const score = z.number().min(0).max(100);
-
-/** Thresholds: a value at or past `green` scores 100, past `yellow` 60, past `red` 30, else 0. */
-const thresholdScoring = z.strictObject({
-  type: z.literal('thresholds'),
-  red: z.number(),
-  yellow: z.number(),
-  green: z.number(),
-});
-
-/** Linear: `min` scores 0 and `max` 100, clamped in between (reversed for lower_is_better). */
-const linearScoring = z.strictObject({ type: z.literal('linear'), min: z.number(), max: z.number() });
-
-const measureSchema = z
-  .strictObject({
-    /** A KPI of the metric catalog (`daysSinceLastOrder`, `revenue90d`, ...) or a `custom.<field>`. */
-    metric: z.string().regex(/^(custom\.)?[A-Za-z][A-Za-z0-9_]{0,62}$/, 'must be a KPI name or custom.<field>'),
-    weight: z.number().min(0, 'must be >= 0'),
-    direction: z.enum(['higher_is_better', 'lower_is_better']).default('higher_is_better'),
-    scoring: z.discriminatedUnion('type', [thresholdScoring, linearScoring]),
-    /** A customer without a value: leave the measure out of its score, or give it a fixed score. */
-    missing: z.discriminatedUnion('rule', [z.strictObject({ rule: z.literal('exclude') }), z.strictObject({ rule: z.literal('score'), score })]).default({ rule: 'exclude' }),
-  })
-  .superRefine((measure, ctx) => {
-    const { scoring, direction } = measure;
-    if (scoring.type === 'linear') {
-      if (!(scoring.min < scoring.max)) ctx.addIssue({ code: 'custom', path: ['scoring', 'max'], message: 'must be greater than min' });
-      return;
-    }
-    // Ordered in the direction of "better": red < yellow < green, or the reverse for lower_is_better.
-    const ascending = direction === 'higher_is_better';
-    const ordered = (a: number, b: number) => (ascending ? a < b : a > b);
-    const word = ascending ? 'greater' : 'less';
-    if (!ordered(scoring.red, scoring.yellow)) ctx.addIssue({ code: 'custom', path: ['scoring', 'yellow'], message: `must be ${word} than red (${direction})` });
-    if (!ordered(scoring.yellow, scoring.green)) ctx.addIssue({ code: 'custom', path: ['scoring', 'green'], message: `must be ${word} than yellow (${direction})` });
-  });
-
-/** A score below `yellow` is red, below `green` yellow, else green. */
-const bandsSchema = z
-  .strictObject({ yellow: score, green: score })
-  .refine((bands) => bands.yellow < bands.green, { path: ['green'], message: 'must be greater than yellow' });
-
-/** The scorecard a tenant defines (PUT body; stored as the `definition` of a version). */
-export const scorecardDefinitionSchema = z
-  .strictObject({
-    measures: z.array(measureSchema).min(1).max(50),
-    bands: bandsSchema,
-  })
-  .superRefine((definition, ctx) => {
-    const seen = new Set<string>();
-    definition.measures.forEach((measure, index) => {
-      if (seen.has(measure.metric)) ctx.addIssue({ code: 'custom', path: ['measures', index, 'metric'], message: `"${measure.metric}" appears twice` });
-      seen.add(measure.metric);
-    });
-    if (definition.measures.every((measure) => measure.weight === 0)) {
-      ctx.addIssue({ code: 'custom', path: ['measures'], message: 'at least one measure must have a weight above 0' });
-    }
-  });
-
-export type ScorecardDefinition = z.output<typeof scorecardDefinitionSchema>;
+// The definition itself (scorecardDefinitionSchema: measures, bands, validation) and DEFAULT_SCORECARD
+// live in @pulse/contracts, shared with the metrics service that scores with them.
 
 export const scorecardSchema = z.object({
   /** 0 for the built-in default (nothing stored yet); stored versions count from 1. */
   version: z.number().int().nonnegative(),
   isDefault: z.boolean(),
-  measures: z.array(measureSchema),
-  bands: bandsSchema,
+  measures: z.array(scorecardMeasureSchema),
+  bands: scorecardBandsSchema,
   createdAt: z.iso.datetime().nullable(),
 });
 

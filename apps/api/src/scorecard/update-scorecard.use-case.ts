@@ -1,8 +1,9 @@
 import { Injectable } from '@nestjs/common';
+import type { ScorecardDefinition } from '@pulse/contracts';
 import { TenantDatabasePool, type TenantContext } from '@pulse/tenancy';
 import { MetricRefreshRequests, type QueuedRefresh } from '../metrics/runs/metric-refresh-requests';
 import { findActiveScorecard, toScorecardDto, type ScorecardRow } from './get-scorecard.use-case';
-import type { ScorecardDefinition, ScorecardUpdateDto } from './scorecard.schemas';
+import type { ScorecardUpdateDto } from './scorecard.schemas';
 
 /**
  * PUT /v1/scorecard: a new version becomes the active one, in one transaction with the recompute

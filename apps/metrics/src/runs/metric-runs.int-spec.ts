@@ -1,0 +1,243 @@
+import { ingestionCompletedV1, metricsRefreshRequestedV1, tenantOffboardedV1 } from '@pulse/contracts';
+import { existsSync } from 'node:fs';
+import { randomUUID } from 'node:crypto';
+import { MetricsUnderTest, type SeededTenant } from '../metrics.int-kit';
+
+// The metrics service end to end: events in over the Pub/Sub emulator, KPIs computed by the metric
+// catalog in a real DuckDB warehouse, results written to real tenant databases, metrics.computed.v1 out.
+
+const noon = (day: string) => `${day}T12:00:00Z`;
+
+/**
+ * A small shop. As of 2026-06-30 (UTC), by hand:
+ * - c1: orders 2026-04-15 (200), 05-01 (300), 06-20 (600): 3 orders, 10 days since the last, 1100 in
+ *   90 days. Default scorecard: days 10 -> 100, revenue 1100 -> 100 (clamped), orders 3 -> 60:
+ *   0.5 x 100 + 0.3 x 100 + 0.2 x 60 = 92, green.
+ * - c2: one order 2026-01-10 (50): 171 days (21 + 28 + 31 + 30 + 31 + 30), no revenue in 90 days:
+ *   days -> 30, revenue -> 0, orders 1 -> 30: 15 + 0 + 6 = 21, red.
+ * - c3: no orders: recency missing -> 0, revenue 0, orders 0 -> 0: 0, red.
+ * - c4: 2026-06-25 (100) and a cancelled 06-28 (5000, counts for nothing): 1 order, 5 days, 100 in
+ *   90 days: 50 + 0.3 x 10 + 0.2 x 30 = 59, yellow.
+ * - ghost: in the warehouse, not in the tenant database: counted as an unknown customer, not written.
+ * Revenue of June 2026: 600 + 100 + 70 (ghost) = 770. SKU-A: units 2 + 3 + 1 = 6, revenue 550, buyers
+ * c1 and c2; SKU-B: units 4 + 2 + 1 = 7, revenue 700, buyers c1 and c4.
+ */
+async function seedShop(kit: MetricsUnderTest, tenant: SeededTenant): Promise<void> {
+  await kit.tenantSql(tenant, `INSERT INTO customers (external_id, name) VALUES ('c1', 'Ana'), ('c2', 'Bruno'), ('c3', 'Caio'), ('c4', 'Dora')`);
+  await kit.stageWarehouseRows(tenant, 'customers', ['c1', 'c2', 'c3', 'c4', 'ghost'].map((id) => ({ external_id: id, name: id })));
+  const orders = [
+    ['o1', 'c1', '2026-06-20', 'paid', 600],
+    ['o2', 'c1', '2026-05-01', 'paid', 300],
+    ['o3', 'c1', '2026-04-15', 'paid', 200],
+    ['o4', 'c2', '2026-01-10', 'paid', 50],
+    ['o5', 'c4', '2026-06-25', 'paid', 100],
+    ['o6', 'c4', '2026-06-28', 'cancelled', 5000],
+    ['o7', 'ghost', '2026-06-01', 'paid', 70],
+  ] as const;
+  await kit.stageWarehouseRows(
+    tenant,
+    'orders',
+    orders.map(([id, customer, day, status, total]) => ({ external_id: id, customer_external_id: customer, ordered_at: noon(day), status, currency: 'USD', total })),
+  );
+  const items = [
+    ['o1', 1, 'SKU-A', 2, 100],
+    ['o1', 2, 'SKU-B', 4, 100],
+    ['o2', 1, 'SKU-A', 3, 100],
+    ['o3', 1, 'SKU-B', 2, 100],
+    ['o4', 1, 'SKU-A', 1, 50],
+    ['o5', 1, 'SKU-B', 1, 100],
+    ['o6', 1, 'SKU-A', 50, 100],
+    ['o7', 1, 'SKU-C', 1, 70],
+  ] as const;
+  await kit.stageWarehouseRows(
+    tenant,
+    'order_items',
+    items.map(([order, line, sku, quantity, price]) => ({ order_external_id: order, line_number: line, sku, quantity, unit_price: price })),
+  );
+}
+
+async function healthOf(kit: MetricsUnderTest, tenant: SeededTenant) {
+  return kit.tenantSql(
+    tenant,
+    `SELECT c.external_id, k.orders_count, k.days_since_last_order, k.revenue_90d, k.health_score, k.health_band, to_char(k.as_of, 'YYYY-MM-DD') AS as_of
+       FROM customers c LEFT JOIN customer_kpis k ON k.customer_id = c.id ORDER BY c.external_id`,
+  );
+}
+
+async function waitUntil(check: () => Promise<boolean>, what: string, timeoutMs = 30_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!(await check())) {
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+}
+
+describe('metrics runs', () => {
+  let kit: MetricsUnderTest;
+
+  beforeAll(async () => {
+    kit = await MetricsUnderTest.start({ METRICS_DEBOUNCE_MS: '800', METRICS_CONCURRENCY: '1' });
+  }, 120_000);
+
+  afterAll(async () => {
+    await kit?.stop();
+  });
+
+  describe('a tenant with data', () => {
+    let tenant: SeededTenant;
+
+    beforeAll(async () => {
+      tenant = await kit.seedTenant('shop');
+      await seedShop(kit, tenant);
+    });
+
+    it('runs a refresh the api queued to completion and writes KPIs, health, products and series', async () => {
+      const runId = await kit.queueRunLikeTheApi(tenant, { reason: 'manual', asOf: '2026-06-30' });
+      await kit.publish(metricsRefreshRequestedV1, tenant, { runId, reason: 'manual', asOf: '2026-06-30' });
+      const run = await kit.waitForRun(tenant, runId);
+
+      expect(run).toMatchObject({ status: 'succeeded', error: null, as_of: '2026-06-30', covered_by_run_id: null });
+      expect(run.row_counts).toMatchObject({ customer_kpis: 4, health_scores: 4, unknown_customers: 1, product_kpis: 3, product_kpis_incremental: 0, warehouse_loads_applied: 3 });
+      expect(Object.keys(run.timings)).toEqual(expect.arrayContaining(['warehouse.apply_pending_loads', 'compute', 'compute.customer_kpis', 'write_back', 'write_back.customer_kpis', 'write_back.health_scores']));
+
+      expect(await healthOf(kit, tenant)).toEqual([
+        { external_id: 'c1', orders_count: 3, days_since_last_order: 10, revenue_90d: '1100.0000', health_score: 92, health_band: 'green', as_of: '2026-06-30' },
+        { external_id: 'c2', orders_count: 1, days_since_last_order: 171, revenue_90d: '0.0000', health_score: 21, health_band: 'red', as_of: '2026-06-30' },
+        { external_id: 'c3', orders_count: 0, days_since_last_order: null, revenue_90d: '0.0000', health_score: 0, health_band: 'red', as_of: '2026-06-30' },
+        { external_id: 'c4', orders_count: 1, days_since_last_order: 5, revenue_90d: '100.0000', health_score: 59, health_band: 'yellow', as_of: '2026-06-30' },
+      ]);
+      expect(await kit.tenantSql(tenant, `SELECT sku, units, revenue, distinct_buyers FROM product_kpis WHERE sku IN ('SKU-A', 'SKU-B') ORDER BY sku`)).toEqual([
+        { sku: 'SKU-A', units: '6.0000', revenue: '550.0000', distinct_buyers: 2 },
+        { sku: 'SKU-B', units: '7.0000', revenue: '700.0000', distinct_buyers: 2 },
+      ]);
+      expect(await kit.tenantSql(tenant, `SELECT value FROM metric_series WHERE metric = 'revenue' AND grain = 'month' AND period_start = '2026-06-01'`)).toEqual([
+        { value: '770.000000' },
+      ]);
+      const [history] = await kit.tenantSql<{ n: number }>(tenant, `SELECT count(*)::int AS n FROM health_scores WHERE run_id = $1`, [runId]);
+      expect(history).toEqual({ n: 4 });
+
+      await waitUntil(async () => kit.computed.some((event) => event.data.runId === runId), 'metrics.computed.v1');
+      const event = kit.computed.find((e) => e.data.runId === runId);
+      expect(event?.attributes['tenantId']).toBe(tenant.tenantId);
+      expect(event?.data).toMatchObject({ runId, asOf: '2026-06-30' });
+      expect(event?.data.metrics).toEqual(expect.arrayContaining([expect.objectContaining({ name: 'customer_kpis', rows: 4 })]));
+      const outbox = await kit.tenantSql<{ published: boolean }>(tenant, `SELECT published_at IS NOT NULL AS published FROM outbox WHERE payload->>'runId' = $1`, [runId]);
+      expect(outbox).toEqual([{ published: true }]);
+    });
+
+    it('gives the same results for the same as-of date after later data arrived (as-of runs are reproducible)', async () => {
+      const before = await healthOf(kit, tenant);
+      // c2 orders again on 2026-07-05: invisible as of 2026-06-30, visible as of 2026-07-10.
+      await kit.stageWarehouseRows(tenant, 'orders', [{ external_id: 'o8', customer_external_id: 'c2', ordered_at: noon('2026-07-05'), status: 'paid', currency: 'USD', total: 400 }]);
+      const again = await kit.queueRunLikeTheApi(tenant, { reason: 'manual', asOf: '2026-06-30' });
+      await kit.publish(metricsRefreshRequestedV1, tenant, { runId: again, reason: 'manual', asOf: '2026-06-30' });
+      const rerun = await kit.waitForRun(tenant, again);
+      expect(rerun).toMatchObject({ status: 'succeeded' });
+      expect(await healthOf(kit, tenant)).toEqual(before);
+      // Same params as the live run: product KPIs only for SKUs touched since (the new order has no
+      // lines, so none); the live product rows stay, from the first run.
+      expect(rerun.row_counts).toMatchObject({ product_kpis_incremental: 1, product_kpis: 0 });
+      expect(await kit.tenantSql(tenant, `SELECT count(*)::int AS n, count(DISTINCT run_id)::int AS runs FROM product_kpis`)).toEqual([{ n: 3, runs: 1 }]);
+
+      const later = await kit.queueRunLikeTheApi(tenant, { reason: 'manual', asOf: '2026-07-10' });
+      await kit.publish(metricsRefreshRequestedV1, tenant, { runId: later, reason: 'manual', asOf: '2026-07-10' });
+      expect(await kit.waitForRun(tenant, later)).toMatchObject({ status: 'succeeded' });
+      const c2 = (await healthOf(kit, tenant)).find((row) => row['external_id'] === 'c2');
+      expect(c2).toMatchObject({ orders_count: 2, days_since_last_order: 5, as_of: '2026-07-10' });
+    });
+
+    it('turns a burst of 20 ingestion.completed events into one run', async () => {
+      const runsBefore = (await kit.runs(tenant)).length;
+      const now = new Date().toISOString();
+      await Promise.all(
+        Array.from({ length: 20 }, () =>
+          kit.publish(ingestionCompletedV1, tenant, { importId: randomUUID(), entity: 'orders', status: 'succeeded', rowsReceived: 1, rowsLoaded: 1, rowsRejected: 0, startedAt: now, finishedAt: now }),
+        ),
+      );
+      await waitUntil(async () => (await kit.runs(tenant)).some((run) => run.reason === 'ingestion' && run.status === 'succeeded'), 'the ingestion run');
+      // Long enough for a second run to have started had the burst been split.
+      await new Promise((resolve) => setTimeout(resolve, 2_500));
+      const runs = (await kit.runs(tenant)).slice(runsBefore);
+      expect(runs.map((run) => [run.reason, run.status])).toEqual([['ingestion', 'succeeded']]);
+      const processed = await kit.tenantSql<{ n: number }>(tenant, `SELECT count(*)::int AS n FROM processed_events WHERE consumer = 'metrics'`);
+      expect(processed[0]?.n).toBeGreaterThanOrEqual(20);
+    });
+
+    it('covers runs requested for the same date by one computation; each ends succeeded', async () => {
+      const first = await kit.queueRunLikeTheApi(tenant, { reason: 'manual', asOf: '2026-06-30' });
+      const second = await kit.queueRunLikeTheApi(tenant, { reason: 'scorecard_changed', asOf: '2026-06-30' });
+      await kit.publish(metricsRefreshRequestedV1, tenant, { runId: first, reason: 'manual', asOf: '2026-06-30' });
+      await kit.publish(metricsRefreshRequestedV1, tenant, { runId: second, reason: 'scorecard_changed', asOf: '2026-06-30' });
+      const [a, b] = [await kit.waitForRun(tenant, first), await kit.waitForRun(tenant, second)];
+      expect(a).toMatchObject({ status: 'succeeded', covered_by_run_id: null });
+      expect(b).toMatchObject({ status: 'succeeded', covered_by_run_id: first, as_of: '2026-06-30' });
+      expect(kit.computed.filter((event) => event.data.runId === second)).toEqual([]);
+    });
+
+    it('leaves the previous results in place and fails the run when the write-back fails half-way', async () => {
+      const before = await kit.tenantSql(tenant, `SELECT customer_id, health_score, run_id FROM customer_kpis ORDER BY customer_id`);
+      const historyBefore = await kit.tenantSql(tenant, `SELECT count(*)::int AS n FROM health_scores`);
+      // The health history insert comes after TRUNCATE and the customer_kpis insert, in one transaction.
+      await kit.tenantSql(
+        tenant,
+        `CREATE FUNCTION fail_health() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN RAISE EXCEPTION 'disk full (injected)'; END $$;
+         CREATE TRIGGER fail_health BEFORE INSERT ON health_scores FOR EACH ROW EXECUTE FUNCTION fail_health();`,
+      );
+      const runId = await kit.queueRunLikeTheApi(tenant, { reason: 'manual', asOf: '2026-07-10' });
+      await kit.publish(metricsRefreshRequestedV1, tenant, { runId, reason: 'manual', asOf: '2026-07-10' });
+      const run = await kit.waitForRun(tenant, runId);
+      await kit.tenantSql(tenant, `DROP TRIGGER fail_health ON health_scores; DROP FUNCTION fail_health();`);
+
+      expect(run).toMatchObject({ status: 'failed', error: 'disk full (injected)' });
+      expect(run.finished_at).not.toBeNull();
+      expect(await kit.tenantSql(tenant, `SELECT customer_id, health_score, run_id FROM customer_kpis ORDER BY customer_id`)).toEqual(before);
+      expect(await kit.tenantSql(tenant, `SELECT count(*)::int AS n FROM health_scores`)).toEqual(historyBefore);
+      expect(kit.computed.filter((event) => event.data.runId === runId)).toEqual([]);
+    });
+
+    it('survives losing its connection mid write-back: old results stay, and the interrupted run runs again', async () => {
+      const before = await kit.tenantSql(tenant, `SELECT customer_id, health_score, run_id FROM customer_kpis ORDER BY customer_id`);
+      // Holds the write-back inside its transaction (after TRUNCATE) long enough to cut its connection.
+      await kit.tenantSql(
+        tenant,
+        `CREATE FUNCTION slow_health() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN PERFORM pg_sleep(30); RETURN NEW; END $$;
+         CREATE TRIGGER slow_health BEFORE INSERT ON health_scores FOR EACH STATEMENT EXECUTE FUNCTION slow_health();`,
+      );
+      const runId = await kit.queueRunLikeTheApi(tenant, { reason: 'manual', asOf: '2026-07-10' });
+      await kit.publish(metricsRefreshRequestedV1, tenant, { runId, reason: 'manual', asOf: '2026-07-10' });
+      const sleeping = `SELECT pid FROM pg_stat_activity WHERE datname = current_database() AND application_name = 'metrics' AND wait_event = 'PgSleep'`;
+      await waitUntil(async () => (await kit.tenantSql(tenant, sleeping)).length > 0, 'the write-back to reach the health history');
+      // What a crashed pod or a failover looks like from the database: the session is gone mid-transaction.
+      await kit.tenantSql(tenant, `SELECT pg_terminate_backend(pid) FROM (${sleeping}) s`);
+      await kit.tenantSql(tenant, `DROP TRIGGER slow_health ON health_scores; DROP FUNCTION slow_health();`);
+
+      expect(await kit.tenantSql(tenant, `SELECT customer_id, health_score, run_id FROM customer_kpis ORDER BY customer_id`)).toEqual(before);
+      const [interrupted] = await kit.tenantSql<{ status: string }>(tenant, `SELECT status FROM metric_runs WHERE id = $1`, [runId]);
+      expect(interrupted?.status).toBe('running');
+
+      // The next request for the tenant finds it interrupted, queues it again and runs it to the end.
+      const now = new Date().toISOString();
+      await kit.publish(ingestionCompletedV1, tenant, { importId: randomUUID(), entity: 'orders', status: 'succeeded', rowsReceived: 1, rowsLoaded: 1, rowsRejected: 0, startedAt: now, finishedAt: now });
+      expect(await kit.waitForRun(tenant, runId)).toMatchObject({ status: 'succeeded', as_of: '2026-07-10' });
+    });
+  });
+
+  it("does not let a failing tenant hold up another tenant's run", async () => {
+    const broken = await kit.seedTenant('broken', { settings: { timezone: 'Mars/Olympus' } });
+    const healthy = await kit.seedTenant('healthy', { settings: { timezone: 'America/Sao_Paulo' } });
+    await seedShop(kit, healthy);
+    const brokenRun = await kit.queueRunLikeTheApi(broken, { reason: 'manual' });
+    const healthyRun = await kit.queueRunLikeTheApi(healthy, { reason: 'manual', asOf: '2026-06-30' });
+    await kit.publish(metricsRefreshRequestedV1, broken, { runId: brokenRun, reason: 'manual' });
+    await kit.publish(metricsRefreshRequestedV1, healthy, { runId: healthyRun, reason: 'manual', asOf: '2026-06-30' });
+
+    expect(await kit.waitForRun(broken, brokenRun)).toMatchObject({ status: 'failed', error: expect.stringContaining('timezone') });
+    expect(await kit.waitForRun(healthy, healthyRun)).toMatchObject({ status: 'succeeded' });
+    expect((await healthOf(kit, healthy)).map((row) => row['health_score'])).toEqual([92, 21, 0, 59]);
+
+    // Offboarding the healthy tenant removes its warehouse copy.
+    expect(existsSync(kit.warehouseFile(healthy))).toBe(true);
+    await kit.publish(tenantOffboardedV1, healthy, { slug: healthy.slug, exportUri: 'file:///exports/x.zip', offboardedAt: new Date().toISOString() });
+    await waitUntil(async () => !existsSync(kit.warehouseFile(healthy)), 'the warehouse file to be removed');
+  });
+});

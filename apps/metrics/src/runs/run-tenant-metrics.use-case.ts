@@ -1,0 +1,192 @@
+import { Inject, Injectable } from '@nestjs/common';
+import { DEFAULT_SCORECARD, metricsComputedV1, scorecardDefinitionSchema, type EventPayload, type ScorecardDefinition } from '@pulse/contracts';
+import { EventPublisher, enqueueEvent } from '@pulse/messaging';
+import { createTenantContext, TenantDatabasePool, type TenantContext, type TenantDatabaseClient } from '@pulse/tenancy';
+import type { Warehouse } from '@pulse/warehouse';
+import { PinoLogger } from 'nestjs-pino';
+import { randomUUID } from 'node:crypto';
+import { rm } from 'node:fs/promises';
+import path from 'node:path';
+import { METRICS_CONFIG, type MetricsConfig } from '../config/metrics.config';
+import { TenantDirectory, type LiveTenant } from '../tenancy/tenant-directory';
+import { KPI_COMPUTER, WAREHOUSE, type KpiComputer } from '../warehouse/warehouse.tokens';
+import { writeBackKpis } from '../write-back/kpi-write-back';
+import { kpiParamsFor } from './kpi-params';
+import { claimQueuedRuns, finishRuns, productsTouchedSince, requeueInterruptedRuns, setRunsAsOf, tryLockTenantRuns, unlockTenantRuns, type ClaimedRuns } from './metric-run-records';
+
+type ComputedPayload = EventPayload<typeof metricsComputedV1>;
+
+interface Published {
+  payload: ComputedPayload;
+  metadata: { eventId: string; tenantId: string; correlationId: string; occurredAt: Date };
+}
+
+function errorMessage(error: unknown): string {
+  return (error instanceof Error ? error.message : String(error)).slice(0, 2000);
+}
+
+/**
+ * One metrics run of a tenant: claim its queued runs (one as-of date), mark them running, apply the
+ * warehouse's pending loads, compute every KPI there (@pulse/metric-catalog), score health and write
+ * everything back in one transaction together with the run's outcome and its metrics.computed.v1
+ * event (outbox). Any failure leaves the previous results in place and the runs failed with the error.
+ */
+@Injectable()
+export class RunTenantMetricsUseCase {
+  constructor(
+    private readonly tenants: TenantDatabasePool,
+    private readonly directory: TenantDirectory,
+    @Inject(WAREHOUSE) private readonly warehouse: Warehouse,
+    @Inject(KPI_COMPUTER) private readonly computeKpis: KpiComputer,
+    private readonly publisher: EventPublisher,
+    @Inject(METRICS_CONFIG) private readonly config: MetricsConfig,
+    private readonly logger: PinoLogger,
+  ) {}
+
+  /** Returns `more: true` when the tenant still has queued runs (another as-of date) or another replica holds it. */
+  async execute(tenantId: string): Promise<{ more: boolean }> {
+    const tenant = await this.directory.findLiveTenant(tenantId);
+    if (!tenant) {
+      this.logger.warn({ tenantId }, 'metrics run skipped: the tenant is not live (suspended, offboarded or unknown)');
+      return { more: false };
+    }
+    const context = createTenantContext({ tenantId: tenant.tenantId, slug: tenant.slug, correlationId: randomUUID() });
+    // One connection for the whole run: it holds the tenant's run lock, then does the write-back.
+    const result = await this.tenants.withTenantClient(context, async (db) => {
+      if (!(await tryLockTenantRuns(db))) return { more: true, published: undefined };
+      try {
+        const requeued = await requeueInterruptedRuns(db);
+        if (requeued > 0) this.logger.warn({ tenantId, requeued }, 'runs interrupted by a stopped process were queued again');
+        const claimed = await claimQueuedRuns(db);
+        if (!claimed) return { more: false, published: undefined };
+        const published = await this.runClaimed(db, context, tenant, claimed);
+        return { more: claimed.more, published };
+      } finally {
+        await unlockTenantRuns(db);
+      }
+    });
+    if (result.published) await this.publish(context, result.published);
+    return { more: result.more };
+  }
+
+  private async runClaimed(db: TenantDatabaseClient, context: TenantContext, tenant: LiveTenant, claimed: ClaimedRuns): Promise<Published | undefined> {
+    const log = { tenantId: tenant.tenantId, runId: claimed.runId, covered: claimed.coveredRunIds.length, reasons: claimed.reasons };
+    const timings: Record<string, number> = {};
+    const started = Date.now();
+    const startedAt = new Date(started);
+    const workDir = path.join(this.config.runs.workDir, tenant.tenantId, claimed.runId);
+    try {
+      const params = kpiParamsFor(tenant, claimed.requestedAsOf);
+      await setRunsAsOf(db, claimed, params.asOf);
+      this.logger.info({ ...log, asOf: params.asOf }, 'metrics run started');
+      const warehouseTenant = { tenantId: tenant.tenantId, slug: tenant.slug };
+
+      let mark = performance.now();
+      const loads = await this.warehouse.applyPendingLoads(warehouseTenant);
+      timings['warehouse.apply_pending_loads'] = Math.round(performance.now() - mark);
+
+      mark = performance.now();
+      const touchedSince = await productsTouchedSince(db, params);
+      const outputs = await this.computeKpis(this.warehouse, warehouseTenant, params, this.outputDir(workDir, tenant.tenantId, claimed.runId), {
+        ...(touchedSince ? { productsTouchedSince: touchedSince } : {}),
+      });
+      timings['compute'] = Math.round(performance.now() - mark);
+      for (const [label, ms] of Object.entries(outputs.timings)) timings[`compute.${label}`] = ms;
+
+      const scorecard = await activeScorecard(db);
+      mark = performance.now();
+      await db.query('BEGIN');
+      try {
+        const written = await writeBackKpis(db, {
+          runId: claimed.runId,
+          asOf: params.asOf,
+          customerKpis: outputs.customerKpis,
+          productKpis: outputs.productKpis,
+          metricSeries: outputs.metricSeries,
+          productKpisScope: outputs.productKpisScope,
+          scorecard,
+        });
+        Object.assign(timings, written.timings);
+        timings['write_back'] = Math.round(performance.now() - mark);
+        timings['total'] = Date.now() - started;
+        // product_kpis counts the rows this run wrote: all SKUs, or (incremental) the touched ones.
+        const rowCounts = { ...written.rowCounts, warehouse_loads_applied: loads.applied, product_kpis_incremental: outputs.productKpisScope === 'touched' ? 1 : 0 };
+        const { finishedAt } = await finishRuns(db, claimed, { status: 'succeeded', timings, rowCounts, computedWith: { params, dataWatermark: outputs.dataWatermark } });
+        const published = await this.enqueueComputed(db, context, claimed, params.asOf, startedAt, finishedAt, written.rowCounts, timings);
+        await db.query('COMMIT');
+        if (written.rowCounts.unknown_customers > 0) {
+          this.logger.warn({ ...log, unknownCustomers: written.rowCounts.unknown_customers, sample: written.unknownCustomerSample }, 'KPI rows for customers not in the tenant database were not written');
+        }
+        if (written.unknownMetrics.length > 0) this.logger.warn({ ...log, unknownMetrics: written.unknownMetrics }, 'scorecard measures name no known KPI; they count as missing');
+        this.logger.info({ ...log, asOf: params.asOf, timings, rowCounts }, 'metrics run succeeded');
+        return published;
+      } catch (error) {
+        // A connection too broken to roll back has lost the transaction anyway; report the first error.
+        await db.query('ROLLBACK').catch(() => undefined);
+        throw error;
+      }
+    } catch (error) {
+      timings['total'] = Date.now() - started;
+      this.logger.error({ ...log, err: error }, 'metrics run failed; the previous results stay in place');
+      await finishRuns(db, claimed, { status: 'failed', error: errorMessage(error), timings, rowCounts: {} });
+      return undefined;
+    } finally {
+      await rm(workDir, { recursive: true, force: true });
+    }
+  }
+
+  /** BigQuery exports to the staging bucket; DuckDB writes into the run's local scratch folder. */
+  private outputDir(workDir: string, tenantId: string, runId: string): string {
+    const warehouse = this.config.warehouse;
+    return warehouse.kind === 'bigquery' ? `${warehouse.stagingBucket}/metrics/${tenantId}/${runId}` : workDir;
+  }
+
+  private async enqueueComputed(
+    db: TenantDatabaseClient,
+    context: TenantContext,
+    claimed: ClaimedRuns,
+    asOf: string,
+    startedAt: Date,
+    finishedAt: Date,
+    rowCounts: Record<string, number>,
+    timings: Record<string, number>,
+  ): Promise<Published> {
+    // One entry per result table: rows written, and the time of the step that produced them (the
+    // warehouse query for KPIs and series, the scoring write-back step for health).
+    const producedBy = { customer_kpis: 'compute.customer_kpis', product_kpis: 'compute.product_kpis', metric_series: 'compute.metric_series', health_scores: 'write_back.health_scores' };
+    const payload: ComputedPayload = {
+      runId: claimed.runId,
+      asOf,
+      startedAt: startedAt.toISOString(),
+      finishedAt: finishedAt.toISOString(),
+      metrics: Object.entries(producedBy).map(([name, step]) => ({ name, rows: rowCounts[name] ?? 0, durationMs: timings[step] ?? 0 })),
+    };
+    const metadata = { eventId: randomUUID(), tenantId: context.tenantId, correlationId: context.correlationId ?? claimed.runId, occurredAt: finishedAt };
+    await enqueueEvent((sql, values) => db.query(sql, values), metricsComputedV1, payload, metadata);
+    return { payload, metadata };
+  }
+
+  /**
+   * After commit. No relay drains tenant-database outboxes yet (the api does the same for its refresh
+   * requests), so the event is published here; the outbox row (same eventId) keeps a failed publish
+   * recoverable, and a failure is logged, not thrown: the results are committed.
+   */
+  private async publish(context: TenantContext, published: Published): Promise<void> {
+    try {
+      await this.publisher.publish(metricsComputedV1, published.payload, published.metadata);
+      await this.tenants.query(context, 'UPDATE outbox SET published_at = now() WHERE event_id = $1 AND published_at IS NULL', [published.metadata.eventId]);
+    } catch (error) {
+      this.logger.warn({ err: error, runId: published.payload.runId, eventId: published.metadata.eventId }, 'metrics.computed.v1 not published; left in the tenant outbox');
+    }
+  }
+}
+
+/** The tenant's active scorecard (validated again: defaults filled in), or the built-in default (version null). */
+async function activeScorecard(db: TenantDatabaseClient): Promise<{ version: number | null; definition: ScorecardDefinition }> {
+  const { rows } = await db.query<{ version: number; definition: unknown }>('SELECT version, definition FROM scorecards WHERE active');
+  const row = rows[0];
+  if (!row) return { version: null, definition: DEFAULT_SCORECARD };
+  const parsed = scorecardDefinitionSchema.safeParse(row.definition);
+  if (!parsed.success) throw new Error(`Scorecard version ${row.version} is not valid: ${parsed.error.issues.map((issue) => `${issue.path.join('.')}: ${issue.message}`).join('; ')}`);
+  return { version: row.version, definition: parsed.data };
+}

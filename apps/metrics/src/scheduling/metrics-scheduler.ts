@@ -1,0 +1,99 @@
+import { Inject, Injectable, type OnApplicationBootstrap, type OnApplicationShutdown } from '@nestjs/common';
+import { ROOT_LOGGER } from '@pulse/service-runtime';
+import { createTenantContext, TenantDatabasePool } from '@pulse/tenancy';
+import { PinoLogger } from 'nestjs-pino';
+import { Store, storage } from 'nestjs-pino/storage';
+import type { Logger } from 'pino';
+import { METRICS_CONFIG, type MetricsConfig } from '../config/metrics.config';
+import { RunTenantMetricsUseCase } from '../runs/run-tenant-metrics.use-case';
+import { TenantDirectory } from '../tenancy/tenant-directory';
+import { TenantRunScheduler } from './tenant-run-scheduler';
+
+const SWEEP_CONCURRENCY = 4;
+
+/**
+ * The service's run loop: the in-memory TenantRunScheduler fed by the event handlers, plus a sweep (at
+ * boot, then every METRICS_SWEEP_INTERVAL_MS) that finds tenants with queued or interrupted runs in their
+ * databases, so requests survive a restart and work another replica skipped is not forgotten.
+ */
+@Injectable()
+export class MetricsScheduler implements OnApplicationBootstrap, OnApplicationShutdown {
+  private readonly scheduler: TenantRunScheduler;
+  private sweepTimer: NodeJS.Timeout | undefined;
+  private sweeping: Promise<void> | undefined;
+
+  constructor(
+    @Inject(METRICS_CONFIG) private readonly config: MetricsConfig,
+    private readonly runTenantMetrics: RunTenantMetricsUseCase,
+    private readonly directory: TenantDirectory,
+    private readonly tenants: TenantDatabasePool,
+    private readonly logger: PinoLogger,
+    @Inject(ROOT_LOGGER) rootLogger: Logger,
+  ) {
+    this.scheduler = new TenantRunScheduler({
+      debounceMs: config.runs.debounceMs,
+      maxWaitMs: config.runs.maxWaitMs,
+      concurrency: config.runs.concurrency,
+      // A run starts from a timer armed by whichever event came last: its logs get their own context,
+      // not that event's (the run's lines name the tenant and run themselves).
+      run: (tenantId) => storage.run(new Store(rootLogger.child({ component: 'metrics-run' })), () => this.runTenantMetrics.execute(tenantId)),
+      onError: (tenantId, error) => this.logger.error({ err: error, tenantId }, 'metrics run could not be completed; the sweep will retry'),
+    });
+  }
+
+  /** A tenant has new work (recorded durably in its database). */
+  request(tenantId: string): void {
+    this.scheduler.request(tenantId);
+  }
+
+  onApplicationBootstrap(): void {
+    this.sweepSoon(0);
+  }
+
+  async onApplicationShutdown(): Promise<void> {
+    if (this.sweepTimer) clearTimeout(this.sweepTimer);
+    this.sweepTimer = undefined;
+    await this.sweeping;
+    await this.scheduler.stop();
+  }
+
+  /** Every live tenant with queued or running runs is requested (running ones may be a dead process's). */
+  async sweep(): Promise<number> {
+    const tenants = await this.directory.listLiveTenants();
+    let found = 0;
+    let next = 0;
+    const worker = async () => {
+      while (next < tenants.length) {
+        const tenant = tenants[next++];
+        if (!tenant) break;
+        try {
+          const context = createTenantContext({ tenantId: tenant.tenantId, slug: tenant.slug });
+          const { rows } = await this.tenants.query<{ pending: boolean }>(context, `SELECT EXISTS (SELECT 1 FROM metric_runs WHERE status IN ('queued', 'running')) AS pending`);
+          if (rows[0]?.pending) {
+            found += 1;
+            this.scheduler.request(tenant.tenantId);
+          }
+        } catch (error) {
+          this.logger.warn({ err: error, tenantId: tenant.tenantId }, 'sweep could not read the tenant database');
+        }
+      }
+    };
+    await Promise.all(Array.from({ length: Math.min(SWEEP_CONCURRENCY, tenants.length) }, worker));
+    return found;
+  }
+
+  private sweepSoon(delayMs: number): void {
+    this.sweepTimer = setTimeout(() => {
+      this.sweeping = this.sweep()
+        .then((found) => {
+          if (found > 0) this.logger.info({ tenants: found }, 'sweep found tenants with pending metrics runs');
+        })
+        .catch((error: unknown) => this.logger.warn({ err: error }, 'metrics sweep failed'))
+        .finally(() => {
+          this.sweeping = undefined;
+          if (this.config.runs.sweepIntervalMs > 0 && this.sweepTimer !== undefined) this.sweepSoon(this.config.runs.sweepIntervalMs);
+        });
+    }, delayMs);
+    this.sweepTimer.unref();
+  }
+}

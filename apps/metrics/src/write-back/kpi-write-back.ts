@@ -1,0 +1,264 @@
+import { compileScorecard, healthTrendSql, type CompiledScorecard } from '@pulse/health-scoring';
+import type { ScorecardDefinition } from '@pulse/contracts';
+import type { TenantDatabaseClient } from '@pulse/tenancy';
+import { parse } from 'csv-parse';
+import { escapeLiteral } from 'pg';
+import { Readable } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
+import { from as copyFrom, to as copyTo } from 'pg-copy-streams';
+import { CUSTOMER_STAGE_COLUMNS, customerHealthRows, type CustomerHealthCounts } from './customer-health-rows';
+import { kpiFileParts } from './kpi-files';
+import { withIndexesRebuilt } from './rebuilt-indexes';
+import { assertKpiHeader, CUSTOMER_KPI_COLUMNS, METRIC_SERIES_COLUMNS, PRODUCT_KPI_COLUMNS, stagingTableSql } from './kpi-output-columns';
+
+export interface KpiFile {
+  location: string;
+  rows: number;
+}
+
+export interface WriteBackInput {
+  runId: string;
+  asOf: string;
+  customerKpis: KpiFile;
+  productKpis: KpiFile;
+  metricSeries: KpiFile;
+  /** `touched`: the product file holds only SKUs touched since the live run (same params): upserted over it. */
+  productKpisScope?: 'all' | 'touched';
+  scorecard: { version: number | null; definition: ScorecardDefinition };
+}
+
+export interface WriteBackResult {
+  rowCounts: {
+    customer_kpis: number;
+    product_kpis: number;
+    metric_series: number;
+    health_scores: number;
+    /** Customer KPI rows whose customer_external_id names no customer (counted and logged, not written). */
+    unknown_customers: number;
+    /** Customers the scorecard could not score (every measure missing): health NULL, no history row. */
+    unscored_customers: number;
+  };
+  /** A few of the unknown customer ids, for the log. */
+  unknownCustomerSample: string[];
+  /** Measures of the scorecard that name no known KPI (always missing). */
+  unknownMetrics: string[];
+  timings: Record<string, number>;
+}
+
+const STAGE = { customers: 'metrics_stage_customer_kpis', products: 'metrics_stage_product_kpis', series: 'metrics_stage_metric_series' };
+const RESOLVED = 'metrics_resolved_customers';
+const PRODUCT_UPSERT = `ON CONFLICT (sku) DO UPDATE SET ${[
+  'product_id',
+  'first_purchase_at',
+  'last_purchase_at',
+  'days_since_last_purchase',
+  'units',
+  'revenue',
+  'distinct_buyers',
+  'repeat_buyer_rate',
+  'median_reorder_interval_days',
+  'as_of',
+  'run_id',
+  'computed_at',
+]
+  .map((column) => `${column} = EXCLUDED.${column}`)
+  .join(', ')}`;
+const TREND = healthTrendSql('r.health_score', 'r.previous_score');
+
+/**
+ * Writes a run's KPI files into the tenant database, all or nothing, inside the caller's open
+ * transaction (the caller finishes the run record and enqueues metrics.computed.v1 in it too):
+ *
+ * 1. COPY each file into a typed temporary staging table; customer rows are scored on the way
+ *    (@pulse/health-scoring). Nothing live is touched yet, so bad files fail here.
+ * 2. Resolve customer_external_id to customers.id next to each customer's current score (the previous
+ *    run's, for the trend) and append one health_scores row per scored customer.
+ * 3. TRUNCATE customer_kpis, product_kpis and metric_series and INSERT the new sets (customer_kpis with
+ *    its secondary indexes and foreign key rebuilt around the insert: see withIndexesRebuilt). An
+ *    incremental product file (`productKpisScope: 'touched'`) is upserted over product_kpis instead.
+ *
+ * Readers never see a half-written set: until COMMIT they read the previous results (TRUNCATE's lock
+ * makes them wait during step 3 rather than see empty tables), and any error or a lost connection rolls
+ * everything back, leaving the previous results as they were.
+ */
+export async function writeBackKpis(db: TenantDatabaseClient, input: WriteBackInput): Promise<WriteBackResult> {
+  const timings: Record<string, number> = {};
+  const timed = async <T>(label: string, work: () => Promise<T>): Promise<T> => {
+    const started = performance.now();
+    try {
+      return await work();
+    } finally {
+      timings[label] = Math.round(performance.now() - started);
+    }
+  };
+  const scorecard = compileScorecard(input.scorecard.definition);
+
+  await db.query(stagingTableSql(STAGE.customers, CUSTOMER_KPI_COLUMNS, ['health_score smallint', 'health_band text', 'contributions jsonb']));
+  await db.query(stagingTableSql(STAGE.products, PRODUCT_KPI_COLUMNS));
+  await db.query(stagingTableSql(STAGE.series, METRIC_SERIES_COLUMNS));
+
+  const customValues = await timed('write_back.custom_fields', () => loadCustomValues(db, scorecard));
+  const counts: CustomerHealthCounts = { rows: 0, scored: 0 };
+  await timed('write_back.stage.customer_kpis', () => stageCustomerKpis(db, input.customerKpis.location, scorecard, customValues, counts));
+  await timed('write_back.stage.product_kpis', () => stageCsv(db, STAGE.products, input.productKpis.location, PRODUCT_KPI_COLUMNS));
+  await timed('write_back.stage.metric_series', () => stageCsv(db, STAGE.series, input.metricSeries.location, METRIC_SERIES_COLUMNS));
+  await db.query(`ANALYZE ${STAGE.customers}`);
+
+  const unknown = await timed('write_back.unknown_customers', () => unknownCustomers(db));
+
+  await timed('write_back.resolve_customers', () => resolveCustomers(db));
+  // Appending history locks out no reader (the rows stay invisible until COMMIT), so it goes first.
+  const historyRows = await timed('write_back.health_scores', () => insertHealthHistory(db, input));
+  // From here on readers of the KPI tables wait: TRUNCATE locks them until COMMIT.
+  const incrementalProducts = input.productKpisScope === 'touched';
+  await timed('write_back.truncate', () => db.query(`TRUNCATE customer_kpis, metric_series${incrementalProducts ? '' : ', product_kpis'}`));
+  const customerRows = await timed('write_back.customer_kpis', () => withIndexesRebuilt(db, 'customer_kpis', () => insertCustomerKpis(db, input)));
+  const productRows = await timed('write_back.product_kpis', async () => {
+    const { rowCount } = await db.query(
+      `INSERT INTO product_kpis (sku, product_id, first_purchase_at, last_purchase_at, days_since_last_purchase, units, revenue,
+                                 distinct_buyers, repeat_buyer_rate, median_reorder_interval_days, as_of, run_id)
+       SELECT s.sku, p.id, s.first_purchase_at, s.last_purchase_at, s.days_since_last_purchase, COALESCE(s.units, 0), COALESCE(s.revenue, 0),
+              COALESCE(s.distinct_buyers, 0), s.repeat_buyer_rate, s.median_reorder_interval_days, $1::date, $2::uuid
+         FROM ${STAGE.products} s LEFT JOIN products p ON p.sku = s.sku
+       ${incrementalProducts ? PRODUCT_UPSERT : ''}`,
+      [input.asOf, input.runId],
+    );
+    return rowCount ?? 0;
+  });
+  const seriesRows = await timed('write_back.metric_series', async () => {
+    const { rowCount } = await db.query(
+      `INSERT INTO metric_series (metric, grain, period_start, value, as_of, run_id)
+       SELECT metric, grain::metric_grain, period_start, value, $1::date, $2::uuid FROM ${STAGE.series}`,
+      [input.asOf, input.runId],
+    );
+    return rowCount ?? 0;
+  });
+  return {
+    rowCounts: {
+      customer_kpis: customerRows,
+      product_kpis: productRows,
+      metric_series: seriesRows,
+      health_scores: historyRows,
+      unknown_customers: unknown.count,
+      unscored_customers: counts.rows - counts.scored,
+    },
+    unknownCustomerSample: unknown.sample,
+    unknownMetrics: scorecard.unknownMetrics,
+    timings,
+  };
+}
+
+/**
+ * The staged customers with their customers.id (unknown ones drop out here; they were counted before)
+ * and their current score, which is the previous run's: the trend compares with it.
+ */
+async function resolveCustomers(db: TenantDatabaseClient): Promise<void> {
+  await db.query(
+    `CREATE TEMP TABLE ${RESOLVED} ON COMMIT DROP AS
+     SELECT c.id AS customer_id, s.*, k.health_score AS previous_score
+       FROM ${STAGE.customers} s
+       JOIN customers c ON c.external_id = s.customer_external_id
+       LEFT JOIN customer_kpis k ON k.customer_id = c.id`,
+  );
+}
+
+async function insertCustomerKpis(db: TenantDatabaseClient, input: WriteBackInput): Promise<number> {
+  const { rowCount } = await db.query(
+    `INSERT INTO customer_kpis (customer_id, orders_count, first_order_at, last_order_at, days_since_last_order, revenue_total,
+                                revenue_30d, revenue_90d, revenue_365d, aov, rfm_recency, rfm_frequency, rfm_monetary, rfm_segment,
+                                mrr, last_nps, open_tickets, active_30d, health_score, health_band, health_trend, as_of, run_id)
+     SELECT r.customer_id, COALESCE(r.orders_count, 0), r.first_order_at, r.last_order_at, r.days_since_last_order,
+            COALESCE(r.revenue_total, 0), COALESCE(r.revenue_30d, 0), COALESCE(r.revenue_90d, 0), COALESCE(r.revenue_365d, 0),
+            r.aov, r.rfm_recency, r.rfm_frequency, r.rfm_monetary, r.rfm_segment, COALESCE(r.mrr, 0), r.last_nps,
+            COALESCE(r.open_tickets, 0), COALESCE(r.active_30d, false), r.health_score, r.health_band::health_band,
+            (${TREND})::health_trend, $1::date, $2::uuid
+       FROM ${RESOLVED} r`,
+    [input.asOf, input.runId],
+  );
+  return rowCount ?? 0;
+}
+
+/** One history row per scored customer (append-only: its indexes and foreign keys are kept as they are). */
+async function insertHealthHistory(db: TenantDatabaseClient, input: WriteBackInput): Promise<number> {
+  const { rowCount } = await db.query(
+    `INSERT INTO health_scores (customer_id, run_id, scorecard_version, score, band, trend, contributions)
+     SELECT r.customer_id, $1::uuid, $2::int, r.health_score, r.health_band::health_band, (${TREND})::health_trend, r.contributions
+       FROM ${RESOLVED} r WHERE r.health_score IS NOT NULL`,
+    [input.runId, input.scorecard.version],
+  );
+  return rowCount ?? 0;
+}
+
+async function unknownCustomers(db: TenantDatabaseClient): Promise<{ count: number; sample: string[] }> {
+  const { rows } = await db.query<{ count: string; sample: string[] | null }>(
+    `SELECT count(*) AS count, (array_agg(customer_external_id ORDER BY customer_external_id))[1:10] AS sample
+       FROM ${STAGE.customers} s WHERE NOT EXISTS (SELECT 1 FROM customers c WHERE c.external_id = s.customer_external_id)`,
+  );
+  return { count: Number(rows[0]?.count ?? 0), sample: rows[0]?.sample ?? [] };
+}
+
+async function stageCustomerKpis(
+  db: TenantDatabaseClient,
+  location: string,
+  scorecard: CompiledScorecard,
+  customValues: (externalId: string) => readonly unknown[] | undefined,
+  counts: CustomerHealthCounts,
+): Promise<void> {
+  const parts = await kpiFileParts(location);
+  const records = (async function* () {
+    for (const open of parts) yield* open().pipe(parse({ relax_column_count: false }));
+  })();
+  const copy = db.query(copyFrom(`COPY ${STAGE.customers} (${CUSTOMER_STAGE_COLUMNS.join(', ')}) FROM STDIN WITH (FORMAT csv)`));
+  await pipeline(Readable.from(customerHealthRows(records as AsyncIterable<string[]>, location, scorecard, customValues, counts)), copy);
+}
+
+/** COPYs a KPI file as is; its header names the columns (checked against the expected set). */
+async function stageCsv(db: TenantDatabaseClient, table: string, location: string, columns: Readonly<Record<string, string>>): Promise<void> {
+  for (const open of await kpiFileParts(location)) {
+    const stream = open();
+    const { header, rest } = await splitHeader(stream);
+    assertKpiHeader(location, header, columns);
+    const copy = db.query(copyFrom(`COPY ${table} (${header.join(', ')}) FROM STDIN WITH (FORMAT csv)`));
+    await pipeline(rest, copy);
+  }
+}
+
+/** Reads the first line (the header; plain column names) and returns the stream of everything after it. */
+async function splitHeader(stream: Readable): Promise<{ header: string[]; rest: Readable }> {
+  let buffered = Buffer.alloc(0);
+  // Leaving the loop must not destroy the stream: the rest of it is the COPY's input.
+  for await (const chunk of stream.iterator({ destroyOnReturn: false })) {
+    buffered = Buffer.concat([buffered, chunk as Buffer]);
+    const newline = buffered.indexOf(10);
+    if (newline === -1) continue;
+    const header = buffered.subarray(0, newline).toString('utf8').replace(/\r$/, '').replace(/^\uFEFF/, '');
+    const remainder = buffered.subarray(newline + 1);
+    const rest = Readable.from(
+      (async function* () {
+        if (remainder.length) yield remainder;
+        yield* stream;
+      })(),
+    );
+    return { header: header.split(',').map((column) => column.trim().replace(/^"(.*)"$/, '$1')), rest };
+  }
+  const header = buffered.toString('utf8').trim();
+  return { header: header ? header.split(',') : [], rest: Readable.from([]) };
+}
+
+/**
+ * The custom fields a scorecard reads, per customer external id: only loaded when the scorecard has
+ * `custom.<field>` measures (memory then grows with the number of customers: about 100 bytes each).
+ */
+async function loadCustomValues(db: TenantDatabaseClient, scorecard: CompiledScorecard): Promise<(externalId: string) => readonly unknown[] | undefined> {
+  const fields = scorecard.customFields;
+  if (fields.length === 0) return () => undefined;
+  const values = new Map<string, unknown[]>();
+  // COPY takes no parameters: the field names (already restricted by the scorecard schema) go in as literals.
+  const literalList = fields.map((field) => `custom -> ${escapeLiteral(field)}`).join(', ');
+  const out = db.query(copyTo(`COPY (SELECT external_id, jsonb_build_array(${literalList}) FROM customers) TO STDOUT WITH (FORMAT csv)`));
+  const parser = out.pipe(parse());
+  for await (const record of parser as AsyncIterable<[string, string]>) {
+    values.set(record[0], JSON.parse(record[1]) as unknown[]);
+  }
+  return (externalId) => values.get(externalId);
+}
