@@ -10,7 +10,7 @@ export const services = [
     name: 'api',
     port: { default: 3000, variable: 'API_PORT' },
     build: 'api',
-    env: (runtime) => ({ PULSE_SECRETS_KEY: runtime.secretsKey }),
+    env: (runtime) => ({ PULSE_SECRETS_KEY: runtime.secretsKey, PULSE_STORAGE_DIR: `${runtime.dataRoot}/storage` }),
   },
   {
     name: 'tenant-registry',
@@ -22,8 +22,28 @@ export const services = [
       EXPORT_DIR: `${runtime.dataRoot}/exports`,
     }),
   },
-  { name: 'ingestion', port: { default: 3002, variable: 'INGESTION_PORT' }, build: 'ingestion' },
-  { name: 'metrics', port: { default: 3003, variable: 'METRICS_PORT' }, build: 'metrics' },
+  {
+    name: 'ingestion',
+    port: { default: 3002, variable: 'INGESTION_PORT' },
+    build: 'ingestion',
+    // The same storage folder as the api's (it reads the uploads the api stored).
+    env: (runtime) => ({
+      PULSE_SECRETS_KEY: runtime.secretsKey,
+      PULSE_STORAGE_DIR: `${runtime.dataRoot}/storage`,
+      PULSE_WAREHOUSE_DIR: `${runtime.dataRoot}/warehouse`,
+    }),
+  },
+  {
+    name: 'metrics',
+    port: { default: 3003, variable: 'METRICS_PORT' },
+    build: 'metrics',
+    // The same warehouse folder as ingestion's (it applies the loads ingestion queued there).
+    env: (runtime) => ({
+      PULSE_SECRETS_KEY: runtime.secretsKey,
+      PULSE_WAREHOUSE_DIR: `${runtime.dataRoot}/warehouse`,
+      METRICS_WORK_DIR: `${runtime.dataRoot}/metrics-work`,
+    }),
+  },
 ];
 
 /** A port from the environment variable if set, otherwise the local default. */

@@ -33,6 +33,7 @@ export function messagingSettings(emulator: { address: string }, overrides: Part
     // No backoff, so retry tests take milliseconds rather than the production 10 s.
     minBackoffSeconds: 0,
     maxBackoffSeconds: 1,
+    outboxSweepIntervalMs: 1_000,
     ...overrides,
   };
 }

@@ -36,4 +36,11 @@ export {
 export type { TenantConnectionPool, TenantPoolSettings } from './pool/pg-tenant-pool';
 export { issueApiKey, parseApiKey, apiKeySecretMatches, hashApiKeySecret, type IssuedApiKey } from './api-keys/api-key';
 export { TenantResolver, type ResolvedTenant, type ResolvedApiKey, type TenantResolverOptions } from './resolution/tenant-resolver';
-export { controlPlaneConnectionResolver, listLiveTenants, tenantDatabaseUrl, type TenantDatabaseLocation } from './directory/control-plane-directory';
+export {
+  controlPlaneConnectionResolver,
+  listLiveTenants,
+  liveTenantDatabases,
+  tenantDatabaseUrl,
+  type LiveTenant,
+  type TenantDatabaseLocation,
+} from './directory/control-plane-directory';

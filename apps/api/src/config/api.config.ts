@@ -45,8 +45,6 @@ export const apiConfigSchema = z
     TENANT_POOL_MAX_CONNECTIONS: positiveInt(12),
     /** How long a resolved API key or host is reused; tenant.* events drop it earlier. */
     TENANT_CACHE_TTL_MS: positiveInt(30_000),
-    /** How often events left unpublished in tenant outboxes are looked for (TenantOutboxSweeper). */
-    OUTBOX_SWEEP_INTERVAL_MS: positiveInt(15_000),
     /**
      * Requests per second and burst per tenant plan (JSON); a plan not listed gets `standard`'s. The
      * buckets live in each replica's memory, so each replica enforces the plan's limit divided by
@@ -71,7 +69,6 @@ export const apiConfigSchema = z
       perTenantConnections: env.TENANT_POOL_PER_TENANT,
       maxConnections: env.TENANT_POOL_MAX_CONNECTIONS,
       cacheTtlMs: env.TENANT_CACHE_TTL_MS,
-      outboxSweepIntervalMs: env.OUTBOX_SWEEP_INTERVAL_MS,
     },
     http: {
       rateLimits: { plans: env.RATE_LIMIT_PLANS, replicas: env.API_REPLICAS },

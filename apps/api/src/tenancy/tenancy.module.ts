@@ -3,7 +3,7 @@ import { ingestionRequestedV1, metricsRefreshRequestedV1 } from '@pulse/contract
 import { SecretBox } from '@pulse/crypto';
 import { EventPublisher, TenantOutboxSweeper } from '@pulse/messaging';
 import { POSTGRES_POOL, ROOT_LOGGER } from '@pulse/service-runtime';
-import { controlPlaneConnectionResolver, createTenantContext, listLiveTenants, TenantDatabasePool, TenantResolver } from '@pulse/tenancy';
+import { controlPlaneConnectionResolver, liveTenantDatabases, TenantDatabasePool, TenantResolver, type LiveTenant } from '@pulse/tenancy';
 import type { Pool } from 'pg';
 import type { Logger } from 'pino';
 import { TenantCacheInvalidationHandler } from './tenant-cache-invalidation.handler';
@@ -17,7 +17,7 @@ const API_TOPICS = [ingestionRequestedV1.topic, metricsRefreshRequestedV1.topic]
 class TenantPoolLifecycle implements OnApplicationBootstrap, OnApplicationShutdown {
   constructor(
     private readonly pool: TenantDatabasePool,
-    private readonly sweeper: TenantOutboxSweeper<{ tenantId: string; slug: string }>,
+    private readonly sweeper: TenantOutboxSweeper<LiveTenant>,
   ) {}
 
   onApplicationBootstrap(): void {
@@ -62,13 +62,11 @@ class TenantPoolLifecycle implements OnApplicationBootstrap, OnApplicationShutdo
       inject: [POSTGRES_POOL, TenantDatabasePool, EventPublisher, API_CONFIG, ROOT_LOGGER],
       useFactory: (controlPlane: Pool, tenants: TenantDatabasePool, publisher: EventPublisher, config: ApiConfig, logger: Logger) =>
         new TenantOutboxSweeper({
-          listTenants: () => listLiveTenants(controlPlane),
-          withTenantConnection: (tenant, work) => tenants.withTenantClient(createTenantContext(tenant), work),
-          tenantIdOf: (tenant) => tenant.tenantId,
+          ...liveTenantDatabases(controlPlane, tenants),
           publish: (message) => publisher.publishMessage(message),
           logger: logger.child({ component: 'tenant-outbox-sweeper' }),
           topics: API_TOPICS,
-          intervalMs: config.tenancy.outboxSweepIntervalMs,
+          intervalMs: config.messaging.outboxSweepIntervalMs,
         }),
     },
     TenantPoolLifecycle,

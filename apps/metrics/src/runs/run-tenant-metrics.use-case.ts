@@ -167,9 +167,9 @@ export class RunTenantMetricsUseCase {
   }
 
   /**
-   * After commit. No relay drains tenant-database outboxes yet (the api does the same for its refresh
-   * requests), so the event is published here; the outbox row (same eventId) keeps a failed publish
-   * recoverable, and a failure is logged, not thrown: the results are committed.
+   * After commit, the fast path: the event is published here and its outbox row marked. A failure is
+   * logged, not thrown (the results are committed): the row stays unpublished and the
+   * TenantOutboxSweeper (TenancyModule) publishes it, with the same eventId.
    */
   private async publish(context: TenantContext, published: Published): Promise<void> {
     try {

@@ -16,6 +16,8 @@ export interface MessagingSettings {
   /** Redelivery backoff after a nack (the subscription's retry policy). */
   minBackoffSeconds: number;
   maxBackoffSeconds: number;
+  /** How often events left unpublished in tenant outboxes are looked for (TenantOutboxSweeper). */
+  outboxSweepIntervalMs: number;
 }
 
 const booleanFlag = z
@@ -41,6 +43,7 @@ export function messagingEnvShape() {
       .max(600, 'must be between 0 and 600')
       .default(10),
     PUBSUB_MAX_BACKOFF_SECONDS: positiveInt(600).refine((n) => n <= 600, 'must be at most 600'),
+    OUTBOX_SWEEP_INTERVAL_MS: positiveInt(15_000),
   };
 }
 
@@ -56,5 +59,6 @@ export function toMessagingSettings(env: MessagingEnv & { NODE_ENV: string }): M
     ackDeadlineSeconds: env.PUBSUB_ACK_DEADLINE_SECONDS,
     minBackoffSeconds: env.PUBSUB_MIN_BACKOFF_SECONDS,
     maxBackoffSeconds: env.PUBSUB_MAX_BACKOFF_SECONDS,
+    outboxSweepIntervalMs: env.OUTBOX_SWEEP_INTERVAL_MS,
   };
 }

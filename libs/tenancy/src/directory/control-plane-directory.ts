@@ -1,6 +1,7 @@
 import type { SecretBox } from '@pulse/crypto';
 import type { Pool } from 'pg';
-import type { TenantConnection } from '../pool/tenant-database-pool';
+import { createTenantContext } from '../context/tenant-context';
+import type { TenantConnection, TenantDatabaseClient, TenantDatabasePool } from '../pool/tenant-database-pool';
 import { TenancyError } from '../tenancy-errors';
 
 /** A tenant database as the control plane records it (tenant_databases). */
@@ -50,11 +51,28 @@ export function controlPlaneConnectionResolver(controlPlane: Pool, box: SecretBo
   };
 }
 
+export interface LiveTenant {
+  tenantId: string;
+  slug: string;
+}
+
 /** Tenants whose database may be used (the same rule as controlPlaneConnectionResolver), for sweeps over all tenants. */
-export async function listLiveTenants(controlPlane: Pool): Promise<Array<{ tenantId: string; slug: string }>> {
+export async function listLiveTenants(controlPlane: Pool): Promise<LiveTenant[]> {
   const { rows } = await controlPlane.query<{ id: string; slug: string }>(
     `SELECT t.id, t.slug FROM tenants t JOIN tenant_databases d ON d.tenant_id = t.id
       WHERE d.dropped_at IS NULL AND t.status IN ('onboarding', 'active') ORDER BY t.slug`,
   );
   return rows.map((row) => ({ tenantId: row.id, slug: row.slug }));
+}
+
+/**
+ * Every live tenant's database, one at a time: what a sweep over all tenants needs (e.g. the messaging
+ * lib's TenantOutboxSweeper), with each connection lent by the tenant's own pool.
+ */
+export function liveTenantDatabases(controlPlane: Pool, tenants: TenantDatabasePool) {
+  return {
+    listTenants: () => listLiveTenants(controlPlane),
+    withTenantConnection: <T>(tenant: LiveTenant, work: (client: TenantDatabaseClient) => Promise<T>) => tenants.withTenantClient(createTenantContext(tenant), work),
+    tenantIdOf: (tenant: LiveTenant) => tenant.tenantId,
+  };
 }

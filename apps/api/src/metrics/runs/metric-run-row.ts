@@ -9,9 +9,12 @@ export interface MetricRunRow {
   started_at: Date | null;
   finished_at: Date | null;
   error: string | null;
+  covered_by_run_id: string | null;
+  timings: Record<string, number>;
+  row_counts: Record<string, number>;
 }
 
-export const METRIC_RUN_COLUMNS = `id, status, reason, to_char(as_of, 'YYYY-MM-DD') AS as_of, requested_at, started_at, finished_at, error`;
+export const METRIC_RUN_COLUMNS = `id, status, reason, to_char(as_of, 'YYYY-MM-DD') AS as_of, requested_at, started_at, finished_at, error, covered_by_run_id, timings, row_counts`;
 
 export function toMetricRunDto(row: MetricRunRow): MetricRunDto {
   return {
@@ -23,5 +26,8 @@ export function toMetricRunDto(row: MetricRunRow): MetricRunDto {
     startedAt: row.started_at?.toISOString() ?? null,
     finishedAt: row.finished_at?.toISOString() ?? null,
     error: row.error,
+    coveredByRunId: row.covered_by_run_id,
+    timings: row.timings,
+    rowCounts: row.row_counts,
   };
 }

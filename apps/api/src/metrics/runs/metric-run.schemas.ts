@@ -9,6 +9,12 @@ export const metricRunSchema = z.object({
   startedAt: z.iso.datetime().nullable(),
   finishedAt: z.iso.datetime().nullable(),
   error: z.string().nullable(),
+  /** Set when this request was coalesced into another run, which computed for it; this run ends with that run's status. */
+  coveredByRunId: z.uuid().nullable(),
+  /** Milliseconds per computed query/metric and write-back step (empty until the run finished). */
+  timings: z.record(z.string(), z.number()),
+  /** Rows written per table (empty until the run finished). */
+  rowCounts: z.record(z.string(), z.number()),
 });
 
 export type MetricRunDto = z.infer<typeof metricRunSchema>;

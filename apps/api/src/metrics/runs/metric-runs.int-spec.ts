@@ -33,7 +33,17 @@ describe('POST /v1/metrics/refresh and GET /v1/metrics/runs/{id}', () => {
   it('queues a run (202), publishes metrics.refresh-requested.v1, and shows the run', async () => {
     const created = await api.request('POST', '/v1/metrics/refresh', { key: tenant.apiKey, body: { asOf: '2026-11-01' } });
     expect(created.status).toBe(202);
-    expect(created.body).toMatchObject({ status: 'queued', reason: 'manual', asOf: '2026-11-01', startedAt: null, finishedAt: null, error: null });
+    expect(created.body).toMatchObject({
+      status: 'queued',
+      reason: 'manual',
+      asOf: '2026-11-01',
+      startedAt: null,
+      finishedAt: null,
+      error: null,
+      coveredByRunId: null,
+      timings: {},
+      rowCounts: {},
+    });
     const runId = created.body['id'] as string;
 
     const event = await events.waitFor((e) => e.data['runId'] === runId);
@@ -49,6 +59,33 @@ describe('POST /v1/metrics/refresh and GET /v1/metrics/runs/{id}', () => {
     const outbox = await tenantRows<{ published_at: Date | null }>(tenant, `SELECT published_at FROM outbox WHERE payload->>'runId' = $1`, [runId]);
     expect(outbox).toHaveLength(1);
     expect(outbox[0]?.published_at).not.toBeNull();
+  });
+
+  it('shows what the metrics service recorded: timings and row counts, or the run a coalesced request was covered by', async () => {
+    const ran = (await api.request('POST', '/v1/metrics/refresh', { key: tenant.apiKey, body: {} })).body['id'] as string;
+    const coalesced = (await api.request('POST', '/v1/metrics/refresh', { key: tenant.apiKey, body: {} })).body['id'] as string;
+    // As the metrics service leaves them (apps/metrics, "Metrics runs" in docs/metrics.md).
+    await api.tenantSql(
+      tenant,
+      `UPDATE metric_runs SET status = 'succeeded', started_at = '2026-11-26T10:00:00Z', finished_at = '2026-11-26T10:00:05Z',
+              timings = '{"customer_kpis": 1200, "total": 5000}', row_counts = '{"customer_kpis": 3}' WHERE id = $1`,
+      [ran],
+    );
+    await api.tenantSql(
+      tenant,
+      `UPDATE metric_runs SET status = 'succeeded', started_at = '2026-11-26T10:00:00Z', finished_at = '2026-11-26T10:00:05Z', covered_by_run_id = $2 WHERE id = $1`,
+      [coalesced, ran],
+    );
+
+    expect((await api.get(`/v1/metrics/runs/${ran}`, { key: tenant.apiKey })).body).toMatchObject({
+      status: 'succeeded',
+      startedAt: '2026-11-26T10:00:00.000Z',
+      finishedAt: '2026-11-26T10:00:05.000Z',
+      coveredByRunId: null,
+      timings: { customer_kpis: 1200, total: 5000 },
+      rowCounts: { customer_kpis: 3 },
+    });
+    expect((await api.get(`/v1/metrics/runs/${coalesced}`, { key: tenant.apiKey })).body).toMatchObject({ status: 'succeeded', coveredByRunId: ran, timings: {} });
   });
 
   it('accepts an empty body (as of today) and refuses unknown fields and bad dates field by field', async () => {
