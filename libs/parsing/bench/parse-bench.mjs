@@ -6,8 +6,12 @@
 //   npx nx run datagen:build && node dist/tools/datagen/main.js --customers 1000000 --out /tmp/tenant \
 //        --entities customers,orders,order_items [--locale pt-BR --encoding latin1]
 //   node libs/parsing/bench/parse-bench.mjs --dir /tmp/tenant [--timezone America/Sao_Paulo] [--mapping '{...}']
+//        [--batch-size N] [--compare /path/to/another/build/libs/parsing/src/index.js]
 //
 // Reads <dir>/customers.csv, orders.csv, order_items.csv (whichever exist). Sizes are whatever was generated.
+// --compare runs a second build of the lib (e.g. a copy of dist/ made before a change) on the same files in
+// the same run, for before/after figures; both must produce the same batches (checked by hash).
+import { createHash } from 'node:crypto';
 import { createReadStream, existsSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import path from 'node:path';
@@ -17,7 +21,15 @@ const require = createRequire(import.meta.url);
 const root = path.resolve(path.dirname(new URL(import.meta.url).pathname), '../../..');
 // build.mjs writes the compiled sources under dist/<project>/<source path>.
 const built = path.join(root, 'dist', 'libs', 'parsing', 'libs', 'parsing', 'src', 'index.js');
-const { values } = parseArgs({ options: { dir: { type: 'string' }, timezone: { type: 'string', default: 'UTC' }, mapping: { type: 'string' } } });
+const { values } = parseArgs({
+  options: {
+    dir: { type: 'string' },
+    timezone: { type: 'string', default: 'UTC' },
+    mapping: { type: 'string' },
+    'batch-size': { type: 'string' },
+    compare: { type: 'string' },
+  },
+});
 if (!existsSync(built) || values.dir === undefined) {
   console.error('usage: build with `node tools/build/build.mjs libs/parsing src/index.ts`, then parse-bench.mjs --dir DIR');
   process.exit(2);
@@ -25,6 +37,8 @@ if (!existsSync(built) || values.dir === undefined) {
 const { parseImportStream, detectDelimiter } = require(built);
 const { parse } = require('csv-parse');
 const mapping = values.mapping === undefined ? undefined : JSON.parse(values.mapping);
+const batchSize = values['batch-size'] === undefined ? undefined : Number(values['batch-size']);
+const compared = values.compare === undefined ? undefined : require(path.resolve(values.compare));
 
 // Wall time and CPU time (user + system, all threads): on a shared machine the CPU-time rate is the
 // steadier figure; the ratio to csv-parse alone is the one to quote.
@@ -48,18 +62,30 @@ for (const entity of ['customers', 'orders', 'order_items']) {
     for await (const record of createReadStream(file).pipe(parse({ delimiter, relax_column_count: true, relax_quotes: true }))) rows += record.length > 0 ? 1 : 0;
     return rows;
   });
-  let rejects = 0;
-  const parsed = await timed(async () => {
+  // Rows and rejects; with `hash`, also a hash of every batch (outside the timed runs: it costs as much as parsing).
+  const run = (lib, result, hash) => async () => {
     let rows = 0;
-    for await (const batch of parseImportStream(createReadStream(file), { entity, format: 'csv', timezone: values.timezone, mapping })) {
+    for await (const batch of lib.parseImportStream(createReadStream(file), { entity, format: 'csv', timezone: values.timezone, mapping, batchSize })) {
       rows += batch.rows.length;
-      rejects += batch.rejects.length;
+      result.rejects += batch.rejects.length;
+      hash?.update(JSON.stringify(batch));
     }
     return rows;
-  });
+  };
+  const current = { rejects: 0 };
+  const parsed = await timed(run({ parseImportStream }, current));
+  let comparison = '';
+  if (compared !== undefined) {
+    const before = await timed(run(compared, { rejects: 0 }));
+    const hashes = [createHash('sha1'), createHash('sha1')];
+    await run({ parseImportStream }, { rejects: 0 }, hashes[0])();
+    await run(compared, { rejects: 0 }, hashes[1])();
+    const same = hashes[0].digest('hex') === hashes[1].digest('hex') ? 'same output' : 'OUTPUT DIFFERS';
+    comparison = ` | compared build ${before.cpuRate} rows/cpu-s (ratio ${(before.cpuRate / baseline.cpuRate).toFixed(2)}), ${same}`;
+  }
   console.log(
-    `${entity.padEnd(12)} ${String(parsed.rows).padStart(9)} rows, ${rejects} rejects | parseImportStream ${parsed.rate} rows/s wall ` +
+    `${entity.padEnd(12)} ${String(parsed.rows).padStart(9)} rows, ${current.rejects} rejects | parseImportStream ${parsed.rate} rows/s wall ` +
       `(${parsed.seconds.toFixed(1)} s), ${parsed.cpuRate} rows/cpu-s | csv-parse alone ${baseline.rate} rows/s wall, ` +
-      `${baseline.cpuRate} rows/cpu-s | ratio (cpu) ${(parsed.cpuRate / baseline.cpuRate).toFixed(2)}`,
+      `${baseline.cpuRate} rows/cpu-s | ratio (cpu) ${(parsed.cpuRate / baseline.cpuRate).toFixed(2)}${comparison}`,
   );
 }

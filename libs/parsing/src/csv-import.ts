@@ -1,7 +1,4 @@
 import { CANONICAL_ENTITY_SPECS, type CanonicalEntity } from '@pulse/contracts';
-import { parse } from 'csv-parse';
-import { Readable } from 'node:stream';
-import { pipeline } from 'node:stream/promises';
 import type { BatchBuilder } from './batch-builder';
 import {
   SAMPLE_RECORDS,
@@ -13,6 +10,7 @@ import {
   targetsOf,
   type ResolvedMapping,
 } from './column-plan';
+import { detectRecordDelimiter, readCsvRecords } from './csv-records';
 import type { CustomValue } from './custom-columns';
 import { detectDelimiter, type CsvDelimiter } from './delimiter-detection';
 import { normalizeHeaderRow } from './header-names';
@@ -28,16 +26,6 @@ interface CsvContext {
   readonly zone: ZonedTime;
   readonly skipRecords: number;
   readonly batch: BatchBuilder;
-}
-
-/** Lines a record spans: one, plus the line breaks inside its quoted fields. */
-function linesSpanned(fields: readonly string[]): number {
-  let lines = 1;
-  for (let i = 0; i < fields.length; i += 1) {
-    const field = fields[i] as string;
-    for (let at = field.indexOf('\n'); at !== -1; at = field.indexOf('\n', at + 1)) lines += 1;
-  }
-  return lines;
 }
 
 const isBlankLine = (fields: readonly string[]): boolean => fields.length === 1 && fields[0] === '';
@@ -142,20 +130,10 @@ class CsvRecordConverter {
   }
 }
 
-/** Records of the CSV text as string arrays, streamed through csv-parse. */
-function csvParser(delimiter: CsvDelimiter) {
-  // relax_column_count: a record with the wrong number of fields becomes a reject, not a fatal error.
-  // relax_quotes: a quote inside an unquoted field (`5" screen`) is text. No `info`/`raw`: they cost 2-4x.
-  return parse({ delimiter, relax_column_count: true, relax_quotes: true });
-}
-
 export async function* parseCsv(text: DecodedText, context: CsvContext): AsyncGenerator<ParsedBatch> {
   const { batch } = context;
   const delimiter: CsvDelimiter = context.resolved.mapping?.delimiter ?? detectDelimiter(text.sample, text.complete);
-  const parser = csvParser(delimiter);
-  const feeding = pipeline(Readable.from(text.chunks, { objectMode: false }), parser);
-  // The pipeline's failure is reported through the iteration below; keep it from being unhandled.
-  feeding.catch(() => undefined);
+  const blocks = readCsvRecords(text.chunks, delimiter, detectRecordDelimiter(text.sample, delimiter, text.complete));
 
   let headers: string[] | undefined;
   let converter: CsvRecordConverter | undefined;
@@ -174,23 +152,27 @@ export async function* parseCsv(text: DecodedText, context: CsvContext): AsyncGe
   };
 
   try {
-    for await (const record of parser as AsyncIterable<string[]>) {
-      const line = nextLine;
-      nextLine += linesSpanned(record);
-      if (isBlankLine(record)) continue;
-      if (headers === undefined) {
-        headers = record;
-        batch.lastLine = nextLine - 1;
-        continue;
-      }
-      if (converter === undefined) {
-        sample.push({ fields: record, line, endLine: nextLine - 1 });
+    for await (const { records, lines } of blocks) {
+      nextLine = lines[records.length] as number;
+      for (let i = 0; i < records.length; i += 1) {
+        const record = records[i] as string[];
+        const line = lines[i] as number;
+        const endLine = (lines[i + 1] as number) - 1;
+        if (isBlankLine(record)) continue;
+        if (converter !== undefined) {
+          if (consume(record, line, endLine)) yield batch.take();
+          continue;
+        }
+        if (headers === undefined) {
+          headers = record;
+          batch.lastLine = endLine;
+          continue;
+        }
+        sample.push({ fields: record, line, endLine });
         if (sample.length < SAMPLE_RECORDS) continue;
         converter = new CsvRecordConverter(context.entity, headers, context.resolved, sample.map((s) => s.fields), delimiter, context.zone);
         for (const held of sample.splice(0)) if (consume(held.fields, held.line, held.endLine)) yield batch.take();
-        continue;
       }
-      if (consume(record, line, nextLine - 1)) yield batch.take();
     }
   } catch (error) {
     // Only csv-parse's own errors (codes CSV_*) mean malformed text; a failing input stream (storage,
@@ -211,6 +193,5 @@ export async function* parseCsv(text: DecodedText, context: CsvContext): AsyncGe
     converter = new CsvRecordConverter(context.entity, headers, context.resolved, sample.map((s) => s.fields), delimiter, context.zone);
     for (const held of sample.splice(0)) if (consume(held.fields, held.line, held.endLine)) yield batch.take();
   }
-  await feeding;
   batch.lastLine = nextLine - 1;
 }

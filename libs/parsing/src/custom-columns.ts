@@ -10,9 +10,9 @@ const TRUE_WORDS = new Set(['true', 'yes', 'sim', 'y', 's', 'verdadeiro']);
 const FALSE_WORDS = new Set(['false', 'no', 'não', 'nao', 'n', 'falso']);
 
 function readBoolean(text: string): boolean | undefined {
-  // The common spellings first, without allocating a trimmed lowercase copy.
-  if (text === 'true') return true;
-  if (text === 'false') return false;
+  // Words as listed (most values) first, without allocating a trimmed lowercase copy.
+  if (TRUE_WORDS.has(text)) return true;
+  if (FALSE_WORDS.has(text)) return false;
   const word = text.trim().toLowerCase();
   if (TRUE_WORDS.has(word)) return true;
   if (FALSE_WORDS.has(word)) return false;

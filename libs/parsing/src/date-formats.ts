@@ -206,3 +206,22 @@ export function fixedDayMonthInstant(text: string, order: DayMonthOrder, zone: Z
   };
   return validCalendar(reading) ? instantOf(reading, zone) : undefined;
 }
+
+/**
+ * Fast path for a `date` field written `31/12/2023` (or `12/31/2023`), fixed width with `/`, when the
+ * order is known: the `YYYY-MM-DD` text when it is a real day, else undefined (the general reader handles
+ * it and reports errors). Agrees with readDate + isoDateOf, which date-formats.spec.ts checks.
+ */
+export function fixedDayMonthDate(text: string, order: DayMonthOrder): string | undefined {
+  if (text.length !== 10 || text.charCodeAt(2) !== 47 || text.charCodeAt(5) !== 47) return undefined;
+  const first = digitsAt(text, 0, 2);
+  const second = digitsAt(text, 3, 2);
+  const year = digitsAt(text, 6, 4);
+  if (first < 0 || second < 0 || year < 0) return undefined;
+  const day = order === 'dmy' ? first : second;
+  const month = order === 'dmy' ? second : first;
+  if (!validCalendar({ year, month, day, hour: 0, minute: 0, second: 0, millis: 0, hasTime: false, offsetMinutes: undefined })) return undefined;
+  const dayText = order === 'dmy' ? text.slice(0, 2) : text.slice(3, 5);
+  const monthText = order === 'dmy' ? text.slice(3, 5) : text.slice(0, 2);
+  return `${text.slice(6, 10)}-${monthText}-${dayText}`;
+}

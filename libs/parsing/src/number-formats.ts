@@ -21,10 +21,12 @@ export const DECIMAL_SCALE = 4;
  * leading zeros, `.` before at least four fraction digits (more are kept; the database rounds to four).
  */
 export function parseDecimal(text: string, separator: DecimalSeparator): string | undefined {
-  if (separator === '.') {
-    const plain = plainDecimal(text);
-    if (plain !== undefined) return plain;
-  }
+  const fast = separator === '.' ? (plainDecimal(text) ?? groupedDecimal(text, 46, 44)) : groupedDecimal(text, 44, 46);
+  return fast !== undefined ? fast : parseDecimalByPattern(text, separator);
+}
+
+/** The general reader behind parseDecimal's fast paths (exported so tests can check that they agree). */
+export function parseDecimalByPattern(text: string, separator: DecimalSeparator): string | undefined {
   const match = (separator === '.' ? DOT_DECIMAL : COMMA_DECIMAL).exec(text.trim());
   if (match === null) return undefined;
   const integerPart = (match[2] as string).replace(separator === '.' ? /,/g : /\./g, '');
@@ -32,6 +34,7 @@ export function parseDecimal(text: string, separator: DecimalSeparator): string 
 }
 
 const ZERO_PADDING = ['.0000', '000', '00', '0'];
+const FRACTION_PADDING = ['0000', '000', '00', '0'];
 
 /**
  * Fast path for values already written plainly (`-12.50`, `7`, most of any file): one scan of character
@@ -54,6 +57,54 @@ function plainDecimal(text: string): string | undefined {
   if (point === -1) return text + (ZERO_PADDING[0] as string);
   const fraction = length - point - 1;
   return fraction >= DECIMAL_SCALE ? text : text + (ZERO_PADDING[fraction] as string);
+}
+
+/**
+ * Fast path for the grouped and decimal-comma forms (`1.234.567,89`, `-71,27`, `1,234.56`): one scan of
+ * character codes with the same acceptance as DOT_DECIMAL / COMMA_DECIMAL (first group 1-3 digits, then
+ * groups of exactly three) and the same output as canonicalDecimal. `point` and `group` are the character
+ * codes of the decimal and grouping separators. Undefined for the forms left to the regex path: a sign
+ * `+`, spaces, a leading zero before other digits, and negative zero.
+ */
+function groupedDecimal(text: string, point: number, group: number): string | undefined {
+  const length = text.length;
+  const negative = text.charCodeAt(0) === 45;
+  let at = negative ? 1 : 0;
+  const first = text.charCodeAt(at);
+  if (!(first >= 48 && first <= 57)) return undefined;
+  if (first === 48 && at + 1 < length && text.charCodeAt(at + 1) !== point) return undefined;
+  let integer = '';
+  let runStart = at;
+  let run = 0;
+  let grouped = false;
+  for (; at < length; at += 1) {
+    const code = text.charCodeAt(at);
+    if (code >= 48 && code <= 57) {
+      run += 1;
+    } else if (code === group) {
+      if (grouped ? run !== 3 : run > 3) return undefined;
+      integer += text.slice(runStart, at);
+      runStart = at + 1;
+      run = 0;
+      grouped = true;
+    } else {
+      break;
+    }
+  }
+  if (run === 0 || (grouped && run !== 3)) return undefined;
+  integer += text.slice(runStart, at);
+  let fraction = '';
+  if (at < length) {
+    if (text.charCodeAt(at) !== point || at + 1 === length) return undefined;
+    for (let i = at + 1; i < length; i += 1) {
+      const code = text.charCodeAt(i);
+      if (!(code >= 48 && code <= 57)) return undefined;
+    }
+    fraction = text.slice(at + 1);
+  }
+  if (negative && integer === '0' && /^0*$/.test(fraction)) return undefined;
+  const padded = fraction.length >= DECIMAL_SCALE ? fraction : fraction + (FRACTION_PADDING[fraction.length] as string);
+  return negative ? `-${integer}.${padded}` : `${integer}.${padded}`;
 }
 
 function canonicalDecimal(negative: boolean, integerDigitsText: string, fraction: string): string {

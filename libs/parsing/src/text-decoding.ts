@@ -33,7 +33,7 @@ export interface DecodedText {
   readonly complete: boolean;
   /**
    * The whole file, sample included: valid UTF-8 bytes (BOM removed, every chunk ending on a character
-   * boundary) for UTF-8 files, which csv-parse reads without a decode/re-encode round trip; decoded
+   * boundary, so each decodes on its own) for UTF-8 files, checked once with simdutf; decoded
    * strings for Windows-1252 files.
    */
   readonly chunks: AsyncGenerator<Buffer | string>;

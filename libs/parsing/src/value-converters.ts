@@ -1,5 +1,6 @@
 import type { CanonicalField, ImportColumnMapping } from '@pulse/contracts';
-import { canonicalIsoDate, canonicalUtcInstant, fixedDayMonthInstant, instantOf, isoDateOf, readDate, readEpochMillis, type DayMonthOrder } from './date-formats';
+import { canonicalIsoDate, canonicalUtcInstant, fixedDayMonthDate, fixedDayMonthInstant, instantOf, isoDateOf, readDate, readEpochMillis, type DayMonthOrder } from './date-formats';
+import { IsoInstantFormatter } from './iso-instant';
 import { MAX_DECIMAL_INTEGER_DIGITS, integerDigits, parseDecimal, parseInteger, type DecimalSeparator } from './number-formats';
 import type { RejectionReason } from './parse-types';
 import type { ZonedTime } from './zoned-time';
@@ -115,9 +116,10 @@ export function canonicalConverter(field: CanonicalField, locale: ColumnLocale, 
     case 'date': {
       const invalid = failure('invalid_date', DATE_EXPECTED);
       const ambiguous = failure('ambiguous_date', AMBIGUOUS);
+      const dayMonthOrder = rule.epoch === 'auto' ? rule.order : undefined;
       return (text) => {
         const value = transform(text);
-        const fast = rule.epoch === 'auto' ? canonicalIsoDate(value) : undefined;
+        const fast = rule.epoch === 'auto' ? (canonicalIsoDate(value) ?? (dayMonthOrder === undefined ? undefined : fixedDayMonthDate(value, dayMonthOrder))) : undefined;
         if (fast !== undefined) return fast;
         if (value.trim() === '') return null;
         const result = readCalendarDate(value, rule, zone);
@@ -127,17 +129,18 @@ export function canonicalConverter(field: CanonicalField, locale: ColumnLocale, 
     case 'timestamp': {
       const invalid = failure('invalid_timestamp', `a date-time like 2024-03-31T14:05:00Z, 2024-03-31 14:05 (read in ${zone.timezone}) or an epoch`);
       const ambiguous = failure('ambiguous_date', AMBIGUOUS);
+      const iso = new IsoInstantFormatter();
       return (text) => {
         const value = transform(text);
         const fast = rule.epoch === 'auto' ? canonicalUtcInstant(value) : undefined;
         if (fast !== undefined) return fast;
         const dayMonth = rule.order !== undefined && rule.epoch === 'auto' ? fixedDayMonthInstant(value, rule.order, zone) : undefined;
-        if (dayMonth !== undefined) return new Date(dayMonth).toISOString();
+        if (dayMonth !== undefined) return iso.format(dayMonth);
         if (value.trim() === '') return null;
         const result = readInstant(value, rule, zone);
         if (result === 'invalid') return invalid;
         if (result === 'ambiguous') return ambiguous;
-        return Number.isFinite(result) && Math.abs(result) < 8.64e15 ? new Date(result).toISOString() : invalid;
+        return Number.isFinite(result) && Math.abs(result) < 8.64e15 ? iso.format(result) : invalid;
       };
     }
     case 'json': {
