@@ -23,6 +23,20 @@ describe('ZonedTime', () => {
     expect(new Date(newYork.toUtc(Date.UTC(2024, 10, 3, 12, 0))).toISOString()).toBe('2024-11-03T17:00:00.000Z');
   });
 
+  it('reads a time that does not exist (spring-forward gap) or exists twice (fall-back overlap) with the offset before the change', () => {
+    const newYork = new ZonedTime('America/New_York');
+    // 02:30 on 10 March 2024 never happened in New York; at the old offset (EST, -5) it is 07:30Z (03:30 EDT).
+    expect(new Date(newYork.toUtc(Date.UTC(2024, 2, 10, 2, 30))).toISOString()).toBe('2024-03-10T07:30:00.000Z');
+    // 01:30 on 3 November 2024 happened twice; the first time (EDT, -4) is 05:30Z.
+    expect(new Date(newYork.toUtc(Date.UTC(2024, 10, 3, 1, 30))).toISOString()).toBe('2024-11-03T05:30:00.000Z');
+    const saoPaulo = new ZonedTime('America/Sao_Paulo');
+    // 4 November 2018: midnight became 01:00 (-3 -> -2); 00:30 at -3 is 03:30Z, as is 01:30 at -2.
+    expect(new Date(saoPaulo.toUtc(Date.UTC(2018, 10, 4, 0, 30))).toISOString()).toBe('2018-11-04T03:30:00.000Z');
+    expect(new Date(saoPaulo.toUtc(Date.UTC(2018, 10, 4, 1, 30))).toISOString()).toBe('2018-11-04T03:30:00.000Z');
+    // 17 February 2019: midnight went back to 23:00 on the 16th (-2 -> -3); 23:30 on the 16th, first time (-2), is 01:30Z.
+    expect(new Date(saoPaulo.toUtc(Date.UTC(2019, 1, 16, 23, 30))).toISOString()).toBe('2019-02-17T01:30:00.000Z');
+  });
+
   it('refuses an unknown zone', () => {
     expect(() => new ZonedTime('Nowhere/City')).toThrow(expect.objectContaining({ code: 'unknown_timezone' }));
   });

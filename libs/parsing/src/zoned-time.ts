@@ -57,12 +57,19 @@ export class ZonedTime {
   }
 
   /**
-   * Standard two-step: guess with the offset at the local time read as UTC, then correct with the offset
-   * at the guess. In a DST gap or overlap this picks the offset in force before the change.
+   * The offset for a wall-clock time: one day either side gives the offsets in force before and after
+   * any change near it; a candidate is right when the zone really has that offset at the instant it
+   * gives. In an overlap (both right) and in a gap (neither right) the offset before the change wins:
+   * 01:30 repeated reads as its first occurrence, and 00:30 in a spring-forward gap at midnight as
+   * 00:30 at the old offset, i.e. 01:30 new time (what java.time and Temporal's "compatible" do).
    */
   private offsetOfLocal(localMs: number): number {
-    const first = this.offsetAt(localMs);
-    return this.offsetAt(localMs - first);
+    const before = this.offsetAt(localMs - DAY_MS);
+    const after = this.offsetAt(localMs + DAY_MS);
+    if (before === after) return before;
+    if (this.offsetAt(localMs - before) === before) return before;
+    if (this.offsetAt(localMs - after) === after) return after;
+    return before;
   }
 
   /** Wall-clock time (as a Date.UTC value) in the zone at the instant `utcMs`. */
