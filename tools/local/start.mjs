@@ -6,8 +6,9 @@
 //
 // Environment: DATABASE_URL, PULSE_POSTGRES_PORT (54320), PULSE_DATA_DIR (.pulse), PULSE_OPERATOR_TOKEN,
 // PUBSUB_EMULATOR_HOST (use that Pub/Sub instead of starting the project's emulator), PUBSUB_EMULATOR_PORT (8085),
-// PULSE_SKIP_BUILD=1 (dist is already fresh, e.g. built by Nx first), and each service's port variable
-// (services.mjs).
+// PULSE_SKIP_BUILD=1 (dist is already fresh, e.g. built by Nx first), PULSE_DEMO_CUSTOMERS (1000: the size
+// of the demo tenant's generated data, loaded through POST /v1/imports; 0 skips it), and each service's
+// port variable (services.mjs).
 import crypto from 'node:crypto';
 import { existsSync } from 'node:fs';
 import { chmod, mkdir, readFile, writeFile } from 'node:fs/promises';
@@ -17,6 +18,7 @@ import path from 'node:path';
 import { setInterval } from 'node:timers';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { fileURLToPath } from 'node:url';
+import { loadDemoData } from './demo-imports.mjs';
 import { ensureDemoTenant } from './demo-tenant.mjs';
 import { maskPassword, startControlPlaneDatabase } from './postgres.mjs';
 import { createOutput, describeExit, runStep, startProcess } from './processes.mjs';
@@ -30,8 +32,11 @@ const DEFAULT_POSTGRES_PORT = 54320;
 const DEFAULT_EMULATOR_PORT = 8085;
 const EMULATOR_BUILD = 'pubsub-emulator';
 const EMULATOR_ENTRY = path.join(root, 'dist', 'tools', 'pubsub-emulator', 'main.js');
+const DATAGEN_BUILD = 'datagen';
+const DATAGEN_ENTRY = path.join(root, 'dist', 'tools', 'datagen', 'main.js');
+const DEFAULT_DEMO_CUSTOMERS = 1000;
 
-const output = createOutput(['pulse', 'build', 'migrate', 'postgres', 'pubsub', ...services.map((service) => service.name)]);
+const output = createOutput(['pulse', 'build', 'migrate', 'datagen', 'postgres', 'pubsub', ...services.map((service) => service.name)]);
 const say = (text) => output.line('pulse', text);
 const complain = (text) => output.line('pulse', text, process.stderr);
 
@@ -92,12 +97,12 @@ function distEntry(service) {
 
 async function build(withEmulator) {
   if (env.PULSE_SKIP_BUILD === '1') {
-    const missing = [...services.map(distEntry), ...(withEmulator ? [EMULATOR_ENTRY] : [])].filter((entry) => !existsSync(entry));
+    const missing = [...services.map(distEntry), DATAGEN_ENTRY, ...(withEmulator ? [EMULATOR_ENTRY] : [])].filter((entry) => !existsSync(entry));
     if (missing.length > 0) throw new Error(`PULSE_SKIP_BUILD=1 but ${missing.map((m) => path.relative(root, m)).join(', ')} missing: build first.`);
     say('PULSE_SKIP_BUILD=1: using the services already built in dist/.');
     return;
   }
-  const projects = [...services.map((service) => service.build), ...(withEmulator ? [EMULATOR_BUILD] : [])].join(',');
+  const projects = [...services.map((service) => service.build), DATAGEN_BUILD, ...(withEmulator ? [EMULATOR_BUILD] : [])].join(',');
   say(`Building ${projects}...`);
   await step('build', 'npx', ['nx', 'run-many', '-t', 'build', '-p', projects, '--outputStyle=static']);
 }
@@ -212,7 +217,7 @@ async function secretsKey(dataRoot) {
   return key;
 }
 
-function printSummary({ started, database, pubsubEmulatorHost, emulatorStarted, operatorToken, tokenFromEnv, demo, seconds }) {
+function printSummary({ started, database, pubsubEmulatorHost, emulatorStarted, operatorToken, tokenFromEnv, demo, demoData, seconds }) {
   const row = (name, value, note = '') => `  ${name.padEnd(17)} ${value}${note ? `  ${note}` : ''}`;
   const lines = [
     '',
@@ -225,11 +230,78 @@ function printSummary({ started, database, pubsubEmulatorHost, emulatorStarted, 
       : row('operator token', operatorToken, '(generated for this run; set PULSE_OPERATOR_TOKEN to choose one)'),
     row('demo tenant', demo.slug, demo.created ? '(created now)' : ''),
     row('demo API key', demo.apiKey, '(issued for this run; shown once)'),
+    demoData.skipped
+      ? row('demo data', `not loaded now (${demoData.skipped})`)
+      : row('demo data', `${demoData.rows} rows loaded through POST /v1/imports`, demoData.rejected > 0 ? `(${demoData.rejected} rejected)` : ''),
     '',
     'Press Ctrl-C to stop.',
     '',
   ];
   process.stdout.write(`${lines.join('\n')}\n`);
+}
+
+// Issue 8 (docs/connectors.md): the demo tenant's database source. A small CRM database on the same
+// PostgreSQL server plays the tenant's external system; the source syncs it into the demo tenant's
+// customers every 5 minutes (incremental on updated_at), and once right away. A few accounts change on
+// every start, so each run has something new to pull. Failing here never stops `npm start`.
+const DEMO_SOURCE_NAME = 'Demo CRM (PostgreSQL)';
+
+async function ensureDemoSource(serverUrl, apiUrl, apiKey) {
+  const { default: pg } = await import('pg');
+  const withDatabase = async (name, work) => {
+    const url = new URL(serverUrl);
+    url.pathname = `/${name}`;
+    const client = new pg.Client({ connectionString: url.toString() });
+    await client.connect();
+    try {
+      return await work(client);
+    } finally {
+      await client.end().catch(() => {});
+    }
+  };
+  const adminDatabase = decodeURIComponent(new URL(serverUrl).pathname.slice(1)) || 'postgres';
+  await withDatabase(adminDatabase, async (client) => {
+    const { rowCount } = await client.query("SELECT 1 FROM pg_database WHERE datname = 'demo_crm'");
+    if (rowCount === 0) await client.query('CREATE DATABASE demo_crm');
+  });
+  await withDatabase('demo_crm', async (client) => {
+    await client.query(`CREATE TABLE IF NOT EXISTS crm_accounts (
+      account_id text PRIMARY KEY, company text NOT NULL, contact_email text, segment text, updated_at timestamptz NOT NULL DEFAULT now())`);
+    await client.query(`INSERT INTO crm_accounts (account_id, company, contact_email, segment)
+      SELECT 'crm-' || lpad(g::text, 3, '0'), 'CRM Account ' || g, 'contact' || g || '@example.com', (ARRAY['smb', 'mid-market', 'enterprise'])[1 + g % 3]
+        FROM generate_series(1, 50) g ON CONFLICT (account_id) DO NOTHING`);
+    await client.query('UPDATE crm_accounts SET updated_at = now() WHERE account_id IN (SELECT account_id FROM crm_accounts ORDER BY random() LIMIT 3)');
+  });
+  const call = async (method, urlPath, body) => {
+    const response = await fetch(`${apiUrl}${urlPath}`, {
+      method,
+      headers: { authorization: `Bearer ${apiKey}`, ...(body ? { 'content-type': 'application/json' } : {}) },
+      body: body ? JSON.stringify(body) : undefined,
+    });
+    const text = await response.text();
+    return { status: response.status, body: text ? JSON.parse(text) : undefined };
+  };
+  const existing = await call('GET', '/v1/sources?limit=200');
+  let source = existing.body?.items?.find((item) => item.name === DEMO_SOURCE_NAME);
+  if (!source) {
+    const server = new URL(serverUrl);
+    const created = await call('POST', '/v1/sources', {
+      name: DEMO_SOURCE_NAME,
+      entity: 'customers',
+      connection: {
+        kind: 'postgres', host: server.hostname, port: Number(server.port || 5432), database: 'demo_crm', user: decodeURIComponent(server.username),
+        table: { name: 'crm_accounts' }, cursorColumns: ['updated_at'], primaryKey: ['account_id'], lookbackSeconds: 60,
+      },
+      ...(server.password ? { credentials: { password: decodeURIComponent(server.password) } } : {}),
+      mapping: { columns: { account_id: 'external_id', company: 'name', contact_email: 'email', segment: 'segment' } },
+      schedule: '*/5 * * * *',
+    });
+    if (created.status !== 201) throw new Error(`creating it answered HTTP ${created.status} ${created.body?.code ?? ''}`);
+    source = created.body;
+  }
+  const run = await call('POST', `/v1/sources/${source.id}/syncs`);
+  if (run.status !== 202) throw new Error(`queuing a sync answered HTTP ${run.status} ${run.body?.code ?? ''}`);
+  return { id: source.id, schedule: source.schedule };
 }
 
 async function main() {
@@ -293,8 +365,30 @@ async function main() {
   const demo = await ensureDemoTenant(`http://127.0.0.1:${registry.port}`, operatorToken);
   if (state.stopping) return;
 
+  const apiService = state.services.find(({ service }) => service.name === 'api');
+  const demoCustomers = env.PULSE_DEMO_CUSTOMERS === undefined || env.PULSE_DEMO_CUSTOMERS === '' ? DEFAULT_DEMO_CUSTOMERS : Number(env.PULSE_DEMO_CUSTOMERS);
+  if (!Number.isInteger(demoCustomers) || demoCustomers < 0) throw new Error(`PULSE_DEMO_CUSTOMERS=${env.PULSE_DEMO_CUSTOMERS} is not a whole number`);
+  if (demoCustomers > 0) say(`Loading the demo tenant's data (${demoCustomers} customers) through POST /v1/imports...`);
+  const demoData = await loadDemoData({
+    apiUrl: `http://127.0.0.1:${apiService.port}`,
+    apiKey: demo.apiKey,
+    customers: demoCustomers,
+    dataDir: dataRoot,
+    generate: (outDir) => step('datagen', process.execPath, [DATAGEN_ENTRY, '--customers', String(demoCustomers), '--out', outDir]),
+    say,
+  });
+  if (state.stopping) return;
+
+  say('Ensuring the demo database source (a CRM database on the same server, synced every 5 minutes)...');
+  const demoSource = await ensureDemoSource(database.url, `http://127.0.0.1:${apiService.port}`, demo.apiKey).catch((error) => {
+    complain(`Demo database source skipped: ${error.message}`);
+    return null;
+  });
+  if (demoSource) say(`Demo source queued its first sync (schedule ${demoSource.schedule}): GET /v1/sources/${demoSource.id}/syncs`);
+  if (state.stopping) return;
+
   const seconds = ((Date.now() - startedAt) / 1000).toFixed(1);
-  printSummary({ started: state.services, database, pubsubEmulatorHost, emulatorStarted: startEmulatorToo, operatorToken, tokenFromEnv, demo, seconds });
+  printSummary({ started: state.services, database, pubsubEmulatorHost, emulatorStarted: startEmulatorToo, operatorToken, tokenFromEnv, demo, demoData, seconds });
 }
 
 main().catch((error) => void shutdown(1, error.message));

@@ -11,8 +11,10 @@ import { ProductsModule } from './products/products.module';
 import { DocsModule } from './docs/docs.module';
 import { HttpConventionsModule } from './http/http-conventions.module';
 import { RateLimitGuard } from './http/rate-limit/rate-limit.guard';
+import { ImportsModule } from './imports/imports.module';
 import { MetricRunsModule } from './metrics/runs/metric-runs.module';
 import { ScorecardModule } from './scorecard/scorecard.module';
+import { SourcesModule } from './sources/sources.module';
 import { TenancyModule } from './tenancy/tenancy.module';
 
 /** Composition root of the api service (the public REST API for tenants). */
@@ -39,6 +41,8 @@ export class AppModule {
         HealthDistributionModule,
         MetricRunsModule,
         ScorecardModule,
+        ImportsModule,
+        SourcesModule,
         DocsModule,
       ],
       providers: [

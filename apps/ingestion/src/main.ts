@@ -1,3 +1,4 @@
+import { connectEventConsumers } from '@pulse/messaging';
 import { runService } from '@pulse/service-runtime';
 import { AppModule } from './app.module';
 import { ingestionConfigSchema } from './config/ingestion.config';
@@ -7,4 +8,5 @@ void runService({
   configSchema: ingestionConfigSchema,
   settings: (config) => config.service,
   rootModule: (config) => AppModule.register(config),
+  beforeListen: (app) => connectEventConsumers(app, 'ingestion'),
 });

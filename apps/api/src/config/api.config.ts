@@ -1,10 +1,13 @@
 import {
+  checkObjectStorageEnv,
   encryptionKey,
   messagingEnvShape,
+  objectStorageEnvShape,
   positiveInt,
   postgresUrl,
   serviceEnvShape,
   toMessagingSettings,
+  toObjectStorageSettings,
   toServiceSettings,
 } from '@pulse/config';
 import { tenantSlugSchema } from '@pulse/contracts';
@@ -57,7 +60,12 @@ export const apiConfigSchema = z
     /** Responses larger than this are gzip/brotli-compressed when the client accepts it. */
     COMPRESSION_THRESHOLD_BYTES: positiveInt(1024),
     ...messagingEnvShape(),
+    /** Uploaded import files (docs/ingestion.md): a local folder by default, a GCS bucket in production. */
+    ...objectStorageEnvShape(),
+    /** The largest import upload accepted; larger bodies are cut off with 413. */
+    IMPORT_MAX_BYTES: positiveInt(10 * 1024 ** 3),
   })
+  .superRefine(checkObjectStorageEnv)
   .transform((env) => ({
     service: toServiceSettings('api', env),
     messaging: toMessagingSettings(env),
@@ -75,6 +83,7 @@ export const apiConfigSchema = z
       idempotencyKeyTtlHours: env.IDEMPOTENCY_KEY_TTL_HOURS,
       compressionThresholdBytes: env.COMPRESSION_THRESHOLD_BYTES,
     },
+    imports: { storage: toObjectStorageSettings(env), maxUploadBytes: env.IMPORT_MAX_BYTES },
   }));
 
 export type ApiConfig = z.output<typeof apiConfigSchema>;

@@ -1,17 +1,52 @@
-import { messagingEnvShape, postgresUrl, serviceEnvShape, toMessagingSettings, toServiceSettings } from '@pulse/config';
+import {
+  checkObjectStorageEnv,
+  encryptionKey,
+  messagingEnvShape,
+  objectStorageEnvShape,
+  positiveInt,
+  postgresUrl,
+  serviceEnvShape,
+  toMessagingSettings,
+  toObjectStorageSettings,
+  toServiceSettings,
+  toWarehouseSettings,
+  warehouseEnvShape,
+} from '@pulse/config';
 import { z } from 'zod';
 
 /** The ingestion service's environment, validated at boot, and the config tree built from it. */
 export const ingestionConfigSchema = z
   .object({
     ...serviceEnvShape(3002),
+    /** The control plane (read: where each tenant's database is, the tenant's timezone). */
     DATABASE_URL: postgresUrl(),
+    /** Decrypts tenant database passwords (the same key as the tenant registry's). */
+    PULSE_SECRETS_KEY: encryptionKey(),
+    TENANT_POOL_PER_TENANT: positiveInt(3),
+    TENANT_POOL_MAX_CONNECTIONS: positiveInt(8),
     ...messagingEnvShape(),
+    ...objectStorageEnvShape(),
+    ...warehouseEnvShape(),
+    /** Imports loaded at once by one replica (each holds one tenant connection and one core while parsing). */
+    INGESTION_CONCURRENCY: positiveInt(2),
+    /** Rows per parser batch. */
+    INGESTION_BATCH_ROWS: positiveInt(10_000),
+    /** Rows staged per transaction: progress is checkpointed this often, and a crash redoes at most this many. */
+    INGESTION_CHECKPOINT_ROWS: positiveInt(100_000),
   })
-  .transform((env) => ({
+  .superRefine(checkObjectStorageEnv)
+  .transform((env, ctx) => ({
     service: toServiceSettings('ingestion', env),
     messaging: toMessagingSettings(env),
     database: { url: env.DATABASE_URL },
+    tenancy: {
+      secretsKey: env.PULSE_SECRETS_KEY,
+      perTenantConnections: env.TENANT_POOL_PER_TENANT,
+      maxConnections: env.TENANT_POOL_MAX_CONNECTIONS,
+    },
+    storage: toObjectStorageSettings(env),
+    warehouse: toWarehouseSettings(env, ctx),
+    loading: { concurrency: env.INGESTION_CONCURRENCY, batchRows: env.INGESTION_BATCH_ROWS, checkpointRows: env.INGESTION_CHECKPOINT_ROWS },
   }));
 
 export type IngestionConfig = z.output<typeof ingestionConfigSchema>;

@@ -1,0 +1,30 @@
+import { ValidationError } from '@pulse/errors';
+import { parseImportMapping } from './import-mapping-input';
+
+function fieldsOf(run: () => unknown): string[] {
+  try {
+    run();
+  } catch (error) {
+    if (error instanceof ValidationError) return error.fieldErrors.map((e) => `${e.field}:${e.code}`);
+    throw error;
+  }
+  throw new Error('expected a ValidationError');
+}
+
+describe('parseImportMapping', () => {
+  it('accepts a mapping for the entity, from the query or the header', () => {
+    const mapping = { columns: { Cliente: 'external_id', Nome: { field: 'name', transforms: ['trim'] } }, constants: { segment: 'smb' } };
+    expect(parseImportMapping('customers', JSON.stringify(mapping), undefined)).toEqual(mapping);
+    expect(parseImportMapping('customers', undefined, JSON.stringify(mapping))).toEqual(mapping);
+    expect(parseImportMapping('customers', undefined, undefined)).toBeUndefined();
+  });
+
+  it('names the field at fault', () => {
+    expect(fieldsOf(() => parseImportMapping('orders', JSON.stringify({ columns: { Total: { field: 'amount' } } }), undefined))).toEqual([
+      'query.mapping.columns.Total.field:custom',
+    ]);
+    expect(fieldsOf(() => parseImportMapping('orders', undefined, JSON.stringify({ delimiter: ':' })))).toEqual(['header.import-mapping.delimiter:invalid_value']);
+    expect(fieldsOf(() => parseImportMapping('orders', '{not json', undefined))).toEqual(['query.mapping:invalid_json']);
+    expect(fieldsOf(() => parseImportMapping('orders', '{}', '{}'))).toEqual(['query.mapping:conflicting_mapping']);
+  });
+});

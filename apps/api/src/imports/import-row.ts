@@ -1,0 +1,54 @@
+import { importOptionsSchema, type ImportDto } from '@pulse/contracts';
+
+export interface ImportRow {
+  id: string;
+  entity: ImportDto['entity'];
+  status: ImportDto['status'];
+  mode: ImportDto['mode'];
+  format: ImportDto['format'];
+  source_id: string | null;
+  options: unknown;
+  rows_received: string;
+  rows_loaded: string;
+  rows_rejected: string;
+  created_at: Date;
+  started_at: Date | null;
+  finished_at: Date | null;
+  error_code: string | null;
+  error: string | null;
+  /** created_at to the microsecond, as text: the keyset cursor's value (a Date would lose precision). */
+  cursor_created_at: string;
+}
+
+export const IMPORT_COLUMNS = `id, entity, status, mode, format, source_id, options, rows_received, rows_loaded, rows_rejected,
+  created_at, started_at, finished_at, error_code, error,
+  to_char(created_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"') AS cursor_created_at`;
+
+export function importLinks(id: string): ImportDto['links'] {
+  return { self: `/v1/imports/${id}`, errors: `/v1/imports/${id}/errors` };
+}
+
+export function toImportDto(row: ImportRow): ImportDto {
+  const options = importOptionsSchema.parse(row.options ?? {});
+  return {
+    id: row.id,
+    entity: row.entity,
+    status: row.status,
+    mode: row.mode,
+    format: row.format,
+    origin: row.source_id ? 'source-sync' : 'upload',
+    sourceId: row.source_id,
+    onUnknownReference: options.onUnknownReference,
+    maxRejectedShare: options.maxRejectedShare,
+    rowsReceived: Number(row.rows_received),
+    rowsLoaded: Number(row.rows_loaded),
+    rowsRejected: Number(row.rows_rejected),
+    createdAt: row.created_at.toISOString(),
+    startedAt: row.started_at?.toISOString() ?? null,
+    finishedAt: row.finished_at?.toISOString() ?? null,
+    durationMs: row.started_at && row.finished_at ? row.finished_at.getTime() - row.started_at.getTime() : null,
+    errorCode: row.error_code,
+    error: row.error,
+    links: importLinks(row.id),
+  };
+}

@@ -1,0 +1,138 @@
+import { Controller, Get, HttpCode, Param, PayloadTooLargeException, Post, Query, Req, Res, UnsupportedMediaTypeException } from '@nestjs/common';
+import { importAcceptedSchema, importErrorPageSchema, importPageSchema, importSchema, type ImportAcceptedDto, type ImportDto, type ImportErrorPageDto, type ImportPageDto } from '@pulse/contracts';
+import { NotFoundError, ValidationError } from '@pulse/errors';
+import { ApiRoute, ZodValidationPipe } from '@pulse/service-runtime';
+import { TenantDatabasePool, type TenantContext } from '@pulse/tenancy';
+import type { FastifyReply, FastifyRequest } from 'fastify';
+import { Readable } from 'node:stream';
+import type { z } from 'zod';
+import { CurrentTenant } from '../auth/current-tenant.decorator';
+import { parseImportMapping } from './import-mapping-input';
+import { IMPORT_COLUMNS, toImportDto, type ImportRow } from './import-row';
+import { importIdParams, listImportErrorsQuery, listImportsQuery, uploadParams, uploadQuery } from './imports.schemas';
+import { listImportErrors } from './list-import-errors';
+import { listImports } from './list-imports';
+import { uploadFormatOf } from './upload-content-type';
+import { UploadTooLargeError } from './upload-meter';
+import { UploadImportUseCase } from './upload-import.use-case';
+
+const IDEMPOTENCY_KEY = /^[\x21-\x7e]{1,255}$/;
+
+function singleHeader(request: FastifyRequest, name: string): string | undefined {
+  const value = request.headers[name];
+  return Array.isArray(value) ? value[0] : value;
+}
+
+@Controller('v1/imports')
+export class ImportsController {
+  constructor(
+    private readonly upload: UploadImportUseCase,
+    private readonly tenants: TenantDatabasePool,
+  ) {}
+
+  @Post(':entity')
+  @HttpCode(202)
+  @ApiRoute({
+    summary: 'Upload a file of one entity (CSV or NDJSON) to be loaded',
+    description: [
+      'The body is the file itself, sent as `text/csv` or `application/x-ndjson` (anything else is 415); it is streamed to storage, never buffered, so files of gigabytes are fine.',
+      'Answers 202 with the import id at once; the file is parsed, validated and loaded in the background: follow `links.self`, rejected rows are at `links.errors`.',
+      'A column mapping (JSON, see importMappingSchema) goes in the `mapping` query parameter or the `Import-Mapping` header.',
+      'Send an Idempotency-Key to make retries safe: the same key with the same bytes returns the first response (same import id); with other bytes it is 422.',
+      'See docs/ingestion.md for upsert vs replace and the rejected-share threshold.',
+    ].join('\n'),
+    tags: ['imports'],
+    params: uploadParams,
+    query: uploadQuery,
+    responses: {
+      202: { description: 'The queued import', schema: importAcceptedSchema },
+      400: { description: 'validation_failed (bad option or mapping, field by field)' },
+      409: { description: 'idempotency_key_in_progress' },
+      413: { description: 'payload_too_large' },
+      415: { description: 'unsupported_media_type (send text/csv or application/x-ndjson)' },
+      422: { description: 'idempotency_key_reused' },
+    },
+  })
+  async create(
+    @CurrentTenant() tenant: TenantContext,
+    @Param(new ZodValidationPipe(uploadParams, 'path')) { entity }: z.output<typeof uploadParams>,
+    @Query(new ZodValidationPipe(uploadQuery, 'query')) query: z.output<typeof uploadQuery>,
+    @Req() request: FastifyRequest,
+    @Res({ passthrough: true }) reply: FastifyReply,
+  ): Promise<ImportAcceptedDto> {
+    const format = uploadFormatOf(request.headers['content-type']);
+    if (!format || !(request.body instanceof Readable)) {
+      throw new UnsupportedMediaTypeException(`Send the file as text/csv or application/x-ndjson, not ${request.headers['content-type'] ?? 'no content type'}.`);
+    }
+    const body = request.body;
+    try {
+      const mappingHeader = singleHeader(request, 'import-mapping');
+      const mapping = parseImportMapping(entity, query.mapping, mappingHeader);
+      const idempotencyKey = singleHeader(request, 'idempotency-key');
+      if (idempotencyKey !== undefined && !IDEMPOTENCY_KEY.test(idempotencyKey)) {
+        throw new ValidationError([{ field: 'header.idempotency-key', code: 'invalid_format', message: 'Use 1-255 visible ASCII characters (a UUID, say).' }]);
+      }
+      const result = await this.upload.execute(tenant, {
+        entity,
+        format,
+        mode: query.mode,
+        options: { onUnknownReference: query.onUnknownReference, maxRejectedShare: query.maxRejectedShare },
+        mapping,
+        body,
+        requestUrl: request.url,
+        mappingHeader,
+        idempotencyKey,
+      });
+      if (result.replayed) void reply.header('idempotent-replayed', 'true');
+      return result.accepted;
+    } catch (error) {
+      // The rest of an unread body would be taken for the next request on this connection: close it.
+      if (!body.readableEnded) void reply.header('connection', 'close');
+      if (error instanceof UploadTooLargeError) throw new PayloadTooLargeException(error.message);
+      throw error;
+    }
+  }
+
+  @Get()
+  @ApiRoute({
+    summary: "The tenant's imports, newest first",
+    description: 'Keyset pagination: pass `nextCursor` back as `cursor` (with the same filters).',
+    tags: ['imports'],
+    query: listImportsQuery,
+    responses: { 200: { description: 'A page of imports', schema: importPageSchema }, 400: { description: 'validation_failed' } },
+  })
+  list(@CurrentTenant() tenant: TenantContext, @Query(new ZodValidationPipe(listImportsQuery, 'query')) query: z.output<typeof listImportsQuery>): Promise<ImportPageDto> {
+    return this.tenants.withTenantClient(tenant, (db) => listImports(db, query));
+  }
+
+  @Get(':id')
+  @ApiRoute({
+    summary: 'An import: status, rows received/loaded/rejected, timings, error',
+    tags: ['imports'],
+    params: importIdParams,
+    responses: { 200: { description: 'The import', schema: importSchema }, 404: { description: 'import.not_found' } },
+  })
+  async get(@CurrentTenant() tenant: TenantContext, @Param(new ZodValidationPipe(importIdParams, 'path')) { id }: z.output<typeof importIdParams>): Promise<ImportDto> {
+    const { rows } = await this.tenants.query<ImportRow>(tenant, `SELECT ${IMPORT_COLUMNS} FROM imports WHERE id = $1`, [id]);
+    const row = rows[0];
+    if (!row) throw new NotFoundError('import.not_found', `No import with id "${id}".`);
+    return toImportDto(row);
+  }
+
+  @Get(':id/errors')
+  @ApiRoute({
+    summary: "An import's rejected rows: line, column, reason code, message, raw row",
+    description: 'In line order; keyset pagination with `cursor`/`nextCursor`.',
+    tags: ['imports'],
+    params: importIdParams,
+    query: listImportErrorsQuery,
+    responses: { 200: { description: 'A page of rejected rows', schema: importErrorPageSchema }, 404: { description: 'import.not_found' } },
+  })
+  errors(
+    @CurrentTenant() tenant: TenantContext,
+    @Param(new ZodValidationPipe(importIdParams, 'path')) { id }: z.output<typeof importIdParams>,
+    @Query(new ZodValidationPipe(listImportErrorsQuery, 'query')) query: z.output<typeof listImportErrorsQuery>,
+  ): Promise<ImportErrorPageDto> {
+    return this.tenants.withTenantClient(tenant, (db) => listImportErrors(db, id, query));
+  }
+}

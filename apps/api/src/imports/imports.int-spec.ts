@@ -1,0 +1,234 @@
+import { mkdtemp, readdir, readFile, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { Client } from 'pg';
+import { ApiUnderTest, type SeededTenant } from '../api.int-kit';
+import { IngestionRequestsUnderTest } from './import-events.int-kit';
+
+async function tenantRows<T>(tenant: SeededTenant, sql: string, values: unknown[] = []): Promise<T[]> {
+  const client = new Client({ connectionString: tenant.databaseUrl });
+  await client.connect();
+  try {
+    return (await client.query(sql, values)).rows as T[];
+  } finally {
+    await client.end();
+  }
+}
+
+async function filesUnder(folder: string): Promise<string[]> {
+  try {
+    return (await readdir(folder, { recursive: true, withFileTypes: true })).filter((e) => e.isFile()).map((e) => path.relative(folder, path.join(e.parentPath, e.name)));
+  } catch {
+    return [];
+  }
+}
+
+const CSV = 'external_id,name,email\nc1,Ana,ana@example.com\nc2,"Bruno, Jr.",bruno@example.com\n';
+
+describe('imports API: POST /v1/imports/{entity}, GET /v1/imports[/{id}[/errors]] (real PostgreSQL, Pub/Sub emulator)', () => {
+  let events: IngestionRequestsUnderTest;
+  let api: ApiUnderTest;
+  let storageDir: string;
+  let tenant: SeededTenant;
+  let other: SeededTenant;
+
+  const upload = (entity: string, body: string | Buffer, options: { key?: string; contentType?: string; query?: string; headers?: Record<string, string> } = {}) =>
+    fetch(`${api.baseUrl}/v1/imports/${entity}${options.query ? `?${options.query}` : ''}`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${options.key ?? tenant.apiKey}`, 'content-type': options.contentType ?? 'text/csv', ...options.headers },
+      body,
+    }).then(async (response) => {
+      const text = await response.text();
+      return { status: response.status, headers: response.headers, body: (text ? JSON.parse(text) : {}) as Record<string, unknown> };
+    });
+
+  beforeAll(async () => {
+    storageDir = await mkdtemp(path.join(tmpdir(), 'pulse-api-imports-'));
+    events = await IngestionRequestsUnderTest.start();
+    api = await ApiUnderTest.start({ ...events.env(), PULSE_STORAGE_DIR: storageDir, IMPORT_MAX_BYTES: String(2 * 1024 * 1024) });
+    tenant = await api.seedTenant('imports');
+    other = await api.seedTenant('imports-other');
+  }, 120_000);
+
+  afterAll(async () => {
+    await api?.stop();
+    await events?.stop();
+    await rm(storageDir, { recursive: true, force: true });
+  });
+
+  it('stores the CSV under the tenant, queues the import (202) and publishes ingestion.requested.v1', async () => {
+    const created = await upload('customers', CSV, { query: 'mode=replace&onUnknownReference=create_stub&maxRejectedShare=0.25' });
+    expect(created.status).toBe(202);
+    const importId = created.body['importId'] as string;
+    expect(created.body).toEqual({ importId, status: 'queued', links: { self: `/v1/imports/${importId}`, errors: `/v1/imports/${importId}/errors` } });
+
+    const event = await events.waitFor((e) => e.data['importId'] === importId);
+    expect(event.attributes['tenantId']).toBe(tenant.tenantId);
+    const origin = event.data['origin'] as { kind: string; objectUri: string; format: string };
+    expect(event.data).toMatchObject({ importId, entity: 'customers', mode: 'replace' });
+    expect(origin).toMatchObject({ kind: 'upload', format: 'csv' });
+    const storedFile = fileURLToPath(origin.objectUri);
+    expect(path.relative(storageDir, storedFile)).toBe(`tenants/${tenant.tenantId}/imports/${importId}/upload.csv`);
+    expect(await readFile(storedFile, 'utf8')).toBe(CSV);
+
+    const shown = await api.get(`/v1/imports/${importId}`, { key: tenant.apiKey });
+    expect(shown.status).toBe(200);
+    expect(shown.body).toMatchObject({
+      id: importId,
+      entity: 'customers',
+      status: 'queued',
+      mode: 'replace',
+      format: 'csv',
+      origin: 'upload',
+      sourceId: null,
+      onUnknownReference: 'create_stub',
+      maxRejectedShare: 0.25,
+      rowsReceived: 0,
+      rowsLoaded: 0,
+      rowsRejected: 0,
+      startedAt: null,
+      finishedAt: null,
+      durationMs: null,
+      errorCode: null,
+      error: null,
+    });
+    const outbox = await tenantRows<{ topic: string; published_at: Date | null }>(tenant, `SELECT topic, published_at FROM outbox WHERE payload->>'importId' = $1`, [importId]);
+    expect(outbox).toEqual([{ topic: 'ingestion.requested.v1', published_at: expect.any(Date) }]);
+  });
+
+  it('accepts NDJSON with a valid mapping in the Import-Mapping header, and defaults to upsert/reject/10 %', async () => {
+    const mapping = { columns: { id: 'external_id', cliente: 'customer_external_id', quando: 'ordered_at' }, constants: { currency: 'BRL' } };
+    const created = await upload('orders', '{"id":"o1","cliente":"c1","quando":"2026-01-02T03:04:05Z"}\n', {
+      contentType: 'application/x-ndjson',
+      headers: { 'import-mapping': JSON.stringify(mapping) },
+    });
+    expect(created.status).toBe(202);
+    const importId = created.body['importId'] as string;
+    const event = await events.waitFor((e) => e.data['importId'] === importId);
+    expect(event.data).toMatchObject({ entity: 'orders', mode: 'upsert', mapping, origin: { kind: 'upload', format: 'ndjson' } });
+    expect((await api.get(`/v1/imports/${importId}`, { key: tenant.apiKey })).body).toMatchObject({ onUnknownReference: 'reject', maxRejectedShare: 0.1, format: 'ndjson' });
+  });
+
+  it('refuses other media types with 415 problem+json', async () => {
+    for (const contentType of ['application/json', 'text/plain']) {
+      const refused = await upload('customers', contentType === 'application/json' ? '{"a":1}' : 'a,b\n', { contentType });
+      expect(refused.status).toBe(415);
+      expect(refused.headers.get('content-type')).toContain('application/problem+json');
+      expect(refused.body).toMatchObject({ status: 415, code: 'unsupported_media_type' });
+    }
+    // Other routes keep refusing CSV as they did before imports existed.
+    const elsewhere = await fetch(`${api.baseUrl}/v1/metrics/refresh`, { method: 'POST', headers: { authorization: `Bearer ${tenant.apiKey}`, 'content-type': 'text/csv' }, body: 'a\n' });
+    expect(elsewhere.status).toBe(415);
+  });
+
+  it('refuses a bad mapping, an unknown entity and bad options with 400 naming the field, storing nothing', async () => {
+    const before = await filesUnder(path.join(storageDir, 'tenants', other.tenantId));
+    const badField = await upload('customers', CSV, { key: other.apiKey, query: `mapping=${encodeURIComponent(JSON.stringify({ columns: { Nome: 'full_name' } }))}` });
+    expect(badField.status).toBe(400);
+    expect(badField.headers.get('content-type')).toContain('application/problem+json');
+    expect(badField.body['errors']).toEqual([expect.objectContaining({ field: 'query.mapping.columns.Nome', message: expect.stringContaining('unknown canonical field "full_name"') })]);
+
+    const notJson = await upload('customers', CSV, { key: other.apiKey, query: 'mapping=%7Bnope' });
+    expect(notJson.body['errors']).toEqual([expect.objectContaining({ field: 'query.mapping', code: 'invalid_json' })]);
+
+    const unknownEntity = await upload('invoices', CSV, { key: other.apiKey });
+    expect(unknownEntity.status).toBe(400);
+    expect((unknownEntity.body['errors'] as Array<{ field: string }>).map((e) => e.field)).toEqual(['path.entity']);
+
+    const badOptions = await upload('customers', CSV, { key: other.apiKey, query: 'mode=merge&maxRejectedShare=2' });
+    expect((badOptions.body['errors'] as Array<{ field: string }>).map((e) => e.field).sort()).toEqual(['query.maxRejectedShare', 'query.mode']);
+    expect(await filesUnder(path.join(storageDir, 'tenants', other.tenantId))).toEqual(before);
+  });
+
+  it('cuts off an upload larger than IMPORT_MAX_BYTES with 413 and keeps none of it', async () => {
+    const big = Buffer.alloc(3 * 1024 * 1024, 'x');
+    const tooLarge = await upload('customers', big, { key: other.apiKey });
+    expect(tooLarge.status).toBe(413);
+    expect(tooLarge.body).toMatchObject({ status: 413, code: 'payload_too_large' });
+    expect(await filesUnder(path.join(storageDir, 'tenants', other.tenantId))).toEqual([]);
+    expect(await tenantRows(other, 'SELECT id FROM imports')).toEqual([]);
+  });
+
+  describe('Idempotency-Key', () => {
+    it('replays the first response for the same key and bytes, keeping one import and one stored file', async () => {
+      const first = await upload('customers', CSV, { headers: { 'idempotency-key': 'upload-1' } });
+      const second = await upload('customers', CSV, { headers: { 'idempotency-key': 'upload-1' } });
+      expect(first.status).toBe(202);
+      expect(second.status).toBe(202);
+      expect(second.body).toEqual(first.body);
+      expect(second.headers.get('idempotent-replayed')).toBe('true');
+      expect(await tenantRows(tenant, `SELECT id FROM imports WHERE idempotency_key = 'upload-1'`)).toEqual([{ id: first.body['importId'] }]);
+      const stored = await filesUnder(path.join(storageDir, 'tenants', tenant.tenantId, 'imports'));
+      expect(stored.filter((file) => file.startsWith(String(first.body['importId'])))).toHaveLength(1);
+      expect(stored).toHaveLength((await tenantRows(tenant, 'SELECT id FROM imports')).length);
+    });
+
+    it('refuses the same key with other bytes (422) or another entity (422)', async () => {
+      await upload('customers', CSV, { headers: { 'idempotency-key': 'upload-2' } });
+      const otherBytes = await upload('customers', `${CSV}c3,Carla,carla@example.com\n`, { headers: { 'idempotency-key': 'upload-2' } });
+      expect(otherBytes.status).toBe(422);
+      expect(otherBytes.headers.get('content-type')).toContain('application/problem+json');
+      expect(otherBytes.body).toMatchObject({ code: 'idempotency_key_reused' });
+      const otherEntity = await upload('contacts', CSV, { headers: { 'idempotency-key': 'upload-2' } });
+      expect(otherEntity.status).toBe(422);
+      expect(await tenantRows(tenant, `SELECT id FROM imports WHERE idempotency_key = 'upload-2'`)).toHaveLength(1);
+    });
+  });
+
+  describe('reading imports', () => {
+    it("lists the tenant's own imports newest first, page by page, and never another tenant's", async () => {
+      const own = (await tenantRows<{ id: string }>(tenant, 'SELECT id FROM imports ORDER BY created_at DESC, id DESC')).map((row) => row.id);
+      expect(own.length).toBeGreaterThanOrEqual(4);
+      const seen: string[] = [];
+      let cursor: string | null = null;
+      do {
+        const page: { status: number; body: Record<string, unknown> } = await api.get(`/v1/imports?limit=3${cursor ? `&cursor=${cursor}` : ''}`, { key: tenant.apiKey });
+        expect(page.status).toBe(200);
+        seen.push(...(page.body['items'] as Array<{ id: string }>).map((item) => item.id));
+        cursor = page.body['nextCursor'] as string | null;
+      } while (cursor);
+      expect(seen).toEqual(own);
+
+      const filtered = await api.get('/v1/imports?entity=orders', { key: tenant.apiKey });
+      expect((filtered.body['items'] as Array<{ entity: string }>).map((item) => item.entity)).toEqual(['orders']);
+      const theirs = await api.get('/v1/imports', { key: other.apiKey });
+      expect(theirs.body['items']).toEqual([]);
+      const foreign = await api.get(`/v1/imports/${own[0]}`, { key: other.apiKey });
+      expect(foreign.status).toBe(404);
+      expect(foreign.body).toMatchObject({ code: 'import.not_found' });
+      expect((await api.get(`/v1/imports/${own[0]}/errors`, { key: other.apiKey })).status).toBe(404);
+      expect((await api.get('/v1/imports?cursor=garbage', { key: tenant.apiKey })).status).toBe(400);
+    });
+
+    it('pages through rejected rows in line order', async () => {
+      const [row] = await tenantRows<{ id: string }>(tenant, `INSERT INTO imports (entity, status, mode, format) VALUES ('customers', 'partially_succeeded', 'upsert', 'csv') RETURNING id`);
+      const importId = row?.id as string;
+      await tenantRows(
+        tenant,
+        `INSERT INTO import_errors (import_id, line_number, "column", reason_code, message, raw_row) VALUES
+           ($1, 7, 'email', 'invalid_email', 'not an email', 'c7,Gil,nope'),
+           ($1, 3, NULL, 'duplicate_key', 'c1 again on line 5', 'c1,Ana'),
+           ($1, 5, 'customer_since', 'invalid_date', 'not a date', 'c5,Eva,,31/31/2020')`,
+        [importId],
+      );
+      const first = await api.get(`/v1/imports/${importId}/errors?limit=2`, { key: tenant.apiKey });
+      expect(first.status).toBe(200);
+      expect(first.body['items']).toEqual([
+        { line: 3, column: null, reasonCode: 'duplicate_key', message: 'c1 again on line 5', rawRow: 'c1,Ana' },
+        { line: 5, column: 'customer_since', reasonCode: 'invalid_date', message: 'not a date', rawRow: 'c5,Eva,,31/31/2020' },
+      ]);
+      const second = await api.get(`/v1/imports/${importId}/errors?limit=2&cursor=${first.body['nextCursor'] as string}`, { key: tenant.apiKey });
+      expect(second.body).toEqual({ items: [{ line: 7, column: 'email', reasonCode: 'invalid_email', message: 'not an email', rawRow: 'c7,Gil,nope' }], nextCursor: null });
+    });
+
+    it('documents every imports route in /openapi.json', async () => {
+      const document = await api.get('/openapi.json');
+      const paths = document.body['paths'] as Record<string, Record<string, unknown>>;
+      expect(Object.keys(paths['/v1/imports/{entity}'] ?? {})).toEqual(['post']);
+      expect(Object.keys(paths['/v1/imports'] ?? {})).toEqual(['get']);
+      expect(Object.keys(paths['/v1/imports/{id}'] ?? {})).toEqual(['get']);
+      expect(Object.keys(paths['/v1/imports/{id}/errors'] ?? {})).toEqual(['get']);
+    });
+  });
+});

@@ -1,0 +1,142 @@
+import { Inject, Injectable } from '@nestjs/common';
+import {
+  ingestionRequestedV1,
+  type CanonicalEntity,
+  type EventPayload,
+  type ImportAcceptedDto,
+  type ImportFormat,
+  type ImportMapping,
+  type ImportMode,
+  type ImportOptions,
+} from '@pulse/contracts';
+import { DomainError } from '@pulse/errors';
+import { EventPublisher, enqueueEvent } from '@pulse/messaging';
+import { importObjectKey } from '@pulse/object-storage';
+import { TenantDatabasePool, type TenantContext } from '@pulse/tenancy';
+import { PinoLogger } from 'nestjs-pino';
+import { randomUUID } from 'node:crypto';
+import type { Readable } from 'node:stream';
+import { API_CONFIG, type ApiConfig } from '../config/api.config';
+import { IdempotencyStore } from '../http/idempotency/idempotency-store';
+import { requestFingerprint } from '../http/idempotency/request-fingerprint';
+import { importLinks } from './import-row';
+import { IMPORT_STORAGE, type ImportStorage } from './import-storage';
+import { UploadMeter } from './upload-meter';
+
+export interface UploadImportInput {
+  entity: CanonicalEntity;
+  format: ImportFormat;
+  mode: ImportMode;
+  options: ImportOptions;
+  mapping: ImportMapping | undefined;
+  body: Readable;
+  /** The request line (path and query) and the mapping header: with the content hash, what a key is bound to. */
+  requestUrl: string;
+  mappingHeader: string | undefined;
+  idempotencyKey: string | undefined;
+}
+
+export interface UploadImportResult {
+  accepted: ImportAcceptedDto;
+  replayed: boolean;
+}
+
+type RequestedPayload = EventPayload<typeof ingestionRequestedV1>;
+
+/**
+ * POST /v1/imports/{entity}: streams the file to object storage (never whole in memory), then records
+ * a queued `imports` row and its ingestion.requested.v1 event in one transaction, and publishes the
+ * event after commit (like metrics refreshes: if that publish fails, the api's tenant outbox sweeper
+ * publishes the outbox row, same eventId, later).
+ *
+ * Idempotency-Key: a streamed body cannot be hashed before it is read, so the key is claimed after the
+ * upload, bound to method, URL, mapping header and the SHA-256 of the bytes. A replay or a conflict
+ * deletes the bytes just stored; the first request's object stays the import's.
+ */
+@Injectable()
+export class UploadImportUseCase {
+  constructor(
+    private readonly tenants: TenantDatabasePool,
+    private readonly publisher: EventPublisher,
+    private readonly idempotency: IdempotencyStore,
+    private readonly logger: PinoLogger,
+    @Inject(IMPORT_STORAGE) private readonly storage: ImportStorage,
+    @Inject(API_CONFIG) private readonly config: ApiConfig,
+  ) {}
+
+  async execute(tenant: TenantContext, input: UploadImportInput): Promise<UploadImportResult> {
+    const importId = randomUUID();
+    const key = importObjectKey(tenant.tenantId, importId, `upload.${input.format === 'csv' ? 'csv' : 'ndjson'}`);
+    const meter = new UploadMeter(this.config.imports.maxUploadBytes);
+    input.body.on('error', (error) => meter.destroy(error));
+    const stored = await this.storage.put(key, input.body.pipe(meter), { contentType: input.format === 'csv' ? 'text/csv' : 'application/x-ndjson' });
+    const contentSha256 = meter.digest();
+
+    const discardUpload = () => this.storage.delete(key).catch((error: unknown) => this.logger.warn({ err: error, key }, 'could not delete a discarded upload'));
+    const { idempotencyKey } = input;
+    if (idempotencyKey !== undefined) {
+      const fingerprint = requestFingerprint('POST', input.requestUrl, { contentSha256, mappingHeader: input.mappingHeader ?? null });
+      const claim = await this.idempotency.claim(tenant, idempotencyKey, fingerprint);
+      if (claim.outcome !== 'claimed') await discardUpload();
+      switch (claim.outcome) {
+        case 'mismatch':
+          throw new DomainError('unprocessable', 'idempotency_key_reused', 'This Idempotency-Key was used with a different request; use a new key for a new request.');
+        case 'in_progress':
+          throw new DomainError('conflict', 'idempotency_key_in_progress', 'A request with this Idempotency-Key is still being processed; retry shortly.');
+        case 'replay':
+          return { accepted: claim.body as ImportAcceptedDto, replayed: true };
+        case 'claimed':
+          break;
+      }
+    }
+
+    try {
+      const accepted = await this.queue(tenant, importId, stored.uri, stored.size, input);
+      if (idempotencyKey !== undefined) await this.idempotency.complete(tenant, idempotencyKey, 202, accepted);
+      return { accepted, replayed: false };
+    } catch (error) {
+      if (idempotencyKey !== undefined) await this.idempotency.release(tenant, idempotencyKey);
+      await discardUpload();
+      throw error;
+    }
+  }
+
+  private async queue(tenant: TenantContext, importId: string, objectUri: string, bytes: number, input: UploadImportInput): Promise<ImportAcceptedDto> {
+    const payload: RequestedPayload = {
+      importId,
+      entity: input.entity,
+      origin: { kind: 'upload', objectUri, format: input.format },
+      mode: input.mode,
+      ...(input.mapping ? { mapping: input.mapping } : {}),
+    };
+    const eventId = randomUUID();
+    const metadata = { tenantId: tenant.tenantId, correlationId: tenant.correlationId ?? eventId, eventId, occurredAt: new Date() };
+    await this.tenants.withTenantTransaction(tenant, async (db) => {
+      // A key that expired from idempotency_keys may be used afresh: the new import takes it over.
+      if (input.idempotencyKey !== undefined) await db.query('UPDATE imports SET idempotency_key = NULL WHERE idempotency_key = $1', [input.idempotencyKey]);
+      await db.query(
+        `INSERT INTO imports (id, entity, status, mode, format, object_uri, mapping, options, idempotency_key, checkpoint)
+         VALUES ($1, $2, 'queued', $3, $4, $5, $6::jsonb, $7::jsonb, $8, $9::jsonb)`,
+        [
+          importId,
+          input.entity,
+          input.mode,
+          input.format,
+          objectUri,
+          input.mapping ? JSON.stringify(input.mapping) : null,
+          JSON.stringify(input.options),
+          input.idempotencyKey ?? null,
+          JSON.stringify({ uploadedBytes: bytes }),
+        ],
+      );
+      await enqueueEvent((sql, values) => db.query(sql, values), ingestionRequestedV1, payload, metadata);
+    });
+    try {
+      await this.publisher.publish(ingestionRequestedV1, payload, metadata);
+      await this.tenants.query(tenant, 'UPDATE outbox SET published_at = now() WHERE event_id = $1 AND published_at IS NULL', [eventId]);
+    } catch (error) {
+      this.logger.warn({ err: error, importId, eventId }, 'ingestion.requested.v1 not published; left in the tenant outbox');
+    }
+    return { importId, status: 'queued', links: importLinks(importId) };
+  }
+}

@@ -1,0 +1,56 @@
+import { Injectable } from '@nestjs/common';
+import type { SourceDto, UpdateSourceInput } from '@pulse/contracts';
+import { sealCredentials } from '@pulse/connectors';
+import { ConflictError } from '@pulse/errors';
+import { TenantDatabasePool, type TenantContext } from '@pulse/tenancy';
+import { checkSchedule } from './create-source.use-case';
+import { SourceQueries } from './source-queries';
+
+/**
+ * PATCH /v1/sources/{id}. A new connection may point at another table: the saved sync position and the
+ * recorded columns are dropped with it, so the next sync starts over instead of applying a stale cursor.
+ * A new schedule is picked up by the scheduler at its next tick.
+ */
+@Injectable()
+export class UpdateSourceUseCase {
+  constructor(
+    private readonly tenants: TenantDatabasePool,
+    private readonly queries: SourceQueries,
+  ) {}
+
+  async execute(tenant: TenantContext, id: string, input: UpdateSourceInput): Promise<SourceDto> {
+    checkSchedule(input.schedule);
+    return this.tenants.withTenantTransaction(tenant, async (db) => {
+      await this.queries.findOrThrow(db, id);
+      const sets: string[] = [];
+      const values: unknown[] = [id];
+      const set = (column: string, value: unknown, cast = '') => {
+        values.push(value);
+        sets.push(`${column} = $${values.length}${cast}`);
+      };
+      if (input.name !== undefined) set('name', input.name);
+      if (input.connection !== undefined) {
+        set('kind', input.connection.kind);
+        set('config', JSON.stringify(input.connection), '::jsonb');
+        sets.push('columns = NULL');
+        await db.query('DELETE FROM sync_states WHERE source_id = $1', [id]);
+      }
+      if (input.credentials !== undefined) set('credentials', input.credentials === null ? null : sealCredentials(this.queries.box, input.credentials));
+      if (input.mapping !== undefined) set('mapping', input.mapping === null ? null : JSON.stringify(input.mapping), '::jsonb');
+      if (input.schedule !== undefined) {
+        set('schedule', input.schedule);
+        sets.push('next_sync_at = NULL');
+      }
+      if (input.enabled !== undefined) set('enabled', input.enabled);
+      if (sets.length > 0) {
+        try {
+          await db.query(`UPDATE sources SET ${sets.join(', ')}, updated_at = now() WHERE id = $1`, values);
+        } catch (error) {
+          if ((error as { code?: string }).code === '23505') throw new ConflictError('source.name_taken', `A source named "${input.name}" already exists.`);
+          throw error;
+        }
+      }
+      return this.queries.findOrThrow(db, id);
+    });
+  }
+}

@@ -1,0 +1,29 @@
+import type { RowRejection } from '@pulse/parsing';
+import type { TenantDatabaseClient } from '@pulse/tenancy';
+
+// Rejects go in one statement per batch (arrays unnested server-side), not one INSERT per row.
+const CHUNK = 5_000;
+
+/** Records rejected rows of an import (import_errors), in the caller's transaction. */
+export async function insertImportErrors(db: TenantDatabaseClient, importId: string, rejects: readonly RowRejection[]): Promise<void> {
+  for (let start = 0; start < rejects.length; start += CHUNK) {
+    const part = rejects.slice(start, start + CHUNK);
+    await db.query(
+      `INSERT INTO import_errors (import_id, line_number, "column", reason_code, message, raw_row)
+       SELECT $1, * FROM unnest($2::bigint[], $3::text[], $4::text[], $5::text[], $6::text[])`,
+      [
+        importId,
+        part.map((reject) => reject.line),
+        part.map((reject) => reject.column),
+        part.map((reject) => reject.reasonCode),
+        part.map((reject) => reject.message),
+        part.map((reject) => stripNul(reject.raw)),
+      ],
+    );
+  }
+}
+
+/** PostgreSQL text cannot hold NUL; the raw row is for a human to read, so it is shown escaped. */
+function stripNul(raw: string): string {
+  return raw.includes('\u0000') ? raw.split('\u0000').join('\\0') : raw;
+}

@@ -1,0 +1,204 @@
+import { createDuckDbWarehouse, type DuckDbWarehouse } from '@pulse/warehouse';
+import path from 'node:path';
+import { IngestionUnderTest, type SeededTenant } from '../ingestion.int-kit';
+
+// Expected rows are worked out by hand from the files below (line 1 is the header).
+
+const CUSTOMERS = [
+  'external_id,name,email,segment,aliases,tier',
+  'c1,Ana,ana@example.com,smb,legacy-1|shop-001,gold', // line 2: superseded by line 4
+  'c2,Bruno,,enterprise,,silver',
+  'c1,Ana Maria,ana@example.com,smb,legacy-1,gold', // line 4: wins
+  'c3,Carla,carla@example.com,,legacy-3,bronze',
+].join('\n');
+
+const ORDERS = [
+  'external_id,customer_external_id,ordered_at,status,currency,total',
+  'o1,c1,2026-01-05T10:00:00Z,paid,BRL,100.50',
+  'o2,legacy-3,2026-01-06T11:00:00Z,paid,BRL,20', // an alias of c3
+  'o3,nobody,2026-01-07T12:00:00Z,paid,BRL,5', // unknown customer
+].join('\n');
+
+describe('ImportLoader (real PostgreSQL, DuckDB warehouse)', () => {
+  let ingestion: IngestionUnderTest;
+
+  beforeAll(async () => {
+    ingestion = await IngestionUnderTest.start();
+  }, 120_000);
+
+  afterAll(async () => {
+    await ingestion?.stop();
+  });
+
+  const customers = (tenant: SeededTenant) =>
+    ingestion.rows(tenant, `SELECT external_id, name, email, segment, custom FROM customers ORDER BY external_id`);
+  const aliases = (tenant: SeededTenant) =>
+    ingestion.rows(tenant, `SELECT a.source_id AS alias, c.external_id FROM customer_aliases a JOIN customers c ON c.id = a.customer_id ORDER BY a.source_id`);
+  const errors = (tenant: SeededTenant, importId: string) =>
+    ingestion.rows(tenant, `SELECT line_number::int AS line, "column", reason_code, message FROM import_errors WHERE import_id = $1 ORDER BY line_number`, [importId]);
+
+  describe('customers, then orders referencing them', () => {
+    let tenant: SeededTenant;
+
+    beforeAll(async () => {
+      tenant = await ingestion.seedTenant('loader');
+    });
+
+    it('loads customers: the last of duplicate keys wins, the earlier row is rejected, aliases are recorded', async () => {
+      const outcome = await ingestion.importFile(tenant, { entity: 'customers', content: CUSTOMERS });
+      expect(outcome).toMatchObject({ status: 'partially_succeeded', rowsReceived: 4, rowsLoaded: 3, rowsRejected: 1, errorCode: null });
+      expect(await customers(tenant)).toEqual([
+        { external_id: 'c1', name: 'Ana Maria', email: 'ana@example.com', segment: 'smb', custom: { tier: 'gold' } },
+        { external_id: 'c2', name: 'Bruno', email: null, segment: 'enterprise', custom: { tier: 'silver' } },
+        { external_id: 'c3', name: 'Carla', email: 'carla@example.com', segment: null, custom: { tier: 'bronze' } },
+      ]);
+      // shop-001 was only on the superseded line 2.
+      expect(await aliases(tenant)).toEqual([
+        { alias: 'legacy-1', external_id: 'c1' },
+        { alias: 'legacy-3', external_id: 'c3' },
+      ]);
+      expect(await errors(tenant, outcome.importId)).toEqual([
+        { line: 2, column: 'external_id', reason_code: 'duplicate_key', message: 'The key c1 appears again on line 4; the last occurrence is loaded.' },
+      ]);
+      const [record] = await ingestion.rows(tenant, `SELECT status, rows_received, rows_loaded, rows_rejected, started_at, finished_at FROM imports WHERE id = $1`, [outcome.importId]);
+      expect(record).toMatchObject({ status: 'partially_succeeded', rows_received: '4', rows_loaded: '3', rows_rejected: '1' });
+      // ingestion.completed.v1 is in the outbox, in the same transaction as the rows.
+      const events = await ingestion.rows(tenant, `SELECT topic, payload FROM outbox WHERE payload->>'importId' = $1`, [outcome.importId]);
+      expect(events).toEqual([
+        {
+          topic: 'ingestion.completed.v1',
+          payload: expect.objectContaining({ importId: outcome.importId, entity: 'customers', status: 'partially_succeeded', rowsReceived: 4, rowsLoaded: 3, rowsRejected: 1 }),
+        },
+      ]);
+    });
+
+    it('resolves an order to its customer through an alias, and rejects an unknown customer', async () => {
+      const outcome = await ingestion.importFile(tenant, { entity: 'orders', content: ORDERS });
+      expect(outcome).toMatchObject({ status: 'partially_succeeded', rowsReceived: 3, rowsLoaded: 2, rowsRejected: 1 });
+      expect(
+        await ingestion.rows(tenant, `SELECT o.external_id, c.external_id AS customer, o.total::text, o.ordered_at FROM orders o JOIN customers c ON c.id = o.customer_id ORDER BY 1`),
+      ).toEqual([
+        { external_id: 'o1', customer: 'c1', total: '100.5000', ordered_at: new Date('2026-01-05T10:00:00Z') },
+        { external_id: 'o2', customer: 'c3', total: '20.0000', ordered_at: new Date('2026-01-06T11:00:00Z') },
+      ]);
+      expect(await errors(tenant, outcome.importId)).toEqual([
+        { line: 4, column: 'customer_external_id', reason_code: 'unknown_reference', message: 'No customer has the external id or alias "nobody".' },
+      ]);
+    });
+
+    it('queues the loaded rows for the warehouse with canonical customer ids (DuckDB)', async () => {
+      const warehouse: DuckDbWarehouse = createDuckDbWarehouse({ directory: path.join(ingestion.folder, 'warehouse') });
+      try {
+        const target = { tenantId: tenant.tenantId, slug: tenant.slug };
+        expect((await warehouse.applyPendingLoads(target)).applied).toBe(2);
+        const rows = await warehouse.query(target, 'SELECT external_id, customer_external_id, CAST(total AS VARCHAR) AS total FROM orders ORDER BY external_id', { label: 'test' });
+        expect(rows).toEqual([
+          { external_id: 'o1', customer_external_id: 'c1', total: '100.5000' },
+          { external_id: 'o2', customer_external_id: 'c3', total: '20.0000' },
+        ]);
+        expect(await warehouse.query(target, 'SELECT count(*)::INTEGER AS n FROM customers', { label: 'test' })).toEqual([{ n: 3 }]);
+      } finally {
+        await warehouse.close();
+      }
+    });
+
+    it('creates a stub customer for an unknown reference when the import asks for it', async () => {
+      const outcome = await ingestion.importFile(tenant, { entity: 'orders', content: ORDERS, options: { onUnknownReference: 'create_stub' } });
+      expect(outcome).toMatchObject({ status: 'succeeded', rowsReceived: 3, rowsLoaded: 3, rowsRejected: 0 });
+      expect(await ingestion.rows(tenant, `SELECT external_id, name FROM customers WHERE external_id = 'nobody'`)).toEqual([{ external_id: 'nobody', name: null }]);
+      expect(await ingestion.rows(tenant, `SELECT c.external_id FROM orders o JOIN customers c ON c.id = o.customer_id WHERE o.external_id = 'o3'`)).toEqual([{ external_id: 'nobody' }]);
+    });
+
+    it('reloading the same file changes nothing (same rows, same updated_at)', async () => {
+      const before = await ingestion.rows(tenant, 'SELECT external_id, updated_at FROM orders ORDER BY external_id');
+      const outcome = await ingestion.importFile(tenant, { entity: 'orders', content: ORDERS, options: { onUnknownReference: 'create_stub' } });
+      expect(outcome.status).toBe('succeeded');
+      expect(await ingestion.rows(tenant, 'SELECT external_id, updated_at FROM orders ORDER BY external_id')).toEqual(before);
+    });
+  });
+
+  describe('order items', () => {
+    it('numbers lines by position within their order, links known SKUs, rejects lines of unknown orders', async () => {
+      const tenant = await ingestion.seedTenant('items');
+      await ingestion.importFile(tenant, { entity: 'customers', content: 'external_id\nc1' });
+      await ingestion.importFile(tenant, { entity: 'orders', content: 'external_id,customer_external_id,ordered_at\no1,c1,2026-02-01T00:00:00Z\no2,c1,2026-02-02T00:00:00Z' });
+      await ingestion.importFile(tenant, { entity: 'products', content: 'sku,name,price\nSKU-1,Widget,10' });
+      const outcome = await ingestion.importFile(tenant, {
+        entity: 'order_items',
+        content: ['order_external_id,sku,quantity,unit_price', 'o1,SKU-1,2,10.00', 'o2,SKU-2,1,20', 'o1,SKU-3,1.5,80.5', 'o9,SKU-1,1,1'].join('\n'),
+      });
+      expect(outcome).toMatchObject({ status: 'partially_succeeded', rowsReceived: 4, rowsLoaded: 3, rowsRejected: 1 });
+      expect(
+        await ingestion.rows(
+          tenant,
+          `SELECT o.external_id AS "order", i.line_number, i.sku, p.sku AS product, i.quantity::text, i.unit_price::text
+             FROM order_items i JOIN orders o ON o.id = i.order_id LEFT JOIN products p ON p.id = i.product_id ORDER BY 1, 2`,
+        ),
+      ).toEqual([
+        { order: 'o1', line_number: 1, sku: 'SKU-1', product: 'SKU-1', quantity: '2.0000', unit_price: '10.0000' },
+        { order: 'o1', line_number: 2, sku: 'SKU-3', product: null, quantity: '1.5000', unit_price: '80.5000' },
+        { order: 'o2', line_number: 1, sku: 'SKU-2', product: null, quantity: '1.0000', unit_price: '20.0000' },
+      ]);
+      const [rejected] = await errors(tenant, outcome.importId);
+      expect(rejected).toEqual({ line: 5, column: 'order_external_id', reason_code: 'unknown_reference', message: 'No order has the external id "o9".' });
+    });
+  });
+
+  describe('upsert vs replace, and the rejected-share threshold', () => {
+    let tenant: SeededTenant;
+
+    beforeAll(async () => {
+      tenant = await ingestion.seedTenant('replace');
+      await ingestion.importFile(tenant, { entity: 'customers', content: 'external_id,name\nc1,One\nc2,Two\nc3,Three' });
+      await ingestion.importFile(tenant, { entity: 'orders', content: 'external_id,customer_external_id,ordered_at\no1,c1,2026-03-01T00:00:00Z\no3,c3,2026-03-03T00:00:00Z' });
+    });
+
+    it('upsert updates what the file has and keeps the rest', async () => {
+      const outcome = await ingestion.importFile(tenant, { entity: 'customers', content: 'external_id,name\nc2,Two (renamed)\nc4,Four' });
+      expect(outcome).toMatchObject({ status: 'succeeded', rowsLoaded: 2 });
+      expect((await customers(tenant)).map((c) => [c['external_id'], c['name']])).toEqual([
+        ['c1', 'One'],
+        ['c2', 'Two (renamed)'],
+        ['c3', 'Three'],
+        ['c4', 'Four'],
+      ]);
+    });
+
+    it('upsert leaves the columns a file does not have as they were', async () => {
+      const outcome = await ingestion.importFile(tenant, { entity: 'customers', content: 'external_id,segment\nc1,vip\nc5,smb' });
+      expect(outcome).toMatchObject({ status: 'succeeded', rowsLoaded: 2 });
+      const rows = await ingestion.rows(tenant, `SELECT external_id, name, segment FROM customers WHERE external_id IN ('c1', 'c5') ORDER BY 1`);
+      expect(rows).toEqual([
+        { external_id: 'c1', name: 'One', segment: 'vip' },
+        { external_id: 'c5', name: null, segment: 'smb' },
+      ]);
+    });
+
+    it('fails an import whose rejected share exceeds the threshold, changing nothing but recording why', async () => {
+      const content = 'external_id,customer_external_id,ordered_at\no5,c1,2026-03-05T00:00:00Z\no6,ghost,2026-03-06T00:00:00Z\no7,ghost,not-a-date';
+      const outcome = await ingestion.importFile(tenant, { entity: 'orders', content, options: { maxRejectedShare: 0.5 } });
+      expect(outcome).toMatchObject({ status: 'failed', rowsReceived: 3, rowsLoaded: 0, rowsRejected: 2, errorCode: 'rejected_share_exceeded' });
+      expect(outcome.error).toContain('2 of 3 rows were rejected, more than the 50 % allowed');
+      expect((await ingestion.rows(tenant, 'SELECT external_id FROM orders ORDER BY 1')).map((o) => o['external_id'])).toEqual(['o1', 'o3']);
+      expect((await errors(tenant, outcome.importId)).map((e) => [e['line'], e['reason_code']])).toEqual([
+        [3, 'unknown_reference'],
+        [4, 'invalid_timestamp'],
+      ]);
+      const failed = await ingestion.rows(tenant, `SELECT topic, payload->>'reason' AS reason FROM outbox WHERE payload->>'importId' = $1`, [outcome.importId]);
+      expect(failed).toEqual([{ topic: 'ingestion.failed.v1', reason: 'rejected_share_exceeded' }]);
+    });
+
+    it('replace deletes the rows the file does not have, cascading to their orders', async () => {
+      const outcome = await ingestion.importFile(tenant, { entity: 'customers', mode: 'replace', content: 'external_id,name\nc1,One\nc2,Two' });
+      expect(outcome).toMatchObject({ status: 'succeeded', rowsLoaded: 2 });
+      expect((await customers(tenant)).map((c) => c['external_id'])).toEqual(['c1', 'c2']);
+      expect((await ingestion.rows(tenant, 'SELECT external_id FROM orders ORDER BY 1')).map((o) => o['external_id'])).toEqual(['o1']);
+    });
+
+    it('refuses a replace without a single valid row instead of emptying the table', async () => {
+      const outcome = await ingestion.importFile(tenant, { entity: 'customers', mode: 'replace', content: 'external_id,name\n' });
+      expect(outcome).toMatchObject({ status: 'failed', rowsReceived: 0, errorCode: 'empty_replace' });
+      expect((await customers(tenant)).map((c) => c['external_id'])).toEqual(['c1', 'c2']);
+    });
+  });
+});

@@ -1,0 +1,319 @@
+import { Inject, Injectable } from '@nestjs/common';
+import {
+  ingestionCompletedV1,
+  ingestionFailedV1,
+  type CanonicalEntity,
+  type ImportFormat,
+  type ImportMapping,
+  type ImportMode,
+  type ImportOptions,
+} from '@pulse/contracts';
+import { DomainError } from '@pulse/errors';
+import { EventPublisher, enqueueEvent } from '@pulse/messaging';
+import { importObjectKey, type ObjectStorage } from '@pulse/object-storage';
+import { TenantDatabasePool, type TenantContext, type TenantDatabaseClient } from '@pulse/tenancy';
+import type { Warehouse } from '@pulse/warehouse';
+import { PinoLogger } from 'nestjs-pino';
+import { randomUUID } from 'node:crypto';
+import { INGESTION_CONFIG, type IngestionConfig } from '../config/ingestion.config';
+import { applyStagedRows, type ApplyResult } from './finalize/apply-staged-rows';
+import { writeStagedFile } from './finalize/staged-file';
+import type { ImportOutcome } from './import-outcome';
+import { readImport, TERMINAL_STATUSES, type ImportRecord } from './import-record';
+import { IMPORT_STORAGE, IMPORT_WAREHOUSE } from './ingestion-dependencies';
+import { EMPTY_CHECKPOINT, stageFile, type StagingCheckpoint } from './staging/stage-file';
+import { createStagingTableSql, dropStagingTableSql, stagingTableName } from './staging/staging-table';
+
+/** The import to create, for callers that have their own data (source syncs): INTERFACES.md section 6. */
+export interface NewImport {
+  entity: CanonicalEntity;
+  format: ImportFormat;
+  /** Where the file is: a URI of the configured object storage. */
+  objectUri: string;
+  mapping?: ImportMapping;
+  mode: ImportMode;
+  options: ImportOptions;
+  /** The source whose sync produced the file (recorded on the import and the rows). */
+  sourceId?: string;
+}
+
+export interface RunImportRequest {
+  tenant: TenantContext;
+  /** The tenant's timezone (timestamps without an offset). */
+  timezone: string;
+  importId: string;
+  /** The ingestion.requested.v1 delivery being handled: recorded in processed_events with the outcome. */
+  eventId?: string;
+  /**
+   * Runs in the import's final transaction, after its rows and outcome are written and before commit:
+   * whatever it writes commits with the data or not at all (source syncs advance sync_states here).
+   */
+  beforeCommit?: (db: TenantDatabaseClient, outcome: ImportOutcome) => Promise<void>;
+  /** Tests: called after each committed staging window (a thrown error simulates a crash there). */
+  onCheckpoint?: (checkpoint: StagingCheckpoint) => Promise<void> | void;
+}
+
+const CONSUMER = 'ingestion';
+
+/** A whole-file problem (unreadable file, missing column, object gone): the import fails, nothing loads. */
+function isWholeFileFailure(error: unknown): error is DomainError {
+  return error instanceof DomainError && !error.retryable;
+}
+
+/**
+ * Runs imports: file -> parser -> staging (checkpointed) -> one final transaction that resolves,
+ * validates, applies and records the outcome -> staged file for the warehouse -> events. Safe to call
+ * again for the same import at any point (crash, redelivery): a finished import is left as it is, an
+ * unfinished one resumes from its checkpoint. Two workers never run one import at once (advisory lock).
+ */
+@Injectable()
+export class ImportLoader {
+  constructor(
+    private readonly tenants: TenantDatabasePool,
+    private readonly publisher: EventPublisher,
+    private readonly logger: PinoLogger,
+    @Inject(IMPORT_STORAGE) private readonly storage: ObjectStorage,
+    @Inject(IMPORT_WAREHOUSE) private readonly warehouse: Warehouse,
+    @Inject(INGESTION_CONFIG) private readonly config: IngestionConfig,
+  ) {}
+
+  /** Records a queued import (source syncs; uploads are recorded by the api). Returns its id. */
+  async createImport(tenant: TenantContext, spec: NewImport): Promise<string> {
+    const importId = randomUUID();
+    await this.tenants.query(
+      tenant,
+      `INSERT INTO imports (id, entity, status, mode, format, object_uri, mapping, options, source_id) VALUES ($1, $2, 'queued', $3, $4, $5, $6::jsonb, $7::jsonb, $8)`,
+      [importId, spec.entity, spec.mode, spec.format, spec.objectUri, spec.mapping ? JSON.stringify(spec.mapping) : null, JSON.stringify(spec.options), spec.sourceId ?? null],
+    );
+    return importId;
+  }
+
+  /** createImport + run: loads a file to completion; `beforeCommit` joins the final transaction. */
+  async load(tenant: TenantContext, timezone: string, spec: NewImport, beforeCommit?: RunImportRequest['beforeCommit']): Promise<ImportOutcome> {
+    const importId = await this.createImport(tenant, spec);
+    return this.run({ tenant, timezone, importId, beforeCommit });
+  }
+
+  async run(request: RunImportRequest): Promise<ImportOutcome> {
+    return this.tenants.withTenantClient(request.tenant, async (db) => {
+      const lockKey = `pulse.import:${request.importId}`;
+      const { rows } = await db.query<{ locked: boolean }>('SELECT pg_try_advisory_lock(hashtextextended($1, 0)) AS locked', [lockKey]);
+      if (!rows[0]?.locked) {
+        // Retryable: if the holder dies its lock goes with its connection, and the redelivery takes over.
+        throw new DomainError('unavailable', 'import.in_progress_elsewhere', `Import ${request.importId} is being loaded by another worker.`);
+      }
+      try {
+        return await this.runLocked(db, request);
+      } finally {
+        await db.query('SELECT pg_advisory_unlock(hashtextextended($1, 0))', [lockKey]).catch(() => undefined);
+      }
+    });
+  }
+
+  private async runLocked(db: TenantDatabaseClient, request: RunImportRequest): Promise<ImportOutcome> {
+    const record = await readImport(db, request.importId);
+    if (!record) throw new DomainError('not_found', 'import.not_found', `No import ${request.importId} in tenant ${request.tenant.slug}.`);
+    if (TERMINAL_STATUSES.includes(record.status)) {
+      if (request.eventId) await db.query('INSERT INTO processed_events (consumer, event_id) VALUES ($1, $2) ON CONFLICT DO NOTHING', [CONSUMER, request.eventId]);
+      await db.query(dropStagingTableSql(record.id));
+      return outcomeOf(record, false);
+    }
+
+    const started = await db.query<{ started_at: Date }>(
+      `UPDATE imports SET status = 'running', started_at = COALESCE(started_at, now()) WHERE id = $1 RETURNING started_at`,
+      [record.id],
+    );
+    const startedAt = started.rows[0]?.started_at ?? new Date();
+    const resumeFrom = await this.prepareStaging(db, record);
+    this.logger.info({ importId: record.id, entity: record.entity, resumeFrom }, resumeFrom.recordsRead > 0 ? 'import resuming from checkpoint' : 'import started');
+
+    let staged: StagingCheckpoint;
+    const stagingStarted = Date.now();
+    try {
+      staged = await stageFile(db, {
+        importId: record.id,
+        entity: record.entity,
+        format: record.format,
+        mapping: record.mapping,
+        timezone: request.timezone,
+        file: this.storage.read(this.storage.keyOf(record.objectUri)),
+        resumeFrom,
+        batchRows: this.config.loading.batchRows,
+        checkpointRows: this.config.loading.checkpointRows,
+        onCheckpoint: request.onCheckpoint,
+      });
+    } catch (error) {
+      if (!isWholeFileFailure(error)) throw error;
+      const counts = await readImport(db, record.id);
+      return this.finish(db, request, record, startedAt, {
+        status: 'failed',
+        rowsReceived: counts?.rowsReceived ?? 0,
+        rowsLoaded: 0,
+        rowsRejected: counts?.rowsRejected ?? 0,
+        errorCode: error.code,
+        error: error.message,
+      });
+    }
+
+    this.logger.info({ importId: record.id, staged, stagingMs: Date.now() - stagingStarted }, 'import staged');
+    return this.finish(db, request, record, startedAt, undefined, staged);
+  }
+
+  /** Creates the staging table, or checks that what it holds is what the checkpoint says; otherwise starts over. */
+  private async prepareStaging(db: TenantDatabaseClient, record: ImportRecord): Promise<StagingCheckpoint> {
+    await db.query(createStagingTableSql(record.entity, record.id));
+    const { rows } = await db.query<{ n: string }>(`SELECT count(*) AS n FROM "${stagingTableName(record.id)}"`);
+    if (Number(rows[0]?.n ?? 0) === record.staging.stagedRows) return record.staging;
+    // PostgreSQL truncates unlogged tables after a crash: the staged rows are gone, so stage again from the start.
+    this.logger.warn({ importId: record.id, checkpoint: record.staging, staged: rows[0]?.n }, 'staging does not match the checkpoint; restaging from the start');
+    await db.query('BEGIN');
+    await db.query(`TRUNCATE "${stagingTableName(record.id)}"`);
+    await db.query('DELETE FROM import_errors WHERE import_id = $1', [record.id]);
+    await db.query(`UPDATE imports SET checkpoint = checkpoint - 'staging', rows_received = 0, rows_rejected = 0 WHERE id = $1`, [record.id]);
+    await db.query('COMMIT');
+    return EMPTY_CHECKPOINT;
+  }
+
+  /**
+   * The final transaction: apply the staged rows (unless the import already failed), record the outcome,
+   * the processed event and the outbound event, run the caller's hook; then publish and drop staging.
+   */
+  private async finish(
+    db: TenantDatabaseClient,
+    request: RunImportRequest,
+    record: ImportRecord,
+    startedAt: Date,
+    failure: Omit<ImportOutcome, 'importId' | 'entity' | 'startedAt' | 'finishedAt' | 'ranNow'> | undefined,
+    staged: StagingCheckpoint = EMPTY_CHECKPOINT,
+  ): Promise<ImportOutcome> {
+    let outcome!: ImportOutcome;
+    let eventId!: string;
+    await db.query('BEGIN');
+    try {
+      const result = failure ?? outcomeFields(await this.apply(db, request, record, staged), record, staged);
+      const finished = await db.query<{ finished_at: Date }>(
+        `UPDATE imports SET status = $2, rows_received = $3, rows_loaded = $4, rows_rejected = $5, error_code = $6, error = $7, finished_at = clock_timestamp()
+          WHERE id = $1 RETURNING finished_at`,
+        [record.id, result.status, result.rowsReceived, result.rowsLoaded, result.rowsRejected, result.errorCode, result.error],
+      );
+      outcome = { importId: record.id, entity: record.entity, ...result, startedAt, finishedAt: finished.rows[0]?.finished_at ?? new Date(), ranNow: true };
+      if (request.eventId) await db.query('INSERT INTO processed_events (consumer, event_id) VALUES ($1, $2) ON CONFLICT DO NOTHING', [CONSUMER, request.eventId]);
+      eventId = await this.enqueueOutcome(db, request.tenant, outcome);
+      await request.beforeCommit?.(db, outcome);
+      await db.query('COMMIT');
+    } catch (error) {
+      await db.query('ROLLBACK').catch(() => undefined);
+      throw error;
+    }
+    await this.publishOutcome(request.tenant, outcome, eventId);
+    await db.query(dropStagingTableSql(record.id));
+    this.logger.info({ importId: record.id, status: outcome.status, rowsReceived: outcome.rowsReceived, rowsLoaded: outcome.rowsLoaded, rowsRejected: outcome.rowsRejected, errorCode: outcome.errorCode, durationMs: outcome.finishedAt.getTime() - startedAt.getTime() }, 'import finished');
+    return outcome;
+  }
+
+  private async apply(db: TenantDatabaseClient, request: RunImportRequest, record: ImportRecord, staged: StagingCheckpoint): Promise<ApplyResult> {
+    const result = await applyStagedRows(db, {
+      importId: record.id,
+      entity: record.entity,
+      mode: record.mode,
+      onUnknownReference: record.options.onUnknownReference,
+      maxRejectedShare: record.options.maxRejectedShare,
+      rowsReceived: staged.recordsRead,
+      parseRejected: staged.parseRejected,
+      sourceId: record.sourceId,
+      fieldsPresent: staged.fields,
+    });
+    const started = Date.now();
+    if (result.decision === 'applied' && result.rowsLoaded > 0) {
+      // Inside the transaction: if queueing for the warehouse fails, nothing commits and the retry redoes both.
+      // The warehouse replaces rows by key, so a retry after a commit that failed late appends nothing twice.
+      const file = await writeStagedFile(db, this.storage, record.entity, importObjectKey(request.tenant.tenantId, record.id, 'staged.csv'));
+      await this.warehouse.appendStaged({
+        tenant: { tenantId: request.tenant.tenantId, slug: request.tenant.slug },
+        entity: record.entity,
+        importId: record.id,
+        mode: record.mode,
+        objectUri: file.uri,
+      });
+    }
+    result.timings['stagedFileAndWarehouse'] = Date.now() - started;
+    this.logger.info({ importId: record.id, timings: result.timings }, 'import applied');
+    return result;
+  }
+
+  private async enqueueOutcome(db: TenantDatabaseClient, tenant: TenantContext, outcome: ImportOutcome): Promise<string> {
+    const metadata = { tenantId: tenant.tenantId, correlationId: tenant.correlationId ?? outcome.importId, eventId: randomUUID(), occurredAt: outcome.finishedAt };
+    const execute = (sql: string, values: unknown[]) => db.query(sql, values);
+    const counts = { rowsReceived: outcome.rowsReceived, rowsLoaded: outcome.rowsLoaded, rowsRejected: outcome.rowsRejected };
+    if (outcome.status === 'failed') {
+      return enqueueEvent(execute, ingestionFailedV1, { importId: outcome.importId, entity: outcome.entity, reason: outcome.errorCode ?? 'failed', message: outcome.error ?? '', ...counts, failedAt: outcome.finishedAt.toISOString() }, metadata);
+    }
+    return enqueueEvent(
+      execute,
+      ingestionCompletedV1,
+      { importId: outcome.importId, entity: outcome.entity, status: outcome.status, ...counts, startedAt: outcome.startedAt.toISOString(), finishedAt: outcome.finishedAt.toISOString() },
+      metadata,
+    );
+  }
+
+  /** After commit, like the api's requests; if this fails, the tenant outbox sweeper publishes the row (same eventId). */
+  private async publishOutcome(tenant: TenantContext, outcome: ImportOutcome, eventId: string): Promise<void> {
+    try {
+      const { rows } = await this.tenants.query<{ topic: string; payload: Record<string, unknown>; correlation_id: string; occurred_at: Date }>(
+        tenant,
+        'SELECT topic, payload, correlation_id, occurred_at FROM outbox WHERE event_id = $1',
+        [eventId],
+      );
+      const row = rows[0];
+      if (!row) return;
+      const metadata = { tenantId: tenant.tenantId, correlationId: row.correlation_id, eventId, occurredAt: row.occurred_at };
+      if (row.topic === ingestionFailedV1.topic) await this.publisher.publish(ingestionFailedV1, ingestionFailedV1.payload.parse(row.payload), metadata);
+      else await this.publisher.publish(ingestionCompletedV1, ingestionCompletedV1.payload.parse(row.payload), metadata);
+      await this.tenants.query(tenant, 'UPDATE outbox SET published_at = now() WHERE event_id = $1 AND published_at IS NULL', [eventId]);
+    } catch (error) {
+      this.logger.warn({ err: error, importId: outcome.importId, eventId }, 'import outcome event not published; left in the tenant outbox');
+    }
+  }
+}
+
+function outcomeFields(result: ApplyResult, record: ImportRecord, staged: StagingCheckpoint): Omit<ImportOutcome, 'importId' | 'entity' | 'startedAt' | 'finishedAt' | 'ranNow'> {
+  const counts = { rowsReceived: staged.recordsRead, rowsLoaded: result.rowsLoaded, rowsRejected: result.rowsRejected };
+  switch (result.decision) {
+    case 'rejected_share_exceeded':
+      return {
+        status: 'failed',
+        ...counts,
+        errorCode: 'rejected_share_exceeded',
+        error: `${result.rowsRejected} of ${staged.recordsRead} rows were rejected, more than the ${formatShare(record.options.maxRejectedShare)} allowed: nothing was loaded. See the import's errors.`,
+      };
+    case 'empty_replace':
+      return {
+        status: 'failed',
+        ...counts,
+        errorCode: 'empty_replace',
+        error: 'A replace import needs at least one valid row: it would have deleted every row of the entity. Nothing was changed.',
+      };
+    case 'applied':
+      return { status: result.rowsRejected > 0 ? 'partially_succeeded' : 'succeeded', ...counts, errorCode: null, error: null };
+  }
+}
+
+function formatShare(share: number): string {
+  return `${Math.round(share * 1000) / 10} %`;
+}
+
+function outcomeOf(record: ImportRecord, ranNow: boolean): ImportOutcome {
+  return {
+    importId: record.id,
+    entity: record.entity,
+    status: record.status as ImportOutcome['status'],
+    rowsReceived: record.rowsReceived,
+    rowsLoaded: record.rowsLoaded,
+    rowsRejected: record.rowsRejected,
+    errorCode: record.errorCode,
+    error: record.error,
+    startedAt: record.startedAt ?? record.finishedAt ?? new Date(0),
+    finishedAt: record.finishedAt ?? new Date(0),
+    ranNow,
+  };
+}

@@ -1,0 +1,115 @@
+import { ingestionRequestedV1 } from '@pulse/contracts';
+import { createPubSubClient, EventPublisher } from '@pulse/messaging';
+import { importObjectKey } from '@pulse/object-storage';
+import { waitFor } from '@pulse/testing';
+import type { PubSub } from '@google-cloud/pubsub';
+import { randomUUID } from 'node:crypto';
+import { Readable } from 'node:stream';
+import { IngestionUnderTest, type SeededTenant } from '../ingestion.int-kit';
+
+/** 1000 customers; line 51 (record 50) has a date that cannot be read, so exactly one row is rejected. */
+function customersFile(nameOf: (i: number) => string): string {
+  const lines = ['external_id,name,customer_since'];
+  for (let i = 1; i <= 1000; i += 1) lines.push(`c${i},${nameOf(i)},${i === 50 ? 'not-a-date' : '2025-01-15'}`);
+  return `${lines.join('\n')}\n`;
+}
+
+class SimulatedCrash extends Error {}
+
+describe('crash safety and redelivery (real PostgreSQL, Pub/Sub emulator)', () => {
+  let ingestion: IngestionUnderTest;
+  let pubsub: PubSub;
+
+  beforeAll(async () => {
+    // Small windows so that a 1000-row file has ten checkpoints.
+    ingestion = await IngestionUnderTest.start({ INGESTION_CHECKPOINT_ROWS: '100', INGESTION_BATCH_ROWS: '25' }, { consumeEvents: true });
+    pubsub = createPubSubClient({ projectId: 'pulse-local', emulatorHost: ingestion.emulator.address });
+  }, 120_000);
+
+  afterAll(async () => {
+    await pubsub?.close();
+    await ingestion?.stop();
+  });
+
+  const customerRows = (tenant: SeededTenant) =>
+    ingestion.rows<{ external_id: string; name: string; customer_since: string }>(
+      tenant,
+      `SELECT external_id, name, to_char(customer_since, 'YYYY-MM-DD') AS customer_since FROM customers ORDER BY id`,
+    );
+
+  it('a crash mid-import resumes from the checkpoint (already-staged records are skipped) and ends with the same rows as a clean run', async () => {
+    const original = customersFile((i) => `Customer ${i}`);
+    const clean = await ingestion.seedTenant('clean');
+    const cleanOutcome = await ingestion.importFile(clean, { entity: 'customers', content: original });
+    expect(cleanOutcome).toMatchObject({ status: 'partially_succeeded', rowsReceived: 1000, rowsLoaded: 999, rowsRejected: 1 });
+
+    const tenant = await ingestion.seedTenant('crash');
+    const key = importObjectKey(tenant.tenantId, randomUUID(), 'upload.csv');
+    const stored = await ingestion.storage.put(key, Readable.from([original]));
+    const importId = await ingestion.loader.createImport(tenant.context, {
+      entity: 'customers',
+      format: 'csv',
+      objectUri: stored.uri,
+      mode: 'upsert',
+      options: { onUnknownReference: 'reject', maxRejectedShare: 0.1 },
+    });
+    const crashAt300 = (checkpoint: { recordsRead: number }) => {
+      if (checkpoint.recordsRead >= 300) throw new SimulatedCrash('worker killed');
+    };
+    await expect(ingestion.loader.run({ tenant: tenant.context, timezone: 'UTC', importId, onCheckpoint: crashAt300 })).rejects.toBeInstanceOf(SimulatedCrash);
+
+    // Three windows committed: 300 records read, 299 staged, the bad row recorded; nothing applied yet.
+    const [midway] = await ingestion.rows(tenant, `SELECT status, rows_received, checkpoint->'staging' AS staging FROM imports WHERE id = $1`, [importId]);
+    expect(midway).toMatchObject({ status: 'running', rows_received: '300', staging: { recordsRead: 300, stagedRows: 299, parseRejected: 1 } });
+    expect(await customerRows(tenant)).toEqual([]);
+
+    // Proof that the restart skips what was staged instead of reading it again: the first 300 records
+    // now say something else in the file, which only a re-read would pick up.
+    await ingestion.storage.put(key, Readable.from([customersFile((i) => (i <= 300 ? `CHANGED ${i}` : `Customer ${i}`))]));
+
+    const resumed = await ingestion.loader.run({ tenant: tenant.context, timezone: 'UTC', importId });
+    expect(resumed).toMatchObject({ status: 'partially_succeeded', rowsReceived: 1000, rowsLoaded: 999, rowsRejected: 1, ranNow: true });
+    expect(await customerRows(tenant)).toEqual(await customerRows(clean));
+    expect(await ingestion.rows(tenant, 'SELECT line_number::int AS line, reason_code FROM import_errors WHERE import_id = $1', [importId])).toEqual([
+      { line: 51, reason_code: 'invalid_date' },
+    ]);
+    expect(await ingestion.rows(tenant, `SELECT to_regclass('import_staging_${importId.replace(/-/g, '')}') AS staging`)).toEqual([{ staging: null }]);
+  });
+
+  it('loads an import once when ingestion.requested.v1 is delivered twice', async () => {
+    const tenant = await ingestion.seedTenant('redelivery');
+    const objectUri = await ingestion.upload(tenant, 'external_id,name\nc1,One\nc2,Two\n');
+    const importId = await ingestion.loader.createImport(tenant.context, {
+      entity: 'customers',
+      format: 'csv',
+      objectUri,
+      mode: 'upsert',
+      options: { onUnknownReference: 'reject', maxRejectedShare: 0.1 },
+    });
+    const publisher = new EventPublisher(pubsub, { autoCreate: true });
+    const eventId = randomUUID();
+    const payload = { importId, entity: 'customers' as const, origin: { kind: 'upload' as const, objectUri, format: 'csv' as const }, mode: 'upsert' as const };
+    await publisher.publish(ingestionRequestedV1, payload, { tenantId: tenant.tenantId, correlationId: 'redelivery-test', eventId });
+    await waitFor(async () => (await ingestion.rows(tenant, `SELECT 1 FROM imports WHERE id = $1 AND status = 'succeeded'`, [importId])).length === 1, {
+      timeoutMs: 30_000,
+      description: 'the import to succeed',
+    });
+    const [first] = await ingestion.rows(tenant, 'SELECT finished_at FROM imports WHERE id = $1', [importId]);
+
+    // The same event again (a redelivery, or the outbox relay re-publishing it).
+    await publisher.publish(ingestionRequestedV1, payload, { tenantId: tenant.tenantId, correlationId: 'redelivery-test', eventId });
+    await waitFor(async () => (await ingestion.rows(tenant, `SELECT 1 FROM processed_events WHERE event_id = $1`, [eventId])).length === 1, {
+      timeoutMs: 30_000,
+      description: 'the delivery to be recorded',
+    });
+    // Give the second delivery time to be handled, then check it changed nothing.
+    await new Promise((resolve) => setTimeout(resolve, 1_500));
+    expect(await ingestion.rows(tenant, 'SELECT finished_at FROM imports WHERE id = $1', [importId])).toEqual([first]);
+    expect(await ingestion.rows(tenant, `SELECT topic FROM outbox WHERE payload->>'importId' = $1`, [importId])).toEqual([{ topic: 'ingestion.completed.v1' }]);
+    expect((await ingestion.rows(tenant, 'SELECT external_id FROM customers ORDER BY 1')).map((r) => r['external_id'])).toEqual(['c1', 'c2']);
+
+    // Calling the loader again directly is just as harmless.
+    const again = await ingestion.loader.run({ tenant: tenant.context, timezone: 'UTC', importId, eventId: randomUUID() });
+    expect(again).toMatchObject({ status: 'succeeded', rowsLoaded: 2, ranNow: false });
+  });
+});

@@ -1,0 +1,129 @@
+import type { CanonicalEntity, ImportMapping } from '@pulse/contracts';
+import { parseImportStream, type RowRejection } from '@pulse/parsing';
+import type { TenantDatabaseClient } from '@pulse/tenancy';
+import { once } from 'node:events';
+import type { Readable, Writable } from 'node:stream';
+import { finished } from 'node:stream/promises';
+import { from as copyFrom } from 'pg-copy-streams';
+import { insertImportErrors } from '../import-errors';
+import { stagingLine } from './staging-row';
+import { copyIntoStagingSql, stagingFields } from './staging-table';
+
+/** How far staging got, committed with the rows it describes (imports.checkpoint). */
+export interface StagingCheckpoint {
+  /** Data records consumed from the file (staged + rejected): the parser's skipRecords on resume. */
+  recordsRead: number;
+  lastLine: number;
+  stagedRows: number;
+  /** Rows rejected while parsing (already in import_errors). */
+  parseRejected: number;
+  /** Canonical fields the file has (mapped columns and constants): an upsert updates only these. */
+  fields: string[];
+}
+
+const MAX_BUFFERED_REJECTS = 5_000;
+
+export const EMPTY_CHECKPOINT: StagingCheckpoint = { recordsRead: 0, lastLine: 0, stagedRows: 0, parseRejected: 0, fields: [] };
+
+export interface StageFileInput {
+  importId: string;
+  entity: CanonicalEntity;
+  format: 'csv' | 'ndjson';
+  mapping: ImportMapping | undefined;
+  timezone: string;
+  file: Readable;
+  /** Where a previous attempt stopped; its records are skipped by the parser. */
+  resumeFrom: StagingCheckpoint;
+  batchRows: number;
+  checkpointRows: number;
+  /** Called after each committed window (tests inject a crash here). */
+  onCheckpoint?: (checkpoint: StagingCheckpoint) => Promise<void> | void;
+}
+
+/**
+ * Streams the file through the parser into the staging table. Rows are written to one COPY per window
+ * of `checkpointRows` rows while the parser keeps reading (PostgreSQL parses the COPY on its own core);
+ * each window commits its rows, its rejects (import_errors) and the checkpoint in one transaction, so a
+ * crash loses at most the open window and a restart resumes exactly after the last commit.
+ */
+export async function stageFile(db: TenantDatabaseClient, input: StageFileInput): Promise<StagingCheckpoint> {
+  const fields = stagingFields(input.entity);
+  let committed = input.resumeFrom;
+  const present = new Set(committed.fields ?? []);
+  let window: { copy: Writable; staged: number; rejects: RowRejection[]; records: number; lastLine: number } | undefined;
+
+  const open = async () => {
+    await db.query('BEGIN');
+    const copy = db.query(copyFrom(copyIntoStagingSql(input.entity, input.importId)));
+    return { copy, staged: 0, rejects: [] as RowRejection[], records: committed.recordsRead, lastLine: committed.lastLine };
+  };
+
+  const commit = async () => {
+    if (!window) return;
+    const current = window;
+    window = undefined;
+    current.copy.end();
+    await finished(current.copy);
+    await insertImportErrors(db, input.importId, current.rejects);
+    const next: StagingCheckpoint = {
+      recordsRead: current.records,
+      lastLine: current.lastLine,
+      stagedRows: committed.stagedRows + current.staged,
+      parseRejected: committed.parseRejected + current.rejects.length,
+      fields: [...present].sort(),
+    };
+    await db.query(
+      `UPDATE imports SET checkpoint = COALESCE(checkpoint, '{}'::jsonb) || jsonb_build_object('staging', $2::jsonb),
+              rows_received = $3, rows_rejected = $4 WHERE id = $1`,
+      [input.importId, JSON.stringify(next), next.recordsRead, next.parseRejected],
+    );
+    await db.query('COMMIT');
+    committed = next;
+    await input.onCheckpoint?.(next);
+  };
+
+  try {
+    const batches = parseImportStream(input.file, {
+      entity: input.entity,
+      format: input.format,
+      mapping: input.mapping,
+      timezone: input.timezone,
+      skipRecords: committed.recordsRead,
+      batchSize: input.batchRows,
+    });
+    for await (const batch of batches) {
+      window ??= await open();
+      let chunk = '';
+      for (const row of batch.rows) {
+        // The parser gives each row the fields the file has (a missing column is absent, an empty cell null).
+        for (const field in row.values) present.add(field);
+        const line = stagingLine(row, fields);
+        if (typeof line === 'string') {
+          chunk += line;
+          window.staged += 1;
+        } else {
+          window.rejects.push(line);
+        }
+      }
+      window.rejects.push(...batch.rejects);
+      window.records = batch.recordsRead;
+      window.lastLine = batch.lastLine;
+      if (chunk.length > 0 && !window.copy.write(chunk)) await once(window.copy, 'drain');
+      // Rejects wait in memory for the window's commit (the connection is busy with the COPY): a file of
+      // mostly bad rows commits more often rather than holding more of them.
+      if (window.staged + window.rejects.length >= input.checkpointRows || window.rejects.length >= MAX_BUFFERED_REJECTS) await commit();
+    }
+    if (!window && committed === input.resumeFrom) {
+      // A file of no records at all still gets a checkpoint, so a resume knows it read to the end.
+      window = await open();
+    }
+    await commit();
+    return committed;
+  } catch (error) {
+    if (window) {
+      window.copy.destroy();
+      await db.query('ROLLBACK').catch(() => undefined);
+    }
+    throw error;
+  }
+}

@@ -1,0 +1,20 @@
+import { stagingLine } from './staging-row';
+
+describe('stagingLine', () => {
+  it('writes line, fields in order and custom JSON as one CSV record; NULL empty, empty string quoted', () => {
+    const line = stagingLine(
+      { line: 7, values: { external_id: 'c1', name: 'Silva, "Zé"', email: null, segment: '' }, custom: { region: 'São Paulo', seats: 3 } },
+      ['external_id', 'name', 'email', 'segment', 'plan'],
+    );
+    expect(line).toBe('7,c1,"Silva, ""Zé""",,"",,"{""region"":""São Paulo"",""seats"":3}"\n');
+  });
+
+  it('keeps a line break inside a value quoted', () => {
+    expect(stagingLine({ line: 2, values: { comment: 'a\r\nb' }, custom: {} }, ['comment'])).toBe('2,"a\r\nb",{}\n');
+  });
+
+  it('rejects a row carrying a NUL character, in a field or in custom', () => {
+    expect(stagingLine({ line: 3, values: { name: 'a\u0000b' }, custom: {} }, ['name'])).toMatchObject({ line: 3, column: 'name', reasonCode: 'invalid_value' });
+    expect(stagingLine({ line: 4, values: { name: 'ok' }, custom: { x: '\u0000' } }, ['name'])).toMatchObject({ line: 4, column: 'custom', reasonCode: 'invalid_value' });
+  });
+});

@@ -1,0 +1,69 @@
+import {
+  CANONICAL_ENTITY_SPECS,
+  importMappingSchema,
+  sourceConnectionSchema,
+  type CanonicalEntity,
+  type ImportMapping,
+  type SourceConnection,
+} from '@pulse/contracts';
+import type { ExpectedColumn, StreamState } from '@pulse/connectors';
+import { DomainError } from '@pulse/errors';
+import type { TenantDatabaseClient } from '@pulse/tenancy';
+
+/** A source as the sync needs it, read from the tenant database. */
+export interface SourceRow {
+  id: string;
+  name: string;
+  entity: CanonicalEntity;
+  connection: SourceConnection;
+  mapping: ImportMapping | undefined;
+  /** Sealed credentials (SecretBox); opened only to connect. */
+  credentials: string | null;
+  columns: ExpectedColumn[] | null;
+  schedule: string | null;
+  enabled: boolean;
+  consecutiveFailures: number;
+  state: StreamState | null;
+}
+
+/** Sources keep one stream each (a table, a sheet tab, an endpoint, a file set). */
+export const SOURCE_STREAM = 'main';
+
+export async function readSourceOrThrow(db: TenantDatabaseClient, sourceId: string): Promise<SourceRow> {
+  const { rows } = await db.query<{
+    id: string; name: string; entity: string; config: unknown; mapping: unknown; credentials: string | null; columns: ExpectedColumn[] | null;
+    schedule: string | null; enabled: boolean; consecutive_failures: number; cursor: StreamState | null;
+  }>(
+    `SELECT s.id, s.name, s.entity, s.config, s.mapping, s.credentials, s.columns, s.schedule, s.enabled, s.consecutive_failures, st.cursor
+       FROM sources s LEFT JOIN sync_states st ON st.source_id = s.id AND st.stream = $2
+      WHERE s.id = $1`,
+    [sourceId, SOURCE_STREAM],
+  );
+  const row = rows[0];
+  if (!row) throw new DomainError('not_found', 'source.not_found', `No source ${sourceId}.`);
+  return {
+    id: row.id,
+    name: row.name,
+    entity: row.entity as CanonicalEntity,
+    connection: sourceConnectionSchema.parse(row.config),
+    mapping: row.mapping === null ? undefined : importMappingSchema.parse(row.mapping),
+    credentials: row.credentials,
+    columns: row.columns,
+    schedule: row.schedule,
+    enabled: row.enabled,
+    consecutiveFailures: row.consecutive_failures,
+    state: row.cursor,
+  };
+}
+
+/**
+ * Source columns the mapping reads: mapped explicitly, or named like one of the entity's canonical
+ * fields (the parser maps those without being told). Only these can make schema drift fatal.
+ */
+export function mappedSourceColumns(entity: CanonicalEntity, mapping: ImportMapping | undefined, columns: readonly string[]): string[] {
+  const explicit = Object.entries(mapping?.columns ?? {})
+    .filter(([, target]) => target !== null)
+    .map(([column]) => column);
+  const canonical = new Set(CANONICAL_ENTITY_SPECS[entity].fields.map((field) => field.name));
+  return [...new Set([...explicit, ...columns.filter((column) => canonical.has(column.toLowerCase()))])];
+}

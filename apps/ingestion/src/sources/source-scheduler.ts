@@ -1,0 +1,188 @@
+import { Inject, Injectable, type OnApplicationBootstrap, type OnApplicationShutdown } from '@nestjs/common';
+import { POSTGRES_POOL } from '@pulse/service-runtime';
+import { listLiveTenants, TenantDatabasePool } from '@pulse/tenancy';
+import { PinoLogger } from 'nestjs-pino';
+import type { Pool } from 'pg';
+import type { IngestionConfig } from '../config/ingestion.config';
+import { TenantDirectory, type TenantProfile } from '../tenancy/tenant-directory';
+import { nextSyncTime } from '@pulse/connectors';
+import { SourceSyncRunner } from './source-sync-runner';
+
+export interface SourceSchedulerSettings {
+  /** How often every tenant is checked for due schedules and "run now" requests. */
+  pollIntervalMs: number;
+  /** Syncs this replica runs at once, all tenants together. */
+  maxConcurrentSyncs: number;
+  /** Syncs of one tenant at once (each holds two of the tenant's database connections). */
+  perTenantConcurrency: number;
+  /** false: no timer (tests drive `tick()` themselves). */
+  autoStart: boolean;
+}
+
+export const SOURCE_SCHEDULER_SETTINGS = Symbol('SOURCE_SCHEDULER_SETTINGS');
+
+export function defaultSchedulerSettings(config: IngestionConfig): SourceSchedulerSettings {
+  return { pollIntervalMs: 15_000, maxConcurrentSyncs: config.loading.concurrency, perTenantConcurrency: 1, autoStart: config.service.environment !== 'test' };
+}
+
+/**
+ * Per-source cron scheduling. Each tick, for every live tenant: sources whose schedule came due get a
+ * `source_syncs` row (claimed with a conditional UPDATE of `next_sync_at`, so two replicas never both
+ * claim it), and queued runs (schedule or "run now" from the api) are started within the limits. A
+ * session advisory lock per source makes "at most one running sync per source" hold across replicas
+ * and lets go by itself if the process dies. A failing source backs off (next-sync-time.ts); any error
+ * stays with its tenant and source.
+ */
+@Injectable()
+export class SourceScheduler implements OnApplicationBootstrap, OnApplicationShutdown {
+  private timer: NodeJS.Timeout | null = null;
+  private ticking: Promise<void> | null = null;
+  private readonly running = new Map<string, Promise<void>>();
+  private readonly perTenant = new Map<string, number>();
+  private stopping = false;
+
+  constructor(
+    @Inject(POSTGRES_POOL) private readonly controlPlane: Pool,
+    private readonly tenants: TenantDatabasePool,
+    private readonly directory: TenantDirectory,
+    private readonly runner: SourceSyncRunner,
+    private readonly logger: PinoLogger,
+    @Inject(SOURCE_SCHEDULER_SETTINGS) private readonly settings: SourceSchedulerSettings,
+  ) {}
+
+  onApplicationBootstrap(): void {
+    if (!this.settings.autoStart) return;
+    const schedule = () => {
+      // Jitter the poll itself so replicas started together do not query every tenant in lockstep.
+      this.timer = setTimeout(() => {
+        this.tick()
+          .catch((error: unknown) => this.logger.error({ err: error }, 'source scheduler tick failed'))
+          .finally(() => !this.stopping && schedule());
+      }, this.settings.pollIntervalMs * (0.8 + Math.random() * 0.4));
+      this.timer.unref();
+    };
+    schedule();
+  }
+
+  async onApplicationShutdown(): Promise<void> {
+    this.stopping = true;
+    if (this.timer) clearTimeout(this.timer);
+    await this.idle();
+  }
+
+  /** Resolves when the current tick and every sync it started have ended. */
+  async idle(): Promise<void> {
+    await this.ticking;
+    await Promise.allSettled([...this.running.values()]);
+  }
+
+  /** One pass over every live tenant. */
+  async tick(now: Date = new Date()): Promise<void> {
+    if (this.ticking) return this.ticking;
+    this.ticking = (async () => {
+      for (const { tenantId } of await listLiveTenants(this.controlPlane)) {
+        if (this.stopping) return;
+        try {
+          const profile = await this.directory.findOrThrow(tenantId, `source-scheduler-${now.getTime()}`);
+          await this.scheduleDue(profile, now);
+          await this.startQueued(profile);
+        } catch (error) {
+          this.logger.warn({ err: error, tenantId }, 'source scheduling skipped a tenant');
+        }
+      }
+    })().finally(() => {
+      this.ticking = null;
+    });
+    return this.ticking;
+  }
+
+  /** Gives sources without a next time one, and queues a run for each source whose time has come. */
+  private async scheduleDue(tenant: TenantProfile, now: Date): Promise<void> {
+    const { rows } = await this.tenants.query<{ id: string; schedule: string; consecutive_failures: number; next_sync_at: Date | null }>(
+      tenant.context,
+      `SELECT id, schedule, consecutive_failures, next_sync_at FROM sources
+        WHERE enabled AND schedule IS NOT NULL AND (next_sync_at IS NULL OR next_sync_at <= $1)`,
+      [now],
+    );
+    for (const source of rows) {
+      const next = nextSyncTime(source.schedule, tenant.timezone, now, 0);
+      if (source.next_sync_at === null) {
+        await this.tenants.query(tenant.context, 'UPDATE sources SET next_sync_at = $2 WHERE id = $1 AND next_sync_at IS NULL', [source.id, next]);
+        continue;
+      }
+      await this.tenants.withTenantTransaction(tenant.context, async (db) => {
+        const claimed = await db.query('UPDATE sources SET next_sync_at = $2 WHERE id = $1 AND next_sync_at <= $3 RETURNING id', [source.id, next, now]);
+        // A run already waiting covers this occurrence too (a slow source does not pile up runs).
+        if (claimed.rowCount === 1) {
+          await db.query(
+            `INSERT INTO source_syncs (source_id, trigger, status)
+             SELECT $1, 'schedule', 'queued' WHERE NOT EXISTS (SELECT 1 FROM source_syncs WHERE source_id = $1 AND status = 'queued')`,
+            [source.id],
+          );
+        }
+      });
+    }
+  }
+
+  private async startQueued(tenant: TenantProfile): Promise<void> {
+    const { rows } = await this.tenants.query<{ id: string; source_id: string }>(
+      tenant.context,
+      `SELECT DISTINCT ON (q.source_id) q.id, q.source_id FROM source_syncs q JOIN sources s ON s.id = q.source_id
+        WHERE q.status = 'queued' ORDER BY q.source_id, q.requested_at`,
+    );
+    for (const sync of rows) {
+      const key = `${tenant.context.tenantId}:${sync.source_id}`;
+      if (this.running.has(key)) continue;
+      if (this.running.size >= this.settings.maxConcurrentSyncs) return;
+      if ((this.perTenant.get(tenant.context.tenantId) ?? 0) >= this.settings.perTenantConcurrency) return;
+      this.perTenant.set(tenant.context.tenantId, (this.perTenant.get(tenant.context.tenantId) ?? 0) + 1);
+      const run = this.runLocked(tenant, sync.source_id, sync.id).finally(() => {
+        this.running.delete(key);
+        this.perTenant.set(tenant.context.tenantId, (this.perTenant.get(tenant.context.tenantId) ?? 1) - 1);
+      });
+      this.running.set(key, run);
+    }
+  }
+
+  private async runLocked(tenant: TenantProfile, sourceId: string, syncId: string): Promise<void> {
+    try {
+      await this.tenants.withTenantClient(tenant.context, async (lock) => {
+        const lockKey = `pulse.source-sync:${sourceId}`;
+        const { rows } = await lock.query<{ locked: boolean }>('SELECT pg_try_advisory_lock(hashtextextended($1, 0)) AS locked', [lockKey]);
+        if (!rows[0]?.locked) return; // running elsewhere: the queued row waits for the next tick
+        try {
+          // A run left "running" by a process that died (its lock went with it) is over.
+          await lock.query(
+            `UPDATE source_syncs SET status = 'failed', error_code = 'interrupted', error = 'The sync process stopped before this run finished; the next run resumes from the last committed position.', finished_at = now()
+              WHERE source_id = $1 AND status = 'running'`,
+            [sourceId],
+          );
+          const claimed = await lock.query(`UPDATE source_syncs SET status = 'running', started_at = now() WHERE id = $1 AND status = 'queued' RETURNING id`, [syncId]);
+          if (claimed.rowCount !== 1) return;
+          try {
+            await this.runner.run(tenant, sourceId, syncId);
+          } catch {
+            await this.backOff(tenant, sourceId);
+          }
+        } finally {
+          await lock.query('SELECT pg_advisory_unlock(hashtextextended($1, 0))', [lockKey]).catch(() => undefined);
+        }
+      });
+    } catch (error) {
+      this.logger.warn({ err: error, tenantId: tenant.context.tenantId, sourceId, syncId }, 'source sync could not be started');
+    }
+  }
+
+  /** After a failure the next scheduled run waits for the backoff (the runner already counted the failure). */
+  private async backOff(tenant: TenantProfile, sourceId: string): Promise<void> {
+    const { rows } = await this.tenants.query<{ schedule: string | null; consecutive_failures: number }>(
+      tenant.context,
+      'SELECT schedule, consecutive_failures FROM sources WHERE id = $1',
+      [sourceId],
+    );
+    const source = rows[0];
+    if (!source?.schedule) return;
+    const next = nextSyncTime(source.schedule, tenant.timezone, new Date(), source.consecutive_failures);
+    await this.tenants.query(tenant.context, 'UPDATE sources SET next_sync_at = $2 WHERE id = $1', [sourceId, next]);
+  }
+}

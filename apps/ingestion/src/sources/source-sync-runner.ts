@@ -1,0 +1,246 @@
+import { Inject, Injectable } from '@nestjs/common';
+import { importOptionsSchema, type ImportFormat } from '@pulse/contracts';
+import {
+  ConnectorError,
+  openCredentials,
+  openSource,
+  type OpenedSource,
+  type SourceConnector,
+  type SourcePage,
+  type StreamState,
+} from '@pulse/connectors';
+import { SecretBox } from '@pulse/crypto';
+import { DomainError } from '@pulse/errors';
+import { assertValidKey, tenantPrefix, type ObjectStorage } from '@pulse/object-storage';
+import { TenantDatabasePool, type TenantDatabaseClient } from '@pulse/tenancy';
+import { PinoLogger } from 'nestjs-pino';
+import { Readable } from 'node:stream';
+import { INGESTION_CONFIG, type IngestionConfig } from '../config/ingestion.config';
+import { ENTITY_LOAD_PLANS } from '../imports/finalize/entity-load-plan';
+import { ImportLoader } from '../imports/import-loader';
+import type { ImportOutcome } from '../imports/import-outcome';
+import { IMPORT_STORAGE } from '../imports/ingestion-dependencies';
+import type { TenantProfile } from '../tenancy/tenant-directory';
+import { mappedSourceColumns, readSourceOrThrow, SOURCE_STREAM, type SourceRow } from './source-row';
+
+/** Records per import of an incremental sync: each batch commits its data with its state, so a failure late in a long first sync keeps the batches before it. */
+export const RECORDS_PER_IMPORT = 100_000;
+
+export interface SyncTotals {
+  rowsRead: number;
+  rowsLoaded: number;
+  rowsRejected: number;
+  rowsDeleted: number;
+  filesLoaded: number;
+  partial: boolean;
+}
+
+/**
+ * Runs one sync of one source into the tenant database through the same loader as uploads: record pages
+ * become NDJSON objects in the import storage, files are copied there as they are, and each import's
+ * final transaction also advances `sync_states` and the sync's counters (INTERFACES.md section 6), so
+ * the saved position never gets ahead of the data. A full read (full-refresh databases; sheets and REST
+ * sources with a primary key) is one import, after which rows of this source it did not contain are deleted.
+ */
+@Injectable()
+export class SourceSyncRunner {
+  private readonly box: SecretBox;
+
+  constructor(
+    private readonly tenants: TenantDatabasePool,
+    private readonly loader: ImportLoader,
+    private readonly logger: PinoLogger,
+    @Inject(IMPORT_STORAGE) private readonly storage: ObjectStorage,
+    @Inject(INGESTION_CONFIG) config: IngestionConfig,
+  ) {
+    this.box = SecretBox.fromBase64(config.tenancy.secretsKey.reveal());
+  }
+
+  /** Runs the `source_syncs` row `syncId` (already claimed as running) to its end, recording the outcome. */
+  async run(tenant: TenantProfile, sourceId: string, syncId: string): Promise<SyncTotals> {
+    const totals: SyncTotals = { rowsRead: 0, rowsLoaded: 0, rowsRejected: 0, rowsDeleted: 0, filesLoaded: 0, partial: false };
+    let opened: OpenedSource | null = null;
+    try {
+      const source = await this.tenants.withTenantClient(tenant.context, (db) => readSourceOrThrow(db, sourceId));
+      opened = await openSource(source.connection, openCredentials(this.box, source.credentials), {
+        expectedColumns: source.columns ?? undefined,
+        mappedColumns: source.columns ? mappedSourceColumns(source.entity, source.mapping, source.columns.map((column) => column.name)) : [],
+      });
+      if (source.columns === null) await this.recordColumns(tenant, source, opened);
+      await this.readAll(tenant, source, syncId, opened, totals);
+      await this.finish(tenant, sourceId, syncId, totals.partial ? 'partially_succeeded' : 'succeeded', null);
+      return totals;
+    } catch (error) {
+      const failure = opened ? opened.scrubber.scrubError(error) : error;
+      const code = failure instanceof DomainError ? failure.code : 'sync_failed';
+      const message = failure instanceof Error ? failure.message : String(failure);
+      await this.finish(tenant, sourceId, syncId, 'failed', { code, message });
+      this.logger.warn({ tenantId: tenant.context.tenantId, sourceId, syncId, errorCode: code, error: message }, 'source sync failed');
+      throw failure;
+    } finally {
+      await opened?.close().catch(() => undefined);
+    }
+  }
+
+  /** The columns the source has at its first sync become the reference for drift checks. */
+  private async recordColumns(tenant: TenantProfile, source: SourceRow, opened: OpenedSource): Promise<void> {
+    const columns = (await opened.columns()).map(({ name, type }) => ({ name, type }));
+    if (columns.length === 0) return;
+    await this.tenants.query(tenant.context, 'UPDATE sources SET columns = $2::jsonb WHERE id = $1 AND columns IS NULL', [source.id, JSON.stringify(columns)]);
+  }
+
+  private fullRead(source: SourceRow): boolean {
+    const connection = source.connection;
+    if (connection.kind === 'files') return false;
+    if (connection.kind === 'google_sheets' || connection.kind === 'rest') return connection.primaryKey.length > 0;
+    return connection.syncMode === 'full_refresh';
+  }
+
+  private async readAll(tenant: TenantProfile, source: SourceRow, syncId: string, opened: OpenedSource, totals: SyncTotals): Promise<void> {
+    const pages = new PageReader(opened.connector, source.state);
+    const detectDeletes = this.fullRead(source);
+    for (let batch = 0; !pages.done; batch++) {
+      const first = await pages.next();
+      if (first.kind === 'empty') {
+        await this.commitStateOnly(tenant, source, first.state);
+        continue;
+      }
+      if (first.kind === 'file') {
+        const key = this.objectKey(tenant, source, syncId, batch, first.file.format);
+        const stored = await this.storage.put(key, await first.file.open());
+        await this.load(tenant, source, syncId, stored.uri, first.file.format, first.state, { records: 0, files: 1, deletes: false }, totals);
+        continue;
+      }
+      // Records: this page and the following ones, up to the batch size (a full read: all of them).
+      let records = 0;
+      let state: StreamState = first.state;
+      const limit = detectDeletes ? Number.POSITIVE_INFINITY : RECORDS_PER_IMPORT;
+      async function* lines(): AsyncGenerator<string> {
+        let page: SourcePage = first;
+        for (;;) {
+          if (page.kind === 'records') {
+            for (const record of page.records) yield `${JSON.stringify(record)}\n`;
+            records += page.records.length;
+          }
+          state = page.state;
+          if (pages.done || records >= limit) return;
+          page = await pages.next();
+          if (page.kind === 'file') throw new ConnectorError('source_request_failed', 'A records source returned a file page');
+        }
+      }
+      const key = this.objectKey(tenant, source, syncId, batch, 'ndjson');
+      const stored = await this.storage.put(key, Readable.from(lines()), { contentType: 'application/x-ndjson' });
+      if (records === 0 && !detectDeletes) {
+        // Nothing new (e.g. a lookback re-read whose rows were all delivered before): no import, just the position.
+        await this.storage.delete(key);
+        await this.commitStateOnly(tenant, source, state);
+        continue;
+      }
+      await this.load(tenant, source, syncId, stored.uri, 'ndjson', state, { records, files: 0, deletes: detectDeletes }, totals);
+    }
+  }
+
+  private objectKey(tenant: TenantProfile, source: SourceRow, syncId: string, batch: number, format: ImportFormat): string {
+    return assertValidKey(`${tenantPrefix(tenant.context.tenantId)}sources/${source.id}/syncs/${syncId}/${String(batch).padStart(5, '0')}.${format}`);
+  }
+
+  private async load(
+    tenant: TenantProfile,
+    source: SourceRow,
+    syncId: string,
+    objectUri: string,
+    format: ImportFormat,
+    state: StreamState,
+    batch: { records: number; files: number; deletes: boolean },
+    totals: SyncTotals,
+  ): Promise<void> {
+    const outcome = await this.loader.load(
+      tenant.context,
+      tenant.timezone,
+      { entity: source.entity, format, objectUri, mapping: source.mapping, mode: 'upsert', options: importOptionsSchema.parse({}), sourceId: source.id },
+      async (db, result) => {
+        // A failed import loaded nothing: the position stays where it was, so the next run reads these rows again.
+        if (result.status === 'failed') return;
+        const deleted = batch.deletes ? await this.deleteUnseen(db, source) : 0;
+        await saveState(db, source, state, result);
+        await db.query(
+          `UPDATE source_syncs SET rows_read = rows_read + $2, rows_loaded = rows_loaded + $3, rows_rejected = rows_rejected + $4,
+                  rows_deleted = rows_deleted + $5, files_loaded = files_loaded + $6, import_ids = array_append(import_ids, $7::uuid)
+            WHERE id = $1`,
+          [syncId, batch.files > 0 ? result.rowsReceived : batch.records, result.rowsLoaded, result.rowsRejected, deleted, batch.files, result.importId],
+        );
+        totals.rowsDeleted += deleted;
+      },
+    );
+    if (outcome.status === 'failed') {
+      throw new DomainError('unprocessable', outcome.errorCode ?? 'import_failed', `Import ${outcome.importId} of this sync failed: ${outcome.error ?? outcome.errorCode}`);
+    }
+    totals.rowsRead += batch.files > 0 ? outcome.rowsReceived : batch.records;
+    totals.rowsLoaded += outcome.rowsLoaded;
+    totals.rowsRejected += outcome.rowsRejected;
+    totals.filesLoaded += batch.files;
+    totals.partial ||= outcome.status === 'partially_succeeded';
+  }
+
+  /**
+   * Delete detection of a full read, inside its import's final transaction: rows this source wrote
+   * earlier whose key the read no longer has (the loader's `import_rows` holds every row of the read,
+   * rejected ones included, so a row that merely failed validation this time is kept, not deleted).
+   */
+  private async deleteUnseen(db: TenantDatabaseClient, source: SourceRow): Promise<number> {
+    const plan = ENTITY_LOAD_PLANS[source.entity];
+    const result = await db.query(`DELETE FROM ${plan.table} t WHERE t.source_id = $1 AND NOT EXISTS (SELECT 1 FROM import_rows r WHERE ${plan.keepMatch})`, [source.id]);
+    return result.rowCount ?? 0;
+  }
+
+  /** A page that carried no data but moved the position (e.g. files that disappeared were forgotten). */
+  private async commitStateOnly(tenant: TenantProfile, source: SourceRow, state: StreamState): Promise<void> {
+    await this.tenants.withTenantClient(tenant.context, (db) => saveState(db, source, state, null));
+  }
+
+  private async finish(tenant: TenantProfile, sourceId: string, syncId: string, status: 'succeeded' | 'partially_succeeded' | 'failed', error: { code: string; message: string } | null): Promise<void> {
+    await this.tenants.withTenantTransaction(tenant.context, async (db) => {
+      await db.query(`UPDATE source_syncs SET status = $2, error_code = $3, error = $4, finished_at = now() WHERE id = $1`, [syncId, status, error?.code ?? null, error?.message ?? null]);
+      await db.query(
+        `UPDATE sources SET consecutive_failures = CASE WHEN $2 THEN consecutive_failures + 1 ELSE 0 END WHERE id = $1`,
+        [sourceId, status === 'failed'],
+      );
+      if (error) {
+        await db.query(`UPDATE sync_states SET last_status = 'failed', last_error = $2, updated_at = now() WHERE source_id = $1 AND stream = $3`, [sourceId, error.message, SOURCE_STREAM]);
+      }
+    });
+  }
+}
+
+async function saveState(db: TenantDatabaseClient, source: SourceRow, state: StreamState, outcome: ImportOutcome | null): Promise<void> {
+  await db.query(
+    `INSERT INTO sync_states (source_id, stream, entity, cursor, last_import_id, last_status, last_error, last_synced_at, updated_at)
+     VALUES ($1, $2, $3, $4::jsonb, $5, $6, NULL, now(), now())
+     ON CONFLICT (source_id, stream) DO UPDATE SET entity = EXCLUDED.entity, cursor = EXCLUDED.cursor,
+       last_import_id = COALESCE(EXCLUDED.last_import_id, sync_states.last_import_id), last_status = EXCLUDED.last_status,
+       last_error = NULL, last_synced_at = now(), updated_at = now()`,
+    [source.id, SOURCE_STREAM, source.entity, JSON.stringify(state), outcome?.importId ?? null, outcome?.status ?? 'succeeded'],
+  );
+}
+
+/** Pages of one sync, each read with the state of the one before (the first with the committed state). */
+class PageReader {
+  done = false;
+  private state: StreamState | null;
+  private started = false;
+
+  constructor(
+    private readonly connector: SourceConnector,
+    committed: StreamState | null,
+  ) {
+    this.state = committed;
+  }
+
+  async next(): Promise<SourcePage> {
+    const page = await this.connector.readPage(this.state, { syncStart: !this.started });
+    this.started = true;
+    this.state = page.state;
+    this.done = page.done;
+    return page;
+  }
+}

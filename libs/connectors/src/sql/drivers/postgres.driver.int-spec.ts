@@ -1,0 +1,99 @@
+import { createTestDatabase, withClient, type TestDatabase } from '@pulse/testing';
+import { describeKeysetScenario, type SourceEngine } from '../keyset-scenario.int-kit';
+import { SqlConnector } from '../sql-connector';
+import { PostgresDriver } from './postgres.driver';
+
+function endpointOf(url: string) {
+  const parsed = new URL(url);
+  return {
+    host: parsed.hostname,
+    port: Number(parsed.port || 5432),
+    database: decodeURIComponent(parsed.pathname.slice(1)),
+    user: decodeURIComponent(parsed.username),
+    password: parsed.password ? decodeURIComponent(parsed.password) : undefined,
+  };
+}
+
+function postgresEngine(): SourceEngine {
+  let database: TestDatabase | null = null;
+  const url = () => (database as TestDatabase).url;
+  return {
+    async setup() {
+      database = await createTestDatabase({ prefix: 'conn_src' });
+      await withClient(url(), (client) =>
+        client.query('CREATE TABLE events (id integer PRIMARY KEY, updated_at timestamp(6) NOT NULL, name text, amount numeric(12,4))'),
+      );
+    },
+    exec: (sql) => withClient(url(), async (client) => void (await client.query(sql))),
+    connect: () => PostgresDriver.connect(endpointOf(url())),
+    sourceRows: () =>
+      withClient(url(), async (client) => {
+        const result = await client.query<{ row: string[] }>(
+          `SELECT ARRAY[id::text, name, amount::text, to_char(updated_at, 'YYYY-MM-DD"T"HH24:MI:SS.US')] AS row FROM events ORDER BY id`,
+        );
+        return result.rows.map(({ row }) => row);
+      }),
+    teardown: async () => database?.drop(),
+  };
+}
+
+describeKeysetScenario('PostgreSQL', postgresEngine, () => 'unreachable');
+
+describe('PostgreSQL driver', () => {
+  let database: TestDatabase;
+  beforeAll(async () => {
+    database = await createTestDatabase({ prefix: 'conn_pgtypes' });
+    await withClient(database.url, (client) =>
+      client.query(`CREATE TABLE accounts (
+        tenant text, id bigint, seen_at timestamptz(6) NOT NULL, born date, score double precision, active boolean,
+        tags jsonb, photo bytea, balance numeric(30,10), PRIMARY KEY (tenant, id));
+        INSERT INTO accounts VALUES ('t', 9007199254740993, '2026-01-02 03:04:05.678901+02', '1990-05-06', 0.5, true,
+          '{"a":[1,2]}', '\\x0102ff', 12345678901234567890.0123456789)`),
+    );
+  });
+  afterAll(() => database.drop());
+
+  it('discovers tables with normalised column types and the composite primary key in key order', async () => {
+    const connector = new SqlConnector(await PostgresDriver.connect(endpointOf(database.url)), {
+      source: { table: { name: 'accounts' } }, mode: 'full_refresh', cursorColumns: [], primaryKey: ['tenant', 'id'],
+    });
+    try {
+      const streams = await connector.discover();
+      expect(streams).toEqual([
+        {
+          name: 'public.accounts',
+          primaryKey: ['tenant', 'id'],
+          columns: [
+            { name: 'tenant', type: 'text', sourceType: 'text', nullable: false },
+            { name: 'id', type: 'integer', sourceType: 'bigint', nullable: false },
+            { name: 'seen_at', type: 'timestamptz', sourceType: 'timestamp with time zone', nullable: false },
+            { name: 'born', type: 'date', sourceType: 'date', nullable: true },
+            { name: 'score', type: 'float', sourceType: 'double precision', nullable: true },
+            { name: 'active', type: 'boolean', sourceType: 'boolean', nullable: true },
+            { name: 'tags', type: 'json', sourceType: 'jsonb', nullable: true },
+            { name: 'photo', type: 'binary', sourceType: 'bytea', nullable: true },
+            { name: 'balance', type: 'decimal', sourceType: 'numeric', nullable: true },
+          ],
+        },
+      ]);
+      // Values JavaScript cannot hold exactly arrive as text: 2^53 + 1, 30 significant digits, microseconds in UTC.
+      expect(await connector.preview(10)).toEqual([
+        {
+          tenant: 't', id: '9007199254740993', seen_at: '2026-01-02T01:04:05.678901Z', born: '1990-05-06', score: 0.5,
+          active: true, tags: { a: [1, 2] }, photo: Buffer.from([1, 2, 255]).toString('base64'), balance: '12345678901234567890.0123456789',
+        },
+      ]);
+    } finally {
+      await connector.close();
+    }
+  });
+
+  it('refuses to write: the session is read-only', async () => {
+    const driver = await PostgresDriver.connect(endpointOf(database.url));
+    try {
+      await expect(driver.query('DELETE FROM accounts', [])).rejects.toThrow('read-only transaction');
+    } finally {
+      await driver.close();
+    }
+  });
+});

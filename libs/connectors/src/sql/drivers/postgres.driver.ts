@@ -1,0 +1,76 @@
+import { Client, types } from 'pg';
+import type { JsonValue, SourceRecord } from '../../connector';
+import { ConnectorError } from '../../connector-errors';
+import { postgresDialect } from '../sql-dialect';
+import type { ResultColumn, SqlDriver } from '../sql-connector';
+import type { DatabaseEndpoint } from './database-endpoint';
+
+const OID = { int8: 20, numeric: 1700, date: 1082, time: 1083, timestamp: 1114, timestamptz: 1184, bytea: 17 } as const;
+
+// Exact text for what JavaScript numbers and Dates would round: bigint, numeric, microsecond timestamps.
+// The session runs in UTC, so timestamptz text always ends in +00 and becomes ISO-8601 with Z.
+const EXACT_PARSERS: Record<number, (text: string) => JsonValue> = {
+  [OID.int8]: (text) => text,
+  [OID.numeric]: (text) => text,
+  [OID.date]: (text) => text,
+  [OID.time]: (text) => text,
+  [OID.timestamp]: (text) => text.replace(' ', 'T'),
+  [OID.timestamptz]: (text) => text.replace(' ', 'T').replace(/\+00$/, 'Z'),
+  [OID.bytea]: (text) => Buffer.from(text.slice(2), 'hex').toString('base64'),
+};
+
+const TYPE_NAMES = new Map<number, string>(Object.entries(types.builtins).map(([name, oid]) => [oid, name.toLowerCase()]));
+
+export class PostgresDriver implements SqlDriver {
+  readonly dialect = postgresDialect;
+
+  private constructor(private readonly client: Client) {}
+
+  static async connect(endpoint: DatabaseEndpoint): Promise<PostgresDriver> {
+    const client = new Client({
+      host: endpoint.host,
+      port: endpoint.port,
+      database: endpoint.database,
+      user: endpoint.user,
+      password: endpoint.password,
+      ssl: endpoint.ssl,
+      application_name: 'pulse-connector',
+      statement_timeout: endpoint.statementTimeoutMs,
+      types: { getTypeParser: ((oid: number, format?: 'text' | 'binary') => EXACT_PARSERS[oid] ?? types.getTypeParser(oid, format)) as typeof types.getTypeParser },
+    });
+    // An idle error on a connection we are about to throw away must not end the process.
+    client.on('error', () => undefined);
+    try {
+      await client.connect();
+      await client.query("SET TIME ZONE 'UTC'");
+      // Defence in depth: a source query can only read, whatever the role is allowed to do.
+      await client.query('SET SESSION CHARACTERISTICS AS TRANSACTION READ ONLY');
+    } catch (error) {
+      await client.end().catch(() => undefined);
+      throw new ConnectorError('source_unreachable', `Cannot connect to PostgreSQL at ${endpoint.host}:${endpoint.port}/${endpoint.database}: ${(error as Error).message}`, { cause: error });
+    }
+    return new PostgresDriver(client);
+  }
+
+  async query(sql: string, params: readonly JsonValue[]): Promise<SourceRecord[]> {
+    try {
+      const result = await this.client.query({ text: sql, values: params as unknown[] });
+      return result.rows as SourceRecord[];
+    } catch (error) {
+      throw new ConnectorError('source_request_failed', `PostgreSQL rejected the query: ${(error as Error).message}`, { cause: error });
+    }
+  }
+
+  async describe(sql: string): Promise<ResultColumn[]> {
+    try {
+      const result = await this.client.query(sql);
+      return result.fields.map((field) => ({ name: field.name, sourceType: TYPE_NAMES.get(field.dataTypeID) ?? `oid:${field.dataTypeID}` }));
+    } catch (error) {
+      throw new ConnectorError('source_request_failed', `PostgreSQL rejected the query: ${(error as Error).message}`, { cause: error });
+    }
+  }
+
+  async close(): Promise<void> {
+    await this.client.end();
+  }
+}

@@ -1,0 +1,204 @@
+import { z } from 'zod';
+import { canonicalEntitySchema } from '../entities/canonical-entity.schema';
+import { importMappingSchema } from './import-mapping.schema';
+
+/**
+ * Sources (issue 8): where a tenant's data is pulled from on a schedule. The connection config is
+ * stored as given (no secrets in it); secrets travel only in `credentials`, are sealed at rest and are
+ * never returned: responses list which credential names are set, not their values.
+ */
+
+const identifier = z.string().min(1).max(128);
+const port = z.number().int().min(1).max(65535);
+
+export const sourceSyncModeSchema = z.enum(['incremental', 'full_refresh']);
+export type SourceSyncMode = z.infer<typeof sourceSyncModeSchema>;
+
+export const sshTunnelSchema = z.strictObject({
+  host: z.string().min(1),
+  port: port.default(22),
+  username: z.string().min(1),
+  /** `SHA256:<base64>` as printed by `ssh-keygen -lf`; strongly recommended (the host key is checked). */
+  hostKeyFingerprint: z.string().regex(/^SHA256:[A-Za-z0-9+/]{43}$/, 'expected SHA256:<43 base64 characters>').optional(),
+});
+
+export const databaseConnectionSchema = z
+  .strictObject({
+    kind: z.enum(['postgres', 'mysql', 'mssql', 'oracle']),
+    host: z.string().min(1),
+    port,
+    /** Database name (Oracle: the service name). */
+    database: z.string().min(1),
+    user: z.string().min(1),
+    ssl: z.union([z.boolean(), z.strictObject({ rejectUnauthorized: z.boolean() })]).optional(),
+    sshTunnel: sshTunnelSchema.optional(),
+    /** Read a table ... */
+    table: z.strictObject({ schema: identifier.optional(), name: identifier }).optional(),
+    /** ... or the result of one SELECT (wrapped as a subquery; the session is read-only). */
+    query: z.string().min(1).max(20_000).optional(),
+    syncMode: sourceSyncModeSchema.default('incremental'),
+    /** Incremental: the column(s) that grow on insert and update (updated_at, a rowversion, an id). */
+    cursorColumns: z.array(identifier).max(4).default([]),
+    primaryKey: z.array(identifier).min(1).max(8),
+    /** Incremental: re-read this many seconds (or units of a numeric cursor) behind the last cursor. */
+    lookbackSeconds: z.number().int().min(0).max(30 * 86_400).default(0),
+    pageSize: z.number().int().min(1).max(50_000).default(5_000),
+    statementTimeoutMs: z.number().int().min(1_000).max(3_600_000).optional(),
+  })
+  .refine((config) => (config.table === undefined) !== (config.query === undefined), { message: 'set exactly one of table and query', path: ['table'] })
+  .refine((config) => config.syncMode === 'full_refresh' || config.cursorColumns.length > 0, {
+    message: 'an incremental source needs cursorColumns (or use syncMode full_refresh)',
+    path: ['cursorColumns'],
+  });
+
+export const googleSheetsConnectionSchema = z.strictObject({
+  kind: z.literal('google_sheets'),
+  spreadsheetId: z.string().min(1).max(200),
+  tab: z.union([z.strictObject({ title: z.string().min(1) }), z.strictObject({ sheetId: z.number().int().nonnegative() })]),
+  /** 1-based header row; detected when omitted. */
+  headerRow: z.number().int().min(1).max(1_000).optional(),
+  /** Columns identifying a row, for delete detection on each full read. */
+  primaryKey: z.array(identifier).max(8).default([]),
+});
+
+export const filesConnectionSchema = z.strictObject({
+  kind: z.literal('files'),
+  /** gs://bucket/prefix/*.csv, s3://bucket/path/**\/*.ndjson or https://host/export.csv */
+  url: z.string().regex(/^(gs|s3):\/\/[^/]+\/?.*$|^https:\/\/.+/, 'expected a gs://, s3:// or https:// URL'),
+  /** Otherwise from the file extension (.ndjson/.jsonl = NDJSON, anything else CSV). */
+  format: z.enum(['csv', 'ndjson']).optional(),
+  /** S3 region (default us-east-1). */
+  region: z.string().min(1).optional(),
+  /** An S3-compatible or GCS-compatible endpoint instead of the public cloud one. */
+  endpoint: z.url().optional(),
+});
+
+export const restConnectionSchema = z.strictObject({
+  kind: z.literal('rest'),
+  url: z.url(),
+  /** Where the records array is in each response: `$`, `$.data.items`, `results`. */
+  recordsPath: z.string().min(1).default('$'),
+  pagination: z
+    .discriminatedUnion('type', [
+      z.strictObject({ type: z.literal('none') }),
+      z.strictObject({ type: z.literal('cursor'), cursorPath: z.string().min(1), cursorParam: z.string().min(1) }),
+      z.strictObject({ type: z.literal('link') }),
+      z.strictObject({ type: z.literal('offset'), offsetParam: z.string().min(1), limitParam: z.string().min(1), limit: z.number().int().min(1).max(10_000) }),
+    ])
+    .default({ type: 'none' }),
+  /** The secret itself goes in credentials: `token` (bearer), `password` (basic), `apiKey` (api_key). */
+  auth: z
+    .discriminatedUnion('type', [
+      z.strictObject({ type: z.literal('none') }),
+      z.strictObject({ type: z.literal('bearer') }),
+      z.strictObject({ type: z.literal('basic'), username: z.string().min(1) }),
+      z.strictObject({ type: z.literal('api_key'), header: z.string().min(1).optional(), queryParam: z.string().min(1).optional() }),
+    ])
+    .default({ type: 'none' }),
+  headers: z.record(z.string().min(1), z.string()).optional(),
+  primaryKey: z.array(identifier).max(8).default([]),
+});
+
+export const sourceConnectionSchema = z.union([databaseConnectionSchema, googleSheetsConnectionSchema, filesConnectionSchema, restConnectionSchema]);
+export type SourceConnection = z.output<typeof sourceConnectionSchema>;
+export type DatabaseConnection = z.output<typeof databaseConnectionSchema>;
+
+/** Every secret a source may need; each kind uses a few. Write-only. */
+export const sourceCredentialsSchema = z
+  .strictObject({
+    password: z.string().min(1),
+    sshPrivateKey: z.string().min(1),
+    sshPassphrase: z.string().min(1),
+    sshPassword: z.string().min(1),
+    /** Google service-account key file (JSON text), for Sheets and Cloud Storage. */
+    serviceAccountKey: z.string().min(1),
+    accessKeyId: z.string().min(1),
+    secretAccessKey: z.string().min(1),
+    token: z.string().min(1),
+    apiKey: z.string().min(1),
+  })
+  .partial();
+export type SourceCredentials = z.infer<typeof sourceCredentialsSchema>;
+
+/** Five-field cron (minute hour day-of-month month day-of-week), evaluated in the tenant's timezone. */
+export const cronScheduleSchema = z.string().regex(/^\s*(\S+\s+){4}\S+\s*$/, 'expected a five-field cron expression such as "*/15 * * * *"');
+
+export const createSourceSchema = z.strictObject({
+  name: z.string().min(1).max(200),
+  entity: canonicalEntitySchema,
+  connection: sourceConnectionSchema,
+  credentials: sourceCredentialsSchema.optional(),
+  mapping: importMappingSchema.optional(),
+  schedule: cronScheduleSchema.nullable().default(null),
+  enabled: z.boolean().default(true),
+});
+export type CreateSourceInput = z.output<typeof createSourceSchema>;
+
+/** PATCH: any field; `credentials` replaces the whole set when present (null removes them). */
+export const updateSourceSchema = z.strictObject({
+  name: z.string().min(1).max(200).optional(),
+  connection: sourceConnectionSchema.optional(),
+  credentials: sourceCredentialsSchema.nullable().optional(),
+  mapping: importMappingSchema.nullable().optional(),
+  schedule: cronScheduleSchema.nullable().optional(),
+  enabled: z.boolean().optional(),
+});
+export type UpdateSourceInput = z.output<typeof updateSourceSchema>;
+
+export const syncStatusSchema = z.enum(['queued', 'running', 'succeeded', 'partially_succeeded', 'failed']);
+export type SyncStatus = z.infer<typeof syncStatusSchema>;
+
+export const sourceSyncSchema = z.object({
+  id: z.uuid(),
+  sourceId: z.uuid(),
+  trigger: z.enum(['manual', 'schedule']),
+  status: syncStatusSchema,
+  /** Records (or files) read from the source in this run. */
+  rowsRead: z.number().int().nonnegative(),
+  rowsLoaded: z.number().int().nonnegative(),
+  rowsRejected: z.number().int().nonnegative(),
+  rowsDeleted: z.number().int().nonnegative(),
+  filesLoaded: z.number().int().nonnegative(),
+  /** The imports this run made (one per page or file): their rejected rows are at /v1/imports/{id}/errors. */
+  importIds: z.array(z.uuid()),
+  errorCode: z.string().nullable(),
+  error: z.string().nullable(),
+  requestedAt: z.iso.datetime(),
+  startedAt: z.iso.datetime().nullable(),
+  finishedAt: z.iso.datetime().nullable(),
+});
+export type SourceSyncDto = z.infer<typeof sourceSyncSchema>;
+
+export const sourceSchema = z.object({
+  id: z.uuid(),
+  name: z.string(),
+  entity: canonicalEntitySchema,
+  kind: z.string(),
+  connection: sourceConnectionSchema,
+  /** Names of the credentials that are set; their values are never returned. */
+  credentialsSet: z.array(z.string()),
+  mapping: importMappingSchema.nullable(),
+  schedule: z.string().nullable(),
+  enabled: z.boolean(),
+  nextSyncAt: z.iso.datetime().nullable(),
+  consecutiveFailures: z.number().int().nonnegative(),
+  lastSync: sourceSyncSchema.nullable(),
+  createdAt: z.iso.datetime(),
+  updatedAt: z.iso.datetime(),
+});
+export type SourceDto = z.infer<typeof sourceSchema>;
+
+export const sourcePageSchema = z.object({ items: z.array(sourceSchema), nextCursor: z.string().nullable() });
+export const sourceSyncPageSchema = z.object({ items: z.array(sourceSyncSchema), nextCursor: z.string().nullable() });
+
+export const discoveredColumnSchema = z.object({ name: z.string(), type: z.string(), sourceType: z.string(), nullable: z.boolean() });
+
+/** POST /v1/sources/{id}/test: connectivity, a preview and the columns the source has now. */
+export const sourceTestResultSchema = z.object({
+  ok: z.boolean(),
+  latencyMs: z.number().int().nonnegative(),
+  columns: z.array(discoveredColumnSchema),
+  preview: z.array(z.record(z.string(), z.unknown())).max(10),
+  error: z.object({ code: z.string(), message: z.string() }).nullable(),
+});
+export type SourceTestResultDto = z.infer<typeof sourceTestResultSchema>;
