@@ -1,12 +1,13 @@
 import { BASE_RELATIONS } from './catalog/base-relations';
 import { CUSTOMER_KPI_COLUMNS, customerMetrics, customerSources, customerSpine } from './catalog/customer-metrics';
-import { PRODUCT_KPI_COLUMNS, productMetrics, productSources, productSpine } from './catalog/product-metrics';
+import { PRODUCT_KPI_COLUMNS, productMetrics, productSources, productSpine, skuBuyerDays } from './catalog/product-metrics';
 import { SERIES_METRIC_NAMES, seriesBaseRelations, seriesMetrics, seriesSources, seriesSpine } from './catalog/series-metrics';
 import type { KpiParams } from './kpi-params';
 import type {
   AggregateMetric,
   BaseRelation,
   CompileContext,
+  DerivedMetric,
   GrainSpine,
   MetricDefinition,
   MetricGrain,
@@ -27,7 +28,7 @@ export interface CompiledQuery {
 }
 
 /** Every shared relation, in dependency order (a relation only uses those before it). */
-const ALL_BASE_RELATIONS: readonly BaseRelation[] = [...BASE_RELATIONS, ...seriesBaseRelations];
+const ALL_BASE_RELATIONS: readonly BaseRelation[] = [...BASE_RELATIONS, skuBuyerDays, ...seriesBaseRelations];
 
 export const METRIC_CATALOG: readonly MetricDefinition[] = [...customerMetrics, ...productMetrics, ...seriesMetrics];
 
@@ -140,8 +141,27 @@ function compileGrainLayers(ctx: CompileContext, plan: GrainPlan): { ctes: strin
   }
   ctes.push(`layer_0 AS (\n  SELECT ${layerZero.join(',\n    ')}\n  FROM spine\n  ${joins.join('\n  ')}\n)`);
   derived.forEach((layer, index) => {
-    const expressions = layer.map((metric) => `${(metric as Extract<MetricDefinition, { kind: 'derived' }>).expression(ctx)} AS ${metric.name}`);
-    ctes.push(`layer_${index + 1} AS (\n  SELECT *,\n    ${expressions.join(',\n    ')}\n  FROM layer_${index}\n)`);
+    const previous = `layer_${index}`;
+    const metricsOfLayer = layer as DerivedMetric[];
+    // Window metrics over a subset of rows: one narrow relation per subset, joined back by key.
+    const subsets = [...new Set(metricsOfLayer.flatMap((metric) => (metric.windowRows === undefined ? [] : [metric.windowRows])))];
+    let from = previous;
+    if (subsets.length > 0) {
+      const joined: string[] = [];
+      const columns: string[] = [`${previous}.*`];
+      subsets.forEach((condition, subset) => {
+        const alias = `${previous}_window_${subset}`;
+        const own = metricsOfLayer.filter((metric) => metric.windowRows === condition);
+        ctes.push(
+          `${alias} AS (\n  SELECT ${keys.join(', ')},\n    ${own.map((metric) => `${metric.expression(ctx)} AS ${metric.name}`).join(',\n    ')}\n  FROM ${previous}\n  WHERE ${condition}\n)`,
+        );
+        joined.push(`LEFT JOIN ${alias} ON ${keys.map((key) => `${alias}.${key} = ${previous}.${key}`).join(' AND ')}`);
+        columns.push(...own.map((metric) => `${alias}.${metric.name}`));
+      });
+      from = `(SELECT ${columns.join(', ')}\n    FROM ${previous}\n    ${joined.join('\n    ')}) AS ${previous}_windows`;
+    }
+    const expressions = metricsOfLayer.filter((metric) => metric.windowRows === undefined).map((metric) => `${metric.expression(ctx)} AS ${metric.name}`);
+    ctes.push(`layer_${index + 1} AS (\n  SELECT *${expressions.map((expression) => `,\n    ${expression}`).join('')}\n  FROM ${from}\n)`);
   });
   return { ctes, last: `layer_${derived.length}` };
 }

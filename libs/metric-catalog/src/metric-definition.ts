@@ -72,6 +72,14 @@ export interface DerivedMetric extends MetricBase {
   readonly kind: 'derived';
   readonly dependsOn: readonly string[];
   expression(ctx: CompileContext): string;
+  /**
+   * For an expression with window functions over a subset of the grain's rows (RFM ranks among customers
+   * with orders): the condition selecting that subset. The expression is then evaluated over those rows
+   * only, in a narrow relation (keys and dependencies) joined back by key, and is NULL on the other rows.
+   * Sorting narrow rows costs far less than sorting every column of the grain. The rows it selects must
+   * have non-NULL keys (the join back is by key; customers with orders always have one).
+   */
+  readonly windowRows?: string;
 }
 
 export type MetricDefinition = AggregateMetric | DerivedMetric;

@@ -25,6 +25,10 @@ describe('DuckDB dialect', () => {
     [d.startOfDay(d.date('2024-03-11'), 'America/New_York'), '2024-03-11T04:00:00.000Z'],
     [d.localDate("TIMESTAMPTZ '2024-03-01 02:30:00+00'", 'America/Sao_Paulo'), '2024-02-29'],
     [d.localDate("TIMESTAMPTZ '2024-03-01 03:00:00+00'", 'America/Sao_Paulo'), '2024-03-01'],
+    // UTC takes the arithmetic path (no time zone lookup): the last microsecond of a day, and before 1970
+    [d.localDate("TIMESTAMPTZ '2024-02-29 23:59:59.999999+00'", 'UTC'), '2024-02-29'],
+    [d.localDate("TIMESTAMPTZ '2024-03-01 00:00:00+00'", 'Etc/UTC'), '2024-03-01'],
+    [d.localDate("TIMESTAMPTZ '1969-12-31 23:30:00+00'", 'UTC'), '1969-12-31'],
     [d.addDays(d.date('2024-03-01'), -1), '2024-02-29'],
     [d.daysBetween(d.date('2023-12-01'), d.date('2024-03-31')), 121],
     [d.periodStart(d.date('2024-03-31'), 'week'), '2024-03-25'], // a Sunday belongs to the week of Monday 03-25
@@ -37,6 +41,8 @@ describe('DuckDB dialect', () => {
     [d.jsonText(`'{"plan": 1}'::JSON`, '$.missing'), null],
     [d.toDecimal('2.0 / 3', 4), '0.6667'],
     [d.isoTimestamp("TIMESTAMPTZ '2024-03-01 02:30:00.5+00'"), '2024-03-01T02:30:00.500000Z'],
+    [d.isoTimestamp("TIMESTAMPTZ '2024-03-01 02:30:00.5-03'"), '2024-03-01T05:30:00.500000Z'],
+    [d.isoTimestamp("TIMESTAMPTZ '1969-12-31 23:59:59.25+00'"), '1969-12-31T23:59:59.250000Z'],
     [d.text("Can't"), "Can't"],
   ])('%s = %j', async (sql, expected) => {
     expect(await value(sql)).toEqual(expected);

@@ -72,6 +72,15 @@ const DUCKDB_TYPES: Record<SqlType, string> = {
   date: 'DATE',
 };
 
+/** IANA names of zones whose offset is 0 at every instant (their local day is the UTC day). */
+const ALWAYS_UTC_ZONES = new Set(['UTC', 'Etc/UTC', 'Etc/UCT', 'Etc/Universal', 'Etc/Zulu', 'UCT', 'Universal', 'Zulu']);
+
+/**
+ * A DuckDB TIMESTAMPTZ as the UTC wall-clock TIMESTAMP, by arithmetic on its microseconds since the epoch:
+ * the same value as timezone('UTC', ts) without the per-row ICU time zone lookup.
+ */
+const utcWallClock = (timestamp: string) => `make_timestamp(epoch_us(${timestamp}))`;
+
 export const duckdbDialect: SqlDialect = {
   name: 'duckdb',
   // DuckDB does not treat backslash as an escape inside '...'; only quotes are doubled.
@@ -79,8 +88,12 @@ export const duckdbDialect: SqlDialect = {
   date: dateLiteral,
   timestamp: (value) => `TIMESTAMPTZ '${instantText(value)}'`,
   cast: (expression, type) => `CAST(${expression} AS ${DUCKDB_TYPES[type]})`,
-  // timezone(zone, TIMESTAMPTZ) gives the local wall-clock TIMESTAMP; its date part is the local day.
-  localDate: (timestamp, timezone) => `CAST(timezone(${duckdbDialect.text(timezone)}, ${timestamp}) AS DATE)`,
+  // timezone(zone, TIMESTAMPTZ) gives the local wall-clock TIMESTAMP; its date part is the local day. It goes
+  // through ICU per row (~10x the cost of arithmetic); a zone that is UTC all year needs no conversion.
+  localDate: (timestamp, timezone) =>
+    ALWAYS_UTC_ZONES.has(timezone)
+      ? `CAST(${utcWallClock(timestamp)} AS DATE)`
+      : `CAST(timezone(${duckdbDialect.text(timezone)}, ${timestamp}) AS DATE)`,
   // timezone(zone, TIMESTAMP) reads a wall-clock time in that zone and returns the instant.
   startOfDay: (date, timezone) => `timezone(${duckdbDialect.text(timezone)}, CAST(${date} AS TIMESTAMP))`,
   addDays: (date, days) => `CAST(${date} + CAST(${days} AS INTEGER) AS DATE)`,
@@ -96,7 +109,7 @@ export const duckdbDialect: SqlDialect = {
     `SELECT ${group}, quantile_cont(${value}, 0.5) AS ${alias} FROM ${relation} GROUP BY ${group}`,
   textValues: (values, column) => `(VALUES ${values.map((value) => `(${duckdbDialect.text(value)})`).join(', ')}) AS ${column}_values(${column})`,
   toDecimal: (expression, scale) => `CAST(${expression} AS DECIMAL(38, ${scale}))`,
-  isoTimestamp: (timestamp) => `strftime(timezone('UTC', ${timestamp}), '%Y-%m-%dT%H:%M:%S.%fZ')`,
+  isoTimestamp: (timestamp) => `strftime(${utcWallClock(timestamp)}, '%Y-%m-%dT%H:%M:%S.%fZ')`,
 };
 
 const BIGQUERY_TYPES: Record<SqlType, string> = {

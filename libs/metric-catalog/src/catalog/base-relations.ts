@@ -46,14 +46,28 @@ export const touchedSkus: BaseRelation = {
 const touchedFilter = (ctx: CompileContext, column: string) =>
   ctx.productsTouchedSince === undefined ? '' : ` AND ${column} IN (SELECT sku FROM touched_skus)`;
 
+/**
+ * Lines of every order placed up to the as-of day, in any status, with the order's buyer, time, local day
+ * and whether the order qualifies. The one join of order_items with orders of a product run: the product
+ * lines and the known SKUs both read it (a join of the two largest tables costs more than the rest).
+ */
+export const datedLines: BaseRelation = {
+  name: 'dated_lines',
+  uses: ['touched_skus'],
+  relation: (ctx) => `SELECT i.sku, o.customer_external_id AS customer_id, o.external_id AS order_id, o.ordered_at,
+    ${ctx.dialect.localDate('o.ordered_at', ctx.params.timezone)} AS order_day, i.quantity, i.unit_price,
+    ${ctx.qualifyingStatus('o.status')} AS qualifies
+  FROM order_items AS i
+  JOIN orders AS o ON o.external_id = i.order_external_id
+  WHERE o.ordered_at < ${ctx.asOfEnd}${touchedFilter(ctx, 'i.sku')}`,
+};
+
 /** Order lines of qualifying orders, with the order's buyer and time. Line revenue = quantity * unit_price. */
 export const purchasedItems: BaseRelation = {
   name: 'purchased_items',
-  uses: ['dated_orders', 'touched_skus'],
-  relation: (ctx) => `SELECT i.sku, o.customer_id, o.order_id, o.ordered_at, o.order_day, i.quantity, i.unit_price
-  FROM order_items AS i
-  JOIN dated_orders AS o ON o.order_id = i.order_external_id
-  WHERE TRUE${touchedFilter(ctx, 'i.sku')}`,
+  uses: ['dated_lines'],
+  relation: () => `SELECT sku, customer_id, order_id, ordered_at, order_day, quantity, unit_price
+  FROM dated_lines WHERE qualifies`,
 };
 
 /**
@@ -62,13 +76,10 @@ export const purchasedItems: BaseRelation = {
  */
 export const knownSkus: BaseRelation = {
   name: 'known_skus',
-  uses: ['touched_skus'],
-  relation: (ctx) => `SELECT DISTINCT sku FROM (
-    SELECT sku FROM products WHERE TRUE${touchedFilter(ctx, 'sku')}
-    UNION ALL
-    SELECT i.sku FROM order_items AS i JOIN orders AS o ON o.external_id = i.order_external_id
-    WHERE o.ordered_at < ${ctx.asOfEnd}${touchedFilter(ctx, 'i.sku')}
-  ) AS skus`,
+  uses: ['dated_lines', 'touched_skus'],
+  relation: (ctx) => `SELECT sku FROM products WHERE TRUE${touchedFilter(ctx, 'sku')}
+    UNION DISTINCT
+    SELECT sku FROM dated_lines`,
 };
 
-export const BASE_RELATIONS: readonly BaseRelation[] = [qualifyingOrders, datedOrders, touchedSkus, purchasedItems, knownSkus];
+export const BASE_RELATIONS: readonly BaseRelation[] = [qualifyingOrders, datedOrders, touchedSkus, datedLines, purchasedItems, knownSkus];

@@ -78,14 +78,16 @@ function revenueInWindow(days: number): MetricDefinition {
   };
 }
 
+/** The customers the RFM quintiles rank: those with orders (the others get NULL scores). */
+const RANKED_CUSTOMERS = 'orders_count > 0';
+
 /**
- * Quintile score 1-5 among customers with orders: 1 + floor(5 * (rank - 1) / n) with SQL RANK(), so tied
- * values always share a score (NTILE would split ties arbitrarily and make runs irreproducible).
+ * Quintile score 1-5 among customers with orders (evaluated over those rows only, see `windowRows`):
+ * 1 + floor(5 * (rank - 1) / n) with SQL RANK(), so tied values always share a score (NTILE would split
+ * ties arbitrarily and make runs irreproducible).
  */
 function quintile(ctx: CompileContext, orderBy: string): string {
-  const partition = 'PARTITION BY CASE WHEN orders_count > 0 THEN 1 ELSE 0 END';
-  const bucket = ctx.dialect.integerDivide(`5 * (RANK() OVER (${partition} ORDER BY ${orderBy}) - 1)`, `COUNT(*) OVER (${partition})`);
-  return `CASE WHEN orders_count > 0 THEN ${bucket} + 1 END`;
+  return `${ctx.dialect.integerDivide(`5 * (RANK() OVER (ORDER BY ${orderBy}) - 1)`, 'COUNT(*) OVER ()')} + 1`;
 }
 
 function segmentCase(ctx: CompileContext): string {
@@ -193,6 +195,7 @@ export const customerMetrics: readonly MetricDefinition[] = [
     unit: 'score',
     inputs: ordersInputs,
     expression: (ctx) => quintile(ctx, 'days_since_last_order DESC'),
+    windowRows: RANKED_CUSTOMERS,
     format: { kind: 'integer' },
   },
   {
@@ -204,6 +207,7 @@ export const customerMetrics: readonly MetricDefinition[] = [
     unit: 'score',
     inputs: ordersInputs,
     expression: (ctx) => quintile(ctx, 'orders_count ASC'),
+    windowRows: RANKED_CUSTOMERS,
     format: { kind: 'integer' },
   },
   {
@@ -215,6 +219,7 @@ export const customerMetrics: readonly MetricDefinition[] = [
     unit: 'score',
     inputs: ordersInputs,
     expression: (ctx) => quintile(ctx, 'revenue_total ASC'),
+    windowRows: RANKED_CUSTOMERS,
     format: { kind: 'integer' },
   },
   {

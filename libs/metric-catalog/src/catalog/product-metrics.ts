@@ -1,4 +1,12 @@
-import type { GrainSpine, MetricDefinition, MetricSource } from '../metric-definition';
+import type { BaseRelation, GrainSpine, MetricDefinition, MetricSource } from '../metric-definition';
+
+/** One row per (SKU, buyer) of the qualifying lines, with the buyer's first and last purchase day of it. */
+export const skuBuyerDays: BaseRelation = {
+  name: 'sku_buyer_days',
+  uses: ['purchased_items'],
+  relation: () => `SELECT sku, customer_id, MIN(order_day) AS first_day, MAX(order_day) AS last_day
+  FROM purchased_items GROUP BY sku, customer_id`,
+};
 
 export const productSpine: GrainSpine = {
   grain: 'product',
@@ -15,24 +23,30 @@ export const productSources: readonly MetricSource[] = [
     relation: () => `SELECT sku, ordered_at, quantity, unit_price FROM purchased_items`,
   },
   {
-    // One row per (SKU, buyer): on how many distinct days (tenant timezone) the buyer bought the SKU.
+    // One row per (SKU, buyer): their first and last purchase day (tenant timezone). The buyer bought the
+    // SKU on at least two distinct days exactly when the last day is after the first.
     name: 'sku_buyers',
     grain: 'product',
-    uses: ['purchased_items'],
-    relation: () => `SELECT sku, customer_id, COUNT(DISTINCT order_day) AS purchase_days
-  FROM purchased_items GROUP BY sku, customer_id`,
+    uses: ['sku_buyer_days'],
+    relation: () => `SELECT sku, customer_id, first_day, last_day FROM sku_buyer_days`,
   },
   {
     // Reorder intervals: per (SKU, buyer), the days between consecutive distinct purchase days of the SKU;
-    // the median is over all intervals of all buyers of the SKU.
+    // the median is over all intervals of all buyers of the SKU. Only repeat buyers have intervals, so only
+    // their lines are ranked (most (SKU, buyer) pairs are a single purchase).
     name: 'sku_reorder_median',
     grain: 'product',
-    uses: ['purchased_items'],
+    uses: ['purchased_items', 'sku_buyer_days'],
     relation: (ctx) => {
       const intervals = `(
     SELECT sku, ${ctx.dialect.daysBetween('previous_day', 'order_day')} AS interval_days FROM (
       SELECT sku, order_day, LAG(order_day) OVER (PARTITION BY sku, customer_id ORDER BY order_day) AS previous_day
-      FROM (SELECT DISTINCT sku, customer_id, order_day FROM purchased_items) AS purchase_days
+      FROM (
+        SELECT DISTINCT items.sku, items.customer_id, items.order_day
+        FROM purchased_items AS items
+        JOIN sku_buyer_days AS repeat_buyers
+          ON repeat_buyers.sku = items.sku AND repeat_buyers.customer_id = items.customer_id AND repeat_buyers.last_day > repeat_buyers.first_day
+      ) AS purchase_days
     ) AS consecutive WHERE previous_day IS NOT NULL
   ) AS reorder_intervals`;
       return ctx.dialect.medianByGroup(intervals, 'sku', 'interval_days', 'median_interval_days');
@@ -131,7 +145,7 @@ export const productMetrics: readonly MetricDefinition[] = [
     description: 'Buyers who bought the SKU on at least two distinct days.',
     unit: 'count',
     inputs: itemInputs,
-    aggregate: () => 'SUM(CASE WHEN purchase_days >= 2 THEN 1 ELSE 0 END)',
+    aggregate: () => 'SUM(CASE WHEN last_day > first_day THEN 1 ELSE 0 END)',
     empty: '0',
     format: { kind: 'integer' },
   },

@@ -9,10 +9,25 @@ function periodOf(ctx: CompileContext, day: string): string {
   return `CASE grain WHEN 'day' THEN ${day} WHEN 'week' THEN ${dialect.periodStart(day, 'week')} ELSE ${dialect.periodStart(day, 'month')} END`;
 }
 
-/** Rows of `relation` repeated once per grain, with the period of `day` in that grain. */
+/**
+ * Rows of `relation` repeated once per grain, with the period of `day` in that grain. Sources pre-aggregate
+ * per day (or keep distinct (customer, day) rows) before this fan-out, so it multiplies few rows.
+ */
 function perGrain(ctx: CompileContext, columns: string, day: string, relation: string): string {
   return `SELECT series_grains.grain, ${periodOf(ctx, day)} AS period_start, ${columns}
   FROM ${relation} CROSS JOIN series_grains`;
+}
+
+/**
+ * One row per (grain, period, customer) for the customers of `relation` (columns customer_id and `day`):
+ * a DISTINCT per grain, which costs less than COUNT(DISTINCT customer_id) per period over the fan-out.
+ */
+function customersPerPeriod(ctx: CompileContext, day: string, relation: string): string {
+  return SERIES_GRAINS.map(
+    (grain) => `SELECT '${grain}' AS grain, period_start, customer_id FROM (
+      SELECT DISTINCT ${ctx.dialect.periodStart(day, grain)} AS period_start, customer_id FROM ${relation}
+    ) AS ${grain}_customers`,
+  ).join('\n    UNION ALL ');
 }
 
 export const seriesBaseRelations: readonly BaseRelation[] = [
@@ -42,11 +57,13 @@ export const seriesBaseRelations: readonly BaseRelation[] = [
     relation: () => `SELECT DISTINCT customer_id, order_day FROM dated_orders`,
   },
   {
-    // Each order day of a customer with the customer's next order day (NULL for the last one).
+    // Each order day of a customer with the customer's next and previous order days (NULL for the last /
+    // the first one). Both windows share one sort.
     name: 'order_day_runs',
     uses: ['customer_order_days'],
     relation: () => `SELECT customer_id, order_day,
-    LEAD(order_day) OVER (PARTITION BY customer_id ORDER BY order_day) AS next_day
+    LEAD(order_day) OVER (PARTITION BY customer_id ORDER BY order_day) AS next_day,
+    LAG(order_day) OVER (PARTITION BY customer_id ORDER BY order_day) AS previous_day
   FROM customer_order_days`,
   },
   {
@@ -100,45 +117,50 @@ export const seriesSources: readonly MetricSource[] = [
     name: 'period_orders',
     grain: 'series',
     uses: ['dated_orders', 'series_grains'],
-    relation: (ctx) => perGrain(ctx, 'customer_id, total', 'order_day', 'dated_orders'),
+    // Per day first (sums of sums are exact): the fan-out and the grouping per period then see days, not orders.
+    relation: (ctx) =>
+      perGrain(ctx, 'orders, total', 'order_day', '(SELECT order_day, COUNT(*) AS orders, SUM(total) AS total FROM dated_orders GROUP BY order_day) AS order_totals'),
   },
   {
-    // Active = placed a qualifying order or had a usage event in the period.
+    // Active = placed a qualifying order or had a usage event in the period; one row per (grain, period, customer).
     name: 'period_activity',
     grain: 'series',
-    uses: ['customer_order_days', 'series_grains'],
+    uses: ['customer_order_days'],
     relation: (ctx) =>
-      perGrain(
+      customersPerPeriod(
         ctx,
-        'customer_id',
         'day',
-        `(SELECT DISTINCT customer_id, day FROM (
-      SELECT customer_id, order_day AS day FROM customer_order_days
+        `(SELECT customer_id, order_day AS day FROM customer_order_days
       UNION ALL
-      SELECT customer_external_id, ${ctx.dialect.localDate('occurred_at', ctx.params.timezone)} FROM usage_events WHERE occurred_at < ${ctx.asOfEnd}
-    ) AS activity) AS active_days`,
+      SELECT customer_external_id, ${ctx.dialect.localDate('occurred_at', ctx.params.timezone)} FROM usage_events WHERE occurred_at < ${ctx.asOfEnd}) AS active_days`,
       ),
   },
   {
     name: 'period_first_orders',
     grain: 'series',
-    uses: ['customer_order_days', 'series_grains'],
+    // A customer's first order day is the one without a previous order day.
+    uses: ['order_day_runs', 'series_grains'],
     relation: (ctx) =>
-      perGrain(ctx, 'customer_id', 'first_day', '(SELECT customer_id, MIN(order_day) AS first_day FROM customer_order_days GROUP BY customer_id) AS firsts'),
+      perGrain(
+        ctx,
+        'customers',
+        'first_day',
+        `(SELECT order_day AS first_day, COUNT(*) AS customers FROM order_day_runs WHERE previous_day IS NULL GROUP BY order_day) AS first_days`,
+      ),
   },
   {
     // A customer churns on the day their last order becomes more than churnWindowDays old:
     // order day + window + 1, unless they ordered again by then; only churn days up to the as-of day count.
     name: 'period_churn_events',
     grain: 'series',
-    uses: ['order_day_runs', 'series_grains'],
+    uses: ['order_day_runs'],
     relation: (ctx) => {
       const { dialect } = ctx;
       const window = ctx.params.churnWindowDays;
       const churnDay = dialect.addDays('order_day', window + 1);
-      return perGrain(
+      // A customer may churn more than once in a week or month: one row per (grain, period, customer).
+      return customersPerPeriod(
         ctx,
-        'customer_id',
         'churn_day',
         `(SELECT customer_id, ${churnDay} AS churn_day FROM order_day_runs
       WHERE (next_day IS NULL OR ${dialect.daysBetween('order_day', 'next_day')} > ${window}) AND ${churnDay} <= ${ctx.asOfDay}) AS churns`,
@@ -160,9 +182,11 @@ export const seriesSources: readonly MetricSource[] = [
         ctx,
         'delta',
         'day',
-        `(SELECT order_day AS day, 1 AS delta FROM order_day_runs
+        `(SELECT day, SUM(delta) AS delta FROM (
+      SELECT order_day AS day, 1 AS delta FROM order_day_runs
       UNION ALL
-      SELECT ${endDay}, -1 FROM order_day_runs WHERE ${endDay} <= ${ctx.asOfDay}) AS alive_changes`,
+      SELECT ${endDay}, -1 FROM order_day_runs WHERE ${endDay} <= ${ctx.asOfDay}
+    ) AS alive_changes GROUP BY day) AS daily_alive_changes`,
       );
     },
   },
@@ -232,19 +256,19 @@ export const seriesMetrics: readonly MetricDefinition[] = [
     empty: '0',
     format: value6,
   },
-  seriesCount('orders', 'period_orders', 'COUNT(*)', 'Qualifying orders placed in the period.', ordersInputs),
+  seriesCount('orders', 'period_orders', 'SUM(orders)', 'Qualifying orders placed in the period.', ordersInputs),
   seriesCount(
     'active_customers',
     'period_activity',
-    'COUNT(DISTINCT customer_id)',
+    'COUNT(*)',
     'Customers with a qualifying order or a usage event in the period.',
     [...ordersInputs, 'usage_events.customer_external_id', 'usage_events.occurred_at'],
   ),
-  seriesCount('new_customers', 'period_first_orders', 'COUNT(*)', 'Customers whose first qualifying order is in the period.', ordersInputs),
+  seriesCount('new_customers', 'period_first_orders', 'SUM(customers)', 'Customers whose first qualifying order is in the period.', ordersInputs),
   seriesCount(
     'churned_customers',
     'period_churn_events',
-    'COUNT(DISTINCT customer_id)',
+    'COUNT(*)',
     'Customers whose last qualifying order became more than churnWindowDays old during the period.',
     ordersInputs,
   ),
