@@ -1,0 +1,1 @@
+export { TenantDatabasesModule, type TenantDatabasesOptions } from './tenant-databases.module';
