@@ -79,7 +79,7 @@ describeWithKubectl('deploy/k8s rendered with kubectl kustomize', () => {
 
     it('leaves no placeholder behind and abandons (never deletes) stateful resources', () => {
       const text = JSON.stringify(infra.filter((m) => m.kind !== 'ConfigMap'));
-      expect(text.match(/\b(PROJECT_ID|PROJECT_NUMBER|REGION|BASE_DOMAIN|SQL_INSTANCE|UPLOADS_BUCKET|EXPORTS_BUCKET|GSA_DOMAIN)\b/g)).toBeNull();
+      expect(text.match(/\b(PROJECT_ID|PROJECT_NUMBER|REGION|BASE_DOMAIN|SQL_INSTANCE|UPLOADS_BUCKET|EXPORTS_BUCKET|WAREHOUSE_STAGING_BUCKET|GSA_DOMAIN)\b/g)).toBeNull();
       for (const m of infra.filter((m) => ['SQLInstance', 'SQLDatabase', 'StorageBucket', 'ComputeAddress'].includes(m.kind))) {
         expect((m.metadata.annotations as Record<string, string>)['cnrm.cloud.google.com/deletion-policy']).toBe('abandon');
       }
@@ -130,6 +130,25 @@ describeWithKubectl('deploy/k8s rendered with kubectl kustomize', () => {
       expect(validateManifests(infra)).toEqual([]);
       expect(infra.filter((m) => m.kind === 'CertificateManagerCertificate').map((m) => m.metadata.namespace)).toEqual(['pulse-infra', 'pulse-infra']);
     });
+  });
+
+  it.each(Object.keys(ENVIRONMENTS) as Environment[])("%s: only ingestion (syncs) and the api (connection tests) reach tenants' databases on the internet", (env) => {
+    type Selector = { matchLabels?: Record<string, string>; matchExpressions?: Array<{ key: string; operator: string; values?: string[] }> };
+    type Policy = { podSelector: Selector; egress?: Array<{ to?: Array<{ ipBlock?: { cidr: string } }>; ports?: Array<{ port: number }> }> };
+    const selects = (selector: Selector, labels: Record<string, string>) =>
+      Object.entries(selector.matchLabels ?? {}).every(([k, v]) => labels[k] === v) &&
+      (selector.matchExpressions ?? []).every((e) => e.operator === 'In' && (e.values ?? []).includes(labels[e.key] ?? ''));
+    const lane = planLane(paths, env).lane;
+    const toInternetSql = lane
+      .filter((m) => m.kind === 'NetworkPolicy')
+      .map((m) => m.spec as unknown as Policy)
+      .filter((p) => (p.egress ?? []).some((rule) => rule.to?.some((t) => t.ipBlock?.cidr === '0.0.0.0/0') && rule.ports?.some((port) => port.port === 5432)));
+    const reaching = lane
+      .filter((m) => m.kind === 'Deployment')
+      .filter((m) => toInternetSql.some((p) => selects(p.podSelector, (m.spec as { template: { metadata: { labels: Record<string, string> } } }).template.metadata.labels)))
+      .map((m) => m.metadata.name)
+      .sort();
+    expect(reaching).toEqual(['api', 'ingestion']);
   });
 
   it('the gateway is the only entry point and accepts routes from both lanes', () => {

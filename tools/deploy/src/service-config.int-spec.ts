@@ -1,4 +1,5 @@
 import { ENVIRONMENTS, planLane, type Environment } from './deploy/deploy-lane';
+import { DATA_FAMILIES, FAMILY_SWITCH, type DataFamily } from './manifests/data-placement';
 import { containerEnvironment, pulseEntryOf, secretValue, workloads, type ContainerSpec } from './manifests/workloads';
 import { configProblems, describeWithKubectl, inBatches, listApps, paths, runBuiltServiceAsync } from './testing/deploy.int-kit';
 import type { Manifest } from './workspace/yaml-files';
@@ -52,6 +53,20 @@ describe('the built services', () => {
     const run = await runBuiltServiceAsync(app, {});
     expect(run.status).toBe(1);
     expect(run.stderr).toMatch(new RegExp(`^Invalid environment for ${app}:\\n {2}- [A-Z_]+: is required`, 'm'));
+  });
+
+  // tools/deploy checks where each service keeps files (checkDataPlacement) from a table of who uses object
+  // storage and the warehouse; a service reads a family if it rejects a bad value of the family's switch.
+  it('read object storage and warehouse settings exactly as DATA_FAMILIES says', async () => {
+    const families = Object.keys(DATA_FAMILIES) as DataFamily[];
+    const poisoned = Object.fromEntries(families.map((family) => [FAMILY_SWITCH[family], POISON]));
+    const reads = await inBatches(
+      apps.map((app) => async () => {
+        const reported = configProblems((await runBuiltServiceAsync(app, poisoned)).stderr);
+        return { app, families: families.filter((family) => reported.has(FAMILY_SWITCH[family])) };
+      }),
+    );
+    expect(reads).toEqual(apps.map((app) => ({ app, families: families.filter((family) => (DATA_FAMILIES[family] as readonly string[]).includes(app)) })));
   });
 });
 

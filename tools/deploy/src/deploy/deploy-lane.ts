@@ -1,6 +1,8 @@
 import { createHash } from 'node:crypto';
 import { describeManifest, kustomizeBuild } from '../manifests/kustomize';
 import { checkContainers, checkEnvironmentReferences, checkNamespace, checkPulseServices, checkWorkloadIdentity } from '../manifests/policies';
+import { checkDataPlacement } from '../manifests/data-placement';
+import { checkMemoryBudget } from '../manifests/memory-budget';
 import { validateManifests } from '../manifests/schema-validation';
 import { configMapData, containerEnvironment, workloads } from '../manifests/workloads';
 import { readGcpSettings } from '../workspace/settings';
@@ -42,6 +44,8 @@ export function planLane(paths: DeployPaths, env: Environment): LanePlan {
     ...validateManifests([...lane, ...migrations, ...certificates]),
     ...checkContainers([...lane, ...migrations]),
     ...checkPulseServices(lane),
+    ...checkMemoryBudget(lane),
+    ...checkDataPlacement(lane),
     ...checkNamespace([...lane, ...migrations], namespace),
     ...checkEnvironmentReferences(lane),
     ...checkEnvironmentReferences(migrations, lane),

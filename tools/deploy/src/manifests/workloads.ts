@@ -14,7 +14,7 @@ export interface ContainerSpec {
   startupProbe?: unknown;
   lifecycle?: { preStop?: { sleep?: { seconds: number }; exec?: unknown } };
   securityContext?: SecurityContext;
-  volumeMounts?: Array<{ name: string; mountPath: string }>;
+  volumeMounts?: Array<{ name: string; mountPath: string; readOnly?: boolean }>;
 }
 
 interface SecurityContext {
@@ -33,7 +33,7 @@ export interface PodSpec {
   terminationGracePeriodSeconds?: number;
   topologySpreadConstraints?: unknown[];
   serviceAccountName?: string;
-  volumes?: Array<{ name: string; emptyDir?: unknown }>;
+  volumes?: Array<{ name: string; emptyDir?: unknown; persistentVolumeClaim?: { claimName: string; readOnly?: boolean }; csi?: unknown }>;
 }
 
 export const WORKLOAD_KINDS = new Set(['Deployment', 'StatefulSet', 'DaemonSet', 'Job']);
@@ -125,4 +125,11 @@ export function containerEnvironment(container: ContainerSpec, context: readonly
     }
   }
   return env;
+}
+
+/** The literal values of a container's environment (secrets and unresolved references left out). */
+export function containerValues(container: ContainerSpec, context: readonly Manifest[]): Record<string, string> {
+  const values: Record<string, string> = {};
+  for (const [name, source] of containerEnvironment(container, context)) if ('value' in source) values[name] = source.value;
+  return values;
 }

@@ -13,6 +13,8 @@ export const gcpSettingsSchema = z
     SQL_INSTANCE_CONNECTION_NAME: z.string().min(1),
     UPLOADS_BUCKET: z.string().min(3),
     EXPORTS_BUCKET: z.string().min(3),
+    WAREHOUSE_STAGING_BUCKET: z.string().regex(/^[a-z0-9][a-z0-9._-]{1,220}[a-z0-9]$/, 'must be a bucket name'),
+    WAREHOUSE_STAGING_URI: z.string().min(1),
     BASE_DOMAIN: z.string().regex(/^([a-z0-9]([a-z0-9-]*[a-z0-9])?\.)+[a-z]{2,}$/, 'must be a lower-case DNS name'),
   })
   .superRefine((s, ctx) => {
@@ -21,6 +23,7 @@ export const gcpSettingsSchema = z
       ['GSA_DOMAIN', `${s.PROJECT_ID}.iam.gserviceaccount.com`],
       ['WORKLOAD_POOL', `${s.PROJECT_ID}.svc.id.goog`],
       ['SQL_INSTANCE_CONNECTION_NAME', `${s.PROJECT_ID}:${s.REGION}:${s.SQL_INSTANCE}`],
+      ['WAREHOUSE_STAGING_URI', `gs://${s.WAREHOUSE_STAGING_BUCKET}`],
     ];
     for (const [key, expected] of derived) {
       if (s[key] !== expected) ctx.addIssue({ code: 'custom', path: [key], message: `must be ${expected} (derived from the other settings)` });
