@@ -89,7 +89,7 @@ describe(`catalog vs hand-written PostgreSQL and DuckDB SQL on a generated tenan
     catalogRows.customer_kpis = await readKpiCsv(outputs.customerKpis.location);
     catalogRows.product_kpis = await readKpiCsv(outputs.productKpis.location);
     catalogRows.metric_series = await readKpiCsv(outputs.metricSeries.location);
-  }, 300_000);
+  }, 600_000);
 
   afterAll(async () => {
     await client?.end();
