@@ -464,9 +464,9 @@ per-request machinery (routing, hooks, guards, parameter pipes, response handlin
 collection; none of it is one removable hot spot. What was removed: Nest middleware for request logging (now a Fastify hook),
 the RxJS interceptor pipeline on reads (rate limiting is a guard; the Idempotency-Key interceptor sits on the POST routes
 that use it), the compression plugin's request-decompression hook, and one of the two statements of a customer read (now one
-named, prepared statement — which made the floor faster too, since it runs the same statement). The p99 target is out of
-reach on 2 cores shared by the load generator, PostgreSQL and the server: the floor itself misses it on the list, and the
-single read's floor sits just under it with no room for any framework.
+named, prepared statement — which made the floor faster too, since it runs the same statement). On 2 cores shared by the
+load generator, PostgreSQL and the server, the list's p99 is bound by throughput (50 connections waiting on ~1 ms of SQL
+and ~1 ms of JSON per page): the floor itself misses 50 ms there, so no framework can meet it on this machine.
 `;
 }
 
