@@ -44,6 +44,10 @@ export class ImportsController {
     tags: ['imports'],
     params: uploadParams,
     query: uploadQuery,
+    fileBody: {
+      'text/csv': 'The file: a header row, then one row per record; delimiter, encoding and number/date formats are detected (or set in the mapping).',
+      'application/x-ndjson': 'The file: one JSON object per line.',
+    },
     responses: {
       202: { description: 'The queued import', schema: importAcceptedSchema },
       400: { description: 'validation_failed (bad option or mapping, field by field)' },

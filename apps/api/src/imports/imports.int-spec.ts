@@ -229,6 +229,10 @@ describe('imports API: POST /v1/imports/{entity}, GET /v1/imports[/{id}[/errors]
       expect(Object.keys(paths['/v1/imports'] ?? {})).toEqual(['get']);
       expect(Object.keys(paths['/v1/imports/{id}'] ?? {})).toEqual(['get']);
       expect(Object.keys(paths['/v1/imports/{id}/errors'] ?? {})).toEqual(['get']);
+      // The upload's body is the file itself, in either accepted media type.
+      const upload = paths['/v1/imports/{entity}']?.['post'] as { requestBody?: { required: boolean; content: Record<string, unknown> } };
+      expect(upload.requestBody?.required).toBe(true);
+      expect(Object.keys(upload.requestBody?.content ?? {}).sort()).toEqual(['application/x-ndjson', 'text/csv']);
     });
   });
 });

@@ -18,6 +18,8 @@ export interface ApiRouteDoc {
   params?: z.ZodObject;
   query?: z.ZodObject;
   body?: z.ZodType;
+  /** A body that is a file, not JSON (e.g. an upload): its media types, each with a description of its content. */
+  fileBody?: Record<string, string>;
   responses: Record<number, ApiResponseDoc>;
   /** Routes are authenticated unless marked public (health, the document itself). */
   public?: boolean;

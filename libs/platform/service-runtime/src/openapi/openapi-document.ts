@@ -86,6 +86,7 @@ export function buildOpenApiDocument(info: OpenApiInfo, routes: DiscoveredRoute[
       ...(doc.tags ? { tags: doc.tags } : {}),
       parameters: [...parameters('path', doc.params), ...parameters('query', doc.query)],
       ...(doc.body ? { requestBody: { required: true, content: { 'application/json': { schema: jsonSchema(doc.body, 'input') } } } } : {}),
+      ...(doc.fileBody ? { requestBody: { required: true, content: fileContent(doc.fileBody) } } : {}),
       responses: { ...responses, default: problem },
       ...(doc.public ? { security: [] } : {}),
     };
@@ -97,4 +98,9 @@ export function buildOpenApiDocument(info: OpenApiInfo, routes: DiscoveredRoute[
     security: [{ bearer: [] }],
     paths,
   };
+}
+
+/** A file body per media type: any bytes (OpenAPI 3.1 has no schema for a CSV), described in words. */
+function fileContent(mediaTypes: Record<string, string>) {
+  return Object.fromEntries(Object.entries(mediaTypes).map(([mediaType, description]) => [mediaType, { schema: { type: 'string', description } }]));
 }
