@@ -65,7 +65,7 @@ export class MetricsUnderTest {
     const settings = { PUBSUB_EMULATOR_HOST: emulator.address, PUBSUB_PROJECT_ID: 'pulse-test' };
     const config = metricsConfigSchema.parse({
       NODE_ENV: 'test',
-      LOG_LEVEL: process.env['TEST_LOG_LEVEL'] ?? 'error',
+      LOG_LEVEL: 'error',
       LOG_FORMAT: 'json',
       DATABASE_URL: controlPlane.url,
       PULSE_SECRETS_KEY: secretsKey,

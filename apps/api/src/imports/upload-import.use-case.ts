@@ -10,7 +10,7 @@ import {
   type ImportOptions,
 } from '@pulse/contracts';
 import { DomainError } from '@pulse/errors';
-import { EventPublisher, enqueueEvent } from '@pulse/messaging';
+import { EventPublisher, enqueueEvent, publishAfterCommit } from '@pulse/messaging';
 import { importObjectKey } from '@pulse/object-storage';
 import { TenantDatabasePool, type TenantContext } from '@pulse/tenancy';
 import { PinoLogger } from 'nestjs-pino';
@@ -132,8 +132,7 @@ export class UploadImportUseCase {
       await enqueueEvent((sql, values) => db.query(sql, values), ingestionRequestedV1, payload, metadata);
     });
     try {
-      await this.publisher.publish(ingestionRequestedV1, payload, metadata);
-      await this.tenants.query(tenant, 'UPDATE outbox SET published_at = now() WHERE event_id = $1 AND published_at IS NULL', [eventId]);
+      await publishAfterCommit(this.publisher, (sql, values) => this.tenants.query(tenant, sql, values), ingestionRequestedV1, payload, metadata);
     } catch (error) {
       this.logger.warn({ err: error, importId, eventId }, 'ingestion.requested.v1 not published; left in the tenant outbox');
     }

@@ -9,7 +9,7 @@ import {
   type ImportOptions,
 } from '@pulse/contracts';
 import { DomainError } from '@pulse/errors';
-import { EventPublisher, enqueueEvent } from '@pulse/messaging';
+import { EventPublisher, enqueueEvent, publishAfterCommit } from '@pulse/messaging';
 import { importObjectKey, type ObjectStorage } from '@pulse/object-storage';
 import { TenantDatabasePool, type TenantContext, type TenantDatabaseClient } from '@pulse/tenancy';
 import type { Warehouse } from '@pulse/warehouse';
@@ -267,9 +267,9 @@ export class ImportLoader {
       const row = rows[0];
       if (!row) return;
       const metadata = { tenantId: tenant.tenantId, correlationId: row.correlation_id, eventId, occurredAt: row.occurred_at };
-      if (row.topic === ingestionFailedV1.topic) await this.publisher.publish(ingestionFailedV1, ingestionFailedV1.payload.parse(row.payload), metadata);
-      else await this.publisher.publish(ingestionCompletedV1, ingestionCompletedV1.payload.parse(row.payload), metadata);
-      await this.tenants.query(tenant, 'UPDATE outbox SET published_at = now() WHERE event_id = $1 AND published_at IS NULL', [eventId]);
+      const execute = (sql: string, values: unknown[]) => this.tenants.query(tenant, sql, values);
+      if (row.topic === ingestionFailedV1.topic) await publishAfterCommit(this.publisher, execute, ingestionFailedV1, ingestionFailedV1.payload.parse(row.payload), metadata);
+      else await publishAfterCommit(this.publisher, execute, ingestionCompletedV1, ingestionCompletedV1.payload.parse(row.payload), metadata);
     } catch (error) {
       this.logger.warn({ err: error, importId: outcome.importId, eventId }, 'import outcome event not published; left in the tenant outbox');
     }

@@ -1,6 +1,6 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { DEFAULT_SCORECARD, metricsComputedV1, scorecardDefinitionSchema, type EventPayload, type ScorecardDefinition } from '@pulse/contracts';
-import { EventPublisher, enqueueEvent } from '@pulse/messaging';
+import { EventPublisher, enqueueEvent, publishAfterCommit } from '@pulse/messaging';
 import { createTenantContext, TenantDatabasePool, type TenantContext, type TenantDatabaseClient } from '@pulse/tenancy';
 import type { Warehouse } from '@pulse/warehouse';
 import { PinoLogger } from 'nestjs-pino';
@@ -173,8 +173,7 @@ export class RunTenantMetricsUseCase {
    */
   private async publish(context: TenantContext, published: Published): Promise<void> {
     try {
-      await this.publisher.publish(metricsComputedV1, published.payload, published.metadata);
-      await this.tenants.query(context, 'UPDATE outbox SET published_at = now() WHERE event_id = $1 AND published_at IS NULL', [published.metadata.eventId]);
+      await publishAfterCommit(this.publisher, (sql, values) => this.tenants.query(context, sql, values), metricsComputedV1, published.payload, published.metadata);
     } catch (error) {
       this.logger.warn({ err: error, runId: published.payload.runId, eventId: published.metadata.eventId }, 'metrics.computed.v1 not published; left in the tenant outbox');
     }

@@ -1,5 +1,6 @@
 import type { EventContract, EventPayload } from '@pulse/contracts';
 import { buildEventMessage, type EventMetadata } from '../publishing/event-message';
+import type { EventPublisher } from '../publishing/event-publisher';
 
 /**
  * Anything that runs one parameterised statement inside the caller's transaction: a `pg` client after
@@ -44,3 +45,19 @@ CREATE TABLE IF NOT EXISTS outbox (
 );
 CREATE INDEX IF NOT EXISTS outbox_unpublished_idx ON outbox (id) WHERE published_at IS NULL;
 `;
+
+/**
+ * The fast path after the commit that enqueued an event: publish it now and mark its outbox row sent.
+ * Throws when either step fails; the caller logs and moves on, since the committed row stays unpublished
+ * and the service's TenantOutboxSweeper (or OutboxRelay) publishes it later with the same eventId.
+ */
+export async function publishAfterCommit<Contract extends EventContract>(
+  publisher: EventPublisher,
+  execute: SqlExecutor,
+  contract: Contract,
+  payload: EventPayload<Contract>,
+  metadata: EventMetadata & { eventId: string },
+): Promise<void> {
+  await publisher.publish(contract, payload, metadata);
+  await execute('UPDATE outbox SET published_at = now() WHERE event_id = $1 AND published_at IS NULL', [metadata.eventId]);
+}

@@ -1,6 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { metricsRefreshRequestedV1, type EventPayload } from '@pulse/contracts';
-import { EventPublisher, enqueueEvent, type EventMetadata } from '@pulse/messaging';
+import { EventPublisher, enqueueEvent, publishAfterCommit, type EventMetadata } from '@pulse/messaging';
 import { TenantDatabasePool, type TenantContext, type TenantDatabaseClient } from '@pulse/tenancy';
 import { PinoLogger } from 'nestjs-pino';
 import { randomUUID } from 'node:crypto';
@@ -50,8 +50,7 @@ export class MetricRefreshRequests {
    */
   async publish(tenant: TenantContext, queued: QueuedRefresh): Promise<void> {
     try {
-      await this.publisher.publish(metricsRefreshRequestedV1, queued.payload, queued.metadata);
-      await this.tenants.query(tenant, 'UPDATE outbox SET published_at = now() WHERE event_id = $1 AND published_at IS NULL', [queued.metadata.eventId]);
+      await publishAfterCommit(this.publisher, (sql, values) => this.tenants.query(tenant, sql, values), metricsRefreshRequestedV1, queued.payload, queued.metadata);
     } catch (error) {
       this.logger.warn({ err: error, runId: queued.run.id, eventId: queued.metadata.eventId }, 'metrics.refresh-requested.v1 not published; left in the tenant outbox');
     }
