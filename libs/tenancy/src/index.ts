@@ -44,3 +44,4 @@ export {
   type LiveTenant,
   type TenantDatabaseLocation,
 } from './directory/control-plane-directory';
+export { withIndexesRebuilt } from './bulk-load/rebuilt-indexes';

@@ -33,6 +33,11 @@ export const ingestionConfigSchema = z
     INGESTION_BATCH_ROWS: positiveInt(10_000),
     /** Rows staged per transaction: progress is checkpointed this often, and a crash redoes at most this many. */
     INGESTION_CHECKPOINT_ROWS: positiveInt(100_000),
+    /**
+     * From this many loadable rows on, an import into an empty table inserts without its secondary
+     * indexes and foreign keys and rebuilds them after (docs/ingestion.md, "Bulk loads").
+     */
+    INGESTION_BULK_LOAD_MIN_ROWS: positiveInt(50_000),
   })
   .superRefine(checkObjectStorageEnv)
   .transform((env, ctx) => ({
@@ -46,7 +51,12 @@ export const ingestionConfigSchema = z
     },
     storage: toObjectStorageSettings(env),
     warehouse: toWarehouseSettings(env, ctx),
-    loading: { concurrency: env.INGESTION_CONCURRENCY, batchRows: env.INGESTION_BATCH_ROWS, checkpointRows: env.INGESTION_CHECKPOINT_ROWS },
+    loading: {
+      concurrency: env.INGESTION_CONCURRENCY,
+      batchRows: env.INGESTION_BATCH_ROWS,
+      checkpointRows: env.INGESTION_CHECKPOINT_ROWS,
+      bulkLoadMinRows: env.INGESTION_BULK_LOAD_MIN_ROWS,
+    },
   }));
 
 export type IngestionConfig = z.output<typeof ingestionConfigSchema>;

@@ -19,11 +19,24 @@ const ORDERS = [
   'o3,nobody,2026-01-07T12:00:00Z,paid,BRL,5', // unknown customer
 ].join('\n');
 
-describe('ImportLoader (real PostgreSQL, DuckDB warehouse)', () => {
+/** A table's indexes and foreign keys as the catalog defines them. */
+const SCHEMA_OBJECTS_SQL = `
+  SELECT tablename AS "table", indexname AS name, indexdef AS definition FROM pg_indexes WHERE schemaname = 'public' AND tablename = ANY($1)
+  UNION ALL
+  SELECT conrelid::regclass::text, conname, pg_get_constraintdef(oid) FROM pg_constraint WHERE contype = 'f' AND conrelid::regclass::text = ANY($1)
+  ORDER BY 1, 2`;
+
+// Every case runs twice: with the default threshold (these small files upsert row by row) and with a
+// bulk-load threshold of one row, so that every load into an empty table drops and rebuilds its
+// indexes and foreign keys; both must give the same rows, rejects and schema.
+describe.each<{ loads: string; env: Record<string, string> }>([
+  { loads: 'row by row', env: {} },
+  { loads: 'in bulk into empty tables', env: { INGESTION_BULK_LOAD_MIN_ROWS: '1' } },
+])('ImportLoader, loading $loads (real PostgreSQL, DuckDB warehouse)', ({ env }) => {
   let ingestion: IngestionUnderTest;
 
   beforeAll(async () => {
-    ingestion = await IngestionUnderTest.start();
+    ingestion = await IngestionUnderTest.start(env);
   }, 120_000);
 
   afterAll(async () => {
@@ -141,6 +154,26 @@ describe('ImportLoader (real PostgreSQL, DuckDB warehouse)', () => {
       ]);
       const [rejected] = await errors(tenant, outcome.importId);
       expect(rejected).toEqual({ line: 5, column: 'order_external_id', reason_code: 'unknown_reference', message: 'No order has the external id "o9".' });
+
+      // Line numbers given by the file are kept; one beyond the column's range is rejected.
+      const numbered = await ingestion.importFile(tenant, {
+        entity: 'order_items',
+        content: ['order_external_id,line_number,sku,quantity,unit_price', 'o2,7,SKU-1,3,9.5', 'o2,3000000000,SKU-1,1,1'].join('\n'),
+      });
+      expect(numbered).toMatchObject({ status: 'partially_succeeded', rowsReceived: 2, rowsLoaded: 1, rowsRejected: 1 });
+      expect(await ingestion.rows(tenant, `SELECT i.line_number, i.quantity::text FROM order_items i JOIN orders o ON o.id = i.order_id WHERE o.external_id = 'o2' ORDER BY 1`)).toEqual([
+        { line_number: 1, quantity: '1.0000' },
+        { line_number: 7, quantity: '3.0000' },
+      ]);
+      expect(await errors(tenant, numbered.importId)).toEqual([
+        { line: 3, column: 'line_number', reason_code: 'out_of_range', message: 'The line number 3000000000 is too large.' },
+      ]);
+
+      // The loaded tables keep exactly the indexes and foreign keys of a tenant that loaded nothing.
+      const tables = ['customers', 'customer_aliases', 'orders', 'products', 'order_items'];
+      const fresh = await ingestion.seedTenant('schema');
+      expect(await ingestion.rows(tenant, SCHEMA_OBJECTS_SQL, [tables])).toEqual(await ingestion.rows(fresh, SCHEMA_OBJECTS_SQL, [tables]));
+      expect(await ingestion.rows(tenant, SCHEMA_OBJECTS_SQL, [tables])).toHaveLength(25);
     });
   });
 

@@ -95,6 +95,33 @@ export class ImportLoader {
   }
 
   async run(request: RunImportRequest): Promise<ImportOutcome> {
+    return this.withImportLock(request, (db) => this.runLocked(db, request));
+  }
+
+  /**
+   * Fails an unfinished import for good, with ingestion.failed.v1: its request is being dead-lettered
+   * (it failed on its last delivery, or in a way that cannot pass), so no redelivery will finish it.
+   * Nothing of it was applied (rows commit only together with the outcome). A finished import is left as it is.
+   */
+  async abandon(request: RunImportRequest, cause: unknown, attempts: number): Promise<void> {
+    await this.withImportLock(request, async (db) => {
+      const record = await readImport(db, request.importId);
+      if (!record || TERMINAL_STATUSES.includes(record.status)) return;
+      const reason = cause instanceof Error ? cause.message : String(cause);
+      this.logger.error({ importId: record.id, err: cause, attempts }, 'import abandoned');
+      await this.finish(db, request, record, record.startedAt ?? new Date(), {
+        status: 'failed',
+        rowsReceived: record.rowsReceived,
+        rowsLoaded: 0,
+        rowsRejected: record.rowsRejected,
+        errorCode: 'load_failed',
+        error: `The import could not be loaded (${attempts} attempt${attempts === 1 ? '' : 's'}); nothing was changed. Last error: ${reason.slice(0, 500)}`,
+      });
+    });
+  }
+
+  /** Runs `work` holding the import's advisory lock: two workers never work on one import at once. */
+  private async withImportLock<T>(request: RunImportRequest, work: (db: TenantDatabaseClient) => Promise<T>): Promise<T> {
     return this.tenants.withTenantClient(request.tenant, async (db) => {
       const lockKey = `pulse.import:${request.importId}`;
       const { rows } = await db.query<{ locked: boolean }>('SELECT pg_try_advisory_lock(hashtextextended($1, 0)) AS locked', [lockKey]);
@@ -103,7 +130,7 @@ export class ImportLoader {
         throw new DomainError('unavailable', 'import.in_progress_elsewhere', `Import ${request.importId} is being loaded by another worker.`);
       }
       try {
-        return await this.runLocked(db, request);
+        return await work(db);
       } finally {
         await db.query('SELECT pg_advisory_unlock(hashtextextended($1, 0))', [lockKey]).catch(() => undefined);
       }
@@ -222,6 +249,7 @@ export class ImportLoader {
       parseRejected: staged.parseRejected,
       sourceId: record.sourceId,
       fieldsPresent: staged.fields,
+      bulkLoadMinRows: this.config.loading.bulkLoadMinRows,
     });
     const started = Date.now();
     if (result.decision === 'applied' && result.rowsLoaded > 0) {

@@ -1,6 +1,7 @@
 import { Controller, Inject } from '@nestjs/common';
-import { EventPattern, Payload } from '@nestjs/microservices';
+import { Ctx, EventPattern, Payload } from '@nestjs/microservices';
 import { ingestionRequestedV1, type EventEnvelope, type EventPayload } from '@pulse/contracts';
+import { decideOnFailure, type PubSubContext } from '@pulse/messaging';
 import { INGESTION_CONFIG, type IngestionConfig } from '../config/ingestion.config';
 import { TenantDirectory } from '../tenancy/tenant-directory';
 import { BoundedConcurrency } from './bounded-concurrency';
@@ -11,11 +12,14 @@ type RequestedEvent = EventEnvelope<EventPayload<typeof ingestionRequestedV1>>;
 /**
  * ingestion.requested.v1 -> run the import. The imports row (written with the event in one transaction)
  * is the source of truth for what to load; the event only names it. Redeliveries of a finished import
- * do nothing; a failure that may pass (database, storage) is retried by redelivery and resumes.
+ * do nothing; a failure that may pass (database, storage) is retried by redelivery and resumes. When the
+ * message is about to be dead-lettered (its last attempt failed, or the failure cannot pass), the import
+ * is marked failed first, so that it does not show `running` forever.
  */
 @Controller()
 export class IngestionRequestedHandler {
   private readonly concurrency: BoundedConcurrency;
+  private readonly maxDeliveryAttempts: number;
 
   constructor(
     private readonly loader: ImportLoader,
@@ -23,13 +27,22 @@ export class IngestionRequestedHandler {
     @Inject(INGESTION_CONFIG) config: IngestionConfig,
   ) {
     this.concurrency = new BoundedConcurrency(config.loading.concurrency);
+    this.maxDeliveryAttempts = config.messaging.maxDeliveryAttempts;
   }
 
   @EventPattern(ingestionRequestedV1.topic)
-  async onRequested(@Payload() event: RequestedEvent): Promise<void> {
+  async onRequested(@Payload() event: RequestedEvent, @Ctx() context: PubSubContext): Promise<void> {
     await this.concurrency.run(async () => {
       const tenant = await this.tenants.findOrThrow(event.tenantId, event.correlationId);
-      await this.loader.run({ tenant: tenant.context, timezone: tenant.timezone, importId: event.payload.importId, eventId: event.eventId });
+      const request = { tenant: tenant.context, timezone: tenant.timezone, importId: event.payload.importId, eventId: event.eventId };
+      try {
+        await this.loader.run(request);
+      } catch (error) {
+        if (decideOnFailure(error, context.getDeliveryAttempt(), this.maxDeliveryAttempts).action === 'dead-letter') {
+          await this.loader.abandon(request, error, context.getDeliveryAttempt());
+        }
+        throw error;
+      }
     });
   }
 }

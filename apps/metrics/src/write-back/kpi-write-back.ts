@@ -1,6 +1,6 @@
 import { compileScorecard, healthTrendSql, type CompiledScorecard } from '@pulse/health-scoring';
 import type { ScorecardDefinition } from '@pulse/contracts';
-import type { TenantDatabaseClient } from '@pulse/tenancy';
+import { withIndexesRebuilt, type TenantDatabaseClient } from '@pulse/tenancy';
 import { parse } from 'csv-parse';
 import { escapeLiteral } from 'pg';
 import { Readable } from 'node:stream';
@@ -8,7 +8,6 @@ import { pipeline } from 'node:stream/promises';
 import { from as copyFrom, to as copyTo } from 'pg-copy-streams';
 import { CUSTOMER_STAGE_COLUMNS, customerHealthRows, type CustomerHealthCounts } from './customer-health-rows';
 import { kpiFileParts } from './kpi-files';
-import { withIndexesRebuilt } from './rebuilt-indexes';
 import { assertKpiHeader, CUSTOMER_KPI_COLUMNS, METRIC_SERIES_COLUMNS, PRODUCT_KPI_COLUMNS, stagingTableSql } from './kpi-output-columns';
 
 export interface KpiFile {

@@ -1,5 +1,5 @@
 import type { ImportMode, UnknownReferencePolicy } from '@pulse/contracts';
-import type { TenantDatabaseClient } from '@pulse/tenancy';
+import { withIndexesRebuilt, type TenantDatabaseClient } from '@pulse/tenancy';
 import { escapeIdentifier } from 'pg';
 import { stagingFields, stagingTableName } from '../staging/staging-table';
 import { ENTITY_LOAD_PLANS, type EntityLoadPlan } from './entity-load-plan';
@@ -18,6 +18,13 @@ export interface ApplyInput {
   sourceId: string | null;
   /** Canonical fields the file has; existing rows keep their values of the others. */
   fieldsPresent: readonly string[];
+  /**
+   * From this many loadable rows on, a load into an empty table inserts without its secondary indexes
+   * and foreign keys and rebuilds them afterwards: one sorted build per index and one validating join
+   * per foreign key instead of maintaining each of them row by row (a tenant's first load; measured in
+   * docs/benchmarks.md). Below it the difference is too small to be worth locking the table.
+   */
+  bulkLoadMinRows: number;
 }
 
 export type ApplyDecision = 'applied' | 'rejected_share_exceeded' | 'empty_replace';
@@ -111,10 +118,11 @@ export async function applyStagedRows(db: TenantDatabaseClient, input: ApplyInpu
   };
   const plan = ENTITY_LOAD_PLANS[input.entity];
   const staging = escapeIdentifier(stagingTableName(input.importId));
-  const fields = stagingFields(input.entity);
   const reference = plan.customerReference?.field;
   // Window functions and hash joins over millions of rows: let them sort and hash in memory.
   await db.query(`SET LOCAL work_mem = '256MB'`);
+  // Index rebuilds after a bulk load into an empty table (see bulkLoadMinRows) sort in memory too.
+  await db.query(`SET LOCAL maintenance_work_mem = '512MB'`);
   // Fresh statistics first: the staging table has none, and a table loaded by the previous import may
   // still look empty to the planner, which then picks nested loops (minutes instead of a second over
   // 300k rows, measured). ANALYZE samples a fixed number of rows, so it stays cheap on big tables.
@@ -145,32 +153,78 @@ export async function applyStagedRows(db: TenantDatabaseClient, input: ApplyInpu
   }
 
   lap('resolveReferences');
-  const stagedColumns = fields.map((field) =>
-    plan.orderAndProduct && field === 'line_number'
-      ? `COALESCE(s.line_number::bigint, row_number() OVER (PARTITION BY s.order_external_id ORDER BY s.line)) AS line_number`
-      : `s.${escapeIdentifier(field)}`,
-  );
+
+  // Most files have no duplicate keys, and ranking them (a sort of every staged row by key) costs more
+  // than the load itself at millions of rows. So the rows are first loaded as if the keys were unique:
+  // if one is not, the load fails on it (the unique index rebuilt after a bulk insert, or ON CONFLICT
+  // reaching a row twice), everything since the savepoint is undone, and the load runs again with the
+  // duplicates ranked. An import that would not load (too many rejects, empty replace) also runs again
+  // ranked, so that its errors list every duplicate too.
+  await db.query('SAVEPOINT import_unranked');
+  try {
+    const result = await validateAndLoad(db, input, { rankDuplicates: false }, lap);
+    if (result.decision === 'applied') {
+      await db.query('RELEASE SAVEPOINT import_unranked');
+      return { ...result, timings };
+    }
+  } catch (error) {
+    if (!isDuplicateKeyError(error)) throw error;
+  }
+  await db.query('ROLLBACK TO SAVEPOINT import_unranked');
+  lap('unrankedAttemptUndone');
+  return { ...(await validateAndLoad(db, input, { rankDuplicates: true }, lap)), timings };
+}
+
+/** unique_violation (a unique index rebuilt over duplicates) or cardinality_violation (ON CONFLICT DO UPDATE reaching a row twice). */
+function isDuplicateKeyError(error: unknown): boolean {
+  const code = (error as { code?: unknown }).code;
+  return code === '23505' || code === '21000';
+}
+
+/**
+ * Builds `import_rows` (staged rows with resolved references, their key rank and reject reason),
+ * records the rejects, decides, and loads. `rankDuplicates: false` trusts the file's keys to be unique.
+ */
+async function validateAndLoad(
+  db: TenantDatabaseClient,
+  input: ApplyInput,
+  options: { rankDuplicates: boolean },
+  lap: (step: string) => void,
+): Promise<Omit<ApplyResult, 'timings'>> {
+  const plan = ENTITY_LOAD_PLANS[input.entity];
+  const staging = escapeIdentifier(stagingTableName(input.importId));
+  const reference = plan.customerReference?.field;
+  // Order lines without a line number get their position within the order: a second sort of every
+  // row, so only when some line lacks one.
+  const numberLines = plan.orderAndProduct && (await db.query(`SELECT 1 FROM ${staging} WHERE line_number IS NULL LIMIT 1`)).rows.length > 0;
+  const stagedColumns = stagingFields(input.entity).map((field) => {
+    if (!plan.orderAndProduct || field !== 'line_number') return `s.${escapeIdentifier(field)}`;
+    return numberLines ? `COALESCE(s.line_number::bigint, row_number() OVER (PARTITION BY s.order_external_id ORDER BY s.line)) AS line_number` : 's.line_number::bigint AS line_number';
+  });
   const joins = [
     reference ? `LEFT JOIN import_customer_refs cr ON cr.ref = st.${reference}` : '',
     plan.orderAndProduct ? 'LEFT JOIN import_order_refs orf ON orf.ref = st.order_external_id LEFT JOIN import_product_refs prf ON prf.ref = st.sku' : '',
   ].join(' ');
   const refColumns = [reference ? 'cr.customer_id' : '', plan.orderAndProduct ? 'orf.order_id, prf.product_id' : ''].filter(Boolean).join(', ');
+  const ranking = options.rankDuplicates
+    ? `row_number() OVER w AS key_rank, first_value(st.line) OVER w AS winner_line
+         FROM staged st ${joins}
+       WINDOW w AS (PARTITION BY ${plan.fileKey.map((k) => `st.${k}`).join(', ')} ORDER BY st.line DESC)`
+    : `1::bigint AS key_rank, st.line AS winner_line FROM staged st ${joins}`;
   const rules = rejectRules(plan, input.onUnknownReference);
   await db.query(
     `CREATE TEMP TABLE import_rows ON COMMIT DROP AS
      WITH staged AS (SELECT s.line, ${stagedColumns.join(', ')}, s.custom FROM ${staging} s),
-     ranked AS (
-       SELECT st.*${refColumns ? `, ${refColumns}` : ''},
-              row_number() OVER w AS key_rank, first_value(st.line) OVER w AS winner_line
-         FROM staged st ${joins}
-       WINDOW w AS (PARTITION BY ${plan.fileKey.map((k) => `st.${k}`).join(', ')} ORDER BY st.line DESC)
-     )
+     ranked AS (SELECT st.*${refColumns ? `, ${refColumns}` : ''}, ${ranking})
      SELECT r.*, ${caseOf(rules, (rule) => literal(rule.reason))} AS reject_reason,
             ${caseOf(rules, (rule) => literal(rule.column))} AS reject_column,
             ${caseOf(rules, (rule) => rule.message)} AS reject_message
        FROM ranked r`,
   );
-  lap('rankAndValidate');
+  // Without statistics the planner takes this table of millions of rows for a small one and joins it
+  // by nested loops (the staged warehouse file: 22 s instead of 2 over 3M orders, measured).
+  await db.query('ANALYZE import_rows');
+  lap(options.rankDuplicates ? 'rankAndValidate' : 'validate');
 
   const counts = await db.query<{ loadable: string; rejected: string }>(
     `SELECT count(*) FILTER (WHERE reject_reason IS NULL) AS loadable, count(*) FILTER (WHERE reject_reason IS NOT NULL) AS rejected FROM import_rows`,
@@ -191,21 +245,26 @@ export async function applyStagedRows(db: TenantDatabaseClient, input: ApplyInpu
   const rowsRejected = input.parseRejected + rejectedHere;
 
   if (input.rowsReceived > 0 && rowsRejected > input.maxRejectedShare * input.rowsReceived) {
-    return { decision: 'rejected_share_exceeded', rowsLoaded: 0, rowsRejected, stubsCreated: 0, timings };
+    return { decision: 'rejected_share_exceeded', rowsLoaded: 0, rowsRejected, stubsCreated: 0 };
   }
-  if (input.mode === 'replace' && loadable === 0) return { decision: 'empty_replace', rowsLoaded: 0, rowsRejected, stubsCreated: 0, timings };
+  if (input.mode === 'replace' && loadable === 0) return { decision: 'empty_replace', rowsLoaded: 0, rowsRejected, stubsCreated: 0 };
 
   const stubsCreated = input.onUnknownReference === 'create_stub' ? await createStubs(db, plan) : 0;
   lap('createStubs');
-  await upsert(db, plan, input.sourceId, input.fieldsPresent);
-  lap('upsert');
-  if (input.entity === 'customers') await upsertAliases(db);
+  if (loadable >= input.bulkLoadMinRows && (await lockIfEmpty(db, plan.table))) {
+    await withIndexesRebuilt(db, plan.table, () => insertAll(db, plan, input.sourceId));
+    lap('insertIntoEmptyTable');
+  } else {
+    await upsert(db, plan, input.sourceId, input.fieldsPresent);
+    lap('upsert');
+  }
+  if (input.entity === 'customers') await upsertAliases(db, input.bulkLoadMinRows);
   lap('aliases');
   if (input.mode === 'replace') {
     await db.query(`DELETE FROM ${plan.table} t WHERE NOT EXISTS (SELECT 1 FROM import_rows r WHERE ${plan.keepMatch})`);
   }
   lap('replaceDelete');
-  return { decision: 'applied', rowsLoaded: loadable, rowsRejected, stubsCreated, timings };
+  return { decision: 'applied', rowsLoaded: loadable, rowsRejected, stubsCreated };
 }
 
 /** Parents the file refers to but the tenant does not have: customers (by external id) and products (by SKU). */
@@ -240,6 +299,27 @@ function sourceFieldOf(plan: EntityLoadPlan, column: string): string {
   return column;
 }
 
+/**
+ * True when the table is empty, and then locked ACCESS EXCLUSIVE until the transaction ends. A table
+ * with rows is never locked here (readers keep reading while its upsert runs): emptiness is checked
+ * without a lock first, and again under it in case a row arrived in between.
+ */
+async function lockIfEmpty(db: TenantDatabaseClient, table: string): Promise<boolean> {
+  const isEmpty = async () => (await db.query<{ empty: boolean }>(`SELECT NOT EXISTS (SELECT 1 FROM ${table}) AS empty`)).rows[0]?.empty === true;
+  if (!(await isEmpty())) return false;
+  await db.query(`LOCK TABLE ${table} IN ACCESS EXCLUSIVE MODE`);
+  return isEmpty();
+}
+
+/** The loadable rows into an empty table: no conflict is possible (duplicates were ranked out). */
+async function insertAll(db: TenantDatabaseClient, plan: EntityLoadPlan, sourceId: string | null): Promise<void> {
+  await db.query(
+    `INSERT INTO ${plan.table} (${plan.columns.map((c) => c.column).join(', ')}, source_id)
+     SELECT ${plan.columns.map((c) => c.expression).join(', ')}, $1::uuid FROM import_rows r WHERE r.reject_reason IS NULL`,
+    [sourceId],
+  );
+}
+
 async function upsert(db: TenantDatabaseClient, plan: EntityLoadPlan, sourceId: string | null, fieldsPresent: readonly string[]): Promise<void> {
   const columns = plan.columns.map((c) => c.column);
   // A file without a column says nothing about it: existing rows keep their value (new rows get NULL).
@@ -257,15 +337,24 @@ async function upsert(db: TenantDatabaseClient, plan: EntityLoadPlan, sourceId: 
   );
 }
 
-/** A customer's `aliases` (`|`-separated) become customer_aliases rows; an alias names one customer (the file's last). */
-async function upsertAliases(db: TenantDatabaseClient): Promise<void> {
-  await db.query(
-    `INSERT INTO customer_aliases AS t (customer_id, source, source_id)
-     SELECT DISTINCT ON (a.alias) c.id, '', a.alias
+/**
+ * A customer's `aliases` (`|`-separated) become customer_aliases rows; an alias names one customer (the
+ * file's last). Into an empty customer_aliases table (a first load) they go like the rows themselves:
+ * inserted plainly, indexes and foreign key rebuilt after.
+ */
+async function upsertAliases(db: TenantDatabaseClient, bulkLoadMinRows: number): Promise<void> {
+  const aliases = `SELECT DISTINCT ON (a.alias) c.id, '', a.alias
        FROM import_rows r CROSS JOIN LATERAL unnest(string_to_array(r.aliases, '|')) AS a(alias)
        JOIN customers c ON c.external_id = r.external_id
       WHERE r.reject_reason IS NULL AND r.aliases IS NOT NULL AND a.alias <> ''
-      ORDER BY a.alias, r.line DESC
+      ORDER BY a.alias, r.line DESC`;
+  const { rows } = await db.query<{ n: string }>(`SELECT count(*) AS n FROM import_rows WHERE reject_reason IS NULL AND aliases IS NOT NULL`);
+  if (Number(rows[0]?.n ?? 0) >= bulkLoadMinRows && (await lockIfEmpty(db, 'customer_aliases'))) {
+    await withIndexesRebuilt(db, 'customer_aliases', () => db.query(`INSERT INTO customer_aliases (customer_id, source, source_id) ${aliases}`));
+    return;
+  }
+  await db.query(
+    `INSERT INTO customer_aliases AS t (customer_id, source, source_id) ${aliases}
      ON CONFLICT (source, source_id) DO UPDATE SET customer_id = EXCLUDED.customer_id WHERE t.customer_id <> EXCLUDED.customer_id`,
   );
 }

@@ -33,7 +33,7 @@ export function stagedFileQuery(entity: CanonicalEntity): string {
     }
   });
   const join = reference ? 'LEFT JOIN customers c ON c.id = r.customer_id' : '';
-  return `SELECT ${select.join(', ')} FROM import_rows r ${join} WHERE r.reject_reason IS NULL ORDER BY r.line`;
+  return `SELECT ${select.join(', ')} FROM import_rows r ${join} WHERE r.reject_reason IS NULL`;
 }
 
 /** Streams the loaded rows (COPY ... TO STDOUT, CSV with header, NULL unquoted empty) into object storage. */

@@ -1,16 +1,18 @@
 import { stagingLine } from './staging-row';
 
 describe('stagingLine', () => {
-  it('writes line, fields in order and custom JSON as one CSV record; NULL empty, empty string quoted', () => {
+  it('writes line, fields in order and custom JSON as one COPY text line; \\N for NULL, an empty string empty', () => {
     const line = stagingLine(
       { line: 7, values: { external_id: 'c1', name: 'Silva, "Zé"', email: null, segment: '' }, custom: { region: 'São Paulo', seats: 3 } },
       ['external_id', 'name', 'email', 'segment', 'plan'],
     );
-    expect(line).toBe('7,c1,"Silva, ""Zé""",,"",,"{""region"":""São Paulo"",""seats"":3}"\n');
+    expect(line).toBe('7\tc1\tSilva, "Zé"\t\\N\t\t\\N\t{"region":"São Paulo","seats":3}\n');
   });
 
-  it('keeps a line break inside a value quoted', () => {
-    expect(stagingLine({ line: 2, values: { comment: 'a\r\nb' }, custom: {} }, ['comment'])).toBe('2,"a\r\nb",{}\n');
+  it('escapes tabs, line breaks and backslashes in values and in custom', () => {
+    expect(stagingLine({ line: 2, values: { comment: 'a\r\nb\tc\\d' }, custom: { note: 'say "hi"\\' } }, ['comment'])).toBe(
+      '2\ta\\r\\nb\\tc\\\\d\t{"note":"say \\\\"hi\\\\"\\\\\\\\"}\n',
+    );
   });
 
   it('rejects a row carrying a NUL character, in a field or in custom', () => {

@@ -1,20 +1,40 @@
 import type { CanonicalRow, RowRejection } from '@pulse/parsing';
-import { csvField } from './staging-table';
+
+/** What COPY's text format must escape in a value, and NUL, which PostgreSQL cannot store at all. */
+// eslint-disable-next-line no-control-regex -- NUL is exactly what this looks for
+const SPECIAL = /[\\\n\r\t\u0000]/;
+const ESCAPED = /[\\\n\r\t]/g;
+const ESCAPES: Record<string, string> = { '\\': '\\\\', '\n': '\\n', '\r': '\\r', '\t': '\\t' };
+const escapeChar = (char: string): string => ESCAPES[char] as string;
 
 /**
- * One parsed row as a COPY line of its staging table, or a rejection for what PostgreSQL cannot store
- * (a NUL character in a text value or in `custom`): rejecting that row is better than failing the batch.
+ * One parsed row as a line of COPY's text format for its staging table (tab-separated, `\N` for NULL,
+ * backslash escapes), or a rejection for what PostgreSQL cannot store (a NUL character in a text value
+ * or in `custom`): rejecting that row is better than failing the batch. Text format rather than CSV
+ * because `custom` is JSON, full of double quotes that CSV would have to double on every row.
  */
 export function stagingLine(row: CanonicalRow, fields: readonly string[]): string | RowRejection {
   let line = String(row.line);
-  for (const field of fields) {
-    const value = row.values[field] ?? null;
-    if (value !== null && value.includes('\u0000')) return nulRejection(row, field);
-    line += `,${csvField(value)}`;
+  for (let i = 0; i < fields.length; i += 1) {
+    const field = fields[i] as string;
+    const value = row.values[field];
+    if (value === null || value === undefined) {
+      line += '\t\\N';
+    } else if (!SPECIAL.test(value)) {
+      line += `\t${value}`;
+    } else {
+      if (value.includes('\u0000')) return nulRejection(row, field);
+      line += `\t${value.replace(ESCAPED, escapeChar)}`;
+    }
   }
+  // JSON.stringify escapes control characters (a NUL becomes the six characters \u0000) and quotes, so
+  // backslashes are the only text-format specials it can leave.
   const custom = JSON.stringify(row.custom);
-  if (custom.includes('\\u0000')) return nulRejection(row, 'custom');
-  return `${line},${csvField(custom)}\n`;
+  if (custom.includes('\\')) {
+    if (custom.includes('\\u0000')) return nulRejection(row, 'custom');
+    return `${line}\t${custom.replace(ESCAPED, escapeChar)}\n`;
+  }
+  return `${line}\t${custom}\n`;
 }
 
 function nulRejection(row: CanonicalRow, column: string): RowRejection {

@@ -22,18 +22,9 @@ export function createStagingTableSql(entity: CanonicalEntity, importId: string)
 
 export function copyIntoStagingSql(entity: CanonicalEntity, importId: string): string {
   const columns = ['line', ...stagingFields(entity), 'custom'].map(escapeIdentifier).join(', ');
-  return `COPY ${escapeIdentifier(stagingTableName(importId))} (${columns}) FROM STDIN WITH (FORMAT csv)`;
+  return `COPY ${escapeIdentifier(stagingTableName(importId))} (${columns}) FROM STDIN`; // text format: see staging-row.ts
 }
 
 export function dropStagingTableSql(importId: string): string {
   return `DROP TABLE IF EXISTS ${escapeIdentifier(stagingTableName(importId))}`;
-}
-
-const NEEDS_QUOTES = /[",\r\n]/;
-
-/** One CSV field for COPY: NULL is an empty unquoted field, an empty string is `""`. */
-export function csvField(value: string | null): string {
-  if (value === null) return '';
-  if (value === '' || NEEDS_QUOTES.test(value)) return `"${value.replace(/"/g, '""')}"`;
-  return value;
 }

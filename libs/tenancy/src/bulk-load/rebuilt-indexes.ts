@@ -1,4 +1,4 @@
-import type { TenantDatabaseClient } from '@pulse/tenancy';
+import type { TenantDatabaseClient } from '../pool/tenant-database-pool';
 
 interface IndexRow {
   indexdef: string;
@@ -17,8 +17,10 @@ interface ForeignKeyRow {
  * costs a fraction of maintaining twelve of them row by row, and one validating join replaces a
  * foreign-key check per row. The primary key stays: it still catches duplicate rows.
  *
- * Only for a table whose rows were just removed by TRUNCATE in this transaction: the table is locked
- * ACCESS EXCLUSIVE already, so nobody sees it without its indexes, and a rollback restores them.
+ * Only for a table that is empty inside the caller's transaction and locked ACCESS EXCLUSIVE there
+ * (just truncated, or checked empty after LOCK TABLE): nobody sees it without its indexes, a unique
+ * index rebuilt over duplicates fails the transaction rather than losing one, and a rollback restores
+ * everything. Used by the metrics write-back (customer_kpis) and by imports into empty tables.
  */
 export async function withIndexesRebuilt<T>(db: TenantDatabaseClient, table: string, fill: () => Promise<T>): Promise<T> {
   const { rows: indexes } = await db.query<IndexRow>(
