@@ -60,9 +60,8 @@ async function startPostgres() {
 
 const freePort = () => require(path.join(ROOT, 'tools/local/embedded-postgres.cjs')).freePort();
 
-function startChild(name, argv, env, logFile) {
-  const stdout = logFile ? fs.openSync(logFile, 'w') : 'ignore';
-  const child = spawn(process.execPath, argv, { cwd: ROOT, env: { ...process.env, ...env }, stdio: ['ignore', stdout, 'inherit'] });
+function startChild(name, argv, env) {
+  const child = spawn(process.execPath, argv, { cwd: ROOT, env: { ...process.env, ...env }, stdio: ['ignore', 'ignore', 'inherit'] });
   child.on('exit', (code, signal) => {
     if (!child.stopping) console.error(`${name} exited early (code ${code}, signal ${signal})`);
   });
@@ -148,22 +147,12 @@ async function importEndToEnd(apiUrl, apiKey, entity, file) {
     if (['succeeded', 'partially_succeeded', 'failed'].includes(shown.status)) {
       if (shown.status === 'failed') throw new Error(`${entity} import failed: ${shown.errorCode} ${shown.error}`);
       const end = process.hrtime.bigint();
-      return { importId: accepted.importId, seconds: Number(end - started) / 1e9, uploadSeconds: Number(uploaded - started) / 1e9, rows: shown.rowsLoaded, rejected: shown.rowsRejected };
+      // The loader's own step timings (ms) come with the import: where its time went.
+      const steps = Object.fromEntries(Object.entries(shown.timings).map(([step, ms]) => [step, ms / 1000]));
+      return { steps, seconds: Number(end - started) / 1e9, uploadSeconds: Number(uploaded - started) / 1e9, rows: shown.rowsLoaded, rejected: shown.rowsRejected };
     }
     await sleep(100);
   }
-}
-
-/** The loader's own step timings for one import, in seconds, from the ingestion service's log. */
-function loaderSteps(logFile, importId) {
-  const steps = {};
-  for (const line of fs.readFileSync(logFile, 'utf8').split('\n')) {
-    if (!line.includes(importId)) continue;
-    const entry = JSON.parse(line);
-    if (entry.message === 'import staged') steps.staging = entry.stagingMs / 1000;
-    if (entry.message === 'import applied') for (const [step, ms] of Object.entries(entry.timings)) steps[step] = ms / 1000;
-  }
-  return steps;
 }
 
 /** The floor: COPY of the same file into an unindexed table of text columns. */
@@ -217,9 +206,7 @@ async function main() {
     METADATA_SERVER_DETECTION: 'none',
     RATE_LIMIT_PLANS: JSON.stringify({ standard: { perSecond: 1000, burst: 1000 } }),
   };
-  // The ingestion service logs at info: its "import staged" / "import applied" lines carry the loader's step timings.
-  const ingestionLog = path.join(work, 'ingestion.log');
-  const ingestion = startChild('ingestion', ['--max-old-space-size=768', 'dist/apps/ingestion/main.js'], { ...common, LOG_LEVEL: 'info', PORT: String(ingestionPort) }, ingestionLog);
+  const ingestion = startChild('ingestion', ['--max-old-space-size=768', 'dist/apps/ingestion/main.js'], { ...common, PORT: String(ingestionPort) });
   const api = startChild('api', ['dist/apps/api/main.js'], { ...common, PORT: String(apiPort) });
   const apiUrl = `http://127.0.0.1:${apiPort}`;
   await waitForHttp(`${apiUrl}/readyz`);
@@ -231,7 +218,6 @@ async function main() {
     for (const entity of ENTITIES) {
       const file = path.join(dataDir, `${entity}.csv`);
       const loaded = await importEndToEnd(apiUrl, tenant.apiKey, entity, file);
-      loaded.steps = loaderSteps(ingestionLog, loaded.importId);
       const copied = await plainCopy(postgres.adminUrl, entity, file);
       const mb = fs.statSync(file).size / 1024 / 1024;
       results.push({ entity, mb, loaded, copied });

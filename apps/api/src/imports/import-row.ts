@@ -14,6 +14,7 @@ export interface ImportRow {
   created_at: Date;
   started_at: Date | null;
   finished_at: Date | null;
+  timings: Record<string, number>;
   error_code: string | null;
   error: string | null;
   /** created_at to the microsecond, as text: the keyset cursor's value (a Date would lose precision). */
@@ -21,7 +22,7 @@ export interface ImportRow {
 }
 
 export const IMPORT_COLUMNS = `id, entity, status, mode, format, source_id, options, rows_received, rows_loaded, rows_rejected,
-  created_at, started_at, finished_at, error_code, error,
+  created_at, started_at, finished_at, timings, error_code, error,
   to_char(created_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"') AS cursor_created_at`;
 
 export function importLinks(id: string): ImportDto['links'] {
@@ -47,6 +48,7 @@ export function toImportDto(row: ImportRow): ImportDto {
     startedAt: row.started_at?.toISOString() ?? null,
     finishedAt: row.finished_at?.toISOString() ?? null,
     durationMs: row.started_at && row.finished_at ? row.finished_at.getTime() - row.started_at.getTime() : null,
+    timings: row.timings,
     errorCode: row.error_code,
     error: row.error,
     links: importLinks(row.id),

@@ -90,6 +90,7 @@ describe('imports API: POST /v1/imports/{entity}, GET /v1/imports[/{id}[/errors]
       startedAt: null,
       finishedAt: null,
       durationMs: null,
+      timings: {},
       errorCode: null,
       error: null,
     });

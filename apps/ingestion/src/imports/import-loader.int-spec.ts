@@ -73,8 +73,17 @@ describe.each<{ loads: string; env: Record<string, string> }>([
       expect(await errors(tenant, outcome.importId)).toEqual([
         { line: 2, column: 'external_id', reason_code: 'duplicate_key', message: 'The key c1 appears again on line 4; the last occurrence is loaded.' },
       ]);
-      const [record] = await ingestion.rows(tenant, `SELECT status, rows_received, rows_loaded, rows_rejected, started_at, finished_at FROM imports WHERE id = $1`, [outcome.importId]);
+      const [record] = await ingestion.rows<{ timings: Record<string, number> }>(
+        tenant,
+        `SELECT status, rows_received, rows_loaded, rows_rejected, started_at, finished_at, timings FROM imports WHERE id = $1`,
+        [outcome.importId],
+      );
       expect(record).toMatchObject({ status: 'partially_succeeded', rows_received: '4', rows_loaded: '3', rows_rejected: '1' });
+      // The step timings show the duplicate key's path: loaded as if keys were unique, undone, ranked, loaded again.
+      expect(Object.keys(record?.timings ?? {})).toEqual(
+        expect.arrayContaining(['staging', 'resolveReferences', 'validate', 'unrankedAttemptUndone', 'rankAndValidate', 'recordRejects', 'stagedFileAndWarehouse']),
+      );
+      expect(Object.values(record?.timings ?? {}).every((ms) => Number.isInteger(ms) && ms >= 0)).toBe(true);
       // ingestion.completed.v1 is in the outbox, in the same transaction as the rows.
       const events = await ingestion.rows(tenant, `SELECT topic, payload FROM outbox WHERE payload->>'importId' = $1`, [outcome.importId]);
       expect(events).toEqual([

@@ -172,18 +172,20 @@ export class ImportLoader {
     } catch (error) {
       if (!isWholeFileFailure(error)) throw error;
       const counts = await readImport(db, record.id);
-      return this.finish(db, request, record, startedAt, {
-        status: 'failed',
-        rowsReceived: counts?.rowsReceived ?? 0,
-        rowsLoaded: 0,
-        rowsRejected: counts?.rowsRejected ?? 0,
-        errorCode: error.code,
-        error: error.message,
-      });
+      return this.finish(
+        db,
+        request,
+        record,
+        startedAt,
+        { status: 'failed', rowsReceived: counts?.rowsReceived ?? 0, rowsLoaded: 0, rowsRejected: counts?.rowsRejected ?? 0, errorCode: error.code, error: error.message },
+        EMPTY_CHECKPOINT,
+        { staging: Date.now() - stagingStarted },
+      );
     }
 
-    this.logger.info({ importId: record.id, staged, stagingMs: Date.now() - stagingStarted }, 'import staged');
-    return this.finish(db, request, record, startedAt, undefined, staged);
+    const stagingMs = Date.now() - stagingStarted;
+    this.logger.info({ importId: record.id, staged, stagingMs }, 'import staged');
+    return this.finish(db, request, record, startedAt, undefined, staged, { staging: stagingMs });
   }
 
   /** Creates the staging table, or checks that what it holds is what the checkpoint says; otherwise starts over. */
@@ -202,8 +204,9 @@ export class ImportLoader {
   }
 
   /**
-   * The final transaction: apply the staged rows (unless the import already failed), record the outcome,
-   * the processed event and the outbound event, run the caller's hook; then publish and drop staging.
+   * The final transaction: apply the staged rows (unless the import already failed), record the outcome
+   * with the step timings (this run's staging, then each apply step), the processed event and the
+   * outbound event, run the caller's hook; then publish and drop staging.
    */
   private async finish(
     db: TenantDatabaseClient,
@@ -212,16 +215,23 @@ export class ImportLoader {
     startedAt: Date,
     failure: Omit<ImportOutcome, 'importId' | 'entity' | 'startedAt' | 'finishedAt' | 'ranNow'> | undefined,
     staged: StagingCheckpoint = EMPTY_CHECKPOINT,
+    timings: Record<string, number> = {},
   ): Promise<ImportOutcome> {
     let outcome!: ImportOutcome;
     let eventId!: string;
     await db.query('BEGIN');
     try {
-      const result = failure ?? outcomeFields(await this.apply(db, request, record, staged), record, staged);
+      let result = failure;
+      if (!result) {
+        const applied = await this.apply(db, request, record, staged);
+        Object.assign(timings, applied.timings);
+        result = outcomeFields(applied, record, staged);
+      }
       const finished = await db.query<{ finished_at: Date }>(
-        `UPDATE imports SET status = $2, rows_received = $3, rows_loaded = $4, rows_rejected = $5, error_code = $6, error = $7, finished_at = clock_timestamp()
+        `UPDATE imports SET status = $2, rows_received = $3, rows_loaded = $4, rows_rejected = $5, error_code = $6, error = $7, timings = $8::jsonb,
+                finished_at = clock_timestamp()
           WHERE id = $1 RETURNING finished_at`,
-        [record.id, result.status, result.rowsReceived, result.rowsLoaded, result.rowsRejected, result.errorCode, result.error],
+        [record.id, result.status, result.rowsReceived, result.rowsLoaded, result.rowsRejected, result.errorCode, result.error, JSON.stringify(timings)],
       );
       outcome = { importId: record.id, entity: record.entity, ...result, startedAt, finishedAt: finished.rows[0]?.finished_at ?? new Date(), ranNow: true };
       if (request.eventId) await db.query('INSERT INTO processed_events (consumer, event_id) VALUES ($1, $2) ON CONFLICT DO NOTHING', [CONSUMER, request.eventId]);

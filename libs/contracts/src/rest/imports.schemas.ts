@@ -58,6 +58,11 @@ export const importSchema = z.object({
   finishedAt: z.iso.datetime().nullable(),
   /** Milliseconds from start to finish; null until finished. */
   durationMs: z.number().int().nonnegative().nullable(),
+  timings: z
+    .record(z.string(), z.number().int().nonnegative())
+    .describe(
+      'Milliseconds per loading step of the run that finished the import (staging, resolveReferences, validate, upsert or insertIntoEmptyTable, aliases, stagedFileAndWarehouse, ...); empty until finished.',
+    ),
   /** Why the import failed as a whole (stable code, e.g. `rejected_share_exceeded`, `unreadable_file`). */
   errorCode: z.string().nullable(),
   error: z.string().nullable(),
