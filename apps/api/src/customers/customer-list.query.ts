@@ -9,6 +9,11 @@ import { parseSort, sortSignature } from './list-sort';
 const HEALTH_BANDS = ['red', 'yellow', 'green'] as const;
 export type HealthBand = (typeof HEALTH_BANDS)[number];
 
+/** Every `<kpi>[<op>]` parameter, in a fixed order (built once: a list request checks each of them). */
+const RANGE_KEYS = (Object.keys(CUSTOMER_KPI_FIELDS) as CustomerKpiField[]).flatMap((field) =>
+  (Object.keys(RANGE_OPERATORS) as RangeOperator[]).map((op) => ({ key: `${field}[${op}]` as const, field, op })),
+);
+
 const rangeKeys = Object.fromEntries(
   Object.keys(CUSTOMER_KPI_FIELDS).flatMap((field) =>
     Object.keys(RANGE_OPERATORS).map((op) => [`${field}[${op}]`, z.string().max(64).optional().describe(`${field} ${op} value`)]),
@@ -106,14 +111,12 @@ export function parseCustomerListQuery(raw: Record<string, unknown>): CustomerLi
 
   const query = parsed.data;
   const ranges: RangeFilter[] = [];
-  for (const field of Object.keys(CUSTOMER_KPI_FIELDS) as CustomerKpiField[]) {
-    for (const op of Object.keys(RANGE_OPERATORS) as RangeOperator[]) {
-      const value = query[`${field}[${op}]`];
-      if (value === undefined) continue;
-      const problem = rangeValueError(field, value);
-      if (problem) errors.push({ field: `query.${field}[${op}]`, code: 'invalid_value', message: problem });
-      else ranges.push({ field, op, value });
-    }
+  for (const { key, field, op } of RANGE_KEYS) {
+    const value = query[key];
+    if (value === undefined) continue;
+    const problem = rangeValueError(field, value);
+    if (problem) errors.push({ field: `query.${key}`, code: 'invalid_value', message: problem });
+    else ranges.push({ field, op, value });
   }
   if (errors.length > 0) throw new ValidationError(errors);
 

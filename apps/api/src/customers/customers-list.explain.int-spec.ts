@@ -68,6 +68,10 @@ describe('customer list query plans on 100k customers (real PostgreSQL)', () => 
     ['sort by -revenue90d', { sort: '-revenue90d' }, 'customer_kpis_revenue_90d_idx'],
     ['healthBand=red sorted by -healthScore', { healthBand: 'red', sort: '-healthScore' }, 'customer_kpis_health_band_idx'],
     ['healthBand=red sorted by healthScore', { healthBand: 'red', sort: 'healthScore' }, 'customer_kpis_health_band_idx'],
+    // Band + KPI sort: the (health_band, kpi, customer_id) index gives the page in order, no filtering.
+    ['healthBand=red sorted by -revenue90d', { healthBand: 'red', sort: '-revenue90d' }, 'customer_kpis_band_revenue_90d_idx'],
+    ['healthBand=yellow sorted by revenue90d', { healthBand: 'yellow', sort: 'revenue90d' }, 'customer_kpis_band_revenue_90d_idx'],
+    ['healthBand=red sorted by -orders (no band index: the KPI index)', { healthBand: 'red', sort: '-orders' }, 'customer_kpis_orders_count_idx'],
     ['custom.plan=gold sorted by name', { 'custom.plan': 'gold' }, undefined],
   ])('reads the first and second page of %s through an index', async (_case, query, index) => {
     for (const secondPage of [false, true]) {

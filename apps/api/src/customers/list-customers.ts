@@ -1,5 +1,5 @@
 import type { TenantDatabaseClient } from '@pulse/tenancy';
-import { toCustomerDto, type CustomerRow } from './customer-row';
+import { toCustomerListItemDto, type CustomerRow } from './customer-row';
 import type { CustomerListSpec } from './customer-list.query';
 import { buildCustomerListSql } from './customer-list.sql';
 import type { CustomerListItemDto, CustomerPageDto } from './customer.schemas';
@@ -16,10 +16,7 @@ export async function listCustomers(db: TenantDatabaseClient, spec: CustomerList
     (row) => row.id,
   );
   return {
-    items: rows.map((row): CustomerListItemDto => {
-      const { aliases: _aliases, ...item } = toCustomerDto(row, currency);
-      return item;
-    }),
+    items: rows.map((row): CustomerListItemDto => toCustomerListItemDto(row, currency)),
     nextCursor,
   };
 }
