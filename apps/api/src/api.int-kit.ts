@@ -3,10 +3,10 @@ import { SecretBox } from '@pulse/crypto';
 import { connectEventConsumers } from '@pulse/messaging';
 import { createServiceApp } from '@pulse/service-runtime';
 import { issueApiKey, migrateTenantDatabase } from '@pulse/tenancy';
-import { createTestDatabase, testPostgresUrlOrThrow, withClient, type TestDatabase } from '@pulse/testing';
+import { createTenantRoleDatabase, createTestDatabase, dropTenantRoleDatabases, testPostgresUrlOrThrow, withClient, type TestDatabase } from '@pulse/testing';
 import { randomBytes, randomUUID } from 'node:crypto';
 import path from 'node:path';
-import { escapeIdentifier, escapeLiteral, type Client } from 'pg';
+import type { Client } from 'pg';
 import { AppModule } from './app.module';
 import { apiConfigSchema } from './config/api.config';
 
@@ -30,7 +30,8 @@ export function uniqueSlug(prefix: string): string {
 }
 
 export class ApiUnderTest {
-  private readonly tenants: SeededTenant[] = [];
+  /** Tenant databases made by seedTenant, dropped by stop. */
+  private readonly databases: string[] = [];
 
   private constructor(
     readonly app: INestApplication,
@@ -69,17 +70,9 @@ export class ApiUnderTest {
   /** A tenant with its own database and role, the tenant schema, an API key; status as given. */
   async seedTenant(prefix: string, options: { status?: string; hostnames?: string[]; slug?: string; settings?: Record<string, unknown> } = {}): Promise<SeededTenant> {
     const slug = options.slug ?? uniqueSlug(prefix);
-    const name = `tenant_${slug.replace(/-/g, '_')}`;
-    const password = randomBytes(18).toString('base64url');
-    const server = new URL(testPostgresUrlOrThrow());
-    await admin(async (client) => {
-      await client.query(`CREATE ROLE ${escapeIdentifier(name)} LOGIN PASSWORD ${escapeLiteral(password)}`);
-      await client.query(`CREATE DATABASE ${escapeIdentifier(name)} OWNER ${escapeIdentifier(name)}`);
-      await client.query(`REVOKE ALL ON DATABASE ${escapeIdentifier(name)} FROM PUBLIC`);
-    });
-    await admin((client) => client.query(`ALTER SCHEMA public OWNER TO ${escapeIdentifier(name)}`), Object.assign(new URL(server), { pathname: `/${name}` }).toString());
-    const databaseUrl = Object.assign(new URL(server), { username: name, password, pathname: `/${name}` }).toString();
-    const report = await migrateTenantDatabase({ tenantId: slug, connectionString: databaseUrl });
+    const database = await createTenantRoleDatabase(testPostgresUrlOrThrow(), `tenant_${slug.replace(/-/g, '_')}`);
+    this.databases.push(database.name);
+    const report = await migrateTenantDatabase({ tenantId: slug, connectionString: database.url });
     if (report.status !== 'ok') throw new Error(`tenant schema failed: ${report.error}`);
 
     const tenantId = randomUUID();
@@ -92,7 +85,7 @@ export class ApiUnderTest {
       for (const hostname of options.hostnames ?? []) await client.query('INSERT INTO tenant_hostnames (hostname, tenant_id) VALUES ($1, $2)', [hostname, tenantId]);
       await client.query(
         `INSERT INTO tenant_databases (tenant_id, host, port, database_name, role_name, password_encrypted, updated_at) VALUES ($1, $2, $3, $4, $4, $5, now())`,
-        [tenantId, server.hostname, Number(server.port || 5432), name, this.box.encrypt(password)],
+        [tenantId, database.host, database.port, database.name, this.box.encrypt(database.password)],
       );
       await client.query(`INSERT INTO api_keys (id, tenant_id, prefix, secret_hash, name, scopes) VALUES ($1, $2, $3, $4, 'test', '{read,write}')`, [
         randomUUID(),
@@ -101,8 +94,7 @@ export class ApiUnderTest {
         key.secretHash,
       ]);
     }, this.controlPlane.url);
-    const tenant = { tenantId, slug, apiKey: key.token, databaseUrl };
-    this.tenants.push(tenant);
+    const tenant = { tenantId, slug, apiKey: key.token, databaseUrl: database.url };
     return tenant;
   }
 
@@ -146,13 +138,7 @@ export class ApiUnderTest {
 
   async stop(): Promise<void> {
     await this.app.close();
-    await admin(async (client) => {
-      for (const { slug } of this.tenants) {
-        const name = `tenant_${slug.replace(/-/g, '_')}`;
-        await client.query(`DROP DATABASE IF EXISTS ${escapeIdentifier(name)} WITH (FORCE)`);
-        await client.query(`DROP ROLE IF EXISTS ${escapeIdentifier(name)}`);
-      }
-    });
+    await dropTenantRoleDatabases(testPostgresUrlOrThrow(), this.databases);
     await this.controlPlane.drop();
   }
 }

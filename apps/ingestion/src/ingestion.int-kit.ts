@@ -4,13 +4,13 @@ import { startPubSubEmulator, type RunningPubSubEmulator } from '@pulse/pubsub-e
 import { connectEventConsumers } from '@pulse/messaging';
 import { createServiceApp } from '@pulse/service-runtime';
 import { createTenantContext, migrateTenantDatabase, type TenantContext } from '@pulse/tenancy';
-import { createTestDatabase, testPostgresUrlOrThrow, withClient, type TestDatabase } from '@pulse/testing';
+import { createTenantRoleDatabase, createTestDatabase, dropTenantRoleDatabases, testPostgresUrlOrThrow, withClient, type TestDatabase } from '@pulse/testing';
 import { randomBytes, randomUUID } from 'node:crypto';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { Readable } from 'node:stream';
-import { escapeIdentifier, escapeLiteral, type Client } from 'pg';
+import type { Client } from 'pg';
 import { AppModule } from './app.module';
 import { ingestionConfigSchema } from './config/ingestion.config';
 import { ImportLoader, type NewImport } from './imports/import-loader';
@@ -34,7 +34,8 @@ export interface SeededTenant {
 const admin = <T>(work: (client: Client) => Promise<T>, url = testPostgresUrlOrThrow()) => withClient(url, work);
 
 export class IngestionUnderTest {
-  private readonly tenants: SeededTenant[] = [];
+  /** Tenant databases made by seedTenant, dropped by stop. */
+  private readonly databases: string[] = [];
 
   private constructor(
     readonly app: INestApplication,
@@ -81,17 +82,9 @@ export class IngestionUnderTest {
   /** A tenant with its own database and role and the tenant schema, registered in the control plane. */
   async seedTenant(prefix: string, settings: Record<string, unknown> = {}): Promise<SeededTenant> {
     const slug = `${prefix}-${randomBytes(4).toString('hex')}`;
-    const name = `tenant_${slug.replace(/-/g, '_')}`;
-    const password = randomBytes(18).toString('base64url');
-    const server = new URL(testPostgresUrlOrThrow());
-    await admin(async (client) => {
-      await client.query(`CREATE ROLE ${escapeIdentifier(name)} LOGIN PASSWORD ${escapeLiteral(password)}`);
-      await client.query(`CREATE DATABASE ${escapeIdentifier(name)} OWNER ${escapeIdentifier(name)}`);
-      await client.query(`REVOKE ALL ON DATABASE ${escapeIdentifier(name)} FROM PUBLIC`);
-    });
-    await admin((client) => client.query(`ALTER SCHEMA public OWNER TO ${escapeIdentifier(name)}`), Object.assign(new URL(server), { pathname: `/${name}` }).toString());
-    const databaseUrl = Object.assign(new URL(server), { username: name, password, pathname: `/${name}` }).toString();
-    const report = await migrateTenantDatabase({ tenantId: slug, connectionString: databaseUrl });
+    const database = await createTenantRoleDatabase(testPostgresUrlOrThrow(), `tenant_${slug.replace(/-/g, '_')}`);
+    this.databases.push(database.name);
+    const report = await migrateTenantDatabase({ tenantId: slug, connectionString: database.url });
     if (report.status !== 'ok') throw new Error(`tenant schema failed: ${report.error}`);
     const tenantId = randomUUID();
     await admin(async (client) => {
@@ -103,11 +96,10 @@ export class IngestionUnderTest {
       ]);
       await client.query(
         `INSERT INTO tenant_databases (tenant_id, host, port, database_name, role_name, password_encrypted, updated_at) VALUES ($1, $2, $3, $4, $4, $5, now())`,
-        [tenantId, server.hostname, Number(server.port || 5432), name, this.box.encrypt(password)],
+        [tenantId, database.host, database.port, database.name, this.box.encrypt(database.password)],
       );
     }, this.controlPlane.url);
-    const tenant = { tenantId, slug, context: createTenantContext({ tenantId, slug, correlationId: 'ingestion-test' }), databaseUrl };
-    this.tenants.push(tenant);
+    const tenant = { tenantId, slug, context: createTenantContext({ tenantId, slug, correlationId: 'ingestion-test' }), databaseUrl: database.url };
     return tenant;
   }
 
@@ -141,13 +133,7 @@ export class IngestionUnderTest {
   async stop(): Promise<void> {
     await this.app.close();
     await this.emulator.stop();
-    await admin(async (client) => {
-      for (const { slug } of this.tenants) {
-        const name = `tenant_${slug.replace(/-/g, '_')}`;
-        await client.query(`DROP DATABASE IF EXISTS ${escapeIdentifier(name)} WITH (FORCE)`);
-        await client.query(`DROP ROLE IF EXISTS ${escapeIdentifier(name)}`);
-      }
-    });
+    await dropTenantRoleDatabases(testPostgresUrlOrThrow(), this.databases);
     await this.controlPlane.drop();
     await rm(this.folder, { recursive: true, force: true });
   }

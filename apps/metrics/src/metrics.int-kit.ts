@@ -6,14 +6,14 @@ import { connectEventConsumers, createPubSubClient, EventPublisher } from '@puls
 import { startPubSubEmulator, type RunningPubSubEmulator } from '@pulse/pubsub-emulator';
 import { createServiceApp } from '@pulse/service-runtime';
 import { migrateTenantDatabase } from '@pulse/tenancy';
-import { createTestDatabase, testPostgresUrlOrThrow, withClient, type TestDatabase } from '@pulse/testing';
+import { createTenantRoleDatabase, createTestDatabase, dropTenantRoleDatabases, testPostgresUrlOrThrow, withClient, type TestDatabase } from '@pulse/testing';
 import { createDuckDbWarehouse, stagedCsv, type DuckDbWarehouse, type WarehouseInputValue } from '@pulse/warehouse';
 import { randomBytes, randomUUID } from 'node:crypto';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
-import { escapeIdentifier, escapeLiteral, type Client } from 'pg';
+import type { Client } from 'pg';
 import { AppModule } from './app.module';
 import { metricsConfigSchema } from './config/metrics.config';
 
@@ -36,7 +36,8 @@ export interface ComputedEvent {
 
 export class MetricsUnderTest {
   readonly computed: ComputedEvent[] = [];
-  private readonly tenants: SeededTenant[] = [];
+  /** Tenant databases made by seedTenant, dropped by stop. */
+  private readonly databases: string[] = [];
   private readonly box: SecretBox;
 
   private constructor(
@@ -100,17 +101,9 @@ export class MetricsUnderTest {
   /** A tenant with its own role and database (tenant schema applied as that role), registered live. */
   async seedTenant(prefix: string, options: { settings?: Record<string, unknown> } = {}): Promise<SeededTenant> {
     const slug = `${prefix}-${randomBytes(4).toString('hex')}`;
-    const name = `tenant_${slug.replace(/-/g, '_')}`;
-    const password = randomBytes(18).toString('base64url');
-    const server = new URL(testPostgresUrlOrThrow());
-    await admin(async (client) => {
-      await client.query(`CREATE ROLE ${escapeIdentifier(name)} LOGIN PASSWORD ${escapeLiteral(password)}`);
-      await client.query(`CREATE DATABASE ${escapeIdentifier(name)} OWNER ${escapeIdentifier(name)}`);
-      await client.query(`REVOKE ALL ON DATABASE ${escapeIdentifier(name)} FROM PUBLIC`);
-    });
-    await admin((client) => client.query(`ALTER SCHEMA public OWNER TO ${escapeIdentifier(name)}`), Object.assign(new URL(server), { pathname: `/${name}` }).toString());
-    const databaseUrl = Object.assign(new URL(server), { username: name, password, pathname: `/${name}` }).toString();
-    const report = await migrateTenantDatabase({ tenantId: slug, connectionString: databaseUrl });
+    const database = await createTenantRoleDatabase(testPostgresUrlOrThrow(), `tenant_${slug.replace(/-/g, '_')}`);
+    this.databases.push(database.name);
+    const report = await migrateTenantDatabase({ tenantId: slug, connectionString: database.url });
     if (report.status !== 'ok') throw new Error(`tenant schema failed: ${report.error}`);
     const tenantId = randomUUID();
     await admin(async (client) => {
@@ -122,11 +115,10 @@ export class MetricsUnderTest {
       ]);
       await client.query(
         `INSERT INTO tenant_databases (tenant_id, host, port, database_name, role_name, password_encrypted, updated_at) VALUES ($1, $2, $3, $4, $4, $5, now())`,
-        [tenantId, server.hostname, Number(server.port || 5432), name, this.box.encrypt(password)],
+        [tenantId, database.host, database.port, database.name, this.box.encrypt(database.password)],
       );
     }, this.controlPlane.url);
-    const tenant = { tenantId, slug, databaseUrl };
-    this.tenants.push(tenant);
+    const tenant = { tenantId, slug, databaseUrl: database.url };
     return tenant;
   }
 
@@ -176,13 +168,7 @@ export class MetricsUnderTest {
     await this.pubsub.close().catch(() => undefined);
     await this.ingestionWarehouse.close();
     await this.emulator.stop();
-    await admin(async (client) => {
-      for (const { slug } of this.tenants) {
-        const name = `tenant_${slug.replace(/-/g, '_')}`;
-        await client.query(`DROP DATABASE IF EXISTS ${escapeIdentifier(name)} WITH (FORCE)`);
-        await client.query(`DROP ROLE IF EXISTS ${escapeIdentifier(name)}`);
-      }
-    });
+    await dropTenantRoleDatabases(testPostgresUrlOrThrow(), this.databases);
     await this.controlPlane.drop();
     await rm(this.scratch, { recursive: true, force: true });
   }

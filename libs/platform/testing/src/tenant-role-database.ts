@@ -1,0 +1,40 @@
+import { randomBytes } from 'node:crypto';
+import { escapeIdentifier, escapeLiteral } from 'pg';
+import { databaseUrl, withClient } from './test-database';
+
+export interface TenantRoleDatabase {
+  /** The database's name, which is also its login role's. */
+  name: string;
+  /** The tenant role's URL to its database (as the services connect). */
+  url: string;
+  password: string;
+  host: string;
+  port: number;
+}
+
+/**
+ * A database the way the tenant registry provisions one: its own login role owning the database and its
+ * public schema, PUBLIC's access revoked. Empty: apply the tenant schema as the role (migrateTenantDatabase).
+ */
+export async function createTenantRoleDatabase(adminUrl: string, name: string): Promise<TenantRoleDatabase> {
+  const password = randomBytes(18).toString('base64url');
+  await withClient(adminUrl, async (client) => {
+    await client.query(`CREATE ROLE ${escapeIdentifier(name)} LOGIN PASSWORD ${escapeLiteral(password)}`);
+    await client.query(`CREATE DATABASE ${escapeIdentifier(name)} OWNER ${escapeIdentifier(name)}`);
+    await client.query(`REVOKE ALL ON DATABASE ${escapeIdentifier(name)} FROM PUBLIC`);
+  });
+  await withClient(databaseUrl(adminUrl, name), (client) => client.query(`ALTER SCHEMA public OWNER TO ${escapeIdentifier(name)}`));
+  const server = new URL(adminUrl);
+  const url = Object.assign(new URL(adminUrl), { username: name, password, pathname: `/${name}` }).toString();
+  return { name, url, password, host: server.hostname, port: Number(server.port || 5432) };
+}
+
+/** Drops databases made by createTenantRoleDatabase and their roles (sessions still open are ended). */
+export async function dropTenantRoleDatabases(adminUrl: string, names: readonly string[]): Promise<void> {
+  await withClient(adminUrl, async (client) => {
+    for (const name of names) {
+      await client.query(`DROP DATABASE IF EXISTS ${escapeIdentifier(name)} WITH (FORCE)`);
+      await client.query(`DROP ROLE IF EXISTS ${escapeIdentifier(name)}`);
+    }
+  });
+}
