@@ -139,6 +139,23 @@ describe.each<{ loads: string; env: Record<string, string> }>([
     });
   });
 
+  describe('a duplicate key whose earlier row has an unknown reference', () => {
+    it('still ranks it: the earlier row is the duplicate, the later one loads', async () => {
+      const tenant = await ingestion.seedTenant('dupref');
+      await ingestion.importFile(tenant, { entity: 'customers', content: 'external_id\nc1' });
+      const content = ['external_id,customer_external_id,ordered_at', 'o1,ghost,2026-01-01T00:00:00Z', 'o2,c1,2026-01-02T00:00:00Z', 'o1,c1,2026-01-03T00:00:00Z'].join('\n');
+      const outcome = await ingestion.importFile(tenant, { entity: 'orders', content });
+      expect(outcome).toMatchObject({ status: 'partially_succeeded', rowsReceived: 3, rowsLoaded: 2, rowsRejected: 1 });
+      expect(await ingestion.rows(tenant, `SELECT external_id, ordered_at FROM orders ORDER BY 1`)).toEqual([
+        { external_id: 'o1', ordered_at: new Date('2026-01-03T00:00:00Z') },
+        { external_id: 'o2', ordered_at: new Date('2026-01-02T00:00:00Z') },
+      ]);
+      expect(await errors(tenant, outcome.importId)).toEqual([
+        { line: 2, column: 'external_id', reason_code: 'duplicate_key', message: 'The key o1 appears again on line 4; the last occurrence is loaded.' },
+      ]);
+    });
+  });
+
   describe('order items', () => {
     it('numbers lines by position within their order, links known SKUs, rejects lines of unknown orders', async () => {
       const tenant = await ingestion.seedTenant('items');

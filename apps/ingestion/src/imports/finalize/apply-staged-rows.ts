@@ -168,12 +168,15 @@ export async function applyStagedRows(db: TenantDatabaseClient, input: ApplyInpu
       return { ...result, timings };
     }
   } catch (error) {
-    if (!isDuplicateKeyError(error)) throw error;
+    if (!isDuplicateKeyError(error) && !(error instanceof RankingNeeded)) throw error;
   }
   await db.query('ROLLBACK TO SAVEPOINT import_unranked');
   lap('unrankedAttemptUndone');
   return { ...(await validateAndLoad(db, input, { rankDuplicates: true }, lap)), timings };
 }
+
+/** A rejected row shares its key with another row: only ranking tells which of them is the duplicate. */
+class RankingNeeded extends Error {}
 
 /** unique_violation (a unique index rebuilt over duplicates) or cardinality_violation (ON CONFLICT DO UPDATE reaching a row twice). */
 function isDuplicateKeyError(error: unknown): boolean {
@@ -241,6 +244,7 @@ async function validateAndLoad(
       [input.importId],
     );
   }
+  if (!options.rankDuplicates && rejectedHere > 0 && (await rejectedRowSharesKey(db, plan))) throw new RankingNeeded();
   lap('recordRejects');
   const rowsRejected = input.parseRejected + rejectedHere;
 
@@ -265,6 +269,19 @@ async function validateAndLoad(
   }
   lap('replaceDelete');
   return { decision: 'applied', rowsLoaded: loadable, rowsRejected, stubsCreated };
+}
+
+/**
+ * Whether a rejected row has the key of another row. The load would not fail on such a duplicate (the
+ * rejected row is never written), but ranking decides which of the two is the duplicate: the earlier one,
+ * even when the later is the one with the bad reference. One hash join of the (few) rejected rows.
+ */
+async function rejectedRowSharesKey(db: TenantDatabaseClient, plan: EntityLoadPlan): Promise<boolean> {
+  const sameKey = plan.fileKey.map((k) => `o.${k} = r.${k}`).join(' AND ');
+  const { rows } = await db.query<{ shared: boolean }>(
+    `SELECT EXISTS (SELECT 1 FROM import_rows r JOIN import_rows o ON ${sameKey} AND o.line <> r.line WHERE r.reject_reason IS NOT NULL) AS shared`,
+  );
+  return rows[0]?.shared === true;
 }
 
 /** Parents the file refers to but the tenant does not have: customers (by external id) and products (by SKU). */
