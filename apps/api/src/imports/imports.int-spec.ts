@@ -4,7 +4,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Client } from 'pg';
 import { ApiUnderTest, type SeededTenant } from '../api.int-kit';
-import { IngestionRequestsUnderTest } from './import-events.int-kit';
+import { PublishedEvents } from '../published-events.int-kit';
 
 async function tenantRows<T>(tenant: SeededTenant, sql: string, values: unknown[] = []): Promise<T[]> {
   const client = new Client({ connectionString: tenant.databaseUrl });
@@ -27,7 +27,7 @@ async function filesUnder(folder: string): Promise<string[]> {
 const CSV = 'external_id,name,email\nc1,Ana,ana@example.com\nc2,"Bruno, Jr.",bruno@example.com\n';
 
 describe('imports API: POST /v1/imports/{entity}, GET /v1/imports[/{id}[/errors]] (real PostgreSQL, Pub/Sub emulator)', () => {
-  let events: IngestionRequestsUnderTest;
+  let events: PublishedEvents;
   let api: ApiUnderTest;
   let storageDir: string;
   let tenant: SeededTenant;
@@ -45,7 +45,7 @@ describe('imports API: POST /v1/imports/{entity}, GET /v1/imports[/{id}[/errors]
 
   beforeAll(async () => {
     storageDir = await mkdtemp(path.join(tmpdir(), 'pulse-api-imports-'));
-    events = await IngestionRequestsUnderTest.start();
+    events = await PublishedEvents.start('ingestion.requested.v1');
     api = await ApiUnderTest.start({ ...events.env(), PULSE_STORAGE_DIR: storageDir, IMPORT_MAX_BYTES: String(2 * 1024 * 1024) });
     tenant = await api.seedTenant('imports');
     other = await api.seedTenant('imports-other');

@@ -1,6 +1,6 @@
 import { DEFAULT_SCORECARD } from '@pulse/contracts';
 import { ApiUnderTest, type SeededTenant } from '../api.int-kit';
-import { RefreshEventsUnderTest } from '../metrics/runs/refresh-events.int-kit';
+import { PublishedEvents } from '../published-events.int-kit';
 
 const definition = {
   measures: [
@@ -12,12 +12,12 @@ const definition = {
 };
 
 describe('GET/PUT /v1/scorecard', () => {
-  let events: RefreshEventsUnderTest;
+  let events: PublishedEvents;
   let api: ApiUnderTest;
   let tenant: SeededTenant;
 
   beforeAll(async () => {
-    events = await RefreshEventsUnderTest.start();
+    events = await PublishedEvents.start('metrics.refresh-requested.v1');
     api = await ApiUnderTest.start(events.env());
     tenant = await api.seedTenant('scorecard');
   }, 120_000);

@@ -1,6 +1,6 @@
 import { Client } from 'pg';
 import { ApiUnderTest, type SeededTenant } from '../../api.int-kit';
-import { RefreshEventsUnderTest } from './refresh-events.int-kit';
+import { PublishedEvents } from '../../published-events.int-kit';
 
 async function tenantRows<T>(tenant: SeededTenant, sql: string, values: unknown[] = []): Promise<T[]> {
   const client = new Client({ connectionString: tenant.databaseUrl });
@@ -13,13 +13,13 @@ async function tenantRows<T>(tenant: SeededTenant, sql: string, values: unknown[
 }
 
 describe('POST /v1/metrics/refresh and GET /v1/metrics/runs/{id}', () => {
-  let events: RefreshEventsUnderTest;
+  let events: PublishedEvents;
   let api: ApiUnderTest;
   let tenant: SeededTenant;
   let other: SeededTenant;
 
   beforeAll(async () => {
-    events = await RefreshEventsUnderTest.start();
+    events = await PublishedEvents.start('metrics.refresh-requested.v1');
     api = await ApiUnderTest.start(events.env());
     tenant = await api.seedTenant('runs');
     other = await api.seedTenant('runs-other');

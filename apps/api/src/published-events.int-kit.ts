@@ -8,8 +8,8 @@ export interface ReceivedEvent {
   data: Record<string, unknown>;
 }
 
-/** The project's Pub/Sub emulator with a subscription on ingestion.requested.v1, to see what the api publishes. */
-export class IngestionRequestsUnderTest {
+/** The project's Pub/Sub emulator with a subscription on one topic, to see what the api publishes there. */
+export class PublishedEvents {
   readonly received: ReceivedEvent[] = [];
 
   private constructor(
@@ -18,13 +18,12 @@ export class IngestionRequestsUnderTest {
     private readonly subscription: Subscription,
   ) {}
 
-  static async start(): Promise<IngestionRequestsUnderTest> {
+  static async start(topic: string): Promise<PublishedEvents> {
     const emulator = await startPubSubEmulator({ host: '127.0.0.1', port: 0 });
     const pubsub = createPubSubClient({ projectId: 'pulse-local', emulatorHost: emulator.address });
-    const topic = 'ingestion.requested.v1';
     await pubsub.createTopic(topic).catch(() => undefined);
-    const [subscription] = await pubsub.topic(topic).createSubscription(`imports-test-${randomBytes(4).toString('hex')}`);
-    const events = new IngestionRequestsUnderTest(emulator, pubsub, subscription);
+    const [subscription] = await pubsub.topic(topic).createSubscription(`api-test-${randomBytes(4).toString('hex')}`);
+    const events = new PublishedEvents(emulator, pubsub, subscription);
     subscription.on('message', (message: Message) => {
       events.received.push({ attributes: message.attributes, data: JSON.parse(message.data.toString('utf8')) as Record<string, unknown> });
       message.ack();
@@ -32,6 +31,7 @@ export class IngestionRequestsUnderTest {
     return events;
   }
 
+  /** The api's settings for this emulator. */
   env(): Record<string, string> {
     return { PUBSUB_EMULATOR_HOST: this.emulator.address, PUBSUB_PROJECT_ID: 'pulse-local' };
   }
