@@ -10,7 +10,7 @@
 // Needs `nx run api:build` first: it starts dist/apps/api/main.js and reuses the compiled SQL builder,
 // tenancy and crypto code from dist, so the bench measures exactly what ships.
 import autocannon from 'autocannon';
-import { execFileSync, spawn } from 'node:child_process';
+import { execFileSync } from 'node:child_process';
 import { randomBytes, randomUUID } from 'node:crypto';
 import fs from 'node:fs';
 import { createRequire } from 'node:module';
@@ -19,8 +19,8 @@ import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { fileURLToPath } from 'node:url';
 import pg from 'pg';
+import { createControlPlane, freePort, ROOT, sql, startChild, startPostgres, urlFor } from './bench-kit.mjs';
 
-const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 // API_BENCH_DIST: another build of the api to measure (e.g. a copy with one change, for an A/B run).
 const DIST = process.env.API_BENCH_DIST ? path.resolve(process.env.API_BENCH_DIST) : path.join(ROOT, 'dist/apps/api');
 const require = createRequire(import.meta.url);
@@ -78,33 +78,6 @@ async function bareServer() {
 
 // ---------------------------------------------------------------------------------------------------
 // PostgreSQL, control plane, tenant, seed.
-
-async function startPostgres() {
-  const candidate = process.env.DATABASE_URL ?? 'postgresql://postgres@127.0.0.1:5432/postgres';
-  const probe = new pg.Client({ connectionString: candidate, connectionTimeoutMillis: 2000 });
-  try {
-    await probe.connect();
-    await probe.end();
-    return { adminUrl: candidate, stop: async () => {}, kind: 'server' };
-  } catch {
-    const { startEmbeddedPostgres, freePort } = require(path.join(ROOT, 'tools/local/embedded-postgres.cjs'));
-    // Persistent and outside tmp cleanup, so the 1M-row seed survives between runs.
-    const server = await startEmbeddedPostgres({ dataDir: path.join(ROOT, 'tmp/bench-postgres'), port: await freePort() });
-    return { adminUrl: server.adminUrl, stop: server.stop, kind: 'embedded' };
-  }
-}
-
-const urlFor = (base, changes) => Object.assign(new URL(base), changes).toString();
-
-async function sql(url, work) {
-  const client = new pg.Client({ connectionString: url });
-  await client.connect();
-  try {
-    return await work(client);
-  } finally {
-    await client.end();
-  }
-}
 
 /** The tenant database, made like the registry (and api.int-kit seedTenant) makes one; reused across runs. */
 async function ensureTenantDatabase(adminUrl, password, reseed) {
@@ -207,59 +180,8 @@ async function seed(tenantUrl) {
   console.log(`seeded in ${((Date.now() - started) / 1000).toFixed(0)} s`);
 }
 
-/** A throwaway control plane (registry migrations), the tenant's rows and an API key, like seedTenant. */
-async function createControlPlane(adminUrl, tenantUrl, password, box) {
-  const controlUrl = urlFor(adminUrl, { pathname: `/${CONTROL_DB}` });
-  await sql(adminUrl, async (admin) => {
-    await admin.query(`DROP DATABASE IF EXISTS ${CONTROL_DB} WITH (FORCE)`);
-    await admin.query(`CREATE DATABASE ${CONTROL_DB}`);
-  });
-  const { issueApiKey } = fromDist('libs/tenancy/src/index.js');
-  const key = issueApiKey();
-  const tenantId = randomUUID();
-  const server = new URL(tenantUrl);
-  await sql(controlUrl, async (db) => {
-    const dir = path.join(ROOT, 'apps/tenant-registry/prisma/migrations');
-    for (const name of fs.readdirSync(dir).filter((n) => fs.existsSync(path.join(dir, n, 'migration.sql'))).sort()) {
-      await db.query(fs.readFileSync(path.join(dir, name, 'migration.sql'), 'utf8'));
-    }
-    await db.query(`INSERT INTO tenants (id, slug, name, status, plan, hostnames, updated_at) VALUES ($1, $2, 'Bench', 'active', 'standard', '{}', now())`, [tenantId, SLUG]);
-    await db.query(
-      `INSERT INTO tenant_databases (tenant_id, host, port, database_name, role_name, password_encrypted, updated_at) VALUES ($1, $2, $3, $4, $4, $5, now())`,
-      [tenantId, server.hostname, Number(server.port || 5432), TENANT_DB, box.encrypt(password)],
-    );
-    await db.query(`INSERT INTO api_keys (id, tenant_id, prefix, secret_hash, name, scopes) VALUES ($1, $2, $3, $4, 'bench', '{read}')`, [
-      randomUUID(),
-      tenantId,
-      key.prefix,
-      key.secretHash,
-    ]);
-  });
-  return { controlUrl, apiKey: key.token, drop: () => sql(adminUrl, (admin) => admin.query(`DROP DATABASE IF EXISTS ${CONTROL_DB} WITH (FORCE)`)) };
-}
-
 // ---------------------------------------------------------------------------------------------------
 // Processes and load.
-
-async function freePort() {
-  return require(path.join(ROOT, 'tools/local/embedded-postgres.cjs')).freePort();
-}
-
-function startChild(name, argv, env) {
-  const child = spawn(process.execPath, argv, { cwd: ROOT, env: { ...process.env, ...env }, stdio: ['ignore', 'inherit', 'inherit'] });
-  child.on('exit', (code, signal) => {
-    if (!child.stopping) console.error(`${name} exited early (code ${code}, signal ${signal})`);
-  });
-  process.once('exit', () => child.kill());
-  return {
-    pid: child.pid,
-    stop: () => {
-      child.stopping = true;
-      child.kill('SIGTERM');
-      return new Promise((resolve) => (child.exitCode !== null ? resolve() : child.once('exit', resolve)));
-    },
-  };
-}
 
 async function waitFor(url, headers) {
   const deadline = Date.now() + 60_000;
@@ -353,12 +275,21 @@ async function main() {
   const loadAverage = os.loadavg()[0];
   if (!fs.existsSync(path.join(DIST, 'main.js'))) throw new Error('dist/apps/api/main.js is missing: run `npx nx run api:build` first');
 
-  const postgres = await startPostgres();
+  const postgres = await startPostgres('bench-postgres');
   const password = randomBytes(18).toString('base64url');
   const { SecretBox } = fromDist('libs/platform/crypto/src/index.js');
   const secretsKey = SecretBox.generateKey();
   const tenantUrl = await ensureTenantDatabase(postgres.adminUrl, password, flag('reseed'));
-  const control = await createControlPlane(postgres.adminUrl, tenantUrl, password, SecretBox.fromBase64(secretsKey));
+  const control = await createControlPlane(postgres.adminUrl, {
+    database: CONTROL_DB,
+    slug: SLUG,
+    plan: 'standard',
+    scopes: '{read}',
+    tenantUrl,
+    password,
+    box: SecretBox.fromBase64(secretsKey),
+    issueApiKey: fromDist('libs/tenancy/src/index.js').issueApiKey,
+  });
   const ids = await sql(tenantUrl, async (db) => (await db.query('SELECT external_id FROM customers ORDER BY random() LIMIT 1000')).rows.map((r) => r.external_id));
   const postgresVersion = await sql(postgres.adminUrl, async (db) => (await db.query('SHOW server_version')).rows[0].server_version);
 
@@ -378,8 +309,8 @@ async function main() {
     RATE_LIMIT_PLANS: JSON.stringify({ standard: { perSecond: 1_000_000, burst: 1_000_000 } }),
     TENANT_POOL_PER_TENANT: String(POOL_SIZE),
     TENANT_POOL_MAX_CONNECTIONS: String(POOL_SIZE),
-  });
-  const bareServer = startChild('bare server', [...profileArgs, fileURLToPath(import.meta.url), '--bare-server'], { PORT: String(barePort), BENCH_TENANT_URL: tenantUrl });
+  }, { stdout: 'inherit' });
+  const bareServer = startChild('bare server', [...profileArgs, fileURLToPath(import.meta.url), '--bare-server'], { PORT: String(barePort), BENCH_TENANT_URL: tenantUrl }, { stdout: 'inherit' });
   const apiUrl = `http://127.0.0.1:${apiPort}`;
   const bareUrl = `http://127.0.0.1:${barePort}`;
   const auth = { authorization: `Bearer ${control.apiKey}` };

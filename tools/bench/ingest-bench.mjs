@@ -11,8 +11,8 @@
 //
 // Needs `nx run-many -t build -p api,ingestion,datagen,pubsub-emulator` first (npm run bench:ingest does it).
 // PostgreSQL: DATABASE_URL, else the machine's 127.0.0.1:5432, else an embedded one.
-import { spawn, execFileSync } from 'node:child_process';
-import { randomBytes, randomUUID } from 'node:crypto';
+import { execFileSync } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
 import fs from 'node:fs';
 import { createRequire } from 'node:module';
 import os from 'node:os';
@@ -20,11 +20,10 @@ import path from 'node:path';
 import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { fileURLToPath } from 'node:url';
 import pg from 'pg';
 import { from as copyFrom } from 'pg-copy-streams';
+import { createControlPlane, freePort, ROOT, sql, startChild, startPostgres, urlFor } from './bench-kit.mjs';
 
-const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 const require = createRequire(import.meta.url);
 const fromIngestionDist = (file) => require(path.join(ROOT, 'dist/apps/ingestion', file));
 const CUSTOMERS = Number(process.env.BENCH_INGEST_CUSTOMERS ?? 1_000_000);
@@ -33,47 +32,6 @@ const SLUG = 'ingest-bench';
 const TENANT_DB = 'tenant_ingest_bench';
 const CONTROL_DB = 'ingest_bench_control_plane';
 const BASELINE_DB = 'ingest_bench_copy_floor';
-
-const urlFor = (base, changes) => Object.assign(new URL(base), changes).toString();
-
-async function sql(url, work) {
-  const client = new pg.Client({ connectionString: url });
-  await client.connect();
-  try {
-    return await work(client);
-  } finally {
-    await client.end();
-  }
-}
-
-async function startPostgres() {
-  const candidate = process.env.DATABASE_URL ?? 'postgresql://postgres@127.0.0.1:5432/postgres';
-  try {
-    await sql(candidate, (db) => db.query('SELECT 1'));
-    return { adminUrl: candidate, stop: async () => {} };
-  } catch {
-    const { startEmbeddedPostgres, freePort } = require(path.join(ROOT, 'tools/local/embedded-postgres.cjs'));
-    const server = await startEmbeddedPostgres({ dataDir: path.join(ROOT, 'tmp/ingest-bench-postgres'), port: await freePort() });
-    return { adminUrl: server.adminUrl, stop: server.stop };
-  }
-}
-
-const freePort = () => require(path.join(ROOT, 'tools/local/embedded-postgres.cjs')).freePort();
-
-function startChild(name, argv, env) {
-  const child = spawn(process.execPath, argv, { cwd: ROOT, env: { ...process.env, ...env }, stdio: ['ignore', 'ignore', 'inherit'] });
-  child.on('exit', (code, signal) => {
-    if (!child.stopping) console.error(`${name} exited early (code ${code}, signal ${signal})`);
-  });
-  process.once('exit', () => child.kill());
-  return {
-    stop: () => {
-      child.stopping = true;
-      child.kill('SIGTERM');
-      return new Promise((resolve) => (child.exitCode !== null ? resolve() : child.once('exit', resolve)));
-    },
-  };
-}
 
 async function waitForHttp(url) {
   const deadline = Date.now() + 60_000;
@@ -93,12 +51,11 @@ async function createTenant(adminUrl, box) {
   const { escapeIdentifier: id, escapeLiteral: lit } = pg;
   const password = randomBytes(18).toString('base64url');
   await sql(adminUrl, async (admin) => {
-    for (const db of [TENANT_DB, CONTROL_DB]) await admin.query(`DROP DATABASE IF EXISTS ${id(db)} WITH (FORCE)`);
+    await admin.query(`DROP DATABASE IF EXISTS ${id(TENANT_DB)} WITH (FORCE)`);
     await admin.query(`DROP ROLE IF EXISTS ${id(TENANT_DB)}`);
     await admin.query(`CREATE ROLE ${id(TENANT_DB)} LOGIN PASSWORD ${lit(password)}`);
     await admin.query(`CREATE DATABASE ${id(TENANT_DB)} OWNER ${id(TENANT_DB)}`);
     await admin.query(`REVOKE ALL ON DATABASE ${id(TENANT_DB)} FROM PUBLIC`);
-    await admin.query(`CREATE DATABASE ${id(CONTROL_DB)}`);
   });
   await sql(urlFor(adminUrl, { pathname: `/${TENANT_DB}` }), (db) => db.query(`ALTER SCHEMA public OWNER TO ${id(TENANT_DB)}`));
   const tenantUrl = urlFor(adminUrl, { username: TENANT_DB, password, pathname: `/${TENANT_DB}` });
@@ -106,28 +63,8 @@ async function createTenant(adminUrl, box) {
   const report = await migrateTenantDatabase({ tenantId: SLUG, connectionString: tenantUrl });
   if (report.status !== 'ok') throw new Error(`tenant schema failed: ${report.error}`);
 
-  const controlUrl = urlFor(adminUrl, { pathname: `/${CONTROL_DB}` });
-  const key = issueApiKey();
-  const tenantId = randomUUID();
-  const server = new URL(tenantUrl);
-  await sql(controlUrl, async (db) => {
-    const dir = path.join(ROOT, 'apps/tenant-registry/prisma/migrations');
-    for (const name of fs.readdirSync(dir).filter((n) => fs.existsSync(path.join(dir, n, 'migration.sql'))).sort()) {
-      await db.query(fs.readFileSync(path.join(dir, name, 'migration.sql'), 'utf8'));
-    }
-    await db.query(`INSERT INTO tenants (id, slug, name, status, plan, hostnames, updated_at) VALUES ($1, $2, 'Bench', 'active', 'enterprise', '{}', now())`, [tenantId, SLUG]);
-    await db.query(
-      `INSERT INTO tenant_databases (tenant_id, host, port, database_name, role_name, password_encrypted, updated_at) VALUES ($1, $2, $3, $4, $4, $5, now())`,
-      [tenantId, server.hostname, Number(server.port || 5432), TENANT_DB, box.encrypt(password)],
-    );
-    await db.query(`INSERT INTO api_keys (id, tenant_id, prefix, secret_hash, name, scopes) VALUES ($1, $2, $3, $4, 'bench', '{read,write}')`, [
-      randomUUID(),
-      tenantId,
-      key.prefix,
-      key.secretHash,
-    ]);
-  });
-  return { tenantUrl, controlUrl, apiKey: key.token };
+  const control = await createControlPlane(adminUrl, { database: CONTROL_DB, slug: SLUG, plan: 'enterprise', scopes: '{read,write}', tenantUrl, password, box, issueApiKey });
+  return { tenantUrl, controlUrl: control.controlUrl, apiKey: control.apiKey };
 }
 
 /** upload -> rows queryable, in seconds: POST the file streamed, then poll the import until it finished. */
@@ -174,7 +111,7 @@ async function main() {
   for (const entry of ['dist/apps/api/main.js', 'dist/apps/ingestion/main.js', 'dist/tools/datagen/main.js', 'dist/tools/pubsub-emulator/main.js']) {
     if (!fs.existsSync(path.join(ROOT, entry))) throw new Error(`${entry} is missing: run \`npx nx run-many -t build -p api,ingestion,datagen,pubsub-emulator\` first`);
   }
-  const postgres = await startPostgres();
+  const postgres = await startPostgres('ingest-bench-postgres');
   const work = fs.mkdtempSync(path.join(os.tmpdir(), 'pulse-ingest-bench-'));
   const dataDir = path.join(ROOT, 'tmp/ingest-bench-data', String(CUSTOMERS));
   if (!fs.existsSync(path.join(dataDir, 'order_items.csv'))) {

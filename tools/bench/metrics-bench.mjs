@@ -26,11 +26,11 @@ import { createRequire } from 'node:module';
 import os from 'node:os';
 import path from 'node:path';
 import { pipeline } from 'node:stream/promises';
-import { fileURLToPath, pathToFileURL } from 'node:url';
+import { pathToFileURL } from 'node:url';
 import pg from 'pg';
 import copyStreams from 'pg-copy-streams';
+import { ROOT, sql, startPostgres, urlFor } from './bench-kit.mjs';
 
-const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 const DIST = path.join(ROOT, 'dist/apps/metrics');
 const require = createRequire(import.meta.url);
 const fromDist = (file) => require(path.join(DIST, file));
@@ -115,38 +115,14 @@ async function stage(raw) {
 // ---------------------------------------------------------------------------------------------------
 // PostgreSQL.
 
-async function startPostgres() {
-  const candidate = process.env.DATABASE_URL ?? 'postgresql://postgres@127.0.0.1:5432/postgres';
-  const probe = new pg.Client({ connectionString: candidate, connectionTimeoutMillis: 2000 });
-  try {
-    await probe.connect();
-    await probe.end();
-    return { adminUrl: candidate, stop: async () => {} };
-  } catch {
-    const { startEmbeddedPostgres, freePort } = require(path.join(ROOT, 'tools/local/embedded-postgres.cjs'));
-    const server = await startEmbeddedPostgres({ dataDir: path.join(ROOT, 'tmp/bench-metrics-postgres'), port: await freePort() });
-    return { adminUrl: server.adminUrl, stop: server.stop };
-  }
-}
-
-const urlFor = (base, database) => Object.assign(new URL(base), { pathname: `/${database}` }).toString();
-
-async function withClient(url, work) {
-  const client = new pg.Client({ connectionString: url });
-  await client.connect();
-  try {
-    return await work(client);
-  } finally {
-    await client.end();
-  }
-}
+const databaseUrl = (base, database) => urlFor(base, { pathname: `/${database}` });
 
 async function recreateDatabase(adminUrl, name) {
-  await withClient(adminUrl, async (admin) => {
+  await sql(adminUrl, async (admin) => {
     await admin.query(`DROP DATABASE IF EXISTS ${pg.escapeIdentifier(name)} WITH (FORCE)`);
     await admin.query(`CREATE DATABASE ${pg.escapeIdentifier(name)}`);
   });
-  return urlFor(adminUrl, name);
+  return databaseUrl(adminUrl, name);
 }
 
 async function copyFile(client, sql, file) {
@@ -156,7 +132,7 @@ async function copyFile(client, sql, file) {
 /** The tenant schema (every migration, in order) and the tenant's customers, as ingestion leaves them. */
 async function prepareTenantDatabase(adminUrl, staged) {
   const url = await recreateDatabase(adminUrl, TENANT_DB);
-  await withClient(url, async (client) => {
+  await sql(url, async (client) => {
     const dir = path.join(ROOT, 'libs/tenancy/prisma/migrations');
     for (const folder of fs.readdirSync(dir).filter((name) => fs.existsSync(path.join(dir, name, 'migration.sql'))).sort()) {
       await client.query(fs.readFileSync(path.join(dir, folder, 'migration.sql'), 'utf8'));
@@ -173,7 +149,7 @@ async function prepareTenantDatabase(adminUrl, staged) {
 /** Reference (b): the warehouse tables as PostgreSQL tables, loaded with the same staged rows. */
 async function prepareReferenceDatabase(adminUrl, staged) {
   const url = await recreateDatabase(adminUrl, REFERENCE_DB);
-  await withClient(url, async (client) => {
+  await sql(url, async (client) => {
     await client.query(fs.readFileSync(path.join(REFERENCE, 'postgres/schema.sql'), 'utf8'));
     for (const entity of ENTITIES) {
       await copyFile(client, `COPY ${entity} (${warehouseColumns(entity).join(', ')}) FROM STDIN WITH (FORMAT csv, HEADER true)`, path.join(staged, `${entity}.csv`));
@@ -210,7 +186,7 @@ async function runReferenceDuckDb(warehouse, outDir) {
 }
 
 async function runReferencePostgres(url, outDir) {
-  return withClient(url, async (client) => {
+  return sql(url, async (client) => {
     await client.query('SET TIME ZONE UTC');
     const timings = {};
     for (const file of OUTPUTS) {
@@ -232,7 +208,7 @@ async function runPulseCompute(warehouse, outDir) {
 
 /** The service's write-back (writeBackKpis in one transaction, as RunTenantMetricsUseCase runs it). */
 async function runWriteBack(tenantUrl, outputs) {
-  return withClient(tenantUrl, async (client) => {
+  return sql(tenantUrl, async (client) => {
     const { rows } = await client.query(`INSERT INTO metric_runs (status, reason, as_of) VALUES ('running', 'manual', $1) RETURNING id`, [AS_OF]);
     const started = performance.now();
     await client.query('BEGIN');
@@ -255,7 +231,7 @@ async function runWriteBack(tenantUrl, outputs) {
  */
 async function runPlainCopy(tenantUrl, scratch) {
   const file = path.join(scratch, 'customer_kpis_rows.csv');
-  return withClient(tenantUrl, async (client) => {
+  return sql(tenantUrl, async (client) => {
     await pipeline(client.query(copyStreams.to('COPY customer_kpis TO STDOUT WITH (FORMAT csv)')), fs.createWriteStream(file));
     await client.query('DROP TABLE IF EXISTS bench_plain_copy');
     await client.query('CREATE TABLE bench_plain_copy (LIKE customer_kpis INCLUDING ALL)');
@@ -291,11 +267,11 @@ async function main() {
   const rowCounts = Object.fromEntries(ENTITIES.map((entity) => [entity, Number(execFileSync('wc', ['-l', path.join(staged, `${entity}.csv`)]).toString().trim().split(/\s+/)[0]) - 1]));
   log(`rows: ${JSON.stringify(rowCounts)}`);
 
-  const postgres = await startPostgres();
+  const postgres = await startPostgres('bench-metrics-postgres');
   const runDir = fs.mkdtempSync(path.join(os.tmpdir(), 'pulse-bench-metrics-'));
   const warehouse = createDuckDbWarehouse({ directory: path.join(runDir, 'warehouse') });
   try {
-    const { rows: version } = await withClient(postgres.adminUrl, (c) => c.query('SHOW server_version'));
+    const { rows: version } = await sql(postgres.adminUrl, (c) => c.query('SHOW server_version'));
     log('loading the warehouse (applyPendingLoads of the staged files)');
     let started = performance.now();
     for (const entity of ENTITIES) {
@@ -391,7 +367,7 @@ Reading the figures:
   exact per-SKU median reorder intervals, ten series metrics at three grains over the whole history);
   product_kpis (the medians) costs most in every engine. The catalog against (a) isolates the overhead
   of the generated SQL; (a) against (b) shows what DuckDB gains over PostgreSQL on these definitions.
-- The write-back drops customer_kpis' eleven secondary indexes and its foreign key inside its
+- The write-back drops customer_kpis' fifteen secondary indexes and its foreign key inside its
   transaction and rebuilds them after the insert (one sorted build each), which is why it beats a plain
   COPY that maintains them row by row. Its largest step is the health history: one row per customer per
   run into an append-only table whose foreign keys and indexes must be maintained row by row.
@@ -404,7 +380,7 @@ Reading the figures:
   } finally {
     await warehouse.close();
     if (!flag('keep')) {
-      await withClient(postgres.adminUrl, async (admin) => {
+      await sql(postgres.adminUrl, async (admin) => {
         for (const name of [TENANT_DB, REFERENCE_DB]) await admin.query(`DROP DATABASE IF EXISTS ${pg.escapeIdentifier(name)} WITH (FORCE)`);
       }).catch(() => undefined);
     }
