@@ -3,7 +3,18 @@ import { SecretBox } from '@pulse/crypto';
 import { connectEventConsumers } from '@pulse/messaging';
 import { createServiceApp } from '@pulse/service-runtime';
 import { issueApiKey, migrateTenantDatabase } from '@pulse/tenancy';
-import { createTenantRoleDatabase, createTestDatabase, dropTenantRoleDatabases, testPostgresUrlOrThrow, withClient, type TestDatabase } from '@pulse/testing';
+import {
+  createTenantRoleDatabase,
+  createTestDatabase,
+  dropTenantRoleDatabases,
+  freePort,
+  registerTestTenant,
+  startProcess,
+  testPostgresUrlOrThrow,
+  withClient,
+  type StartedProcess,
+  type TestDatabase,
+} from '@pulse/testing';
 import { randomBytes, randomUUID } from 'node:crypto';
 import path from 'node:path';
 import type { Client } from 'pg';
@@ -67,6 +78,19 @@ export class ApiUnderTest {
     return new ApiUnderTest(app, await app.getUrl(), controlPlane, SecretBox.fromBase64(secretsKey), environment);
   }
 
+  /**
+   * The built api (dist/apps/api, `nx run api:build`) as its own process on this control plane, logging
+   * JSON lines at `logLevel` to its stdout: what an operator's log shows.
+   */
+  async startBuiltProcess(logLevel: string): Promise<{ process: StartedProcess; baseUrl: string }> {
+    const port = await freePort();
+    const api = startProcess(process.execPath, [path.resolve(__dirname, '../../../dist/apps/api/main.js')], {
+      env: { ...this.env, LOG_LEVEL: logLevel, HOST: '127.0.0.1', PORT: String(port) },
+    });
+    await api.waitForLine(/listening/i, 30_000);
+    return { process: api, baseUrl: `http://127.0.0.1:${port}` };
+  }
+
   /** A tenant with its own database and role, the tenant schema, an API key; status as given. */
   async seedTenant(prefix: string, options: { status?: string; hostnames?: string[]; slug?: string; settings?: Record<string, unknown> } = {}): Promise<SeededTenant> {
     const slug = options.slug ?? uniqueSlug(prefix);
@@ -77,25 +101,21 @@ export class ApiUnderTest {
 
     const tenantId = randomUUID();
     const key = issueApiKey();
-    await admin(async (client) => {
-      await client.query(
-        `INSERT INTO tenants (id, slug, name, status, plan, hostnames, settings, updated_at) VALUES ($1, $2, $3, $4, 'standard', $5, $6, now())`,
-        [tenantId, slug, `Tenant ${slug}`, options.status ?? 'active', options.hostnames ?? [], JSON.stringify(options.settings ?? {})],
-      );
-      for (const hostname of options.hostnames ?? []) await client.query('INSERT INTO tenant_hostnames (hostname, tenant_id) VALUES ($1, $2)', [hostname, tenantId]);
-      await client.query(
-        `INSERT INTO tenant_databases (tenant_id, host, port, database_name, role_name, password_encrypted, updated_at) VALUES ($1, $2, $3, $4, $4, $5, now())`,
-        [tenantId, database.host, database.port, database.name, this.box.encrypt(database.password)],
-      );
-      await client.query(`INSERT INTO api_keys (id, tenant_id, prefix, secret_hash, name, scopes) VALUES ($1, $2, $3, $4, 'test', '{read,write}')`, [
-        randomUUID(),
-        tenantId,
-        key.prefix,
-        key.secretHash,
-      ]);
-    }, this.controlPlane.url);
-    const tenant = { tenantId, slug, apiKey: key.token, databaseUrl: database.url };
-    return tenant;
+    await registerTestTenant(this.controlPlane.url, {
+      tenantId,
+      slug,
+      status: options.status,
+      hostnames: options.hostnames,
+      settings: options.settings,
+      database,
+      passwordEncrypted: this.box.encrypt(database.password),
+    });
+    await admin(
+      (client) =>
+        client.query(`INSERT INTO api_keys (id, tenant_id, prefix, secret_hash, name, scopes) VALUES ($1, $2, $3, $4, 'test', '{read,write}')`, [randomUUID(), tenantId, key.prefix, key.secretHash]),
+      this.controlPlane.url,
+    );
+    return { tenantId, slug, apiKey: key.token, databaseUrl: database.url };
   }
 
   /** Runs SQL on the control plane (as the registry would change it). */

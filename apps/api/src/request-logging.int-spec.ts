@@ -1,11 +1,8 @@
-import { freePort, startProcess, type StartedProcess } from '@pulse/testing';
-import path from 'node:path';
+import type { StartedProcess } from '@pulse/testing';
 import { ApiUnderTest, type SeededTenant } from './api.int-kit';
 
 // Request logs as an operator reads them: the built api as a process, its JSON log lines on stdout.
 // Every request is logged once with its correlation id, and a tenant request with its tenant id.
-
-const MAIN = path.resolve(__dirname, '../../../dist/apps/api/main.js');
 
 describe('request logs', () => {
   let seeded: ApiUnderTest;
@@ -16,10 +13,7 @@ describe('request logs', () => {
   beforeAll(async () => {
     seeded = await ApiUnderTest.start();
     tenant = await seeded.seedTenant('logs');
-    const port = await freePort();
-    baseUrl = `http://127.0.0.1:${port}`;
-    api = startProcess(process.execPath, [MAIN], { env: { ...seeded.env, LOG_LEVEL: 'info', HOST: '127.0.0.1', PORT: String(port) } });
-    await api.waitForLine(/listening/i, 30_000);
+    ({ process: api, baseUrl } = await seeded.startBuiltProcess('info'));
   }, 60_000);
 
   afterAll(async () => {

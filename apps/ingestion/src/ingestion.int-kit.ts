@@ -4,7 +4,7 @@ import { startPubSubEmulator, type RunningPubSubEmulator } from '@pulse/pubsub-e
 import { connectEventConsumers } from '@pulse/messaging';
 import { createServiceApp } from '@pulse/service-runtime';
 import { createTenantContext, migrateTenantDatabase, type TenantContext } from '@pulse/tenancy';
-import { createTenantRoleDatabase, createTestDatabase, dropTenantRoleDatabases, testPostgresUrlOrThrow, withClient, type TestDatabase } from '@pulse/testing';
+import { createTenantRoleDatabase, createTestDatabase, dropTenantRoleDatabases, registerTestTenant, testPostgresUrlOrThrow, withClient, type TestDatabase } from '@pulse/testing';
 import { randomBytes, randomUUID } from 'node:crypto';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -87,20 +87,8 @@ export class IngestionUnderTest {
     const report = await migrateTenantDatabase({ tenantId: slug, connectionString: database.url });
     if (report.status !== 'ok') throw new Error(`tenant schema failed: ${report.error}`);
     const tenantId = randomUUID();
-    await admin(async (client) => {
-      await client.query(`INSERT INTO tenants (id, slug, name, status, plan, hostnames, settings, updated_at) VALUES ($1, $2, $3, 'active', 'standard', '{}', $4, now())`, [
-        tenantId,
-        slug,
-        `Tenant ${slug}`,
-        JSON.stringify(settings),
-      ]);
-      await client.query(
-        `INSERT INTO tenant_databases (tenant_id, host, port, database_name, role_name, password_encrypted, updated_at) VALUES ($1, $2, $3, $4, $4, $5, now())`,
-        [tenantId, database.host, database.port, database.name, this.box.encrypt(database.password)],
-      );
-    }, this.controlPlane.url);
-    const tenant = { tenantId, slug, context: createTenantContext({ tenantId, slug, correlationId: 'ingestion-test' }), databaseUrl: database.url };
-    return tenant;
+    await registerTestTenant(this.controlPlane.url, { tenantId, slug, settings, database, passwordEncrypted: this.box.encrypt(database.password) });
+    return { tenantId, slug, context: createTenantContext({ tenantId, slug, correlationId: 'ingestion-test' }), databaseUrl: database.url };
   }
 
   /** Stores `content` as an upload of the tenant, the way the api does. */

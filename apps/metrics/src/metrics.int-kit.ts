@@ -6,7 +6,7 @@ import { connectEventConsumers, createPubSubClient, EventPublisher } from '@puls
 import { startPubSubEmulator, type RunningPubSubEmulator } from '@pulse/pubsub-emulator';
 import { createServiceApp } from '@pulse/service-runtime';
 import { migrateTenantDatabase } from '@pulse/tenancy';
-import { createTenantRoleDatabase, createTestDatabase, dropTenantRoleDatabases, testPostgresUrlOrThrow, withClient, type TestDatabase } from '@pulse/testing';
+import { createTenantRoleDatabase, createTestDatabase, dropTenantRoleDatabases, registerTestTenant, testPostgresUrlOrThrow, withClient, type TestDatabase } from '@pulse/testing';
 import { createDuckDbWarehouse, stagedCsv, type DuckDbWarehouse, type WarehouseInputValue } from '@pulse/warehouse';
 import { randomBytes, randomUUID } from 'node:crypto';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
@@ -106,20 +106,8 @@ export class MetricsUnderTest {
     const report = await migrateTenantDatabase({ tenantId: slug, connectionString: database.url });
     if (report.status !== 'ok') throw new Error(`tenant schema failed: ${report.error}`);
     const tenantId = randomUUID();
-    await admin(async (client) => {
-      await client.query(`INSERT INTO tenants (id, slug, name, status, plan, hostnames, settings, updated_at) VALUES ($1, $2, $3, 'active', 'standard', '{}', $4, now())`, [
-        tenantId,
-        slug,
-        `Tenant ${slug}`,
-        JSON.stringify(options.settings ?? {}),
-      ]);
-      await client.query(
-        `INSERT INTO tenant_databases (tenant_id, host, port, database_name, role_name, password_encrypted, updated_at) VALUES ($1, $2, $3, $4, $4, $5, now())`,
-        [tenantId, database.host, database.port, database.name, this.box.encrypt(database.password)],
-      );
-    }, this.controlPlane.url);
-    const tenant = { tenantId, slug, databaseUrl: database.url };
-    return tenant;
+    await registerTestTenant(this.controlPlane.url, { tenantId, slug, settings: options.settings, database, passwordEncrypted: this.box.encrypt(database.password) });
+    return { tenantId, slug, databaseUrl: database.url };
   }
 
   /** Rows for a warehouse table, staged as ingestion would (the service applies them before its next run). */

@@ -172,6 +172,20 @@ export async function openSource(connection: SourceConnection, credentials: Sour
   };
 }
 
+/** A source of one stream (a sheet tab, a REST collection): its columns and first page are that stream's. */
+function singleStreamSource(connector: SheetsConnector | RestConnector, primaryKey: string[]): Omit<OpenedSource, 'scrubber'> {
+  return {
+    connector,
+    columns: async () => (await connector.discover())[0]?.columns ?? [],
+    preview: async (limit) => {
+      const page = await connector.readPage(null, { syncStart: true });
+      return page.kind === 'records' ? page.records.slice(0, limit) : [];
+    },
+    primaryKey,
+    close: () => connector.close(),
+  };
+}
+
 async function openUnscrubbed(connection: SourceConnection, credentials: SourceCredentials, options: OpenSourceOptions): Promise<Omit<OpenedSource, 'scrubber'>> {
   switch (connection.kind) {
     case 'postgres':
@@ -187,16 +201,7 @@ async function openUnscrubbed(connection: SourceConnection, credentials: SourceC
         new GoogleAccess(need(credentials, 'serviceAccountKey', 'Google Sheets'), [SHEETS_READ_SCOPE]),
         options.googleEndpoints?.sheets,
       );
-      return {
-        connector,
-        columns: async () => (await connector.discover())[0]?.columns ?? [],
-        preview: async (limit) => {
-          const page = await connector.readPage(null, { syncStart: true });
-          return page.kind === 'records' ? page.records.slice(0, limit) : [];
-        },
-        primaryKey: connection.primaryKey,
-        close: () => connector.close(),
-      };
+      return singleStreamSource(connector, connection.primaryKey);
     }
     case 'files': {
       const http = new HttpClient();
@@ -221,16 +226,7 @@ async function openUnscrubbed(connection: SourceConnection, credentials: SourceC
         auth: restAuth(connection, credentials),
         headers: connection.headers,
       });
-      return {
-        connector,
-        columns: async () => (await connector.discover())[0]?.columns ?? [],
-        preview: async (limit) => {
-          const page = await connector.readPage(null, { syncStart: true });
-          return page.kind === 'records' ? page.records.slice(0, limit) : [];
-        },
-        primaryKey: connection.primaryKey,
-        close: () => connector.close(),
-      };
+      return singleStreamSource(connector, connection.primaryKey);
     }
   }
 }

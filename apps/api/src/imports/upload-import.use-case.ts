@@ -9,7 +9,6 @@ import {
   type ImportMode,
   type ImportOptions,
 } from '@pulse/contracts';
-import { DomainError } from '@pulse/errors';
 import { EventPublisher, enqueueEvent, publishAfterCommit } from '@pulse/messaging';
 import { importObjectKey } from '@pulse/object-storage';
 import { TenantDatabasePool, type TenantContext } from '@pulse/tenancy';
@@ -17,7 +16,7 @@ import { PinoLogger } from 'nestjs-pino';
 import { randomUUID } from 'node:crypto';
 import type { Readable } from 'node:stream';
 import { API_CONFIG, type ApiConfig } from '../config/api.config';
-import { IdempotencyStore } from '../http/idempotency/idempotency-store';
+import { IdempotencyStore, usableClaim } from '../http/idempotency/idempotency-store';
 import { requestFingerprint } from '../http/idempotency/request-fingerprint';
 import { importLinks } from './import-row';
 import { IMPORT_STORAGE, type ImportStorage } from './import-storage';
@@ -76,18 +75,10 @@ export class UploadImportUseCase {
     const { idempotencyKey } = input;
     if (idempotencyKey !== undefined) {
       const fingerprint = requestFingerprint('POST', input.requestUrl, { contentSha256, mappingHeader: input.mappingHeader ?? null });
-      const claim = await this.idempotency.claim(tenant, idempotencyKey, fingerprint);
-      if (claim.outcome !== 'claimed') await discardUpload();
-      switch (claim.outcome) {
-        case 'mismatch':
-          throw new DomainError('unprocessable', 'idempotency_key_reused', 'This Idempotency-Key was used with a different request; use a new key for a new request.');
-        case 'in_progress':
-          throw new DomainError('conflict', 'idempotency_key_in_progress', 'A request with this Idempotency-Key is still being processed; retry shortly.');
-        case 'replay':
-          return { accepted: claim.body as ImportAcceptedDto, replayed: true };
-        case 'claimed':
-          break;
-      }
+      const claimed = await this.idempotency.claim(tenant, idempotencyKey, fingerprint);
+      if (claimed.outcome !== 'claimed') await discardUpload();
+      const claim = usableClaim(claimed);
+      if (claim.outcome === 'replay') return { accepted: claim.body as ImportAcceptedDto, replayed: true };
     }
 
     try {

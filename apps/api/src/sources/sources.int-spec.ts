@@ -1,5 +1,4 @@
-import { createTestDatabase, freePort, startProcess, withClient, type StartedProcess, type TestDatabase } from '@pulse/testing';
-import path from 'node:path';
+import { createTestDatabase, withClient, type StartedProcess, type TestDatabase } from '@pulse/testing';
 import { ApiUnderTest, type SeededTenant } from '../api.int-kit';
 
 // /v1/sources against real PostgreSQL: a second database plays the tenant's external system. The last
@@ -146,13 +145,8 @@ describe('/v1/sources logs (the built api as a process)', () => {
   beforeAll(async () => {
     seeded = await ApiUnderTest.start();
     tenant = await seeded.seedTenant('sourcelogs');
-    const port = await freePort();
-    baseUrl = `http://127.0.0.1:${port}`;
     // debug: the most a misconfigured deployment would log.
-    api = startProcess(process.execPath, [path.resolve(__dirname, '../../../../dist/apps/api/main.js')], {
-      env: { ...seeded.env, LOG_LEVEL: 'debug', HOST: '127.0.0.1', PORT: String(port) },
-    });
-    await api.waitForLine(/listening/i, 30_000);
+    ({ process: api, baseUrl } = await seeded.startBuiltProcess('debug'));
   }, 60_000);
 
   afterAll(async () => {

@@ -12,4 +12,5 @@ export { waitFor, type WaitForOptions } from './wait-for';
 export { startProcess, type StartedProcess, type StartProcessOptions, type ProcessExit } from './start-process';
 export { TcpProxy } from './tcp-proxy';
 export { describeServiceLifecycle, type ServiceLifecycleOptions } from './service-lifecycle.suite';
-export { createTenantRoleDatabase, dropTenantRoleDatabases, type TenantRoleDatabase } from './tenant-role-database';
+export { createTenantRoleDatabase, dropTenantRoleDatabases, registerTestTenant, type TenantRoleDatabase, type TestTenantRegistration } from './tenant-role-database';
+export { mariadbTestUrl, MARIADB_SKIP_REASON } from './mariadb-test-server';

@@ -38,3 +38,29 @@ export async function dropTenantRoleDatabases(adminUrl: string, names: readonly 
     }
   });
 }
+
+export interface TestTenantRegistration {
+  tenantId: string;
+  slug: string;
+  database: TenantRoleDatabase;
+  /** The database password sealed with the services' secrets key (SecretBox.encrypt). */
+  passwordEncrypted: string;
+  status?: string;
+  hostnames?: readonly string[];
+  settings?: Record<string, unknown>;
+}
+
+/** Registers a tenant in a control plane (the tenant registry's tables) the way the registry does: tenant, hostnames, database. */
+export async function registerTestTenant(controlPlaneUrl: string, tenant: TestTenantRegistration): Promise<void> {
+  await withClient(controlPlaneUrl, async (client) => {
+    await client.query(
+      `INSERT INTO tenants (id, slug, name, status, plan, hostnames, settings, updated_at) VALUES ($1, $2, $3, $4, 'standard', $5, $6, now())`,
+      [tenant.tenantId, tenant.slug, `Tenant ${tenant.slug}`, tenant.status ?? 'active', tenant.hostnames ?? [], JSON.stringify(tenant.settings ?? {})],
+    );
+    for (const hostname of tenant.hostnames ?? []) await client.query('INSERT INTO tenant_hostnames (hostname, tenant_id) VALUES ($1, $2)', [hostname, tenant.tenantId]);
+    await client.query(
+      `INSERT INTO tenant_databases (tenant_id, host, port, database_name, role_name, password_encrypted, updated_at) VALUES ($1, $2, $3, $4, $4, $5, now())`,
+      [tenant.tenantId, tenant.database.host, tenant.database.port, tenant.database.name, tenant.passwordEncrypted],
+    );
+  });
+}

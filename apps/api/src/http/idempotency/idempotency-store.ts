@@ -1,4 +1,5 @@
 import { Inject, Injectable } from '@nestjs/common';
+import { DomainError } from '@pulse/errors';
 import { TenantDatabasePool, type TenantContext } from '@pulse/tenancy';
 import { API_CONFIG, type ApiConfig } from '../../config/api.config';
 
@@ -13,6 +14,18 @@ export type IdempotencyClaim =
   | { outcome: 'replay'; status: number; body: unknown }
   | { outcome: 'mismatch' }
   | { outcome: 'in_progress' };
+
+/** The claims a request may go on with (its own, or a replay); the other two are the client's errors. */
+export function usableClaim(claim: IdempotencyClaim): Extract<IdempotencyClaim, { outcome: 'claimed' | 'replay' }> {
+  switch (claim.outcome) {
+    case 'mismatch':
+      throw new DomainError('unprocessable', 'idempotency_key_reused', 'This Idempotency-Key was used with a different request; use a new key for a new request.');
+    case 'in_progress':
+      throw new DomainError('conflict', 'idempotency_key_in_progress', 'A request with this Idempotency-Key is still being processed; retry shortly.');
+    default:
+      return claim;
+  }
+}
 
 interface KeyRow {
   request_hash: string;

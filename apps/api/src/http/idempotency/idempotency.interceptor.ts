@@ -1,11 +1,11 @@
 import { HttpStatus, Injectable, RequestMethod, type CallHandler, type ExecutionContext, type NestInterceptor } from '@nestjs/common';
 import { HTTP_CODE_METADATA } from '@nestjs/common/constants';
-import { DomainError, ValidationError } from '@pulse/errors';
+import { ValidationError } from '@pulse/errors';
 import type { TenantContext } from '@pulse/tenancy';
 import type { FastifyReply } from 'fastify';
 import { from, lastValueFrom, type Observable } from 'rxjs';
 import type { TenantRequest } from '../../auth/tenant-auth.guard';
-import { IdempotencyStore } from './idempotency-store';
+import { IdempotencyStore, usableClaim } from './idempotency-store';
 import { requestFingerprint } from './request-fingerprint';
 
 const KEY_PATTERN = /^[\x21-\x7e]{1,255}$/;
@@ -35,12 +35,8 @@ export class IdempotencyInterceptor implements NestInterceptor {
   }
 
   private async run(tenant: TenantContext, key: string, hash: string, status: number, reply: FastifyReply, next: CallHandler): Promise<unknown> {
-    const claim = await this.store.claim(tenant, key, hash);
+    const claim = usableClaim(await this.store.claim(tenant, key, hash));
     switch (claim.outcome) {
-      case 'mismatch':
-        throw new DomainError('unprocessable', 'idempotency_key_reused', 'This Idempotency-Key was used with a different request; use a new key for a new request.');
-      case 'in_progress':
-        throw new DomainError('conflict', 'idempotency_key_in_progress', 'A request with this Idempotency-Key is still being processed; retry shortly.');
       case 'replay':
         void reply.header('idempotent-replayed', 'true');
         return claim.body;

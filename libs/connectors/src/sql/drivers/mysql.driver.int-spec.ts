@@ -1,12 +1,12 @@
+import { mariadbTestUrl, MARIADB_SKIP_REASON } from '@pulse/testing';
 import { randomBytes } from 'node:crypto';
 import { createConnection, type Connection } from 'mysql2/promise';
 import { describeKeysetScenario, type SourceEngine } from '../keyset-scenario.int-kit';
 import { SqlConnector } from '../sql-connector';
 import type { DatabaseEndpoint } from './database-endpoint';
 import { MysqlDriver } from './mysql.driver';
-import { mariadbUrl, MARIADB_SKIP_REASON } from './mariadb.int-kit';
 
-const serverUrl = mariadbUrl();
+const serverUrl = mariadbTestUrl();
 
 function endpointOf(url: string, database: string): DatabaseEndpoint {
   const parsed = new URL(url);
