@@ -61,7 +61,7 @@ export const importSchema = z.object({
   timings: z
     .record(z.string(), z.number().int().nonnegative())
     .describe(
-      'Milliseconds per loading step of the run that finished the import (staging, resolveReferences, validate, upsert or insertIntoEmptyTable, aliases, stagedFileAndWarehouse, ...); empty until finished.',
+      'Milliseconds per loading step of the run that finished the import (staging, resolveReferences, validate, upsert or insertIntoEmptyTable, stagedFileAndWarehouse, and the steps an import needs: aliases, createStubs, replaceDelete, ...); empty until finished.',
     ),
   /** Why the import failed as a whole (stable code, e.g. `rejected_share_exceeded`, `unreadable_file`). */
   errorCode: z.string().nullable(),

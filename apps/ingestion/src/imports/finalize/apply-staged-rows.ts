@@ -253,8 +253,11 @@ async function validateAndLoad(
   }
   if (input.mode === 'replace' && loadable === 0) return { decision: 'empty_replace', rowsLoaded: 0, rowsRejected, stubsCreated: 0 };
 
-  const stubsCreated = input.onUnknownReference === 'create_stub' ? await createStubs(db, plan) : 0;
-  lap('createStubs');
+  let stubsCreated = 0;
+  if (input.onUnknownReference === 'create_stub') {
+    stubsCreated = await createStubs(db, plan);
+    lap('createStubs');
+  }
   if (loadable >= input.bulkLoadMinRows && (await lockIfEmpty(db, plan.table))) {
     await withIndexesRebuilt(db, plan.table, () => insertAll(db, plan, input.sourceId));
     lap('insertIntoEmptyTable');
@@ -262,12 +265,14 @@ async function validateAndLoad(
     await upsert(db, plan, input.sourceId, input.fieldsPresent);
     lap('upsert');
   }
-  if (input.entity === 'customers') await upsertAliases(db, input.bulkLoadMinRows);
-  lap('aliases');
+  if (input.entity === 'customers') {
+    await upsertAliases(db, input.bulkLoadMinRows);
+    lap('aliases');
+  }
   if (input.mode === 'replace') {
     await db.query(`DELETE FROM ${plan.table} t WHERE NOT EXISTS (SELECT 1 FROM import_rows r WHERE ${plan.keepMatch})`);
+    lap('replaceDelete');
   }
-  lap('replaceDelete');
   return { decision: 'applied', rowsLoaded: loadable, rowsRejected, stubsCreated };
 }
 
