@@ -1,10 +1,9 @@
 import { Inject, Injectable, type CanActivate, type ExecutionContext } from '@nestjs/common';
 import { Reflector } from '@nestjs/core';
 import { DomainError } from '@pulse/errors';
-import { API_ROUTE_METADATA, type ApiRouteDoc } from '@pulse/service-runtime';
+import { API_ROUTE_METADATA, assignRequestLogFields, type ApiRouteDoc } from '@pulse/service-runtime';
 import { createTenantContext, TenantResolver, type TenantContext } from '@pulse/tenancy';
 import type { FastifyRequest } from 'fastify';
-import { PinoLogger } from 'nestjs-pino';
 import { API_CONFIG, type ApiConfig } from '../config/api.config';
 
 /** `tenantPlan` (the key's tenant's plan) sets the tenant's rate limits. */
@@ -21,7 +20,6 @@ export class TenantAuthGuard implements CanActivate {
   constructor(
     private readonly reflector: Reflector,
     private readonly resolver: TenantResolver,
-    private readonly logger: PinoLogger,
     @Inject(API_CONFIG) private readonly config: ApiConfig,
   ) {}
 
@@ -46,7 +44,7 @@ export class TenantAuthGuard implements CanActivate {
     request.tenant = createTenantContext({ tenantId: key.tenantId, slug: key.slug, correlationId: String(request.id) });
     request.tenantPlan = key.plan;
     request.tenantCurrency = key.currency;
-    this.logger.assign({ tenantId: key.tenantId });
+    assignRequestLogFields({ tenantId: key.tenantId });
     return true;
   }
 }

@@ -35,7 +35,8 @@ export async function createServiceApp(rootModule: DynamicModule, settings: Serv
   );
   const fastify = app.getHttpAdapter().getInstance();
   fastify.addHook('onRequest', echoCorrelationId);
-  fastify.addHook('onRequest', logging.onRequest);
+  fastify.addHook('onRequest', logging.hooks.onRequest);
+  fastify.addHook('onResponse', logging.hooks.onResponse);
   app.useLogger(app.get(Logger));
   app.useGlobalFilters(new ProblemDetailsFilter());
   return app;

@@ -1,0 +1,102 @@
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import { storage, type Store } from 'nestjs-pino/storage';
+import type { Logger } from 'pino';
+
+/**
+ * What one request logs under: its correlation id plus the fields modules learn while serving it
+ * (tenantId once the request is authenticated). nestjs-pino's PinoLogger reads `logger` from this store
+ * (AsyncLocalStorage), so every line written while serving the request carries those fields.
+ *
+ * The child logger is made only when a line is written: most requests write none until their
+ * completion line, and at LOG_LEVEL=warn not even that. pino-http, which this replaces, made two child
+ * loggers per request and PinoLogger.assign a third: a visible share of a read's CPU time in the api
+ * benchmark (docs/benchmarks.md).
+ */
+export class RequestLogStore implements Store {
+  private readonly fields: Record<string, unknown>;
+  private child: Logger | undefined;
+  readonly responseLogger = undefined;
+
+  constructor(
+    private readonly root: Logger,
+    correlationId: string,
+  ) {
+    this.fields = { correlationId };
+  }
+
+  get logger(): Logger {
+    this.child ??= this.root.child(this.fields);
+    return this.child;
+  }
+
+  /** PinoLogger.assign replaces the logger with a child of it: keep that child. */
+  set logger(logger: Logger) {
+    this.child = logger;
+  }
+
+  assign(fields: Record<string, unknown>): void {
+    Object.assign(this.fields, fields);
+    if (this.child) this.child = this.child.child(fields);
+  }
+}
+
+/**
+ * Adds fields (e.g. tenantId) to every later line of the current request, its completion line
+ * included. Outside a request (a message handler, a scheduler) there is nothing to add them to.
+ */
+export function assignRequestLogFields(fields: Record<string, unknown>): void {
+  const store = storage.getStore();
+  if (store instanceof RequestLogStore) store.assign(fields);
+}
+
+const REQUEST_LOG = Symbol('requestLog');
+
+interface LoggedRequest {
+  id: string;
+  method: string;
+  raw: IncomingMessage;
+  [REQUEST_LOG]?: RequestLogStore;
+}
+interface LoggedReply {
+  raw: ServerResponse;
+  statusCode: number;
+  elapsedTime: number;
+}
+
+/** Kubernetes probes every few seconds: logging each probe would drown real traffic. */
+const PROBE_PATHS = new Set(['/healthz', '/readyz']);
+
+function isProbe(url: string): boolean {
+  const query = url.indexOf('?');
+  return PROBE_PATHS.has(query === -1 ? url : url.slice(0, query));
+}
+
+/**
+ * Fastify hooks for request logging: onRequest binds the request's log store for everything that runs
+ * while serving it; onResponse writes one "request completed" line (an error line for a 5xx) with
+ * method, url as the client sent it, status, response time and the store's fields.
+ */
+export function requestLoggingHooks(root: Logger) {
+  return {
+    onRequest(request: LoggedRequest, _reply: LoggedReply, done: () => void): void {
+      const store = new RequestLogStore(root, request.id);
+      request[REQUEST_LOG] = store;
+      storage.run(store, done);
+    },
+    onResponse(request: LoggedRequest, reply: LoggedReply, done: () => void): void {
+      const failed = reply.statusCode >= 500;
+      const store = request[REQUEST_LOG];
+      const url = request.raw.url ?? '';
+      if (store && root.isLevelEnabled(failed ? 'error' : 'info') && !isProbe(url)) {
+        const line = {
+          req: { method: request.method, url },
+          res: { statusCode: reply.statusCode },
+          responseTime: Math.round(reply.elapsedTime),
+        };
+        if (failed) store.logger.error(line, 'request errored');
+        else store.logger.info(line, 'request completed');
+      }
+      done();
+    },
+  };
+}
