@@ -220,6 +220,35 @@ function cpuMicros(pid) {
   }
 }
 
+/** CPU time so far of every PostgreSQL process on this machine (its backends serve both servers' queries), by pid. */
+function postgresCpuSnapshot() {
+  const snapshot = new Map();
+  for (const pid of fs.readdirSync('/proc').filter((name) => /^\d+$/.test(name))) {
+    try {
+      if (fs.readFileSync(`/proc/${pid}/comm`, 'utf8').trim() === 'postgres') snapshot.set(pid, cpuMicros(pid) ?? 0);
+    } catch {
+      // the process ended between listing and reading
+    }
+  }
+  return snapshot;
+}
+
+/**
+ * PostgreSQL's CPU time between two snapshots, process by process: a pool closes idle connections, so
+ * the other server's backends may end during a run and must not count as negative time.
+ */
+function postgresCpuBetween(before, after) {
+  let total = 0;
+  for (const [pid, cpu] of after) total += cpu - (before.get(pid) ?? 0);
+  return total;
+}
+
+/** CPU time of this process so far (autocannon runs in it): what the load generator takes from the shared cores. */
+function ownCpuMicros() {
+  const { user, system } = process.cpuUsage();
+  return user + system;
+}
+
 function load(url, { headers = {}, ids, duration, connections }) {
   // Single reads pick a random id from a fixed list per request, so both servers see the same mix.
   const requests = ids ? [{ setupRequest: (request) => ({ ...request, path: `/v1/customers/${ids[Math.floor(Math.random() * ids.length)]}` }) }] : undefined;
@@ -333,15 +362,19 @@ async function main() {
       const order = pairs.flatMap((pair, i) => ((round + i) % 2 === 0 ? pair : [...pair].reverse()));
       for (const { name, target, pid, url, options } of order) {
         await load(url, { ...options, duration: 3 }); // warm-up: JIT, pools, caches
-        const cpuBefore = cpuMicros(pid);
+        const [cpuBefore, postgresBefore, generatorBefore] = [cpuMicros(pid), postgresCpuSnapshot(), ownCpuMicros()];
         const result = await load(url, { ...options, duration });
-        const cpuAfter = cpuMicros(pid);
-        const cpu = cpuBefore === undefined || cpuAfter === undefined ? undefined : (cpuAfter - cpuBefore) / Math.max(1, result.requests.total);
+        const [cpuAfter, postgresAfter, generatorAfter] = [cpuMicros(pid), postgresCpuSnapshot(), ownCpuMicros()];
+        const served = Math.max(1, result.requests.total);
+        const cpu = cpuBefore === undefined || cpuAfter === undefined ? undefined : (cpuAfter - cpuBefore) / served;
+        const postgresCpu = postgresCpuBetween(postgresBefore, postgresAfter) / served;
+        const generatorCpu = (generatorAfter - generatorBefore) / served;
         const failed = result.non2xx + result.errors + result.timeouts;
-        runs.push({ name, target, p50: result.latency.p50, p99: result.latency.p99, mean: result.latency.average, rps: result.requests.average, cpu, failed });
+        runs.push({ name, target, p50: result.latency.p50, p99: result.latency.p99, mean: result.latency.average, rps: result.requests.average, cpu, postgresCpu, generatorCpu, failed });
         console.log(
           `round ${round + 1} ${name} ${target}: p50 ${result.latency.p50} ms, p99 ${result.latency.p99} ms, ${result.requests.average} req/s` +
-            `${cpu === undefined ? '' : `, server CPU ${cpu.toFixed(0)} µs/request`} (failed: ${result.non2xx} non-2xx, ${result.errors} errors, ${result.timeouts} timeouts)`,
+            `${cpu === undefined ? '' : `, server CPU ${cpu.toFixed(0)} µs/request`}, PostgreSQL ${postgresCpu.toFixed(0)} µs, load generator ${generatorCpu.toFixed(0)} µs` +
+            ` (failed: ${result.non2xx} non-2xx, ${result.errors} errors, ${result.timeouts} timeouts)`,
         );
       }
     }
@@ -354,7 +387,7 @@ async function main() {
     if (results.some((r) => r.name === run.name && r.target === run.target)) continue;
     const same = runs.filter((r) => r.name === run.name && r.target === run.target);
     const of = (field) => (same.some((r) => r[field] === undefined) ? undefined : median(same.map((r) => r[field])));
-    results.push({ name: run.name, target: run.target, p50: of('p50'), p99: of('p99'), mean: of('mean'), rps: of('rps'), cpu: of('cpu'), failed: same.reduce((n, r) => n + r.failed, 0) });
+    results.push({ name: run.name, target: run.target, p50: of('p50'), p99: of('p99'), mean: of('mean'), rps: of('rps'), cpu: of('cpu'), postgresCpu: of('postgresCpu'), generatorCpu: of('generatorCpu'), failed: same.reduce((n, r) => n + r.failed, 0) });
   }
   const authMicros = await authPathMicros(control.controlUrl, control.apiKey);
   await control.drop();
@@ -367,14 +400,15 @@ async function main() {
   if (!flag('no-doc')) writeDoc(report);
 }
 
-const ms = (value) => (value < 10 ? value.toFixed(2) : value.toFixed(0));
+const ms = (value) => (value < 1 ? value.toFixed(3) : value < 10 ? value.toFixed(2) : value.toFixed(0));
 
 function render(results, authMicros, machine, { duration, connections, rounds }) {
   const pair = (name) => ({ api: results.find((r) => r.name === name && r.target === 'api'), bare: results.find((r) => r.name === name && r.target === 'bare') });
   const rows = results.map((r) => {
     const { bare } = pair(r.name);
     const ratio = r.target === 'api' ? `${((r.rps / bare.rps) * 100).toFixed(0)}%` : '—';
-    return `| ${r.name} | ${r.target} | ${ms(r.p50)} | ${ms(r.p99)} | ${r.rps.toFixed(0)} | ${ratio} | ${r.cpu === undefined ? '—' : r.cpu.toFixed(0)} | ${r.failed} |`;
+    const micros = (value) => (value === undefined ? '—' : value.toFixed(0));
+    return `| ${r.name} | ${r.target} | ${ms(r.p50)} | ${ms(r.p99)} | ${r.rps.toFixed(0)} | ${ratio} | ${micros(r.cpu)} | ${micros(r.postgresCpu)} | ${micros(r.generatorCpu)} | ${r.failed} |`;
   });
   const list = pair('list');
   const single = pair('single read');
@@ -384,8 +418,12 @@ function render(results, authMicros, machine, { duration, connections, rounds })
   const p99Ok = apiCases.every((r) => r.p99 < 50);
   const rpsOk = [list, single].every(({ api, bare }) => api.rps >= 0.7 * bare.rps);
   const authOk = authMicros.otherHost < 1000 && authMicros.tenantHost < 1000;
-  const added = serial.api.mean - serial.bare.mean;
+  const added = 1000 / serial.api.rps - 1000 / serial.bare.rps;
   const us = (value) => `${value.toFixed(1)} µs`;
+  const times = (a, b) => (a === undefined || b === undefined ? 'more than' : `${(a / b).toFixed(1)} times`);
+  const perRequest = (r) => Math.round((r.cpu ?? 0) + r.postgresCpu + r.generatorCpu);
+  const ceiling = (r) => Math.round((machine.nproc * 1e6) / perRequest(r)).toLocaleString('en');
+  const floorLatency = (r) => ((connections * perRequest(r)) / (machine.nproc * 1000)).toFixed(0);
   return `## API
 
 Measured ${machine.date.slice(0, 10)} on ${machine.nproc} cores (${machine.cpu}), Node ${machine.node}, PostgreSQL ${machine.postgresVersion} (${machine.postgres === 'server' ? "the machine's server" : 'embedded'}), the machine shared with other work (1-minute load average ${machine.loadAverage.toFixed(1)} at the start).
@@ -403,11 +441,13 @@ rounds; the load generator, both servers and PostgreSQL share the ${machine.npro
 - list: \`GET ${LIST_PATH}\` (the plan reads the page straight off the (health_band, revenue_90d, customer_id) index of tenant migration 20261126160000, then 50 customers by primary key).
 - single read: \`GET /v1/customers/{externalId}\`, a random id of 1,000 fixed ones per request (the route's one statement: the row, its KPIs and its aliases).
 
-Server CPU is the CPU time (user + system, from /proc) the server process used during the measured load divided by the
-requests served: what one request costs that server, whatever else the shared machine was doing.
+CPU columns: the CPU time (user + system, from /proc) used during the measured load divided by the requests served, by
+the server process, by all of PostgreSQL's processes and by the load generator (autocannon, in the bench's process): what
+one request costs each of them, whatever else the shared machine was doing. Their sum bounds the requests per second
+the ${machine.nproc} cores can serve.
 
-| case | server | p50 ms | p99 ms | req/s | api/bare req/s | server CPU µs/request | failed |
-| --- | --- | ---: | ---: | ---: | ---: | ---: | ---: |
+| case | server | p50 ms | p99 ms | req/s | api/bare req/s | server CPU µs/request | PostgreSQL CPU µs/request | load generator CPU µs/request | failed |
+| --- | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |
 ${rows.join('\n')}
 
 Auth path (\`TenantAuthGuard\`'s calls to \`TenantResolver\`, warm cache, median of 20 batches of 200 calls):
@@ -421,9 +461,9 @@ Auth path (\`TenantAuthGuard\`'s calls to \`TenantResolver\`, warm cache, median
 A host that is no tenant's is remembered as such for the cache TTL (an earlier run of this benchmark found that
 without it every request on the bare API host read the control plane, and some failed waiting for its small pool).
 
-End to end, one request at a time, the api's single read takes ${ms(serial.api.mean)} ms on average against the bare route's
-${ms(serial.bare.mean)} ms (autocannon records whole milliseconds, so the mean, not p50, is quoted): ${ms(added)} ms for all of Nest,
-auth, rate limiting, validation, DTO mapping, ETag and logging.
+End to end, one request at a time (one connection: a request's latency is the inverse of the throughput; autocannon's own
+latencies are whole milliseconds), the api's single read takes ${ms(1000 / serial.api.rps)} ms against the bare route's
+${ms(1000 / serial.bare.rps)} ms: ${ms(added)} ms for all of Nest, auth, rate limiting, validation, DTO mapping, ETag and logging.
 
 Targets (issue 5):
 
@@ -435,29 +475,35 @@ Targets (issue 5):
 
 What the profiles (\`--profile\`), the server CPU per request and A/B runs of modified builds (\`API_BENCH_DIST\`) show:
 
-- A socket write costs 70-90 µs of CPU on this virtual machine (a query is one, a response another): about half of the
-  floor's CPU per single read. Both servers pay it equally.
-- Single read: the api spends about twice the floor's CPU per request. Removing one thing at a time from a copy of the
-  build (in process, \`fastify.inject\`, same statement) put request logging first: pino-http's two child loggers per
-  request plus nestjs-pino's AsyncLocalStorage, whose promise hooks tax every \`await\` of the request, 40-100 µs. Nest
-  itself is cheap: a Nest route with two global guards costs 34 µs against 25 µs for the same Fastify route (a separate
-  experiment without database). The rest is spread thin (API key hash, ETag, rate-limit headers, tenant pool checkout,
-  parameter pipes, DTO mapping), none above about 10 µs. Request logging is the service runtime's
-  (libs/platform/service-runtime), shared by every service.
-- List: the api spends about 1.7 times the floor's CPU per page: parsing and validating the query and building its SQL
-  (about 35 µs: the strict query schema has 90 keys), serialising nested DTOs (about 40 µs more than flat rows), the ETag
-  (SHA-256 of 40 KB, about 45 µs), request logging and more garbage collection. PostgreSQL spends about as much CPU on a
-  page as the server: the statement is planned on every request (0.35-0.4 ms, it has no name), and sends 51 rows of 37
-  columns.
-- p99 at ${connections} connections is bound by how many pages per second the 2 shared cores can produce (Little's law: p99
-  under 50 ms needs well over 1,000 pages/s here); the floor itself misses it.
+- Socket writes (\`writev\`: a query is one, a response another) are the largest item of both servers' profiles: about
+  60% of the floor's CPU for a single read and a third of the api's (a profile of the single read, 2026-11-26). Both
+  servers pay them equally.
+- Single read: the api spends ${times(single.api.cpu, single.bare.cpu)} the floor's CPU per request. Request logging was the largest
+  share until pino-http was replaced (below); what remains is spread thin: nestjs-pino's AsyncLocalStorage (its promise
+  hooks tax every \`await\` of the request), Nest's router with two global guards and a parameter pipe, the API key hash,
+  the ETag, rate-limit headers, the tenant pool checkout and DTO mapping, none above about 10 µs. Nest itself is cheap:
+  a Nest route with two global guards costs 34 µs against 25 µs for the same Fastify route (a separate experiment
+  without database).
+- List: the api spends ${times(list.api.cpu, list.bare.cpu)} the floor's CPU per page: parsing and validating the query and building its
+  SQL (the strict query schema has 90 keys), serialising nested DTOs (about 40 µs more than flat rows), the ETag (SHA-256
+  of 40 KB) and more garbage collection. PostgreSQL plans the statement on every request (0.2-0.4 ms; a named
+  statement would not help: with \`LIMIT $n\` PostgreSQL keeps choosing custom plans) and sends 51 rows of 37 columns.
+- p99 at ${connections} connections is bound by how many pages per second the ${machine.nproc} shared cores can produce: a list page costs
+  the machine ${perRequest(list.api)} µs of CPU through the api and ${perRequest(list.bare)} µs through the floor (server + PostgreSQL + load
+  generator), at most ${ceiling(list.api)} and ${ceiling(list.bare)} pages/s; by Little's law the mean latency at ${connections} connections is then
+  at least ${floorLatency(list.api)} and ${floorLatency(list.bare)} ms, and p99 is about twice the mean here. The floor's p99 is ${list.bare.p99} ms: for the
+  api's to be under 50 ms, its page would have to cost the machine about what the floor's costs.
 
 What was removed, in this order: Nest middleware for request logging (now a Fastify hook), the RxJS interceptor pipeline on
 reads (rate limiting is a guard; the Idempotency-Key interceptor sits on the POST routes that use it), the compression
 plugin's request-decompression hook, one of the two statements of a customer read (now one named, prepared statement: the
 floor runs it too); then the filtering walk of the list (the band + KPI indexes), instants parsed into Date and formatted
 again in Node (now formatted by PostgreSQL, for both servers: about 1.6 µs per value, 200 values per page), the copy of
-every list item, per-request building of the 85 range-filter keys and the multi-step ETag hash (one-shot now).
+every list item, per-request building of the 85 range-filter keys and the multi-step ETag hash (one-shot now); last,
+pino-http (two child loggers per request, a third when the tenant id was assigned): the request's log store now makes
+one child logger only when a line is written, and the completion line comes from Fastify's onResponse hook
+(libs/platform/service-runtime/src/logging/request-log.ts). An A/B run of the single read before and after: server CPU
+125-127 -> 101-111 µs per request.
 `;
 }
 
