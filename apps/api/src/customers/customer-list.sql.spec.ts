@@ -7,8 +7,8 @@ const squash = (sql: string) => sql.replace(/\s+/g, ' ').trim();
 describe('buildCustomerListSql', () => {
   it('orders the present segment by the bare key so its (kpi, customer_id) index serves it', () => {
     const sql = buildCustomerListSql(parseCustomerListQuery({ sort: '-revenue90d' }), 'present', 51);
-    expect(squash(sql.text)).toContain('WHERE k.revenue_90d IS NOT NULL ORDER BY k.revenue_90d DESC, k.customer_id DESC LIMIT $1::integer');
-    expect(sql.values).toEqual([51]);
+    expect(squash(sql.text)).toContain('WHERE k.revenue_90d IS NOT NULL ORDER BY k.revenue_90d DESC, k.customer_id DESC LIMIT 51');
+    expect(sql.values).toEqual([]);
   });
 
   it('reads the NULL segment next, ordered by the tiebreaker', () => {
@@ -20,7 +20,7 @@ describe('buildCustomerListSql', () => {
     const cursor = encodeCursor('-revenue90d', { values: ['10.0000'], id: '7' });
     const sql = buildCustomerListSql(parseCustomerListQuery({ sort: '-revenue90d', cursor }), 'present', 51);
     expect(squash(sql.text)).toContain('(k.revenue_90d, k.customer_id) < ($1::numeric, $2::bigint)');
-    expect(sql.values).toEqual(['10.0000', '7', 51]);
+    expect(sql.values).toEqual(['10.0000', '7']);
   });
 
   it('expands mixed directions and nullable keys into NULLS LAST-aware conditions', () => {
@@ -50,5 +50,20 @@ describe('buildCustomerListSql', () => {
   it('guards numeric custom comparisons with the JSON type, inside CASE', () => {
     const sql = buildCustomerListSql(parseCustomerListQuery({ 'custom.employees[lt]': '50' }), 'present', 51);
     expect(squash(sql.text)).toMatch(/CASE WHEN jsonb_typeof\(c\.custom -> \$1::text\) = 'number' THEN \(c\.custom ->> \$1::text\)::numeric < \$2::numeric/);
+  });
+
+  it('lets PostgreSQL keep one plan only where values cannot change it: band, sort and cursor', () => {
+    const reusable = (query: Record<string, string>) => buildCustomerListSql(parseCustomerListQuery(query), 'present', 51).reusablePlan;
+    expect(reusable({ sort: 'name' })).toBe(true);
+    expect(reusable({ healthBand: 'red,yellow', sort: '-revenue90d' })).toBe(true);
+    expect(reusable({ healthBand: 'red', sort: '-revenue90d', cursor: encodeCursor('-revenue90d', { values: ['10.0000'], id: '7' }) })).toBe(true);
+    expect(reusable({ segment: 'smb' })).toBe(false);
+    expect(reusable({ 'daysSinceLastOrder[gte]': '90' })).toBe(false);
+    expect(reusable({ 'custom.plan': 'gold' })).toBe(false);
+  });
+
+  it('writes the page size into the text only as an integer', () => {
+    expect(() => buildCustomerListSql(parseCustomerListQuery({}), 'present', 1.5)).toThrow('invalid page limit');
+    expect(() => buildCustomerListSql(parseCustomerListQuery({}), 'present', 0)).toThrow('invalid page limit');
   });
 });

@@ -2,11 +2,7 @@ import { CUSTOMER_COLUMNS } from './customer-row';
 import { CUSTOMER_KPI_FIELDS, RANGE_OPERATORS } from './customer-list-fields';
 import type { CustomerListSpec, CustomFieldFilter } from './customer-list.query';
 import { cursorValueSql, keysetSegmentSql, segmentOf, SqlParams, type Segment } from './keyset-pagination';
-
-export interface SqlQuery {
-  text: string;
-  values: unknown[];
-}
+import { limitClause, type ListStatement } from './list-statement';
 
 /**
  * A custom-field predicate. The key and the value are always parameters: equality is JSONB containment
@@ -48,7 +44,7 @@ function filterConditions(spec: CustomerListSpec, params: SqlParams): string[] {
  * The SQL of one segment of a page (see keyset-pagination): `limit` rows at most, each with its sort
  * values as cursor_0..n. Exposed so tests can EXPLAIN exactly what the route runs.
  */
-export function buildCustomerListSql(spec: CustomerListSpec, segment: Segment, limit: number): SqlQuery {
+export function buildCustomerListSql(spec: CustomerListSpec, segment: Segment, limit: number): ListStatement {
   const params = new SqlParams();
   const cursor = spec.cursor && segmentOf(spec.cursor) === segment ? spec.cursor : undefined;
   const keyset = keysetSegmentSql(spec.sort, { sql: 'c.id', type: 'bigint' }, segment, cursor, params);
@@ -58,6 +54,8 @@ export function buildCustomerListSql(spec: CustomerListSpec, segment: Segment, l
   FROM customers c LEFT JOIN customer_kpis k ON k.customer_id = c.id
   ${conditions.length > 0 ? `WHERE ${conditions.join('\n    AND ')}` : ''}
   ORDER BY ${keyset.orderBy}
-  LIMIT ${params.add(limit, 'integer')}`;
-  return { text, values: params.values };
+  ${limitClause(limit)}`;
+  // Band equality, sort and cursor: the same plan whatever the values (see ListStatement).
+  const reusablePlan = spec.segment === undefined && spec.ranges.length === 0 && spec.custom.length === 0;
+  return { text, values: params.values, reusablePlan };
 }

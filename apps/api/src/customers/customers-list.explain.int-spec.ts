@@ -1,7 +1,8 @@
-import { Client } from 'pg';
+import { Client, Pool } from 'pg';
 import { ApiUnderTest, type SeededTenant } from '../api.int-kit';
 import { parseCustomerListQuery } from './customer-list.query';
 import { buildCustomerListSql } from './customer-list.sql';
+import { listQuery, listStatementName, MAX_PREPARED_LIST_STATEMENTS } from './list-statement';
 
 // These tests read many pages quickly: rate limiting is not what they check.
 const UNLIMITED = { RATE_LIMIT_PLANS: JSON.stringify({ standard: { perSecond: 1_000_000, burst: 1_000_000 } }) };
@@ -79,6 +80,50 @@ describe('customer list query plans on 100k customers (real PostgreSQL)', () => 
       expect(plan.filter((line) => line.startsWith('Seq Scan') || line.startsWith('Sort'))).toEqual([]);
       expect(plan.some((line) => /Index (Only )?Scan|Bitmap Index Scan/.test(line))).toBe(true);
       if (index) expect(plan.find((line) => line.includes(' using '))).toContain(index);
+    }
+  });
+
+  it('runs a band + KPI page as a prepared statement with one generic plan, still through the index', async () => {
+    // A pool's client, as the route gets from the tenant pool: the cache of prepared statements is per connection.
+    const pool = new Pool({ connectionString: tenant.databaseUrl, max: 1 });
+    const connection = await pool.connect();
+    try {
+      const statement = buildCustomerListSql(parseCustomerListQuery({ healthBand: 'red', sort: '-revenue90d' }), 'present', 51);
+      const expected = (await connection.query(statement.text, statement.values)).rows;
+      for (let run = 0; run < 8; run++) expect((await connection.query(await listQuery(connection, statement))).rows).toEqual(expected);
+
+      const name = listStatementName(statement.text);
+      const { rows } = await connection.query<{ generic_plans: string; custom_plans: string }>('SELECT generic_plans, custom_plans FROM pg_prepared_statements WHERE name = $1', [name]);
+      // PostgreSQL plans the first five executions for their values, then keeps the generic plan.
+      expect(Number(rows[0]?.generic_plans)).toBeGreaterThan(0);
+      const explained = await connection.query<{ 'QUERY PLAN': Array<{ Plan: PlanNode }> }>(`EXPLAIN (FORMAT JSON) EXECUTE "${name}"('red')`);
+      const plan = nodes(explained.rows[0]!['QUERY PLAN'][0]!.Plan).map((node) => `${node['Node Type']} ${node['Index Name'] ?? ''}`);
+      expect(plan.filter((line) => line.startsWith('Seq Scan') || line.startsWith('Sort'))).toEqual([]);
+      expect(plan.some((line) => line.includes('customer_kpis_band_revenue_90d_idx'))).toBe(true);
+    } finally {
+      connection.release();
+      await pool.end();
+    }
+  });
+
+  it(`keeps at most ${MAX_PREPARED_LIST_STATEMENTS} list statements prepared per connection and runs an evicted one again`, async () => {
+    // A pool's client, as the route gets from the tenant pool: the cache of prepared statements is per connection.
+    const pool = new Pool({ connectionString: tenant.databaseUrl, max: 1 });
+    const connection = await pool.connect();
+    try {
+      const spec = parseCustomerListQuery({ sort: 'name' });
+      const pageOf = async (size: number) => (await connection.query<{ external_id: string }>(await listQuery(connection, buildCustomerListSql(spec, 'present', size)))).rows;
+      const prepared = async () => Number((await connection.query<{ n: string }>(`SELECT count(*) AS n FROM pg_prepared_statements WHERE name LIKE 'list\\_%'`)).rows[0]?.n);
+
+      for (let size = 1; size <= MAX_PREPARED_LIST_STATEMENTS + 4; size++) expect(await pageOf(size)).toHaveLength(size);
+      expect(await prepared()).toBe(MAX_PREPARED_LIST_STATEMENTS);
+
+      const firstThree = await connection.query<{ external_id: string }>('SELECT external_id FROM customers ORDER BY name, id LIMIT 3');
+      expect((await pageOf(3)).map((row) => row.external_id)).toEqual(firstThree.rows.map((row) => row.external_id));
+      expect(await prepared()).toBe(MAX_PREPARED_LIST_STATEMENTS);
+    } finally {
+      connection.release();
+      await pool.end();
     }
   });
 

@@ -1,6 +1,7 @@
 import type { TenantDatabaseClient } from '@pulse/tenancy';
 import { segmentsAfter, type CursorPosition, type Segment, type SortKey } from './keyset-pagination';
 import { encodeCursor } from './list-cursor';
+import { listQuery, type ListStatement } from './list-statement';
 
 export interface KeysetPageRequest {
   limit: number;
@@ -19,13 +20,13 @@ type PageRow = Record<`cursor_${number}`, string | null>;
 export async function readKeysetPage<Row extends PageRow>(
   db: TenantDatabaseClient,
   request: KeysetPageRequest,
-  sqlFor: (segment: Segment, limit: number) => { text: string; values: unknown[] },
+  sqlFor: (segment: Segment, limit: number) => ListStatement,
   idOf: (row: Row) => string,
 ): Promise<{ rows: Row[]; nextCursor: string | null }> {
   const rows: Row[] = [];
   for (const segment of segmentsAfter(request.sort, request.cursor)) {
-    const sql = sqlFor(segment, request.limit + 1 - rows.length);
-    rows.push(...(await db.query<Row>(sql.text, sql.values)).rows);
+    const statement = sqlFor(segment, request.limit + 1 - rows.length);
+    rows.push(...(await db.query<Row>(await listQuery(db, statement))).rows);
     if (rows.length > request.limit) break;
   }
   const page = rows.slice(0, request.limit);

@@ -1,5 +1,6 @@
 import { cursorValueSql, keysetSegmentSql, segmentOf, SqlParams, type Segment, type SortColumn } from '../customers/keyset-pagination';
 import type { KeysetPageRequest } from '../customers/keyset-page';
+import { limitClause, type ListStatement } from '../customers/list-statement';
 import { PRODUCT_COLUMNS, PRODUCT_FROM } from './product-row';
 
 /** Sortable fields of GET /v1/products (API name -> SQL). Only sku is never NULL. */
@@ -22,7 +23,7 @@ export const PRODUCT_TIEBREAKER = { sql: 's.sku', type: 'text' } as const;
 export type ProductListSpec = KeysetPageRequest;
 
 /** One segment of a products page (see keyset-pagination), sort values selected as cursor_0..n. */
-export function buildProductListSql(spec: ProductListSpec, segment: Segment, limit: number): { text: string; values: unknown[] } {
+export function buildProductListSql(spec: ProductListSpec, segment: Segment, limit: number): ListStatement {
   const params = new SqlParams();
   const cursor = spec.cursor && segmentOf(spec.cursor) === segment ? spec.cursor : undefined;
   const keyset = keysetSegmentSql(spec.sort, PRODUCT_TIEBREAKER, segment, cursor, params);
@@ -31,6 +32,7 @@ export function buildProductListSql(spec: ProductListSpec, segment: Segment, lim
   FROM ${PRODUCT_FROM}
   ${keyset.conditions.length > 0 ? `WHERE ${keyset.conditions.join(' AND ')}` : ''}
   ORDER BY ${keyset.orderBy}
-  LIMIT ${params.add(limit, 'integer')}`;
-  return { text, values: params.values };
+  ${limitClause(limit)}`;
+  // No filters: sort and cursor only, the same plan whatever the values.
+  return { text, values: params.values, reusablePlan: true };
 }
