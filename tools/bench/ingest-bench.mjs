@@ -9,7 +9,9 @@
 // form, into an empty copy of the entity's table with its indexes and foreign keys.
 // The machine is small and shared: compare the ratios, not the absolute figures.
 //
-//   BENCH_INGEST_CUSTOMERS=100000 node tools/bench/ingest-bench.mjs
+//   BENCH_INGEST_CUSTOMERS=100000 node tools/bench/ingest-bench.mjs [--profile]
+//
+// --profile writes a V8 CPU profile of the ingestion service to tmp/bench-profiles.
 //
 // Needs `nx run-many -t build -p api,ingestion,datagen,pubsub-emulator` first (npm run bench:ingest does it).
 // PostgreSQL: DATABASE_URL, else the machine's 127.0.0.1:5432, else an embedded one.
@@ -176,7 +178,9 @@ async function main() {
     METADATA_SERVER_DETECTION: 'none',
     RATE_LIMIT_PLANS: JSON.stringify({ standard: { perSecond: 1000, burst: 1000 } }),
   };
-  const ingestion = startChild('ingestion', ['--max-old-space-size=768', 'dist/apps/ingestion/main.js'], { ...common, PORT: String(ingestionPort) });
+  // --profile: a V8 CPU profile of the ingestion service (open it in Chrome DevTools) to see where its time goes.
+  const profileArgs = process.argv.includes('--profile') ? ['--cpu-prof', `--cpu-prof-dir=${path.join(ROOT, 'tmp/bench-profiles')}`] : [];
+  const ingestion = startChild('ingestion', [...profileArgs, '--max-old-space-size=768', 'dist/apps/ingestion/main.js'], { ...common, PORT: String(ingestionPort) });
   const api = startChild('api', ['dist/apps/api/main.js'], { ...common, PORT: String(apiPort) });
   const apiUrl = `http://127.0.0.1:${apiPort}`;
   await waitForHttp(`${apiUrl}/readyz`);

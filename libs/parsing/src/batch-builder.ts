@@ -1,6 +1,7 @@
 import type { CanonicalRow, ParsedBatch, RowRejection } from './parse-types';
 
-export const DEFAULT_BATCH_SIZE = 5000;
+/** Small, so that a consumer turning each batch into output at once keeps its rows short-lived (README, "Batch size"). */
+export const DEFAULT_BATCH_SIZE = 1000;
 
 /** Collects rows and rejects and cuts them into batches of `batchSize` items. */
 export class BatchBuilder {
