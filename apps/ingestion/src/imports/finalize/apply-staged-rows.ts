@@ -141,15 +141,14 @@ export async function applyStagedRows(db: TenantDatabaseClient, input: ApplyInpu
   }
   if (reference) await db.query('ANALYZE import_customer_refs');
   if (plan.orderAndProduct) {
-    await db.query(
-      `CREATE TEMP TABLE import_order_refs ON COMMIT DROP AS
-       SELECT d.ref, o.id AS order_id FROM (SELECT DISTINCT order_external_id AS ref FROM ${staging}) d LEFT JOIN orders o ON o.external_id = d.ref`,
-    );
+    // Orders are joined straight from staging (validateAndLoad): an external id names one order, there
+    // are no aliases and no stub orders, so a table of distinct references would only add a pass over
+    // every staged line (4 s of 8 for 6M lines, measured). Products keep theirs: it feeds createStubs.
     await db.query(
       `CREATE TEMP TABLE import_product_refs ON COMMIT DROP AS
        SELECT d.ref, p.id AS product_id FROM (SELECT DISTINCT sku AS ref FROM ${staging}) d LEFT JOIN products p ON p.sku = d.ref`,
     );
-    await db.query('ANALYZE import_order_refs, import_product_refs');
+    await db.query('ANALYZE import_product_refs');
   }
 
   lap('resolveReferences');
@@ -206,9 +205,9 @@ async function validateAndLoad(
   });
   const joins = [
     reference ? `LEFT JOIN import_customer_refs cr ON cr.ref = st.${reference}` : '',
-    plan.orderAndProduct ? 'LEFT JOIN import_order_refs orf ON orf.ref = st.order_external_id LEFT JOIN import_product_refs prf ON prf.ref = st.sku' : '',
+    plan.orderAndProduct ? 'LEFT JOIN orders o ON o.external_id = st.order_external_id LEFT JOIN import_product_refs prf ON prf.ref = st.sku' : '',
   ].join(' ');
-  const refColumns = [reference ? 'cr.customer_id' : '', plan.orderAndProduct ? 'orf.order_id, prf.product_id' : ''].filter(Boolean).join(', ');
+  const refColumns = [reference ? 'cr.customer_id' : '', plan.orderAndProduct ? 'o.id AS order_id, prf.product_id' : ''].filter(Boolean).join(', ');
   const ranking = options.rankDuplicates
     ? `row_number() OVER w AS key_rank, first_value(st.line) OVER w AS winner_line
          FROM staged st ${joins}
