@@ -218,10 +218,7 @@ async function validateAndLoad(
     `CREATE TEMP TABLE import_rows ON COMMIT DROP AS
      WITH staged AS (SELECT s.line, ${stagedColumns.join(', ')}, s.custom FROM ${staging} s),
      ranked AS (SELECT st.*${refColumns ? `, ${refColumns}` : ''}, ${ranking})
-     SELECT r.*, ${caseOf(rules, (rule) => literal(rule.reason))} AS reject_reason,
-            ${caseOf(rules, (rule) => literal(rule.column))} AS reject_column,
-            ${caseOf(rules, (rule) => rule.message)} AS reject_message
-       FROM ranked r`,
+     SELECT r.*, ${caseOf(rules, (rule) => literal(rule.reason))} AS reject_reason FROM ranked r`,
   );
   // Without statistics the planner takes this table of millions of rows for a small one and joins it
   // by nested loops (the staged warehouse file: 22 s instead of 2 over 3M orders, measured).
@@ -233,12 +230,16 @@ async function validateAndLoad(
   );
   const loadable = Number(counts.rows[0]?.loadable ?? 0);
   const rejectedHere = Number(counts.rows[0]?.rejected ?? 0);
-  // The raw row comes from staging (its values as JSON: the original text is not kept past parsing);
-  // the join is skipped when nothing was rejected, as it would read all of staging for nothing.
+  // The column and message of a reject are worked out here, for the rejected rows only, by the same
+  // rules in the same order: as columns of import_rows, their CASEs ran over every staged row (2 s of
+  // 7.6 over 6M order lines, measured). The raw row comes from staging (its values as JSON: the original
+  // text is not kept past parsing); the join is skipped when nothing was rejected, as it would read all
+  // of staging for nothing.
   if (rejectedHere > 0) {
     await db.query(
       `INSERT INTO import_errors (import_id, line_number, "column", reason_code, message, raw_row)
-       SELECT $1, r.line, r.reject_column, r.reject_reason, r.reject_message, (to_jsonb(s) - 'line')::text
+       SELECT $1, r.line, ${caseOf(rules, (rule) => literal(rule.column))}, r.reject_reason, ${caseOf(rules, (rule) => rule.message)},
+              (to_jsonb(s) - 'line')::text
          FROM import_rows r JOIN ${staging} s ON s.line = r.line WHERE r.reject_reason IS NOT NULL`,
       [input.importId],
     );
