@@ -1,4 +1,5 @@
 export { parseImportStream } from './parse-import-stream';
+export { DEFAULT_BATCH_SIZE } from './batch-builder';
 export { ParseError, type ParseErrorCode } from './parse-error';
 export type { CanonicalRow, ParsedBatch, ParseOptions, RejectionReason, RowRejection } from './parse-types';
 export { normalizeHeader } from './header-names';

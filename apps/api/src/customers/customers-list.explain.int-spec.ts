@@ -1,4 +1,4 @@
-import { Client, Pool } from 'pg';
+import { Client, Pool, type PoolClient } from 'pg';
 import { ApiUnderTest, type SeededTenant } from '../api.int-kit';
 import { parseCustomerListQuery } from './customer-list.query';
 import { buildCustomerListSql } from './customer-list.sql';
@@ -51,6 +51,18 @@ describe('customer list query plans on 100k customers (real PostgreSQL)', () => 
     await api?.stop();
   });
 
+  /** A pool's client, as the route gets from the tenant pool: prepared statements belong to one connection. */
+  async function withPooledConnection(fn: (connection: PoolClient) => Promise<void>): Promise<void> {
+    const pool = new Pool({ connectionString: tenant.databaseUrl, max: 1 });
+    const connection = await pool.connect();
+    try {
+      await fn(connection);
+    } finally {
+      connection.release();
+      await pool.end();
+    }
+  }
+
   async function planOf(query: Record<string, string>, cursorFromFirstPage = false): Promise<string[]> {
     let spec = parseCustomerListQuery(query);
     if (cursorFromFirstPage) {
@@ -84,10 +96,7 @@ describe('customer list query plans on 100k customers (real PostgreSQL)', () => 
   });
 
   it('runs a band + KPI page as a prepared statement with one generic plan, still through the index', async () => {
-    // A pool's client, as the route gets from the tenant pool: the cache of prepared statements is per connection.
-    const pool = new Pool({ connectionString: tenant.databaseUrl, max: 1 });
-    const connection = await pool.connect();
-    try {
+    await withPooledConnection(async (connection) => {
       const statement = buildCustomerListSql(parseCustomerListQuery({ healthBand: 'red', sort: '-revenue90d' }), 'present', 51);
       const expected = (await connection.query(statement.text, statement.values)).rows;
       for (let run = 0; run < 8; run++) expect((await connection.query(await listQuery(connection, statement))).rows).toEqual(expected);
@@ -100,17 +109,11 @@ describe('customer list query plans on 100k customers (real PostgreSQL)', () => 
       const plan = nodes(explained.rows[0]!['QUERY PLAN'][0]!.Plan).map((node) => `${node['Node Type']} ${node['Index Name'] ?? ''}`);
       expect(plan.filter((line) => line.startsWith('Seq Scan') || line.startsWith('Sort'))).toEqual([]);
       expect(plan.some((line) => line.includes('customer_kpis_band_revenue_90d_idx'))).toBe(true);
-    } finally {
-      connection.release();
-      await pool.end();
-    }
+    });
   });
 
   it(`keeps at most ${MAX_PREPARED_LIST_STATEMENTS} list statements prepared per connection and runs an evicted one again`, async () => {
-    // A pool's client, as the route gets from the tenant pool: the cache of prepared statements is per connection.
-    const pool = new Pool({ connectionString: tenant.databaseUrl, max: 1 });
-    const connection = await pool.connect();
-    try {
+    await withPooledConnection(async (connection) => {
       const spec = parseCustomerListQuery({ sort: 'name' });
       const pageOf = async (size: number) => (await connection.query<{ external_id: string }>(await listQuery(connection, buildCustomerListSql(spec, 'present', size)))).rows;
       const prepared = async () => Number((await connection.query<{ n: string }>(`SELECT count(*) AS n FROM pg_prepared_statements WHERE name LIKE 'list\\_%'`)).rows[0]?.n);
@@ -121,10 +124,7 @@ describe('customer list query plans on 100k customers (real PostgreSQL)', () => 
       const firstThree = await connection.query<{ external_id: string }>('SELECT external_id FROM customers ORDER BY name, id LIMIT 3');
       expect((await pageOf(3)).map((row) => row.external_id)).toEqual(firstThree.rows.map((row) => row.external_id));
       expect(await prepared()).toBe(MAX_PREPARED_LIST_STATEMENTS);
-    } finally {
-      connection.release();
-      await pool.end();
-    }
+    });
   });
 
   it('answers the same first pages over HTTP', async () => {

@@ -32,7 +32,8 @@ export function limitClause(limit: number): string {
  */
 export const MAX_PREPARED_LIST_STATEMENTS = 16;
 
-const preparedByConnection = new WeakMap<TenantDatabaseClient, Map<string, true>>();
+/** Per connection, the statements prepared on it (text -> name), least recently used first. */
+const preparedByConnection = new WeakMap<TenantDatabaseClient, Map<string, string>>();
 
 /** pg's record of the statements it has parsed on a connection: it sends Parse only for names missing from it. */
 function parsedStatementsOf(db: TenantDatabaseClient): Record<string, string> | undefined {
@@ -55,25 +56,28 @@ export async function listQuery(db: TenantDatabaseClient, statement: ListStateme
   const parsed = parsedStatementsOf(db);
   if (!statement.reusablePlan || !parsed) return { text: statement.text, values: statement.values };
 
-  const name = listStatementName(statement.text);
   let prepared = preparedByConnection.get(db);
   if (!prepared) {
     prepared = new Map();
     preparedByConnection.set(db, prepared);
   }
-  if (prepared.delete(name)) {
-    prepared.set(name, true); // most recently used
-    return { name, text: statement.text, values: statement.values };
+  const known = prepared.get(statement.text);
+  if (known !== undefined) {
+    // Most recently used now: a page hashes its text only the first time a connection sees it.
+    prepared.delete(statement.text);
+    prepared.set(statement.text, known);
+    return { name: known, text: statement.text, values: statement.values };
   }
-  for (const oldest of prepared.keys()) {
+  for (const [oldestText, oldest] of prepared) {
     if (prepared.size < MAX_PREPARED_LIST_STATEMENTS) break;
-    prepared.delete(oldest);
+    prepared.delete(oldestText);
     // Only what pg did parse exists on the server (a statement that failed to parse was never prepared).
     if (parsed[oldest] !== undefined) {
       await db.query(`DEALLOCATE "${oldest}"`);
       delete parsed[oldest];
     }
   }
-  prepared.set(name, true);
+  const name = listStatementName(statement.text);
+  prepared.set(statement.text, name);
   return { name, text: statement.text, values: statement.values };
 }

@@ -12,6 +12,7 @@ import {
   toWarehouseSettings,
   warehouseEnvShape,
 } from '@pulse/config';
+import { DEFAULT_BATCH_SIZE } from '@pulse/parsing';
 import { z } from 'zod';
 
 /** The ingestion service's environment, validated at boot, and the config tree built from it. */
@@ -30,11 +31,11 @@ export const ingestionConfigSchema = z
     /** Imports loaded at once by one replica (each holds one tenant connection and one core while parsing). */
     INGESTION_CONCURRENCY: positiveInt(2),
     /**
-     * Rows per parser batch. Small on purpose: the rows of the batch being built survive V8's young
-     * generation collections and get copied; at 1 000 they stay short-lived and staging runs about
-     * twice as fast as at 10 000 (docs/benchmarks.md, "Ingestion"; libs/parsing/README.md).
+     * Rows per parser batch; by default the parser's own (1 000). Small on purpose: the rows of the batch
+     * being built survive V8's young generation collections and get copied; at 1 000 they stay short-lived
+     * and staging runs about twice as fast as at 10 000 (docs/benchmarks.md, "Ingestion"; libs/parsing/README.md).
      */
-    INGESTION_BATCH_ROWS: positiveInt(1_000),
+    INGESTION_BATCH_ROWS: positiveInt(DEFAULT_BATCH_SIZE),
     /** Rows staged per transaction: progress is checkpointed this often, and a crash redoes at most this many. */
     INGESTION_CHECKPOINT_ROWS: positiveInt(100_000),
     /**
