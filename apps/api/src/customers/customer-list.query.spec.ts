@@ -51,7 +51,7 @@ describe('parseCustomerListQuery', () => {
   });
 
   it.each([
-    [{ foo: '1' }, 'query'],
+    [{ foo: '1' }, 'query.foo'],
     [{ sort: 'name,bogus' }, 'query.sort'],
     [{ limit: '501' }, 'query.limit'],
     [{ segment: ['a', 'b'] }, 'query.segment'],

@@ -185,8 +185,8 @@ describe('GET /v1/customers (real PostgreSQL)', () => {
   });
 
   it.each([
-    ['an unknown parameter', { foo: '1' }, 'query'],
-    ['an unknown range field', { 'bogus[gte]': '1' }, 'query'],
+    ['an unknown parameter', { foo: '1' }, 'query.foo'],
+    ['an unknown range field', { 'bogus[gte]': '1' }, 'query.bogus[gte]'],
     ['an unknown sort field', { sort: '-bogus,name' }, 'query.sort'],
     ['a repeated sort field', { sort: 'name,-name' }, 'query.sort'],
     ['a limit of 0', { limit: '0' }, 'query.limit'],

@@ -45,6 +45,22 @@ describe('toProblemDetails', () => {
     expect(problem.errors?.[0]?.code).toBe('too_small');
   });
 
+  it('names each unknown key of a strict object as its own field', () => {
+    const parsed = z.strictObject({ limit: z.number().optional(), nested: z.strictObject({ a: z.number() }) }).safeParse({ colour: 'x', size: 1, nested: { a: 1, b: 2 } });
+    if (parsed.success) throw new Error('expected a validation failure');
+
+    const problem = toProblemDetails(validationErrorFromZod(parsed.error, 'query'));
+
+    expect(problem.errors).toEqual(
+      expect.arrayContaining([
+        { field: 'query.colour', code: 'unrecognized_keys', message: 'Unknown field "colour".' },
+        { field: 'query.size', code: 'unrecognized_keys', message: 'Unknown field "size".' },
+        { field: 'query.nested.b', code: 'unrecognized_keys', message: 'Unknown field "b".' },
+      ]),
+    );
+    expect(problem.errors).toHaveLength(3);
+  });
+
   it('hides the message of unexpected errors', () => {
     const problem = toProblemDetails(new Error('password authentication failed for user "pulse"'));
 

@@ -4,13 +4,18 @@ import { ValidationError } from './domain-error';
 
 export type InputLocation = 'body' | 'query' | 'path' | 'header';
 
-/** Turns zod issues into field errors named after where the value came from (`body.hostnames.0`). */
+/**
+ * Turns zod issues into field errors named after where the value came from (`body.hostnames.0`). An
+ * object with unknown keys gets one error per key, naming it (`query.colour`), not one for the object.
+ */
 export function fieldErrorsFromZod(error: z.ZodError, location: InputLocation): FieldError[] {
-  return error.issues.map((issue) => ({
-    field: [location, ...issue.path.map(String)].join('.'),
-    code: issue.code,
-    message: issue.message,
-  }));
+  return error.issues.flatMap((issue): FieldError[] => {
+    const path = [location, ...issue.path.map(String)];
+    if (issue.code === 'unrecognized_keys') {
+      return issue.keys.map((key) => ({ field: [...path, key].join('.'), code: issue.code, message: `Unknown field "${key}".` }));
+    }
+    return [{ field: path.join('.'), code: issue.code, message: issue.message }];
+  });
 }
 
 export function validationErrorFromZod(error: z.ZodError, location: InputLocation): ValidationError {
