@@ -101,7 +101,7 @@ describe('GET/PUT /v1/scorecard', () => {
     const fields = (response.body['errors'] as Array<{ field: string }>).map((error) => error.field);
     expect(fields).toEqual(
       expect.arrayContaining([
-        'body',
+        'body.extra',
         'body.measures.0.weight',
         'body.measures.0.scoring.yellow',
         'body.measures.1.scoring.yellow',

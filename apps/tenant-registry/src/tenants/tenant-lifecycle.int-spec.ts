@@ -110,7 +110,7 @@ describe('tenant registry (real PostgreSQL, Pub/Sub emulator)', () => {
     const bad = await registry.call('POST', '/v1/tenants', { slug: 'No_Caps!', name: '', extra: 1 });
     expect(bad.status).toBe(400);
     expect(bad.headers.get('content-type')).toMatch(/application\/problem\+json/);
-    expect(bad.body.errors.map((e: { field: string }) => e.field).sort()).toEqual(['body', 'body.name', 'body.slug']);
+    expect(bad.body.errors.map((e: { field: string }) => e.field).sort()).toEqual(['body.extra', 'body.name', 'body.slug']);
 
     expect((await registry.call('GET', '/v1/tenants', undefined, null)).body).toMatchObject({ status: 401, code: 'auth.missing_token' });
     expect((await registry.call('GET', '/v1/tenants', undefined, 'wrong-token')).body).toMatchObject({ status: 401, code: 'auth.invalid_token' });

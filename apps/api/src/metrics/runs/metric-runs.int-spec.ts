@@ -97,7 +97,7 @@ describe('POST /v1/metrics/refresh and GET /v1/metrics/runs/{id}', () => {
     expect(bad.status).toBe(400);
     expect(bad.headers.get('content-type')).toContain('application/problem+json');
     const fields = (bad.body['errors'] as Array<{ field: string }>).map((error) => error.field).sort();
-    expect(fields).toEqual(['body', 'body.asOf'].sort());
+    expect(fields).toEqual(['body.asOf', 'body.extra'].sort());
   });
 
   it("returns 404 for an unknown run and for another tenant's run", async () => {
