@@ -37,6 +37,7 @@ export async function createServiceApp(rootModule: DynamicModule, settings: Serv
   fastify.addHook('onRequest', echoCorrelationId);
   fastify.addHook('onRequest', logging.hooks.onRequest);
   fastify.addHook('onResponse', logging.hooks.onResponse);
+  fastify.addHook('onRequestAbort', logging.hooks.onRequestAbort);
   app.useLogger(app.get(Logger));
   app.useGlobalFilters(new ProblemDetailsFilter());
   return app;

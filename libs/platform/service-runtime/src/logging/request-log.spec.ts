@@ -1,6 +1,8 @@
 import Fastify from 'fastify';
 import { PinoLogger } from 'nestjs-pino';
 import pino from 'pino';
+import { request as httpRequest } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { Writable } from 'node:stream';
 import { assignRequestLogFields, requestLoggingHooks } from './request-log';
 
@@ -23,6 +25,7 @@ async function serverWith(level: string) {
   const server = Fastify({ genReqId: (req) => String(req.headers['x-correlation-id'] ?? 'generated') });
   server.addHook('onRequest', hooks.onRequest);
   server.addHook('onResponse', hooks.onResponse);
+  server.addHook('onRequestAbort', hooks.onRequestAbort);
   // What a handler does through Nest: PinoLogger reads the request's store.
   const handlerLog = new PinoLogger({ pinoHttp: { logger } });
   server.get('/tenant-route', async () => {
@@ -35,8 +38,15 @@ async function serverWith(level: string) {
     throw new Error('boom');
   });
   server.get('/healthz', async () => ({ status: 'ok' }));
+  let arrived: () => void = () => undefined;
+  const slowArrived = new Promise<void>((resolve) => (arrived = resolve));
+  server.get('/slow', async () => {
+    arrived();
+    await new Promise((resolve) => setTimeout(resolve, 200));
+    return { late: true };
+  });
   await server.ready();
-  return { server, lines };
+  return { server, lines, slowArrived };
 }
 
 describe('request logging hooks', () => {
@@ -89,5 +99,25 @@ describe('request logging hooks', () => {
       ['quiet', 'something to look at'],
       ['loud', 'request errored'],
     ]);
+  });
+
+  it('writes "request aborted" when the client hangs up before its response, and no completion line', async () => {
+    const { server, lines, slowArrived } = await serverWith('info');
+    await server.listen({ host: '127.0.0.1', port: 0 });
+    try {
+      const { port } = server.server.address() as AddressInfo;
+      const client = httpRequest({ host: '127.0.0.1', port, path: '/slow?page=2', headers: { 'x-correlation-id': 'gone' } });
+      client.on('error', () => undefined); // the socket we destroy
+      client.end();
+      await slowArrived;
+      client.destroy();
+      await new Promise((resolve) => setTimeout(resolve, 400)); // past the handler's reply
+
+      expect(lines.filter((line) => line.correlationId === 'gone')).toEqual([
+        expect.objectContaining({ level: 30, req: { method: 'GET', url: '/slow?page=2' }, msg: 'request aborted', responseTime: expect.any(Number) }),
+      ]);
+    } finally {
+      await server.close();
+    }
   });
 });

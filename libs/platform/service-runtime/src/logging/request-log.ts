@@ -16,6 +16,8 @@ export class RequestLogStore implements Store {
   private readonly fields: Record<string, unknown>;
   private child: Logger | undefined;
   readonly responseLogger = undefined;
+  /** performance.now() when the request arrived: an aborted request has no reply time to report. */
+  readonly startedAt = performance.now();
 
   constructor(
     private readonly root: Logger,
@@ -74,7 +76,9 @@ function isProbe(url: string): boolean {
 /**
  * Fastify hooks for request logging: onRequest binds the request's log store for everything that runs
  * while serving it; onResponse writes one "request completed" line (an error line for a 5xx) with
- * method, url as the client sent it, status, response time and the store's fields.
+ * method, url as the client sent it, status, response time and the store's fields. A client that
+ * closes the connection before its response is complete gets no onResponse: onRequestAbort writes a
+ * "request aborted" line instead, so every logged request ends with one line either way.
  */
 export function requestLoggingHooks(root: Logger) {
   return {
@@ -95,6 +99,14 @@ export function requestLoggingHooks(root: Logger) {
         };
         if (failed) store.logger.error(line, 'request errored');
         else store.logger.info(line, 'request completed');
+      }
+      done();
+    },
+    onRequestAbort(request: LoggedRequest, done: () => void): void {
+      const store = request[REQUEST_LOG];
+      const url = request.raw.url ?? '';
+      if (store && root.isLevelEnabled('info') && !isProbe(url)) {
+        store.logger.info({ req: { method: request.method, url }, responseTime: Math.round(performance.now() - store.startedAt) }, 'request aborted');
       }
       done();
     },
