@@ -260,4 +260,68 @@ describe.each<{ loads: string; env: Record<string, string> }>([
       expect((await customers(tenant)).map((c) => c['external_id'])).toEqual(['c1', 'c2']);
     });
   });
+  describe('the warehouse keeps matching the tenant tables', () => {
+    // Each step is checked against what the tenant's PostgreSQL tables hold, row for row, and against the
+    // values worked out by hand: the warehouse gets the rows as stored, never just the file.
+    let tenant: SeededTenant;
+    let warehouse: DuckDbWarehouse;
+
+    beforeAll(async () => {
+      tenant = await ingestion.seedTenant('mirror');
+      warehouse = createDuckDbWarehouse({ directory: path.join(ingestion.folder, 'warehouse') });
+    });
+
+    afterAll(async () => {
+      await warehouse?.close();
+    });
+
+    const inWarehouse = async (sql: string) => {
+      const target = { tenantId: tenant.tenantId, slug: tenant.slug };
+      await warehouse.applyPendingLoads(target);
+      return warehouse.query<Record<string, unknown>>(target, sql, { label: 'test' });
+    };
+    const warehouseCustomers = async () =>
+      (await inWarehouse('SELECT external_id, name, email, segment, CAST(custom AS VARCHAR) AS custom FROM customers ORDER BY external_id')).map((row): Record<string, unknown> => ({
+        ...row,
+        custom: JSON.parse(row['custom'] as string) as unknown,
+      }));
+    const tenantCustomers = () => ingestion.rows(tenant, 'SELECT external_id, name, email, segment, custom FROM customers ORDER BY external_id');
+    const warehouseOrders = async () => inWarehouse('SELECT external_id, customer_external_id FROM orders ORDER BY external_id');
+    const tenantOrders = () =>
+      ingestion.rows(tenant, 'SELECT o.external_id, c.external_id AS customer_external_id FROM orders o JOIN customers c ON c.id = o.customer_id ORDER BY 1');
+
+    it('an upsert of some columns: the warehouse has the stored row, other columns and custom fields kept', async () => {
+      await ingestion.importFile(tenant, { entity: 'customers', content: 'external_id,name,email,tier\nc1,Ana,ana@example.com,gold\nc2,Bruno,bruno@example.com,silver' });
+      const outcome = await ingestion.importFile(tenant, { entity: 'customers', content: 'external_id,segment,region\nc1,smb,north' });
+      expect(outcome).toMatchObject({ status: 'succeeded', rowsLoaded: 1 });
+      const expected = [
+        { external_id: 'c1', name: 'Ana', email: 'ana@example.com', segment: 'smb', custom: { tier: 'gold', region: 'north' } },
+        { external_id: 'c2', name: 'Bruno', email: 'bruno@example.com', segment: null, custom: { tier: 'silver' } },
+      ];
+      expect(await tenantCustomers()).toEqual(expected);
+      expect(await warehouseCustomers()).toEqual(expected);
+    });
+
+    it('stub customers created for orders reach the warehouse too', async () => {
+      const content = 'external_id,customer_external_id,ordered_at\no1,c1,2026-01-01T00:00:00Z\no2,c2,2026-01-02T00:00:00Z\no3,ghost,2026-01-03T00:00:00Z';
+      const outcome = await ingestion.importFile(tenant, { entity: 'orders', content, options: { onUnknownReference: 'create_stub' } });
+      expect(outcome).toMatchObject({ status: 'succeeded', rowsLoaded: 3 });
+      expect((await warehouseCustomers()).map((row) => row['external_id'])).toEqual(['c1', 'c2', 'ghost']);
+      expect(await warehouseOrders()).toEqual([
+        { external_id: 'o1', customer_external_id: 'c1' },
+        { external_id: 'o2', customer_external_id: 'c2' },
+        { external_id: 'o3', customer_external_id: 'ghost' },
+      ]);
+    });
+
+    it('a replace of customers takes the orders of the deleted customers out of the warehouse as well', async () => {
+      const outcome = await ingestion.importFile(tenant, { entity: 'customers', mode: 'replace', content: 'external_id,name\nc1,Ana' });
+      expect(outcome).toMatchObject({ status: 'succeeded', rowsLoaded: 1 });
+      const customer = { external_id: 'c1', name: 'Ana', email: 'ana@example.com', segment: 'smb', custom: { tier: 'gold', region: 'north' } };
+      expect(await tenantCustomers()).toEqual([customer]);
+      expect(await warehouseCustomers()).toEqual([customer]);
+      expect(await tenantOrders()).toEqual([{ external_id: 'o1', customer_external_id: 'c1' }]);
+      expect(await warehouseOrders()).toEqual([{ external_id: 'o1', customer_external_id: 'c1' }]);
+    });
+  });
 });

@@ -17,7 +17,7 @@ import { PinoLogger } from 'nestjs-pino';
 import { randomUUID } from 'node:crypto';
 import { INGESTION_CONFIG, type IngestionConfig } from '../config/ingestion.config';
 import { applyStagedRows, type ApplyResult } from './finalize/apply-staged-rows';
-import { writeStagedFile } from './finalize/staged-file';
+import { writeStagedFile, type StagedRows } from './finalize/staged-file';
 import type { ImportOutcome } from './import-outcome';
 import { readImport, TERMINAL_STATUSES, type ImportRecord } from './import-record';
 import { IMPORT_STORAGE, IMPORT_WAREHOUSE } from './ingestion-dependencies';
@@ -265,14 +265,16 @@ export class ImportLoader {
     if (result.decision === 'applied' && result.rowsLoaded > 0) {
       // Inside the transaction: if queueing for the warehouse fails, nothing commits and the retry redoes both.
       // The warehouse replaces rows by key, so a retry after a commit that failed late appends nothing twice.
-      const file = await writeStagedFile(db, this.storage, record.entity, importObjectKey(request.tenant.tenantId, record.id, 'staged.csv'));
-      await this.warehouse.appendStaged({
-        tenant: { tenantId: request.tenant.tenantId, slug: request.tenant.slug },
-        entity: record.entity,
-        importId: record.id,
-        mode: record.mode,
-        objectUri: file.uri,
-      });
+      for (const load of warehouseLoads(record, result)) {
+        const file = await writeStagedFile(db, this.storage, load.entity, load.rows, importObjectKey(request.tenant.tenantId, record.id, load.objectName));
+        await this.warehouse.appendStaged({
+          tenant: { tenantId: request.tenant.tenantId, slug: request.tenant.slug },
+          entity: load.entity,
+          importId: record.id,
+          mode: load.mode,
+          objectUri: file.uri,
+        });
+      }
     }
     result.timings['stagedFileAndWarehouse'] = Date.now() - started;
     this.logger.info({ importId: record.id, timings: result.timings }, 'import applied');
@@ -354,4 +356,19 @@ function outcomeOf(record: ImportRecord, ranNow: boolean): ImportOutcome {
     finishedAt: record.finishedAt ?? new Date(0),
     ranNow,
   };
+}
+
+/**
+ * What the warehouse must receive so that its tables keep matching the tenant's after this import:
+ * the stub parents it created, the entity's rows as now stored (the whole table after a replace or a
+ * load into an empty table), and, when a replace deleted parents, the whole of every table that lost
+ * rows with them.
+ */
+function warehouseLoads(record: ImportRecord, result: ApplyResult): Array<{ entity: CanonicalEntity; rows: StagedRows; mode: ImportMode; objectName: string }> {
+  const stubs = (['customers', 'products'] as const).filter((entity) => (result.stubsCreated[entity] ?? 0) > 0);
+  return [
+    ...stubs.map((entity) => ({ entity, rows: 'stubs' as const, mode: 'upsert' as const, objectName: `staged-stubs-${entity}.csv` })),
+    { entity: record.entity, rows: record.mode === 'replace' || result.loadedIntoEmptyTable ? 'all' : 'loaded', mode: record.mode, objectName: 'staged.csv' },
+    ...result.cascadedTo.map((entity) => ({ entity, rows: 'all' as const, mode: 'replace' as const, objectName: `staged-cascade-${entity}.csv` })),
+  ];
 }

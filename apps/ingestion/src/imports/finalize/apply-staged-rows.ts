@@ -1,9 +1,8 @@
-import type { ImportMode, UnknownReferencePolicy } from '@pulse/contracts';
+import type { CanonicalEntity, ImportMode, UnknownReferencePolicy } from '@pulse/contracts';
 import { withIndexesRebuilt, type TenantDatabaseClient } from '@pulse/tenancy';
 import { escapeIdentifier } from 'pg';
 import { stagingFields, stagingTableName } from '../staging/staging-table';
 import { ENTITY_LOAD_PLANS, type EntityLoadPlan } from './entity-load-plan';
-import type { CanonicalEntity } from '@pulse/contracts';
 
 export interface ApplyInput {
   importId: string;
@@ -36,8 +35,25 @@ export interface ApplyResult {
   rowsLoaded: number;
   /** Parse rejects plus the rows rejected here (duplicate keys, unknown references, out of range). */
   rowsRejected: number;
-  stubsCreated: number;
+  /** Parents created as stubs (create_stub), by entity; their keys are in import_stubs. */
+  stubsCreated: Partial<Record<'customers' | 'products', number>>;
+  /** The rows went into an empty table: the table holds exactly the loaded rows. */
+  loadedIntoEmptyTable: boolean;
+  /** A replace deleted rows of these entities too (their parents were deleted: ON DELETE CASCADE). */
+  cascadedTo: CanonicalEntity[];
 }
+
+/** Entities whose rows go when a row of the key entity is deleted (the tenant schema's ON DELETE CASCADE). */
+const CASCADES: Partial<Record<CanonicalEntity, ReadonlyArray<{ entity: CanonicalEntity; rowsOfDeleted: string }>>> = {
+  customers: [
+    ...(['contacts', 'orders', 'subscriptions', 'usage_events', 'nps_responses', 'support_tickets'] as const).map((entity) => ({
+      entity,
+      rowsOfDeleted: `SELECT 1 FROM ${entity} x JOIN import_replaced d ON d.id = x.customer_id`,
+    })),
+    { entity: 'order_items', rowsOfDeleted: 'SELECT 1 FROM order_items x JOIN orders o ON o.id = x.order_id JOIN import_replaced d ON d.id = o.customer_id' },
+  ],
+  orders: [{ entity: 'order_items', rowsOfDeleted: 'SELECT 1 FROM order_items x JOIN import_replaced d ON d.id = x.order_id' }],
+};
 
 interface RejectRule {
   when: string;
@@ -105,8 +121,8 @@ const literal = (text: string) => `'${text.replace(/'/g, "''")}'`;
  * defaults order line numbers, ranks duplicate keys (last occurrence wins), resolves references in one
  * join per kind, records every row that cannot load in import_errors, and then — unless too many rows
  * were rejected, or a replace would leave the table empty — creates stub parents when asked, upserts,
- * and for a replace deletes what the file does not have. Leaves `import_rows` (temp, dropped at commit)
- * for the staged warehouse file.
+ * and for a replace deletes what the file does not have. Leaves `import_rows` and `import_stubs` (temp,
+ * dropped at commit) for the staged warehouse files.
  */
 export async function applyStagedRows(db: TenantDatabaseClient, input: ApplyInput): Promise<ApplyResult> {
   const timings: Record<string, number> = {};
@@ -246,16 +262,17 @@ async function validateAndLoad(
   const rowsRejected = input.parseRejected + rejectedHere;
 
   if (input.rowsReceived > 0 && rowsRejected > input.maxRejectedShare * input.rowsReceived) {
-    return { decision: 'rejected_share_exceeded', rowsLoaded: 0, rowsRejected, stubsCreated: 0 };
+    return { decision: 'rejected_share_exceeded', rowsLoaded: 0, rowsRejected, ...NOTHING_APPLIED };
   }
-  if (input.mode === 'replace' && loadable === 0) return { decision: 'empty_replace', rowsLoaded: 0, rowsRejected, stubsCreated: 0 };
+  if (input.mode === 'replace' && loadable === 0) return { decision: 'empty_replace', rowsLoaded: 0, rowsRejected, ...NOTHING_APPLIED };
 
-  let stubsCreated = 0;
+  let stubsCreated: ApplyResult['stubsCreated'] = {};
   if (input.onUnknownReference === 'create_stub') {
     stubsCreated = await createStubs(db, plan);
     lap('createStubs');
   }
-  if (loadable >= input.bulkLoadMinRows && (await lockIfEmpty(db, plan.table))) {
+  const loadedIntoEmptyTable = loadable >= input.bulkLoadMinRows && (await lockIfEmpty(db, plan.table));
+  if (loadedIntoEmptyTable) {
     await withIndexesRebuilt(db, plan.table, () => insertAll(db, plan, input.sourceId));
     lap('insertIntoEmptyTable');
   } else {
@@ -266,11 +283,27 @@ async function validateAndLoad(
     await upsertAliases(db, input.bulkLoadMinRows);
     lap('aliases');
   }
-  if (input.mode === 'replace') {
-    await db.query(`DELETE FROM ${plan.table} t WHERE NOT EXISTS (SELECT 1 FROM import_rows r WHERE ${plan.keepMatch})`);
-    lap('replaceDelete');
+  const cascadedTo = input.mode === 'replace' ? await deleteWhatTheFileDoesNotHave(db, plan) : [];
+  if (input.mode === 'replace') lap('replaceDelete');
+  return { decision: 'applied', rowsLoaded: loadable, rowsRejected, stubsCreated, loadedIntoEmptyTable, cascadedTo };
+}
+
+const NOTHING_APPLIED = { stubsCreated: {}, loadedIntoEmptyTable: false, cascadedTo: [] };
+
+/**
+ * Replace: deletes the table's rows that no staged row matches. Returns the entities that lose rows
+ * with them (ON DELETE CASCADE), found before the delete: their warehouse copies must follow.
+ */
+async function deleteWhatTheFileDoesNotHave(db: TenantDatabaseClient, plan: EntityLoadPlan): Promise<CanonicalEntity[]> {
+  await db.query(`CREATE TEMP TABLE import_replaced ON COMMIT DROP AS
+    SELECT t.id FROM ${plan.table} t WHERE NOT EXISTS (SELECT 1 FROM import_rows r WHERE ${plan.keepMatch})`);
+  const cascadedTo: CanonicalEntity[] = [];
+  for (const cascade of CASCADES[plan.entity] ?? []) {
+    const { rows } = await db.query<{ loses: boolean }>(`SELECT EXISTS (${cascade.rowsOfDeleted}) AS loses`);
+    if (rows[0]?.loses) cascadedTo.push(cascade.entity);
   }
-  return { decision: 'applied', rowsLoaded: loadable, rowsRejected, stubsCreated };
+  await db.query(`DELETE FROM ${plan.table} t USING import_replaced d WHERE t.id = d.id`);
+  return cascadedTo;
 }
 
 /**
@@ -287,23 +320,30 @@ async function rejectedRowSharesKey(db: TenantDatabaseClient, plan: EntityLoadPl
 }
 
 /** Parents the file refers to but the tenant does not have: customers (by external id) and products (by SKU). */
-async function createStubs(db: TenantDatabaseClient, plan: EntityLoadPlan): Promise<number> {
-  let created = 0;
+async function createStubs(db: TenantDatabaseClient, plan: EntityLoadPlan): Promise<ApplyResult['stubsCreated']> {
+  const created: ApplyResult['stubsCreated'] = {};
   const reference = plan.customerReference?.field;
+  // The stubs' keys, for the warehouse's copy of customers and products (staged-file.ts).
+  await db.query(`CREATE TEMP TABLE import_stubs (entity text NOT NULL, key text NOT NULL) ON COMMIT DROP`);
   if (reference) {
     const inserted = await db.query(
-      `INSERT INTO customers (external_id) SELECT DISTINCT r.${reference} FROM import_rows r WHERE r.customer_id IS NULL AND r.${reference} IS NOT NULL
-       ON CONFLICT (external_id) DO NOTHING`,
+      `WITH created AS (
+         INSERT INTO customers (external_id) SELECT DISTINCT r.${reference} FROM import_rows r WHERE r.customer_id IS NULL AND r.${reference} IS NOT NULL
+         ON CONFLICT (external_id) DO NOTHING RETURNING external_id)
+       INSERT INTO import_stubs (entity, key) SELECT 'customers', external_id FROM created`,
     );
-    created += inserted.rowCount ?? 0;
+    created.customers = inserted.rowCount ?? 0;
     await db.query(
       `UPDATE import_rows r SET customer_id = c.id FROM customers c
         WHERE r.customer_id IS NULL AND r.reject_reason IS NULL AND c.external_id = r.${reference}`,
     );
   }
   if (plan.orderAndProduct) {
-    const inserted = await db.query(`INSERT INTO products (sku) SELECT ref FROM import_product_refs WHERE product_id IS NULL ON CONFLICT (sku) DO NOTHING`);
-    created += inserted.rowCount ?? 0;
+    const inserted = await db.query(
+      `WITH created AS (INSERT INTO products (sku) SELECT ref FROM import_product_refs WHERE product_id IS NULL ON CONFLICT (sku) DO NOTHING RETURNING sku)
+       INSERT INTO import_stubs (entity, key) SELECT 'products', sku FROM created`,
+    );
+    created.products = inserted.rowCount ?? 0;
     await db.query(
       `UPDATE import_rows r SET product_id = p.id FROM products p WHERE r.product_id IS NULL AND r.reject_reason IS NULL AND p.sku = r.sku`,
     );

@@ -14,6 +14,8 @@ export interface EntityLoadPlan {
   /** usage_events / nps_responses may lack an external id: such rows are never duplicates, always appended. */
   keyOptional: boolean;
   conflictTarget: string;
+  /** The table's key columns (the conflict target's): how a stored row is found from a loaded one. */
+  conflictColumns: readonly string[];
   /** Replace: a table row `t` is kept when a staged row `r` matches it. */
   keepMatch: string;
   /** The field naming the customer, resolved via external id or alias into `r.customer_id`. */
@@ -69,6 +71,7 @@ function plan(entity: CanonicalEntity, table: string, options: { conflict: strin
     fileKey: spec.key,
     keyOptional: options.keyOptional ?? false,
     conflictTarget: `(${options.conflict.join(', ')})`,
+    conflictColumns: options.conflict,
     keepMatch: options.keepMatch,
     ...(reference ? { customerReference: { field: reference, required: spec.fields.some((f) => f.name === reference && f.required) } } : {}),
     orderAndProduct: entity === 'order_items',

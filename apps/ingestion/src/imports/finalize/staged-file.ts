@@ -7,37 +7,90 @@ import { to as copyTo } from 'pg-copy-streams';
 import { ENTITY_LOAD_PLANS } from './entity-load-plan';
 
 /**
- * The SELECT of the staged canonical file (INTERFACES.md section 3) over `import_rows r`: the warehouse
- * columns in order, references as canonical ids (a customer named by an alias is written with its
- * external id), order line numbers filled, instants as ISO-8601 UTC, decimals plain, `custom` as JSON.
+ * Which rows of the entity's table a staged file carries. The warehouse copies what PostgreSQL holds
+ * after the import, never the file itself: an upsert leaves the columns a file does not have as they
+ * were and merges `custom`, which only the stored row shows.
+ * - `all`: the whole table (a replace: the warehouse empties its table and loads this);
+ * - `loaded`: the rows this import inserted or updated, found by their key, plus (usage events, NPS)
+ *   the rows without a key it appended;
+ * - `stubs`: the parents this import created as stubs (import_stubs).
  */
-export function stagedFileQuery(entity: CanonicalEntity): string {
-  const plan = ENTITY_LOAD_PLANS[entity];
-  const types = new Map(CANONICAL_ENTITY_SPECS[entity].fields.map((field) => [field.name, field.type]));
-  const reference = plan.customerReference?.field;
-  const select = warehouseColumns(entity).map((column) => {
-    const name = escapeIdentifier(column);
-    if (column === reference) return `c.external_id AS ${name}`;
-    if (column === 'custom') return `r.custom::text AS custom`;
-    switch (types.get(column)) {
-      case 'timestamp':
-        return `to_char(r.${name}::timestamptz AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"') AS ${name}`;
-      case 'decimal':
-        return `r.${name}::numeric::text AS ${name}`;
-      case 'integer':
-        return `r.${name}::bigint::text AS ${name}`;
-      case 'json':
-        return `r.${name}::jsonb::text AS ${name}`;
-      default:
-        return `r.${name}`;
-    }
-  });
-  const join = reference ? 'LEFT JOIN customers c ON c.id = r.customer_id' : '';
-  return `SELECT ${select.join(', ')} FROM import_rows r ${join} WHERE r.reject_reason IS NULL`;
+export type StagedRows = 'all' | 'loaded' | 'stubs';
+
+const STUB_KEYS: Partial<Record<CanonicalEntity, string>> = { customers: 'external_id', products: 'sku' };
+
+/** A stored column as the staged canonical file writes it (INTERFACES.md section 3). */
+function fileValue(expression: string, type: string | undefined): string {
+  switch (type) {
+    case 'timestamp':
+      return `to_char(${expression} AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"')`;
+    case 'date':
+      return `to_char(${expression}, 'YYYY-MM-DD')`;
+    case 'decimal':
+    case 'integer':
+    case 'json':
+      return `${expression}::text`;
+    default:
+      return expression;
+  }
 }
 
-/** Streams the loaded rows (COPY ... TO STDOUT, CSV with header, NULL unquoted empty) into object storage. */
-export async function writeStagedFile(db: TenantDatabaseClient, storage: ObjectStorage, entity: CanonicalEntity, key: string): Promise<ObjectInfo> {
-  const stream = db.query(copyTo(`COPY (${stagedFileQuery(entity)}) TO STDOUT WITH (FORMAT csv, HEADER true)`));
+/**
+ * The warehouse columns in order, each from `valueOf(column)` (a column of the stored row, or of the loaded
+ * row), references written as the parent's external id (joined as parent_customer / parent_order).
+ */
+function selectList(entity: CanonicalEntity, valueOf: (column: string) => string): string {
+  const types = new Map(CANONICAL_ENTITY_SPECS[entity].fields.map((field) => [field.name, field.type]));
+  const reference = ENTITY_LOAD_PLANS[entity].customerReference?.field;
+  return warehouseColumns(entity)
+    .map((column) => {
+      const name = escapeIdentifier(column);
+      if (column === reference) return `parent_customer.external_id AS ${name}`;
+      if (entity === 'order_items' && column === 'order_external_id') return `parent_order.external_id AS ${name}`;
+      return `${fileValue(valueOf(column), column === 'custom' ? 'json' : types.get(column))} AS ${name}`;
+    })
+    .join(', ');
+}
+
+function scopeCondition(entity: CanonicalEntity, rows: StagedRows): string {
+  const plan = ENTITY_LOAD_PLANS[entity];
+  if (rows === 'all') return 'true';
+  if (rows === 'stubs') {
+    const key = STUB_KEYS[entity];
+    if (!key) throw new Error(`${entity} has no stubs`);
+    return `t.${key} IN (SELECT key FROM import_stubs WHERE entity = '${entity}')`;
+  }
+  const target = plan.conflictColumns.map((column) => `t.${column}`).join(', ');
+  const loaded = plan.conflictColumns.map((column) => plan.columns.find((c) => c.column === column)?.expression ?? `r.${column}`).join(', ');
+  return `(${target}) IN (SELECT ${loaded} FROM import_rows r WHERE r.reject_reason IS NULL)`;
+}
+
+/**
+ * The SELECT of a staged canonical file: the warehouse columns, in order, of the entity's stored rows
+ * (references as the parent's external id, instants as ISO-8601 UTC, decimals plain, `custom` as JSON).
+ */
+export function stagedFileQuery(entity: CanonicalEntity, rows: StagedRows): string {
+  const joins = [
+    ENTITY_LOAD_PLANS[entity].customerReference ? 'LEFT JOIN customers parent_customer ON parent_customer.id = t.customer_id' : '',
+    entity === 'order_items' ? 'JOIN orders parent_order ON parent_order.id = t.order_id' : '',
+  ].join(' ');
+  const stored = `SELECT ${selectList(entity, (column) => `t.${escapeIdentifier(column)}`)} FROM ${entity} t ${joins} WHERE ${scopeCondition(entity, rows)}`;
+  if (rows !== 'loaded' || !ENTITY_LOAD_PLANS[entity].keyOptional) return stored;
+  // Rows without an external id have no key to find them by: appended as they were, they are stored exactly
+  // as loaded (no merge), so their loaded form (import_rows, typed by the load plan) is what the table holds.
+  return `${stored} UNION ALL ${keylessLoadedRowsQuery(entity)}`;
+}
+
+/** usage_events / nps_responses rows without an external id, from import_rows as they were inserted. */
+function keylessLoadedRowsQuery(entity: CanonicalEntity): string {
+  const plan = ENTITY_LOAD_PLANS[entity];
+  const loaded = (column: string) => plan.columns.find((c) => c.column === column)?.expression ?? `r.${escapeIdentifier(column)}`;
+  return `SELECT ${selectList(entity, loaded)} FROM import_rows r LEFT JOIN customers parent_customer ON parent_customer.id = r.customer_id
+    WHERE r.reject_reason IS NULL AND r.external_id IS NULL`;
+}
+
+/** Streams the rows (COPY ... TO STDOUT, CSV with header, NULL unquoted empty) into object storage. */
+export async function writeStagedFile(db: TenantDatabaseClient, storage: ObjectStorage, entity: CanonicalEntity, rows: StagedRows, key: string): Promise<ObjectInfo> {
+  const stream = db.query(copyTo(`COPY (${stagedFileQuery(entity, rows)}) TO STDOUT WITH (FORMAT csv, HEADER true)`));
   return storage.put(key, stream, { contentType: 'text/csv' });
 }
