@@ -32,9 +32,11 @@ export class TenantAuthGuard implements CanActivate {
     if (!token) throw new DomainError('unauthenticated', 'auth.missing_api_key', 'Send your API key as "Authorization: Bearer <key>".');
 
     const key = await this.resolver.resolveApiKey(token);
-    const hostTenant = await this.resolver.resolveHost(request.hostname);
-    if (hostTenant && hostTenant.tenantId !== key.tenantId) {
-      throw new DomainError('forbidden', 'auth.host_mismatch', `This API key does not belong to the tenant of ${request.hostname}.`);
+    for (const host of claimedHosts(request)) {
+      const hostTenant = await this.resolver.resolveHost(host);
+      if (hostTenant && hostTenant.tenantId !== key.tenantId) {
+        throw new DomainError('forbidden', 'auth.host_mismatch', `This API key does not belong to the tenant of ${host}.`);
+      }
     }
     const dedicated = this.config.tenancy.dedicatedTenant;
     if (dedicated && key.slug !== dedicated) {
@@ -47,4 +49,16 @@ export class TenantAuthGuard implements CanActivate {
     assignRequestLogFields({ tenantId: key.tenantId });
     return true;
   }
+}
+
+/**
+ * Every host the request claims to be for: the Host header (which Google's load balancer passes on as
+ * the client sent it) and any X-Forwarded-Host. Each must be no tenant's or the key's tenant's. Checking
+ * only Fastify's `request.hostname`, which prefers X-Forwarded-Host behind a trusted proxy, let a client
+ * add `X-Forwarded-Host: <the bare API host>` to use its key on another tenant's host.
+ */
+function claimedHosts(request: TenantRequest): string[] {
+  const forwarded = request.headers['x-forwarded-host'];
+  const hosts = [request.headers.host, ...(Array.isArray(forwarded) ? forwarded : [forwarded]).flatMap((value) => value?.split(',') ?? [])];
+  return [...new Set(hosts.map((host) => host?.trim()).filter((host): host is string => Boolean(host)))];
 }

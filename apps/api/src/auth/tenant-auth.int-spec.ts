@@ -1,3 +1,4 @@
+import { get as httpGet } from 'node:http';
 import { ApiUnderTest, uniqueSlug, type SeededTenant } from '../api.int-kit';
 
 describe('tenant authentication and isolation (real PostgreSQL)', () => {
@@ -48,6 +49,12 @@ describe('tenant authentication and isolation (real PostgreSQL)', () => {
 
     expect((await api.get('/v1/customers/shared-id', { key: acme.apiKey, host: `${acme.slug}.pulse.test` })).status).toBe(200);
     expect((await api.get('/v1/customers/shared-id', { key: acme.apiKey, host: 'CS.ACME-EXAMPLE.COM.' })).status).toBe(200);
+    // Every host the request claims is checked: another tenant's Host header is not hidden by a forwarded one.
+    // (node:http, since fetch sends its own Host header)
+    const hidden = await getWithHostHeader(`${api.baseUrl}/v1/customers/shared-id`, `${acme.slug}.pulse.test`, { authorization: `Bearer ${globex.apiKey}`, 'x-forwarded-host': 'api.pulse.test' });
+    expect(hidden.status).toBe(403);
+    expect(JSON.parse(hidden.body)).toMatchObject({ code: 'auth.host_mismatch' });
+    expect((await api.get('/v1/customers/shared-id', { key: globex.apiKey, headers: { 'x-forwarded-host': `api.pulse.test, ${acme.slug}.pulse.test` } })).status).toBe(403);
     // The bare API host names no tenant: the key alone decides.
     expect((await api.get('/v1/customers/shared-id', { key: globex.apiKey, host: 'api.pulse.test' })).status).toBe(200);
   });
@@ -94,3 +101,16 @@ describe('a dedicated api workload (PULSE_DEDICATED_TENANT)', () => {
     expect(response.body.code).toBe('auth.tenant_not_served_here');
   });
 });
+
+/** A GET with the Host header given (fetch always sends the URL's). */
+function getWithHostHeader(url: string, host: string, headers: Record<string, string>): Promise<{ status: number; body: string }> {
+  return new Promise((resolve, reject) => {
+    const request = httpGet(url, { headers: { ...headers, host } }, (response) => {
+      let body = '';
+      response.setEncoding('utf8');
+      response.on('data', (chunk: string) => (body += chunk));
+      response.on('end', () => resolve({ status: response.statusCode ?? 0, body }));
+    });
+    request.on('error', reject);
+  });
+}
