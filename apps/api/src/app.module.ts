@@ -1,7 +1,7 @@
 import { Module, type DynamicModule } from '@nestjs/common';
 import { APP_GUARD } from '@nestjs/core';
 import { MessagingModule } from '@pulse/messaging';
-import { OpenApiModule, PostgresModule } from '@pulse/service-runtime';
+import { OpenApiModule, PostgresModule, UndeclaredQueryGuard } from '@pulse/service-runtime';
 import { TenantAuthGuard } from './auth/tenant-auth.guard';
 import { API_CONFIG, type ApiConfig } from './config/api.config';
 import { CustomersModule } from './customers/customers.module';
@@ -47,9 +47,10 @@ export class AppModule {
       ],
       providers: [
         { provide: API_CONFIG, useValue: config },
-        // Global guards run in this order: who the tenant is, then its rate limit.
+        // Global guards run in this order: who the tenant is, its rate limit, then no undeclared query parameter.
         { provide: APP_GUARD, useClass: TenantAuthGuard },
         { provide: APP_GUARD, useClass: RateLimitGuard },
+        { provide: APP_GUARD, useClass: UndeclaredQueryGuard },
       ],
       // Global: feature modules reach the config and the control-plane pool without re-importing them.
       exports: [API_CONFIG, PostgresModule],

@@ -1,7 +1,7 @@
 import { Module, type DynamicModule } from '@nestjs/common';
 import { APP_GUARD } from '@nestjs/core';
 import { MessagingModule } from '@pulse/messaging';
-import { OpenApiModule } from '@pulse/service-runtime';
+import { OpenApiModule, UndeclaredQueryGuard } from '@pulse/service-runtime';
 import { ApiKeyUseCases } from './api-keys/api-key.use-cases';
 import { ApiKeysController } from './api-keys/api-keys.controller';
 import { OperatorAuthGuard } from './auth/operator-auth.guard';
@@ -34,6 +34,7 @@ export class AppModule {
       providers: [
         { provide: TENANT_REGISTRY_CONFIG, useValue: config },
         { provide: APP_GUARD, useClass: OperatorAuthGuard },
+        { provide: APP_GUARD, useClass: UndeclaredQueryGuard },
         ControlPlaneClient,
         ...provisioningProviders,
         ProvisionTenantUseCase,

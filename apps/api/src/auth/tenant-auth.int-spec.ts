@@ -31,6 +31,17 @@ describe('tenant authentication and isolation (real PostgreSQL)', () => {
     expect(response.body).toMatchObject({ code: 'customer.not_found', status: 404 });
   });
 
+  it('answers 400 naming a query parameter on a route that takes none, once the key is known', async () => {
+    for (const route of ['/v1/customers/shared-id', '/v1/scorecard', '/v1/health/distribution']) {
+      const response = await api.get(`${route}?colour=red&limit=5`, { key: acme.apiKey });
+      expect(response.status).toBe(400);
+      expect(response.headers.get('content-type')).toMatch(/^application\/problem\+json/);
+      expect(response.body).toMatchObject({ code: 'validation_failed' });
+      expect((response.body.errors as Array<{ field: string }>).map((error) => error.field)).toEqual(['query.colour', 'query.limit']);
+    }
+    expect((await api.get('/v1/scorecard?colour=red')).status).toBe(401);
+  });
+
   it('refuses a missing, malformed, unknown or tampered key with 401 problem+json', async () => {
     const tampered = `${acme.apiKey.slice(0, -1)}${acme.apiKey.endsWith('a') ? 'b' : 'a'}`;
     for (const key of [undefined, 'not-a-key', `pulse_${'A'.repeat(12)}_${'b'.repeat(32)}`, tampered]) {

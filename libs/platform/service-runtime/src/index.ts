@@ -6,6 +6,7 @@ export { ProblemDetailsFilter, problemFor } from './http/problem-details.filter'
 export { ROOT_LOGGER } from './logging/logging.module';
 export { assignRequestLogFields } from './logging/request-log';
 export { ZodValidationPipe } from './http/zod-validation.pipe';
+export { UndeclaredQueryGuard } from './http/undeclared-query.guard';
 export { ApiRoute, API_ROUTE_METADATA, type ApiRouteDoc, type ApiResponseDoc } from './openapi/api-route.decorator';
 export { OpenApiModule } from './openapi/openapi.module';
 export { buildOpenApiDocument, discoverRoutes, type DiscoveredRoute, type OpenApiInfo } from './openapi/openapi-document';
