@@ -106,4 +106,13 @@ describe('api HTTP conventions', () => {
       expect(identity.headers['content-encoding']).toBeUndefined();
     });
   });
+
+  describe('errors', () => {
+    it("answers the framework's own errors as problem+json too: a malformed URL", async () => {
+      const response = await rawGet(api.baseUrl, '/v1/customers/%FF', {});
+      expect(response.status).toBe(400);
+      expect(response.headers['content-type']).toMatch(/^application\/problem\+json/);
+      expect(JSON.parse(response.body.toString('utf8'))).toMatchObject({ status: 400, code: 'bad_request', instance: '/v1/customers/%FF' });
+    });
+  });
 });

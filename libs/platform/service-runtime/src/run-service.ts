@@ -3,11 +3,13 @@ import { Module, type DynamicModule } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import { FastifyAdapter, type NestFastifyApplication } from '@nestjs/platform-fastify';
 import { ConfigValidationError, describeConfig, loadConfig, type Environment, type ServiceSettings } from '@pulse/config';
+import { PROBLEM_JSON_CONTENT_TYPE } from '@pulse/contracts';
+import type { FastifyError, FastifyReply, FastifyRequest } from 'fastify';
 import type { z } from 'zod';
 import { Logger } from 'nestjs-pino';
 import { HealthModule } from './health/health.module';
 import { ReadinessRegistry } from './health/readiness-registry';
-import { ProblemDetailsFilter } from './http/problem-details.filter';
+import { ProblemDetailsFilter, problemFor } from './http/problem-details.filter';
 import { correlationIdOptions, echoCorrelationId, loggingModule } from './logging/logging.module';
 
 export interface ServiceDefinition<Schema extends z.ZodType> {
@@ -21,6 +23,15 @@ export interface ServiceDefinition<Schema extends z.ZodType> {
   beforeListen?: (app: NestFastifyApplication) => Promise<void>;
 }
 
+/**
+ * Errors Fastify raises before a route is even chosen (a URL that is not valid percent-encoding) never
+ * reach Nest's exception filter: they get the same problem+json body here.
+ */
+function sendFrameworkError(error: FastifyError, request: FastifyRequest, reply: FastifyReply): void {
+  const problem = problemFor(error, request.url.split('?')[0] ?? request.url);
+  void reply.code(problem.status).header('content-type', PROBLEM_JSON_CONTENT_TYPE).send(problem);
+}
+
 /** Builds the Nest application (Fastify, pino logging, problem+json errors, health) without listening. */
 export async function createServiceApp(rootModule: DynamicModule, settings: ServiceSettings): Promise<NestFastifyApplication> {
   const logging = loggingModule(settings);
@@ -30,7 +41,7 @@ export async function createServiceApp(rootModule: DynamicModule, settings: Serv
   const app = await NestFactory.create<NestFastifyApplication>(
     ServiceModule,
     // Behind the GKE load balancer: client address and protocol come from X-Forwarded-*.
-    new FastifyAdapter({ trustProxy: true, bodyLimit: 1_048_576, ...correlationIdOptions }),
+    new FastifyAdapter({ trustProxy: true, bodyLimit: 1_048_576, frameworkErrors: sendFrameworkError, ...correlationIdOptions }),
     { bufferLogs: true },
   );
   const fastify = app.getHttpAdapter().getInstance();
