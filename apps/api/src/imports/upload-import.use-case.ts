@@ -9,7 +9,7 @@ import {
   type ImportMode,
   type ImportOptions,
 } from '@pulse/contracts';
-import { EventPublisher, enqueueEvent, publishAfterCommit } from '@pulse/messaging';
+import { awaitPublishBriefly, EventPublisher, enqueueEvent, publishAfterCommit } from '@pulse/messaging';
 import { importObjectKey } from '@pulse/object-storage';
 import { TenantDatabasePool, type TenantContext } from '@pulse/tenancy';
 import { PinoLogger } from 'nestjs-pino';
@@ -122,11 +122,10 @@ export class UploadImportUseCase {
       );
       await enqueueEvent((sql, values) => db.query(sql, values), ingestionRequestedV1, payload, metadata);
     });
-    try {
-      await publishAfterCommit(this.publisher, (sql, values) => this.tenants.query(tenant, sql, values), ingestionRequestedV1, payload, metadata);
-    } catch (error) {
-      this.logger.warn({ err: error, importId, eventId }, 'ingestion.requested.v1 not published; left in the tenant outbox');
-    }
+    await awaitPublishBriefly(
+      publishAfterCommit(this.publisher, (sql, values) => this.tenants.query(tenant, sql, values), ingestionRequestedV1, payload, metadata),
+      (error) => this.logger.warn({ err: error, importId, eventId }, 'ingestion.requested.v1 not published; left in the tenant outbox'),
+    );
     return { importId, status: 'queued', links: importLinks(importId) };
   }
 }

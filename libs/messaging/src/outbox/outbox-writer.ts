@@ -61,3 +61,26 @@ export async function publishAfterCommit<Contract extends EventContract>(
   await publisher.publish(contract, payload, metadata);
   await execute('UPDATE outbox SET published_at = now() WHERE event_id = $1 AND published_at IS NULL', [metadata.eventId]);
 }
+
+/**
+ * How long a request that has already succeeded waits for its event's fast-path publish. Pub/Sub answers
+ * in milliseconds when healthy; when it is not, the event is safe in the outbox, so the response must not
+ * wait out the publisher's own timeout (15 s per attempt: a client saw 28 s for a 202 with Pub/Sub down).
+ */
+export const REQUEST_PUBLISH_WAIT_MS = 1_000;
+
+/**
+ * Waits for `publishing` (a publishAfterCommit) at most `waitMs`, then lets it go on in the background:
+ * a late success still marks the outbox row sent. Its failure, early or late, goes to `onFailure` and is
+ * never thrown (the sweeper publishes the row later).
+ */
+export async function awaitPublishBriefly(publishing: Promise<void>, onFailure: (error: unknown) => void, waitMs = REQUEST_PUBLISH_WAIT_MS): Promise<void> {
+  let timer: NodeJS.Timeout | undefined;
+  const settled = publishing.catch(onFailure);
+  const waited = new Promise<void>((resolve) => {
+    timer = setTimeout(resolve, waitMs);
+    timer.unref();
+  });
+  await Promise.race([settled, waited]);
+  clearTimeout(timer);
+}

@@ -1,6 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { metricsRefreshRequestedV1, type EventPayload } from '@pulse/contracts';
-import { EventPublisher, enqueueEvent, publishAfterCommit, type EventMetadata } from '@pulse/messaging';
+import { awaitPublishBriefly, EventPublisher, enqueueEvent, publishAfterCommit, type EventMetadata } from '@pulse/messaging';
 import { TenantDatabasePool, type TenantContext, type TenantDatabaseClient } from '@pulse/tenancy';
 import { PinoLogger } from 'nestjs-pino';
 import { randomUUID } from 'node:crypto';
@@ -45,14 +45,13 @@ export class MetricRefreshRequests {
   }
 
   /**
-   * After commit. A failure is logged, not thrown: the run is recorded and the client's request
-   * succeeded; the unpublished outbox row is what the sweeper retries.
+   * After commit, waiting briefly (awaitPublishBriefly). A failure is logged, not thrown: the run is
+   * recorded and the client's request succeeded; the unpublished outbox row is what the sweeper retries.
    */
   async publish(tenant: TenantContext, queued: QueuedRefresh): Promise<void> {
-    try {
-      await publishAfterCommit(this.publisher, (sql, values) => this.tenants.query(tenant, sql, values), metricsRefreshRequestedV1, queued.payload, queued.metadata);
-    } catch (error) {
-      this.logger.warn({ err: error, runId: queued.run.id, eventId: queued.metadata.eventId }, 'metrics.refresh-requested.v1 not published; left in the tenant outbox');
-    }
+    await awaitPublishBriefly(
+      publishAfterCommit(this.publisher, (sql, values) => this.tenants.query(tenant, sql, values), metricsRefreshRequestedV1, queued.payload, queued.metadata),
+      (error) => this.logger.warn({ err: error, runId: queued.run.id, eventId: queued.metadata.eventId }, 'metrics.refresh-requested.v1 not published; left in the tenant outbox'),
+    );
   }
 }

@@ -175,3 +175,26 @@ describe('POST /v1/metrics/refresh and GET /v1/metrics/runs/{id}', () => {
     });
   });
 });
+
+describe('POST /v1/metrics/refresh while Pub/Sub is down', () => {
+  let api: ApiUnderTest;
+  let tenant: SeededTenant;
+
+  beforeAll(async () => {
+    // The kit's Pub/Sub address answers nothing; topics are not created on the fly, as in production.
+    api = await ApiUnderTest.start({ PUBSUB_AUTO_CREATE: 'false' });
+    tenant = await api.seedTenant('runs-pubsub-down');
+  }, 120_000);
+
+  afterAll(async () => {
+    await api?.stop();
+  });
+
+  // The publisher's own timeout is 15 s per attempt: the response must not wait for it.
+  it('answers 202 without waiting for the publish, leaving the event in the outbox for the sweeper', async () => {
+    const created = await api.request('POST', '/v1/metrics/refresh', { key: tenant.apiKey, body: {} });
+    expect(created.status).toBe(202);
+    const outbox = await tenantRows<{ published_at: Date | null }>(tenant, `SELECT published_at FROM outbox WHERE payload->>'runId' = $1`, [created.body['id']]);
+    expect(outbox).toEqual([{ published_at: null }]);
+  }, 10_000);
+});
