@@ -1,10 +1,10 @@
 import { Body, Controller, Get, Put } from '@nestjs/common';
-import { scorecardDefinitionSchema, type ScorecardDefinition } from '@pulse/contracts';
+import type { ScorecardDefinition } from '@pulse/contracts';
 import { ApiRoute, ZodValidationPipe } from '@pulse/service-runtime';
 import type { TenantContext } from '@pulse/tenancy';
 import { CurrentTenant } from '../auth/current-tenant.decorator';
 import { GetScorecardUseCase } from './get-scorecard.use-case';
-import { scorecardSchema, scorecardUpdateSchema, type ScorecardDto, type ScorecardUpdateDto } from './scorecard.schemas';
+import { scorecardPutSchema, scorecardSchema, scorecardUpdateSchema, type ScorecardDto, type ScorecardUpdateDto } from './scorecard.schemas';
 import { UpdateScorecardUseCase } from './update-scorecard.use-case';
 
 @Controller('v1/scorecard')
@@ -29,10 +29,10 @@ export class ScorecardController {
     summary: 'Replace the health scorecard',
     description: 'Stores a new version and activates it, and queues a recompute of health (metrics.refresh-requested.v1, reason scorecard_changed).',
     tags: ['health'],
-    body: scorecardDefinitionSchema,
+    body: scorecardPutSchema,
     responses: { 200: { description: 'The new active scorecard and the run recomputing health', schema: scorecardUpdateSchema } },
   })
-  put(@CurrentTenant() tenant: TenantContext, @Body(new ZodValidationPipe(scorecardDefinitionSchema, 'body')) body: ScorecardDefinition): Promise<ScorecardUpdateDto> {
+  put(@CurrentTenant() tenant: TenantContext, @Body(new ZodValidationPipe(scorecardPutSchema, 'body')) body: ScorecardDefinition): Promise<ScorecardUpdateDto> {
     return this.updateScorecard.execute(tenant, body);
   }
 }

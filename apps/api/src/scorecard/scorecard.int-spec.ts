@@ -33,6 +33,21 @@ describe('GET/PUT /v1/scorecard', () => {
     expect(response.body).toEqual({ version: 0, isDefault: true, ...DEFAULT_SCORECARD, createdAt: null });
   });
 
+  it('changes nothing when the default is put while none is stored: no version, no recompute', async () => {
+    const put = await api.request('PUT', '/v1/scorecard', { key: tenant.apiKey, body: DEFAULT_SCORECARD });
+    expect(put.status).toBe(200);
+    expect(put.body).toEqual({ scorecard: { version: 0, isDefault: true, ...DEFAULT_SCORECARD, createdAt: null }, refreshRunId: null });
+    expect((await api.get('/v1/scorecard', { key: tenant.apiKey })).body).toMatchObject({ version: 0, isDefault: true });
+  });
+
+  it('refuses a measure naming no KPI (a typo), saying which names exist', async () => {
+    const typo = { ...definition, measures: [{ ...definition.measures[0], metric: 'revenue9d' }, ...definition.measures.slice(1)] };
+    const response = await api.request('PUT', '/v1/scorecard', { key: tenant.apiKey, body: typo });
+    expect(response.status).toBe(400);
+    expect(response.body['errors']).toEqual([expect.objectContaining({ field: 'body.measures.0.metric', message: expect.stringContaining('"revenue9d" is not a KPI: use one of orders, daysSinceLastOrder') })]);
+    expect((await api.get('/v1/scorecard', { key: tenant.apiKey })).body).toMatchObject({ version: 0, isDefault: true });
+  });
+
   it('stores a new active version, queues a recompute and publishes it (reason scorecard_changed)', async () => {
     const put = await api.request('PUT', '/v1/scorecard', { key: tenant.apiKey, body: definition });
     expect(put.status).toBe(200);

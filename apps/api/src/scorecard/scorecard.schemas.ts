@@ -1,4 +1,5 @@
-import { scorecardBandsSchema, scorecardMeasureSchema } from '@pulse/contracts';
+import { scorecardBandsSchema, scorecardDefinitionSchema, scorecardMeasureSchema } from '@pulse/contracts';
+import { measureSource, SCORABLE_KPIS } from '@pulse/health-scoring';
 import { z } from 'zod';
 
 // The definition itself (scorecardDefinitionSchema: measures, bands, validation) and DEFAULT_SCORECARD
@@ -22,3 +23,19 @@ export const scorecardUpdateSchema = z.object({
 });
 
 export type ScorecardUpdateDto = z.output<typeof scorecardUpdateSchema>;
+
+/**
+ * PUT's body: a definition whose measures name what the metrics service can score, a customer KPI or a
+ * `custom.<field>`. The shared definition schema accepts any name (the scorer treats an unknown one as
+ * missing, so an older stored version still scores); a new version with a typo (`revenue9d`) is a 400.
+ */
+export const scorecardPutSchema = scorecardDefinitionSchema.superRefine((definition, ctx) => {
+  definition.measures.forEach((measure, index) => {
+    if (measureSource(measure.metric).kind !== 'unknown') return;
+    ctx.addIssue({
+      code: 'custom',
+      path: ['measures', index, 'metric'],
+      message: `"${measure.metric}" is not a KPI: use one of ${Object.keys(SCORABLE_KPIS).join(', ')}, or custom.<field>`,
+    });
+  });
+});

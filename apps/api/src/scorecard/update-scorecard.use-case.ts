@@ -1,5 +1,5 @@
 import { Injectable } from '@nestjs/common';
-import type { ScorecardDefinition } from '@pulse/contracts';
+import { DEFAULT_SCORECARD, type ScorecardDefinition } from '@pulse/contracts';
 import { TenantDatabasePool, type TenantContext } from '@pulse/tenancy';
 import { MetricRefreshRequests, type QueuedRefresh } from '../metrics/runs/metric-refresh-requests';
 import { findActiveScorecard, toScorecardDto, type ScorecardRow } from './get-scorecard.use-case';
@@ -7,7 +7,8 @@ import type { ScorecardUpdateDto } from './scorecard.schemas';
 
 /**
  * PUT /v1/scorecard: a new version becomes the active one, in one transaction with the recompute
- * request it needs. Putting the active definition again changes nothing (no version, no recompute).
+ * request it needs. Putting the definition in effect again (the active one, or the default while none
+ * is stored) changes nothing: no version, no recompute.
  */
 @Injectable()
 export class UpdateScorecardUseCase {
@@ -17,15 +18,15 @@ export class UpdateScorecardUseCase {
   ) {}
 
   async execute(tenant: TenantContext, definition: ScorecardDefinition): Promise<ScorecardUpdateDto> {
-    const { row, queued } = await this.tenants.withTenantTransaction(tenant, async (db): Promise<{ row: ScorecardRow; queued?: QueuedRefresh }> => {
+    const { row, queued } = await this.tenants.withTenantTransaction(tenant, async (db): Promise<{ row: ScorecardRow | undefined; queued?: QueuedRefresh }> => {
       // Serialises concurrent updates: each takes the next version number after the other's.
       await db.query('LOCK TABLE scorecards IN SHARE ROW EXCLUSIVE MODE');
       const active = await findActiveScorecard(db);
       const json = JSON.stringify(definition);
-      if (active) {
-        const same = await db.query<{ same: boolean }>('SELECT $1::jsonb = $2::jsonb AS same', [JSON.stringify(active.definition), json]);
-        if (same.rows[0]?.same) return { row: active };
-      }
+      // What is in effect now: the active version, or the default while none is stored.
+      const current = JSON.stringify(active?.definition ?? DEFAULT_SCORECARD);
+      const same = await db.query<{ same: boolean }>('SELECT $1::jsonb = $2::jsonb AS same', [current, json]);
+      if (same.rows[0]?.same) return { row: active };
       await db.query('UPDATE scorecards SET active = false WHERE active');
       const inserted = await db.query<ScorecardRow>(
         `INSERT INTO scorecards (version, definition, active, created_by)
