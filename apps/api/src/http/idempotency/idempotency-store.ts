@@ -72,7 +72,7 @@ export class IdempotencyStore {
   async complete(tenant: TenantContext, key: string, status: number, body: unknown): Promise<void> {
     await this.tenants.query(
       tenant,
-      `UPDATE idempotency_keys SET status = 'completed', response_status = $2, response_body = $3::jsonb, completed_at = now() WHERE key = $1`,
+      `UPDATE idempotency_keys SET status = 'completed', response_status = $2, response_body = $3::json, completed_at = now() WHERE key = $1`,
       [key, status, JSON.stringify(body ?? null)],
     );
   }

@@ -114,7 +114,7 @@ describe('POST /v1/metrics/refresh and GET /v1/metrics/runs/{id}', () => {
       expect(first.status).toBe(202);
       const second = await api.request('POST', '/v1/metrics/refresh', { key: tenant.apiKey, body: { asOf: '2026-10-01' }, headers: { 'idempotency-key': key } });
       expect(second.status).toBe(202);
-      expect(second.body).toEqual(first.body);
+      expect(second.text).toBe(first.text); // byte for byte, key order included
       expect(second.headers.get('idempotent-replayed')).toBe('true');
 
       const runs = await tenantRows(tenant, `SELECT id FROM metric_runs WHERE as_of = '2026-10-01'`);
