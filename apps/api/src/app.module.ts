@@ -2,6 +2,7 @@ import { Module, type DynamicModule } from '@nestjs/common';
 import { APP_GUARD } from '@nestjs/core';
 import { MessagingModule } from '@pulse/messaging';
 import { OpenApiModule, PostgresModule, UndeclaredQueryGuard } from '@pulse/service-runtime';
+import { apiResponseHeaders } from './http/openapi-conventions';
 import { TenantAuthGuard } from './auth/tenant-auth.guard';
 import { API_CONFIG, type ApiConfig } from './config/api.config';
 import { CustomersModule } from './customers/customers.module';
@@ -32,6 +33,7 @@ export class AppModule {
           title: 'Pulse API',
           version: config.service.version,
           bearerDescription: 'Your tenant API key (pulse_<prefix>_<secret>), issued by the operator.',
+          responseHeaders: apiResponseHeaders,
         }),
         TenancyModule,
         HttpConventionsModule,

@@ -1,3 +1,5 @@
+import { DiscoveryService, MetadataScanner } from '@nestjs/core';
+import { discoverRoutes, type ApiRouteDoc } from '@pulse/service-runtime';
 import { get as httpGet } from 'node:http';
 import { ApiUnderTest, uniqueSlug, type SeededTenant } from '../api.int-kit';
 
@@ -88,7 +90,25 @@ describe('tenant authentication and isolation (real PostgreSQL)', () => {
     expect((await api.get('/healthz')).status).toBe(200);
     const document = await api.get('/openapi.json');
     expect(document.status).toBe(200);
-    expect(Object.keys(document.body.paths as object)).toContain('/v1/customers/{externalId}');
+    type Operation = { parameters: Array<{ name: string; in: string }>; responses: Record<string, { headers?: Record<string, unknown> }>; security?: unknown[] };
+    const paths = document.body.paths as Record<string, Record<string, Operation>>;
+
+    // Every route the app serves has its @ApiRoute and is in the document.
+    const routes = discoverRoutes(api.app.get(DiscoveryService, { strict: false }), api.app.get(MetadataScanner, { strict: false }));
+    expect(routes.filter((route) => !route.doc).map((route) => `${route.method} ${route.path}`)).toEqual([]);
+    expect(routes.filter((route) => !paths[route.path]?.[route.method]).map((route) => `${route.method} ${route.path}`)).toEqual([]);
+    expect(routes.length).toBeGreaterThan(20);
+
+    // Every POST that honours Idempotency-Key says so; every authenticated answer lists its rate-limit headers.
+    for (const route of routes) {
+      const operation = paths[route.path]?.[route.method] as Operation;
+      const idempotent = route.method === 'post' && ['/v1/metrics/refresh', '/v1/imports/{entity}', '/v1/sources', '/v1/sources/{id}/syncs'].includes(route.path);
+      expect([route.path, operation.parameters.some((p) => p.in === 'header' && p.name === 'idempotency-key')]).toEqual([route.path, idempotent]);
+      if ((route.doc as ApiRouteDoc).public) continue;
+      const success = Object.entries(operation.responses).find(([status]) => status.startsWith('2'))?.[1];
+      expect([route.path, Object.keys(success?.headers ?? {})]).toEqual([route.path, expect.arrayContaining(['RateLimit-Limit', 'RateLimit-Remaining', 'RateLimit-Reset', ...(route.method === 'get' ? ['ETag'] : [])])]);
+      expect(Object.keys(operation.responses['default']?.headers ?? {})).toContain('Retry-After');
+    }
   });
 });
 

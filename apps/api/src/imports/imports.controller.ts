@@ -5,7 +5,7 @@ import { ApiRoute, ZodValidationPipe } from '@pulse/service-runtime';
 import { TenantDatabasePool, type TenantContext } from '@pulse/tenancy';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { Readable } from 'node:stream';
-import type { z } from 'zod';
+import { z } from 'zod';
 import { CurrentTenant } from '../auth/current-tenant.decorator';
 import { parseImportMapping } from './import-mapping-input';
 import { IMPORT_COLUMNS, toImportDto, type ImportRow } from './import-row';
@@ -15,8 +15,14 @@ import { listImports } from './list-imports';
 import { uploadFormatOf } from './upload-content-type';
 import { UploadTooLargeError } from './upload-meter';
 import { UploadImportUseCase } from './upload-import.use-case';
+import { idempotencyKeyHeader } from '../http/openapi-conventions';
 
 const IDEMPOTENCY_KEY = /^[\x21-\x7e]{1,255}$/;
+
+/** The upload's headers, as documented: the mapping may come here instead of the `mapping` parameter. */
+const uploadHeaders = idempotencyKeyHeader.extend({
+  'import-mapping': z.string().optional().describe('The column mapping as JSON (importMappingSchema), instead of the `mapping` query parameter.'),
+});
 
 function singleHeader(request: FastifyRequest, name: string): string | undefined {
   const value = request.headers[name];
@@ -44,6 +50,7 @@ export class ImportsController {
     tags: ['imports'],
     params: uploadParams,
     query: uploadQuery,
+    headers: uploadHeaders,
     fileBody: {
       'text/csv': 'The file: a header row, then one row per record; delimiter, encoding and number/date formats are detected (or set in the mapping).',
       'application/x-ndjson': 'The file: one JSON object per line.',

@@ -24,6 +24,7 @@ import { SourceQueries } from './source-queries';
 import { listQuery, sourceIdParams } from './sources.schemas';
 import { TestSourceUseCase } from './test-source.use-case';
 import { UpdateSourceUseCase } from './update-source.use-case';
+import { idempotencyKeyHeader } from '../http/openapi-conventions';
 
 const CREDENTIALS_NOTE = 'Credentials are write-only: they are encrypted at rest and never returned (`credentialsSet` lists their names).';
 
@@ -46,6 +47,7 @@ export class SourcesController {
     description: [`Kinds and options are in docs/connectors.md. ${CREDENTIALS_NOTE}`, 'Nothing is contacted on creation: use POST /v1/sources/{id}/test.'].join('\n'),
     tags: ['sources'],
     body: createSourceSchema,
+    headers: idempotencyKeyHeader,
     responses: {
       201: { description: 'The source', schema: sourceSchema },
       400: { description: 'validation_failed (connection, mapping or cron schedule, field by field)' },
@@ -131,6 +133,7 @@ export class SourcesController {
     description: 'Queues a run (or returns the one already queued); the ingestion service starts it within its poll interval. Follow GET /v1/sources/{id}/syncs.',
     tags: ['sources'],
     params: sourceIdParams,
+    headers: idempotencyKeyHeader,
     responses: { 202: { description: 'The queued run', schema: sourceSyncSchema }, 404: { description: 'source.not_found' }, 409: { description: 'source.disabled' } },
   })
   sync(@CurrentTenant() tenant: TenantContext, @Param(new ZodValidationPipe(sourceIdParams, 'path')) { id }: z.output<typeof sourceIdParams>): Promise<SourceSyncDto> {

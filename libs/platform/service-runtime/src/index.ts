@@ -9,5 +9,5 @@ export { ZodValidationPipe } from './http/zod-validation.pipe';
 export { UndeclaredQueryGuard } from './http/undeclared-query.guard';
 export { ApiRoute, API_ROUTE_METADATA, type ApiRouteDoc, type ApiResponseDoc } from './openapi/api-route.decorator';
 export { OpenApiModule } from './openapi/openapi.module';
-export { buildOpenApiDocument, discoverRoutes, type DiscoveredRoute, type OpenApiInfo } from './openapi/openapi-document';
+export { buildOpenApiDocument, discoverRoutes, type DiscoveredRoute, type OpenApiInfo, type ResponseHeaderDoc } from './openapi/openapi-document';
 export { withTimeout } from './with-timeout';

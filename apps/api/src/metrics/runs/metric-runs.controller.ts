@@ -7,6 +7,7 @@ import { Idempotent } from '../../http/idempotency/idempotent.decorator';
 import { GetMetricRunUseCase } from './get-metric-run.use-case';
 import { metricRunParams, metricRunSchema, refreshRequestSchema, type MetricRunDto } from './metric-run.schemas';
 import { RequestMetricsRefreshUseCase } from './request-metrics-refresh.use-case';
+import { idempotencyKeyHeader } from '../../http/openapi-conventions';
 
 @Controller('v1/metrics')
 export class MetricRunsController {
@@ -23,6 +24,7 @@ export class MetricRunsController {
     description: 'Queues a metrics run and returns it; poll GET /v1/metrics/runs/{id}. Send an Idempotency-Key to make retries safe.',
     tags: ['metrics'],
     body: refreshRequestSchema,
+    headers: idempotencyKeyHeader,
     responses: {
       202: { description: 'The queued run', schema: metricRunSchema },
       409: { description: 'idempotency_key_in_progress' },

@@ -17,6 +17,8 @@ export interface ApiRouteDoc {
   tags?: string[];
   params?: z.ZodObject;
   query?: z.ZodObject;
+  /** Request headers the route reads (names in lower case, e.g. `idempotency-key`). */
+  headers?: z.ZodObject;
   body?: z.ZodType;
   /** A body that is a file, not JSON (e.g. an upload): its media types, each with a description of its content. */
   fileBody?: Record<string, string>;

@@ -11,6 +11,16 @@ export interface OpenApiInfo {
   description?: string;
   /** Describes the bearer token (operator token, tenant API key). */
   bearerDescription: string;
+  /**
+   * Headers the service sets on responses across routes (rate limits, ETag), by route: each applies
+   * to the route's documented responses (`success`) or to its error response (`error`).
+   */
+  responseHeaders?: (route: { method: string; public: boolean }) => { success?: Record<string, ResponseHeaderDoc>; error?: Record<string, ResponseHeaderDoc> };
+}
+
+export interface ResponseHeaderDoc {
+  description: string;
+  schema: Record<string, unknown>;
 }
 
 export interface DiscoveredRoute {
@@ -53,7 +63,7 @@ function jsonSchema(schema: z.ZodType, io: 'input' | 'output'): Record<string, u
   return rest;
 }
 
-function parameters(location: 'path' | 'query', schema: z.ZodObject | undefined) {
+function parameters(location: 'path' | 'query' | 'header', schema: z.ZodObject | undefined) {
   if (!schema) return [];
   const objectSchema = jsonSchema(schema, 'input') as { properties?: Record<string, unknown>; required?: string[] };
   return Object.entries(objectSchema.properties ?? {}).map(([name, property]) => ({
@@ -70,24 +80,27 @@ export function buildOpenApiDocument(info: OpenApiInfo, routes: DiscoveredRoute[
   const problem = { description: 'Error (RFC 9457)', content: { 'application/problem+json': { schema: jsonSchema(problemDetailsSchema, 'output') } } };
   for (const { method, path, doc } of routes) {
     if (!doc) continue;
+    const headers = info.responseHeaders?.({ method, public: doc.public === true }) ?? {};
+    const withHeaders = (response: Record<string, unknown>, set: Record<string, ResponseHeaderDoc> | undefined) =>
+      set && Object.keys(set).length > 0 ? { ...response, headers: set } : response;
     const responses = Object.fromEntries(
-      Object.entries(doc.responses).map(([status, response]) => [
-        status,
-        {
+      Object.entries(doc.responses).map(([status, response]) => {
+        const documented = {
           description: response.description,
           ...(response.schema ? { content: { [response.contentType ?? 'application/json']: { schema: jsonSchema(response.schema, 'output') } } } : {}),
-        },
-      ]),
+        };
+        return [status, withHeaders(documented, Number(status) < 400 ? headers.success : headers.error)];
+      }),
     );
     paths[path] ??= {};
     paths[path][method] = {
       summary: doc.summary,
       ...(doc.description ? { description: doc.description } : {}),
       ...(doc.tags ? { tags: doc.tags } : {}),
-      parameters: [...parameters('path', doc.params), ...parameters('query', doc.query)],
+      parameters: [...parameters('path', doc.params), ...parameters('query', doc.query), ...parameters('header', doc.headers)],
       ...(doc.body ? { requestBody: { required: true, content: { 'application/json': { schema: jsonSchema(doc.body, 'input') } } } } : {}),
       ...(doc.fileBody ? { requestBody: { required: true, content: fileContent(doc.fileBody) } } : {}),
-      responses: { ...responses, default: problem },
+      responses: { ...responses, default: withHeaders(problem, headers.error) },
       ...(doc.public ? { security: [] } : {}),
     };
   }
