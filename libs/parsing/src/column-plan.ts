@@ -6,7 +6,7 @@ import {
   type ImportColumnMapping,
   type ImportMapping,
 } from '@pulse/contracts';
-import { customConverter, inferCustomType, type CustomType, type CustomValue } from './custom-columns';
+import { customConverter, inferCustomType, type CustomSample, type CustomType, type CustomValue } from './custom-columns';
 import { dayMonthEvidence, type DayMonthOrder } from './date-formats';
 import { normalizeHeader } from './header-names';
 import { detectDecimalSeparator, type DecimalSeparator } from './number-formats';
@@ -26,20 +26,60 @@ export type ColumnTarget =
 export interface ResolvedMapping {
   readonly mapping: ImportMapping | undefined;
   readonly columns: ReadonlyMap<string, ImportColumnMapping | null>;
+  /** Normalised source name -> the source column as the mapping writes it (for error messages). */
+  readonly sources: ReadonlyMap<string, string>;
 }
 
 export function resolveMapping(entity: CanonicalEntity, mapping: unknown): ResolvedMapping {
-  if (mapping === undefined || mapping === null) return { mapping: undefined, columns: new Map() };
+  if (mapping === undefined || mapping === null) return { mapping: undefined, columns: new Map(), sources: new Map() };
   const parsed = importMappingSchemaFor(entity).safeParse(mapping);
   if (!parsed.success) {
     const issues = parsed.error.issues.map((issue) => `${issue.path.join('.') || 'mapping'}: ${issue.message}`).join('; ');
     throw new ParseError('invalid_mapping', `The import mapping is invalid: ${issues}`);
   }
   const columns = new Map<string, ImportColumnMapping | null>();
+  const sources = new Map<string, string>();
   for (const [source, target] of Object.entries(parsed.data.columns ?? {})) {
-    columns.set(normalizeHeader(source), typeof target === 'string' ? { field: target } : target);
+    const name = normalizeHeader(source);
+    // `Region` and `region` name one column: two entries for it would silently keep only the last.
+    const earlier = sources.get(name);
+    if (earlier !== undefined) throw new ParseError('invalid_mapping', `The mapping names the column "${earlier}" twice (also as "${source}").`);
+    sources.set(name, source);
+    columns.set(name, typeof target === 'string' ? { field: target } : target);
   }
-  return { mapping: parsed.data, columns };
+  return { mapping: parsed.data, columns, sources };
+}
+
+/**
+ * CSV: every column the mapping sends somewhere must be in the header; a misspelt source (`Emial`) would
+ * otherwise be ignored while the real column lands in `custom`. Columns mapped to null may be absent
+ * (nothing to leave out). NDJSON is not checked: records legitimately leave keys out (README, "Mapping").
+ */
+export function assertMappedColumnsPresent(resolved: ResolvedMapping, names: readonly string[], headers: readonly string[]): void {
+  const present = new Set(names);
+  const missing: string[] = [];
+  for (const [name, target] of resolved.columns) if (target !== null && !present.has(name)) missing.push(resolved.sources.get(name) ?? name);
+  if (missing.length === 0) return;
+  throw new ParseError(
+    'invalid_mapping',
+    `The mapping names ${missing.length === 1 ? 'a column' : 'columns'} the file does not have: ${missing.map((source) => `"${source}"`).join(', ')} (columns found: ${headers.join(', ') || 'none'}).`,
+  );
+}
+
+/** CSV: two columns with the same custom key would keep only one value per row; the file fails instead. */
+export function assertUniqueCustomKeys(targets: readonly ColumnTarget[], headers: readonly string[]): void {
+  const owners = new Map<string, number>();
+  targets.forEach((target, index) => {
+    if (target.kind !== 'custom') return;
+    const earlier = owners.get(target.key);
+    if (earlier !== undefined) {
+      throw new ParseError(
+        'invalid_mapping',
+        `Columns "${headers[earlier]}" and "${headers[index]}" both go to custom.${target.key}; map one of them to another custom key, or leave it out with null.`,
+      );
+    }
+    owners.set(target.key, index);
+  });
 }
 
 /**
@@ -154,7 +194,7 @@ export interface CustomColumn {
   readonly convert: (text: string) => CustomValue;
 }
 
-export function customColumnOf(sample: readonly string[], locale: ColumnLocale): CustomColumn {
+export function customColumnOf(sample: readonly CustomSample[], locale: ColumnLocale): CustomColumn {
   const type = inferCustomType(sample, locale);
   return { type, convert: customConverter(type, locale) };
 }

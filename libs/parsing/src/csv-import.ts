@@ -2,7 +2,9 @@ import { CANONICAL_ENTITY_SPECS, type CanonicalEntity } from '@pulse/contracts';
 import type { BatchBuilder } from './batch-builder';
 import {
   SAMPLE_RECORDS,
+  assertMappedColumnsPresent,
   assertRequiredColumns,
+  assertUniqueCustomKeys,
   canonicalColumnConverter,
   constantValues,
   customColumnOf,
@@ -17,7 +19,7 @@ import { normalizeHeaderRow } from './header-names';
 import { ParseError } from './parse-error';
 import type { CanonicalRow, ParsedBatch, RowRejection } from './parse-types';
 import type { DecodedText } from './text-decoding';
-import type { ValueConverter } from './value-converters';
+import { isBlankText, type ValueConverter } from './value-converters';
 import type { ZonedTime } from './zoned-time';
 
 interface CsvContext {
@@ -56,7 +58,9 @@ class CsvRecordConverter {
     zone: ZonedTime,
   ) {
     const names = normalizeHeaderRow(headers);
+    assertMappedColumnsPresent(resolved, names, headers);
     const targets = targetsOf(entity, names, resolved);
+    assertUniqueCustomKeys(targets, headers);
     const fed = new Set<string>();
     for (const target of targets) if (target.kind === 'canonical') fed.add(target.field.name);
     const constantsFed = new Set(Object.keys(resolved.mapping?.constants ?? {}));
@@ -106,7 +110,8 @@ class CsvRecordConverter {
     }
     for (let i = 0; i < this.requiredFields.length; i += 1) {
       const field = this.requiredFields[i] as string;
-      if (values[field] === null) {
+      const value = values[field] as string | null;
+      if (value === null || isBlankText(value)) {
         const column = this.headers[this.canonicalIndexes[this.canonicalFields.indexOf(field)] as number] ?? field;
         return this.reject(fields, line, column, 'missing_required', `${field} is required but the value is empty.`);
       }

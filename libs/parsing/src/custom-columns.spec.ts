@@ -13,9 +13,28 @@ describe('custom column types', () => {
     expect(inferCustomType(['', ' '], comma)).toBe('string');
   });
 
+  it('infers boolean only from unambiguous words: true/false, or yes/no (sim/não) with both answers present', () => {
+    expect(inferCustomType(['true', 'TRUE'], comma)).toBe('boolean');
+    expect(inferCustomType(['falso', 'verdadeiro'], comma)).toBe('boolean');
+    expect(inferCustomType(['Yes', 'NO', 'yes'], comma)).toBe('boolean');
+    expect(inferCustomType(['no', 'true'], comma)).toBe('boolean');
+    // Region codes, sizes and country codes are not answers.
+    expect(inferCustomType(['N', 'S', 'N'], comma)).toBe('string');
+    expect(inferCustomType(['Y', 'N'], comma)).toBe('string');
+    expect(inferCustomType(['NO', 'NO'], comma)).toBe('string');
+    expect(inferCustomType(['sim', 'sim'], comma)).toBe('string');
+    // JSON booleans (NDJSON) are booleans.
+    expect(inferCustomType([true, false, 'no'], comma)).toBe('boolean');
+  });
+
+  it('infers number from JSON numbers whatever the decimal separator, and not from numbers a JavaScript number would change', () => {
+    expect(inferCustomType([3.5, '1.234,5'], comma)).toBe('number');
+    expect(inferCustomType(['12345678901234567890', '7'], comma)).toBe('string');
+  });
+
   it('converts to the type, keeping non-fitting values as text and empty as null', () => {
     expect(['1.234,5', 'n/a', ''].map(customConverter('number', comma))).toEqual([1234.5, 'n/a', null]);
-    expect(['sim', 'não', 'talvez'].map(customConverter('boolean', comma))).toEqual([true, false, 'talvez']);
+    expect(['sim', 'não', 'talvez', 'N'].map(customConverter('boolean', comma))).toEqual([true, false, 'talvez', 'N']);
     expect(['31/01/2024', '2024-02-01 10:00', 'amanhã'].map(customConverter('date', comma))).toEqual(['2024-01-31', '2024-02-01T10:00:00.000Z', 'amanhã']);
   });
 });

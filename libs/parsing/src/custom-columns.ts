@@ -4,19 +4,62 @@ import type { DateReadingRule } from './value-converters';
 import type { ZonedTime } from './zoned-time';
 
 export type CustomType = 'number' | 'boolean' | 'date' | 'string';
+/** What a custom column's converter gives for one value (NDJSON objects and arrays bypass converters). */
 export type CustomValue = string | number | boolean | null;
+/** A sample value for type inference: CSV text, or an NDJSON value (JSON numbers and booleans as such). */
+export type CustomSample = string | number | boolean;
 
-const TRUE_WORDS = new Set(['true', 'yes', 'sim', 'y', 's', 'verdadeiro']);
-const FALSE_WORDS = new Set(['false', 'no', 'não', 'nao', 'n', 'falso']);
+interface BooleanWord {
+  readonly value: boolean;
+  /** Only a boolean can mean it; `yes`/`no`/`sim`/`não` can also be codes (NO = Norway, SIM). */
+  readonly unambiguous: boolean;
+}
+
+const word = (value: boolean, unambiguous: boolean): BooleanWord => Object.freeze({ value, unambiguous });
+// No single letters (y/n/s): a column of N/S is more often regions, sizes or codes than answers.
+const BOOLEAN_WORDS = new Map<string, BooleanWord>([
+  ['true', word(true, true)],
+  ['false', word(false, true)],
+  ['verdadeiro', word(true, true)],
+  ['falso', word(false, true)],
+  ['yes', word(true, false)],
+  ['no', word(false, false)],
+  ['sim', word(true, false)],
+  ['não', word(false, false)],
+  ['nao', word(false, false)],
+]);
+
+function booleanWordOf(text: string): BooleanWord | undefined {
+  // Words as listed (most values) first, without allocating a trimmed lowercase copy.
+  return BOOLEAN_WORDS.get(text) ?? BOOLEAN_WORDS.get(text.trim().toLowerCase());
+}
 
 function readBoolean(text: string): boolean | undefined {
-  // Words as listed (most values) first, without allocating a trimmed lowercase copy.
-  if (TRUE_WORDS.has(text)) return true;
-  if (FALSE_WORDS.has(text)) return false;
-  const word = text.trim().toLowerCase();
-  if (TRUE_WORDS.has(word)) return true;
-  if (FALSE_WORDS.has(word)) return false;
-  return undefined;
+  return booleanWordOf(text)?.value;
+}
+
+/**
+ * A column is boolean when every value is a boolean word and the words say so beyond doubt: some value is
+ * true/false (verdadeiro/falso, or a JSON boolean), or both answers of yes/no (sim/não) occur. A column of
+ * only `NO` (Norway) or only `sim` stays text.
+ */
+function isBooleanColumn(present: readonly CustomSample[]): boolean {
+  let unambiguous = false;
+  let sawTrue = false;
+  let sawFalse = false;
+  for (const value of present) {
+    if (typeof value === 'boolean') {
+      unambiguous = true;
+      continue;
+    }
+    if (typeof value !== 'string') return false;
+    const found = booleanWordOf(value);
+    if (found === undefined) return false;
+    if (found.unambiguous) unambiguous = true;
+    if (found.value) sawTrue = true;
+    else sawFalse = true;
+  }
+  return unambiguous || (sawTrue && sawFalse);
 }
 
 /** ISO form of a date value: `YYYY-MM-DD` for a calendar date, a UTC instant for a date-time. */
@@ -33,18 +76,19 @@ export interface CustomTypeContext {
 }
 
 /**
- * The type of an unmapped column, from its non-empty values in the sample window: all booleans
- * (true/false, yes/no, sim/não, y/n, s/n) -> boolean; all numbers in the file's decimal notation (no leading
- * zeros, so codes like `00123` stay text) -> number; all dates (ISO, or day/month dates readable with the
- * file's order) -> date; anything else, or no value at all -> string. Booleans are tested before numbers,
- * so `0`/`1` columns are numbers, not booleans.
+ * The type of an unmapped column, from its non-empty values in the sample window: booleans (isBooleanColumn:
+ * true/false, verdadeiro/falso, or yes/no and sim/não with both answers present) -> boolean; all numbers
+ * (JSON numbers, or text in the file's decimal notation without leading zeros, so codes like `00123` stay
+ * text, and that a JavaScript number holds exactly) -> number; all dates (ISO, or day/month dates readable
+ * with the file's order) -> date; anything else, or no value at all -> string. Booleans are tested before
+ * numbers, so `0`/`1` columns are numbers, not booleans.
  */
-export function inferCustomType(values: readonly string[], context: CustomTypeContext): CustomType {
-  const present = values.filter((value) => value.trim() !== '');
+export function inferCustomType(values: readonly CustomSample[], context: CustomTypeContext): CustomType {
+  const present = values.filter((value) => typeof value !== 'string' || value.trim() !== '');
   if (present.length === 0) return 'string';
-  if (present.every((value) => readBoolean(value) !== undefined)) return 'boolean';
-  if (present.every((value) => parseCustomNumber(value, context.decimalSeparator) !== undefined)) return 'number';
-  if (present.every((value) => readCustomDate(value, context.dates, context.zone) !== undefined)) return 'date';
+  if (isBooleanColumn(present)) return 'boolean';
+  if (present.every((value) => typeof value === 'number' || (typeof value === 'string' && parseCustomNumber(value, context.decimalSeparator) !== undefined))) return 'number';
+  if (present.every((value) => typeof value === 'string' && readCustomDate(value, context.dates, context.zone) !== undefined)) return 'date';
   return 'string';
 }
 

@@ -1,4 +1,4 @@
-import type { ZonedTime } from './zoned-time';
+import { utcMillis, type ZonedTime } from './zoned-time';
 
 /** Order of day and month in `a/b/yyyy` dates; undefined while not known. */
 export type DayMonthOrder = 'dmy' | 'mdy';
@@ -122,7 +122,7 @@ export function isoDateOf(r: DateReading): string {
 
 /** The UTC instant of a reading: its own offset when it has one, else its wall-clock time in `zone`. */
 export function instantOf(r: DateReading, zone: ZonedTime): number {
-  const local = Date.UTC(r.year, r.month - 1, r.day, r.hour, r.minute, r.second, r.millis);
+  const local = utcMillis(r.year, r.month - 1, r.day, r.hour, r.minute, r.second, r.millis);
   return r.offsetMinutes === undefined ? zone.toUtc(local) : local - r.offsetMinutes * 60_000;
 }
 

@@ -1,7 +1,7 @@
 export { parseImportStream } from './parse-import-stream';
 export { DEFAULT_BATCH_SIZE } from './batch-builder';
 export { ParseError, type ParseErrorCode } from './parse-error';
-export type { CanonicalRow, ParsedBatch, ParseOptions, RejectionReason, RowRejection } from './parse-types';
+export type { CanonicalRow, JsonValue, ParsedBatch, ParseOptions, RejectionReason, RowRejection } from './parse-types';
 export { normalizeHeader } from './header-names';
 export { detectDelimiter, type CsvDelimiter } from './delimiter-detection';
 export { detectEncoding, type FileEncoding } from './text-decoding';

@@ -1,7 +1,10 @@
 const DAY_MS = 86_400_000;
-/** 0001-01-01T00:00:00Z and 10000-01-01T00:00:00Z: between them toISOString writes a 4-digit year. */
-const FIRST_FOUR_DIGIT_YEAR_MS = -62_135_596_800_000;
-const FIRST_FIVE_DIGIT_YEAR_MS = 253_402_300_800_000;
+/**
+ * 0001-01-01T00:00:00Z and 10000-01-01T00:00:00Z: between them toISOString writes a 4-digit year, and only
+ * those texts are instants PostgreSQL reads (year 0 and `+010000-…` are refused).
+ */
+export const FIRST_FOUR_DIGIT_YEAR_MS = -62_135_596_800_000;
+export const FIRST_FIVE_DIGIT_YEAR_MS = 253_402_300_800_000;
 const MAX_CACHED = 50_000;
 
 const twoDigits = (value: number): string => (value < 10 ? `0${value}` : String(value));

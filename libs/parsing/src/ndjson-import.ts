@@ -11,11 +11,13 @@ import {
   type CustomColumn,
   type ResolvedMapping,
 } from './column-plan';
-import type { CustomValue } from './custom-columns';
+import type { CustomSample } from './custom-columns';
 import { normalizeHeader } from './header-names';
-import type { CanonicalRow, ParsedBatch, RowRejection } from './parse-types';
+import { longNumberTokens } from './json-number-tokens';
+import { exactNumberOf, plainNumberText } from './number-formats';
+import type { CanonicalRow, JsonValue, ParsedBatch, RowRejection } from './parse-types';
 import type { DecodedText } from './text-decoding';
-import { isFailure, type ColumnLocale, type ValueConverter } from './value-converters';
+import { isBlankText, isFailure, type ColumnLocale, type ValueConverter } from './value-converters';
 import type { ZonedTime } from './zoned-time';
 
 interface NdjsonContext {
@@ -27,63 +29,110 @@ interface NdjsonContext {
 }
 
 type JsonRecord = Record<string, unknown>;
+type NumberTokens = ReadonlyMap<string, string> | undefined;
 
-/** A JSON value as the text a CSV cell would hold, for the canonical converters. */
-function textOf(value: unknown, field: CanonicalField, separator: string): string {
+/**
+ * A JSON number as text: its shortest form (what JSON.stringify writes), or the token as written when a
+ * JavaScript number does not hold it exactly (`12345678901234567890`).
+ */
+function numberText(value: number, token: string | undefined): string {
+  return token !== undefined && exactNumberOf(token) === undefined ? token : String(value);
+}
+
+/**
+ * A JSON value as the text a CSV cell would hold, for the canonical converters. A JSON number is always
+ * written with a dot: it becomes plain dot-decimal text (no exponent) and is never read in the tenant's
+ * notation (the caller uses a dot converter for decimals); in a text field it is its JSON text.
+ */
+function textOf(value: unknown, token: string | undefined, field: CanonicalField): string {
   if (value === null || value === undefined) return '';
   if (typeof value === 'string') return value;
-  if (typeof value === 'number') return separator === ',' ? String(value).replace('.', ',') : String(value);
+  if (typeof value === 'number') {
+    const text = numberText(value, token);
+    return field.type === 'decimal' || field.type === 'integer' || field.type === 'date' || field.type === 'timestamp' ? plainNumberText(text) : text;
+  }
   if (typeof value === 'boolean') return String(value);
   if (Array.isArray(value) && field.type === 'list') return value.map(String).join('|');
   return JSON.stringify(value);
 }
 
-/** A JSON value for a custom key of the given type; values not of that type are kept as text. */
-function customOf(value: unknown, column: CustomColumn): CustomValue {
-  if (value === null || value === undefined) return null;
-  if (typeof value === 'string') return column.convert(value);
-  if (typeof value === 'number') return column.type === 'number' ? value : String(value);
-  if (typeof value === 'boolean') return column.type === 'boolean' ? value : String(value);
-  return JSON.stringify(value);
-}
-
-/** How a JSON value looks as text for type inference (objects never fit a type, so they force `string`). */
-function sampleTextOf(value: unknown): string {
-  if (value === null || value === undefined) return '';
-  if (typeof value === 'string' || typeof value === 'number' || typeof value === 'boolean') return String(value);
-  return JSON.stringify(value);
+/** A JSON number for `custom`: the number, or the token as written (text) when a JavaScript number changes it. */
+function customNumberOf(value: number, token: string | undefined): number | string {
+  if (token !== undefined) return exactNumberOf(token) ?? token;
+  // Without a long token the digits are exact; only an exponent (`1e20`) can leave the safe integers.
+  return Math.abs(value) <= Number.MAX_SAFE_INTEGER ? value : String(value);
 }
 
 /**
- * NDJSON records: keys are normalised like CSV headers and mapped the same way. Unlike CSV, which keys
- * exist is known per record, so a missing required field is a row rejection, and a custom key first
- * seen after the sample window takes its type from its first value.
+ * A JSON value for a custom key of the given type: values not of that type are kept as text; objects and
+ * arrays are kept as they are (custom is stored as JSON).
+ */
+function customOf(value: unknown, token: string | undefined, column: CustomColumn): JsonValue {
+  if (value === null || value === undefined) return null;
+  if (typeof value === 'string') return column.convert(value);
+  if (typeof value === 'number') {
+    const number = customNumberOf(value, token);
+    return column.type === 'number' || typeof number === 'string' ? number : String(value);
+  }
+  if (typeof value === 'boolean') return column.type === 'boolean' ? value : String(value);
+  return value as JsonValue;
+}
+
+/** A JSON value as a type-inference sample (objects and arrays never fit a type, so they force `string`). */
+function sampleOf(value: unknown, token: string | undefined): CustomSample {
+  if (value === null || value === undefined) return '';
+  if (typeof value === 'string' || typeof value === 'boolean') return value;
+  if (typeof value === 'number') return customNumberOf(value, token);
+  return JSON.stringify(value);
+}
+
+interface CanonicalColumn {
+  readonly field: CanonicalField;
+  readonly convert: ValueConverter;
+  /** For JSON numbers: decimals read with a dot whatever the column's or file's separator. */
+  readonly convertNumber: ValueConverter;
+}
+
+const collisionMessage = (earlier: string, later: string, key: string): string =>
+  `Keys "${earlier}" and "${later}" both go to custom.${key}; map one of them to another custom key, or leave it out with null.`;
+
+/**
+ * NDJSON records: keys are normalised like CSV headers and mapped the same way; within a record, a key
+ * normalising to a name already taken gets `_2`, `_3`, ... (as duplicate CSV headers do). Unlike CSV,
+ * which keys exist is known per record, so a missing required field is a row rejection, two keys the
+ * mapping sends to one custom key reject the record, and a custom key first seen after the sample window
+ * takes its type from its first value (in file order, whether that record is loaded, rejected or skipped
+ * on resume: register()).
  */
 class NdjsonRecordConverter {
   private readonly keyNames = new Map<string, string>();
   private readonly targets = new Map<string, ColumnTarget>();
-  private readonly canonical = new Map<string, { field: CanonicalField; convert: ValueConverter }>();
+  private readonly canonical = new Map<string, CanonicalColumn>();
   private readonly customColumns = new Map<string, CustomColumn>();
   private readonly constants: [string, string | null][];
   private readonly requiredFields: string[];
   private readonly mappedSources: Map<string, string>;
+  /** Names taken in the record being read, and the key that wrote each custom key (reused per record). */
+  private readonly namesInRecord = new Set<string>();
+  private readonly customKeySources = new Map<string, string>();
 
   constructor(
     private readonly entity: CanonicalEntity,
     private readonly resolved: ResolvedMapping,
-    sample: readonly JsonRecord[],
+    sample: readonly { record: JsonRecord; tokens: NumberTokens }[],
     private readonly locale: ColumnLocale,
   ) {
     // Mapping targets are fed by their source key whenever it is present; constants fill the rest.
     this.mappedSources = new Map();
     for (const [source, target] of resolved.columns) if (target !== null) this.mappedSources.set(target.field, source);
-    const customSamples = new Map<string, string[]>();
-    for (const record of sample) {
-      for (const [key, value] of Object.entries(record)) {
-        const target = this.targetOf(this.nameOf(key));
+    const customSamples = new Map<string, CustomSample[]>();
+    for (const { record, tokens } of sample) {
+      this.namesInRecord.clear();
+      for (const key of Object.keys(record)) {
+        const target = this.targetOf(this.uniqueNameOf(key));
         if (target.kind === 'custom') {
           const values = customSamples.get(target.key) ?? [];
-          values.push(sampleTextOf(value));
+          values.push(sampleOf(record[key], tokens?.get(key)));
           customSamples.set(target.key, values);
         }
       }
@@ -103,6 +152,15 @@ class NdjsonRecordConverter {
     return name;
   }
 
+  /** The key's normalised name, made unique within the record like normalizeHeaderRow does for a header. */
+  private uniqueNameOf(key: string): string {
+    const base = this.nameOf(key);
+    let name = base;
+    for (let suffix = 2; this.namesInRecord.has(name); suffix += 1) name = `${base}_${suffix}`;
+    this.namesInRecord.add(name);
+    return name;
+  }
+
   private targetOf(name: string): ColumnTarget {
     let target = this.targets.get(name);
     if (target === undefined) {
@@ -116,39 +174,83 @@ class NdjsonRecordConverter {
     return target;
   }
 
-  convert(record: JsonRecord, line: number, raw: string): CanonicalRow | RowRejection {
+  private canonicalColumnOf(name: string, target: Extract<ColumnTarget, { kind: 'canonical' }>): CanonicalColumn {
+    let column = this.canonical.get(name);
+    if (column === undefined) {
+      const convert = canonicalColumnConverter(target, this.locale);
+      const dotMapping = { ...(target.columnMapping ?? { field: target.field.name }), decimalSeparator: '.' as const };
+      const convertNumber = target.field.type === 'decimal' ? canonicalColumnConverter({ ...target, columnMapping: dotMapping }, this.locale) : convert;
+      column = { field: target.field, convert, convertNumber };
+      this.canonical.set(name, column);
+    }
+    return column;
+  }
+
+  /** The custom key's column; a key not in the sample is typed by this, its first value. */
+  private customColumnFor(key: string, value: unknown, token: string | undefined): CustomColumn {
+    let column = this.customColumns.get(key);
+    if (column === undefined) {
+      column = customColumnOf([sampleOf(value, token)], this.locale);
+      this.customColumns.set(key, column);
+    }
+    return column;
+  }
+
+  /** Registers the custom keys of `keys[from..]` (continuing the record's naming), as convert would. */
+  private registerKeys(record: JsonRecord, keys: readonly string[], from: number, tokens: NumberTokens): void {
+    for (let i = from; i < keys.length; i += 1) {
+      const key = keys[i] as string;
+      const target = this.targetOf(this.uniqueNameOf(key));
+      if (target.kind === 'custom') this.customColumnFor(target.key, record[key], tokens?.get(key));
+    }
+  }
+
+  /** A record skipped on resume: not converted, but its new custom keys are typed as in a full run. */
+  register(record: JsonRecord, tokens: NumberTokens): void {
+    this.namesInRecord.clear();
+    this.registerKeys(record, Object.keys(record), 0, tokens);
+  }
+
+  convert(record: JsonRecord, line: number, raw: string, tokens: NumberTokens): CanonicalRow | RowRejection {
     const values: Record<string, string | null> = {};
-    const custom: Record<string, CustomValue> = {};
+    const custom: Record<string, JsonValue> = {};
     const columnOfField = new Map<string, string>();
-    for (const key of Object.keys(record)) {
-      const name = this.nameOf(key);
+    const keys = Object.keys(record);
+    this.namesInRecord.clear();
+    this.customKeySources.clear();
+    for (let i = 0; i < keys.length; i += 1) {
+      const key = keys[i] as string;
+      const name = this.uniqueNameOf(key);
       const target = this.targetOf(name);
       const value = record[key];
       if (target.kind === 'canonical') {
-        let column = this.canonical.get(name);
-        if (column === undefined) {
-          column = { field: target.field, convert: canonicalColumnConverter(target, this.locale) };
-          this.canonical.set(name, column);
-        }
-        const text = textOf(value, column.field, this.locale.decimalSeparator);
-        const converted = column.convert(text);
+        const column = this.canonicalColumnOf(name, target);
+        const token = tokens?.get(key);
+        const text = textOf(value, token, column.field);
+        const converted = (typeof value === 'number' ? column.convertNumber : column.convert)(text);
         if (isFailure(converted)) {
-          return { line, column: key, reasonCode: converted.reasonCode, message: `Field "${key}": ${JSON.stringify(value)} is not valid: expected ${converted.expected}.`, raw };
+          // The rest of the record's keys still register, so types do not depend on which rows fail.
+          this.registerKeys(record, keys, i + 1, tokens);
+          const written = token ?? JSON.stringify(value);
+          return { line, column: key, reasonCode: converted.reasonCode, message: `Field "${key}": ${written} is not valid: expected ${converted.expected}.`, raw };
         }
         values[column.field.name] = converted;
         columnOfField.set(column.field.name, key);
       } else if (target.kind === 'custom') {
-        let column = this.customColumns.get(target.key);
-        if (column === undefined) {
-          column = customColumnOf([sampleTextOf(value)], this.locale);
-          this.customColumns.set(target.key, column);
+        const earlier = this.customKeySources.get(target.key);
+        if (earlier !== undefined) {
+          this.registerKeys(record, keys, i + 1, tokens);
+          return { line, column: key, reasonCode: 'invalid_value', message: collisionMessage(earlier, key, target.key), raw };
         }
-        custom[target.key] = customOf(value, column);
+        this.customKeySources.set(target.key, key);
+        const token = tokens?.get(key);
+        custom[target.key] = customOf(value, token, this.customColumnFor(target.key, value, token));
       }
     }
     for (const [field, value] of this.constants) if (!(field in values)) values[field] = value;
     for (const field of this.requiredFields) {
-      if (values[field] === null || values[field] === undefined) {
+      const value = values[field];
+      if (value === null || value === undefined || isBlankText(value)) {
         const column = columnOfField.get(field) ?? this.mappedSources.get(field) ?? field;
         return { line, column, reasonCode: 'missing_required', message: `Field "${column}": ${field} is required but the value is missing or empty.`, raw };
       }
@@ -175,28 +277,31 @@ async function* textLines(chunks: AsyncGenerator<Buffer | string>): AsyncGenerat
 
 export async function* parseNdjson(text: DecodedText, context: NdjsonContext): AsyncGenerator<ParsedBatch> {
   const { batch } = context;
-  const sample: { record: JsonRecord | undefined; line: number; raw: string }[] = [];
+  const sample: { record: JsonRecord | undefined; tokens: NumberTokens; line: number; raw: string }[] = [];
   let converter: NdjsonRecordConverter | undefined;
   let line = 0;
 
   /** Converts one record into the batch; true when the batch is full. */
-  const consume = (record: JsonRecord | undefined, at: number, raw: string): boolean => {
+  const consume = (record: JsonRecord | undefined, tokens: NumberTokens, at: number, raw: string): boolean => {
     batch.recordsRead += 1;
     batch.lastLine = at;
-    if (batch.recordsRead <= context.skipRecords) return false;
+    if (batch.recordsRead <= context.skipRecords) {
+      if (record !== undefined) (converter as NdjsonRecordConverter).register(record, tokens);
+      return false;
+    }
     if (record === undefined) {
       batch.rejects.push({ line: at, column: null, reasonCode: 'invalid_json', message: 'The line is not a JSON object.', raw });
     } else {
-      const result = (converter as NdjsonRecordConverter).convert(record, at, raw);
+      const result = (converter as NdjsonRecordConverter).convert(record, at, raw, tokens);
       if ('reasonCode' in result) batch.rejects.push(result);
       else batch.rows.push(result);
     }
     return batch.full;
   };
   const build = (): NdjsonRecordConverter => {
-    const records = sample.flatMap((held) => (held.record === undefined ? [] : [held.record]));
+    const records = sample.flatMap((held) => (held.record === undefined ? [] : [{ record: held.record, tokens: held.tokens }]));
     const values: string[] = [];
-    for (const record of records) for (const value of Object.values(record)) if (typeof value === 'string') values.push(value);
+    for (const { record } of records) for (const value of Object.values(record)) if (typeof value === 'string') values.push(value);
     const locale = decideLocale(context.resolved, values, undefined, context.zone, context.resolved.mapping?.locale?.decimalSeparator ?? '.');
     return new NdjsonRecordConverter(context.entity, context.resolved, records, locale);
   };
@@ -212,18 +317,19 @@ export async function* parseNdjson(text: DecodedText, context: NdjsonContext): A
     } catch {
       record = undefined;
     }
+    const tokens = record === undefined ? undefined : longNumberTokens(raw);
     if (converter === undefined) {
-      sample.push({ record, line, raw });
+      sample.push({ record, tokens, line, raw });
       if (sample.length < SAMPLE_RECORDS) continue;
       converter = build();
-      for (const held of sample.splice(0)) if (consume(held.record, held.line, held.raw)) yield batch.take();
+      for (const held of sample.splice(0)) if (consume(held.record, held.tokens, held.line, held.raw)) yield batch.take();
       continue;
     }
-    if (consume(record, line, raw)) yield batch.take();
+    if (consume(record, tokens, line, raw)) yield batch.take();
   }
   if (converter === undefined) {
     converter = build();
-    for (const held of sample.splice(0)) if (consume(held.record, held.line, held.raw)) yield batch.take();
+    for (const held of sample.splice(0)) if (consume(held.record, held.tokens, held.line, held.raw)) yield batch.take();
   }
   batch.lastLine = line;
 }

@@ -1,4 +1,4 @@
-import { detectDecimalSeparator, parseCustomNumber, parseDecimal, parseInteger } from './number-formats';
+import { detectDecimalSeparator, exactNumberOf, fitsDecimalColumn, parseCustomNumber, parseDecimal, parseInteger, plainNumberText } from './number-formats';
 
 describe('parseDecimal', () => {
   it.each([
@@ -51,5 +51,60 @@ describe('parseCustomNumber', () => {
     expect(parseCustomNumber('1.234,5', ',')).toBe(1234.5);
     expect(parseCustomNumber('0,5', ',')).toBe(0.5);
     expect(parseCustomNumber('00123', '.')).toBeUndefined();
+  });
+
+  it('reads a number only when a JavaScript number keeps every digit of it', () => {
+    expect(parseCustomNumber('123456789012345', '.')).toBe(123456789012345);
+    expect(parseCustomNumber('1234567890123456', '.')).toBe(1234567890123456);
+    expect(parseCustomNumber('0.30000000000000004', '.')).toBe(0.30000000000000004);
+    expect(parseCustomNumber('12345678901234567890', '.')).toBeUndefined();
+    expect(parseCustomNumber('9007199254740993', '.')).toBeUndefined();
+    // Exactly 2^53: held exactly, but no longer a safe integer (2^53 + 1 would read the same).
+    expect(parseCustomNumber('9007199254740992', '.')).toBeUndefined();
+    expect(parseCustomNumber('1.0000000000000001', '.')).toBeUndefined();
+    expect(parseCustomNumber('12.345.678.901.234.567,8', ',')).toBeUndefined();
+    expect(parseCustomNumber('1.234.567.890.123,45', ',')).toBe(1234567890123.45);
+  });
+});
+
+describe('fitsDecimalColumn', () => {
+  it.each([
+    ['99999999999999.9999', true],
+    ['99999999999999.99994999', true],
+    ['99999999999999.99995', false],
+    ['-99999999999999.99995', false],
+    ['99999999999998.99999', true], // rounds to 99999999999999.0000
+    ['89999999999999.99999', true],
+    ['9999999999999.99999', true], // 13 digits: rounds to 14
+    ['100000000000000.0000', false],
+    ['0.0000', true],
+  ] as const)('%s -> %s', (normalised, fits) => {
+    expect(fitsDecimalColumn(normalised)).toBe(fits);
+  });
+});
+
+describe('plainNumberText', () => {
+  it.each([
+    ['12.5', '12.5'],
+    ['-0', '-0'],
+    ['1e-7', '0.0000001'],
+    ['-1.5E-7', '-0.00000015'],
+    ['1e+21', '1000000000000000000000'],
+    ['1.25e1', '12.5'],
+    ['12e-1', '1.2'],
+    ['1e999999999', '1e999999999'], // left for the converter to refuse
+  ])('%s -> %s', (token, plain) => {
+    expect(plainNumberText(token)).toBe(plain);
+  });
+});
+
+describe('exactNumberOf', () => {
+  it('reads JSON number tokens that keep every digit, in any notation', () => {
+    expect(exactNumberOf('3.0000000000000004e-1')).toBe(0.30000000000000004);
+    // 17 digits that are not the double's own shortest form (it writes ...4568): a digit would change.
+    expect(exactNumberOf('1.2345678901234567e-5')).toBeUndefined();
+    expect(exactNumberOf('12345678901234.5678')).toBeUndefined();
+    expect(exactNumberOf('1e20')).toBeUndefined();
+    expect(exactNumberOf('100.00000000000000000')).toBe(100);
   });
 });

@@ -134,6 +134,24 @@ export function integerDigits(normalised: string): number {
 }
 
 /**
+ * Whether a canonical decimal (parseDecimal's form) fits DECIMAL(18,4) once the database rounds it to four
+ * places, half away from zero as PostgreSQL does: at most 14 digits before the point, and not fourteen 9s
+ * whose fraction rounds up (`99999999999999.99995` would become `100000000000000.0000` and abort the load).
+ */
+export function fitsDecimalColumn(normalised: string): boolean {
+  const digits = integerDigits(normalised);
+  if (digits !== MAX_DECIMAL_INTEGER_DIGITS) return digits < MAX_DECIMAL_INTEGER_DIGITS;
+  const start = normalised.charCodeAt(0) === 45 ? 1 : 0;
+  const point = start + digits;
+  // Rounding reaches the integer part only through 9999 followed by a fifth fraction digit of 5 or more.
+  if (normalised.length < point + 1 + DECIMAL_SCALE + 1) return true;
+  for (let i = start; i < point + 1 + DECIMAL_SCALE; i += 1) {
+    if (i !== point && normalised.charCodeAt(i) !== 57) return true;
+  }
+  return normalised.charCodeAt(point + 1 + DECIMAL_SCALE) < 53;
+}
+
+/**
  * Which decimal separator a file uses, from sample values of its number-like columns. A value is evidence
  * only when it can be read one way: `12,5`, `1.234,56` or `1,5` (comma not followed by exactly three
  * digits, or after a `.`) vote comma; `12.5`, `1,234.56` vote dot. `1.234` and `1,234` are ambiguous and
@@ -155,13 +173,74 @@ export function detectDecimalSeparator(samples: Iterable<string>, delimiter: str
   return delimiter === ';' ? ',' : '.';
 }
 
-/** A plain number for `custom` (JSON number), or undefined. Leading zeros (`007`, zip codes) are not numbers. */
+/**
+ * A plain number for `custom` (JSON number), or undefined. Leading zeros (`007`, zip codes) are not
+ * numbers, and neither is a value a JavaScript number would change (exactNumberOf): it stays text.
+ */
 export function parseCustomNumber(text: string, separator: DecimalSeparator): number | undefined {
-  // Plain `-12.5` / `7` (most values): Number reads them exactly as written.
-  if (separator === '.' && PLAIN_DECIMAL.test(text)) return text.length > 1 && /^-?0\d/.test(text) ? undefined : Number(text);
+  // Plain `-12.5` / `7` (most values): Number reads them as written.
+  if (separator === '.' && PLAIN_DECIMAL.test(text)) return text.length > 1 && /^-?0\d/.test(text) ? undefined : exactNumberOf(text);
   if (/^\s*[+-]?0\d/.test(text)) return undefined;
   const normalised = parseDecimal(text, separator);
-  if (normalised === undefined) return undefined;
-  const value = Number(normalised);
-  return Number.isFinite(value) ? value : undefined;
+  return normalised === undefined ? undefined : exactNumberOf(normalised);
+}
+
+/** A decimal of at most this many significant digits always reads back from a double unchanged. */
+const ALWAYS_EXACT_LENGTH = 15;
+
+/**
+ * The number a decimal text (plain, or a JSON number token) stands for, when a JavaScript number keeps
+ * every digit of it: its shortest form is the same decimal as the text, and a whole number is within
+ * ±(2^53 - 1) (beyond, neighbouring integers share one double). Undefined otherwise
+ * (`12345678901234567890`, `9007199254740993`, `1.0000000000000001`): such values are kept as text.
+ */
+export function exactNumberOf(text: string): number | undefined {
+  const value = Number(text);
+  if (!Number.isFinite(value) || Math.abs(value) > Number.MAX_SAFE_INTEGER) return undefined;
+  // Short texts (most values) have at most 15 significant digits: no comparison needed.
+  if (text.length <= ALWAYS_EXACT_LENGTH) return value;
+  return decimalKey(text) === decimalKey(String(value)) ? value : undefined;
+}
+
+/**
+ * One text per decimal value, for comparing two writings of a number: sign, significant digits and
+ * exponent (`-0012.3400` and `-1.234e1` both give `-1234e2`, i.e. -0.1234 x 10^2).
+ */
+function decimalKey(text: string): string {
+  let body = text.trim();
+  const sign = body.startsWith('-') ? '-' : '';
+  if (sign !== '' || body.startsWith('+')) body = body.slice(1);
+  let exponent = 0;
+  const e = body.search(/e/i);
+  if (e !== -1) {
+    exponent = Number(body.slice(e + 1));
+    body = body.slice(0, e);
+  }
+  const point = body.indexOf('.');
+  const integer = point === -1 ? body : body.slice(0, point);
+  const digits = integer + (point === -1 ? '' : body.slice(point + 1));
+  const first = digits.search(/[1-9]/);
+  if (first === -1) return '0';
+  return `${sign}${digits.slice(first).replace(/0+$/, '')}e${integer.length - first + exponent}`;
+}
+
+const MAX_EXPANDED_EXPONENT = 400;
+
+/**
+ * A JSON number token in plain decimal notation, for the canonical converters (which read no exponents):
+ * `1.5e-7` -> `0.00000015`, `1E+21` -> `1000000000000000000000`; other tokens are returned as they are.
+ */
+export function plainNumberText(token: string): string {
+  const e = token.search(/e/i);
+  if (e === -1) return token;
+  const negative = token.startsWith('-');
+  const mantissa = token.slice(negative ? 1 : 0, e);
+  const point = mantissa.indexOf('.');
+  const digits = point === -1 ? mantissa : mantissa.slice(0, point) + mantissa.slice(point + 1);
+  // Position of the decimal point within `digits` once the exponent is applied.
+  const at = (point === -1 ? mantissa.length : point) + Number(token.slice(e + 1));
+  // Far beyond any column (`1e999999999`): left as written, which the converters refuse, instead of a huge text.
+  if (!(Math.abs(at) <= MAX_EXPANDED_EXPONENT)) return token;
+  const body = at <= 0 ? `0.${'0'.repeat(-at)}${digits}` : at >= digits.length ? digits + '0'.repeat(at - digits.length) : `${digits.slice(0, at)}.${digits.slice(at)}`;
+  return negative ? `-${body}` : body;
 }

@@ -317,3 +317,218 @@ describe('parseImportStream: streaming', () => {
     expect(malformed.message).toContain('line 2');
   });
 });
+
+describe('parseImportStream: values the database would refuse', () => {
+  it('rejects dates outside years 0001-9999 (also as epochs) instead of emitting them', async () => {
+    const csv = 'external_id,customer_since\nA,0000-01-01\nB,0001-01-01\nC,9999-12-31\nD,00/01/0000\n';
+    const { rows, rejects } = await parseAll(csv, { entity: 'customers', mapping: { locale: { dateFormat: 'dd/mm/yyyy' } } });
+    expect(rows.map((row) => row.values['customer_since'])).toEqual(['0001-01-01', '9999-12-31']);
+    expect(rejects.map((r) => [r.line, r.column, r.reasonCode])).toEqual([
+      [2, 'customer_since', 'out_of_range'],
+      [5, 'customer_since', 'invalid_date'],
+    ]);
+    expect(rejects[0]?.message).toBe('Column "customer_since": "0000-01-01" is not valid: expected a date between 0001-01-01 and 9999-12-31.');
+    // 8e12 seconds is year 255479; 9e12 seconds is past what Date can hold at all (it used to throw).
+    for (const timezone of ['UTC', 'America/Sao_Paulo']) {
+      const epochs = await parseAll('external_id,customer_since\nE,8000000000000\nF,9000000000000\nG,1709287200\n', {
+        entity: 'customers',
+        timezone,
+        mapping: { columns: { customer_since: { field: 'customer_since', dateFormat: 'epoch_seconds' } } },
+      });
+      expect(epochs.rows.map((row) => row.values['customer_since'])).toEqual(['2024-03-01']);
+      expect(epochs.rejects.map((r) => [r.line, r.reasonCode])).toEqual([
+        [2, 'out_of_range'],
+        [3, 'out_of_range'],
+      ]);
+    }
+  });
+
+  it('rejects timestamps outside years 0001-9999 in UTC on every reading path, and reads years before 100 as written', async () => {
+    const csv = [
+      'external_id,customer_external_id,ordered_at',
+      'O1,C1,0000-01-01T00:00:00Z', // ISO UTC fast path
+      'O2,C1,0000-06-01 10:00', // general reader, tenant zone
+      'O3,C1,31/12/9999 23:00', // day/month fast path: 10000-01-01T02:00Z in São Paulo
+      'O4,C1,9999-12-31T23:59:59Z',
+      'O5,C1,0050-01-01 00:00:00', // Date.UTC would read year 50 as 1950
+      'O6,C1,01/01/0050',
+      '',
+    ].join('\n');
+    const { rows, rejects } = await parseAll(csv, { entity: 'orders', timezone: 'America/Sao_Paulo', mapping: { locale: { dateFormat: 'dd/mm/yyyy' } } });
+    expect(rejects.map((r) => [r.line, r.reasonCode])).toEqual([
+      [2, 'out_of_range'],
+      [3, 'out_of_range'],
+      [4, 'out_of_range'],
+    ]);
+    expect(rejects[0]?.message).toBe('Column "ordered_at": "0000-01-01T00:00:00Z" is not valid: expected a date-time between 0001-01-01T00:00:00Z and 9999-12-31T23:59:59.999Z.');
+    // São Paulo in year 50 is local mean time, UTC-3:06:28.
+    expect(rows.map((row) => row.values['ordered_at'])).toEqual(['9999-12-31T23:59:59.000Z', '0050-01-01T03:06:28.000Z', '0050-01-01T03:06:28.000Z']);
+    const epoch = await parseAll('external_id,customer_external_id,ordered_at\nO1,C1,8000000000000\n', {
+      entity: 'orders',
+      mapping: { locale: { dateFormat: 'epoch_seconds' } },
+    });
+    expect(epoch.rejects.map((r) => r.reasonCode)).toEqual(['out_of_range']);
+  });
+
+  it('rejects a decimal that only exceeds NUMERIC(18,4) once rounded to 4 places', async () => {
+    const csv = 'sku,price\nA,99999999999999.99995\nB,-99999999999999.99995\nC,99999999999999.99994\nD,99999999999999.9999\n';
+    const { rows, rejects } = await parseAll(csv, { entity: 'products' });
+    expect(rows.map((row) => row.values['price'])).toEqual(['99999999999999.99994', '99999999999999.9999']);
+    expect(rejects.map((r) => [r.line, r.reasonCode])).toEqual([
+      [2, 'out_of_range'],
+      [3, 'out_of_range'],
+    ]);
+    expect(rejects[0]?.message).toContain('at most 14 digits before the decimal point once rounded to 4 decimal places');
+  });
+});
+
+describe('parseImportStream: NDJSON numbers', () => {
+  const ndjson = (...records: object[]): string => `${records.map((record) => JSON.stringify(record)).join('\n')}\n`;
+
+  it('reads JSON numbers in dot form whatever the column or file decimal separator', async () => {
+    const file = ndjson({ sku: 'A', price: 1.234, name: 3.5, weight: 3.5 }, { sku: 'B', price: 12.5, name: 'Cabo', weight: 2 }, { sku: 'C', price: '1.234,5', weight: 1e-7 });
+    const perColumn = await parseAll(file, { entity: 'products', format: 'ndjson', mapping: { columns: { price: { field: 'price', decimalSeparator: ',' } } } });
+    const fileWide = await parseAll(file, { entity: 'products', format: 'ndjson', mapping: { locale: { decimalSeparator: ',' } } });
+    for (const { rows, rejects } of [perColumn, fileWide]) {
+      expect(rejects).toEqual([]);
+      expect(rows.map((row) => row.values)).toEqual([
+        { sku: 'A', price: '1.2340', name: '3.5' },
+        { sku: 'B', price: '12.5000', name: 'Cabo' },
+        // A string is text written in the tenant's notation: the comma setting applies to it.
+        { sku: 'C', price: '1234.5000' },
+      ]);
+      expect(rows.map((row) => row.custom)).toEqual([{ weight: 3.5 }, { weight: 2 }, { weight: 1e-7 }]);
+    }
+  });
+
+  it('keeps the exact digits of numbers a JavaScript number cannot hold (canonical and custom keys)', async () => {
+    const raw = '{"external_id":12345678901234567890,"big":12345678901234567890,"small":42,"float":0.30000000000000004,"long":1.0000000000000001}\n';
+    const { rows, rejects } = await parseAll(raw, { entity: 'customers', format: 'ndjson' });
+    expect(rejects).toEqual([]);
+    expect(rows).toEqual([
+      {
+        line: 1,
+        values: { external_id: '12345678901234567890' },
+        custom: { big: '12345678901234567890', small: 42, float: 0.30000000000000004, long: '1.0000000000000001' },
+      },
+    ]);
+    const orders = await parseAll('{"external_id":"O1","customer_external_id":"C1","ordered_at":"2024-01-01T00:00:00Z","total":12345678901234.56789}\n', {
+      entity: 'orders',
+      format: 'ndjson',
+    });
+    expect(orders.rows[0]?.values['total']).toBe('12345678901234.56789');
+    const tooLong = await parseAll('{"external_id":"O2","customer_external_id":"C1","ordered_at":"2024-01-01T00:00:00Z","total":123456789012345678901}\n', {
+      entity: 'orders',
+      format: 'ndjson',
+    });
+    expect(tooLong.rejects.map((r) => [r.reasonCode, r.message])).toEqual([
+      ['out_of_range', 'Field "total": 123456789012345678901 is not valid: expected a number with at most 14 digits before the decimal point once rounded to 4 decimal places.'],
+    ]);
+  });
+
+  it('keeps custom numbers of CSV columns as text when a JavaScript number would change them', async () => {
+    const { rows } = await parseAll('external_id,code,amount\nA,12345678901234567890,9007199254740993\nB,7,1.5\n', { entity: 'customers' });
+    // One value of each column cannot be a number, so the column is text (the inference's rule).
+    expect(rows.map((row) => row.custom)).toEqual([
+      { code: '12345678901234567890', amount: '9007199254740993' },
+      { code: '7', amount: '1.5' },
+    ]);
+  });
+});
+
+describe('parseImportStream: custom keys and mappings', () => {
+  it('fails a CSV file whose mapping sends two columns to the same custom key, naming both', async () => {
+    const error = await parseErrorOf(parseAll('external_id,Regiao,Region\nA,SP,Sudeste\n', { entity: 'customers', mapping: { columns: { Regiao: 'custom.region' } } }));
+    expect(error.code).toBe('invalid_mapping');
+    expect(error.message).toBe('Columns "Regiao" and "Region" both go to custom.region; map one of them to another custom key, or leave it out with null.');
+    const twoMapped = await parseErrorOf(parseAll('external_id,a,b\nA,1,2\n', { entity: 'customers', mapping: { columns: { a: 'custom.x', b: 'custom.x' } } }));
+    expect(twoMapped.message).toContain('Columns "a" and "b" both go to custom.x');
+  });
+
+  it('keeps both NDJSON keys that normalise alike (the later one gets _2, as CSV headers do)', async () => {
+    const file = '{"external_id":"A","Name":"Ana","name":"Bea","Nota":"x","nota":"y","nota_2":"z"}\n';
+    const { rows } = await parseAll(file, { entity: 'customers', format: 'ndjson' });
+    expect(rows).toEqual([{ line: 1, values: { external_id: 'A', name: 'Ana' }, custom: { name_2: 'Bea', nota: 'x', nota_2: 'y', nota_2_2: 'z' } }]);
+  });
+
+  it('rejects an NDJSON record whose keys the mapping sends to the same custom key', async () => {
+    const file = '{"external_id":"A","Regiao":"SP","Region":"Sudeste"}\n{"external_id":"B","Regiao":"RJ"}\n';
+    const { rows, rejects } = await parseAll(file, { entity: 'customers', format: 'ndjson', mapping: { columns: { Regiao: 'custom.region' } } });
+    expect(rows).toEqual([{ line: 2, values: { external_id: 'B' }, custom: { region: 'RJ' } }]);
+    expect(rejects).toEqual([
+      {
+        line: 1,
+        column: 'Region',
+        reasonCode: 'invalid_value',
+        message: 'Keys "Regiao" and "Region" both go to custom.region; map one of them to another custom key, or leave it out with null.',
+        raw: '{"external_id":"A","Regiao":"SP","Region":"Sudeste"}',
+      },
+    ]);
+  });
+
+  it('fails a CSV file whose mapping names a column the header does not have', async () => {
+    const error = await parseErrorOf(parseAll('external_id,Email\nA,a@x.com\n', { entity: 'customers', mapping: { columns: { Emial: 'email', Telefone: 'custom.phone', Notas: null } } }));
+    expect(error.code).toBe('invalid_mapping');
+    expect(error.message).toBe('The mapping names columns the file does not have: "Emial", "Telefone" (columns found: external_id, Email).');
+    const twice = await parseErrorOf(parseAll('external_id,Region\nA,SP\n', { entity: 'customers', mapping: { columns: { Region: 'custom.a', region: 'custom.b' } } }));
+    expect(twice.message).toBe('The mapping names the column "Region" twice (also as "region").');
+  });
+
+  it('does not require NDJSON records to carry every mapped key (APIs leave empty keys out)', async () => {
+    const { rows } = await parseAll('{"external_id":"A"}\n', { entity: 'customers', format: 'ndjson', mapping: { columns: { Plano: 'plan' } } });
+    expect(rows).toEqual([{ line: 1, values: { external_id: 'A' }, custom: {} }]);
+  });
+
+  it('keeps NDJSON objects and arrays in custom as JSON values', async () => {
+    const file = '{"external_id":"A","meta":{"tier":"gold","scores":[1,2]},"tags":["x","y"]}\n{"external_id":"B","meta":"none","tags":null}\n';
+    const { rows } = await parseAll(file, { entity: 'customers', format: 'ndjson' });
+    expect(rows.map((row) => row.custom)).toEqual([
+      { meta: { tier: 'gold', scores: [1, 2] }, tags: ['x', 'y'] },
+      { meta: 'none', tags: null },
+    ]);
+  });
+
+  it('keeps single-letter and one-sided yes/no columns as text; true/false and yes-and-no columns are booleans', async () => {
+    const csv = 'external_id,region,size,country,answer,flag\nA,N,S,NO,yes,true\nB,S,M,NO,no,false\nC,N,S,NO,,FALSE\n';
+    const { rows } = await parseAll(csv, { entity: 'customers' });
+    expect(rows.map((row) => row.custom)).toEqual([
+      { region: 'N', size: 'S', country: 'NO', answer: true, flag: true },
+      { region: 'S', size: 'M', country: 'NO', answer: false, flag: false },
+      { region: 'N', size: 'S', country: 'NO', answer: null, flag: false },
+    ]);
+  });
+});
+
+describe('parseImportStream: required values', () => {
+  it('rejects a required field that is only spaces as missing_required (CSV and NDJSON)', async () => {
+    const csv = await parseAll('external_id,name\n   ,Ana\n\t,Bea\nC1,Cid\n', { entity: 'customers' });
+    expect(csv.rows.map((row) => row.values['external_id'])).toEqual(['C1']);
+    expect(csv.rejects.map((r) => [r.line, r.column, r.reasonCode, r.message])).toEqual([
+      [2, 'external_id', 'missing_required', 'Column "external_id": external_id is required but the value is empty.'],
+      [3, 'external_id', 'missing_required', 'Column "external_id": external_id is required but the value is empty.'],
+    ]);
+    const ndjson = await parseAll('{"external_id":"   ","name":"Ana"}\n{"external_id":" C2 "}\n', { entity: 'customers', format: 'ndjson' });
+    expect(ndjson.rows.map((row) => row.values['external_id'])).toEqual([' C2 ']);
+    expect(ndjson.rejects.map((r) => [r.line, r.column, r.reasonCode])).toEqual([[1, 'external_id', 'missing_required']]);
+  });
+});
+
+describe('parseImportStream: NDJSON resume', () => {
+  it('gives keys first seen after the sample the same type whether their first record was skipped or not', async () => {
+    const lines: string[] = [];
+    for (let i = 1; i <= 1000; i += 1) lines.push(JSON.stringify({ external_id: `C${i}` }));
+    // `late` first appears after the sample; its first value ("abc") makes it text, so "7" stays "7".
+    lines.push(JSON.stringify({ external_id: 'C1001', late: 'abc' }));
+    lines.push(JSON.stringify({ external_id: 'C1002', late: '7' }));
+    // A rejected record still registers the keys it carries, in a full run as on resume.
+    lines.push(JSON.stringify({ external_id: '', later: 'n/a' }));
+    lines.push(JSON.stringify({ external_id: 'C1004', later: '5' }));
+    const file = `${lines.join('\n')}\n`;
+    const full = await parseAll(file, { entity: 'customers', format: 'ndjson' });
+    expect(full.rows.slice(-2).map((row) => row.custom)).toEqual([{ late: '7' }, { later: '5' }]);
+    const resumed = await parseAll(file, { entity: 'customers', format: 'ndjson', skipRecords: 1003 });
+    expect(resumed.rows).toEqual(full.rows.slice(-1));
+    const resumedEarlier = await parseAll(file, { entity: 'customers', format: 'ndjson', skipRecords: 1001 });
+    expect(resumedEarlier.rows).toEqual(full.rows.slice(-2));
+  });
+});

@@ -17,8 +17,12 @@ export interface CanonicalRow {
   readonly line: number;
   /** Canonical field -> normalised text (see README); null when empty. */
   readonly values: Record<string, string | null>;
-  readonly custom: Record<string, string | number | boolean | null>;
+  /** Unmapped columns by key: typed scalars (see README), and NDJSON objects and arrays as they were. */
+  readonly custom: Record<string, JsonValue>;
 }
+
+/** A JSON value, as `custom` holds it (it is stored as JSON). */
+export type JsonValue = string | number | boolean | null | JsonValue[] | { [key: string]: JsonValue };
 
 export interface RowRejection {
   readonly line: number;

@@ -1,7 +1,7 @@
 import type { CanonicalField, ImportColumnMapping } from '@pulse/contracts';
 import { canonicalIsoDate, canonicalUtcInstant, fixedDayMonthDate, fixedDayMonthInstant, instantOf, isoDateOf, readDate, readEpochMillis, type DayMonthOrder } from './date-formats';
-import { IsoInstantFormatter } from './iso-instant';
-import { MAX_DECIMAL_INTEGER_DIGITS, integerDigits, parseDecimal, parseInteger, type DecimalSeparator } from './number-formats';
+import { FIRST_FIVE_DIGIT_YEAR_MS, FIRST_FOUR_DIGIT_YEAR_MS, IsoInstantFormatter } from './iso-instant';
+import { MAX_DECIMAL_INTEGER_DIGITS, fitsDecimalColumn, parseDecimal, parseInteger, type DecimalSeparator } from './number-formats';
 import type { RejectionReason } from './parse-types';
 import type { ZonedTime } from './zoned-time';
 
@@ -14,6 +14,17 @@ export type Converted = string | null | Failure;
 export type ValueConverter = (text: string) => Converted;
 
 export const isFailure = (value: unknown): value is Failure => typeof value === 'object' && value !== null;
+
+/**
+ * Empty or only whitespace (what String#trim removes), for required fields: `"   "` is no key. Checks the
+ * first character before trimming, so the common case (a value starting with a printable ASCII
+ * character) costs no allocation.
+ */
+export function isBlankText(text: string): boolean {
+  const first = text.charCodeAt(0);
+  if (first > 32 && first < 160) return false;
+  return text.trim() === '';
+}
 
 /** How dates are read in one column: day/month order (known or not), epochs, or ISO only. */
 export interface DateReadingRule {
@@ -48,6 +59,15 @@ export function compileTransforms(transforms: readonly Transform[] | undefined):
 
 const ISO_START = /^\s*\d{4}-/;
 
+/**
+ * Instants and days PostgreSQL takes in the ISO text the parser writes: years 0001-9999 (year 0 does not
+ * exist there, and toISOString writes later years as `+010000-…`). Outside it the value is out_of_range.
+ */
+const inStorableYears = (utcMs: number): boolean => utcMs >= FIRST_FOUR_DIGIT_YEAR_MS && utcMs < FIRST_FIVE_DIGIT_YEAR_MS;
+/** `0000-…`: the one 4-digit year the date and instant fast paths let through that PostgreSQL refuses. */
+const isYearZero = (iso: string): boolean =>
+  iso.charCodeAt(0) === 48 && iso.charCodeAt(1) === 48 && iso.charCodeAt(2) === 48 && iso.charCodeAt(3) === 48;
+
 /** Instant (UTC ms) of a date/time text, or why not. */
 function readInstant(text: string, rule: DateReadingRule, zone: ZonedTime): number | 'invalid' | 'ambiguous' {
   const epoch = readEpochMillis(text, rule.epoch);
@@ -58,12 +78,18 @@ function readInstant(text: string, rule: DateReadingRule, zone: ZonedTime): numb
   return instantOf(reading, zone);
 }
 
-function readCalendarDate(text: string, rule: DateReadingRule, zone: ZonedTime): string | 'invalid' | 'ambiguous' {
+function readCalendarDate(text: string, rule: DateReadingRule, zone: ZonedTime): string | 'invalid' | 'ambiguous' | 'out_of_range' {
   const epoch = readEpochMillis(text, rule.epoch);
-  if (epoch !== undefined) return new Date(zone.toLocal(epoch)).toISOString().slice(0, 10);
+  if (epoch !== undefined) {
+    // Checked before the zone lookup too: Intl throws on instants Date cannot hold (beyond ±8.64e15 ms).
+    if (!inStorableYears(epoch)) return 'out_of_range';
+    const local = zone.toLocal(epoch);
+    return inStorableYears(local) ? new Date(local).toISOString().slice(0, 10) : 'out_of_range';
+  }
   if (rule.epoch !== 'auto' || (rule.isoOnly && !ISO_START.test(text))) return 'invalid';
   const reading = readDate(text, rule.order);
   if (typeof reading === 'string') return reading;
+  if (reading.year === 0) return 'out_of_range';
   // A date field keeps the calendar date as written; a time part, if any, is ignored.
   return isoDateOf(reading);
 }
@@ -99,7 +125,7 @@ export function canonicalConverter(field: CanonicalField, locale: ColumnLocale, 
         if (value.trim() === '') return null;
         const normalised = parseDecimal(value, separator);
         if (normalised === undefined) return invalidNumber;
-        if (integerDigits(normalised) > MAX_DECIMAL_INTEGER_DIGITS) return outOfRange;
+        if (!fitsDecimalColumn(normalised)) return outOfRange;
         return !bounded || inRange(Number(normalised)) ? normalised : outOfRange;
       };
     case 'integer': {
@@ -116,31 +142,35 @@ export function canonicalConverter(field: CanonicalField, locale: ColumnLocale, 
     case 'date': {
       const invalid = failure('invalid_date', DATE_EXPECTED);
       const ambiguous = failure('ambiguous_date', AMBIGUOUS);
+      const outOfRangeDate = failure('out_of_range', 'a date between 0001-01-01 and 9999-12-31');
       const dayMonthOrder = rule.epoch === 'auto' ? rule.order : undefined;
       return (text) => {
         const value = transform(text);
         const fast = rule.epoch === 'auto' ? (canonicalIsoDate(value) ?? (dayMonthOrder === undefined ? undefined : fixedDayMonthDate(value, dayMonthOrder))) : undefined;
-        if (fast !== undefined) return fast;
+        if (fast !== undefined) return isYearZero(fast) ? outOfRangeDate : fast;
         if (value.trim() === '') return null;
         const result = readCalendarDate(value, rule, zone);
-        return result === 'invalid' ? invalid : result === 'ambiguous' ? ambiguous : result;
+        if (result === 'invalid') return invalid;
+        if (result === 'ambiguous') return ambiguous;
+        return result === 'out_of_range' ? outOfRangeDate : result;
       };
     }
     case 'timestamp': {
       const invalid = failure('invalid_timestamp', `a date-time like 2024-03-31T14:05:00Z, 2024-03-31 14:05 (read in ${zone.timezone}) or an epoch`);
       const ambiguous = failure('ambiguous_date', AMBIGUOUS);
+      const outOfRangeInstant = failure('out_of_range', 'a date-time between 0001-01-01T00:00:00Z and 9999-12-31T23:59:59.999Z');
       const iso = new IsoInstantFormatter();
       return (text) => {
         const value = transform(text);
         const fast = rule.epoch === 'auto' ? canonicalUtcInstant(value) : undefined;
-        if (fast !== undefined) return fast;
+        if (fast !== undefined) return isYearZero(fast) ? outOfRangeInstant : fast;
         const dayMonth = rule.order !== undefined && rule.epoch === 'auto' ? fixedDayMonthInstant(value, rule.order, zone) : undefined;
-        if (dayMonth !== undefined) return iso.format(dayMonth);
+        if (dayMonth !== undefined) return inStorableYears(dayMonth) ? iso.format(dayMonth) : outOfRangeInstant;
         if (value.trim() === '') return null;
         const result = readInstant(value, rule, zone);
-        if (result === 'invalid') return invalid;
+        if (result === 'invalid' || Number.isNaN(result)) return invalid;
         if (result === 'ambiguous') return ambiguous;
-        return Number.isFinite(result) && Math.abs(result) < 8.64e15 ? iso.format(result) : invalid;
+        return inStorableYears(result) ? iso.format(result) : outOfRangeInstant;
       };
     }
     case 'json': {
@@ -174,7 +204,7 @@ export function canonicalConverter(field: CanonicalField, locale: ColumnLocale, 
 function rangeText(field: CanonicalField): string {
   if (field.type === 'decimal') {
     const bounds = field.min !== undefined || field.max !== undefined ? ` between ${field.min ?? '-inf'} and ${field.max ?? '+inf'}` : '';
-    return `a number${bounds} with at most ${MAX_DECIMAL_INTEGER_DIGITS} digits before the decimal point`;
+    return `a number${bounds} with at most ${MAX_DECIMAL_INTEGER_DIGITS} digits before the decimal point once rounded to 4 decimal places`;
   }
   if (field.min !== undefined && field.max !== undefined) return `a value between ${field.min} and ${field.max}`;
   if (field.min !== undefined) return `a value of at least ${field.min}`;

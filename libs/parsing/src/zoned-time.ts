@@ -3,6 +3,13 @@ import { ParseError } from './parse-error';
 const HOUR_MS = 3_600_000;
 const DAY_MS = 86_400_000;
 
+/** Date.UTC for every year: Date.UTC itself reads years 0-99 as 1900-1999 (`0050-01-01` would be 1950). */
+export function utcMillis(year: number, monthIndex: number, day: number, hour: number, minute: number, second: number, millis: number): number {
+  if (year < 0 || year > 99) return Date.UTC(year, monthIndex, day, hour, minute, second, millis);
+  const date = new Date(Date.UTC(2000, 0, 1, hour, minute, second, millis));
+  return date.setUTCFullYear(year, monthIndex, day);
+}
+
 /**
  * Converts a wall-clock time in an IANA timezone to a UTC instant with the platform's Intl data (the
  * tz database Node ships). Offsets are cached per local day (per hour on the days the offset changes),
@@ -81,7 +88,7 @@ export class ZonedTime {
   private offsetAt(utcMs: number): number {
     const parts = (this.formatter as Intl.DateTimeFormat).formatToParts(new Date(utcMs));
     const field = (type: Intl.DateTimeFormatPartTypes): number => Number(parts.find((part) => part.type === type)?.value);
-    const asUtc = Date.UTC(field('year'), field('month') - 1, field('day'), field('hour'), field('minute'), field('second'));
+    const asUtc = utcMillis(field('year'), field('month') - 1, field('day'), field('hour'), field('minute'), field('second'), 0);
     return asUtc - (utcMs - (((utcMs % 1000) + 1000) % 1000));
   }
 }
