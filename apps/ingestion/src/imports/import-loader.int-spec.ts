@@ -260,6 +260,24 @@ describe.each<{ loads: string; env: Record<string, string> }>([
       expect((await customers(tenant)).map((c) => c['external_id'])).toEqual(['c1', 'c2']);
     });
   });
+  describe('a value PostgreSQL refuses', () => {
+    it('fails the import at once (unstorable_value, ingestion.failed.v1) and changes nothing, instead of retrying or staying running', async () => {
+      const tenant = await ingestion.seedTenant('refused');
+      await ingestion.importFile(tenant, { entity: 'customers', content: 'external_id,name\nc1,One' });
+      // A rule the parser cannot know: the tenant's table refuses what the file says.
+      await ingestion.rows(tenant, `ALTER TABLE customers ADD CONSTRAINT test_refuses CHECK (name IS DISTINCT FROM 'refused')`);
+
+      const outcome = await ingestion.importFile(tenant, { entity: 'customers', content: 'external_id,name\nc1,Renamed\nc2,refused' });
+      expect(outcome).toMatchObject({ status: 'failed', rowsReceived: 2, rowsLoaded: 0, errorCode: 'unstorable_value' });
+      expect(outcome.error).toContain('SQLSTATE 23514');
+      expect(await ingestion.rows(tenant, 'SELECT external_id, name FROM customers ORDER BY 1')).toEqual([{ external_id: 'c1', name: 'One' }]);
+      const [record] = await ingestion.rows(tenant, 'SELECT status, error_code FROM imports WHERE id = $1', [outcome.importId]);
+      expect(record).toEqual({ status: 'failed', error_code: 'unstorable_value' });
+      const events = await ingestion.rows(tenant, `SELECT topic, payload->>'reason' AS reason FROM outbox WHERE payload->>'importId' = $1`, [outcome.importId]);
+      expect(events).toEqual([{ topic: 'ingestion.failed.v1', reason: 'unstorable_value' }]);
+    });
+  });
+
   describe('the warehouse keeps matching the tenant tables', () => {
     // Each step is checked against what the tenant's PostgreSQL tables hold, row for row, and against the
     // values worked out by hand: the warehouse gets the rows as stored, never just the file.

@@ -61,6 +61,19 @@ function isWholeFileFailure(error: unknown): error is DomainError {
 }
 
 /**
+ * SQLSTATEs that no retry can pass: the staged rows hold a value PostgreSQL will never store (class 22,
+ * data exception: a number or date out of range, bad text), or break a column's NOT NULL or CHECK. Other
+ * failures (connection lost, deadlock, a unique or foreign key race with another import) may pass when
+ * the import runs again.
+ */
+function unstorableValue(error: unknown): string | undefined {
+  const code = (error as { code?: unknown } | null)?.code;
+  if (typeof code !== 'string' || !(code.startsWith('22') || code === '23502' || code === '23514')) return undefined;
+  const message = error instanceof Error ? error.message : String(error);
+  return `PostgreSQL refused a value of the file (SQLSTATE ${code}: ${message.slice(0, 300)}); nothing was changed.`;
+}
+
+/**
  * Runs imports: file -> parser -> staging (checkpointed) -> one final transaction that resolves,
  * validates, applies and records the outcome -> staged file for the warehouse -> events. Safe to call
  * again for the same import at any point (crash, redelivery): a finished import is left as it is, an
@@ -185,7 +198,23 @@ export class ImportLoader {
 
     const stagingMs = Date.now() - stagingStarted;
     this.logger.info({ importId: record.id, staged, stagingMs }, 'import staged');
-    return this.finish(db, request, record, startedAt, undefined, staged, { staging: stagingMs });
+    try {
+      return await this.finish(db, request, record, startedAt, undefined, staged, { staging: stagingMs });
+    } catch (error) {
+      // The apply was rolled back. A value PostgreSQL refuses fails every retry alike: end the import now.
+      const refused = unstorableValue(error);
+      if (!refused) throw error;
+      this.logger.error({ importId: record.id, err: error }, 'import failed: PostgreSQL refused a value');
+      return this.finish(
+        db,
+        request,
+        record,
+        startedAt,
+        { status: 'failed', rowsReceived: staged.recordsRead, rowsLoaded: 0, rowsRejected: staged.parseRejected, errorCode: 'unstorable_value', error: refused },
+        staged,
+        { staging: stagingMs },
+      );
+    }
   }
 
   /** Creates the staging table, or checks that what it holds is what the checkpoint says; otherwise starts over. */
