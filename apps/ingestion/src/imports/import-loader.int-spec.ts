@@ -233,6 +233,19 @@ describe.each<{ loads: string; env: Record<string, string> }>([
       ]);
     });
 
+    it('upsert from NDJSON: a key a record leaves out keeps its stored value, an explicit null clears it', async () => {
+      await ingestion.importFile(tenant, { entity: 'customers', content: 'external_id,name,email\nn1,Ana,ana@example.com\nn2,Bruno,bruno@example.com\nn3,Carla,carla@example.com' });
+      const content = ['{"external_id":"n1","name":"Ana 2"}', '{"external_id":"n2","email":"bruno2@example.com"}', '{"external_id":"n3","email":null}', '{"external_id":"n4","name":"Dora"}'].join('\n');
+      const outcome = await ingestion.importFile(tenant, { entity: 'customers', format: 'ndjson', content });
+      expect(outcome).toMatchObject({ status: 'succeeded', rowsLoaded: 4 });
+      expect(await ingestion.rows(tenant, `SELECT external_id, name, email FROM customers WHERE external_id LIKE 'n%' ORDER BY 1`)).toEqual([
+        { external_id: 'n1', name: 'Ana 2', email: 'ana@example.com' },
+        { external_id: 'n2', name: 'Bruno', email: 'bruno2@example.com' },
+        { external_id: 'n3', name: 'Carla', email: null },
+        { external_id: 'n4', name: 'Dora', email: null },
+      ]);
+    });
+
     it('fails an import whose rejected share exceeds the threshold, changing nothing but recording why', async () => {
       const content = 'external_id,customer_external_id,ordered_at\no5,c1,2026-03-05T00:00:00Z\no6,ghost,2026-03-06T00:00:00Z\no7,ghost,not-a-date';
       const outcome = await ingestion.importFile(tenant, { entity: 'orders', content, options: { maxRejectedShare: 0.5 } });

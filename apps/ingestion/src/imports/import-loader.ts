@@ -288,6 +288,7 @@ export class ImportLoader {
       parseRejected: staged.parseRejected,
       sourceId: record.sourceId,
       fieldsPresent: staged.fields,
+      fieldsAbsentFromSomeRecords: staged.fieldsAbsentFromSomeRecords ?? [],
       bulkLoadMinRows: this.config.loading.bulkLoadMinRows,
     });
     const started = Date.now();

@@ -17,6 +17,8 @@ export interface ApplyInput {
   sourceId: string | null;
   /** Canonical fields the file has; existing rows keep their values of the others. */
   fieldsPresent: readonly string[];
+  /** Fields some (NDJSON) records leave out: those records' rows keep their stored values of them. */
+  fieldsAbsentFromSomeRecords: readonly string[];
   /**
    * From this many loadable rows on, a load into an empty table inserts without its secondary indexes
    * and foreign keys and rebuilds them afterwards: one sorted build per index and one validating join
@@ -229,7 +231,7 @@ async function validateAndLoad(
   const rules = rejectRules(plan, input.onUnknownReference);
   await db.query(
     `CREATE TEMP TABLE import_rows ON COMMIT DROP AS
-     WITH staged AS (SELECT s.line, ${stagedColumns.join(', ')}, s.custom FROM ${staging} s),
+     WITH staged AS (SELECT s.line, ${stagedColumns.join(', ')}, s.custom, s.absent FROM ${staging} s),
      ranked AS (SELECT st.*${refColumns ? `, ${refColumns}` : ''}, ${ranking})
      SELECT r.*, ${caseOf(rules, (rule) => literal(rule.reason))} AS reject_reason FROM ranked r`,
   );
@@ -276,7 +278,7 @@ async function validateAndLoad(
     await withIndexesRebuilt(db, plan.table, () => insertAll(db, plan, input.sourceId));
     lap('insertIntoEmptyTable');
   } else {
-    await upsert(db, plan, input.sourceId, input.fieldsPresent);
+    await upsert(db, plan, input.sourceId, input.fieldsPresent, input.fieldsAbsentFromSomeRecords);
     lap('upsert');
   }
   if (input.entity === 'customers') {
@@ -380,17 +382,27 @@ async function insertAll(db: TenantDatabaseClient, plan: EntityLoadPlan, sourceI
   );
 }
 
-async function upsert(db: TenantDatabaseClient, plan: EntityLoadPlan, sourceId: string | null, fieldsPresent: readonly string[]): Promise<void> {
+async function upsert(db: TenantDatabaseClient, plan: EntityLoadPlan, sourceId: string | null, fieldsPresent: readonly string[], fieldsAbsentSomewhere: readonly string[]): Promise<void> {
   const columns = plan.columns.map((c) => c.column);
   // A file without a column says nothing about it: existing rows keep their value (new rows get NULL).
   const present = new Set(fieldsPresent);
   const updateColumns = plan.updateColumns.filter((column) => column === 'custom' || present.has(sourceFieldOf(plan, column)));
+  // Likewise an NDJSON record without a key (an explicit null does clear it): for such fields the row to
+  // insert takes the stored value where its record left the field out, joined from the table as `stored`.
+  const sometimesAbsent = new Set(fieldsAbsentSomewhere.filter((field) => present.has(field)));
+  const keepsStored = (column: string) => column !== 'custom' && updateColumns.includes(column) && sometimesAbsent.has(sourceFieldOf(plan, column));
+  const values = plan.columns.map(({ column, expression }) =>
+    keepsStored(column) ? `CASE WHEN ${literal(sourceFieldOf(plan, column))} = ANY(r.absent) THEN stored.${column} ELSE ${expression} END` : expression,
+  );
+  const storedJoin = columns.some(keepsStored)
+    ? `LEFT JOIN ${plan.table} stored ON ${plan.conflictColumns.map((column) => `stored.${column} = ${plan.columns.find((c) => c.column === column)?.expression ?? `r.${column}`}`).join(' AND ')}`
+    : '';
   const set = updateColumns.map((column) => (column === 'custom' ? 'custom = t.custom || EXCLUDED.custom' : `${column} = EXCLUDED.${column}`));
   // Only rows that change are rewritten: reloading the same file leaves the table (and its updated_at) as it was.
   const changed = [...updateColumns.filter((c) => c !== 'custom').map((c) => `t.${c} IS DISTINCT FROM EXCLUDED.${c}`), 't.custom || EXCLUDED.custom IS DISTINCT FROM t.custom', 't.source_id IS DISTINCT FROM EXCLUDED.source_id'];
   await db.query(
     `INSERT INTO ${plan.table} AS t (${columns.join(', ')}, source_id, updated_at)
-     SELECT ${plan.columns.map((c) => c.expression).join(', ')}, $1::uuid, now() FROM import_rows r WHERE r.reject_reason IS NULL
+     SELECT ${values.join(', ')}, $1::uuid, now() FROM import_rows r ${storedJoin} WHERE r.reject_reason IS NULL
      ON CONFLICT ${plan.conflictTarget} DO UPDATE SET ${set.join(', ')}, source_id = EXCLUDED.source_id, updated_at = now()
      WHERE ${changed.join(' OR ')}`,
     [sourceId],

@@ -19,11 +19,16 @@ export interface StagingCheckpoint {
   parseRejected: number;
   /** Canonical fields the file has (mapped columns and constants): an upsert updates only these. */
   fields: string[];
+  /**
+   * Fields some NDJSON record leaves out (staging's `absent`): an upsert keeps their stored value on those
+   * records' rows. Empty for CSV. Missing from checkpoints written before it existed.
+   */
+  fieldsAbsentFromSomeRecords?: string[];
 }
 
 const MAX_BUFFERED_REJECTS = 5_000;
 
-export const EMPTY_CHECKPOINT: StagingCheckpoint = { recordsRead: 0, lastLine: 0, stagedRows: 0, parseRejected: 0, fields: [] };
+export const EMPTY_CHECKPOINT: StagingCheckpoint = { recordsRead: 0, lastLine: 0, stagedRows: 0, parseRejected: 0, fields: [], fieldsAbsentFromSomeRecords: [] };
 
 export interface StageFileInput {
   importId: string;
@@ -50,6 +55,8 @@ export async function stageFile(db: TenantDatabaseClient, input: StageFileInput)
   const fields = stagingFields(input.entity);
   let committed = input.resumeFrom;
   const present = new Set(committed.fields ?? []);
+  const recordAbsent = input.format === 'ndjson';
+  const absentSomewhere = new Set(committed.fieldsAbsentFromSomeRecords ?? []);
   let window: { copy: Writable; staged: number; rejects: RowRejection[]; records: number; lastLine: number } | undefined;
 
   const open = async () => {
@@ -71,6 +78,7 @@ export async function stageFile(db: TenantDatabaseClient, input: StageFileInput)
       stagedRows: committed.stagedRows + current.staged,
       parseRejected: committed.parseRejected + current.rejects.length,
       fields: [...present].sort(),
+      fieldsAbsentFromSomeRecords: [...absentSomewhere].sort(),
     };
     await db.query(
       `UPDATE imports SET checkpoint = COALESCE(checkpoint, '{}'::jsonb) || jsonb_build_object('staging', $2::jsonb),
@@ -97,7 +105,8 @@ export async function stageFile(db: TenantDatabaseClient, input: StageFileInput)
       for (const row of batch.rows) {
         // The parser gives each row the fields the file has (a missing column is absent, an empty cell null).
         for (const field in row.values) present.add(field);
-        const line = stagingLine(row, fields);
+        if (recordAbsent) for (const field of fields) if (!(field in row.values)) absentSomewhere.add(field);
+        const line = stagingLine(row, fields, recordAbsent);
         if (typeof line === 'string') {
           chunk += line;
           window.staged += 1;

@@ -6,12 +6,18 @@ describe('stagingLine', () => {
       { line: 7, values: { external_id: 'c1', name: 'Silva, "Zé"', email: null, segment: '' }, custom: { region: 'São Paulo', seats: 3 } },
       ['external_id', 'name', 'email', 'segment', 'plan'],
     );
-    expect(line).toBe('7\tc1\tSilva, "Zé"\t\\N\t\t\\N\t{"region":"São Paulo","seats":3}\n');
+    expect(line).toBe('7\tc1\tSilva, "Zé"\t\\N\t\t\\N\t{"region":"São Paulo","seats":3}\t\\N\n');
+  });
+
+  it('lists the fields an NDJSON record leaves out (not those it gives as null) when asked', () => {
+    const row = { line: 3, values: { external_id: 'c1', email: null }, custom: {} };
+    expect(stagingLine(row, ['external_id', 'name', 'email', 'segment'], true)).toBe('3\tc1\t\\N\t\\N\t\\N\t{}\t{name,segment}\n');
+    expect(stagingLine({ line: 4, values: { external_id: 'c2' }, custom: {} }, ['external_id'], true)).toBe('4\tc2\t{}\t\\N\n');
   });
 
   it('escapes tabs, line breaks and backslashes in values and in custom', () => {
     expect(stagingLine({ line: 2, values: { comment: 'a\r\nb\tc\\d' }, custom: { note: 'say "hi"\\' } }, ['comment'])).toBe(
-      '2\ta\\r\\nb\\tc\\\\d\t{"note":"say \\\\"hi\\\\"\\\\\\\\"}\n',
+      '2\ta\\r\\nb\\tc\\\\d\t{"note":"say \\\\"hi\\\\"\\\\\\\\"}\t\\N\n',
     );
   });
 

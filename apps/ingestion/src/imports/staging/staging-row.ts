@@ -12,14 +12,19 @@ const escapeChar = (char: string): string => ESCAPES[char] as string;
  * backslash escapes), or a rejection for what PostgreSQL cannot store (a NUL character in a text value
  * or in `custom`): rejecting that row is better than failing the batch. Text format rather than CSV
  * because `custom` is JSON, full of double quotes that CSV would have to double on every row.
+ * `recordAbsent` (NDJSON) also lists the fields the record leaves out, as a text[] literal: an upsert
+ * keeps their stored values, where an explicit null clears them.
  */
-export function stagingLine(row: CanonicalRow, fields: readonly string[]): string | RowRejection {
+export function stagingLine(row: CanonicalRow, fields: readonly string[], recordAbsent = false): string | RowRejection {
   let line = String(row.line);
+  let absent = '';
   for (let i = 0; i < fields.length; i += 1) {
     const field = fields[i] as string;
     const value = row.values[field];
     if (value === null || value === undefined) {
       line += '\t\\N';
+      // Field names are plain identifiers: no quoting needed in the array literal.
+      if (recordAbsent && value === undefined) absent += absent === '' ? field : `,${field}`;
     } else if (!SPECIAL.test(value)) {
       line += `\t${value}`;
     } else {
@@ -27,14 +32,15 @@ export function stagingLine(row: CanonicalRow, fields: readonly string[]): strin
       line += `\t${value.replace(ESCAPED, escapeChar)}`;
     }
   }
+  const absentColumn = absent === '' ? '\\N' : `{${absent}}`;
   // JSON.stringify escapes control characters (a NUL becomes the six characters \u0000) and quotes, so
   // backslashes are the only text-format specials it can leave.
   const custom = JSON.stringify(row.custom);
   if (custom.includes('\\')) {
     if (custom.includes('\\u0000')) return nulRejection(row, 'custom');
-    return `${line}\t${custom.replace(ESCAPED, escapeChar)}\n`;
+    return `${line}\t${custom.replace(ESCAPED, escapeChar)}\t${absentColumn}\n`;
   }
-  return `${line}\t${custom}\n`;
+  return `${line}\t${custom}\t${absentColumn}\n`;
 }
 
 function nulRejection(row: CanonicalRow, column: string): RowRejection {

@@ -5,7 +5,8 @@ import { escapeIdentifier } from 'pg';
  * The per-import staging table in the tenant's database: UNLOGGED (no WAL: staging is rebuilt from the
  * file if PostgreSQL crashes, which truncates unlogged tables; the loader notices by comparing its row
  * count with the checkpoint), every canonical field as text exactly as the parser normalised it, plus
- * the record's line and `custom`. Typed casts happen once, set-based, when the rows are applied.
+ * the record's line, `custom` and `absent`: the fields an NDJSON record leaves out (NULL for CSV, whose
+ * records all have the file's columns). Typed casts happen once, set-based, when the rows are applied.
  */
 export function stagingTableName(importId: string): string {
   return `import_staging_${importId.replace(/-/g, '')}`;
@@ -16,12 +17,15 @@ export function stagingFields(entity: CanonicalEntity): readonly string[] {
 }
 
 export function createStagingTableSql(entity: CanonicalEntity, importId: string): string {
+  const table = escapeIdentifier(stagingTableName(importId));
   const columns = stagingFields(entity).map((field) => `${escapeIdentifier(field)} text`);
-  return `CREATE UNLOGGED TABLE IF NOT EXISTS ${escapeIdentifier(stagingTableName(importId))} (line bigint NOT NULL, ${columns.join(', ')}, custom jsonb NOT NULL)`;
+  // ADD COLUMN too: an import staged by a version without `absent` resumes into its existing table.
+  return `CREATE UNLOGGED TABLE IF NOT EXISTS ${table} (line bigint NOT NULL, ${columns.join(', ')}, custom jsonb NOT NULL, absent text[]);
+    ALTER TABLE ${table} ADD COLUMN IF NOT EXISTS absent text[]`;
 }
 
 export function copyIntoStagingSql(entity: CanonicalEntity, importId: string): string {
-  const columns = ['line', ...stagingFields(entity), 'custom'].map(escapeIdentifier).join(', ');
+  const columns = ['line', ...stagingFields(entity), 'custom', 'absent'].map(escapeIdentifier).join(', ');
   return `COPY ${escapeIdentifier(stagingTableName(importId))} (${columns}) FROM STDIN`; // text format: see staging-row.ts
 }
 
