@@ -47,6 +47,8 @@ class CsvRecordConverter {
   /** Row shapes with every key present: `{ ...template }` allocates the object at its final size once. */
   private readonly valuesTemplate: Record<string, string | null> = {};
   private readonly customTemplate: Record<string, CustomValue> = {};
+  /** Positions in canonicalFields of the entity's key fields, for the key of a rejected record. */
+  private readonly keyPositions: number[] = [];
   private readonly quote: RegExp;
 
   constructor(
@@ -90,6 +92,7 @@ class CsvRecordConverter {
     for (const [field, value] of constantValues(entity, resolved, fed, locale)) this.valuesTemplate[field] = value;
     for (const key of this.customKeys) this.customTemplate[key] = null;
     for (const field of CANONICAL_ENTITY_SPECS[entity].fields) if (field.required) this.requiredFields.push(field.name);
+    for (const field of CANONICAL_ENTITY_SPECS[entity].key) if (this.canonicalFields.includes(field)) this.keyPositions.push(this.canonicalFields.indexOf(field));
     this.quote = new RegExp(`[${delimiter === '\t' ? '\\t' : `\\${delimiter}`}"\\r\\n]`);
   }
 
@@ -126,7 +129,19 @@ class CsvRecordConverter {
 
   private reject(fields: readonly string[], line: number, column: string | null, reasonCode: RowRejection['reasonCode'], message: string): RowRejection {
     const where = column === null ? '' : `Column "${column}": `;
-    return { line, column, reasonCode, message: `${where}${message}`, raw: this.raw(fields) };
+    const key = this.keyOf(fields);
+    return { line, column, reasonCode, message: `${where}${message}`, raw: this.raw(fields), ...(key ? { key } : {}) };
+  }
+
+  /** The key fields a rejected record gives readably (each converted as for a row), or undefined. */
+  private keyOf(fields: readonly string[]): Record<string, string> | undefined {
+    let key: Record<string, string> | undefined;
+    for (const position of this.keyPositions) {
+      const text = fields[this.canonicalIndexes[position] as number];
+      const converted = text === undefined ? null : (this.canonicalConverters[position] as ValueConverter)(text);
+      if (typeof converted === 'string' && !isBlankText(converted)) (key ??= {})[this.canonicalFields[position] as string] = converted;
+    }
+    return key;
   }
 
   /** The record as CSV text again (quotes only where needed), for the errors report. */

@@ -232,7 +232,7 @@ class NdjsonRecordConverter {
           // The rest of the record's keys still register, so types do not depend on which rows fail.
           this.registerKeys(record, keys, i + 1, tokens);
           const written = token ?? JSON.stringify(value);
-          return { line, column: key, reasonCode: converted.reasonCode, message: `Field "${key}": ${written} is not valid: expected ${converted.expected}.`, raw };
+          return this.withKey(record, tokens, { line, column: key, reasonCode: converted.reasonCode, message: `Field "${key}": ${written} is not valid: expected ${converted.expected}.`, raw });
         }
         values[column.field.name] = converted;
         columnOfField.set(column.field.name, key);
@@ -240,7 +240,7 @@ class NdjsonRecordConverter {
         const earlier = this.customKeySources.get(target.key);
         if (earlier !== undefined) {
           this.registerKeys(record, keys, i + 1, tokens);
-          return { line, column: key, reasonCode: 'invalid_value', message: collisionMessage(earlier, key, target.key), raw };
+          return this.withKey(record, tokens, { line, column: key, reasonCode: 'invalid_value', message: collisionMessage(earlier, key, target.key), raw });
         }
         this.customKeySources.set(target.key, key);
         const token = tokens?.get(key);
@@ -252,10 +252,27 @@ class NdjsonRecordConverter {
       const value = values[field];
       if (value === null || value === undefined || isBlankText(value)) {
         const column = columnOfField.get(field) ?? this.mappedSources.get(field) ?? field;
-        return { line, column, reasonCode: 'missing_required', message: `Field "${column}": ${field} is required but the value is missing or empty.`, raw };
+        return this.withKey(record, tokens, { line, column, reasonCode: 'missing_required', message: `Field "${column}": ${field} is required but the value is missing or empty.`, raw });
       }
     }
     return { line, values, custom };
+  }
+
+  /** The rejection with the entity's key fields the record gives readably (RowRejection.key), if any. */
+  private withKey(record: JsonRecord, tokens: NumberTokens, rejection: RowRejection): RowRejection {
+    const keyFields = CANONICAL_ENTITY_SPECS[this.entity].key;
+    let key: Record<string, string> | undefined;
+    this.namesInRecord.clear();
+    for (const name of Object.keys(record)) {
+      const unique = this.uniqueNameOf(name);
+      const target = this.targetOf(unique);
+      if (target.kind !== 'canonical' || !keyFields.includes(target.field.name)) continue;
+      const value = record[name];
+      const column = this.canonicalColumnOf(unique, target);
+      const converted = (typeof value === 'number' ? column.convertNumber : column.convert)(textOf(value, tokens?.get(name), column.field));
+      if (typeof converted === 'string' && !isBlankText(converted)) (key ??= {})[target.field.name] = converted;
+    }
+    return key ? { ...rejection, key } : rejection;
   }
 }
 

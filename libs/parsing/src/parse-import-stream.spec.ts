@@ -102,9 +102,9 @@ describe('parseImportStream: CSV corpus', () => {
       nps(11, 'N7', 'C006', '8', '2024-05-07', 'ok'),
     ]);
     expect(rejects).toEqual([
-      { line: 4, column: 'score', reasonCode: 'out_of_range', message: 'Column "score": "11" is not valid: expected a value between 0 and 10.', raw: 'N2,C002,11,2024-05-02,fora da escala' },
-      { line: 5, column: 'score', reasonCode: 'invalid_integer', message: 'Column "score": "abc" is not valid: expected a whole number.', raw: 'N3,C003,abc,2024-05-03,' },
-      { line: 6, column: 'customer_external_id', reasonCode: 'missing_required', message: 'Column "customer_external_id": customer_external_id is required but the value is empty.', raw: 'N4,,7,2024-05-04,sem cliente' },
+      { line: 4, column: 'score', reasonCode: 'out_of_range', message: 'Column "score": "11" is not valid: expected a value between 0 and 10.', raw: 'N2,C002,11,2024-05-02,fora da escala', key: { external_id: 'N2' } },
+      { line: 5, column: 'score', reasonCode: 'invalid_integer', message: 'Column "score": "abc" is not valid: expected a whole number.', raw: 'N3,C003,abc,2024-05-03,', key: { external_id: 'N3' } },
+      { line: 6, column: 'customer_external_id', reasonCode: 'missing_required', message: 'Column "customer_external_id": customer_external_id is required but the value is empty.', raw: 'N4,,7,2024-05-04,sem cliente', key: { external_id: 'N4' } },
       expect.objectContaining({ line: 7, column: 'responded_at', reasonCode: 'invalid_timestamp', raw: 'N5,C004,0,2024-13-01,data inválida' }),
     ]);
     expect(batches.at(-1)).toMatchObject({ recordsRead: 7, lastLine: 11 });
@@ -462,6 +462,7 @@ describe('parseImportStream: custom keys and mappings', () => {
         reasonCode: 'invalid_value',
         message: 'Keys "Regiao" and "Region" both go to custom.region; map one of them to another custom key, or leave it out with null.',
         raw: '{"external_id":"A","Regiao":"SP","Region":"Sudeste"}',
+        key: { external_id: 'A' },
       },
     ]);
   });
@@ -530,5 +531,24 @@ describe('parseImportStream: NDJSON resume', () => {
     expect(resumed.rows).toEqual(full.rows.slice(-1));
     const resumedEarlier = await parseAll(file, { entity: 'customers', format: 'ndjson', skipRecords: 1001 });
     expect(resumedEarlier.rows).toEqual(full.rows.slice(-2));
+  });
+});
+
+describe('parseImportStream: the key of a rejected record', () => {
+  it('gives the key fields a rejected CSV record has readably, and none when it has none', async () => {
+    const file = 'external_id,name,customer_since\nc1,Ana,2024-13-45\n,Bruno,2024-01-01\n  c3 ,Carla,nope';
+    const { rejects } = await parseAll(file, { entity: 'customers' });
+    expect(rejects.map((reject) => [reject.line, reject.reasonCode, reject.key])).toEqual([
+      [2, 'invalid_date', { external_id: 'c1' }],
+      [3, 'missing_required', undefined],
+      [4, 'invalid_date', { external_id: '  c3 ' }],
+    ]);
+  });
+
+  it('gives an order line its order (and line number when it has one), from CSV and NDJSON', async () => {
+    const csv = 'order_external_id,line_number,sku,quantity,unit_price\no1,,A,1,2\no1,,B,one,2\no2,7,C,x,2';
+    expect((await parseAll(csv, { entity: 'order_items' })).rejects.map((reject) => reject.key)).toEqual([{ order_external_id: 'o1' }, { order_external_id: 'o2', line_number: '7' }]);
+    const ndjson = '{"order_external_id":"o1","sku":"B","quantity":"one","unit_price":2}\n{"sku":"C","quantity":2,"unit_price":2}';
+    expect((await parseAll(ndjson, { entity: 'order_items', format: 'ndjson' })).rejects.map((reject) => reject.key)).toEqual([{ order_external_id: 'o1' }, undefined]);
   });
 });

@@ -32,6 +32,11 @@ export interface RowRejection {
   readonly message: string;
   /** The record as text: the CSV record (re-quoted) or the NDJSON line. */
   readonly raw: string;
+  /**
+   * The entity's key fields the record does give readably (normalised like a row's values), when any:
+   * the row the record was meant for, which a replace must keep and an order's line numbering must count.
+   */
+  readonly key?: Readonly<Record<string, string>>;
 }
 
 export type RejectionReason =

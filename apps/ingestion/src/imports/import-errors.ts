@@ -9,8 +9,9 @@ export async function insertImportErrors(db: TenantDatabaseClient, importId: str
   for (let start = 0; start < rejects.length; start += CHUNK) {
     const part = rejects.slice(start, start + CHUNK);
     await db.query(
-      `INSERT INTO import_errors (import_id, line_number, "column", reason_code, message, raw_row)
-       SELECT $1, * FROM unnest($2::bigint[], $3::text[], $4::text[], $5::text[], $6::text[])`,
+      `INSERT INTO import_errors (import_id, line_number, "column", reason_code, message, raw_row, key)
+       SELECT $1, line, "column", reason, message, raw, key::jsonb
+         FROM unnest($2::bigint[], $3::text[], $4::text[], $5::text[], $6::text[], $7::text[]) AS r(line, "column", reason, message, raw, key)`,
       [
         importId,
         part.map((reject) => reject.line),
@@ -18,9 +19,17 @@ export async function insertImportErrors(db: TenantDatabaseClient, importId: str
         part.map((reject) => reject.reasonCode),
         part.map((reject) => reject.message),
         part.map((reject) => stripNul(reject.raw)),
+        part.map((reject) => keyJson(reject)),
       ],
     );
   }
+}
+
+/** The rejected line's key as JSON, or NULL (none readable; a NUL, which jsonb cannot hold, counts as none). */
+function keyJson(reject: RowRejection): string | null {
+  if (!reject.key) return null;
+  const json = JSON.stringify(reject.key);
+  return json.includes('\\u0000') ? null : json;
 }
 
 /** PostgreSQL text cannot hold NUL; the raw row is for a human to read, so it is shown escaped. */

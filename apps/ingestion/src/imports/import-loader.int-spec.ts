@@ -273,6 +273,40 @@ describe.each<{ loads: string; env: Record<string, string> }>([
       expect((await customers(tenant)).map((c) => c['external_id'])).toEqual(['c1', 'c2']);
     });
   });
+  describe('a line the parser rejected still names its row', () => {
+    it('a replace keeps the row of a rejected line, and its orders, instead of deleting them', async () => {
+      const tenant = await ingestion.seedTenant('kept');
+      await ingestion.importFile(tenant, { entity: 'customers', content: 'external_id,name\nc1,One\nc2,Two\nc3,Three' });
+      await ingestion.importFile(tenant, { entity: 'orders', content: 'external_id,customer_external_id,ordered_at\no1,c1,2026-01-01T00:00:00Z\no2,c2,2026-01-02T00:00:00Z' });
+
+      const outcome = await ingestion.importFile(tenant, { entity: 'customers', mode: 'replace', content: 'external_id,name,customer_since\nc1,Uno,2024-01-01\nc2,Dos,2024-13-45' });
+      expect(outcome).toMatchObject({ status: 'partially_succeeded', rowsLoaded: 1, rowsRejected: 1 });
+      // c3 is in no line: deleted. c2's line was rejected for its date: c2 stays as it was, with its order.
+      expect(await ingestion.rows(tenant, 'SELECT external_id, name FROM customers ORDER BY 1')).toEqual([
+        { external_id: 'c1', name: 'Uno' },
+        { external_id: 'c2', name: 'Two' },
+      ]);
+      expect(await ingestion.rows(tenant, 'SELECT external_id FROM orders ORDER BY 1')).toEqual([{ external_id: 'o1' }, { external_id: 'o2' }]);
+    });
+
+    it('an order line numbered by position counts a rejected line before it, so no line takes another one’s number', async () => {
+      const tenant = await ingestion.seedTenant('positions');
+      await ingestion.importFile(tenant, { entity: 'customers', content: 'external_id\nc1' });
+      await ingestion.importFile(tenant, { entity: 'orders', content: 'external_id,customer_external_id,ordered_at\no1,c1,2026-01-01T00:00:00Z' });
+      const lines = (second: string) => ['order_external_id,sku,quantity,unit_price', 'o1,A,1,10', `o1,B,${second},20`, 'o1,C,3,30'].join('\n');
+      await ingestion.importFile(tenant, { entity: 'order_items', content: lines('2') });
+
+      const outcome = await ingestion.importFile(tenant, { entity: 'order_items', content: lines('one') });
+      expect(outcome).toMatchObject({ status: 'partially_succeeded', rowsLoaded: 2, rowsRejected: 1 });
+      // Line 2 (B) was rejected: the stored B stays line 2, C stays line 3.
+      expect(await ingestion.rows(tenant, 'SELECT line_number, sku, quantity::int FROM order_items ORDER BY 1')).toEqual([
+        { line_number: 1, sku: 'A', quantity: 1 },
+        { line_number: 2, sku: 'B', quantity: 2 },
+        { line_number: 3, sku: 'C', quantity: 3 },
+      ]);
+    });
+  });
+
   describe('a value PostgreSQL refuses', () => {
     it('fails the import at once (unstorable_value, ingestion.failed.v1) and changes nothing, instead of retrying or staying running', async () => {
       const tenant = await ingestion.seedTenant('refused');

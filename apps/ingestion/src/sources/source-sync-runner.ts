@@ -16,6 +16,7 @@ import { TenantDatabasePool, type TenantDatabaseClient } from '@pulse/tenancy';
 import { PinoLogger } from 'nestjs-pino';
 import { Readable } from 'node:stream';
 import { INGESTION_CONFIG, type IngestionConfig } from '../config/ingestion.config';
+import { namedByRejectedLineSql } from '../imports/finalize/apply-staged-rows';
 import { ENTITY_LOAD_PLANS } from '../imports/finalize/entity-load-plan';
 import { ImportLoader } from '../imports/import-loader';
 import type { ImportOutcome } from '../imports/import-outcome';
@@ -184,12 +185,16 @@ export class SourceSyncRunner {
 
   /**
    * Delete detection of a full read, inside its import's final transaction: rows this source wrote
-   * earlier whose key the read no longer has (the loader's `import_rows` holds every row of the read,
-   * rejected ones included, so a row that merely failed validation this time is kept, not deleted).
+   * earlier whose key the read no longer has. A row that merely failed validation this time is kept, not
+   * deleted: the loader's `import_rows` holds the rows it rejected, and `import_rejected_keys` the keys of
+   * the records the parser rejected.
    */
   private async deleteUnseen(db: TenantDatabaseClient, source: SourceRow): Promise<number> {
     const plan = ENTITY_LOAD_PLANS[source.entity];
-    const result = await db.query(`DELETE FROM ${plan.table} t WHERE t.source_id = $1 AND NOT EXISTS (SELECT 1 FROM import_rows r WHERE ${plan.keepMatch})`, [source.id]);
+    const result = await db.query(
+      `DELETE FROM ${plan.table} t WHERE t.source_id = $1 AND NOT EXISTS (SELECT 1 FROM import_rows r WHERE ${plan.keepMatch}) AND NOT EXISTS (${namedByRejectedLineSql(plan)})`,
+      [source.id],
+    );
     return result.rowCount ?? 0;
   }
 

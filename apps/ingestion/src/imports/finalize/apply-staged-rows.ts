@@ -146,6 +146,14 @@ export async function applyStagedRows(db: TenantDatabaseClient, input: ApplyInpu
   // 300k rows, measured). ANALYZE samples a fixed number of rows, so it stays cheap on big tables.
   const referenced = [...(reference ? ['customers', 'customer_aliases'] : []), ...(plan.orderAndProduct ? ['orders', 'products'] : [])];
   await db.query(`ANALYZE ${[staging, ...referenced].join(', ')}`);
+  // A line the parser rejected still names the row it was meant for (its readable key fields): a replace
+  // keeps that row, and an order line without a number counts in its order's positions.
+  await db.query(
+    `CREATE TEMP TABLE import_rejected_keys ON COMMIT DROP AS
+     SELECT line_number AS line, ${plan.fileKey.map((field) => `key->>${literal(field)} AS ${field}`).join(', ')}
+       FROM import_errors WHERE import_id = $1 AND key IS NOT NULL`,
+    [input.importId],
+  );
 
   // Customers and orders are joined straight from staging (validateAndLoad): a table of their distinct
   // references first would only add a pass over every staged row (4 s of 8 for 6M order lines, measured).
@@ -214,10 +222,13 @@ async function validateAndLoad(
   // Order lines without a line number get their position within the order: a second sort of every
   // row, so only when some line lacks one.
   const numberLines = plan.orderAndProduct && (await db.query(`SELECT 1 FROM ${staging} WHERE line_number IS NULL LIMIT 1`)).rows.length > 0;
+  const countRejectedLines = numberLines && (await numberRejectedOrderLines(db, staging));
   const stagedColumns = stagingFields(input.entity).map((field) => {
     if (!plan.orderAndProduct || field !== 'line_number') return `s.${escapeIdentifier(field)}`;
+    if (countRejectedLines) return 'COALESCE(s.line_number::bigint, p.position) AS line_number';
     return numberLines ? `COALESCE(s.line_number::bigint, row_number() OVER (PARTITION BY s.order_external_id ORDER BY s.line)) AS line_number` : 's.line_number::bigint AS line_number';
   });
+  const stagedFrom = countRejectedLines ? `${staging} s LEFT JOIN import_line_positions p ON p.line = s.line` : `${staging} s`;
   const joins = [
     reference ? `LEFT JOIN customers c ON c.external_id = st.${reference} LEFT JOIN import_unique_aliases ua ON ua.source_id = st.${reference}` : '',
     plan.orderAndProduct ? 'LEFT JOIN orders o ON o.external_id = st.order_external_id LEFT JOIN import_product_refs prf ON prf.ref = st.sku' : '',
@@ -231,7 +242,7 @@ async function validateAndLoad(
   const rules = rejectRules(plan, input.onUnknownReference);
   await db.query(
     `CREATE TEMP TABLE import_rows ON COMMIT DROP AS
-     WITH staged AS (SELECT s.line, ${stagedColumns.join(', ')}, s.custom, s.absent FROM ${staging} s),
+     WITH staged AS (SELECT s.line, ${stagedColumns.join(', ')}, s.custom, s.absent FROM ${stagedFrom}),
      ranked AS (SELECT st.*${refColumns ? `, ${refColumns}` : ''}, ${ranking})
      SELECT r.*, ${caseOf(rules, (rule) => literal(rule.reason))} AS reject_reason FROM ranked r`,
   );
@@ -293,12 +304,43 @@ async function validateAndLoad(
 const NOTHING_APPLIED = { stubsCreated: {}, loadedIntoEmptyTable: false, cascadedTo: [] };
 
 /**
- * Replace: deletes the table's rows that no staged row matches. Returns the entities that lose rows
- * with them (ON DELETE CASCADE), found before the delete: their warehouse copies must follow.
+ * When lines the parser rejected name an order, positions within each order count them too: a rejected
+ * second line leaves the third line number 3 (not 2, which would overwrite the stored second line).
+ * Builds import_line_positions (line -> position) and numbers the rejected lines that lack a number.
+ */
+async function numberRejectedOrderLines(db: TenantDatabaseClient, staging: string): Promise<boolean> {
+  const { rows } = await db.query(`SELECT 1 FROM import_rejected_keys WHERE order_external_id IS NOT NULL LIMIT 1`);
+  if (rows.length === 0) return false;
+  await db.query(
+    `CREATE TEMP TABLE import_line_positions ON COMMIT DROP AS
+     SELECT line, row_number() OVER (PARTITION BY order_external_id ORDER BY line) AS position
+       FROM (SELECT line, order_external_id FROM ${staging}
+             UNION ALL SELECT line, order_external_id FROM import_rejected_keys WHERE order_external_id IS NOT NULL) lines`,
+  );
+  await db.query(`UPDATE import_rejected_keys k SET line_number = p.position::text FROM import_line_positions p WHERE p.line = k.line AND k.line_number IS NULL`);
+  return true;
+}
+
+/**
+ * A subquery that finds a row of the table (`t`) that a line the parser rejected names: a bad cell is no
+ * reason to delete (and cascade) the row it was meant for, in a replace or a source's delete detection.
+ * Valid in the final transaction of an import (import_rejected_keys).
+ */
+export function namedByRejectedLineSql(plan: EntityLoadPlan): string {
+  return plan.orderAndProduct
+    ? `SELECT 1 FROM import_rejected_keys k JOIN orders o ON o.external_id = k.order_external_id WHERE t.order_id = o.id AND t.line_number::text = k.line_number`
+    : `SELECT 1 FROM import_rejected_keys k WHERE ${plan.fileKey.map((field) => `k.${field} = t.${field}`).join(' AND ')}`;
+}
+
+/**
+ * Replace: deletes the table's rows that neither a staged row nor a rejected line names. Returns the
+ * entities that lose rows with them (ON DELETE CASCADE), found before the delete: their warehouse
+ * copies must follow.
  */
 async function deleteWhatTheFileDoesNotHave(db: TenantDatabaseClient, plan: EntityLoadPlan): Promise<CanonicalEntity[]> {
   await db.query(`CREATE TEMP TABLE import_replaced ON COMMIT DROP AS
-    SELECT t.id FROM ${plan.table} t WHERE NOT EXISTS (SELECT 1 FROM import_rows r WHERE ${plan.keepMatch})`);
+    SELECT t.id FROM ${plan.table} t
+     WHERE NOT EXISTS (SELECT 1 FROM import_rows r WHERE ${plan.keepMatch}) AND NOT EXISTS (${namedByRejectedLineSql(plan)})`);
   const cascadedTo: CanonicalEntity[] = [];
   for (const cascade of CASCADES[plan.entity] ?? []) {
     const { rows } = await db.query<{ loses: boolean }>(`SELECT EXISTS (${cascade.rowsOfDeleted}) AS loses`);
