@@ -44,6 +44,20 @@ describe('tenant authentication and isolation (real PostgreSQL)', () => {
     expect((await api.get('/v1/scorecard?colour=red')).status).toBe(401);
   });
 
+  it('answers 400 naming a path parameter or body field holding a NUL character, which PostgreSQL cannot store', async () => {
+    for (const [route, field] of [
+      ['/v1/customers/%00', 'path.externalId'],
+      ['/v1/products/a%00b', 'path.sku'],
+    ]) {
+      const response = await api.get(route as string, { key: acme.apiKey });
+      expect(response.status).toBe(400);
+      expect(response.body).toMatchObject({ code: 'validation_failed', errors: [expect.objectContaining({ field, code: 'nul_character' })] });
+    }
+    const body = await api.request('POST', '/v1/metrics/refresh', { key: acme.apiKey, body: { asOf: '2026-01-01\u0000' } });
+    expect(body.status).toBe(400);
+    expect(body.body['errors']).toEqual([expect.objectContaining({ field: 'body.asOf', code: 'nul_character' })]);
+  });
+
   it('refuses a missing, malformed, unknown or tampered key with 401 problem+json', async () => {
     const tampered = `${acme.apiKey.slice(0, -1)}${acme.apiKey.endsWith('a') ? 'b' : 'a'}`;
     for (const key of [undefined, 'not-a-key', `pulse_${'A'.repeat(12)}_${'b'.repeat(32)}`, tampered]) {

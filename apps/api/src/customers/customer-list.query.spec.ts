@@ -64,6 +64,33 @@ describe('parseCustomerListQuery', () => {
     expect(fieldsOf(() => parseCustomerListQuery(query))).toContain(field);
   });
 
+  it.each([
+    ['a day February does not have', '2026-02-30'],
+    ['year 0000', '0000-01-01'],
+    ['an offset beyond what PostgreSQL takes', '2026-01-01T00:00+16:00'],
+    ['hour 25', '2026-01-01T25:00Z'],
+  ])('refuses an instant range value with %s, naming the parameter', (_case, value) => {
+    expect(fieldsOf(() => parseCustomerListQuery({ 'lastOrderAt[gte]': value }))).toEqual(['query.lastOrderAt[gte]']);
+  });
+
+  it('takes real dates and instants of years 0001-9999 with offsets up to ±15:59', () => {
+    for (const value of ['2024-02-29', '0001-01-01', '9999-12-31T23:59:59.999999Z', '2026-01-01T00:00+15:59', '2026-01-01T00:00-15:59']) {
+      expect(parseCustomerListQuery({ 'firstOrderAt[lt]': value }).ranges).toEqual([{ field: 'firstOrderAt', op: 'lt', value }]);
+    }
+  });
+
+  it.each([
+    [{ segment: '\u0000' }, 'query.segment'],
+    [{ 'custom.plan': 'gold\u0000' }, 'query.custom.plan'],
+    [{ sort: 'name\u0000' }, 'query.sort'],
+  ])('refuses a NUL character in %j naming %s', (query, field) => {
+    expect(fieldsOf(() => parseCustomerListQuery(query))).toEqual([field]);
+  });
+
+  it.each(['0x10', '  2', '', '1e2', '2.0'])('refuses limit=%j: only plain decimal integers', (limit) => {
+    expect(fieldsOf(() => parseCustomerListQuery({ limit }))).toEqual(['query.limit']);
+  });
+
   it('accepts a cursor of its own sort only, with values of the right types', () => {
     const good = encodeCursor('-revenue90d', { values: ['12.5000'], id: '42' });
     expect(parseCustomerListQuery({ sort: '-revenue90d', cursor: good }).cursor).toEqual({ values: ['12.5000'], id: '42' });

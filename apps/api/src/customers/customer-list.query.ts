@@ -1,6 +1,8 @@
 import type { FieldError } from '@pulse/contracts';
-import { ValidationError, validationErrorFromZod } from '@pulse/errors';
+import { fieldErrorsForNulCharacters, ValidationError, validationErrorFromZod } from '@pulse/errors';
 import { z } from 'zod';
+import { isPostgresInstant } from '../request-input/postgres-values';
+import { queryInteger } from '../request-input/request-input.schemas';
 import { CUSTOMER_KPI_FIELDS, CUSTOMER_SORT_FIELDS, CUSTOMER_TIEBREAKER, RANGE_OPERATORS, type CustomerKpiField, type RangeOperator } from './customer-list-fields';
 import type { CursorPosition, SortKey } from './keyset-pagination';
 import { decodeCursor } from './list-cursor';
@@ -25,7 +27,7 @@ const rangeKeys = Object.fromEntries(
  * parseCustomFilters). Strict: any other unknown parameter is a 400.
  */
 export const customerListQuerySchema = z.strictObject({
-  limit: z.coerce.number().int().min(1).max(500).default(50),
+  limit: queryInteger(z.number().int().min(1).max(500).default(50)),
   cursor: z.string().max(4096).optional(),
   sort: z.string().max(500).optional().describe('Comma list of fields, `-` for descending: name or any KPI (e.g. -revenue90d,name). Default name.'),
   healthBand: z
@@ -63,13 +65,14 @@ export interface CustomerListSpec {
 const CUSTOM_KEY = /^custom\.([A-Za-z0-9_]{1,64})(?:\[(eq|gt|gte|lt|lte)\])?$/;
 const NUMBER = /^-?\d{1,30}(\.\d{1,30})?$/;
 const INTEGER = /^-?\d{1,9}$/;
-const INSTANT = /^\d{4}-\d{2}-\d{2}(T\d{2}:\d{2}(:\d{2}(\.\d{1,6})?)?(Z|[+-]\d{2}:\d{2}))?$/;
 const MAX_CUSTOM_FILTERS = 20;
 
 function rangeValueError(field: CustomerKpiField, value: string): string | undefined {
   const type = CUSTOMER_KPI_FIELDS[field].type;
   if (type === 'integer') return INTEGER.test(value) ? undefined : 'expected an integer';
-  if (type === 'timestamptz') return INSTANT.test(value) && !Number.isNaN(Date.parse(value)) ? undefined : 'expected an ISO-8601 date or instant';
+  if (type === 'timestamptz') {
+    return isPostgresInstant(value) ? undefined : 'expected an ISO-8601 date or instant (YYYY-MM-DD, or YYYY-MM-DDTHH:MM[:SS[.ffffff]] with Z or an offset up to ±15:59) of a real day in years 0001-9999';
+  }
   return NUMBER.test(value) ? undefined : 'expected a decimal number';
 }
 
@@ -99,6 +102,10 @@ function parseCustomFilters(raw: Record<string, unknown>, errors: FieldError[]):
 
 /** Turns the raw query string (as Fastify parses it: `a[gte]` is a literal key) into a list spec. */
 export function parseCustomerListQuery(raw: Record<string, unknown>): CustomerListSpec {
+  // Parsed here, not by a ZodValidationPipe (custom.* names are open-ended): refuse NUL, which no text column holds.
+  const nulErrors = fieldErrorsForNulCharacters(raw, 'query');
+  if (nulErrors.length > 0) throw new ValidationError(nulErrors);
+
   const customRaw: Record<string, unknown> = {};
   const standardRaw: Record<string, unknown> = {};
   for (const [key, value] of Object.entries(raw)) (key.startsWith('custom.') ? customRaw : standardRaw)[key] = value;

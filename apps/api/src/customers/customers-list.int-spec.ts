@@ -198,11 +198,42 @@ describe('GET /v1/customers (real PostgreSQL)', () => {
     ['a garbage cursor', { cursor: 'not a cursor!' }, 'query.cursor'],
     ['a cursor that is not JSON', { cursor: Buffer.from('{oops').toString('base64url') }, 'query.cursor'],
     ['a forged cursor value', { cursor: Buffer.from(JSON.stringify({ s: 'name', v: ["x'); DROP TABLE customers; --"], id: '1 OR 1=1' })).toString('base64url') }, 'query.cursor'],
+    ['a day February does not have', { 'lastOrderAt[gte]': '2026-02-30' }, 'query.lastOrderAt[gte]'],
+    ['year 0000', { 'lastOrderAt[gte]': '0000-01-01' }, 'query.lastOrderAt[gte]'],
+    ['an offset PostgreSQL does not take', { 'lastOrderAt[gte]': '2026-01-01T00:00+16:00' }, 'query.lastOrderAt[gte]'],
+    ['a NUL character in segment', { segment: '\u0000' }, 'query.segment'],
+    ['a NUL character in a custom field', { 'custom.plan': '\u0000' }, 'query.custom.plan'],
+    ['a hexadecimal limit', { limit: '0x10' }, 'query.limit'],
+    ['a limit padded with spaces', { limit: '  2' }, 'query.limit'],
   ])('answers 400 problem+json for %s', async (_case, params, field) => {
     const response = await list(params);
     expect(response.status).toBe(400);
     expect(response.headers.get('content-type')).toMatch(/^application\/problem\+json/);
     expect((response.body.errors as Array<{ field: string }>).map((error) => error.field)).toContain(field);
+  });
+
+  it('filters on the edge dates and instants PostgreSQL holds', async () => {
+    for (const value of ['2024-02-29', '0001-01-01', '9999-12-31T23:59:59.999999Z', '2025-12-30T00:00+15:59', '2025-12-30T00:00-15:59']) {
+      const response = await list({ limit: '500', 'lastOrderAt[gte]': value });
+      expect(response.status).toBe(200);
+      expect((response.body.items as Array<{ externalId: string }>).map((item) => item.externalId).sort()).toEqual(
+        (await expected(`SELECT c.external_id ${FROM} WHERE k.last_order_at >= $1::timestamptz`, [value])).sort(),
+      );
+    }
+  });
+
+  const cursorOf = (s: string, v: Array<string | null>, id: string) => Buffer.from(JSON.stringify({ s, v, id })).toString('base64url');
+
+  it.each([
+    ['an integer sort value beyond int4', 'orders', cursorOf('orders', ['9999999999'], '1')],
+    ['an id beyond int8', 'name', cursorOf('name', ['Name 01'], '9999999999999999999')],
+    ['a timestamp in month 13', 'lastOrderAt', cursorOf('lastOrderAt', ['2026-13-01T00:00:00.000000Z'], '1')],
+    ['a text value with a NUL character', 'name', cursorOf('name', ['Name\u0000'], '1')],
+  ])('answers 400 invalid_cursor for a cursor edited to hold %s', async (_case, sort, cursor) => {
+    const response = await list({ sort, cursor });
+    expect(response.status).toBe(400);
+    expect(response.headers.get('content-type')).toMatch(/^application\/problem\+json/);
+    expect(response.body).toMatchObject({ code: 'validation_failed', errors: [{ field: 'query.cursor', code: 'invalid_cursor' }] });
   });
 
   it('names unknown sort fields, and refuses a cursor used with another sort', async () => {

@@ -1,6 +1,7 @@
 import { ValidationError } from '@pulse/errors';
 import { z } from 'zod';
-import type { CursorPosition, SortKey, Tiebreaker } from './keyset-pagination';
+import { isPostgresInstant, isPostgresInteger, isPostgresText } from '../request-input/postgres-values';
+import type { CursorPosition, SortKey, SortValueType, Tiebreaker } from './keyset-pagination';
 
 /**
  * Opaque page cursors: base64url of the last row's sort values and id, plus the sort they belong to.
@@ -13,11 +14,13 @@ const cursorSchema = z.strictObject({
   id: z.string().min(1).max(1000),
 });
 
-const VALUE_PATTERNS: Record<string, RegExp> = {
-  numeric: /^-?\d{1,30}(\.\d{1,30})?$/,
-  integer: /^-?\d{1,10}$/,
-  bigint: /^-?\d{1,19}$/,
-  timestamptz: /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{6}Z$/,
+/** Whether a decoded value has the form cursors are written in and fits its column type (an edited one may not). */
+const VALUE_CHECKS: Record<SortValueType, (value: string) => boolean> = {
+  numeric: (value) => /^-?\d{1,30}(\.\d{1,30})?$/.test(value),
+  integer: (value) => isPostgresInteger(value, 'integer'),
+  bigint: (value) => isPostgresInteger(value, 'bigint'),
+  timestamptz: (value) => /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{6}Z$/.test(value) && isPostgresInstant(value),
+  text: isPostgresText,
 };
 
 function invalidCursor(reason: string): ValidationError {
@@ -47,10 +50,8 @@ export function decodeCursor(raw: string, signature: string, keys: SortKey[], ti
       if (!key.column.nullable) throw invalidCursor(`${key.field} cannot be null`);
       return;
     }
-    const pattern = VALUE_PATTERNS[key.column.type];
-    if (pattern && !pattern.test(value)) throw invalidCursor(`bad value for ${key.field}`);
+    if (!VALUE_CHECKS[key.column.type](value)) throw invalidCursor(`bad value for ${key.field}`);
   });
-  const idPattern = VALUE_PATTERNS[tiebreaker.type];
-  if (idPattern && !idPattern.test(id)) throw invalidCursor('bad id');
+  if (!VALUE_CHECKS[tiebreaker.type](id)) throw invalidCursor('bad id');
   return { values: v, id };
 }

@@ -1,13 +1,27 @@
 import { ValidationError } from '@pulse/errors';
 import { z } from 'zod';
+import { isPostgresInstant, isPostgresInteger } from '../request-input/postgres-values';
 
 /**
  * Opaque page cursors of the import lists: base64url JSON of the last row's sort value and id. Decoded
  * values are validated before they reach SQL (as parameters).
  */
 
-const importsCursorSchema = z.strictObject({ createdAt: z.string().regex(/^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{6}Z$/), id: z.uuid() });
-const errorsCursorSchema = z.strictObject({ line: z.number().int().nonnegative(), id: z.string().regex(/^\d{1,19}$/) });
+// Form and range: an edited cursor must not carry a value its column (timestamptz, bigint) cannot hold.
+const importsCursorSchema = z.strictObject({
+  createdAt: z
+    .string()
+    .regex(/^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{6}Z$/)
+    .refine(isPostgresInstant),
+  id: z.uuid(),
+});
+const errorsCursorSchema = z.strictObject({
+  line: z.number().int().nonnegative(),
+  id: z
+    .string()
+    .regex(/^\d{1,19}$/)
+    .refine((id) => isPostgresInteger(id, 'bigint')),
+});
 
 function decode<T>(raw: string, schema: z.ZodType<T>): T {
   let json: unknown;

@@ -27,4 +27,9 @@ describe('parseImportMapping', () => {
     expect(fieldsOf(() => parseImportMapping('orders', '{not json', undefined))).toEqual(['query.mapping:invalid_json']);
     expect(fieldsOf(() => parseImportMapping('orders', '{}', '{}'))).toEqual(['query.mapping:conflicting_mapping']);
   });
+
+  it('refuses a NUL character escaped in the JSON (jsonb cannot hold it), naming where it is', () => {
+    expect(fieldsOf(() => parseImportMapping('customers', '{"columns":{"Nome\\u0000":"name"}}', undefined))).toEqual(['query.mapping.columns.Nome\u0000:nul_character']);
+    expect(fieldsOf(() => parseImportMapping('customers', undefined, '{"constants":{"segment":"\\u0000"}}'))).toEqual(['header.import-mapping.constants.segment:nul_character']);
+  });
 });

@@ -1,5 +1,5 @@
 import { importMappingSchemaFor, type CanonicalEntity, type ImportMapping } from '@pulse/contracts';
-import { ValidationError } from '@pulse/errors';
+import { fieldErrorsForNulCharacters, ValidationError } from '@pulse/errors';
 
 /**
  * The mapping of an upload, sent as JSON in the `mapping` query parameter or the `Import-Mapping`
@@ -19,6 +19,9 @@ export function parseImportMapping(entity: CanonicalEntity, fromQuery: string | 
   } catch (error) {
     throw new ValidationError([{ field, code: 'invalid_json', message: `The mapping is not JSON: ${(error as Error).message}` }]);
   }
+  // JSON's \u0000 escape decodes to a NUL that the stored mapping (jsonb) cannot hold.
+  const nulErrors = fieldErrorsForNulCharacters(json, field);
+  if (nulErrors.length > 0) throw new ValidationError(nulErrors);
   const parsed = importMappingSchemaFor(entity).safeParse(json);
   if (!parsed.success) {
     throw new ValidationError(

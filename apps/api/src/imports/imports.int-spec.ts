@@ -139,6 +139,18 @@ describe('imports API: POST /v1/imports/{entity}, GET /v1/imports[/{id}[/errors]
 
     const badOptions = await upload('customers', CSV, { key: other.apiKey, query: 'mode=merge&maxRejectedShare=2' });
     expect((badOptions.body['errors'] as Array<{ field: string }>).map((e) => e.field).sort()).toEqual(['query.maxRejectedShare', 'query.mode']);
+
+    // An empty share is not 0 (which would fail the import on its first rejected row).
+    const emptyShare = await upload('customers', CSV, { key: other.apiKey, query: 'maxRejectedShare=' });
+    expect(emptyShare.status).toBe(400);
+    expect(emptyShare.headers.get('content-type')).toContain('application/problem+json');
+    expect(emptyShare.body['errors']).toEqual([expect.objectContaining({ field: 'query.maxRejectedShare' })]);
+
+    // JSON's \u0000 escape decodes to NUL, which the stored mapping (jsonb) cannot hold.
+    const nulInMapping = await upload('customers', CSV, { key: other.apiKey, query: `mapping=${encodeURIComponent('{"columns":{"Nome":"name","id":"external_id"},"constants":{"segment":"\\u0000"}}')}` });
+    expect(nulInMapping.status).toBe(400);
+    expect(nulInMapping.headers.get('content-type')).toContain('application/problem+json');
+    expect(nulInMapping.body['errors']).toEqual([expect.objectContaining({ field: 'query.mapping.constants.segment', code: 'nul_character' })]);
     expect(await filesUnder(path.join(storageDir, 'tenants', other.tenantId))).toEqual(before);
   });
 
@@ -221,6 +233,25 @@ describe('imports API: POST /v1/imports/{entity}, GET /v1/imports[/{id}[/errors]
       ]);
       const second = await api.get(`/v1/imports/${importId}/errors?limit=2&cursor=${first.body['nextCursor'] as string}`, { key: tenant.apiKey });
       expect(second.body).toEqual({ items: [{ line: 7, column: 'email', reasonCode: 'invalid_email', message: 'not an email', rawRow: 'c7,Gil,nope' }], nextCursor: null });
+    });
+
+    it('answers 400 for cursors edited to hold values their columns cannot, and for a limit that is not plain decimal text', async () => {
+      const [row] = await tenantRows<{ id: string }>(tenant, `INSERT INTO imports (entity, status, mode, format) VALUES ('customers', 'failed', 'upsert', 'csv') RETURNING id`);
+      const forged = (value: unknown) => Buffer.from(JSON.stringify(value)).toString('base64url');
+      for (const path of [
+        `/v1/imports?cursor=${forged({ createdAt: '2026-13-01T00:00:00.000000Z', id: row?.id })}`,
+        `/v1/imports/${row?.id}/errors?cursor=${forged({ line: 1, id: '9999999999999999999' })}`,
+      ]) {
+        const response = await api.get(path, { key: tenant.apiKey });
+        expect(response.status).toBe(400);
+        expect(response.headers.get('content-type')).toContain('application/problem+json');
+        expect(response.body['errors']).toEqual([expect.objectContaining({ field: 'query.cursor', code: 'invalid_cursor' })]);
+      }
+      for (const path of ['/v1/imports?limit=0x10', `/v1/imports/${row?.id}/errors?limit=`]) {
+        const response = await api.get(path, { key: tenant.apiKey });
+        expect(response.status).toBe(400);
+        expect(response.body['errors']).toEqual([expect.objectContaining({ field: 'query.limit' })]);
+      }
     });
 
     it('documents every imports route in /openapi.json', async () => {

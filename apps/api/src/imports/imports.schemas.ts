@@ -1,5 +1,6 @@
 import { CANONICAL_ENTITIES, importModeSchema, importStatusSchema, unknownReferencePolicySchema, DEFAULT_MAX_REJECTED_SHARE } from '@pulse/contracts';
 import { z } from 'zod';
+import { queryDecimal, queryInteger } from '../request-input/request-input.schemas';
 
 /** Request shapes of the imports routes (the response DTOs are in @pulse/contracts). */
 
@@ -10,12 +11,7 @@ export const uploadQuery = z.strictObject({
   onUnknownReference: unknownReferencePolicySchema
     .default('reject')
     .describe('A row whose customer/order reference matches nothing is rejected (default) or its parent is created as a stub.'),
-  maxRejectedShare: z.coerce
-    .number()
-    .min(0)
-    .max(1)
-    .default(DEFAULT_MAX_REJECTED_SHARE)
-    .describe('Share of rejected rows (0-1) above which the import fails and loads nothing. Default 0.1.'),
+  maxRejectedShare: queryDecimal(z.number().min(0).max(1).default(DEFAULT_MAX_REJECTED_SHARE)).describe('Share of rejected rows (0-1) above which the import fails and loads nothing. Default 0.1.'),
   mapping: z
     .string()
     .max(16_384)
@@ -26,13 +22,13 @@ export const uploadQuery = z.strictObject({
 export const importIdParams = z.strictObject({ id: z.uuid() });
 
 export const listImportsQuery = z.strictObject({
-  limit: z.coerce.number().int().min(1).max(200).default(50),
+  limit: queryInteger(z.number().int().min(1).max(200).default(50)),
   cursor: z.string().max(1024).optional(),
   entity: z.enum(CANONICAL_ENTITIES).optional(),
   status: importStatusSchema.optional(),
 });
 
 export const listImportErrorsQuery = z.strictObject({
-  limit: z.coerce.number().int().min(1).max(1000).default(100),
+  limit: queryInteger(z.number().int().min(1).max(1000).default(100)),
   cursor: z.string().max(1024).optional(),
 });

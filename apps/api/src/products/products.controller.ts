@@ -7,12 +7,13 @@ import { CurrentTenant, TenantCurrency } from '../auth/current-tenant.decorator'
 import { readKeysetPage } from '../customers/keyset-page';
 import { decodeCursor } from '../customers/list-cursor';
 import { parseSort, sortSignature } from '../customers/list-sort';
+import { queryInteger } from '../request-input/request-input.schemas';
 import { buildProductListSql, PRODUCT_SORT_FIELDS, PRODUCT_TIEBREAKER, type ProductListSpec } from './product-list.sql';
 import { PRODUCT_COLUMNS, PRODUCT_FROM, toProductDto, type ProductRow } from './product-row';
 import { productPageSchema, productSchema, type ProductDto, type ProductPageDto } from './product.schemas';
 
 const listQuery = z.strictObject({
-  limit: z.coerce.number().int().min(1).max(500).default(50),
+  limit: queryInteger(z.number().int().min(1).max(500).default(50)),
   cursor: z.string().max(4096).optional(),
   sort: z
     .string()

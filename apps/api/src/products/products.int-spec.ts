@@ -108,6 +108,23 @@ describe('GET /v1/products and /v1/products/{sku} (real PostgreSQL)', () => {
     expect((await db.query('SELECT count(*)::int AS n FROM products')).rows[0].n).toBe(40);
   });
 
+  it('answers 400 invalid_cursor for a cursor edited to hold a NUL character in its SKU', async () => {
+    const cursor = Buffer.from(JSON.stringify({ s: 'sku', v: ['SKU-001'], id: 'SKU-001\u0000' })).toString('base64url');
+    const response = await get(`/v1/products?cursor=${cursor}`);
+    expect(response.status).toBe(400);
+    expect(response.headers.get('content-type')).toMatch(/^application\/problem\+json/);
+    expect(response.body).toMatchObject({ code: 'validation_failed', errors: [{ field: 'query.cursor', code: 'invalid_cursor' }] });
+  });
+
+  it('answers 400 naming limit when it is not plain decimal text', async () => {
+    for (const limit of ['0x10', '%20%202', '']) {
+      const response = await get(`/v1/products?limit=${limit}`);
+      expect(response.status).toBe(400);
+      expect(response.headers.get('content-type')).toMatch(/^application\/problem\+json/);
+      expect(response.body.errors).toEqual([expect.objectContaining({ field: 'query.limit' })]);
+    }
+  });
+
   it('documents both routes in /openapi.json', async () => {
     const paths = Object.keys((await api.get('/openapi.json')).body.paths as object);
     expect(paths).toEqual(expect.arrayContaining(['/v1/products', '/v1/products/{sku}']));

@@ -115,6 +115,17 @@ describe('/v1/sources', () => {
     expect(refused.body['code']).toBe('source.disabled');
   });
 
+  it('answers 400 for a cursor edited to hold a timestamp in month 13, and for a limit that is not plain decimal text', async () => {
+    const cursor = Buffer.from(JSON.stringify({ at: '2026-13-01T00:00:00.000Z', id: '0b9f8a7e-3c2d-4e5f-8a9b-0c1d2e3f4a5b' })).toString('base64url');
+    const forged = await api.request('GET', `/v1/sources?cursor=${cursor}`, { key: tenant.apiKey });
+    expect(forged.status).toBe(400);
+    expect(forged.headers.get('content-type')).toContain('application/problem+json');
+    expect(forged.body['errors']).toEqual([expect.objectContaining({ field: 'query.cursor', code: 'invalid_cursor' })]);
+    const hexLimit = await api.request('GET', '/v1/sources?limit=0x10', { key: tenant.apiKey });
+    expect(hexLimit.status).toBe(400);
+    expect(hexLimit.body['errors']).toEqual([expect.objectContaining({ field: 'query.limit' })]);
+  });
+
   it('patches credentials and connection (dropping the saved position), and deletes', async () => {
     const created = await create({ name: 'patched', entity: 'customers', connection, credentials: { password: SECRET_PASSWORD } });
     const id = created.body['id'] as string;

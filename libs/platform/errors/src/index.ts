@@ -1,3 +1,4 @@
 export { DomainError, ValidationError, NotFoundError, ConflictError, type ErrorKind } from './domain-error';
 export { fieldErrorsFromZod, validationErrorFromZod, type InputLocation } from './zod-issues';
+export { fieldErrorsForNulCharacters } from './nul-characters';
 export { toProblemDetails, problemDetails, problemType, httpStatusOf, titleOf } from './problem-details';

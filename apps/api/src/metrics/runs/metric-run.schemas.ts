@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { calendarDateSchema } from '../../request-input/request-input.schemas';
 
 export const metricRunSchema = z.object({
   id: z.uuid(),
@@ -21,7 +22,7 @@ export type MetricRunDto = z.infer<typeof metricRunSchema>;
 
 export const refreshRequestSchema = z.strictObject({
   /** Compute as of this date (tenant timezone); today when absent. */
-  asOf: z.iso.date().optional(),
+  asOf: calendarDateSchema.optional(),
 });
 
 export const metricRunParams = z.strictObject({ id: z.uuid() });

@@ -100,6 +100,13 @@ describe('POST /v1/metrics/refresh and GET /v1/metrics/runs/{id}', () => {
     expect(fields).toEqual(['body.asOf', 'body.extra'].sort());
   });
 
+  it('refuses an asOf in year 0000, which PostgreSQL has not, naming it', async () => {
+    const response = await api.request('POST', '/v1/metrics/refresh', { key: tenant.apiKey, body: { asOf: '0000-01-01' } });
+    expect(response.status).toBe(400);
+    expect(response.headers.get('content-type')).toContain('application/problem+json');
+    expect(response.body['errors']).toEqual([expect.objectContaining({ field: 'body.asOf' })]);
+  });
+
   it("returns 404 for an unknown run and for another tenant's run", async () => {
     const created = await api.request('POST', '/v1/metrics/refresh', { key: tenant.apiKey, body: {} });
     const foreign = await api.get(`/v1/metrics/runs/${created.body['id'] as string}`, { key: other.apiKey });

@@ -64,6 +64,8 @@ describe('GET /v1/metrics/{name} (real PostgreSQL)', () => {
     ['a missing grain', '/v1/metrics/revenue', 'query.grain'],
     ['from after to', '/v1/metrics/revenue?grain=day&from=2025-02-01&to=2025-01-01', 'query.from'],
     ['a malformed date', '/v1/metrics/revenue?grain=day&from=2025-13-01', 'query.from'],
+    ['year 0000 in from', '/v1/metrics/revenue?grain=day&from=0000-01-01', 'query.from'],
+    ['year 0000 in to', '/v1/metrics/revenue?grain=day&to=0000-12-31', 'query.to'],
     ['an unknown parameter', '/v1/metrics/revenue?grain=day&metric=x', 'query.metric'],
     ['a malformed name', `/v1/metrics/${encodeURIComponent("Revenue'--")}?grain=day`, 'path.name'],
   ])('answers 400 problem+json for %s', async (_case, path, field) => {

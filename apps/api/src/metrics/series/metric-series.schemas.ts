@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { calendarDateSchema } from '../../request-input/request-input.schemas';
 
 /** Metric names as the metric catalog writes them (revenue, active_customers, churn_rate, nrr...). */
 export const METRIC_NAME_PATTERN = /^[a-z][a-z0-9_]{0,63}$/;
@@ -10,8 +11,8 @@ export const metricSeriesParams = z.strictObject({
 export const metricSeriesQuery = z
   .strictObject({
     grain: z.enum(['day', 'week', 'month']),
-    from: z.iso.date().optional().describe('First period start to include (YYYY-MM-DD, inclusive)'),
-    to: z.iso.date().optional().describe('Last period start to include (YYYY-MM-DD, inclusive)'),
+    from: calendarDateSchema.optional().describe('First period start to include (YYYY-MM-DD, inclusive)'),
+    to: calendarDateSchema.optional().describe('Last period start to include (YYYY-MM-DD, inclusive)'),
   })
   .refine((query) => !query.from || !query.to || query.from <= query.to, { message: 'from must not be after to', path: ['from'] });
 
