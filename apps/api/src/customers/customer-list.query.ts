@@ -2,7 +2,7 @@ import type { FieldError } from '@pulse/contracts';
 import { fieldErrorsForNulCharacters, ValidationError, validationErrorFromZod } from '@pulse/errors';
 import { z } from 'zod';
 import { isPostgresInstant } from '../request-input/postgres-values';
-import { queryInteger } from '../request-input/request-input.schemas';
+import { queryInteger } from '@pulse/service-runtime';
 import { CUSTOMER_KPI_FIELDS, CUSTOMER_SORT_FIELDS, CUSTOMER_TIEBREAKER, RANGE_OPERATORS, type CustomerKpiField, type RangeOperator } from './customer-list-fields';
 import type { CursorPosition, SortKey } from './keyset-pagination';
 import { decodeCursor } from './list-cursor';

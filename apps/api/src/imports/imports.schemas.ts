@@ -1,6 +1,6 @@
 import { CANONICAL_ENTITIES, importModeSchema, importStatusSchema, unknownReferencePolicySchema, DEFAULT_MAX_REJECTED_SHARE } from '@pulse/contracts';
 import { z } from 'zod';
-import { queryDecimal, queryInteger } from '../request-input/request-input.schemas';
+import { queryDecimal, queryInteger } from '@pulse/service-runtime';
 
 /** Request shapes of the imports routes (the response DTOs are in @pulse/contracts). */
 

@@ -1,13 +1,12 @@
 import { Controller, Get, Param, Query } from '@nestjs/common';
 import { NotFoundError } from '@pulse/errors';
-import { ApiRoute, ZodValidationPipe } from '@pulse/service-runtime';
+import { ApiRoute, queryInteger, ZodValidationPipe } from '@pulse/service-runtime';
 import { TenantDatabasePool, type TenantContext } from '@pulse/tenancy';
 import { z } from 'zod';
 import { CurrentTenant, TenantCurrency } from '../auth/current-tenant.decorator';
 import { readKeysetPage } from '../customers/keyset-page';
 import { decodeCursor } from '../customers/list-cursor';
 import { parseSort, sortSignature } from '../customers/list-sort';
-import { queryInteger } from '../request-input/request-input.schemas';
 import { buildProductListSql, PRODUCT_SORT_FIELDS, PRODUCT_TIEBREAKER, type ProductListSpec } from './product-list.sql';
 import { PRODUCT_COLUMNS, PRODUCT_FROM, toProductDto, type ProductRow } from './product-row';
 import { productPageSchema, productSchema, type ProductDto, type ProductPageDto } from './product.schemas';

@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { isPostgresInstant } from '../request-input/postgres-values';
-import { queryInteger } from '../request-input/request-input.schemas';
+import { queryInteger } from '@pulse/service-runtime';
 
 /** Path and query parameters of /v1/sources (bodies are in @pulse/contracts). */
 export const sourceIdParams = z.strictObject({ id: z.uuid() });

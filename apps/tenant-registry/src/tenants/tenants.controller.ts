@@ -11,7 +11,7 @@ import {
 } from '@pulse/contracts';
 import { SecretBox } from '@pulse/crypto';
 import { tenantDatabaseUrl } from '@pulse/tenancy';
-import { ApiRoute, ZodValidationPipe } from '@pulse/service-runtime';
+import { ApiRoute, queryInteger, ZodValidationPipe } from '@pulse/service-runtime';
 import { PassThrough } from 'node:stream';
 import { z } from 'zod';
 import { ControlPlaneClient } from '../database/control-plane-client';
@@ -27,7 +27,7 @@ import { TenantQueries } from './tenant-queries';
 
 const slugParams = z.strictObject({ slug: tenantSlugSchema });
 const listQuery = z.strictObject({
-  limit: z.coerce.number().int().min(1).max(200).default(50),
+  limit: queryInteger(z.number().int().min(1).max(200).default(50)),
   cursor: z.string().min(1).optional(),
   status: tenantStatusSchema.optional(),
 });
