@@ -1,8 +1,8 @@
-import { ValidationError } from '@pulse/errors';
 import { PRODUCT_SORT_FIELDS, PRODUCT_TIEBREAKER } from '../products/product-list.sql';
 import { CUSTOMER_SORT_FIELDS, CUSTOMER_TIEBREAKER } from './customer-list-fields';
 import { decodeCursor, encodeCursor } from './list-cursor';
 import { parseSort, sortSignature } from './list-sort';
+import { fieldErrorsOf } from '../testing/cursor-testing';
 
 /** Decodes a cursor made for `sort` of the customers (or products) list, as the list route would. */
 function decodeFor(sort: string, values: Array<string | null>, id: string, list: 'customers' | 'products' = 'customers') {
@@ -10,15 +10,6 @@ function decodeFor(sort: string, values: Array<string | null>, id: string, list:
   const keys = parseSort(sort, fields, sort);
   const signature = sortSignature(keys);
   return decodeCursor(encodeCursor(signature, { values, id }), signature, keys, list === 'customers' ? CUSTOMER_TIEBREAKER : PRODUCT_TIEBREAKER);
-}
-
-function errorOf(run: () => unknown): unknown {
-  try {
-    run();
-  } catch (error) {
-    return error instanceof ValidationError ? error.fieldErrors : error;
-  }
-  throw new Error('expected the cursor to be refused');
 }
 
 describe('decodeCursor', () => {
@@ -37,6 +28,6 @@ describe('decodeCursor', () => {
     ['a text value with a NUL character', 'name', ['a\u0000'], '1', 'customers'],
     ['a text id with a NUL character', 'sku', ['SKU-1'], 'SKU-1\u0000', 'products'],
   ] as const)('refuses %s as invalid_cursor', (_case, sort, values, id, list) => {
-    expect(errorOf(() => decodeFor(sort, [...values], id, list))).toEqual([expect.objectContaining({ field: 'query.cursor', code: 'invalid_cursor' })]);
+    expect(fieldErrorsOf(() => decodeFor(sort, [...values], id, list))).toEqual([expect.objectContaining({ field: 'query.cursor', code: 'invalid_cursor' })]);
   });
 });

@@ -1,17 +1,7 @@
-import { ValidationError } from '@pulse/errors';
 import { decodeImportErrorsCursor, decodeImportsCursor, encodeImportErrorsCursor, encodeImportsCursor } from './import-cursor';
+import { fieldErrorsOf, forgedCursor } from '../testing/cursor-testing';
 
 const ID = '0b9f8a7e-3c2d-4e5f-8a9b-0c1d2e3f4a5b';
-const forged = (value: unknown) => Buffer.from(JSON.stringify(value), 'utf8').toString('base64url');
-
-function errorOf(run: () => unknown): unknown {
-  try {
-    run();
-  } catch (error) {
-    return error instanceof ValidationError ? error.fieldErrors : error;
-  }
-  throw new Error('expected the cursor to be refused');
-}
 
 const INVALID_CURSOR = [expect.objectContaining({ field: 'query.cursor', code: 'invalid_cursor' })];
 
@@ -26,11 +16,11 @@ describe('import list cursors', () => {
   it.each(['2026-13-01T00:00:00.000000Z', '2026-02-30T00:00:00.000000Z', '0000-01-01T00:00:00.000000Z', '2026-01-01T24:00:00.000000Z'])(
     'refuses an imports cursor at %s as invalid_cursor',
     (createdAt) => {
-      expect(errorOf(() => decodeImportsCursor(forged({ createdAt, id: ID })))).toEqual(INVALID_CURSOR);
+      expect(fieldErrorsOf(() => decodeImportsCursor(forgedCursor({ createdAt, id: ID })))).toEqual(INVALID_CURSOR);
     },
   );
 
   it('refuses an import errors cursor whose id is beyond int8 as invalid_cursor', () => {
-    expect(errorOf(() => decodeImportErrorsCursor(forged({ line: 1, id: '9999999999999999999' })))).toEqual(INVALID_CURSOR);
+    expect(fieldErrorsOf(() => decodeImportErrorsCursor(forgedCursor({ line: 1, id: '9999999999999999999' })))).toEqual(INVALID_CURSOR);
   });
 });

@@ -1,17 +1,7 @@
-import { ValidationError } from '@pulse/errors';
 import { decodeCursor, encodeCursor } from './source-cursor';
+import { fieldErrorsOf, forgedCursor } from '../testing/cursor-testing';
 
 const ID = '0b9f8a7e-3c2d-4e5f-8a9b-0c1d2e3f4a5b';
-const forged = (value: unknown) => Buffer.from(JSON.stringify(value), 'utf8').toString('base64url');
-
-function errorOf(run: () => unknown): unknown {
-  try {
-    run();
-  } catch (error) {
-    return error instanceof ValidationError ? error.fieldErrors : error;
-  }
-  throw new Error('expected the cursor to be refused');
-}
 
 describe('source list cursors', () => {
   it('read back what they wrote', () => {
@@ -20,6 +10,6 @@ describe('source list cursors', () => {
   });
 
   it.each(['2026-13-01T00:00:00.000Z', '2026-04-31T00:00:00.000Z', '0000-01-01T00:00:00.000Z'])('refuses a cursor at %s as invalid_cursor', (at) => {
-    expect(errorOf(() => decodeCursor(forged({ at, id: ID })))).toEqual([expect.objectContaining({ field: 'query.cursor', code: 'invalid_cursor' })]);
+    expect(fieldErrorsOf(() => decodeCursor(forgedCursor({ at, id: ID })))).toEqual([expect.objectContaining({ field: 'query.cursor', code: 'invalid_cursor' })]);
   });
 });
