@@ -430,11 +430,13 @@ async function upsert(db: TenantDatabaseClient, plan: EntityLoadPlan, sourceId: 
   const present = new Set(fieldsPresent);
   const updateColumns = plan.updateColumns.filter((column) => column === 'custom' || present.has(sourceFieldOf(plan, column)));
   // Likewise an NDJSON record without a key (an explicit null does clear it): for such fields the row to
-  // insert takes the stored value where its record left the field out, joined from the table as `stored`.
+  // insert takes the stored value where its record left the field out, joined from the table as `stored`
+  // (a new row has none: it gets what a plain insert gives, e.g. a JSON column's `{}`).
   const sometimesAbsent = new Set(fieldsAbsentSomewhere.filter((field) => present.has(field)));
   const keepsStored = (column: string) => column !== 'custom' && updateColumns.includes(column) && sometimesAbsent.has(sourceFieldOf(plan, column));
+  const storedExists = `stored.${plan.conflictColumns[0] as string} IS NOT NULL`;
   const values = plan.columns.map(({ column, expression }) =>
-    keepsStored(column) ? `CASE WHEN ${literal(sourceFieldOf(plan, column))} = ANY(r.absent) THEN stored.${column} ELSE ${expression} END` : expression,
+    keepsStored(column) ? `CASE WHEN ${literal(sourceFieldOf(plan, column))} = ANY(r.absent) AND ${storedExists} THEN stored.${column} ELSE ${expression} END` : expression,
   );
   const storedJoin = columns.some(keepsStored)
     ? `LEFT JOIN ${plan.table} stored ON ${plan.conflictColumns.map((column) => `stored.${column} = ${plan.columns.find((c) => c.column === column)?.expression ?? `r.${column}`}`).join(' AND ')}`
