@@ -12,4 +12,11 @@ describe('requestFingerprint', () => {
     expect(requestFingerprint('POST', '/x', undefined)).toBe(requestFingerprint('POST', '/x', null));
     expect(requestFingerprint('POST', '/x', {})).not.toBe(requestFingerprint('POST', '/x', { asOf: '2026-01-01' }));
   });
+
+  it('ignores the order of query parameters, but not their values', () => {
+    const base = requestFingerprint('POST', '/v1/imports/orders?mode=replace&maxRejectedShare=0.05', {});
+    expect(requestFingerprint('POST', '/v1/imports/orders?maxRejectedShare=0.05&mode=replace', {})).toBe(base);
+    expect(requestFingerprint('POST', '/v1/imports/orders?maxRejectedShare=0.5&mode=replace', {})).not.toBe(base);
+    expect(requestFingerprint('POST', '/v1/imports/orders', {})).not.toBe(base);
+  });
 });

@@ -12,7 +12,16 @@ function canonicalJson(value: unknown): string {
   return JSON.stringify(value ?? null);
 }
 
-/** What an Idempotency-Key is bound to: the method, the URL (path and query) and the body. */
+/** The URL with its query parameters in name order, so `?a=1&b=2` and `?b=2&a=1` are the same request. */
+function canonicalUrl(url: string): string {
+  const query = url.indexOf('?');
+  if (query === -1) return url;
+  const params = new URLSearchParams(url.slice(query + 1));
+  params.sort();
+  return `${url.slice(0, query)}?${params.toString()}`;
+}
+
+/** What an Idempotency-Key is bound to: the method, the URL (path and query parameters) and the body. */
 export function requestFingerprint(method: string, url: string, body: unknown): string {
-  return createHash('sha256').update(`${method} ${url}\n${canonicalJson(body)}`).digest('hex');
+  return createHash('sha256').update(`${method} ${canonicalUrl(url)}\n${canonicalJson(body)}`).digest('hex');
 }
