@@ -1,4 +1,5 @@
 import type { EventContract, EventPayload } from '@pulse/contracts';
+import { withTimeout } from '@pulse/service-runtime';
 import { buildEventMessage, type EventMetadata } from '../publishing/event-message';
 import type { EventPublisher } from '../publishing/event-publisher';
 
@@ -75,12 +76,7 @@ export const REQUEST_PUBLISH_WAIT_MS = 1_000;
  * never thrown (the sweeper publishes the row later).
  */
 export async function awaitPublishBriefly(publishing: Promise<void>, onFailure: (error: unknown) => void, waitMs = REQUEST_PUBLISH_WAIT_MS): Promise<void> {
-  let timer: NodeJS.Timeout | undefined;
   const settled = publishing.catch(onFailure);
-  const waited = new Promise<void>((resolve) => {
-    timer = setTimeout(resolve, waitMs);
-    timer.unref();
-  });
-  await Promise.race([settled, waited]);
-  clearTimeout(timer);
+  // Past the wait the publish goes on; only the waiting stops.
+  await withTimeout(settled, waitMs).catch(() => undefined);
 }

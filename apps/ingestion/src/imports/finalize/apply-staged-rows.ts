@@ -2,7 +2,7 @@ import type { CanonicalEntity, ImportMode, UnknownReferencePolicy } from '@pulse
 import { withIndexesRebuilt, type TenantDatabaseClient } from '@pulse/tenancy';
 import { escapeIdentifier } from 'pg';
 import { stagingFields, stagingTableName } from '../staging/staging-table';
-import { ENTITY_LOAD_PLANS, type EntityLoadPlan } from './entity-load-plan';
+import { ENTITY_LOAD_PLANS, loadedExpression, type EntityLoadPlan } from './entity-load-plan';
 
 export interface ApplyInput {
   importId: string;
@@ -439,7 +439,7 @@ async function upsert(db: TenantDatabaseClient, plan: EntityLoadPlan, sourceId: 
     keepsStored(column) ? `CASE WHEN ${literal(sourceFieldOf(plan, column))} = ANY(r.absent) AND ${storedExists} THEN stored.${column} ELSE ${expression} END` : expression,
   );
   const storedJoin = columns.some(keepsStored)
-    ? `LEFT JOIN ${plan.table} stored ON ${plan.conflictColumns.map((column) => `stored.${column} = ${plan.columns.find((c) => c.column === column)?.expression ?? `r.${column}`}`).join(' AND ')}`
+    ? `LEFT JOIN ${plan.table} stored ON ${plan.conflictColumns.map((column) => `stored.${column} = ${loadedExpression(plan, column)}`).join(' AND ')}`
     : '';
   const set = updateColumns.map((column) => (column === 'custom' ? 'custom = t.custom || EXCLUDED.custom' : `${column} = EXCLUDED.${column}`));
   // Only rows that change are rewritten: reloading the same file leaves the table (and its updated_at) as it was.

@@ -81,6 +81,11 @@ function plan(entity: CanonicalEntity, table: string, options: { conflict: strin
   };
 }
 
+/** The expression over `r` (import_rows) a target column is loaded from. */
+export function loadedExpression(plan: EntityLoadPlan, column: string): string {
+  return plan.columns.find((c) => c.column === column)?.expression ?? `r.${column}`;
+}
+
 const byExternalId = { conflict: ['external_id'], keepMatch: 'r.external_id = t.external_id' };
 
 export const ENTITY_LOAD_PLANS: Readonly<Record<CanonicalEntity, EntityLoadPlan>> = {

@@ -4,7 +4,7 @@ import type { TenantDatabaseClient } from '@pulse/tenancy';
 import { warehouseColumns } from '@pulse/warehouse';
 import { escapeIdentifier } from 'pg';
 import { to as copyTo } from 'pg-copy-streams';
-import { ENTITY_LOAD_PLANS } from './entity-load-plan';
+import { ENTITY_LOAD_PLANS, loadedExpression } from './entity-load-plan';
 
 /**
  * Which rows of the entity's table a staged file carries. The warehouse copies what PostgreSQL holds
@@ -61,7 +61,7 @@ function scopeCondition(entity: CanonicalEntity, rows: StagedRows): string {
     return `t.${key} IN (SELECT key FROM import_stubs WHERE entity = '${entity}')`;
   }
   const target = plan.conflictColumns.map((column) => `t.${column}`).join(', ');
-  const loaded = plan.conflictColumns.map((column) => plan.columns.find((c) => c.column === column)?.expression ?? `r.${column}`).join(', ');
+  const loaded = plan.conflictColumns.map((column) => loadedExpression(plan, column)).join(', ');
   return `(${target}) IN (SELECT ${loaded} FROM import_rows r WHERE r.reject_reason IS NULL)`;
 }
 
@@ -84,8 +84,7 @@ export function stagedFileQuery(entity: CanonicalEntity, rows: StagedRows): stri
 /** usage_events / nps_responses rows without an external id, from import_rows as they were inserted. */
 function keylessLoadedRowsQuery(entity: CanonicalEntity): string {
   const plan = ENTITY_LOAD_PLANS[entity];
-  const loaded = (column: string) => plan.columns.find((c) => c.column === column)?.expression ?? `r.${escapeIdentifier(column)}`;
-  return `SELECT ${selectList(entity, loaded)} FROM import_rows r LEFT JOIN customers parent_customer ON parent_customer.id = r.customer_id
+  return `SELECT ${selectList(entity, (column) => loadedExpression(plan, column))} FROM import_rows r LEFT JOIN customers parent_customer ON parent_customer.id = r.customer_id
     WHERE r.reject_reason IS NULL AND r.external_id IS NULL`;
 }
 
