@@ -1,7 +1,7 @@
 import { Module, type DynamicModule } from '@nestjs/common';
 import { APP_GUARD } from '@nestjs/core';
 import { MessagingModule } from '@pulse/messaging';
-import { OpenApiModule, PostgresModule, UndeclaredQueryGuard } from '@pulse/service-runtime';
+import { MalformedBodyGuard, OpenApiModule, PostgresModule, UndeclaredQueryGuard } from '@pulse/service-runtime';
 import { apiResponseHeaders } from './http/openapi-conventions';
 import { TenantAuthGuard } from './auth/tenant-auth.guard';
 import { API_CONFIG, type ApiConfig } from './config/api.config';
@@ -49,9 +49,12 @@ export class AppModule {
       ],
       providers: [
         { provide: API_CONFIG, useValue: config },
-        // Global guards run in this order: who the tenant is, its rate limit, then no undeclared query parameter.
+        // Global guards run in this order: who the tenant is, its rate limit, then a JSON body that parses
+        // and no undeclared query parameter. Authentication first: a client without a valid key gets
+        // 401/403 before any 400 about its request.
         { provide: APP_GUARD, useClass: TenantAuthGuard },
         { provide: APP_GUARD, useClass: RateLimitGuard },
+        { provide: APP_GUARD, useClass: MalformedBodyGuard },
         { provide: APP_GUARD, useClass: UndeclaredQueryGuard },
       ],
       // Global: feature modules reach the config and the control-plane pool without re-importing them.

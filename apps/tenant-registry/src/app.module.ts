@@ -1,7 +1,7 @@
 import { Module, type DynamicModule } from '@nestjs/common';
 import { APP_GUARD } from '@nestjs/core';
 import { MessagingModule } from '@pulse/messaging';
-import { OpenApiModule, UndeclaredQueryGuard } from '@pulse/service-runtime';
+import { MalformedBodyGuard, OpenApiModule, UndeclaredQueryGuard } from '@pulse/service-runtime';
 import { ApiKeyUseCases } from './api-keys/api-key.use-cases';
 import { ApiKeysController } from './api-keys/api-keys.controller';
 import { OperatorAuthGuard } from './auth/operator-auth.guard';
@@ -33,7 +33,10 @@ export class AppModule {
       controllers: [TenantsController, ApiKeysController],
       providers: [
         { provide: TENANT_REGISTRY_CONFIG, useValue: config },
+        // Global guards run in this order: the operator token first (401 before any 400 about the request),
+        // then a JSON body that parses and no undeclared query parameter.
         { provide: APP_GUARD, useClass: OperatorAuthGuard },
+        { provide: APP_GUARD, useClass: MalformedBodyGuard },
         { provide: APP_GUARD, useClass: UndeclaredQueryGuard },
         ControlPlaneClient,
         ...provisioningProviders,

@@ -5,7 +5,7 @@ import yauzl from 'yauzl';
 import { currentTenantSchemaVersion, TenantResolver } from '@pulse/tenancy';
 import { startProcess, waitFor } from '@pulse/testing';
 import path from 'node:path';
-import { listen, startRegistry, tryConnect, uniqueSlug, type RegistryUnderTest } from '../tenant-registry.int-kit';
+import { listen, OPERATOR_TOKEN, startRegistry, tryConnect, uniqueSlug, type RegistryUnderTest } from '../tenant-registry.int-kit';
 
 /** The files of a zip and their text, read with an independent zip reader. */
 function unzip(buffer: Buffer): Promise<Record<string, string>> {
@@ -115,6 +115,31 @@ describe('tenant registry (real PostgreSQL, Pub/Sub emulator)', () => {
     expect((await registry.call('GET', '/v1/tenants', undefined, null)).body).toMatchObject({ status: 401, code: 'auth.missing_token' });
     expect((await registry.call('GET', '/v1/tenants', undefined, 'wrong-token')).body).toMatchObject({ status: 401, code: 'auth.invalid_token' });
     expect((await registry.call('GET', '/v1/tenants?limit=0&color=red')).status).toBe(400);
+  });
+
+  it('checks the operator token before the body: a malformed JSON body is 401 without the token, 400 with it', async () => {
+    const post = async (token: string | null) => {
+      const response = await fetch(`${registry.baseUrl}/v1/tenants`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', ...(token ? { authorization: `Bearer ${token}` } : {}) },
+        body: '{bad',
+      });
+      return { status: response.status, contentType: response.headers.get('content-type'), body: (await response.json()) as Record<string, unknown> };
+    };
+
+    expect(await post(null)).toMatchObject({ status: 401, body: { code: 'auth.missing_token' } });
+    expect(await post('wrong-token')).toMatchObject({ status: 401, body: { code: 'auth.invalid_token' } });
+    const authenticated = await post(OPERATOR_TOKEN);
+    expect(authenticated.status).toBe(400);
+    expect(authenticated.contentType).toMatch(/^application\/problem\+json/);
+    expect(authenticated.body).toEqual({
+      type: 'urn:pulse:problem:bad_request',
+      title: 'Bad Request',
+      status: 400,
+      detail: "Body is not valid JSON but content-type is set to 'application/json'",
+      code: 'bad_request',
+      instance: '/v1/tenants',
+    });
   });
 
   it('provisioning again is a no-op', async () => {

@@ -7,6 +7,7 @@ export { ROOT_LOGGER } from './logging/logging.module';
 export { assignRequestLogFields } from './logging/request-log';
 export { ZodValidationPipe } from './http/zod-validation.pipe';
 export { UndeclaredQueryGuard } from './http/undeclared-query.guard';
+export { MalformedBodyGuard } from './http/malformed-body.guard';
 export { queryDecimal, queryInteger } from './http/query-numbers';
 export { ApiRoute, API_ROUTE_METADATA, type ApiRouteDoc, type ApiResponseDoc } from './openapi/api-route.decorator';
 export { OpenApiModule } from './openapi/openapi.module';

@@ -9,6 +9,7 @@ import type { z } from 'zod';
 import { Logger } from 'nestjs-pino';
 import { HealthModule } from './health/health.module';
 import { ReadinessRegistry } from './health/readiness-registry';
+import { deferJsonBodyErrors } from './http/json-body-parser';
 import { ProblemDetailsFilter, problemFor } from './http/problem-details.filter';
 import { correlationIdOptions, echoCorrelationId, loggingModule } from './logging/logging.module';
 
@@ -44,6 +45,8 @@ export async function createServiceApp(rootModule: DynamicModule, settings: Serv
     new FastifyAdapter({ trustProxy: true, bodyLimit: 1_048_576, frameworkErrors: sendFrameworkError, ...correlationIdOptions }),
     { bufferLogs: true },
   );
+  // A malformed JSON body is a 400 only after authentication: the service registers MalformedBodyGuard.
+  deferJsonBodyErrors(app);
   const fastify = app.getHttpAdapter().getInstance();
   fastify.addHook('onRequest', echoCorrelationId);
   fastify.addHook('onRequest', logging.hooks.onRequest);

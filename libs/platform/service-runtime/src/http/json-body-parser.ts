@@ -1,0 +1,49 @@
+import type { NestFastifyApplication } from '@nestjs/platform-fastify';
+import type { FastifyBodyParser, FastifyInstance, FastifyRequest } from 'fastify';
+
+/** Why each request's JSON body could not be read; only MalformedBodyGuard reads it. */
+const bodyErrors = new WeakMap<FastifyRequest, Error>();
+
+/**
+ * Fastify's own JSON parser, except that a body that is not JSON (or is empty, or poisons a prototype)
+ * does not end the request: Fastify parses before any guard runs, so its 400 would reach a client with
+ * no credentials before the 401 it is owed. The error is kept, exactly as Fastify raised it, for
+ * MalformedBodyGuard to throw once the request is authenticated: an authenticated client gets the
+ * same 400 problem+json as ever.
+ */
+export function jsonParserDeferringErrors(parse: FastifyBodyParser<string>): FastifyBodyParser<string> {
+  return (request, body, done) => {
+    void parse(request, body, (error, parsed?: unknown) => {
+      if (error) bodyErrors.set(request, error);
+      done(null, error ? undefined : parsed);
+    });
+  };
+}
+
+/** The error the request's JSON body gave, if it did. */
+export function bodyParseErrorOf(request: FastifyRequest): Error | undefined {
+  return bodyErrors.get(request);
+}
+
+/**
+ * Swaps the JSON parser Nest registers for jsonParserDeferringErrors over Fastify's default (same
+ * prototype-poisoning settings, same body limit). Nest's body parsers (JSON, forms) are registered here
+ * rather than at init, where registerParserMiddleware would otherwise run once, so that the JSON one can
+ * be replaced and the forms one kept. (It also takes the global prefix and rawBody flag: Pulse uses neither.)
+ *
+ * Still refused before authentication: a body over the limit (413) and a media type no parser takes
+ * (415). Refusing those early protects the server: it never reads past the limit, nor a body it
+ * cannot parse.
+ */
+export function deferJsonBodyErrors(app: NestFastifyApplication): void {
+  const adapter = app.getHttpAdapter();
+  adapter.registerParserMiddleware();
+  const fastify: FastifyInstance = adapter.getInstance();
+  const { onProtoPoisoning = 'error', onConstructorPoisoning = 'error', bodyLimit } = fastify.initialConfig;
+  fastify.removeContentTypeParser('application/json');
+  fastify.addContentTypeParser(
+    'application/json',
+    { parseAs: 'string', bodyLimit },
+    jsonParserDeferringErrors(fastify.getDefaultJsonParser(onProtoPoisoning, onConstructorPoisoning)),
+  );
+}
