@@ -53,12 +53,25 @@ export class TenantAuthGuard implements CanActivate {
 
 /**
  * Every host the request claims to be for: the Host header (which Google's load balancer passes on as
- * the client sent it) and any X-Forwarded-Host. Each must be no tenant's or the key's tenant's. Checking
- * only Fastify's `request.hostname`, which prefers X-Forwarded-Host behind a trusted proxy, let a client
- * add `X-Forwarded-Host: <the bare API host>` to use its key on another tenant's host.
+ * the client sent it), any X-Forwarded-Host, and the authority of an absolute-form request target
+ * (`GET http://<host>/v1/... HTTP/1.1`, which RFC 9112 says a server must use instead of Host, so a proxy
+ * may route by it). Each must be no tenant's or the key's tenant's. Checking only Fastify's
+ * `request.hostname`, which prefers X-Forwarded-Host behind a trusted proxy, let a client add
+ * `X-Forwarded-Host: <the bare API host>` to use its key on another tenant's host; checking only the
+ * headers let it name another tenant's host in the request line.
  */
 function claimedHosts(request: TenantRequest): string[] {
   const forwarded = request.headers['x-forwarded-host'];
-  const hosts = [request.headers.host, ...(Array.isArray(forwarded) ? forwarded : [forwarded]).flatMap((value) => value?.split(',') ?? [])];
+  const hosts = [
+    request.headers.host,
+    ...(Array.isArray(forwarded) ? forwarded : [forwarded]).flatMap((value) => value?.split(',') ?? []),
+    requestTargetAuthority(request.raw.url),
+  ];
   return [...new Set(hosts.map((host) => host?.trim()).filter((host): host is string => Boolean(host)))];
+}
+
+/** The host (and port) of an absolute-form request target, without any userinfo; undefined for origin-form (`/path`). */
+function requestTargetAuthority(target: string | undefined): string | undefined {
+  const authority = /^[A-Za-z][A-Za-z0-9+.-]*:\/\/([^/?#]*)/.exec(target ?? '')?.[1];
+  return authority?.slice(authority.lastIndexOf('@') + 1);
 }

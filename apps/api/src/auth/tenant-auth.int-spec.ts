@@ -86,6 +86,18 @@ describe('tenant authentication and isolation (real PostgreSQL)', () => {
     expect((await api.get('/v1/customers/shared-id', { key: globex.apiKey, host: 'api.pulse.test' })).status).toBe(200);
   });
 
+  it("refuses a key on another tenant's host named by an absolute-form request target (RFC 9112: it overrides Host)", async () => {
+    const headers = { host: 'api.pulse.test', authorization: `Bearer ${globex.apiKey}` };
+    for (const target of [`http://${acme.slug}.pulse.test/v1/customers/shared-id`, `https://${acme.slug}.PULSE.test:443/v1/customers/shared-id`, 'http://user@cs.acme-example.com/v1/customers/shared-id']) {
+      const response = await requestWithTarget(api.baseUrl, target, headers);
+      expect([target, response.status]).toEqual([target, 403]);
+      expect(JSON.parse(response.body)).toMatchObject({ code: 'auth.host_mismatch' });
+    }
+    // The key's own host, or a host that is no tenant's, in absolute form: the key decides.
+    expect((await requestWithTarget(api.baseUrl, `http://${globex.slug}.pulse.test/v1/customers/shared-id`, headers)).status).toBe(200);
+    expect((await requestWithTarget(api.baseUrl, 'http://api.pulse.test/v1/customers/shared-id', headers)).status).toBe(200);
+  });
+
   it("states money in the tenant's currency (setting, default USD)", async () => {
     const brazilian = await api.seedTenant('brl', { settings: { currency: 'BRL' } });
     await api.tenantSql(brazilian, `INSERT INTO customers (external_id, name) VALUES ('c1', 'Cliente')`);
@@ -151,6 +163,20 @@ describe('a dedicated api workload (PULSE_DEDICATED_TENANT)', () => {
 function getWithHostHeader(url: string, host: string, headers: Record<string, string>): Promise<{ status: number; body: string }> {
   return new Promise((resolve, reject) => {
     const request = httpGet(url, { headers: { ...headers, host } }, (response) => {
+      let body = '';
+      response.setEncoding('utf8');
+      response.on('data', (chunk: string) => (body += chunk));
+      response.on('end', () => resolve({ status: response.statusCode ?? 0, body }));
+    });
+    request.on('error', reject);
+  });
+}
+
+/** A GET whose request line carries `target` as given (e.g. absolute-form `http://host/path`), with these headers. */
+function requestWithTarget(baseUrl: string, target: string, headers: Record<string, string>): Promise<{ status: number; body: string }> {
+  const { hostname, port } = new URL(baseUrl);
+  return new Promise((resolve, reject) => {
+    const request = httpGet({ hostname, port, path: target, headers }, (response) => {
       let body = '';
       response.setEncoding('utf8');
       response.on('data', (chunk: string) => (body += chunk));
