@@ -110,4 +110,44 @@ describe('TenantDatabasePool (real PostgreSQL)', () => {
     expect(pool.metrics().openConnections).toBe(0);
     expect(await openSessions()).toBe(0);
   });
+
+  it('never lends the next borrower a connection left inside a transaction (open or failed) by the previous one', async () => {
+    const [tenant] = tenants;
+    // One connection per tenant: the next checkout gets the very connection the last one returned.
+    const pool = new TenantDatabasePool({ resolveConnection: async () => ({ connectionString: tenant!.database.url }), maxConnectionsPerTenant: 1, applicationName: APPLICATION_NAME });
+    try {
+      await pool.query(tenant!.context, 'CREATE TABLE leftover_probe (borrower TEXT)');
+
+      // A callback that returns (or throws) without COMMIT: its work must not commit, and must not swallow the next borrower's.
+      await pool.withTenantClient(tenant!.context, async (client) => {
+        await client.query('BEGIN');
+        await client.query(`INSERT INTO leftover_probe VALUES ('first')`);
+      });
+      await pool.query(tenant!.context, `INSERT INTO leftover_probe VALUES ('second')`);
+      const seen = await monitorQuery(tenant!.database.url, 'SELECT borrower FROM leftover_probe ORDER BY borrower');
+      expect(seen).toEqual([{ borrower: 'second' }]);
+
+      // A failed transaction ("current transaction is aborted") is not handed on either.
+      await pool
+        .withTenantClient(tenant!.context, async (client) => {
+          await client.query('BEGIN');
+          await client.query('SELECT no_such_column FROM leftover_probe');
+        })
+        .catch(() => undefined);
+      expect((await pool.query<{ one: number }>(tenant!.context, 'SELECT 1 AS one')).rows).toEqual([{ one: 1 }]);
+    } finally {
+      await pool.close();
+    }
+  });
 });
+
+/** One query on a connection of its own, outside any pool: what other sessions see. */
+async function monitorQuery(url: string, sql: string): Promise<unknown[]> {
+  const client = new Client({ connectionString: url, application_name: `${APPLICATION_NAME}-check` });
+  await client.connect();
+  try {
+    return (await client.query(sql)).rows;
+  } finally {
+    await client.end();
+  }
+}

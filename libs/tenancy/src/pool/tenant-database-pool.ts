@@ -231,8 +231,13 @@ export class TenantDatabasePool {
     }
   }
 
-  private checkin(entry: PoolEntry, client: PoolClient, releaseSlot: ReleasePermit, broken: boolean): void {
+  private checkin(entry: PoolEntry, client: PoolClient, releaseSlot: ReleasePermit, connectionBroken: boolean): void {
     this.counters.checkedOut -= 1;
+    // A connection still inside a transaction (its borrower began one and returned without COMMIT or
+    // ROLLBACK, or it failed) would run the next borrower's statements in that transaction: never
+    // committed, or refused as "current transaction is aborted". Closing it rolls the transaction back
+    // and releases its session locks; no round trip is spent on connections returned idle.
+    const broken = connectionBroken || !isIdleOutsideTransaction(client);
     // Under pressure a returned connection is closed rather than kept idle, unless this tenant itself
     // has checkouts waiting for it: its permit then goes to whoever waits for room under the cap.
     const destroy = broken || (this.budget.waiting > this.reclaiming && entry.slots.waiting === 0);
@@ -376,6 +381,12 @@ export class TenantDatabasePool {
       .then(() => (entry.connections === 0 ? undefined : drained))
       .finally(() => this.closingEntries.delete(entry));
   }
+}
+
+/** pg's record of the server's last ReadyForQuery status: 'I' idle, 'T' in a transaction, 'E' in a failed one. */
+function isIdleOutsideTransaction(client: PoolClient): boolean {
+  const status = typeof client.getTransactionStatus === 'function' ? client.getTransactionStatus() : undefined;
+  return status === undefined || status === null || status === 'I';
 }
 
 function isConnectionError(error: unknown): boolean {
