@@ -33,8 +33,9 @@ export class TenantAuthGuard implements CanActivate {
 
     const key = await this.resolver.resolveApiKey(token);
     for (const host of claimedHosts(request)) {
-      const hostTenant = await this.resolver.resolveHost(host);
-      if (hostTenant && hostTenant.tenantId !== key.tenantId) {
+      // Whose host it is, not whether that tenant is live: another tenant's status is none of this caller's business.
+      const hostTenantId = await this.resolver.hostTenantId(host);
+      if (hostTenantId !== undefined && hostTenantId !== key.tenantId) {
         throw new DomainError('forbidden', 'auth.host_mismatch', `This API key does not belong to the tenant of ${host}.`);
       }
     }

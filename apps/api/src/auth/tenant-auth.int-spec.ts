@@ -112,6 +112,16 @@ describe('tenant authentication and isolation (real PostgreSQL)', () => {
     expect(response.body.code).toBe('tenant.suspended');
   });
 
+  it("tells a key used on another tenant's host only that the host is not its tenant's, never that tenant's status", async () => {
+    const suspended = await api.seedTenant('asleep', { status: 'suspended', hostnames: [`${uniqueSlug('cs')}.asleep-example.com`] });
+    const offboarded = await api.seedTenant('gone', { status: 'offboarded' });
+    for (const host of [`${suspended.slug}.pulse.test`, `${offboarded.slug}.pulse.test`]) {
+      const response = await api.get('/v1/customers/shared-id', { key: acme.apiKey, host });
+      expect([host, response.status, response.body.code]).toEqual([host, 403, 'auth.host_mismatch']);
+      expect(JSON.stringify(response.body)).not.toMatch(/suspended|offboarded/);
+    }
+  });
+
   it('leaves health and the OpenAPI document public, and documents every route', async () => {
     expect((await api.get('/healthz')).status).toBe(200);
     const document = await api.get('/openapi.json');

@@ -109,6 +109,22 @@ export class TenantResolver {
 
   /** The tenant a host name belongs to, or undefined when it is not a tenant host (e.g. the bare API host). */
   async resolveHost(host: string): Promise<ResolvedTenant | undefined> {
+    const entry = await this.lookUpHost(host);
+    if (!entry) return undefined;
+    assertServable(entry.row);
+    return entry.resolved;
+  }
+
+  /**
+   * The id of the tenant a host name belongs to, whatever that tenant's status, or undefined when it is
+   * no tenant's: what a check that a request's host matches its API key needs. Unlike resolveHost it
+   * never answers with another tenant's status (suspended, offboarded), which is not the caller's to know.
+   */
+  async hostTenantId(host: string): Promise<string | undefined> {
+    return (await this.lookUpHost(host))?.resolved.tenantId;
+  }
+
+  private async lookUpHost(host: string): Promise<CacheEntry | undefined> {
     const hostname = host.toLowerCase().replace(/:\d+$/, '').replace(/\.$/, '');
     const cacheKey = `host:${hostname}`;
     if ((this.hostMisses.get(hostname) ?? 0) > Date.now()) return undefined;
@@ -129,9 +145,7 @@ export class TenantResolver {
         this.hostMisses.set(hostname, Date.now() + this.options.cacheTtlMs);
       }
     }
-    if (!entry) return undefined;
-    assertServable(entry.row);
-    return entry.resolved;
+    return entry;
   }
 
   /** Drops everything cached about a tenant (on tenant.updated / tenant.offboarded). */
