@@ -50,6 +50,25 @@ describe.each<{ loads: string; env: Record<string, string> }>([
   const errors = (tenant: SeededTenant, importId: string) =>
     ingestion.rows(tenant, `SELECT line_number::int AS line, "column", reason_code, message FROM import_errors WHERE import_id = $1 ORDER BY line_number`, [importId]);
 
+  describe("another tenant's stored file", () => {
+    it("is never loaded into a tenant whose import row names it: the import fails and nothing of it is read", async () => {
+      const owner = await ingestion.seedTenant('file-owner');
+      const other = await ingestion.seedTenant('file-other');
+      const ownersFile = await ingestion.upload(owner, 'external_id,name\nsecret-1,Owner customer\n');
+      // An import row of `other` naming `owner`'s object (only a writer bug or a tampered row could make one).
+      const importId = await ingestion.loader.createImport(other.context, {
+        entity: 'customers',
+        format: 'csv',
+        objectUri: ownersFile,
+        mode: 'upsert',
+        options: { onUnknownReference: 'reject', maxRejectedShare: 0.5 },
+      });
+      const outcome = await ingestion.loader.run({ tenant: other.context, timezone: 'UTC', importId });
+      expect(outcome).toMatchObject({ status: 'failed', errorCode: 'import.foreign_object', rowsReceived: 0, rowsLoaded: 0 });
+      expect(await customers(other)).toEqual([]);
+    });
+  });
+
   describe('customers, then orders referencing them', () => {
     let tenant: SeededTenant;
 

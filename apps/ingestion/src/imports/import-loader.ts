@@ -10,7 +10,7 @@ import {
 } from '@pulse/contracts';
 import { DomainError } from '@pulse/errors';
 import { EventPublisher, enqueueEvent, publishAfterCommit } from '@pulse/messaging';
-import { importObjectKey, type ObjectStorage } from '@pulse/object-storage';
+import { importObjectKey, tenantPrefix, type ObjectStorage } from '@pulse/object-storage';
 import { TenantDatabasePool, type TenantContext, type TenantDatabaseClient } from '@pulse/tenancy';
 import type { Warehouse } from '@pulse/warehouse';
 import { PinoLogger } from 'nestjs-pino';
@@ -176,7 +176,7 @@ export class ImportLoader {
         format: record.format,
         mapping: record.mapping,
         timezone: request.timezone,
-        file: this.storage.read(this.storage.keyOf(record.objectUri)),
+        file: this.storage.read(this.tenantObjectKey(request.tenant, record.objectUri)),
         resumeFrom,
         batchRows: this.config.loading.batchRows,
         checkpointRows: this.config.loading.checkpointRows,
@@ -215,6 +215,19 @@ export class ImportLoader {
         { staging: stagingMs },
       );
     }
+  }
+
+  /**
+   * The storage key of an import's file, which must lie under the tenant's own prefix: the imports row
+   * names the file, and whatever wrote that row, a file of another tenant is never read into this one.
+   * Not retryable: the import fails as a whole-file failure.
+   */
+  private tenantObjectKey(tenant: TenantContext, objectUri: string): string {
+    const key = this.storage.keyOf(objectUri);
+    if (!key.startsWith(tenantPrefix(tenant.tenantId))) {
+      throw new DomainError('invalid_input', 'import.foreign_object', "The import's file is not stored under this tenant; nothing was read.");
+    }
+    return key;
   }
 
   /** Creates the staging table, or checks that what it holds is what the checkpoint says; otherwise starts over. */
