@@ -112,6 +112,11 @@ export interface OutboxBatchOptions {
   topics?: readonly string[];
   /** Only rows at least this old: younger ones are still being published by the request that wrote them. */
   minAgeMs?: number;
+  /**
+   * The tenant whose own database this is (tenant outboxes): only rows naming it are published, so a row
+   * naming another tenant (a writer bug, a tampered row) can never become that tenant's event.
+   */
+  tenantId?: string;
 }
 
 /**
@@ -137,8 +142,9 @@ async function publishBatch(client: OutboxConnection, options: OutboxBatchOption
       WHERE published_at IS NULL
         AND ($2::text[] IS NULL OR topic = ANY($2::text[]))
         AND occurred_at <= now() - make_interval(secs => $3::double precision / 1000)
+        AND ($4::text IS NULL OR tenant_id = $4::text)
       ORDER BY id LIMIT $1`,
-    [options.batchSize, options.topics ? [...options.topics] : null, options.minAgeMs ?? 0],
+    [options.batchSize, options.topics ? [...options.topics] : null, options.minAgeMs ?? 0, options.tenantId ?? null],
   );
   const blockedTenants = new Set<string>();
   let published = 0;

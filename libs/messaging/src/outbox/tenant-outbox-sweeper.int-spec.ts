@@ -116,6 +116,18 @@ describe('TenantOutboxSweeper (real PostgreSQL, project emulator)', () => {
     expect(await unpublished(globex)).toEqual(['g-other-topic']);
   });
 
+  it("never publishes a row of one tenant's outbox as another tenant's event", async () => {
+    await leave(acme, 'own', 60);
+    // A row in acme's database naming globex (only a writer bug or a tampered row could make one).
+    await leave({ ...acme, tenantId: 'globex' }, 'forged', 60);
+
+    expect(await sweeper().sweepOnce()).toBe(1);
+    await waitFor(async () => runIds().length >= 1, { timeoutMs: 10_000, description: "acme's own event to arrive" });
+    await new Promise((resolve) => setTimeout(resolve, 500));
+    expect(runIds()).toEqual(['acme:own']);
+    expect(await unpublished(acme)).toEqual(['forged']);
+  });
+
   it('publishes nothing twice: a second round finds nothing to do', async () => {
     await leave(acme, 'once', 60);
     expect(await sweeper().sweepOnce()).toBe(1);

@@ -7,7 +7,7 @@ export interface TenantOutboxSweeperOptions<Tenant> {
   listTenants: () => Promise<readonly Tenant[]>;
   /** Lends a connection to the tenant's own database (the tenancy lib's pool). */
   withTenantConnection: <T>(tenant: Tenant, work: (connection: OutboxConnection) => Promise<T>) => Promise<T>;
-  /** For logs. */
+  /** The tenant's id: only outbox rows naming it are published from its database (and it is logged). */
   tenantIdOf: (tenant: Tenant) => string;
   publish: (message: EventMessage) => Promise<void>;
   logger: Logger;
@@ -83,6 +83,7 @@ export class TenantOutboxSweeper<Tenant> {
             batchSize,
             topics: this.options.topics,
             minAgeMs: this.options.minAgeMs ?? 10_000,
+            tenantId: this.options.tenantIdOf(tenant),
           });
           published += count;
           // A full batch means more may be waiting; anything less (failures included) ends the tenant's turn.
