@@ -22,6 +22,7 @@ export { EVENT_CATALOG, findEventContract, type CatalogTopic } from './events/ev
 export { eventJsonSchema } from './events/json-schema';
 export {
   tenantSlugSchema,
+  isReservedSlug,
   hostnameSchema,
   tenantStatusSchema,
   createTenantRequestSchema,

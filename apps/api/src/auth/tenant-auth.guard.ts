@@ -33,9 +33,8 @@ export class TenantAuthGuard implements CanActivate {
 
     const key = await this.resolver.resolveApiKey(token);
     for (const host of claimedHosts(request)) {
-      // Whose host it is, not whether that tenant is live: another tenant's status is none of this caller's business.
-      const hostTenantId = await this.resolver.hostTenantId(host);
-      if (hostTenantId !== undefined && hostTenantId !== key.tenantId) {
+      // Whose host it is, not whether that tenant is live (nor whether it exists): none of this caller's business.
+      if (!(await this.resolver.hostAdmits(host, key.tenantId))) {
         throw new DomainError('forbidden', 'auth.host_mismatch', `This API key does not belong to the tenant of ${host}.`);
       }
     }

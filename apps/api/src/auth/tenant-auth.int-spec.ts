@@ -86,6 +86,17 @@ describe('tenant authentication and isolation (real PostgreSQL)', () => {
     expect((await api.get('/v1/customers/shared-id', { key: globex.apiKey, host: 'api.pulse.test' })).status).toBe(200);
   });
 
+  it("answers a key on the host of a slug no tenant has exactly as on another tenant's host, so slugs cannot be probed", async () => {
+    const unclaimed = await api.get('/v1/customers/shared-id', { key: globex.apiKey, host: `${uniqueSlug('nobody')}.pulse.test` });
+    const othersHost = await api.get('/v1/customers/shared-id', { key: globex.apiKey, host: `${acme.slug}.pulse.test` });
+    expect([unclaimed.status, unclaimed.body.code]).toEqual([403, 'auth.host_mismatch']);
+    expect([othersHost.status, othersHost.body.code]).toEqual([403, 'auth.host_mismatch']);
+    // Reserved names under the base domain are the bare API host; a host outside it that no tenant registered names no tenant.
+    for (const host of ['www.pulse.test', 'API.pulse.test:443', 'localhost', 'billing.example.org']) {
+      expect([host, (await api.get('/v1/customers/shared-id', { key: globex.apiKey, host })).status]).toEqual([host, 200]);
+    }
+  });
+
   it("refuses a key on another tenant's host named by an absolute-form request target (RFC 9112: it overrides Host)", async () => {
     const headers = { host: 'api.pulse.test', authorization: `Bearer ${globex.apiKey}` };
     for (const target of [`http://${acme.slug}.pulse.test/v1/customers/shared-id`, `https://${acme.slug}.PULSE.test:443/v1/customers/shared-id`, 'http://user@cs.acme-example.com/v1/customers/shared-id']) {

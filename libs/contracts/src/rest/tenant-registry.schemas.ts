@@ -2,7 +2,15 @@ import { z } from 'zod';
 
 /** REST DTOs of the tenant registry's operator API (also read by tools/deploy). */
 
-const RESERVED_SLUGS = ['api', 'www', 'admin', 'app', 'docs', 'status', 'mail', 'static', 'internal'];
+/**
+ * Names under the tenant base domain that are never a tenant's (`api.<base domain>` is the bare API host):
+ * no tenant may take them as its slug.
+ */
+const RESERVED_SLUGS: readonly string[] = ['api', 'www', 'admin', 'app', 'docs', 'status', 'mail', 'static', 'internal'];
+
+export function isReservedSlug(label: string): boolean {
+  return RESERVED_SLUGS.includes(label);
+}
 
 export const tenantSlugSchema = z
   .string()
@@ -10,7 +18,7 @@ export const tenantSlugSchema = z
   .max(40, 'must be at most 40 characters')
   .regex(/^[a-z][a-z0-9-]*[a-z0-9]$/, 'must be lowercase letters, digits and dashes, starting with a letter and not ending with a dash')
   .refine((slug) => !slug.includes('--'), 'must not contain two dashes in a row')
-  .refine((slug) => !RESERVED_SLUGS.includes(slug), 'is reserved');
+  .refine((slug) => !isReservedSlug(slug), 'is reserved');
 
 export const hostnameSchema = z
   .string()

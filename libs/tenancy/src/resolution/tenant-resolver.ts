@@ -1,4 +1,5 @@
 import { DomainError } from '@pulse/errors';
+import { isReservedSlug } from '@pulse/contracts';
 import type { Pool } from 'pg';
 import { apiKeySecretMatches, parseApiKey } from '../api-keys/api-key';
 
@@ -116,23 +117,34 @@ export class TenantResolver {
   }
 
   /**
-   * The id of the tenant a host name belongs to, whatever that tenant's status, or undefined when it is
-   * no tenant's: what a check that a request's host matches its API key needs. Unlike resolveHost it
-   * never answers with another tenant's status (suspended, offboarded), which is not the caller's to know.
+   * Whether a key of tenant `tenantId` may be used on `host`: on its own tenant's host, or on a host that
+   * is no tenant's (the bare API host: a reserved name under the base domain such as `api.<base domain>`,
+   * or any host no tenant registered). Never on another tenant's host, whatever that tenant's status (not
+   * the caller's to know), nor on `<slug>.<base domain>` for a slug no tenant has: answering that one
+   * differently from another tenant's host would tell any key holder which slugs exist.
    */
-  async hostTenantId(host: string): Promise<string | undefined> {
-    return (await this.lookUpHost(host))?.resolved.tenantId;
+  async hostAdmits(host: string, tenantId: string): Promise<boolean> {
+    const owner = (await this.lookUpHost(host))?.resolved.tenantId;
+    if (owner !== undefined) return owner === tenantId;
+    const slug = this.slugOf(normalizeHost(host));
+    return slug === undefined || isReservedSlug(slug);
+  }
+
+  /** The slug a host names, for `<slug>.<baseDomain>` (one label); undefined for any other host. */
+  private slugOf(hostname: string): string | undefined {
+    const suffix = `.${this.options.baseDomain}`;
+    const slug = hostname.endsWith(suffix) ? hostname.slice(0, -suffix.length) : undefined;
+    return slug && !slug.includes('.') ? slug : undefined;
   }
 
   private async lookUpHost(host: string): Promise<CacheEntry | undefined> {
-    const hostname = host.toLowerCase().replace(/:\d+$/, '').replace(/\.$/, '');
+    const hostname = normalizeHost(host);
     const cacheKey = `host:${hostname}`;
     if ((this.hostMisses.get(hostname) ?? 0) > Date.now()) return undefined;
     let entry = this.fresh(cacheKey);
     if (!entry) {
-      const suffix = `.${this.options.baseDomain}`;
-      const slug = hostname.endsWith(suffix) ? hostname.slice(0, -suffix.length) : undefined;
-      const { rows } = slug && !slug.includes('.')
+      const slug = this.slugOf(hostname);
+      const { rows } = slug
         ? await this.controlPlane.query<TenantRow>(`SELECT ${TENANT_COLUMNS} FROM tenants t WHERE t.slug = $1`, [slug])
         : await this.controlPlane.query<TenantRow>(
             `SELECT ${TENANT_COLUMNS} FROM tenant_hostnames h JOIN tenants t ON t.id = h.tenant_id WHERE h.hostname = $1`,
@@ -186,4 +198,9 @@ interface CacheEntry {
 
 function toResolvedKey(row: KeyRow): ResolvedApiKey {
   return { ...toResolvedTenant(row), keyId: row.key_id, scopes: row.scopes };
+}
+
+/** A Host value as names compare: lower case, without port or trailing dot. */
+function normalizeHost(host: string): string {
+  return host.toLowerCase().replace(/:\d+$/, '').replace(/\.$/, '');
 }
