@@ -53,7 +53,8 @@ export class TenantAuthGuard implements CanActivate {
 
 /**
  * Every host the request claims to be for: the Host header (which Google's load balancer passes on as
- * the client sent it), any X-Forwarded-Host, and the authority of an absolute-form request target
+ * the client sent it), any X-Forwarded-Host, the `host=` of any RFC 7239 Forwarded element (the standard
+ * header other proxies route by), and the authority of an absolute-form request target
  * (`GET http://<host>/v1/... HTTP/1.1`, which RFC 9112 says a server must use instead of Host, so a proxy
  * may route by it). Each must be no tenant's or the key's tenant's. Checking only Fastify's
  * `request.hostname`, which prefers X-Forwarded-Host behind a trusted proxy, let a client add
@@ -61,13 +62,22 @@ export class TenantAuthGuard implements CanActivate {
  * headers let it name another tenant's host in the request line.
  */
 function claimedHosts(request: TenantRequest): string[] {
-  const forwarded = request.headers['x-forwarded-host'];
   const hosts = [
     request.headers.host,
-    ...(Array.isArray(forwarded) ? forwarded : [forwarded]).flatMap((value) => value?.split(',') ?? []),
+    ...headerValues(request.headers['x-forwarded-host']).flatMap((value) => value.split(',')),
+    ...headerValues(request.headers.forwarded).flatMap(forwardedHosts),
     requestTargetAuthority(request.raw.url),
   ];
   return [...new Set(hosts.map((host) => host?.trim()).filter((host): host is string => Boolean(host)))];
+}
+
+function headerValues(value: string | string[] | undefined): string[] {
+  return value === undefined ? [] : Array.isArray(value) ? value : [value];
+}
+
+/** The `host=` values of a Forwarded header (`for=1.2.3.4;host=acme.example;proto=https, host="b.example"`). */
+function forwardedHosts(header: string): string[] {
+  return [...header.matchAll(/(?:^|[;,])\s*host\s*=\s*(?:"([^"]*)"|([^;,\s]*))/gi)].map((match) => match[1] ?? match[2] ?? '');
 }
 
 /** The host (and port) of an absolute-form request target, without any userinfo; undefined for origin-form (`/path`). */

@@ -82,6 +82,12 @@ describe('tenant authentication and isolation (real PostgreSQL)', () => {
     expect(hidden.status).toBe(403);
     expect(JSON.parse(hidden.body)).toMatchObject({ code: 'auth.host_mismatch' });
     expect((await api.get('/v1/customers/shared-id', { key: globex.apiKey, headers: { 'x-forwarded-host': `api.pulse.test, ${acme.slug}.pulse.test` } })).status).toBe(403);
+    // The standard Forwarded header too (RFC 7239), in any element, quoted or not.
+    for (const forwarded of [`for=192.0.2.1;host=${acme.slug}.pulse.test;proto=https`, `host=api.pulse.test, for=192.0.2.1; HOST="${acme.slug}.pulse.test:443"`]) {
+      const response = await api.get('/v1/customers/shared-id', { key: globex.apiKey, headers: { forwarded } });
+      expect([forwarded, response.status, response.body.code]).toEqual([forwarded, 403, 'auth.host_mismatch']);
+    }
+    expect((await api.get('/v1/customers/shared-id', { key: globex.apiKey, headers: { forwarded: `for=192.0.2.1;host=${globex.slug}.pulse.test` } })).status).toBe(200);
     // The bare API host names no tenant: the key alone decides.
     expect((await api.get('/v1/customers/shared-id', { key: globex.apiKey, host: 'api.pulse.test' })).status).toBe(200);
   });
