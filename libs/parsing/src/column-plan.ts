@@ -18,7 +18,13 @@ import type { ZonedTime } from './zoned-time';
 export const SAMPLE_RECORDS = 1000;
 
 export type ColumnTarget =
-  | { readonly kind: 'canonical'; readonly field: CanonicalField; readonly columnMapping: ImportColumnMapping | undefined }
+  | {
+      readonly kind: 'canonical';
+      readonly field: CanonicalField;
+      readonly columnMapping: ImportColumnMapping | undefined;
+      /** A key field or the customer reference: only whitespace is empty (canonicalConverter). */
+      readonly identifying: boolean;
+    }
   | { readonly kind: 'custom'; readonly key: string }
   | { readonly kind: 'ignored' };
 
@@ -83,6 +89,16 @@ export function assertUniqueCustomKeys(targets: readonly ColumnTarget[], headers
 }
 
 /**
+ * Whether a field names a row: one of the entity's key fields (optional ones too: usage events' and NPS
+ * responses' `external_id`, an order line's `line_number`) or the field naming its customer (contacts'
+ * optional `customer_external_id`). A value of only whitespace in such a field is empty, like an empty cell.
+ */
+export function isIdentifyingField(entity: CanonicalEntity, name: string): boolean {
+  const spec = CANONICAL_ENTITY_SPECS[entity];
+  return spec.key.includes(name) || spec.customerReference === name;
+}
+
+/**
  * Which target each source column (by normalised name) feeds: the mapping first; then a column named
  * like a canonical field that the mapping does not already feed; everything else goes to `custom` under
  * its normalised name.
@@ -97,12 +113,12 @@ export function targetsOf(entity: CanonicalEntity, names: readonly string[], res
     if (mapped === null) return { kind: 'ignored' };
     if (mapped !== undefined) {
       if (mapped.field.startsWith('custom.')) return { kind: 'custom', key: mapped.field.slice('custom.'.length) };
-      return { kind: 'canonical', field: fields.get(mapped.field) as CanonicalField, columnMapping: mapped };
+      return { kind: 'canonical', field: fields.get(mapped.field) as CanonicalField, columnMapping: mapped, identifying: isIdentifyingField(entity, mapped.field) };
     }
     const field = fields.get(name);
     if (field !== undefined && !mappedFields.has(name) && !autoFed.has(name)) {
       autoFed.add(name);
-      return { kind: 'canonical', field, columnMapping: undefined };
+      return { kind: 'canonical', field, columnMapping: undefined, identifying: isIdentifyingField(entity, name) };
     }
     return { kind: 'custom', key: name };
   });
@@ -114,7 +130,7 @@ export function constantValues(entity: CanonicalEntity, resolved: ResolvedMappin
   for (const [name, text] of Object.entries(resolved.mapping?.constants ?? {})) {
     if (fedByColumns.has(name)) continue;
     const field = CANONICAL_ENTITY_SPECS[entity].fields.find((candidate) => candidate.name === name) as CanonicalField;
-    const converted = canonicalConverter(field, locale, undefined)(text);
+    const converted = canonicalConverter(field, locale, undefined, isIdentifyingField(entity, name))(text);
     if (isFailure(converted)) throw new ParseError('invalid_mapping', `The constant for ${name} ("${text}") is not valid: expected ${converted.expected}.`);
     constants.set(name, converted);
   }
@@ -202,5 +218,5 @@ export function customColumnOf(sample: readonly CustomSample[], locale: ColumnLo
 export function canonicalColumnConverter(target: Extract<ColumnTarget, { kind: 'canonical' }>, locale: ColumnLocale): ValueConverter {
   const dateFormat = target.columnMapping?.dateFormat;
   const columnLocale = dateFormat === undefined ? locale : { ...locale, dates: dateRule(dateFormat, []) };
-  return canonicalConverter(target.field, columnLocale, target.columnMapping);
+  return canonicalConverter(target.field, columnLocale, target.columnMapping, target.identifying);
 }

@@ -13,7 +13,7 @@ import {
 } from './column-plan';
 import type { CustomSample } from './custom-columns';
 import { normalizeHeader } from './header-names';
-import { longNumberTokens } from './json-number-tokens';
+import { exactJsonValue, longNumberTokens } from './json-number-tokens';
 import { exactNumberOf, plainNumberText } from './number-formats';
 import type { CanonicalRow, JsonValue, ParsedBatch, RowRejection } from './parse-types';
 import type { DecodedText } from './text-decoding';
@@ -29,6 +29,7 @@ interface NdjsonContext {
 }
 
 type JsonRecord = Record<string, unknown>;
+/** Top-level key -> the value as written, where JSON.parse's value may not be exact (longNumberTokens). */
 type NumberTokens = ReadonlyMap<string, string> | undefined;
 
 /**
@@ -40,9 +41,18 @@ function numberText(value: number, token: string | undefined): string {
 }
 
 /**
+ * An object or array as JSON.parse read it, or, when its text may hold a number a JavaScript number
+ * changes, read again with every such number as its digits (a string, as top-level custom numbers are).
+ */
+function exactStructureOf(value: object, token: string | undefined): JsonValue {
+  return token === undefined ? (value as JsonValue) : exactJsonValue(token);
+}
+
+/**
  * A JSON value as the text a CSV cell would hold, for the canonical converters. A JSON number is always
  * written with a dot: it becomes plain dot-decimal text (no exponent) and is never read in the tenant's
- * notation (the caller uses a dot converter for decimals); in a text field it is its JSON text.
+ * notation (the caller uses a dot converter for decimals); in a text field it is its JSON text. Objects
+ * and arrays keep every digit of their numbers (exactStructureOf).
  */
 function textOf(value: unknown, token: string | undefined, field: CanonicalField): string {
   if (value === null || value === undefined) return '';
@@ -52,8 +62,9 @@ function textOf(value: unknown, token: string | undefined, field: CanonicalField
     return field.type === 'decimal' || field.type === 'integer' || field.type === 'date' || field.type === 'timestamp' ? plainNumberText(text) : text;
   }
   if (typeof value === 'boolean') return String(value);
-  if (Array.isArray(value) && field.type === 'list') return value.map(String).join('|');
-  return JSON.stringify(value);
+  const structure = exactStructureOf(value as object, token);
+  if (Array.isArray(structure) && field.type === 'list') return structure.map(String).join('|');
+  return JSON.stringify(structure);
 }
 
 /** A JSON number for `custom`: the number, or the token as written (text) when a JavaScript number changes it. */
@@ -65,7 +76,8 @@ function customNumberOf(value: number, token: string | undefined): number | stri
 
 /**
  * A JSON value for a custom key of the given type: values not of that type are kept as text; objects and
- * arrays are kept as they are (custom is stored as JSON).
+ * arrays are kept as JSON values (custom is stored as JSON), their numbers as top-level ones would be
+ * (exactStructureOf: one a JavaScript number would change is its digits as text).
  */
 function customOf(value: unknown, token: string | undefined, column: CustomColumn): JsonValue {
   if (value === null || value === undefined) return null;
@@ -75,7 +87,7 @@ function customOf(value: unknown, token: string | undefined, column: CustomColum
     return column.type === 'number' || typeof number === 'string' ? number : String(value);
   }
   if (typeof value === 'boolean') return column.type === 'boolean' ? value : String(value);
-  return value as JsonValue;
+  return exactStructureOf(value as object, token);
 }
 
 /** A JSON value as a type-inference sample (objects and arrays never fit a type, so they force `string`). */

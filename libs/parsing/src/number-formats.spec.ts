@@ -67,6 +67,19 @@ describe('parseCustomNumber', () => {
   });
 });
 
+describe('exactNumberOf', () => {
+  it('takes JSON number tokens with an exponent only when the double keeps their value', () => {
+    expect(exactNumberOf('1.5e3')).toBe(1500);
+    expect(exactNumberOf('-2E-7')).toBe(-2e-7);
+    expect(exactNumberOf('0e5')).toBe(0);
+    // Underflow (0), fewer digits below the normal doubles, overflow (Infinity), beyond the safe integers.
+    expect(exactNumberOf('1e-400')).toBeUndefined();
+    expect(exactNumberOf('1.2345678e-320')).toBeUndefined();
+    expect(exactNumberOf('1e400')).toBeUndefined();
+    expect(exactNumberOf('1e20')).toBeUndefined();
+  });
+});
+
 describe('fitsDecimalColumn', () => {
   it.each([
     ['99999999999999.9999', true],

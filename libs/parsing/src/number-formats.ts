@@ -192,13 +192,15 @@ const ALWAYS_EXACT_LENGTH = 15;
  * The number a decimal text (plain, or a JSON number token) stands for, when a JavaScript number keeps
  * every digit of it: its shortest form is the same decimal as the text, and a whole number is within
  * ±(2^53 - 1) (beyond, neighbouring integers share one double). Undefined otherwise
- * (`12345678901234567890`, `9007199254740993`, `1.0000000000000001`): such values are kept as text.
+ * (`12345678901234567890`, `9007199254740993`, `1.0000000000000001`, `1e400`, `1e-400`): such values are
+ * kept as text.
  */
 export function exactNumberOf(text: string): number | undefined {
   const value = Number(text);
   if (!Number.isFinite(value) || Math.abs(value) > Number.MAX_SAFE_INTEGER) return undefined;
-  // Short texts (most values) have at most 15 significant digits: no comparison needed.
-  if (text.length <= ALWAYS_EXACT_LENGTH) return value;
+  // Short texts (most values) have at most 15 significant digits: no comparison needed, unless an
+  // exponent takes the value below the doubles' full precision (`1e-400` is 0, `1.2345678e-320` keeps 5 digits).
+  if (text.length <= ALWAYS_EXACT_LENGTH && text.indexOf('e') === -1 && text.indexOf('E') === -1) return value;
   return decimalKey(text) === decimalKey(String(value)) ? value : undefined;
 }
 

@@ -426,6 +426,33 @@ describe('parseImportStream: NDJSON numbers', () => {
     ]);
   });
 
+  it('keeps every digit of numbers nested in custom objects and arrays (as text when a JavaScript number would change them)', async () => {
+    const file =
+      '{"external_id":"c1","meta":{"big":12345678901234567890,"ok":1.5,"d":1.0000000000000001,"ids":[9007199254740993,2],"s":"x"},"list":[[-98765432109876543210.5]]}\n' +
+      '{"external_id":"c2","meta":{"big":7},"list":[]}\n';
+    const { rows, rejects } = await parseAll(file, { entity: 'customers', format: 'ndjson' });
+    expect(rejects).toEqual([]);
+    expect(rows.map((row) => row.custom)).toEqual([
+      { meta: { big: '12345678901234567890', ok: 1.5, d: '1.0000000000000001', ids: ['9007199254740993', 2], s: 'x' }, list: [['-98765432109876543210.5']] },
+      { meta: { big: 7 }, list: [] },
+    ]);
+  });
+
+  it('keeps numbers in exponent form that a JavaScript number would change as written, at the top level and nested', async () => {
+    const { rows } = await parseAll('{"external_id":"c1","huge":1e400,"tiny":1e-400,"fine":2.5e-3,"meta":{"tiny":[1e-400]}}\n', { entity: 'customers', format: 'ndjson' });
+    expect(rows.map((row) => row.custom)).toEqual([{ huge: '1e400', tiny: '1e-400', fine: 0.0025, meta: { tiny: ['1e-400'] } }]);
+  });
+
+  it('keeps every digit of numbers inside a json, text or list field', async () => {
+    const event = '{"customer_external_id":"C1","type":"t","occurred_at":"2024-01-01T00:00:00Z","properties":{"order":12345678901234567890,"n":1,"tags":["a"]}}\n';
+    const ndjson = await parseAll(event, { entity: 'usage_events', format: 'ndjson' });
+    expect(ndjson.rows[0]?.values['properties']).toBe('{"order":"12345678901234567890","n":1,"tags":["a"]}');
+    const csv = await parseAll('customer_external_id,type,occurred_at,properties\nC1,t,2024-01-01T00:00:00Z,"{""order"": 12345678901234567890, ""n"": 1}"\n', { entity: 'usage_events' });
+    expect(csv.rows[0]?.values['properties']).toBe('{"order":"12345678901234567890","n":1}');
+    const customer = await parseAll('{"external_id":"c1","name":{"id":12345678901234567890},"aliases":[12345678901234567890,"b"]}\n', { entity: 'customers', format: 'ndjson' });
+    expect(customer.rows[0]?.values).toEqual({ external_id: 'c1', name: '{"id":"12345678901234567890"}', aliases: '12345678901234567890|b' });
+  });
+
   it('keeps custom numbers of CSV columns as text when a JavaScript number would change them', async () => {
     const { rows } = await parseAll('external_id,code,amount\nA,12345678901234567890,9007199254740993\nB,7,1.5\n', { entity: 'customers' });
     // One value of each column cannot be a number, so the column is text (the inference's rule).
@@ -511,6 +538,40 @@ describe('parseImportStream: required values', () => {
     const ndjson = await parseAll('{"external_id":"   ","name":"Ana"}\n{"external_id":" C2 "}\n', { entity: 'customers', format: 'ndjson' });
     expect(ndjson.rows.map((row) => row.values['external_id'])).toEqual([' C2 ']);
     expect(ndjson.rejects.map((r) => [r.line, r.column, r.reasonCode])).toEqual([[1, 'external_id', 'missing_required']]);
+  });
+});
+
+describe('parseImportStream: optional keys and references', () => {
+  it('takes an optional customer reference of only whitespace as empty, like an empty cell (CSV and NDJSON)', async () => {
+    const csv = await parseAll('external_id,customer_external_id,name\nK1,   ,Ana\nK2,,Bea\nK3,\t,Cid\nK4, C9 ,Dan\n', { entity: 'contacts' });
+    expect(csv.rejects).toEqual([]);
+    expect(csv.rows.map((row) => row.values['customer_external_id'])).toEqual([null, null, null, ' C9 ']);
+    const ndjson = await parseAll('{"external_id":"K1","customer_external_id":"  \\t "}\n{"external_id":"K2","customer_external_id":""}\n{"external_id":"K3","customer_external_id":null}\n', {
+      entity: 'contacts',
+      format: 'ndjson',
+    });
+    expect(ndjson.rows.map((row) => row.values)).toEqual([
+      { external_id: 'K1', customer_external_id: null },
+      { external_id: 'K2', customer_external_id: null },
+      { external_id: 'K3', customer_external_id: null },
+    ]);
+  });
+
+  it('takes an optional key of only whitespace as empty (no key: never a duplicate), through a mapping and as a constant', async () => {
+    const events = await parseAll('Event ID,customer_external_id,type,occurred_at\n   ,C1,login,2024-01-01\n,C1,login,2024-01-02\n', {
+      entity: 'usage_events',
+      mapping: { columns: { 'Event ID': 'external_id' } },
+    });
+    expect(events.rows.map((row) => row.values['external_id'])).toEqual([null, null]);
+    const nps = await parseAll('{"external_id":" ","customer_external_id":"C1","score":9,"responded_at":"2024-01-01"}\n', { entity: 'nps_responses', format: 'ndjson' });
+    expect(nps.rows.map((row) => row.values['external_id'])).toEqual([null]);
+    const constant = await parseAll('external_id,name\nK1,Ana\n', { entity: 'contacts', mapping: { constants: { customer_external_id: '   ' } } });
+    expect(constant.rows.map((row) => row.values)).toEqual([{ external_id: 'K1', name: 'Ana', customer_external_id: null }]);
+  });
+
+  it('leaves other optional text as written, and aliases of only whitespace give none', async () => {
+    const { rows } = await parseAll('external_id,name,aliases\nC1,   ,  |  \n', { entity: 'customers' });
+    expect(rows.map((row) => row.values)).toEqual([{ external_id: 'C1', name: '   ', aliases: null }]);
   });
 });
 

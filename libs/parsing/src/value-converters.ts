@@ -1,6 +1,7 @@
 import type { CanonicalField, ImportColumnMapping } from '@pulse/contracts';
 import { canonicalIsoDate, canonicalUtcInstant, fixedDayMonthDate, fixedDayMonthInstant, instantOf, isoDateOf, readDate, readEpochMillis, type DayMonthOrder } from './date-formats';
 import { FIRST_FIVE_DIGIT_YEAR_MS, FIRST_FOUR_DIGIT_YEAR_MS, IsoInstantFormatter } from './iso-instant';
+import { exactJsonValue, mayHoldInexactNumber } from './json-number-tokens';
 import { MAX_DECIMAL_INTEGER_DIGITS, fitsDecimalColumn, parseDecimal, parseInteger, type DecimalSeparator } from './number-formats';
 import type { RejectionReason } from './parse-types';
 import type { ZonedTime } from './zoned-time';
@@ -16,9 +17,9 @@ export type ValueConverter = (text: string) => Converted;
 export const isFailure = (value: unknown): value is Failure => typeof value === 'object' && value !== null;
 
 /**
- * Empty or only whitespace (what String#trim removes), for required fields: `"   "` is no key. Checks the
- * first character before trimming, so the common case (a value starting with a printable ASCII
- * character) costs no allocation.
+ * Empty or only whitespace (what String#trim removes), for required and identifying fields: `"   "` is no
+ * key. Checks the first character before trimming, so the common case (a value starting with a printable
+ * ASCII character) costs no allocation.
  */
 export function isBlankText(text: string): boolean {
   const first = text.charCodeAt(0);
@@ -100,9 +101,10 @@ const AMBIGUOUS = 'a date whose day and month can be told apart; set the import 
 /**
  * A converter for one canonical field: text in, normalised text out (see README for the forms), null for
  * an empty value, or a Failure. Built once per column, called once per value: no allocation on success
- * beyond the result string.
+ * beyond the result string. An `identifying` text field (a key or a customer reference) takes a value of
+ * only whitespace as empty: it names no row, so it must not reach the loader as a key or reference.
  */
-export function canonicalConverter(field: CanonicalField, locale: ColumnLocale, columnMapping: ImportColumnMapping | undefined): ValueConverter {
+export function canonicalConverter(field: CanonicalField, locale: ColumnLocale, columnMapping: ImportColumnMapping | undefined, identifying = false): ValueConverter {
   const transform = compileTransforms(columnMapping?.transforms);
   const separator = columnMapping?.decimalSeparator ?? locale.decimalSeparator;
   const { zone } = locale;
@@ -115,6 +117,12 @@ export function canonicalConverter(field: CanonicalField, locale: ColumnLocale, 
 
   switch (field.type) {
     case 'text':
+      if (identifying) {
+        return (text) => {
+          const value = transform(text);
+          return isBlankText(value) ? null : value;
+        };
+      }
       return (text) => {
         const value = transform(text);
         return value === '' ? null : value;
@@ -180,7 +188,9 @@ export function canonicalConverter(field: CanonicalField, locale: ColumnLocale, 
         if (value.trim() === '') return null;
         try {
           const parsed: unknown = JSON.parse(value);
-          return typeof parsed === 'object' && parsed !== null && !Array.isArray(parsed) ? JSON.stringify(parsed) : invalidJson;
+          if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) return invalidJson;
+          // A number JSON.parse would change keeps its digits, as text (the rule of custom numbers).
+          return JSON.stringify(mayHoldInexactNumber(value) ? exactJsonValue(value) : parsed);
         } catch {
           return invalidJson;
         }

@@ -408,4 +408,38 @@ describe.each<{ loads: string; env: Record<string, string> }>([
       expect(await warehouseOrders()).toEqual([{ external_id: 'o1', customer_external_id: 'c1' }]);
     });
   });
+
+  describe('what the tenant sent, kept as sent', () => {
+    let tenant: SeededTenant;
+
+    beforeAll(async () => {
+      tenant = await ingestion.seedTenant('as-sent');
+      await ingestion.importFile(tenant, { entity: 'customers', content: 'external_id,name\nc1,Ana' });
+    });
+
+    it('stores every digit of numbers nested in custom and in a json field (as text where a JavaScript number would change them)', async () => {
+      const customer = '{"external_id":"c2","meta":{"big":12345678901234567890,"n":1.5,"ids":[9007199254740993]}}';
+      expect(await ingestion.importFile(tenant, { entity: 'customers', format: 'ndjson', content: customer })).toMatchObject({ status: 'succeeded', rowsLoaded: 1 });
+      expect(await ingestion.rows(tenant, `SELECT custom::text AS custom FROM customers WHERE external_id = 'c2'`)).toEqual([
+        { custom: '{"meta": {"n": 1.5, "big": "12345678901234567890", "ids": ["9007199254740993"]}}' },
+      ]);
+      const event = '{"customer_external_id":"c1","type":"order","occurred_at":"2026-01-01T00:00:00Z","properties":{"order_id":12345678901234567890}}';
+      expect(await ingestion.importFile(tenant, { entity: 'usage_events', format: 'ndjson', content: event })).toMatchObject({ status: 'succeeded', rowsLoaded: 1 });
+      expect(await ingestion.rows(tenant, `SELECT properties->>'order_id' AS order_id FROM usage_events`)).toEqual([{ order_id: '12345678901234567890' }]);
+    });
+
+    it('takes an optional key or customer reference of only spaces as none: no stub customer "   ", no duplicate events', async () => {
+      const contacts = 'external_id,customer_external_id,name\nk1,   ,Kim\nk2,c1,Lia';
+      const outcome = await ingestion.importFile(tenant, { entity: 'contacts', content: contacts, options: { onUnknownReference: 'create_stub' } });
+      expect(outcome).toMatchObject({ status: 'succeeded', rowsLoaded: 2, rowsRejected: 0 });
+      expect(await ingestion.rows(tenant, 'SELECT k.external_id, c.external_id AS customer FROM contacts k LEFT JOIN customers c ON c.id = k.customer_id ORDER BY 1')).toEqual([
+        { external_id: 'k1', customer: null },
+        { external_id: 'k2', customer: 'c1' },
+      ]);
+      expect(await ingestion.rows(tenant, `SELECT count(*)::int AS n FROM customers WHERE trim(external_id) = ''`)).toEqual([{ n: 0 }]);
+      const events = 'external_id,customer_external_id,type,occurred_at\n   ,c1,login,2026-01-02T00:00:00Z\n  ,c1,login,2026-01-03T00:00:00Z';
+      expect(await ingestion.importFile(tenant, { entity: 'usage_events', content: events })).toMatchObject({ status: 'succeeded', rowsLoaded: 2, rowsRejected: 0 });
+      expect(await ingestion.rows(tenant, `SELECT external_id FROM usage_events WHERE type = 'login'`)).toEqual([{ external_id: null }, { external_id: null }]);
+    });
+  });
 });
