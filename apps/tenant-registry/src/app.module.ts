@@ -13,6 +13,7 @@ import { ChangeTenantStatusUseCase } from './tenants/change-tenant-status.use-ca
 import { CreateTenantUseCase } from './tenants/create-tenant.use-case';
 import { OffboardTenantUseCase } from './tenants/offboard-tenant.use-case';
 import { TenantQueries } from './tenants/tenant-queries';
+import { UpdateTenantUseCase } from './tenants/update-tenant.use-case';
 import { TenantsController } from './tenants/tenants.controller';
 
 /** Composition root of the tenant registry (control plane: tenants, API keys, tenant databases). */
@@ -44,6 +45,7 @@ export class AppModule {
         CreateTenantUseCase,
         ChangeTenantStatusUseCase,
         OffboardTenantUseCase,
+        UpdateTenantUseCase,
         ApiKeyUseCases,
         TenantQueries,
       ],

@@ -1,4 +1,4 @@
-import { Body, Controller, Delete, Get, HttpCode, Param, Post, Query, StreamableFile } from '@nestjs/common';
+import { Body, Controller, Delete, Get, HttpCode, Param, Patch, Post, Query, StreamableFile } from '@nestjs/common';
 import {
   createdTenantSchema,
   createTenantRequestSchema,
@@ -6,8 +6,10 @@ import {
   tenantSchema,
   tenantSlugSchema,
   tenantStatusSchema,
+  updateTenantRequestSchema,
   type CreateTenantRequest,
   type TenantDto,
+  type UpdateTenantRequest,
 } from '@pulse/contracts';
 import { SecretBox } from '@pulse/crypto';
 import { tenantDatabaseUrl } from '@pulse/tenancy';
@@ -24,6 +26,7 @@ import { ChangeTenantStatusUseCase, type StatusAction } from './change-tenant-st
 import { CreateTenantUseCase } from './create-tenant.use-case';
 import { OffboardTenantUseCase } from './offboard-tenant.use-case';
 import { TenantQueries } from './tenant-queries';
+import { UpdateTenantUseCase } from './update-tenant.use-case';
 
 const slugParams = z.strictObject({ slug: tenantSlugSchema });
 const listQuery = z.strictObject({
@@ -43,6 +46,7 @@ export class TenantsController {
     private readonly provisionTenant: ProvisionTenantUseCase,
     private readonly changeStatus: ChangeTenantStatusUseCase,
     private readonly offboardTenant: OffboardTenantUseCase,
+    private readonly updateTenant: UpdateTenantUseCase,
     private readonly queries: TenantQueries,
     private readonly db: ControlPlaneClient,
     private readonly box: SecretBox,
@@ -74,6 +78,27 @@ export class TenantsController {
   @Get(':slug')
   @ApiRoute({ summary: 'Get a tenant', tags, params: slugParams, responses: { 200: { description: 'The tenant', schema: tenantSchema }, 404: { description: 'tenant.not_found' } } })
   get(@Param(new ZodValidationPipe(slugParams, 'path')) { slug }: z.output<typeof slugParams>): Promise<TenantDto> {
+    return this.queries.findBySlugOrThrow(slug);
+  }
+
+  @Patch(':slug')
+  @ApiRoute({
+    summary: 'Change a tenant (JSON merge patch): plan, hostnames (replaces the list), settings (merged key by key; null removes a key)',
+    tags,
+    params: slugParams,
+    body: updateTenantRequestSchema,
+    responses: {
+      200: { description: 'The updated tenant', schema: tenantSchema },
+      404: { description: 'tenant.not_found' },
+      409: { description: 'tenant.hostname_taken, or tenant.invalid_transition for an offboarded tenant' },
+    },
+  })
+  async update(
+    @Param(new ZodValidationPipe(slugParams, 'path')) { slug }: z.output<typeof slugParams>,
+    @Body(new ZodValidationPipe(updateTenantRequestSchema, 'body')) body: UpdateTenantRequest,
+    @RequestActor() actor: Actor,
+  ): Promise<TenantDto> {
+    await this.updateTenant.execute(slug, body, actor);
     return this.queries.findBySlugOrThrow(slug);
   }
 

@@ -35,6 +35,17 @@ export const createTenantRequestSchema = z.strictObject({
   settings: z.record(z.string(), z.unknown()).optional(),
 });
 
+/**
+ * PATCH /v1/tenants/{slug}: a JSON merge patch (RFC 7396) of the fields an operator may change after
+ * creation, validated as POST validates them. `hostnames` replaces the list; `settings` is merged key by
+ * key (nested objects likewise), a null value removing the key. Omitted fields stay as they are.
+ */
+export const updateTenantRequestSchema = z.strictObject({
+  plan: createTenantRequestSchema.shape.plan,
+  hostnames: createTenantRequestSchema.shape.hostnames,
+  settings: createTenantRequestSchema.shape.settings,
+});
+
 export const tenantSchema = z.object({
   id: z.uuid(),
   slug: z.string(),
@@ -78,6 +89,7 @@ export const createdTenantSchema = z.object({ tenant: tenantSchema, apiKey: issu
 export const tenantPageSchema = z.object({ items: z.array(tenantSchema), nextCursor: z.string().nullable() });
 
 export type CreateTenantRequest = z.infer<typeof createTenantRequestSchema>;
+export type UpdateTenantRequest = z.infer<typeof updateTenantRequestSchema>;
 export type TenantDto = z.infer<typeof tenantSchema>;
 export type ApiKeyDto = z.infer<typeof apiKeySchema>;
 export type IssuedApiKeyDto = z.infer<typeof issuedApiKeySchema>;
