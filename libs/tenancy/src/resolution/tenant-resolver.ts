@@ -110,7 +110,7 @@ export class TenantResolver {
 
   /** The tenant a host name belongs to, or undefined when it is not a tenant host (e.g. the bare API host). */
   async resolveHost(host: string): Promise<ResolvedTenant | undefined> {
-    const entry = await this.lookUpHost(host);
+    const entry = await this.lookUpHost(normalizeHost(host));
     if (!entry) return undefined;
     assertServable(entry.row);
     return entry.resolved;
@@ -124,9 +124,10 @@ export class TenantResolver {
    * differently from another tenant's host would tell any key holder which slugs exist.
    */
   async hostAdmits(host: string, tenantId: string): Promise<boolean> {
-    const owner = (await this.lookUpHost(host))?.resolved.tenantId;
+    const hostname = normalizeHost(host);
+    const owner = (await this.lookUpHost(hostname))?.resolved.tenantId;
     if (owner !== undefined) return owner === tenantId;
-    const slug = this.slugOf(normalizeHost(host));
+    const slug = this.slugOf(hostname);
     return slug === undefined || isReservedSlug(slug);
   }
 
@@ -137,8 +138,8 @@ export class TenantResolver {
     return slug && !slug.includes('.') ? slug : undefined;
   }
 
-  private async lookUpHost(host: string): Promise<CacheEntry | undefined> {
-    const hostname = normalizeHost(host);
+  /** The cache entry of a host name already normalised (normalizeHost). */
+  private async lookUpHost(hostname: string): Promise<CacheEntry | undefined> {
     const cacheKey = `host:${hostname}`;
     if ((this.hostMisses.get(hostname) ?? 0) > Date.now()) return undefined;
     let entry = this.fresh(cacheKey);
