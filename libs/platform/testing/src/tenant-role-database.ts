@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { escapeIdentifier, escapeLiteral } from 'pg';
-import { databaseUrl, withClient } from './test-database';
+import { databaseUrl, dropDatabaseOnServer, withClient } from './test-database';
 
 export interface TenantRoleDatabase {
   /** The database's name, which is also its login role's. */
@@ -33,7 +33,7 @@ export async function createTenantRoleDatabase(adminUrl: string, name: string): 
 export async function dropTenantRoleDatabases(adminUrl: string, names: readonly string[]): Promise<void> {
   await withClient(adminUrl, async (client) => {
     for (const name of names) {
-      await client.query(`DROP DATABASE IF EXISTS ${escapeIdentifier(name)} WITH (FORCE)`);
+      await dropDatabaseOnServer(client, name);
       await client.query(`DROP ROLE IF EXISTS ${escapeIdentifier(name)}`);
     }
   });

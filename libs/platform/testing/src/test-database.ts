@@ -1,6 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { readdir, readFile, stat } from 'node:fs/promises';
 import path from 'node:path';
+import { setTimeout as delay } from 'node:timers/promises';
 import { Client, escapeIdentifier } from 'pg';
 
 export interface TestDatabase {
@@ -92,9 +93,28 @@ async function applyMigrations(url: string, migrationsDir: string): Promise<void
   });
 }
 
+// How long a drop waits for the database's sessions to end by themselves before terminating them.
+const CLOSING_SESSIONS_GRACE_MS = 1_000;
+
+/**
+ * Drops a database, ending the sessions still connected to it (WITH (FORCE), PostgreSQL 13+), but only
+ * after giving the sessions that are already closing a moment to finish. pg's `Pool.end()` resolves once
+ * it has asked its idle clients to close, not once they have: a session terminated while it closes sends
+ * its client a 57P01 error that no listener is left to catch, and the uncaught 'error' fails the test file.
+ */
+export async function dropDatabaseOnServer(admin: Client, name: string): Promise<void> {
+  const deadline = Date.now() + CLOSING_SESSIONS_GRACE_MS;
+  while (Date.now() < deadline && (await sessionsConnectedTo(admin, name)) > 0) await delay(10);
+  await admin.query(`DROP DATABASE IF EXISTS ${escapeIdentifier(name)} WITH (FORCE)`);
+}
+
+async function sessionsConnectedTo(admin: Client, name: string): Promise<number> {
+  const { rows } = await admin.query<{ sessions: number }>('SELECT count(*)::int AS sessions FROM pg_stat_activity WHERE datname = $1', [name]);
+  return rows[0]?.sessions ?? 0;
+}
+
 async function dropDatabase(serverUrl: string, name: string): Promise<void> {
-  // WITH (FORCE) (PostgreSQL 13+) terminates the sessions still connected, e.g. a pool a test forgot.
-  await withClient(serverUrl, (client) => client.query(`DROP DATABASE IF EXISTS ${escapeIdentifier(name)} WITH (FORCE)`));
+  await withClient(serverUrl, (client) => dropDatabaseOnServer(client, name));
 }
 
 /**
