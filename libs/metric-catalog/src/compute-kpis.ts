@@ -30,7 +30,7 @@ export interface KpiOutputs {
    * computed together).
    */
   timings: Record<string, number>;
-  /** Per query: the metrics it contains, its time and row count (addition to INTERFACES.md section 4). */
+  /** Per query: the metrics it contains, its time and row count (docs/metrics.md, "How the catalog works"). */
   queries: KpiQueryRun[];
   /**
    * The latest loaded_at of orders, order_items and products when the run started (ISO UTC; null for an
@@ -68,9 +68,10 @@ function destinationOf(outputDir: string, label: CompiledQuery['label']): string
 
 /**
  * Computes every KPI of the catalog for a tenant as of `params.asOf` in the warehouse and writes the three
- * output files (INTERFACES.md section 4) into `outputDir`. Three set-based statements, one per output
- * table, each composed from the catalog's metric expressions. Params are validated first: a bad tenant
- * setting throws InvalidKpiParamsError before any SQL runs.
+ * output files (their columns: docs/metrics.md, "Customer KPIs", "Product (SKU) KPIs" and "Tenant series")
+ * into `outputDir`. Three set-based statements, one per output table, each composed from the catalog's
+ * metric expressions. Params are validated first: a bad tenant setting throws InvalidKpiParamsError before
+ * any SQL runs.
  */
 export async function computeKpis(
   warehouse: Warehouse,

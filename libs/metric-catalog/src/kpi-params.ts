@@ -3,7 +3,7 @@ import { z } from 'zod';
 export const DEFAULT_CHURN_WINDOW_DAYS = 90;
 export const DEFAULT_EXCLUDED_ORDER_STATUSES: readonly string[] = ['canceled', 'cancelled', 'refunded'];
 
-/** What a KPI run is computed "as of" and with which tenant settings (INTERFACES.md section 4). */
+/** What a KPI run is computed "as of" and with which tenant settings (docs/metrics.md, "Common rules"). */
 export interface KpiParams {
   /** YYYY-MM-DD in the tenant's timezone: data after the end of this day is ignored. */
   asOf: string;

@@ -24,7 +24,10 @@ import { IMPORT_STORAGE, IMPORT_WAREHOUSE } from './ingestion-dependencies';
 import { EMPTY_CHECKPOINT, stageFile, type StagingCheckpoint } from './staging/stage-file';
 import { createStagingTableSql, dropStagingTableSql, stagingTableName } from './staging/staging-table';
 
-/** The import to create, for callers that have their own data (source syncs): INTERFACES.md section 6. */
+/**
+ * The import to create, for callers that have their own data (source syncs): docs/ingestion.md, "Loader entry
+ * point for source syncs".
+ */
 export interface NewImport {
   entity: CanonicalEntity;
   format: ImportFormat;

@@ -39,9 +39,10 @@ export interface SyncTotals {
 /**
  * Runs one sync of one source into the tenant database through the same loader as uploads: record pages
  * become NDJSON objects in the import storage, files are copied there as they are, and each import's
- * final transaction also advances `sync_states` and the sync's counters (INTERFACES.md section 6), so
- * the saved position never gets ahead of the data. A full read (full-refresh databases; sheets and REST
- * sources with a primary key) is one import, after which rows of this source it did not contain are deleted.
+ * final transaction also advances `sync_states` and the sync's counters (the loader's `beforeCommit` hook:
+ * docs/ingestion.md, "Loader entry point for source syncs"), so the saved position never gets ahead of the
+ * data. A full read (full-refresh databases; sheets and REST sources with a primary key) is one import,
+ * after which rows of this source it did not contain are deleted.
  */
 @Injectable()
 export class SourceSyncRunner {

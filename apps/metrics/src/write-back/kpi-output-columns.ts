@@ -1,5 +1,5 @@
 /**
- * The KPI files of a run (INTERFACES.md section 4, @pulse/metric-catalog's computeKpis) and the SQL type
+ * The KPI files of a run (@pulse/metric-catalog's computeKpis; columns in docs/metrics.md) and the SQL type
  * each column is staged as. Staging tables are typed, so a malformed value fails the COPY with
  * PostgreSQL's message naming the line and column, before any live table is touched.
  */

@@ -307,7 +307,7 @@ export const customerMetrics: readonly MetricDefinition[] = [
   },
 ];
 
-/** Output columns of customer_kpis (INTERFACES.md section 4), in order. */
+/** Output columns of customer_kpis, in order (defined in docs/metrics.md, "Customer KPIs"). */
 export const CUSTOMER_KPI_COLUMNS = [
   'customer_external_id',
   'orders_count',

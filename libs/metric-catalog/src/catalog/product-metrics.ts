@@ -175,7 +175,7 @@ export const productMetrics: readonly MetricDefinition[] = [
   },
 ];
 
-/** Output columns of product_kpis (INTERFACES.md section 4), in order. */
+/** Output columns of product_kpis, in order (defined in docs/metrics.md, "Product (SKU) KPIs"). */
 export const PRODUCT_KPI_COLUMNS = [
   'sku',
   'first_purchase_at',

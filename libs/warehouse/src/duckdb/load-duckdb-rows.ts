@@ -19,7 +19,7 @@ function csvField(value: WarehouseInputValue): string {
   return `"${text.replace(/"/g, '""')}"`;
 }
 
-/** A staged-format CSV (section 3 of INTERFACES.md) of the given rows; missing columns are NULL. */
+/** The given rows as a staged file (format: `StagedLoad` in ../warehouse.ts); missing columns are NULL. */
 export function stagedCsv(entity: CanonicalEntity, rows: readonly Record<string, WarehouseInputValue>[]): string {
   const columns = warehouseColumns(entity);
   const unknown = rows.flatMap((row) => Object.keys(row)).filter((name) => !columns.includes(name));

@@ -19,7 +19,7 @@ export type StagedRows = 'all' | 'loaded' | 'stubs';
 
 const STUB_KEYS: Partial<Record<CanonicalEntity, string>> = { customers: 'external_id', products: 'sku' };
 
-/** A stored column as the staged canonical file writes it (INTERFACES.md section 3). */
+/** A stored column as the staged canonical file writes it (format: `StagedLoad` in @pulse/warehouse). */
 function fileValue(expression: string, type: string | undefined): string {
   switch (type) {
     case 'timestamp':
