@@ -62,7 +62,7 @@ const seconds = (value) => (value / 1000).toFixed(2);
 const ratio = (a, b) => `${(a / b).toFixed(2)}x`;
 
 // ---------------------------------------------------------------------------------------------------
-// Data: datagen files, then the warehouse's staged format (INTERFACES.md section 3).
+// Data: datagen files, then the warehouse's staged format (`StagedLoad` in libs/warehouse/src/warehouse.ts; docs/metrics.md, "Warehouse").
 
 function generate() {
   const raw = path.join(WORK, 'raw');

@@ -59,7 +59,7 @@ export function warehouseTableSpec(entity: CanonicalEntity): WarehouseTableSpec 
   return spec;
 }
 
-/** The staged file's columns for an entity, in order (what B writes as the CSV header). */
+/** The staged file's columns for an entity, in order (what ingestion writes as the CSV header). */
 export function warehouseColumns(entity: CanonicalEntity): readonly string[] {
   return warehouseTableSpec(entity).columns.map((column) => column.name);
 }

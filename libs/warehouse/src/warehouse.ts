@@ -9,7 +9,7 @@ export interface WarehouseTenant {
 }
 
 /**
- * A staged canonical file (B writes it): CSV, UTF-8, header row, comma, RFC 4180 quoting, empty unquoted
+ * A staged canonical file (ingestion writes it): CSV, UTF-8, header row, comma, RFC 4180 quoting, empty unquoted
  * = NULL, quoted empty = empty string. Columns = `warehouseColumns(entity)` in that order (the entity's
  * canonical fields except `aliases`, then `custom` as JSON text), without `loaded_at`.
  */
@@ -53,7 +53,7 @@ export type WarehouseRow = Record<string, WarehouseValue>;
 
 export interface Warehouse {
   readonly dialect: WarehouseDialect;
-  /** Queue a staged canonical file for the tenant's warehouse tables (B calls it after the rows are in PG). */
+  /** Queue a staged canonical file for the tenant's warehouse tables (ingestion calls it once the rows are committed in PostgreSQL). */
   appendStaged(load: StagedLoad): Promise<void>;
   /** Apply queued loads in order (DuckDB: the single writer does it before computing; BigQuery: no-op). */
   applyPendingLoads(tenant: WarehouseTenant): Promise<{ applied: number }>;

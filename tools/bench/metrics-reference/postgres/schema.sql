@@ -1,4 +1,4 @@
--- The warehouse tables (INTERFACES.md section 3) as PostgreSQL tables, for the hand-written reference
+-- The warehouse tables (`StagedLoad` in libs/warehouse/src/warehouse.ts; docs/metrics.md, "Warehouse") as PostgreSQL tables, for the hand-written reference
 -- queries in this folder. Same names and columns as the DuckDB/BigQuery warehouse tables.
 CREATE TABLE customers (external_id text NOT NULL, name text, email text, segment text, plan text, owner text,
   customer_since date, custom jsonb, loaded_at timestamptz NOT NULL DEFAULT now());
