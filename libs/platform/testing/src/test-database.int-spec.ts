@@ -101,6 +101,7 @@ describe('createTestDatabase', () => {
     expect((await disconnected).message).toMatch(/terminat/);
     await forgotten.end().catch(() => undefined);
   });
+
   it('lets the sessions of a pool that has just been ended close by themselves rather than terminating them', async () => {
     // Pool.end() resolves before its clients have closed; a session terminated meanwhile errors in a
     // client nobody listens to any more (what failed a CI run once, in libs/messaging).
