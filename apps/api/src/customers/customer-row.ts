@@ -1,5 +1,14 @@
 import type { CustomerDto, CustomerListItemDto } from './customer.schemas';
 
+/** One entry of health_scores.contributions as the metrics service writes it (@pulse/health-scoring's HealthContribution). */
+export interface StoredHealthContribution {
+  measure: string;
+  value: number | null;
+  weight: number;
+  score: number | null;
+  points: number;
+}
+
 /**
  * One customer joined with its KPIs, as the SQL of this module selects it. Numeric columns arrive as
  * strings from `pg` (exact decimals, never floats) and stay strings in the API; dates and instants
@@ -97,7 +106,17 @@ export function toCustomerListItemDto(row: CustomerRow, currency: string): Custo
   };
 }
 
-/** Maps a row and its aliases to the customer resource. */
-export function toCustomerDto(row: CustomerRow, currency: string, aliases: CustomerDto['aliases']): CustomerDto {
-  return { ...toCustomerListItemDto(row, currency), aliases };
+/**
+ * Maps a row, its aliases and the contributions behind its health score to the customer resource. The
+ * stored entries are copied field by field: the response carries what its schema documents, nothing else.
+ */
+export function toCustomerDto(
+  row: CustomerRow,
+  currency: string,
+  detail: { aliases: CustomerDto['aliases']; contributions: readonly StoredHealthContribution[] | null },
+): CustomerDto {
+  const item = toCustomerListItemDto(row, currency);
+  const contributions =
+    detail.contributions?.map(({ measure, value, weight, score, points }) => ({ measure, value: value ?? null, weight, score: score ?? null, points })) ?? null;
+  return { ...item, health: item.health && { ...item.health, contributions }, aliases: detail.aliases };
 }

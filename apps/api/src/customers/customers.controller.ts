@@ -38,7 +38,7 @@ export class CustomersController {
 
   @Get(':externalId')
   @ApiRoute({
-    summary: 'A customer: profile, custom fields, aliases, KPIs and health',
+    summary: 'A customer: profile, custom fields, aliases, KPIs and health with per-measure contributions',
     tags: ['customers'],
     params: detailParams,
     responses: { 200: { description: 'The customer', schema: customerSchema }, 404: { description: 'customer.not_found' } },
@@ -48,7 +48,7 @@ export class CustomersController {
       const { rows } = await db.query<CustomerDetailRow>({ ...CUSTOMER_DETAIL_QUERY, values: [externalId] });
       const row = rows[0];
       if (!row) throw new NotFoundError('customer.not_found', `No customer with external id "${externalId}".`);
-      return toCustomerDto(row, currency, row.aliases);
+      return toCustomerDto(row, currency, { aliases: row.aliases, contributions: row.health_contributions });
     });
   }
 }
