@@ -26,6 +26,7 @@ import { ChangeTenantStatusUseCase, type StatusAction } from './change-tenant-st
 import { CreateTenantUseCase } from './create-tenant.use-case';
 import { OffboardTenantUseCase } from './offboard-tenant.use-case';
 import { TenantQueries } from './tenant-queries';
+import { tenantSettingsSchema } from './tenant-settings.schema';
 import { UpdateTenantUseCase } from './update-tenant.use-case';
 
 const slugParams = z.strictObject({ slug: tenantSlugSchema });
@@ -35,6 +36,9 @@ const listQuery = z.strictObject({
   status: tenantStatusSchema.optional(),
 });
 const statusBody = z.strictObject({ reason: z.string().trim().min(1).max(500).optional() }).optional();
+// The contract's body with the settings other services read checked as they read them (a PATCH's settings
+// are a merge patch: its result is checked by the use case).
+const createTenantBody = createTenantRequestSchema.extend({ settings: tenantSettingsSchema.optional() });
 
 const tags = ['tenants'];
 
@@ -57,14 +61,15 @@ export class TenantsController {
   @ApiRoute({
     summary: 'Create a tenant: its own database and role, the tenant schema, and a first API key (shown once)',
     tags,
-    body: createTenantRequestSchema,
+    body: createTenantBody,
     responses: {
       201: { description: 'Provisioned (status onboarding), with the API key', schema: createdTenantSchema },
+      400: { description: 'validation_failed, field by field (a bad setting names it: body.settings.timezone)' },
       409: { description: 'tenant.slug_taken or tenant.hostname_taken' },
       503: { description: 'tenant.provisioning_failed: the tenant stays provisioning_failed with the reason; retry with /provision' },
     },
   })
-  async create(@Body(new ZodValidationPipe(createTenantRequestSchema, 'body')) body: CreateTenantRequest, @RequestActor() actor: Actor) {
+  async create(@Body(new ZodValidationPipe(createTenantBody, 'body')) body: CreateTenantRequest, @RequestActor() actor: Actor) {
     const { slug, apiKey } = await this.createTenant.execute(body, actor);
     return { tenant: await this.queries.findBySlugOrThrow(slug), apiKey };
   }
@@ -83,12 +88,15 @@ export class TenantsController {
 
   @Patch(':slug')
   @ApiRoute({
-    summary: 'Change a tenant (JSON merge patch): plan, hostnames (replaces the list), settings (merged key by key; null removes a key)',
+    summary:
+      'Change a tenant (JSON merge patch): plan, hostnames (replaces the list), settings (merged key by key; null removes a key; ' +
+      'the merged settings are validated as on creation)',
     tags,
     params: slugParams,
     body: updateTenantRequestSchema,
     responses: {
       200: { description: 'The updated tenant', schema: tenantSchema },
+      400: { description: 'validation_failed, for the body or for a setting of the merged result (body.settings.<name>)' },
       404: { description: 'tenant.not_found' },
       409: { description: 'tenant.hostname_taken, or tenant.invalid_transition for an offboarded tenant' },
     },

@@ -7,10 +7,12 @@ import type { Actor } from '../shared/actor';
 import { audit, enqueue } from '../shared/control-plane-writes';
 import { hostnameTaken, invalidTransition, tenantNotFound } from '../shared/registry-errors';
 import { applyMergePatch, type JsonObject } from './json-merge-patch';
+import { checkTenantSettingsOrThrow } from './tenant-settings.schema';
 
 /**
  * Changes a tenant's plan, custom hostnames (the list is replaced) or settings (merge-patched: a null
- * removes a key), and announces it with tenant.updated.v1 so services drop cached resolutions.
+ * removes a key; the result must pass tenantSettingsSchema), and announces it with tenant.updated.v1 so
+ * services drop cached resolutions.
  * Offboarded tenants are tombstones and refuse changes. A patch that changes nothing writes nothing.
  */
 @Injectable()
@@ -33,6 +35,9 @@ export class UpdateTenantUseCase {
           hostnames: hostnames ?? tenant.hostnames,
           settings: patch.settings ? applyMergePatch(current, patch.settings) : current,
         };
+        // The merged result is what services will read, so it is what is checked; a patch without settings
+        // leaves them as they are and is not refused over a value stored before settings were checked.
+        if (patch.settings) checkTenantSettingsOrThrow(next.settings);
         const changed = [
           ...(next.plan !== tenant.plan ? ['plan'] : []),
           ...(!isDeepStrictEqual(next.hostnames, tenant.hostnames) ? ['hostnames'] : []),
