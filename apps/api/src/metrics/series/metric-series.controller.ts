@@ -4,6 +4,7 @@ import { TenantDatabasePool, type TenantContext } from '@pulse/tenancy';
 import type { z } from 'zod';
 import { CurrentTenant } from '../../auth/current-tenant.decorator';
 import { metricSeriesParams, metricSeriesQuery, metricSeriesSchema, type MetricSeriesDto } from './metric-series.schemas';
+import { SERIES_VALUE_SCALES, seriesValueSql } from './series-value-scale';
 
 @Controller('v1/metrics')
 export class MetricSeriesController {
@@ -14,7 +15,9 @@ export class MetricSeriesController {
     summary: 'A metric as a time series, one point per period, oldest first',
     description:
       'Periods are cut in the tenant timezone; `from`/`to` bound the period start (inclusive). A well-formed name with no computed ' +
-      'rows (an unknown metric, or one not computed yet) answers 200 with no points; a malformed name is a 400.',
+      'rows (an unknown metric, or one not computed yet) answers 200 with no points; a malformed name is a 400. ' +
+      'Values are exact decimal strings at the scale of the metric\'s unit: counts whole (`"2"`), money with 4 decimals (`"1001.0000"`), ' +
+      'ratios with 6 (`"0.333333"`).',
     tags: ['metrics'],
     params: metricSeriesParams,
     query: metricSeriesQuery,
@@ -28,10 +31,10 @@ export class MetricSeriesController {
     // The primary key (metric, grain, period_start) serves this range scan in order.
     const { rows } = await this.tenants.withTenantClient(tenant, (db) =>
       db.query<{ period_start: string; value: string | null }>(
-        `SELECT to_char(period_start, 'YYYY-MM-DD') AS period_start, value::text AS value FROM metric_series
+        `SELECT to_char(period_start, 'YYYY-MM-DD') AS period_start, ${seriesValueSql('value', '$5::int')} AS value FROM metric_series
          WHERE metric = $1 AND grain = $2::metric_grain AND ($3::date IS NULL OR period_start >= $3::date) AND ($4::date IS NULL OR period_start <= $4::date)
          ORDER BY period_start`,
-        [name, query.grain, query.from ?? null, query.to ?? null],
+        [name, query.grain, query.from ?? null, query.to ?? null, SERIES_VALUE_SCALES.get(name) ?? null],
       ),
     );
     return {

@@ -1,4 +1,6 @@
+import { Client } from 'pg';
 import { ApiUnderTest, type SeededTenant } from '../../api.int-kit';
+import { seriesValueSql } from './series-value-scale';
 
 // These tests read many pages quickly: rate limiting is not what they check.
 const UNLIMITED = { RATE_LIMIT_PLANS: JSON.stringify({ standard: { perSecond: 1_000_000, burst: 1_000_000 } }) };
@@ -6,28 +8,41 @@ const UNLIMITED = { RATE_LIMIT_PLANS: JSON.stringify({ standard: { perSecond: 1_
 describe('GET /v1/metrics/{name} (real PostgreSQL)', () => {
   let api: ApiUnderTest;
   let tenant: SeededTenant;
+  let db: Client;
 
   const get = (path: string) => api.get(path, { key: tenant.apiKey });
 
   beforeAll(async () => {
     api = await ApiUnderTest.start(UNLIMITED);
     tenant = await api.seedTenant('series');
+    // Values as the metrics service writes them (metric_series.value is NUMERIC, written with 6 decimals
+    // today); none has more decimals than its metric's unit, so the expectations hold whatever the column's scale.
     await api.tenantSql(
       tenant,
       `INSERT INTO metric_series (metric, grain, period_start, value, as_of, run_id) VALUES
         ('revenue', 'month', '2025-03-01', 300.5, '2026-01-01', gen_random_uuid()),
         ('revenue', 'month', '2025-01-01', 100, '2026-01-01', gen_random_uuid()),
-        ('revenue', 'month', '2025-02-01', 200.123456, '2026-01-01', gen_random_uuid()),
+        ('revenue', 'month', '2025-02-01', 1001.1234, '2026-01-01', gen_random_uuid()),
         ('revenue', 'day', '2025-01-01', 7, '2026-01-01', gen_random_uuid()),
-        ('churn_rate', 'month', '2025-01-01', NULL, '2026-01-01', gen_random_uuid())`,
+        ('orders', 'month', '2025-01-01', 2, '2026-01-01', gen_random_uuid()),
+        ('orders', 'month', '2025-02-01', 0, '2026-01-01', gen_random_uuid()),
+        ('mrr', 'month', '2025-01-01', -0.5, '2026-01-01', gen_random_uuid()),
+        ('churn_rate', 'month', '2025-01-01', NULL, '2026-01-01', gen_random_uuid()),
+        ('churn_rate', 'month', '2025-02-01', 0.25, '2026-01-01', gen_random_uuid()),
+        ('nrr', 'month', '2025-01-01', 1, '2026-01-01', gen_random_uuid()),
+        ('nps', 'month', '2025-01-01', -12.5, '2026-01-01', gen_random_uuid()),
+        ('legacy_metric', 'month', '2025-01-01', 1.5, '2026-01-01', gen_random_uuid())`,
     );
+    db = new Client({ connectionString: tenant.databaseUrl });
+    await db.connect();
   });
 
   afterAll(async () => {
+    await db?.end();
     await api?.stop();
   });
 
-  it('returns the series of one grain ordered by period, values as exact decimals', async () => {
+  it('returns the series of one grain ordered by period, money with 4 decimals', async () => {
     const response = await get('/v1/metrics/revenue?grain=month');
     expect(response.status).toBe(200);
     expect(response.body).toEqual({
@@ -36,9 +51,9 @@ describe('GET /v1/metrics/{name} (real PostgreSQL)', () => {
       from: null,
       to: null,
       points: [
-        { periodStart: '2025-01-01', value: '100.000000' },
-        { periodStart: '2025-02-01', value: '200.123456' },
-        { periodStart: '2025-03-01', value: '300.500000' },
+        { periodStart: '2025-01-01', value: '100.0000' },
+        { periodStart: '2025-02-01', value: '1001.1234' },
+        { periodStart: '2025-03-01', value: '300.5000' },
       ],
     });
   });
@@ -46,11 +61,51 @@ describe('GET /v1/metrics/{name} (real PostgreSQL)', () => {
   it('bounds the periods by from and to, inclusive', async () => {
     const response = await get('/v1/metrics/revenue?grain=month&from=2025-02-01&to=2025-03-01');
     expect((response.body.points as Array<{ periodStart: string }>).map((point) => point.periodStart)).toEqual(['2025-02-01', '2025-03-01']);
-    expect((await get('/v1/metrics/revenue?grain=month&from=2025-02-02')).body.points).toEqual([{ periodStart: '2025-03-01', value: '300.500000' }]);
+    expect((await get('/v1/metrics/revenue?grain=month&from=2025-02-02')).body.points).toEqual([{ periodStart: '2025-03-01', value: '300.5000' }]);
+  });
+
+  it.each([
+    ['orders', 'counts as whole numbers', ['2', '0']],
+    ['mrr', 'money with 4 decimals', ['-0.5000']],
+    ['churn_rate', 'ratios with 6 decimals', [null, '0.250000']],
+    ['nrr', 'ratios with 6 decimals', ['1.000000']],
+    ['nps', 'nps with the 6 decimals the catalog writes it with', ['-12.500000']],
+  ])('renders %s at the scale of its unit: %s', async (metric, _unit, values) => {
+    const response = await get(`/v1/metrics/${metric}?grain=month`);
+    expect(response.status).toBe(200);
+    expect((response.body.points as Array<{ value: string | null }>).map((point) => point.value)).toEqual(values);
+  });
+
+  it('renders a metric the catalog does not know as stored', async () => {
+    const { rows } = await db.query<{ value: string }>(`SELECT value::text AS value FROM metric_series WHERE metric = 'legacy_metric'`);
+    expect((await get('/v1/metrics/legacy_metric?grain=month')).body.points).toEqual([{ periodStart: '2025-01-01', value: rows[0]?.value }]);
+  });
+
+  it.each([
+    ['2.000000', 0, '2'],
+    ['0.000000', 0, '0'],
+    ['-3.000000', 0, '-3'],
+    ['2.500000', 0, '2.5'],
+    ['1001.000000', 4, '1001.0000'],
+    ['1001', 4, '1001.0000'],
+    ['1001.123456', 4, '1001.123456'],
+    ['123456789012345678.000001', 4, '123456789012345678.000001'],
+    ['0.1', 6, '0.100000'],
+    ['-0.0000001', 6, '-0.0000001'],
+  ])('renders %s with scale %i as %s: zeros added or dropped, never a digit', async (stored, scale, rendered) => {
+    const { rows } = await db.query<{ value: string }>(`SELECT ${seriesValueSql('$1::numeric', '$2::int')} AS value`, [stored, scale]);
+    expect(rows[0]?.value).toBe(rendered);
+  });
+
+  it('documents the scale of each metric in /openapi.json', async () => {
+    const paths = (await api.get('/openapi.json')).body.paths as Record<string, { get: { description: string; responses: Record<string, unknown> } }>;
+    const text = JSON.stringify(paths['/v1/metrics/{name}']?.get);
+    expect(text).toContain('revenue, mrr: 4 decimals');
+    expect(text).toContain('orders, active_customers, new_customers, churned_customers: whole numbers');
   });
 
   it('keeps NULL values (a ratio without base) as null', async () => {
-    expect((await get('/v1/metrics/churn_rate?grain=month')).body.points).toEqual([{ periodStart: '2025-01-01', value: null }]);
+    expect((await get('/v1/metrics/churn_rate?grain=month&to=2025-01-01')).body.points).toEqual([{ periodStart: '2025-01-01', value: null }]);
   });
 
   it('answers 200 with no points for a well-formed name without rows', async () => {

@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { calendarDateSchema } from '../../request-input/request-input.schemas';
+import { SERIES_VALUE_SCALES } from './series-value-scale';
 
 /** Metric names as the metric catalog writes them (revenue, active_customers, churn_rate, nrr...). */
 export const METRIC_NAME_PATTERN = /^[a-z][a-z0-9_]{0,63}$/;
@@ -16,6 +17,15 @@ export const metricSeriesQuery = z
   })
   .refine((query) => !query.from || !query.to || query.from <= query.to, { message: 'from must not be after to', path: ['from'] });
 
+/** "orders, active_customers: whole numbers; revenue, mrr: 4 decimals; ..." from the catalog, for the schema's description. */
+const SERIES_SCALES_TEXT = [...new Set(SERIES_VALUE_SCALES.values())]
+  .sort((a, b) => a - b)
+  .map((scale) => {
+    const names = [...SERIES_VALUE_SCALES].filter(([, s]) => s === scale).map(([name]) => name);
+    return `${names.join(', ')}: ${scale === 0 ? 'whole numbers' : `${scale} decimals`}`;
+  })
+  .join('; ');
+
 export const metricSeriesSchema = z.object({
   metric: z.string(),
   grain: z.enum(['day', 'week', 'month']),
@@ -24,7 +34,13 @@ export const metricSeriesSchema = z.object({
   points: z.array(
     z.object({
       periodStart: z.iso.date(),
-      value: z.string().nullable().describe('Exact decimal; null where a ratio has no base (e.g. churn rate of a period without customers)'),
+      value: z
+        .string()
+        .nullable()
+        .describe(
+          `Exact decimal string with the decimals of the metric's unit (${SERIES_SCALES_TEXT}): only zeros are added or dropped, never a digit. ` +
+            'Null where a ratio has no base (e.g. churn rate of a period without customers).',
+        ),
     }),
   ),
 });
