@@ -10,7 +10,9 @@ import { bigqueryDialect, duckdbDialect } from './sql-dialect';
  * and the same parser rejects them, so a passing parse means something.
  */
 const parser = new Parser();
-const parseBigQuery = (sql: string) => parser.astify(sql, { database: 'BigQuery' });
+// The grammar (5.4.0) lacks BIGNUMERIC (BigQuery's 76-digit decimal, which money sums use): it is parsed
+// spelled NUMERIC, the type it widens.
+const parseBigQuery = (sql: string) => parser.astify(sql.replace(/\bBIGNUMERIC\b/g, 'NUMERIC'), { database: 'BigQuery' });
 
 const VARIANTS: KpiParams[] = [
   { asOf: '2024-03-31', timezone: 'America/Sao_Paulo', churnWindowDays: 90, excludedOrderStatuses: ['canceled', 'cancelled', 'refunded'] },
@@ -32,6 +34,26 @@ describe('generated BigQuery SQL', () => {
     expect(sql).toContain('GENERATE_DATE_ARRAY');
     expect(sql).toContain('PERCENTILE_CONT(interval_days, 0.5) OVER (PARTITION BY sku)');
     expect(sql).not.toMatch(/\/\/|date_diff\('day'|timezone\(|quantile_cont/);
+  });
+
+  it('sums and multiplies money as BIGNUMERIC and rounds outputs from BIGNUMERIC', () => {
+    // NUMERIC holds 29 integer digits: one line of 99999999999999.9999 * 99999999999999.9999 is 10^28, so
+    // ten such lines (or 10^15 orders of the largest total) would overflow a NUMERIC sum.
+    const [customers, products, series] = compileKpiQueries(bigqueryDialect, VARIANTS[0]).map((query) => query.sql);
+    expect(products).toContain('SUM(CAST(CAST(quantity AS BIGNUMERIC) * unit_price AS BIGNUMERIC)) AS revenue');
+    expect(products).toContain('SUM(CAST(quantity AS BIGNUMERIC)) AS units');
+    expect(customers).toContain('SUM(CAST(total AS BIGNUMERIC)) AS revenue_total');
+    expect(customers).toContain('SUM(CAST(mrr AS BIGNUMERIC)) AS mrr');
+    expect(customers).toContain('ROUND(CAST(revenue_total AS BIGNUMERIC), 4)');
+    expect(series).toContain('SUM(CAST(total AS BIGNUMERIC)) AS total FROM dated_orders');
+    expect(series).toContain('SUM(CAST(delta AS BIGNUMERIC)) AS delta FROM subscription_changes');
+    expect(series).toContain('SUM(CAST(delta AS BIGNUMERIC)) AS mrr_change');
+    // No sum of a money column, and no output rounding, left in NUMERIC (SUM(delta) elsewhere: customer counts
+    // and running sums of the widened MRR changes).
+    for (const sql of [customers, products, series]) {
+      expect(sql).not.toMatch(/SUM\((total|mrr|quantity)\)|SUM\(CASE WHEN start_level|THEN (total|level_before|level_after) ELSE 0 END\)/);
+      expect(sql).not.toContain('AS NUMERIC)');
+    }
   });
 
   it('parses the dialect pieces the catalog does not use yet (JSON access)', () => {

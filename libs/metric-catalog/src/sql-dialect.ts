@@ -32,13 +32,23 @@ export interface SqlDialect {
   integerDivide(dividend: string, divisor: string): string;
   /** dividend / divisor as a floating value, NULL when the divisor is 0 or NULL. */
   safeDivide(dividend: string, divisor: string): string;
+  /**
+   * SUM of exact decimals (money and quantities: the DECIMAL(18,4) input columns, or sums and products of
+   * them) in a type that no realistic number of rows overflows, exact.
+   */
+  sumDecimal(expression: string): string;
+  /**
+   * The exact product of two DECIMAL(18,4) values (8 decimal places), in a type that holds every such
+   * product (up to 10^28) and sums of them.
+   */
+  multiplyDecimal(left: string, right: string): string;
   /** A text scalar at a JSON path ('$.plan') of a JSON column, NULL when absent. */
   jsonText(json: string, path: string): string;
   /** `SELECT <group>, <median of value> AS <alias> FROM <relation> GROUP BY <group>` (exact, interpolated). */
   medianByGroup(relation: string, group: string, value: string, alias: string): string;
   /** A one-column relation of text values, to cross join with (unpivot, grain fan-out). */
   textValues(values: readonly string[], column: string): string;
-  /** An exact decimal rounded to `scale` places (output columns). */
+  /** An exact decimal rounded to `scale` places, half away from zero (output columns). */
   toDecimal(expression: string, scale: number): string;
   /** An instant as ISO-8601 UTC text with microseconds and Z: '2024-01-31T23:30:00.000000Z'. */
   isoTimestamp(timestamp: string): string;
@@ -104,6 +114,12 @@ export const duckdbDialect: SqlDialect = {
   integerDivide: (dividend, divisor) => `((${dividend}) // (${divisor}))`,
   safeDivide: (dividend, divisor) =>
     `CASE WHEN ${divisor} = 0 THEN NULL ELSE CAST(${dividend} AS DOUBLE) / CAST(${divisor} AS DOUBLE) END`,
+  // SUM of a DECIMAL accumulates in 128 bits and returns DECIMAL(38, scale): 34 integer digits for money.
+  // Casting the input to DECIMAL(38,4) first would give the same result at twice the cost.
+  sumDecimal: (expression) => `SUM(${expression})`,
+  // DECIMAL(18,4) * DECIMAL(18,4) is DECIMAL(18,8) in DuckDB: it overflows at 10^10. With one side
+  // DECIMAL(38,4) the product is DECIMAL(38,8): exact, up to 10^30 (also for the sums of products).
+  multiplyDecimal: (left, right) => `CAST(${left} AS DECIMAL(38,4)) * ${right}`,
   jsonText: (json, path) => `json_extract_string(${json}, ${duckdbDialect.text(path)})`,
   medianByGroup: (relation, group, value, alias) =>
     `SELECT ${group}, quantile_cont(${value}, 0.5) AS ${alias} FROM ${relation} GROUP BY ${group}`,
@@ -139,12 +155,17 @@ export const bigqueryDialect: SqlDialect = {
     `SELECT period_start FROM ${from}, UNNEST(GENERATE_DATE_ARRAY(${first}, ${last}, INTERVAL 1 ${BIGQUERY_INTERVAL_PARTS[grain]})) AS period_start`,
   integerDivide: (dividend, divisor) => `DIV(${dividend}, ${divisor})`,
   safeDivide: (dividend, divisor) => `SAFE_DIVIDE(CAST(${dividend} AS FLOAT64), CAST(${divisor} AS FLOAT64))`,
+  // NUMERIC holds 29 integer digits (a SUM of NUMERIC fails past 10^29, a product of two input values
+  // reaches 10^28); BIGNUMERIC holds 38, with 38 decimal places, so sums and products stay exact.
+  sumDecimal: (expression) => `SUM(CAST(${expression} AS BIGNUMERIC))`,
+  multiplyDecimal: (left, right) => `CAST(${left} AS BIGNUMERIC) * ${right}`,
   jsonText: (json, path) => `JSON_VALUE(${json}, ${bigqueryTextLiteral(path)})`,
   // PERCENTILE_CONT is only an analytic function in BigQuery (APPROX_QUANTILES would be approximate).
   medianByGroup: (relation, group, value, alias) =>
     `SELECT DISTINCT ${group}, PERCENTILE_CONT(${value}, 0.5) OVER (PARTITION BY ${group}) AS ${alias} FROM ${relation}`,
   textValues: (values, column) => `UNNEST([${values.map(bigqueryTextLiteral).join(', ')}]) AS ${column}`,
-  toDecimal: (expression, scale) => `ROUND(CAST(${expression} AS NUMERIC), ${scale})`,
+  // BIGNUMERIC, not NUMERIC: a NUMERIC cast would fail past 10^29 (and round to 9 places before ROUND).
+  toDecimal: (expression, scale) => `ROUND(CAST(${expression} AS BIGNUMERIC), ${scale})`,
   isoTimestamp: (timestamp) => `FORMAT_TIMESTAMP('%Y-%m-%dT%H:%M:%E6SZ', ${timestamp}, 'UTC')`,
 };
 

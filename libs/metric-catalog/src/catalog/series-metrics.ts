@@ -86,10 +86,10 @@ export const seriesBaseRelations: readonly BaseRelation[] = [
     // A customer's MRR level before and after the changes of each day they have changes.
     name: 'customer_mrr_levels',
     uses: ['subscription_changes'],
-    relation: () => `SELECT customer_id, day, level_after - delta AS level_before, level_after FROM (
+    relation: (ctx) => `SELECT customer_id, day, level_after - delta AS level_before, level_after FROM (
     SELECT customer_id, day, delta,
       SUM(delta) OVER (PARTITION BY customer_id ORDER BY day ROWS BETWEEN UNBOUNDED PRECEDING AND CURRENT ROW) AS level_after
-    FROM (SELECT customer_id, day, SUM(delta) AS delta FROM subscription_changes GROUP BY customer_id, day) AS daily
+    FROM (SELECT customer_id, day, ${ctx.dialect.sumDecimal('delta')} AS delta FROM subscription_changes GROUP BY customer_id, day) AS daily
   ) AS levels`,
   },
 ];
@@ -119,7 +119,12 @@ export const seriesSources: readonly MetricSource[] = [
     uses: ['dated_orders', 'series_grains'],
     // Per day first (sums of sums are exact): the fan-out and the grouping per period then see days, not orders.
     relation: (ctx) =>
-      perGrain(ctx, 'orders, total', 'order_day', '(SELECT order_day, COUNT(*) AS orders, SUM(total) AS total FROM dated_orders GROUP BY order_day) AS order_totals'),
+      perGrain(
+        ctx,
+        'orders, total',
+        'order_day',
+        `(SELECT order_day, COUNT(*) AS orders, ${ctx.dialect.sumDecimal('total')} AS total FROM dated_orders GROUP BY order_day) AS order_totals`,
+      ),
   },
   {
     // Active = placed a qualifying order or had a usage event in the period; one row per (grain, period, customer).
@@ -203,8 +208,8 @@ export const seriesSources: readonly MetricSource[] = [
     grain: 'series',
     uses: ['customer_mrr_levels', 'series_grains'],
     relation: (ctx) => `SELECT grain, period_start, customer_id,
-    SUM(CASE WHEN first_in_period = 1 THEN level_before ELSE 0 END) AS start_level,
-    SUM(CASE WHEN last_in_period = 1 THEN level_after ELSE 0 END) AS end_level
+    ${ctx.dialect.sumDecimal('CASE WHEN first_in_period = 1 THEN level_before ELSE 0 END')} AS start_level,
+    ${ctx.dialect.sumDecimal('CASE WHEN last_in_period = 1 THEN level_after ELSE 0 END')} AS end_level
   FROM (
     SELECT grain, period_start, customer_id, level_before, level_after,
       ROW_NUMBER() OVER (PARTITION BY grain, period_start, customer_id ORDER BY day ASC) AS first_in_period,
@@ -236,6 +241,7 @@ const subscriptionInputs = [
   'subscriptions.ended_at',
 ];
 const value6 = { kind: 'decimal', scale: 6 } as const;
+// Over per-period sums (counts, or money already summed with sumDecimal: wide enough on both engines).
 const runningTotal = (column: string, frame: string) =>
   `SUM(${column}) OVER (PARTITION BY grain ORDER BY period_start ROWS BETWEEN UNBOUNDED PRECEDING AND ${frame})`;
 
@@ -252,7 +258,7 @@ export const seriesMetrics: readonly MetricDefinition[] = [
     description: 'Revenue of qualifying orders placed in the period.',
     unit: 'currency',
     inputs: ordersInputs,
-    aggregate: () => 'SUM(total)',
+    aggregate: (ctx) => ctx.dialect.sumDecimal('total'),
     empty: '0',
     format: value6,
   },
@@ -305,7 +311,7 @@ export const seriesMetrics: readonly MetricDefinition[] = [
     description: 'Net MRR change in the period.',
     unit: 'currency',
     inputs: subscriptionInputs,
-    aggregate: () => 'SUM(delta)',
+    aggregate: (ctx) => ctx.dialect.sumDecimal('delta'),
     empty: '0',
     format: value6,
   },
@@ -348,7 +354,7 @@ export const seriesMetrics: readonly MetricDefinition[] = [
       description,
       unit: 'currency',
       inputs: subscriptionInputs,
-      aggregate: () => `SUM(${expression})`,
+      aggregate: (ctx) => ctx.dialect.sumDecimal(expression),
       empty: '0',
       format: value6,
     }),
