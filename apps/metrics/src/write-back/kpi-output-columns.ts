@@ -1,7 +1,8 @@
 /**
  * The KPI files of a run (@pulse/metric-catalog's computeKpis; columns in docs/metrics.md) and the SQL type
- * each column is staged as. Staging tables are typed, so a malformed value fails the COPY with
- * PostgreSQL's message naming the line and column, before any live table is touched.
+ * each column is staged as: the type of the live column (tenant migrations), so whatever stages also
+ * fits there. Staging tables are typed, so a malformed value fails the COPY, before any live table is
+ * touched.
  */
 export const CUSTOMER_KPI_COLUMNS = {
   customer_external_id: 'text',
@@ -9,16 +10,16 @@ export const CUSTOMER_KPI_COLUMNS = {
   first_order_at: 'timestamptz',
   last_order_at: 'timestamptz',
   days_since_last_order: 'integer',
-  revenue_total: 'numeric(18,4)',
-  revenue_30d: 'numeric(18,4)',
-  revenue_90d: 'numeric(18,4)',
-  revenue_365d: 'numeric(18,4)',
-  aov: 'numeric(18,4)',
+  revenue_total: 'numeric(38,4)',
+  revenue_30d: 'numeric(38,4)',
+  revenue_90d: 'numeric(38,4)',
+  revenue_365d: 'numeric(38,4)',
+  aov: 'numeric(38,4)',
   rfm_recency: 'smallint',
   rfm_frequency: 'smallint',
   rfm_monetary: 'smallint',
   rfm_segment: 'text',
-  mrr: 'numeric(18,4)',
+  mrr: 'numeric(38,4)',
   last_nps: 'smallint',
   open_tickets: 'integer',
   active_30d: 'boolean',
@@ -29,8 +30,8 @@ export const PRODUCT_KPI_COLUMNS = {
   first_purchase_at: 'timestamptz',
   last_purchase_at: 'timestamptz',
   days_since_last_purchase: 'integer',
-  units: 'numeric(18,4)',
-  revenue: 'numeric(18,4)',
+  units: 'numeric(38,4)',
+  revenue: 'numeric(38,4)',
   distinct_buyers: 'integer',
   repeat_buyer_rate: 'numeric(7,6)',
   median_reorder_interval_days: 'numeric(10,2)',
@@ -40,7 +41,7 @@ export const METRIC_SERIES_COLUMNS = {
   metric: 'text',
   grain: 'text',
   period_start: 'date',
-  value: 'numeric(24,6)',
+  value: 'numeric(38,6)',
 } as const;
 
 export type CustomerKpiColumn = keyof typeof CUSTOMER_KPI_COLUMNS;

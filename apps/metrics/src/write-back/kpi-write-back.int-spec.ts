@@ -5,6 +5,7 @@ import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { Pool, type PoolClient } from 'pg';
+import { CUSTOMER_KPI_COLUMNS, METRIC_SERIES_COLUMNS, PRODUCT_KPI_COLUMNS } from './kpi-output-columns';
 import { writeBackKpis, type WriteBackInput } from './kpi-write-back';
 
 // The write-back on its own, with KPI files written by hand (as the metric catalog would write them),
@@ -242,6 +243,72 @@ describe('writeBackKpis', () => {
     ]);
     // Customer KPIs are always replaced in full.
     expect((await client.query(`SELECT orders_count, run_id FROM customer_kpis`)).rows).toEqual([{ orders_count: 2, run_id: touched }]);
+  });
+
+  it('stores amounts past 10^14 (sums of valid inputs) exactly, and keyset pages over them', async () => {
+    const run = await newRun('2026-10-31');
+    const outputs = await files(
+      'large-amounts',
+      [
+        // Two orders of the largest total ingestion accepts (99999999999999.9999) and two subscriptions of the largest MRR.
+        'c1,2,2026-10-01 12:00:00+00,2026-10-02 12:00:00+00,29,199999999999999.9998,199999999999999.9998,199999999999999.9998,199999999999999.9998,99999999999999.9999,5,5,5,Champions,199999999999999.9998,,0,true',
+        'c2,1,2026-10-01 12:00:00+00,2026-10-01 12:00:00+00,30,10000000000.0000,10000000000.0000,10000000000.0000,10000000000.0000,10000000000.0000,1,1,1,Hibernating,0.0000,,0,true',
+      ],
+      // The largest line: (10^14 - 10^-4)^2 = 10^28 - 2 * 10^10 + 10^-8, rounded to 4 places.
+      ['SKU-A,,,,99999999999999.9999,9999999999999999980000000000.0000,1,,'],
+      // 20000 orders of the largest total in one month: 2 * 10^18 - 2.
+      ['revenue,month,2026-10-01,1999999999999999998.000000'],
+    );
+    await writeBack({ runId: run, asOf: '2026-10-31', ...outputs, scorecard: { version: null, definition: DEFAULT_SCORECARD } });
+
+    const { rows: customers } = await client.query(
+      `SELECT c.external_id, k.revenue_total, k.revenue_30d, k.revenue_90d, k.revenue_365d, k.aov, k.mrr
+         FROM customer_kpis k JOIN customers c ON c.id = k.customer_id ORDER BY c.external_id`,
+    );
+    expect(customers).toEqual([
+      {
+        external_id: 'c1', revenue_total: '199999999999999.9998', revenue_30d: '199999999999999.9998', revenue_90d: '199999999999999.9998',
+        revenue_365d: '199999999999999.9998', aov: '99999999999999.9999', mrr: '199999999999999.9998',
+      },
+      {
+        external_id: 'c2', revenue_total: '10000000000.0000', revenue_30d: '10000000000.0000', revenue_90d: '10000000000.0000',
+        revenue_365d: '10000000000.0000', aov: '10000000000.0000', mrr: '0.0000',
+      },
+    ]);
+    expect((await client.query(`SELECT sku, units, revenue FROM product_kpis`)).rows).toEqual([
+      { sku: 'SKU-A', units: '99999999999999.9999', revenue: '9999999999999999980000000000.0000' },
+    ]);
+    expect((await client.query(`SELECT value FROM metric_series`)).rows).toEqual([{ value: '1999999999999999998.000000' }]);
+    // The api's keyset page "after c1, by revenue_90d descending" (its cursor value is a numeric parameter).
+    const { rows: page } = await client.query(
+      `SELECT c.external_id FROM customer_kpis k JOIN customers c ON c.id = k.customer_id
+        WHERE (k.revenue_90d, k.customer_id) < ($1::numeric, (SELECT id FROM customers WHERE external_id = 'c1'))
+        ORDER BY k.revenue_90d DESC, k.customer_id DESC`,
+      ['199999999999999.9998'],
+    );
+    expect(page).toEqual([{ external_id: 'c2' }]);
+  });
+
+  it('stages every amount with the type of its live column (what stages also fits there)', async () => {
+    const live = async (table: string) =>
+      new Map(
+        (
+          await client.query<{ attname: string; type: string }>(
+            `SELECT attname, format_type(atttypid, atttypmod) AS type FROM pg_attribute WHERE attrelid = $1::regclass AND attnum > 0 AND NOT attisdropped`,
+            [table],
+          )
+        ).rows.map((row) => [row.attname, row.type]),
+      );
+    for (const [table, columns] of [
+      ['customer_kpis', CUSTOMER_KPI_COLUMNS],
+      ['product_kpis', PRODUCT_KPI_COLUMNS],
+      ['metric_series', METRIC_SERIES_COLUMNS],
+    ] as const) {
+      const types = await live(table);
+      for (const [column, type] of Object.entries(columns).filter(([, type]) => type.startsWith('numeric'))) {
+        expect({ table, column, type: types.get(column) }).toEqual({ table, column, type });
+      }
+    }
   });
 
   it('refuses a KPI file with the wrong columns before touching anything, naming them', async () => {
