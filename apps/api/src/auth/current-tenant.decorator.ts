@@ -16,3 +16,13 @@ export const TenantCurrency = createParamDecorator((_data: unknown, context: Exe
   if (!currency) throw new Error('TenantCurrency used on a route without tenant authentication');
   return currency;
 });
+
+/**
+ * The tenant's `timezone` setting as stored (default UTC), where its KPIs cut days. Unchecked: a route
+ * that places a date in it checks it first (see parseCustomerListQuery).
+ */
+export const TenantTimezone = createParamDecorator((_data: unknown, context: ExecutionContext): string => {
+  const timezone = context.switchToHttp().getRequest<TenantRequest>().tenantTimezone;
+  if (timezone === undefined) throw new Error('TenantTimezone used on a route without tenant authentication');
+  return timezone;
+});

@@ -7,7 +7,7 @@ import type { FastifyRequest } from 'fastify';
 import { API_CONFIG, type ApiConfig } from '../config/api.config';
 
 /** `tenantPlan` (the key's tenant's plan) sets the tenant's rate limits. */
-export type TenantRequest = FastifyRequest & { tenant?: TenantContext; tenantPlan?: string; tenantCurrency?: string };
+export type TenantRequest = FastifyRequest & { tenant?: TenantContext; tenantPlan?: string; tenantCurrency?: string; tenantTimezone?: string };
 
 /**
  * Every route is tenant-authenticated unless its @ApiRoute marks it public (health, docs): the guard is
@@ -46,6 +46,7 @@ export class TenantAuthGuard implements CanActivate {
     request.tenant = createTenantContext({ tenantId: key.tenantId, slug: key.slug, correlationId: String(request.id) });
     request.tenantPlan = key.plan;
     request.tenantCurrency = key.currency;
+    request.tenantTimezone = key.timezone;
     assignRequestLogFields({ tenantId: key.tenantId });
     return true;
   }

@@ -1,4 +1,4 @@
-import { ValidationError } from '@pulse/errors';
+import { DomainError, ValidationError } from '@pulse/errors';
 import { parseCustomerListQuery } from './customer-list.query';
 import { encodeCursor } from './list-cursor';
 
@@ -14,22 +14,25 @@ function fieldsOf(run: () => unknown): string[] {
 
 describe('parseCustomerListQuery', () => {
   it('defaults to 50 rows sorted by name', () => {
-    const spec = parseCustomerListQuery({});
+    const spec = parseCustomerListQuery({}, 'UTC');
     expect(spec).toMatchObject({ limit: 50, signature: 'name', ranges: [], custom: [] });
     expect(spec.cursor).toBeUndefined();
   });
 
   it('reads sorts, bands, segment, bracket ranges and custom fields as Fastify hands them over', () => {
-    const spec = parseCustomerListQuery({
-      limit: '10',
-      sort: '-revenue90d,name',
-      healthBand: 'red,green,red',
-      segment: 'smb',
-      'daysSinceLastOrder[gte]': '90',
-      'revenue90d[lt]': '100.5',
-      'custom.plan': 'gold',
-      'custom.employees[gt]': '50',
-    });
+    const spec = parseCustomerListQuery(
+      {
+        limit: '10',
+        sort: '-revenue90d,name',
+        healthBand: 'red,green,red',
+        segment: 'smb',
+        'daysSinceLastOrder[gte]': '90',
+        'revenue90d[lt]': '100.5',
+        'custom.plan': 'gold',
+        'custom.employees[gt]': '50',
+      },
+      'UTC',
+    );
     expect(spec).toMatchObject({
       limit: 10,
       signature: '-revenue90d,name',
@@ -61,7 +64,7 @@ describe('parseCustomerListQuery', () => {
     [{ 'orders[gte]': '-' }, 'query.orders[gte]'],
     [{ cursor: 'abc' }, 'query.cursor'],
   ])('refuses %j naming %s', (query, field) => {
-    expect(fieldsOf(() => parseCustomerListQuery(query))).toContain(field);
+    expect(fieldsOf(() => parseCustomerListQuery(query, 'UTC'))).toContain(field);
   });
 
   it.each([
@@ -70,12 +73,12 @@ describe('parseCustomerListQuery', () => {
     ['an offset beyond what PostgreSQL takes', '2026-01-01T00:00+16:00'],
     ['hour 25', '2026-01-01T25:00Z'],
   ])('refuses an instant range value with %s, naming the parameter', (_case, value) => {
-    expect(fieldsOf(() => parseCustomerListQuery({ 'lastOrderAt[gte]': value }))).toEqual(['query.lastOrderAt[gte]']);
+    expect(fieldsOf(() => parseCustomerListQuery({ 'lastOrderAt[gte]': value }, 'UTC'))).toEqual(['query.lastOrderAt[gte]']);
   });
 
   it('takes real dates and instants of years 0001-9999 with offsets up to ±15:59', () => {
     for (const value of ['2024-02-29', '0001-01-01', '9999-12-31T23:59:59.999999Z', '2026-01-01T00:00+15:59', '2026-01-01T00:00-15:59']) {
-      expect(parseCustomerListQuery({ 'firstOrderAt[lt]': value }).ranges).toEqual([{ field: 'firstOrderAt', op: 'lt', value }]);
+      expect(parseCustomerListQuery({ 'firstOrderAt[lt]': value }, 'UTC').ranges).toEqual([{ field: 'firstOrderAt', op: 'lt', value }]);
     }
   });
 
@@ -84,24 +87,50 @@ describe('parseCustomerListQuery', () => {
     [{ 'custom.plan': 'gold\u0000' }, 'query.custom.plan'],
     [{ sort: 'name\u0000' }, 'query.sort'],
   ])('refuses a NUL character in %j naming %s', (query, field) => {
-    expect(fieldsOf(() => parseCustomerListQuery(query))).toEqual([field]);
+    expect(fieldsOf(() => parseCustomerListQuery(query, 'UTC'))).toEqual([field]);
   });
 
   it.each(['0x10', '  2', '', '1e2', '2.0'])('refuses limit=%j: only plain decimal integers', (limit) => {
-    expect(fieldsOf(() => parseCustomerListQuery({ limit }))).toEqual(['query.limit']);
+    expect(fieldsOf(() => parseCustomerListQuery({ limit }, 'UTC'))).toEqual(['query.limit']);
   });
 
   it('accepts a cursor of its own sort only, with values of the right types', () => {
     const good = encodeCursor('-revenue90d', { values: ['12.5000'], id: '42' });
-    expect(parseCustomerListQuery({ sort: '-revenue90d', cursor: good }).cursor).toEqual({ values: ['12.5000'], id: '42' });
-    expect(parseCustomerListQuery({ sort: '-revenue90d', cursor: encodeCursor('-revenue90d', { values: [null], id: '42' }) }).cursor?.values).toEqual([null]);
-    expect(fieldsOf(() => parseCustomerListQuery({ sort: 'name', cursor: good }))).toEqual(['query.cursor']);
+    expect(parseCustomerListQuery({ sort: '-revenue90d', cursor: good }, 'UTC').cursor).toEqual({ values: ['12.5000'], id: '42' });
+    expect(parseCustomerListQuery({ sort: '-revenue90d', cursor: encodeCursor('-revenue90d', { values: [null], id: '42' }) }, 'UTC').cursor?.values).toEqual([null]);
+    expect(fieldsOf(() => parseCustomerListQuery({ sort: 'name', cursor: good }, 'UTC'))).toEqual(['query.cursor']);
     for (const forged of [
       encodeCursor('-revenue90d', { values: ["1; DROP TABLE customers"], id: '42' }),
       encodeCursor('-revenue90d', { values: ['1'], id: '42 OR 1=1' }),
       encodeCursor('-revenue90d', { values: ['1', '2'], id: '42' }),
     ]) {
-      expect(fieldsOf(() => parseCustomerListQuery({ sort: '-revenue90d', cursor: forged }))).toEqual(['query.cursor']);
+      expect(fieldsOf(() => parseCustomerListQuery({ sort: '-revenue90d', cursor: forged }, 'UTC'))).toEqual(['query.cursor']);
+    }
+  });
+
+  it("keeps the tenant's timezone for dates on instant fields", () => {
+    expect(parseCustomerListQuery({ 'lastOrderAt[gte]': '2026-06-18' }, 'America/New_York')).toMatchObject({
+      timezone: 'America/New_York',
+      ranges: [{ field: 'lastOrderAt', op: 'gte', value: '2026-06-18' }],
+    });
+  });
+
+  it('refuses a date on an instant field when the tenant timezone is not an IANA name: tenant.invalid_timezone', () => {
+    for (const timezone of ['Mars/Olympus_Mons', '', '+05:00', "UTC'; DROP TABLE customers; --"]) {
+      let error: unknown;
+      try {
+        parseCustomerListQuery({ 'firstOrderAt[lt]': '2026-06-18' }, timezone);
+      } catch (caught) {
+        error = caught;
+      }
+      expect(error).toBeInstanceOf(DomainError);
+      expect(error).toMatchObject({ kind: 'unprocessable', code: 'tenant.invalid_timezone' });
+    }
+  });
+
+  it('needs no valid timezone for instants with an offset, other KPIs or no filter', () => {
+    for (const query of [{}, { 'lastOrderAt[gte]': '2026-06-18T00:00Z' }, { 'daysSinceLastOrder[gte]': '90' }, { sort: '-lastOrderAt' }]) {
+      expect(parseCustomerListQuery(query, 'Mars/Olympus_Mons').timezone).toBe('Mars/Olympus_Mons');
     }
   });
 });

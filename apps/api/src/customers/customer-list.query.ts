@@ -1,7 +1,8 @@
 import type { FieldError } from '@pulse/contracts';
-import { fieldErrorsForNulCharacters, ValidationError, validationErrorFromZod } from '@pulse/errors';
+import { DomainError, fieldErrorsForNulCharacters, ValidationError, validationErrorFromZod } from '@pulse/errors';
+import { kpiParamsSchema } from '@pulse/metric-catalog';
 import { z } from 'zod';
-import { isPostgresInstant } from '../request-input/postgres-values';
+import { isPostgresDate, isPostgresInstant } from '../request-input/postgres-values';
 import { queryInteger } from '@pulse/service-runtime';
 import { CUSTOMER_KPI_FIELDS, CUSTOMER_SORT_FIELDS, CUSTOMER_TIEBREAKER, RANGE_OPERATORS, type CustomerKpiField, type RangeOperator } from './customer-list-fields';
 import type { CursorPosition, SortKey } from './keyset-pagination';
@@ -60,6 +61,11 @@ export interface CustomerListSpec {
   segment?: string;
   ranges: RangeFilter[];
   custom: CustomFieldFilter[];
+  /**
+   * The tenant's timezone (IANA name): a date alone in a range on an instant field is the start of that
+   * day there (see rangeValueSql in customer-list.sql). Checked whenever a range needs it.
+   */
+  timezone: string;
 }
 
 const CUSTOM_KEY = /^custom\.([A-Za-z0-9_]{1,64})(?:\[(eq|gt|gte|lt|lte)\])?$/;
@@ -100,8 +106,31 @@ function parseCustomFilters(raw: Record<string, unknown>, errors: FieldError[]):
   return filters;
 }
 
-/** Turns the raw query string (as Fastify parses it: `a[gte]` is a literal key) into a list spec. */
-export function parseCustomerListQuery(raw: Record<string, unknown>): CustomerListSpec {
+/** Whether a range compares an instant field with a date alone (`lastOrderAt[gte]=2026-06-18`). */
+export function isLocalDayRange(range: RangeFilter): boolean {
+  return CUSTOMER_KPI_FIELDS[range.field].type === 'timestamptz' && isPostgresDate(range.value);
+}
+
+/**
+ * A date alone has to be placed in the tenant's timezone, which must then be one: the metrics service's
+ * rule (it fails a run on any other value), so that the API cuts days where the KPIs do. A stored setting
+ * that is not (the registry refuses new ones) is the tenant's configuration, not the request's fault.
+ */
+function assertTimezoneForDates(ranges: RangeFilter[], timezone: string): void {
+  if (!ranges.some(isLocalDayRange) || kpiParamsSchema.shape.timezone.safeParse(timezone).success) return;
+  throw new DomainError(
+    'unprocessable',
+    'tenant.invalid_timezone',
+    `The tenant's timezone setting ${JSON.stringify(timezone)} is not an IANA time zone name, so a date cannot be placed in it: ` +
+      'filter with an instant with Z or an offset (2026-06-18T00:00-04:00) instead, and have the setting corrected.',
+  );
+}
+
+/**
+ * Turns the raw query string (as Fastify parses it: `a[gte]` is a literal key) into a list spec;
+ * `timezone` is the tenant's (setting `timezone`), where a date alone on an instant field starts.
+ */
+export function parseCustomerListQuery(raw: Record<string, unknown>, timezone: string): CustomerListSpec {
   // Parsed here, not by a ZodValidationPipe (custom.* names are open-ended): refuse NUL, which no text column holds.
   const nulErrors = fieldErrorsForNulCharacters(raw, 'query');
   if (nulErrors.length > 0) throw new ValidationError(nulErrors);
@@ -126,6 +155,7 @@ export function parseCustomerListQuery(raw: Record<string, unknown>): CustomerLi
     else ranges.push({ field, op, value });
   }
   if (errors.length > 0) throw new ValidationError(errors);
+  assertTimezoneForDates(ranges, timezone);
 
   const sort = parseSort(query.sort, CUSTOMER_SORT_FIELDS, 'name');
   const signature = sortSignature(sort);
@@ -138,6 +168,7 @@ export function parseCustomerListQuery(raw: Record<string, unknown>): CustomerLi
     ...(query.segment !== undefined ? { segment: query.segment } : {}),
     ranges,
     custom,
+    timezone,
   };
 }
 

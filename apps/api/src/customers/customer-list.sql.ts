@@ -1,6 +1,6 @@
 import { CUSTOMER_COLUMNS } from './customer-row';
 import { CUSTOMER_KPI_FIELDS, RANGE_OPERATORS } from './customer-list-fields';
-import type { CustomerListSpec, CustomFieldFilter } from './customer-list.query';
+import { isLocalDayRange, type CustomerListSpec, type CustomFieldFilter, type RangeFilter } from './customer-list.query';
 import { cursorValueSql, keysetSegmentSql, segmentOf, SqlParams, type Segment } from './keyset-pagination';
 import { limitClause, type ListStatement } from './list-statement';
 
@@ -27,14 +27,25 @@ function customPredicate(filter: CustomFieldFilter, params: SqlParams): string {
     ELSE false END`;
 }
 
+/**
+ * The value a range compares with. A date alone on an instant field (`lastOrderAt[gte]=2026-06-18`) is
+ * the start of that day in the tenant's timezone, where every KPI cuts days (docs/metrics.md, "Common
+ * rules"): local midnight, or the first instant of the day where a DST change skips midnight (PostgreSQL
+ * places a time in a gap with the offset before the change). Cast to timestamptz as it is, the date
+ * would be midnight in the session's TimeZone (the server's, UTC). Day and zone are both parameters.
+ */
+function rangeValueSql(range: RangeFilter, timezone: string, params: SqlParams): string {
+  if (isLocalDayRange(range)) return `(${params.add(range.value, 'date')}::timestamp AT TIME ZONE ${params.add(timezone, 'text')})`;
+  return params.add(range.value, CUSTOMER_KPI_FIELDS[range.field].type);
+}
+
 function filterConditions(spec: CustomerListSpec, params: SqlParams): string[] {
   const conditions: string[] = [];
   if (spec.healthBands?.length === 1) conditions.push(`k.health_band = ${params.add(spec.healthBands[0], 'health_band')}`);
   else if (spec.healthBands) conditions.push(`k.health_band = ANY(${params.add(spec.healthBands, 'health_band[]')})`);
   if (spec.segment !== undefined) conditions.push(`c.segment = ${params.add(spec.segment, 'text')}`);
   for (const range of spec.ranges) {
-    const column = CUSTOMER_KPI_FIELDS[range.field];
-    conditions.push(`${column.sql} ${RANGE_OPERATORS[range.op]} ${params.add(range.value, column.type)}`);
+    conditions.push(`${CUSTOMER_KPI_FIELDS[range.field].sql} ${RANGE_OPERATORS[range.op]} ${rangeValueSql(range, spec.timezone, params)}`);
   }
   for (const filter of spec.custom) conditions.push(customPredicate(filter, params));
   return conditions;

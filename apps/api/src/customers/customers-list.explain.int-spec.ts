@@ -64,11 +64,11 @@ describe('customer list query plans on 100k customers (real PostgreSQL)', () => 
   }
 
   async function planOf(query: Record<string, string>, cursorFromFirstPage = false): Promise<string[]> {
-    let spec = parseCustomerListQuery(query);
+    let spec = parseCustomerListQuery(query, 'UTC');
     if (cursorFromFirstPage) {
       // The second page: a cursor after the first page's last row, as the route would hand it out.
       const page = await api.get(`/v1/customers?${new URLSearchParams(query).toString()}`, { key: tenant.apiKey });
-      spec = parseCustomerListQuery({ ...query, cursor: page.body.nextCursor as string });
+      spec = parseCustomerListQuery({ ...query, cursor: page.body.nextCursor as string }, 'UTC');
     }
     const sql = buildCustomerListSql(spec, 'present', spec.limit + 1);
     const { rows } = await db.query<{ 'QUERY PLAN': Array<{ Plan: PlanNode }> }>(`EXPLAIN (FORMAT JSON) ${sql.text}`, sql.values);
@@ -97,7 +97,7 @@ describe('customer list query plans on 100k customers (real PostgreSQL)', () => 
 
   it('runs a band + KPI page as a prepared statement with one generic plan, still through the index', async () => {
     await withPooledConnection(async (connection) => {
-      const statement = buildCustomerListSql(parseCustomerListQuery({ healthBand: 'red', sort: '-revenue90d' }), 'present', 51);
+      const statement = buildCustomerListSql(parseCustomerListQuery({ healthBand: 'red', sort: '-revenue90d' }, 'UTC'), 'present', 51);
       const expected = (await connection.query(statement.text, statement.values)).rows;
       for (let run = 0; run < 8; run++) expect((await connection.query(await listQuery(connection, statement))).rows).toEqual(expected);
 
@@ -114,7 +114,7 @@ describe('customer list query plans on 100k customers (real PostgreSQL)', () => 
 
   it(`keeps at most ${MAX_PREPARED_LIST_STATEMENTS} list statements prepared per connection and runs an evicted one again`, async () => {
     await withPooledConnection(async (connection) => {
-      const spec = parseCustomerListQuery({ sort: 'name' });
+      const spec = parseCustomerListQuery({ sort: 'name' }, 'UTC');
       const pageOf = async (size: number) => (await connection.query<{ external_id: string }>(await listQuery(connection, buildCustomerListSql(spec, 'present', size)))).rows;
       const prepared = async () => Number((await connection.query<{ n: string }>(`SELECT count(*) AS n FROM pg_prepared_statements WHERE name LIKE 'list\\_%'`)).rows[0]?.n);
 

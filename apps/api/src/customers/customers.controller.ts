@@ -3,7 +3,7 @@ import { NotFoundError } from '@pulse/errors';
 import { ApiRoute, ZodValidationPipe } from '@pulse/service-runtime';
 import { TenantDatabasePool, type TenantContext } from '@pulse/tenancy';
 import { z } from 'zod';
-import { CurrentTenant, TenantCurrency } from '../auth/current-tenant.decorator';
+import { CurrentTenant, TenantCurrency, TenantTimezone } from '../auth/current-tenant.decorator';
 import { CUSTOMER_DETAIL_QUERY, type CustomerDetailRow } from './customer-detail.sql';
 import { toCustomerDto } from './customer-row';
 import { customerListQuerySchema, parseCustomerListQuery } from './customer-list.query';
@@ -23,16 +23,29 @@ export class CustomersController {
       'Keyset pagination: pass `nextCursor` back as `cursor` (with the same `sort`); pages stay stable while rows are added.',
       'The customer id breaks ties; NULL values sort last in both directions.',
       'Range filters on KPIs: `<kpi>[eq|gt|gte|lt|lte]=value`, e.g. `daysSinceLastOrder[gte]=90`.',
+      'On `firstOrderAt`/`lastOrderAt` the value is an ISO-8601 instant with `Z` or an offset (compared exactly) or a date alone,',
+      "which is the start of that day in the tenant's timezone (setting `timezone`, where the KPIs cut days; default UTC):",
+      'for a New York tenant `lastOrderAt[gte]=2026-06-18` means from 2026-06-18T00:00-04:00, and `[gte]=D&[lt]=D+1` is the local day D.',
+      'A date with a tenant timezone that is not an IANA name is 422 `tenant.invalid_timezone`.',
       'Custom fields: `custom.<name>=value` (equality; matches the JSON string, or the JSON number if the value is a number) and',
       '`custom.<name>[gt|gte|lt|lte]=<number>` (numeric; only rows whose value is a number or numeric string match).',
       '<name> is 1-64 letters, digits or _. Unknown parameters and sort fields are a 400.',
     ].join('\n'),
     tags: ['customers'],
     query: customerListQuerySchema,
-    responses: { 200: { description: 'A page of customers', schema: customerPageSchema }, 400: { description: 'validation_failed (field-level errors)' } },
+    responses: {
+      200: { description: 'A page of customers', schema: customerPageSchema },
+      400: { description: 'validation_failed (field-level errors)' },
+      422: { description: "tenant.invalid_timezone (a date filter, and the tenant's timezone setting is not an IANA name)" },
+    },
   })
-  async list(@CurrentTenant() tenant: TenantContext, @TenantCurrency() currency: string, @Query() query: Record<string, unknown>): Promise<CustomerPageDto> {
-    const spec = parseCustomerListQuery(query ?? {});
+  async list(
+    @CurrentTenant() tenant: TenantContext,
+    @TenantCurrency() currency: string,
+    @TenantTimezone() timezone: string,
+    @Query() query: Record<string, unknown>,
+  ): Promise<CustomerPageDto> {
+    const spec = parseCustomerListQuery(query ?? {}, timezone);
     return this.tenants.withTenantClient(tenant, (db) => listCustomers(db, spec, currency));
   }
 

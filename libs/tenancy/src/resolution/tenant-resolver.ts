@@ -9,6 +9,11 @@ export interface ResolvedTenant {
   plan: string;
   /** ISO 4217 code of the tenant's money amounts (tenant setting `currency`, default USD). */
   currency: string;
+  /**
+   * The tenant setting `timezone` as stored (an IANA name where the KPIs cut days; default UTC). Not
+   * validated here: a reader that needs it checks it as the metrics service does.
+   */
+  timezone: string;
 }
 
 export interface ResolvedApiKey extends ResolvedTenant {
@@ -24,6 +29,7 @@ interface KeyRow extends TenantRow {
 }
 
 const DEFAULT_CURRENCY = 'USD';
+const DEFAULT_TIMEZONE = 'UTC';
 
 interface TenantRow {
   tenant_id: string;
@@ -31,12 +37,14 @@ interface TenantRow {
   plan: string;
   status: string;
   currency: string;
+  timezone: string;
 }
 
-const TENANT_COLUMNS = `t.id AS tenant_id, t.slug, t.plan, t.status, COALESCE(t.settings ->> 'currency', '${DEFAULT_CURRENCY}') AS currency`;
+const TENANT_COLUMNS = `t.id AS tenant_id, t.slug, t.plan, t.status, COALESCE(t.settings ->> 'currency', '${DEFAULT_CURRENCY}') AS currency,
+  COALESCE(t.settings ->> 'timezone', '${DEFAULT_TIMEZONE}') AS timezone`;
 
 function toResolvedTenant(row: TenantRow): ResolvedTenant {
-  return { tenantId: row.tenant_id, slug: row.slug, plan: row.plan, currency: row.currency };
+  return { tenantId: row.tenant_id, slug: row.slug, plan: row.plan, currency: row.currency, timezone: row.timezone };
 }
 
 export interface TenantResolverOptions {
