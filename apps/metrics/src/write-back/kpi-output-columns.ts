@@ -1,8 +1,8 @@
 /**
  * The KPI files of a run (@pulse/metric-catalog's computeKpis; columns in docs/metrics.md) and the SQL type
  * each column is staged as: the type of the live column (tenant migrations), so whatever stages also
- * fits there. Staging tables are typed, so a malformed value fails the COPY, before any live table is
- * touched.
+ * fits there. Staging tables are typed, so a malformed or too large value fails the COPY (the error
+ * names its row, column and value) before any live table is touched.
  */
 export const CUSTOMER_KPI_COLUMNS = {
   customer_external_id: 'text',

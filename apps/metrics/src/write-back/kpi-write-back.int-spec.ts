@@ -320,11 +320,25 @@ describe('writeBackKpis', () => {
     );
   });
 
-  it('fails on a malformed KPI value with PostgreSQL naming the column', async () => {
+  it('fails on a malformed KPI value naming the file, column and value', async () => {
     const run = await newRun('2026-08-31');
     const outputs = await files('bad-value', ['c1,many,,,,,,,,,,,,,,,,']);
     await expect(writeBack({ runId: run, asOf: '2026-08-31', ...outputs, scorecard: { version: null, definition: DEFAULT_SCORECARD } })).rejects.toThrow(
-      /invalid input syntax for type integer: "many"/,
+      `KPI file ${outputs.customerKpis.location}, row 1, column orders_count, value "many": invalid input syntax for type integer: "many"`,
+    );
+  });
+
+  it('fails on an amount its column cannot hold naming the column and value (PostgreSQL names neither)', async () => {
+    // 10^34: one more integer digit than NUMERIC(38,4) holds.
+    const tooLarge = '10000000000000000000000000000000000.0000';
+    const customers = await files('too-large-customer', [`c1,1,,,,${tooLarge},0,0,0,,,,,,0,,0,false`]);
+    await expect(writeBack({ runId: await newRun('2026-08-31'), asOf: '2026-08-31', ...customers, scorecard: { version: null, definition: DEFAULT_SCORECARD } })).rejects.toThrow(
+      `KPI file ${customers.customerKpis.location}, row 1, column revenue_total, value "${tooLarge}": numeric field overflow (A field with precision 38, scale 4 must round to an absolute value less than 10^34.)`,
+    );
+    // The series value: NUMERIC(38,6) holds 32 integer digits; the second data row (the file's third line).
+    const series = await files('too-large-series', ['c1,1,,,,,,,,,,,,,,,,'], [], ['orders,day,2026-08-01,1.000000', 'revenue,day,2026-08-01,100000000000000000000000000000000.000000']);
+    await expect(writeBack({ runId: await newRun('2026-08-31'), asOf: '2026-08-31', ...series, scorecard: { version: null, definition: DEFAULT_SCORECARD } })).rejects.toThrow(
+      `KPI file ${series.metricSeries.location}, row 2, column value, value "100000000000000000000000000000000.000000": numeric field overflow`,
     );
   });
 

@@ -208,7 +208,11 @@ async function stageCustomerKpis(
     for (const open of parts) yield* open().pipe(parse({ relax_column_count: false }));
   })();
   const copy = db.query(copyFrom(`COPY ${STAGE.customers} (${CUSTOMER_STAGE_COLUMNS.join(', ')}) FROM STDIN WITH (FORMAT csv)`));
-  await pipeline(Readable.from(customerHealthRows(records as AsyncIterable<string[]>, location, scorecard, customValues, counts)), copy);
+  await pipeline(Readable.from(customerHealthRows(records as AsyncIterable<string[]>, location, scorecard, customValues, counts)), copy).catch(
+    (error: unknown) => {
+      throw namingCopyRow(error, location);
+    },
+  );
 }
 
 /** COPYs a KPI file as is; its header names the columns (checked against the expected set). */
@@ -218,8 +222,27 @@ async function stageCsv(db: TenantDatabaseClient, table: string, location: strin
     const { header, rest } = await splitHeader(stream);
     assertKpiHeader(location, header, columns);
     const copy = db.query(copyFrom(`COPY ${table} (${header.join(', ')}) FROM STDIN WITH (FORMAT csv)`));
-    await pipeline(rest, copy);
+    await pipeline(rest, copy).catch((error: unknown) => {
+      throw namingCopyRow(error, location);
+    });
   }
+}
+
+/**
+ * A value the staging COPY rejects (malformed, or too large for its column): PostgreSQL names the row,
+ * column and value only in the error's context (`where`: `COPY <table>, line 2, column revenue_total:
+ * "..."`), not in the message, which is what a failed run records. This puts them in the message, with
+ * the detail ("must round to an absolute value less than 10^34"). Rows count data rows (the header is
+ * not sent); a BigQuery export in shards counts per shard.
+ */
+function namingCopyRow(error: unknown, location: string): unknown {
+  const { where, detail } = error as { where?: unknown; detail?: unknown };
+  if (!(error instanceof Error) || typeof where !== 'string') return error;
+  const context = /^COPY \S+, line (\d+), column (\w+): "(.*)"$/s.exec(where.split('\n')[0] ?? '');
+  if (!context) return error;
+  const [, row, column, value] = context;
+  const explained = typeof detail === 'string' && detail !== '' ? `${error.message} (${detail})` : error.message;
+  return new Error(`KPI file ${location}, row ${row}, column ${column}, value "${value}": ${explained}`, { cause: error });
 }
 
 /** Reads the first line (the header; plain column names) and returns the stream of everything after it. */
