@@ -60,6 +60,12 @@ describe('buildCustomerListSql', () => {
     expect(sql.values.slice(0, 5)).toEqual(['2026-01-01', 'America/New_York', '2026-06-18', 'America/New_York', '2026-06-19T00:00-04:00']);
   });
 
+  it('matches true/false as the JSON string and the JSON boolean, both as containment parameters', () => {
+    const sql = buildCustomerListSql(parseCustomerListQuery({ 'custom.vip': 'true', 'custom.churned': 'false' }, 'UTC'), 'present', 51);
+    expect(squash(sql.text)).toContain('(c.custom @> $1::jsonb OR c.custom @> $2::jsonb) AND (c.custom @> $3::jsonb OR c.custom @> $4::jsonb)');
+    expect(sql.values.slice(0, 4)).toEqual(['{"vip":"true"}', '{"vip":true}', '{"churned":"false"}', '{"churned":false}']);
+  });
+
   it('guards numeric custom comparisons with the JSON type, inside CASE', () => {
     const sql = buildCustomerListSql(parseCustomerListQuery({ 'custom.employees[lt]': '50' }, 'UTC'), 'present', 51);
     expect(squash(sql.text)).toMatch(/CASE WHEN jsonb_typeof\(c\.custom -> \$1::text\) = 'number' THEN \(c\.custom ->> \$1::text\)::numeric < \$2::numeric/);

@@ -5,19 +5,29 @@ import { cursorValueSql, keysetSegmentSql, segmentOf, SqlParams, type Segment } 
 import { limitClause, type ListStatement } from './list-statement';
 
 /**
+ * The JSON values `custom.<name>=<value>` matches: the value as a JSON string always; also, when it reads
+ * as a number, that JSON number; and `true`/`false` also as that JSON boolean (what the parser stores for
+ * a column of true/false or sim/não). Each is a JSONB document for containment.
+ */
+function equalityCandidates(name: string, value: string): string[] {
+  const candidates = [JSON.stringify({ [name]: value })];
+  // Only a canonical number (what JSON.stringify writes back unchanged) also matches a JSON number.
+  const numeric = Number(value);
+  if (value.trim() !== '' && String(numeric) === value) candidates.push(JSON.stringify({ [name]: numeric }));
+  if (value === 'true' || value === 'false') candidates.push(JSON.stringify({ [name]: value === 'true' }));
+  return candidates;
+}
+
+/**
  * A custom-field predicate. The key and the value are always parameters: equality is JSONB containment
- * (served by the jsonb_path_ops GIN index), matching the value as a JSON string or, when it reads as a
- * number, as a JSON number; ranges compare numerically only where the stored value is a number (or a
- * numeric string). CASE, unlike AND, guarantees the cast runs only on numeric values.
+ * of each candidate value (served by the jsonb_path_ops GIN index, one bitmap scan per candidate);
+ * ranges compare numerically only where the stored value is a number (or a numeric string). CASE, unlike
+ * AND, guarantees the cast runs only on numeric values.
  */
 function customPredicate(filter: CustomFieldFilter, params: SqlParams): string {
   if (filter.op === 'eq') {
-    const asString = params.add(JSON.stringify({ [filter.name]: filter.value }), 'jsonb');
-    // Only a canonical number (what JSON.stringify writes back unchanged) also matches a JSON number.
-    const numeric = Number(filter.value);
-    if (filter.value.trim() === '' || String(numeric) !== filter.value) return `c.custom @> ${asString}`;
-    const asNumber = params.add(JSON.stringify({ [filter.name]: numeric }), 'jsonb');
-    return `(c.custom @> ${asString} OR c.custom @> ${asNumber})`;
+    const contains = equalityCandidates(filter.name, filter.value).map((candidate) => `c.custom @> ${params.add(candidate, 'jsonb')}`);
+    return contains.length === 1 ? (contains[0] as string) : `(${contains.join(' OR ')})`;
   }
   const key = params.add(filter.name, 'text');
   const value = params.add(filter.value, 'numeric');

@@ -167,6 +167,32 @@ describe('GET /v1/customers (real PostgreSQL)', () => {
     await db.query(`DELETE FROM customers WHERE external_id = 'hostile'`);
   });
 
+  it('matches JSON booleans with custom.<name>=true|false, and the strings "true"/"false" as before', async () => {
+    // What the parser stores for a vip column of true/false (or sim/não), next to text a string column kept.
+    await db.query(`
+      INSERT INTO customers (external_id, name, custom) VALUES
+        ('vip-yes', 'Vip 1', '{"vip": true}'), ('vip-no', 'Vip 2', '{"vip": false}'),
+        ('vip-text-yes', 'Vip 3', '{"vip": "true"}'), ('vip-text-no', 'Vip 4', '{"vip": "false"}'),
+        ('vip-sim', 'Vip 5', '{"vip": "sim"}'), ('vip-one', 'Vip 6', '{"vip": 1}')`);
+    try {
+      const cases: Array<[Record<string, string>, string[]]> = [
+        [{ 'custom.vip': 'true' }, ['vip-yes', 'vip-text-yes']],
+        [{ 'custom.vip': 'false' }, ['vip-no', 'vip-text-no']],
+        [{ 'custom.vip[eq]': 'true' }, ['vip-yes', 'vip-text-yes']],
+        [{ 'custom.vip': 'sim' }, ['vip-sim']],
+        [{ 'custom.vip': 'TRUE' }, []],
+        [{ 'custom.vip': '1' }, ['vip-one']],
+      ];
+      for (const [params, want] of cases) {
+        const response = await list({ limit: '500', ...params });
+        expect(response.status).toBe(200);
+        expect([params, (response.body.items as Array<{ externalId: string }>).map((item) => item.externalId)]).toEqual([params, want]);
+      }
+    } finally {
+      await db.query(`DELETE FROM customers WHERE external_id LIKE 'vip-%'`);
+    }
+  });
+
   it.each([
     ['custom.a->>b', '1'],
     ["custom.a'b", '1'],
