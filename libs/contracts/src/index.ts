@@ -61,6 +61,8 @@ export {
 } from './rest/import-mapping.schema';
 export {
   DEFAULT_SCORECARD,
+  SCORECARD_MAX_ABS_VALUE,
+  SCORECARD_MAX_WEIGHT,
   linearScoringSchema,
   scorecardBandsSchema,
   scorecardDefinitionSchema,

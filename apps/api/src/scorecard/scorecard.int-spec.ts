@@ -132,6 +132,29 @@ describe('GET/PUT /v1/scorecard', () => {
     expect(after.body).toEqual(before.body);
   });
 
+  it('refuses weights above 1000 (two of 1e308 summed to infinity and failed every recompute) and thresholds beyond ±1e15, naming each', async () => {
+    const before = await api.get('/v1/scorecard', { key: tenant.apiKey });
+    const response = await api.request('PUT', '/v1/scorecard', {
+      key: tenant.apiKey,
+      body: {
+        measures: [
+          { metric: 'orders', weight: 1e308, scoring: { type: 'thresholds', red: 1, yellow: 3, green: 1e16 } },
+          { metric: 'revenue90d', weight: 1e308, scoring: { type: 'linear', min: -1e308, max: 1000 } },
+        ],
+        bands: { yellow: 40, green: 70 },
+      },
+    });
+    expect(response.status).toBe(400);
+    expect(response.headers.get('content-type')).toContain('application/problem+json');
+    expect(response.body['errors']).toEqual([
+      expect.objectContaining({ field: 'body.measures.0.weight', message: 'must be at most 1000' }),
+      expect.objectContaining({ field: 'body.measures.0.scoring.green', message: 'must be between -1e15 and 1e15' }),
+      expect.objectContaining({ field: 'body.measures.1.weight', message: 'must be at most 1000' }),
+      expect.objectContaining({ field: 'body.measures.1.scoring.min', message: 'must be between -1e15 and 1e15' }),
+    ]);
+    expect((await api.get('/v1/scorecard', { key: tenant.apiKey })).body).toEqual(before.body);
+  });
+
   it('refuses a scorecard whose weights are all zero', async () => {
     const response = await api.request('PUT', '/v1/scorecard', {
       key: tenant.apiKey,

@@ -222,6 +222,25 @@ describe('metrics runs', () => {
     });
   });
 
+  it('fails a run whose stored scorecard is out of range naming the field, instead of scoring NaN', async () => {
+    const tenant = await kit.seedTenant('bad-scorecard');
+    await seedShop(kit, tenant);
+    // Stored before the api bounded weights: two of 1e308 sum to infinity, which made every score NaN.
+    const definition = {
+      measures: [
+        { metric: 'orders', weight: 1e308, direction: 'higher_is_better', scoring: { type: 'thresholds', red: 1, yellow: 3, green: 10 }, missing: { rule: 'exclude' } },
+        { metric: 'revenue90d', weight: 1e308, direction: 'higher_is_better', scoring: { type: 'linear', min: 0, max: 1000 }, missing: { rule: 'exclude' } },
+      ],
+      bands: { yellow: 40, green: 70 },
+    };
+    await kit.tenantSql(tenant, `INSERT INTO scorecards (version, definition, active, created_by) VALUES (1, $1::jsonb, true, 'api')`, [JSON.stringify(definition)]);
+    const runId = await kit.queueRunLikeTheApi(tenant, { reason: 'manual', asOf: '2026-06-30' });
+    await kit.publish(metricsRefreshRequestedV1, tenant, { runId, reason: 'manual', asOf: '2026-06-30' });
+
+    const run = await kit.waitForRun(tenant, runId);
+    expect(run).toMatchObject({ status: 'failed', error: 'Scorecard version 1 is not valid: measures.0.weight: must be at most 1000; measures.1.weight: must be at most 1000' });
+  });
+
   it("does not let a failing tenant hold up another tenant's run", async () => {
     const broken = await kit.seedTenant('broken', { settings: { timezone: 'Mars/Olympus' } });
     const healthy = await kit.seedTenant('healthy', { settings: { timezone: 'America/Sao_Paulo' } });

@@ -3,24 +3,38 @@ import { z } from 'zod';
 // The health scorecard: shared by the api (GET/PUT /v1/scorecard) and the metrics service, which scores
 // customers with it (@pulse/health-scoring). The scoring rules these comments state are implemented there.
 
+// Every number is bounded, so that the scorer's sums and quotients stay finite: two weights of 1e308
+// summed to infinity and made every score NaN, failing each recompute of the tenant.
+
 const score = z.number().min(0).max(100);
+
+/** Weights are relative: 1000 to 1 is more emphasis than any scorecard needs, and 50 x 1000 x 100 stays small. */
+export const SCORECARD_MAX_WEIGHT = 1000;
+
+/**
+ * Thresholds and linear bounds are KPI values: 1e15 is above any single amount the KPIs are computed from
+ * (DECIMAL(18,4), below 1e14) and below 2^53, so whole bounds are exact and `max - min` is finite and exact.
+ */
+export const SCORECARD_MAX_ABS_VALUE = 1e15;
+
+const kpiValue = z.number().min(-SCORECARD_MAX_ABS_VALUE, 'must be between -1e15 and 1e15').max(SCORECARD_MAX_ABS_VALUE, 'must be between -1e15 and 1e15');
 
 /** Thresholds: a value at or past `green` scores 100, at or past `yellow` 60, at or past `red` 30, else 0. */
 export const thresholdScoringSchema = z.strictObject({
   type: z.literal('thresholds'),
-  red: z.number(),
-  yellow: z.number(),
-  green: z.number(),
+  red: kpiValue,
+  yellow: kpiValue,
+  green: kpiValue,
 });
 
 /** Linear: `min` scores 0 and `max` 100, clamped in between (reversed for lower_is_better). */
-export const linearScoringSchema = z.strictObject({ type: z.literal('linear'), min: z.number(), max: z.number() });
+export const linearScoringSchema = z.strictObject({ type: z.literal('linear'), min: kpiValue, max: kpiValue });
 
 export const scorecardMeasureSchema = z
   .strictObject({
     /** A KPI of the metric catalog (`daysSinceLastOrder`, `revenue90d`, ...) or a `custom.<field>`. */
     metric: z.string().regex(/^(custom\.)?[A-Za-z][A-Za-z0-9_]{0,62}$/, 'must be a KPI name or custom.<field>'),
-    weight: z.number().min(0, 'must be >= 0'),
+    weight: z.number().min(0, 'must be >= 0').max(SCORECARD_MAX_WEIGHT, `must be at most ${SCORECARD_MAX_WEIGHT}`),
     direction: z.enum(['higher_is_better', 'lower_is_better']).default('higher_is_better'),
     scoring: z.discriminatedUnion('type', [thresholdScoringSchema, linearScoringSchema]),
     /** A customer without a value: leave the measure out of its score, or give it a fixed score. */
