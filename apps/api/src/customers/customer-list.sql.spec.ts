@@ -66,6 +66,19 @@ describe('buildCustomerListSql', () => {
     expect(sql.values.slice(0, 4)).toEqual(['{"vip":"true"}', '{"vip":true}', '{"churned":"false"}', '{"churned":false}']);
   });
 
+  it('matches a number as the string sent, every equal JSON number and its shortest string, every digit kept', () => {
+    const sql = buildCustomerListSql(parseCustomerListQuery({ 'custom.arr': '12345678901234567890.10', 'custom.staff': '5e1' }, 'UTC'), 'present', 51);
+    expect(squash(sql.text)).toContain('(c.custom @> $1::jsonb OR c.custom @> $2::jsonb OR c.custom @> $3::jsonb) AND (c.custom @> $4::jsonb OR c.custom @> $5::jsonb OR c.custom @> $6::jsonb)');
+    expect(sql.values.slice(0, 6)).toEqual([
+      '{"arr":"12345678901234567890.10"}',
+      '{"arr":12345678901234567890.1}',
+      '{"arr":"12345678901234567890.1"}',
+      '{"staff":"5e1"}',
+      '{"staff":50}',
+      '{"staff":"50"}',
+    ]);
+  });
+
   it('guards numeric custom comparisons with the JSON type, inside CASE', () => {
     const sql = buildCustomerListSql(parseCustomerListQuery({ 'custom.employees[lt]': '50' }, 'UTC'), 'present', 51);
     expect(squash(sql.text)).toMatch(/CASE WHEN jsonb_typeof\(c\.custom -> \$1::text\) = 'number' THEN \(c\.custom ->> \$1::text\)::numeric < \$2::numeric/);

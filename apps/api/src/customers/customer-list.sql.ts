@@ -1,19 +1,27 @@
 import { CUSTOMER_COLUMNS } from './customer-row';
+import { shortestDecimalOf } from './custom-field-number';
 import { CUSTOMER_KPI_FIELDS, RANGE_OPERATORS } from './customer-list-fields';
 import { isLocalDayRange, type CustomerListSpec, type CustomFieldFilter, type RangeFilter } from './customer-list.query';
 import { cursorValueSql, keysetSegmentSql, segmentOf, SqlParams, type Segment } from './keyset-pagination';
 import { limitClause, type ListStatement } from './list-statement';
 
 /**
- * The JSON values `custom.<name>=<value>` matches: the value as a JSON string always; also, when it reads
- * as a number, that JSON number; and `true`/`false` also as that JSON boolean (what the parser stores for
- * a column of true/false or sim/não). Each is a JSONB document for containment.
+ * The JSON values `custom.<name>=<value>` matches, each a JSONB document for containment: the value as a
+ * JSON string always; when it is a number (custom-field-number), every JSON number equal to it (JSONB
+ * compares numbers numerically, `50` = `50.00`, and the GIN index hashes them alike) and the string of its
+ * shortest form (`5e1` and `50.0` also match "50"); `true`/`false` also as that JSON boolean (what the
+ * parser stores for a column of true/false or sim/não). Numeric strings written otherwise ("50.00",
+ * "050") are not found: no index holds them by value, and a scan of every row would cost the filter its
+ * index (ranges, which scan anyway, compare every numeric string).
  */
 function equalityCandidates(name: string, value: string): string[] {
   const candidates = [JSON.stringify({ [name]: value })];
-  // Only a canonical number (what JSON.stringify writes back unchanged) also matches a JSON number.
-  const numeric = Number(value);
-  if (value.trim() !== '' && String(numeric) === value) candidates.push(JSON.stringify({ [name]: numeric }));
+  const decimal = shortestDecimalOf(value);
+  if (decimal !== undefined) {
+    // Digits checked by shortestDecimalOf, written as they are: a JavaScript number could drop some.
+    candidates.push(`{${JSON.stringify(name)}:${decimal}}`);
+    if (decimal !== value) candidates.push(JSON.stringify({ [name]: decimal }));
+  }
   if (value === 'true' || value === 'false') candidates.push(JSON.stringify({ [name]: value === 'true' }));
   return candidates;
 }

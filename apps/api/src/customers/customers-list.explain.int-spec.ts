@@ -34,7 +34,7 @@ describe('customer list query plans on 100k customers (real PostgreSQL)', () => 
     await db.query(`
       INSERT INTO customers (external_id, name, segment, custom)
       SELECT 'c' || i, 'Customer ' || md5(i::text), (ARRAY['smb', 'mid', 'ent'])[1 + i % 3],
-        jsonb_build_object('plan', (ARRAY['gold', 'silver', 'bronze', 'free', 'trial', 'legacy', 'pro', 'team'])[1 + i % 8], 'employees', i % 500)
+        jsonb_build_object('plan', (ARRAY['gold', 'silver', 'bronze', 'free', 'trial', 'legacy', 'pro', 'team'])[1 + i % 8], 'employees', i % 500, 'vip', i % 1000 = 0)
       FROM generate_series(1, 100000) AS i`);
     await db.query(`
       INSERT INTO customer_kpis (customer_id, orders_count, revenue_90d, health_score, health_band, as_of, run_id)
@@ -93,6 +93,20 @@ describe('customer list query plans on 100k customers (real PostgreSQL)', () => 
       expect(plan.some((line) => /Index (Only )?Scan|Bitmap Index Scan/.test(line))).toBe(true);
       if (index) expect(plan.find((line) => line.includes(' using '))).toContain(index);
     }
+  });
+
+  // Equality on a custom field is containment of each JSON value it may match: a selective one is found
+  // through the jsonb_path_ops GIN index (a bitmap scan per value), whatever type the value has.
+  it.each([
+    ['a string and a number', { 'custom.plan': 'legacy', 'custom.employees': '120' }],
+    ['a number', { 'custom.employees': '120' }],
+    ['a number written 120.0', { 'custom.employees': '120.0' }],
+    ['a number written 1.2e2', { 'custom.employees': '1.2e2' }],
+    ['a boolean', { 'custom.vip': 'true' }],
+  ])('finds customers by a rare custom value (%s) through the GIN index', async (_case, query) => {
+    const plan = await planOf(query);
+    expect(plan.filter((line) => line.startsWith('Seq Scan'))).toEqual([]);
+    expect(plan).toContain('Bitmap Index Scan using customers_custom_gin_idx');
   });
 
   it('runs a band + KPI page as a prepared statement with one generic plan, still through the index', async () => {

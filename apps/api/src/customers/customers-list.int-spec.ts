@@ -193,6 +193,36 @@ describe('GET /v1/customers (real PostgreSQL)', () => {
     }
   });
 
+  it('matches a numeric custom.<name>=<value> with every numerically equal JSON number, however the value is written', async () => {
+    await db.query(`
+      INSERT INTO customers (external_id, name, custom) VALUES
+        ('num-int', 'Num 1', '{"staff": 50}'), ('num-dec', 'Num 2', '{"staff": 50.00}'), ('num-other', 'Num 3', '{"staff": 51}'),
+        ('num-text', 'Num 4', '{"staff": "50"}'), ('num-text-dec', 'Num 5', '{"staff": "50.0"}'), ('num-code', 'Num 6', '{"staff": "050"}'),
+        ('num-tiny', 'Num 7', '{"staff": 0.001}'), ('num-neg', 'Num 8', '{"staff": -1200}')`);
+    try {
+      const cases: Array<[Record<string, string>, string[]]> = [
+        [{ 'custom.staff': '50' }, ['num-int', 'num-dec', 'num-text']],
+        // The string as written still matches; the number and its shortest written form ("50") too.
+        [{ 'custom.staff': '50.0' }, ['num-int', 'num-dec', 'num-text', 'num-text-dec']],
+        [{ 'custom.staff': '5e1' }, ['num-int', 'num-dec', 'num-text']],
+        [{ 'custom.staff': '5.0E+1' }, ['num-int', 'num-dec', 'num-text']],
+        [{ 'custom.staff[eq]': '050' }, ['num-int', 'num-dec', 'num-text', 'num-code']],
+        [{ 'custom.staff': '1e-3' }, ['num-tiny']],
+        [{ 'custom.staff': '-1.2e3' }, ['num-neg']],
+        // Beyond what a range compares (30 digits either side of the point): text only, never an error.
+        [{ 'custom.staff': '5e40' }, []],
+        [{ 'custom.staff': '.5e2' }, []],
+      ];
+      for (const [params, want] of cases) {
+        const response = await list({ limit: '500', ...params });
+        expect(response.status).toBe(200);
+        expect([params, (response.body.items as Array<{ externalId: string }>).map((item) => item.externalId)]).toEqual([params, want]);
+      }
+    } finally {
+      await db.query(`DELETE FROM customers WHERE external_id LIKE 'num-%'`);
+    }
+  });
+
   it.each([
     ['custom.a->>b', '1'],
     ["custom.a'b", '1'],

@@ -27,7 +27,7 @@ export class CustomersController {
       "which is the start of that day in the tenant's timezone (setting `timezone`, where the KPIs cut days; default UTC):",
       'for a New York tenant `lastOrderAt[gte]=2026-06-18` means from 2026-06-18T00:00-04:00, and `[gte]=D&[lt]=D+1` is the local day D.',
       'A date with a tenant timezone that is not an IANA name is 422 `tenant.invalid_timezone`.',
-      'Custom fields: `custom.<name>=value` (equality; matches the JSON string, the JSON number if the value is a number, the JSON boolean if it is `true` or `false`) and',
+      'Custom fields: `custom.<name>=value` (equality; matches the JSON string, and if the value is a number every equal JSON number and the string of its shortest form, if it is `true` or `false` the JSON boolean) and',
       '`custom.<name>[gt|gte|lt|lte]=<number>` (numeric; only rows whose value is a number or numeric string match).',
       '<name> is 1-64 letters, digits or _. Unknown parameters and sort fields are a 400.',
     ].join('\n'),
