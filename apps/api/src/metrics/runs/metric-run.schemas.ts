@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { calendarDateSchema } from '../../request-input/request-input.schemas';
+import { REFRESH_AS_OF_RANGE_TEXT } from './refresh-as-of';
 
 export const metricRunSchema = z.object({
   id: z.uuid(),
@@ -21,8 +22,9 @@ export const metricRunSchema = z.object({
 export type MetricRunDto = z.infer<typeof metricRunSchema>;
 
 export const refreshRequestSchema = z.strictObject({
-  /** Compute as of this date (tenant timezone); today when absent. */
-  asOf: calendarDateSchema.optional(),
+  asOf: calendarDateSchema
+    .optional()
+    .describe(`Compute as of this day (YYYY-MM-DD in the tenant's timezone), ${REFRESH_AS_OF_RANGE_TEXT}; today there when absent.`),
 });
 
 export const metricRunParams = z.strictObject({ id: z.uuid() });

@@ -2,10 +2,11 @@ import { Body, Controller, Get, HttpCode, Param, Post } from '@nestjs/common';
 import { ApiRoute, ZodValidationPipe } from '@pulse/service-runtime';
 import type { TenantContext } from '@pulse/tenancy';
 import type { z } from 'zod';
-import { CurrentTenant } from '../../auth/current-tenant.decorator';
+import { CurrentTenant, TenantTimezone } from '../../auth/current-tenant.decorator';
 import { Idempotent } from '../../http/idempotency/idempotent.decorator';
 import { GetMetricRunUseCase } from './get-metric-run.use-case';
 import { metricRunParams, metricRunSchema, refreshRequestSchema, type MetricRunDto } from './metric-run.schemas';
+import { REFRESH_AS_OF_RANGE_TEXT } from './refresh-as-of';
 import { RequestMetricsRefreshUseCase } from './request-metrics-refresh.use-case';
 import { idempotencyKeyHeader } from '../../http/openapi-conventions';
 
@@ -27,12 +28,17 @@ export class MetricRunsController {
     headers: idempotencyKeyHeader,
     responses: {
       202: { description: 'The queued run', schema: metricRunSchema },
+      400: { description: `validation_failed: a malformed body, or an asOf out of range (${REFRESH_AS_OF_RANGE_TEXT})` },
       409: { description: 'idempotency_key_in_progress' },
-      422: { description: 'idempotency_key_reused' },
+      422: { description: "idempotency_key_reused, or tenant.invalid_timezone (an asOf, and the tenant's timezone setting is not an IANA name)" },
     },
   })
-  refresh(@CurrentTenant() tenant: TenantContext, @Body(new ZodValidationPipe(refreshRequestSchema, 'body')) body: z.output<typeof refreshRequestSchema>): Promise<MetricRunDto> {
-    return this.requestRefresh.execute(tenant, body);
+  refresh(
+    @CurrentTenant() tenant: TenantContext,
+    @TenantTimezone() timezone: string,
+    @Body(new ZodValidationPipe(refreshRequestSchema, 'body')) body: z.output<typeof refreshRequestSchema>,
+  ): Promise<MetricRunDto> {
+    return this.requestRefresh.execute(tenant, body, timezone);
   }
 
   @Get('runs/:id')

@@ -1,6 +1,12 @@
+import { localDateOf } from '@pulse/metric-catalog';
 import { Client } from 'pg';
 import { ApiUnderTest, type SeededTenant } from '../../api.int-kit';
 import { PublishedEvents } from '../../published-events.int-kit';
+
+/** YYYY-MM-DD `days` after a YYYY-MM-DD. */
+function addDays(day: string, days: number): string {
+  return new Date(Date.parse(`${day}T00:00:00Z`) + days * 86_400_000).toISOString().slice(0, 10);
+}
 
 async function tenantRows<T>(tenant: SeededTenant, sql: string, values: unknown[] = []): Promise<T[]> {
   const client = new Client({ connectionString: tenant.databaseUrl });
@@ -105,6 +111,52 @@ describe('POST /v1/metrics/refresh and GET /v1/metrics/runs/{id}', () => {
     expect(response.status).toBe(400);
     expect(response.headers.get('content-type')).toContain('application/problem+json');
     expect(response.body['errors']).toEqual([expect.objectContaining({ field: 'body.asOf' })]);
+  });
+
+  describe('bounds of asOf: from 1970-01-01 to the day after today in the tenant timezone', () => {
+    // A run writes a series point per day, week and month up to its as-of day: 9999-12-31 meant tens of millions of rows.
+    it.each([
+      ['a far future day', '9999-12-31'],
+      ['year 1', '0001-01-01'],
+      ['the day before the lower bound', '1969-12-31'],
+    ])('refuses %s with 400 naming body.asOf and the allowed range', async (_case, asOf) => {
+      const response = await api.request('POST', '/v1/metrics/refresh', { key: tenant.apiKey, body: { asOf } });
+      expect(response.status).toBe(400);
+      expect(response.headers.get('content-type')).toContain('application/problem+json');
+      const tomorrow = addDays(localDateOf(new Date(), 'UTC'), 1);
+      expect(response.body['errors']).toEqual([
+        { field: 'body.asOf', code: 'out_of_range', message: `asOf must be from 1970-01-01 to ${tomorrow} (the day after today in the tenant's timezone, UTC)` },
+      ]);
+      expect(await tenantRows(tenant, `SELECT id FROM metric_runs WHERE as_of = $1::date`, [asOf])).toEqual([]);
+    });
+
+    it('accepts the lower bound and the day after today, which depends on the tenant timezone', async () => {
+      expect((await api.request('POST', '/v1/metrics/refresh', { key: tenant.apiKey, body: { asOf: '1970-01-01' } })).status).toBe(202);
+      // Kiritimati (UTC+14) is always at least a day ahead of Pago Pago (UTC-11).
+      const ahead = await api.seedTenant('runs-kiritimati', { settings: { timezone: 'Pacific/Kiritimati' } });
+      const behind = await api.seedTenant('runs-pago-pago', { settings: { timezone: 'Pacific/Pago_Pago' } });
+      const latest = addDays(localDateOf(new Date(), 'Pacific/Kiritimati'), 1);
+      const accepted = await api.request('POST', '/v1/metrics/refresh', { key: ahead.apiKey, body: { asOf: latest } });
+      expect([accepted.status, accepted.body['asOf']]).toEqual([202, latest]);
+      const refused = await api.request('POST', '/v1/metrics/refresh', { key: behind.apiKey, body: { asOf: latest } });
+      expect(refused.status).toBe(400);
+      expect(refused.body['errors']).toEqual([expect.objectContaining({ field: 'body.asOf', message: expect.stringContaining("the tenant's timezone, Pacific/Pago_Pago") })]);
+    });
+
+    it("answers 422 tenant.invalid_timezone for an asOf when the tenant's timezone setting is no IANA name, and queues a run without one", async () => {
+      const broken = await api.seedTenant('runs-bad-zone', { settings: { timezone: 'Mars/Olympus' } });
+      const dated = await api.request('POST', '/v1/metrics/refresh', { key: broken.apiKey, body: { asOf: '2026-01-01' } });
+      expect(dated.status).toBe(422);
+      expect(dated.body).toMatchObject({ status: 422, code: 'tenant.invalid_timezone' });
+      expect((await api.request('POST', '/v1/metrics/refresh', { key: broken.apiKey, body: {} })).status).toBe(202);
+    });
+
+    it('documents the range in /openapi.json', async () => {
+      const paths = (await api.get('/openapi.json')).body['paths'] as Record<string, Record<string, unknown>>;
+      const text = JSON.stringify(paths['/v1/metrics/refresh']?.['post']);
+      expect(text).toContain('from 1970-01-01 to the day after today in the tenant');
+      expect(text).toContain('tenant.invalid_timezone');
+    });
   });
 
   it("returns 404 for an unknown run and for another tenant's run", async () => {

@@ -2,6 +2,7 @@ import { Injectable } from '@nestjs/common';
 import { TenantDatabasePool, type TenantContext } from '@pulse/tenancy';
 import { MetricRefreshRequests } from './metric-refresh-requests';
 import type { MetricRunDto } from './metric-run.schemas';
+import { assertRefreshAsOfInRange } from './refresh-as-of';
 
 /** POST /v1/metrics/refresh: a manual recompute of the tenant's KPIs and health scores. */
 @Injectable()
@@ -11,7 +12,9 @@ export class RequestMetricsRefreshUseCase {
     private readonly refreshes: MetricRefreshRequests,
   ) {}
 
-  async execute(tenant: TenantContext, input: { asOf?: string }): Promise<MetricRunDto> {
+  /** `timezone` is the tenant's setting, where its today (the latest asOf allowed, plus a day) is. */
+  async execute(tenant: TenantContext, input: { asOf?: string }, timezone: string): Promise<MetricRunDto> {
+    if (input.asOf !== undefined) assertRefreshAsOfInRange(input.asOf, timezone);
     const queued = await this.tenants.withTenantTransaction(tenant, (db) => this.refreshes.queue(db, tenant, { reason: 'manual', asOf: input.asOf }));
     await this.refreshes.publish(tenant, queued);
     return queued.run;
