@@ -56,6 +56,14 @@ describe('generated BigQuery SQL', () => {
     }
   });
 
+  it('divides exactly (BIGNUMERIC, rounded to the output places), never in floating point', () => {
+    const [customers, products, series] = compileKpiQueries(bigqueryDialect, VARIANTS[0]).map((query) => query.sql);
+    expect(customers).toContain('ROUND(SAFE_DIVIDE(CAST(revenue_total AS BIGNUMERIC), CAST(orders_count AS BIGNUMERIC)), 4) AS aov');
+    expect(products).toContain('ROUND(SAFE_DIVIDE(CAST(repeat_buyers AS BIGNUMERIC), CAST(distinct_buyers AS BIGNUMERIC)), 6) AS repeat_buyer_rate');
+    expect(series).toContain('ROUND(SAFE_DIVIDE(CAST(churned_customers AS BIGNUMERIC), CAST(customers_at_start AS BIGNUMERIC)), 6) AS churn_rate');
+    for (const sql of [customers, products, series]) expect(sql).not.toContain('FLOAT64');
+  });
+
   it('parses the dialect pieces the catalog does not use yet (JSON access)', () => {
     const sql = `SELECT ${bigqueryDialect.jsonText('custom', '$.plan')} AS plan, ${bigqueryDialect.timestamp('2024-03-31T12:00:00.123456Z')} AS t FROM customers`;
     expect(sql).toContain("JSON_VALUE(custom, '$.plan')");

@@ -35,8 +35,32 @@ describe('DuckDB dialect', () => {
     [d.periodStart(d.date('2024-03-25'), 'week'), '2024-03-25'],
     [d.periodStart(d.date('2024-02-29'), 'month'), '2024-02-01'],
     [d.integerDivide('3 + 4 + 1', '2'), 4],
-    [d.safeDivide('1', '0'), null],
-    [d.safeDivide('1', '4'), 0.25],
+    [d.divideRounded('1', '0', 6), null],
+    [d.divideRounded('NULL', '4', 6), null],
+    [d.divideRounded('1', '4', 6), '0.250000'],
+    [d.divideRounded('2', '3', 6), '0.666667'],
+    [d.divideRounded('41', '640', 6), '0.064063'], // 0.0640625: a half, up (a double gives 0.064062)
+    [d.divideRounded('-41', '640', 6), '-0.064063'], // half away from zero
+    [d.divideRounded('41', '-640', 6), '-0.064063'],
+    [d.divideRounded('-41', '-640', 6), '0.064063'],
+    [d.divideRounded('CAST(64062.4995 AS DECIMAL(18,4))', 'CAST(1000000 AS DECIMAL(18,4))', 6), '0.064062'], // 0.0640624995: below the half
+    [d.divideRounded('CAST(1.0001 AS DECIMAL(18,4))', 'CAST(2000200 AS DECIMAL(18,4))', 6), '0.000001'], // exactly 0.0000005
+    [d.divideRounded('CAST(12345678902235.5678 AS DECIMAL(38,4))', '3', 4), '4115226300745.1893'], // 4115226300745.18926...
+    [d.divideRounded('CAST(0.0003 AS DECIMAL(38,4))', '2', 4), '0.0002'], // 0.00015
+    [d.divideRounded('CAST(-0.0003 AS DECIMAL(38,4))', '2', 4), '-0.0002'],
+    [d.divideRounded('CAST(0.0001 AS DECIMAL(38,4))', '3', 4), '0.0000'], // 0.0000333...
+    [d.divideRounded('CAST(9.9999 AS DECIMAL(38,4))', '0.0002', 2), '49999.50'], // exactly 49999.5
+    [d.divideRounded('CAST(100000000 AS DECIMAL(38,4))', 'CAST(0.0001 AS DECIMAL(38,4))', 6), '1000000000000.000000'], // 10^12
+    // Past the 64-bit path (a dividend of 10^14 or more, or a divisor past 10^(13 - scale)): the same results
+    [d.divideRounded('CAST(199999999999999.9998 AS DECIMAL(38,4))', '2', 4), '99999999999999.9999'],
+    [d.divideRounded('CAST(-199999999999999.9997 AS DECIMAL(38,4))', '2', 4), '-99999999999999.9999'], // -99999999999999.99985: away from zero
+    [d.divideRounded('41000000000000', '640000000000000', 6), '0.064063'],
+    [d.divideRounded('CAST(300000000.0001 AS DECIMAL(38,4))', 'CAST(200000000 AS DECIMAL(38,4))', 6), '1.500000'], // 1.5000000000005
+    [d.divideRounded('CAST(1 AS DECIMAL(38,4))', 'CAST(200000000 AS DECIMAL(38,4))', 6), '0.000000'], // 0.000000005
+    [d.divideRounded('CAST(1 AS DECIMAL(38,4))', 'CAST(0 AS DECIMAL(38,4))', 6), null],
+    // The largest DECIMAL(38,4): 34 integer digits, divided by 1 and by 7 (10^34 / 7 = 1428571428571428571428571428571428.5714...)
+    [d.divideRounded('CAST(9999999999999999999999999999999999.9999 AS DECIMAL(38,4))', '1', 4), '9999999999999999999999999999999999.9999'],
+    [d.divideRounded('CAST(9999999999999999999999999999999999.9999 AS DECIMAL(38,4))', '7', 4), '1428571428571428571428571428571428.5714'],
     [d.jsonText(`'{"plan": {"tier": "gold"}}'::JSON`, '$.plan.tier'), 'gold'],
     [d.jsonText(`'{"plan": 1}'::JSON`, '$.missing'), null],
     [d.toDecimal('2.0 / 3', 4), '0.6667'],

@@ -183,7 +183,7 @@ export const customerMetrics: readonly MetricDefinition[] = [
     description: 'Average order value: revenue_total / orders_count; NULL without orders.',
     unit: 'currency',
     inputs: ordersInputs,
-    expression: (ctx) => ctx.dialect.safeDivide('revenue_total', 'orders_count'),
+    expression: (ctx) => ctx.dialect.divideRounded('revenue_total', 'orders_count', 4),
     format: { kind: 'decimal', scale: 4 },
   },
   {

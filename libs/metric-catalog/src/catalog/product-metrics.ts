@@ -157,7 +157,7 @@ export const productMetrics: readonly MetricDefinition[] = [
     description: 'repeat_buyers / distinct_buyers (0-1); NULL without buyers.',
     unit: 'ratio',
     inputs: itemInputs,
-    expression: (ctx) => ctx.dialect.safeDivide('repeat_buyers', 'distinct_buyers'),
+    expression: (ctx) => ctx.dialect.divideRounded('repeat_buyers', 'distinct_buyers', 6),
     format: { kind: 'decimal', scale: 6 },
   },
   {

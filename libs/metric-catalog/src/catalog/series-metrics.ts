@@ -299,7 +299,7 @@ export const seriesMetrics: readonly MetricDefinition[] = [
     description: 'churned_customers / customers active at the period start (0-1); NULL without such customers.',
     unit: 'ratio',
     inputs: ordersInputs,
-    expression: (ctx) => ctx.dialect.safeDivide('churned_customers', 'customers_at_start'),
+    expression: (ctx) => ctx.dialect.divideRounded('churned_customers', 'customers_at_start', 6),
     format: value6,
   },
   {
@@ -367,7 +367,7 @@ export const seriesMetrics: readonly MetricDefinition[] = [
     description: 'Net revenue retention of the cohort with MRR at the period start: (start + expansion - contraction - churned) / start.',
     unit: 'ratio',
     inputs: subscriptionInputs,
-    expression: (ctx) => ctx.dialect.safeDivide('mrr_at_start + mrr_expansion - mrr_contraction - mrr_churned', 'mrr_at_start'),
+    expression: (ctx) => ctx.dialect.divideRounded('mrr_at_start + mrr_expansion - mrr_contraction - mrr_churned', 'mrr_at_start', 6),
     format: value6,
   },
   {
@@ -378,7 +378,7 @@ export const seriesMetrics: readonly MetricDefinition[] = [
     description: 'Gross revenue retention: (start - contraction - churned) / start; at most 1 by construction.',
     unit: 'ratio',
     inputs: subscriptionInputs,
-    expression: (ctx) => ctx.dialect.safeDivide('mrr_at_start - mrr_contraction - mrr_churned', 'mrr_at_start'),
+    expression: (ctx) => ctx.dialect.divideRounded('mrr_at_start - mrr_contraction - mrr_churned', 'mrr_at_start', 6),
     format: value6,
   },
   {
@@ -389,7 +389,7 @@ export const seriesMetrics: readonly MetricDefinition[] = [
     description: 'Net promoter score of the responses in the period: %promoters (9-10) - %detractors (0-6), -100..100.',
     unit: 'score',
     inputs: ['nps_responses.score', 'nps_responses.responded_at'],
-    aggregate: (ctx) => ctx.dialect.safeDivide('100 * SUM(CASE WHEN score >= 9 THEN 1 WHEN score <= 6 THEN -1 ELSE 0 END)', 'COUNT(*)'),
+    aggregate: (ctx) => ctx.dialect.divideRounded('100 * SUM(CASE WHEN score >= 9 THEN 1 WHEN score <= 6 THEN -1 ELSE 0 END)', 'COUNT(*)', 6),
     empty: 'NULL',
     format: value6,
   },
