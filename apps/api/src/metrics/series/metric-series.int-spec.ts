@@ -76,9 +76,22 @@ describe('GET /v1/metrics/{name} (real PostgreSQL)', () => {
     expect((response.body.points as Array<{ value: string | null }>).map((point) => point.value)).toEqual(values);
   });
 
-  it('renders a metric the catalog does not know as stored', async () => {
-    const { rows } = await db.query<{ value: string }>(`SELECT value::text AS value FROM metric_series WHERE metric = 'legacy_metric'`);
-    expect((await get('/v1/metrics/legacy_metric?grain=month')).body.points).toEqual([{ periodStart: '2025-01-01', value: rows[0]?.value }]);
+  it.each([
+    ['a name the catalog does not know, even with rows stored', '/v1/metrics/legacy_metric?grain=month'],
+    ['a well-formed name never computed', '/v1/metrics/not_computed_yet?grain=week'],
+    ['an internal series of the catalog', '/v1/metrics/alive_change?grain=day'],
+    ['GET on the refresh route', '/v1/metrics/refresh'],
+    ['the runs route without an id', '/v1/metrics/runs?grain=day'],
+    ['an unknown name with an invalid grain: the name is checked first', '/v1/metrics/runs?grain=year&x=1'],
+    ['a malformed name', `/v1/metrics/${encodeURIComponent("Revenue'--")}?grain=day`],
+  ])('answers 404 metric.not_found for %s, naming the series metrics there are', async (_case, path) => {
+    const response = await get(path);
+    expect(response.status).toBe(404);
+    expect(response.headers.get('content-type')).toMatch(/^application\/problem\+json/);
+    expect(response.body).toMatchObject({ status: 404, code: 'metric.not_found' });
+    expect(response.body.detail).toContain('revenue, orders, active_customers, new_customers, churned_customers, churn_rate, mrr, nrr, grr, nps');
+    expect(response.body.detail).not.toContain('alive_change');
+    expect(response.body.errors).toBeUndefined();
   });
 
   it.each([
@@ -108,8 +121,8 @@ describe('GET /v1/metrics/{name} (real PostgreSQL)', () => {
     expect((await get('/v1/metrics/churn_rate?grain=month&to=2025-01-01')).body.points).toEqual([{ periodStart: '2025-01-01', value: null }]);
   });
 
-  it('answers 200 with no points for a well-formed name without rows', async () => {
-    const response = await get('/v1/metrics/not_computed_yet?grain=week');
+  it('answers 200 with no points for a metric of the catalog without rows', async () => {
+    const response = await get('/v1/metrics/grr?grain=week');
     expect(response.status).toBe(200);
     expect(response.body.points).toEqual([]);
   });
@@ -122,7 +135,6 @@ describe('GET /v1/metrics/{name} (real PostgreSQL)', () => {
     ['year 0000 in from', '/v1/metrics/revenue?grain=day&from=0000-01-01', 'query.from'],
     ['year 0000 in to', '/v1/metrics/revenue?grain=day&to=0000-12-31', 'query.to'],
     ['an unknown parameter', '/v1/metrics/revenue?grain=day&metric=x', 'query.metric'],
-    ['a malformed name', `/v1/metrics/${encodeURIComponent("Revenue'--")}?grain=day`, 'path.name'],
   ])('answers 400 problem+json for %s', async (_case, path, field) => {
     const response = await get(path);
     expect(response.status).toBe(400);
@@ -133,5 +145,8 @@ describe('GET /v1/metrics/{name} (real PostgreSQL)', () => {
   it('documents the route in /openapi.json', async () => {
     const paths = (await api.get('/openapi.json')).body.paths as Record<string, { get?: { parameters: Array<{ name: string }> } }>;
     expect(paths['/v1/metrics/{name}']?.get?.parameters.map((parameter) => parameter.name)).toEqual(['name', 'grain', 'from', 'to']);
+    const operation = paths['/v1/metrics/{name}']?.get as { parameters: Array<{ name: string; schema: { enum?: string[] } }>; responses: Record<string, unknown> };
+    expect(operation.parameters[0]?.schema.enum).toEqual(['revenue', 'orders', 'active_customers', 'new_customers', 'churned_customers', 'churn_rate', 'mrr', 'nrr', 'grr', 'nps']);
+    expect(Object.keys(operation.responses)).toContain('404');
   });
 });

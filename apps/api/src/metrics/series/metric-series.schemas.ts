@@ -1,12 +1,11 @@
 import { z } from 'zod';
 import { calendarDateSchema } from '../../request-input/request-input.schemas';
+import { SERIES_METRIC_NAMES } from './series-metrics';
 import { SERIES_VALUE_SCALES } from './series-value-scale';
 
-/** Metric names as the metric catalog writes them (revenue, active_customers, churn_rate, nrr...). */
-export const METRIC_NAME_PATTERN = /^[a-z][a-z0-9_]{0,63}$/;
-
+/** For the document: the handler looks the name up itself (findSeriesMetricOrThrow), a 404 for any other. */
 export const metricSeriesParams = z.strictObject({
-  name: z.string().regex(METRIC_NAME_PATTERN, 'A metric name: lowercase letters, digits and _, starting with a letter, at most 64 characters'),
+  name: z.enum(SERIES_METRIC_NAMES).describe('A series metric of the metric catalog (docs/metrics.md, "Tenant series"); any other name is a 404 metric.not_found'),
 });
 
 export const metricSeriesQuery = z
