@@ -22,7 +22,8 @@ export const customerSources: readonly MetricSource[] = [
     relation: () => `SELECT customer_id, ordered_at, total FROM qualifying_orders`,
   },
   {
-    // A subscription is active at the end of the as-of day when it started before and had not ended by then.
+    // A subscription is active at the end of the as-of day when it started before asOfEnd and had not ended
+    // before it (ended_at = asOfEnd still counts: its state during the last instant of the as-of day).
     // Its status is ignored: it is the current state, which would make past as-of runs drift.
     name: 'customer_active_subscriptions',
     grain: 'customer',

@@ -67,8 +67,10 @@ export const seriesBaseRelations: readonly BaseRelation[] = [
   FROM customer_order_days`,
   },
   {
-    // MRR changes per customer and day: +mrr on the start day, -mrr on the end day (if it ended by the as-of
-    // day). A subscription counts on day t when started_at <= end of t < ended_at, matching customer mrr.
+    // MRR changes per customer and day: +mrr on the local day of started_at, -mrr on that of ended_at (if it
+    // ended by the as-of day). So a subscription counts at the end of day d (t = the local midnight after d)
+    // when started_at < t and (no ended_at or ended_at >= t), as customer mrr counts it: starting exactly at
+    // t is starting on d + 1, ending exactly at t is still counting on d.
     name: 'subscription_changes',
     uses: [],
     relation: (ctx) => {
