@@ -15,13 +15,17 @@ import { listImports } from './list-imports';
 import { uploadFormatOf } from './upload-content-type';
 import { UploadTooLargeError } from './upload-meter';
 import { UploadImportUseCase } from './upload-import.use-case';
+import { utf8HeaderOf } from '../http/header-text';
 import { idempotencyKeyHeader } from '../http/openapi-conventions';
 
 const IDEMPOTENCY_KEY = /^[\x21-\x7e]{1,255}$/;
 
 /** The upload's headers, as documented: the mapping may come here instead of the `mapping` parameter. */
 const uploadHeaders = idempotencyKeyHeader.extend({
-  'import-mapping': z.string().optional().describe('The column mapping as JSON (importMappingSchema), instead of the `mapping` query parameter.'),
+  'import-mapping': z
+    .string()
+    .optional()
+    .describe('The column mapping as JSON (importMappingSchema), instead of the `mapping` query parameter; UTF-8 (other bytes are 400 invalid_encoding).'),
 });
 
 function singleHeader(request: FastifyRequest, name: string): string | undefined {
@@ -77,7 +81,7 @@ export class ImportsController {
     }
     const body = request.body;
     try {
-      const mappingHeader = singleHeader(request, 'import-mapping');
+      const mappingHeader = utf8HeaderOf(request, 'import-mapping');
       const mapping = parseImportMapping(entity, query.mapping, mappingHeader);
       const idempotencyKey = singleHeader(request, 'idempotency-key');
       if (idempotencyKey !== undefined && !IDEMPOTENCY_KEY.test(idempotencyKey)) {

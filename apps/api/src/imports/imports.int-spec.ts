@@ -1,3 +1,6 @@
+import type { ImportMapping } from '@pulse/contracts';
+import { parseImportStream } from '@pulse/parsing';
+import { createReadStream } from 'node:fs';
 import { mkdtemp, readdir, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
@@ -161,6 +164,50 @@ describe('imports API: POST /v1/imports/{entity}, GET /v1/imports[/{id}[/errors]
     expect(tooLarge.body).toMatchObject({ status: 413, code: 'payload_too_large' });
     expect(await filesUnder(path.join(storageDir, 'tenants', other.tenantId))).toEqual([]);
     expect(await tenantRows(other, 'SELECT id FROM imports')).toEqual([]);
+  });
+
+  describe('headers with non-ASCII text', () => {
+    /** A header value as its UTF-8 bytes go on the wire (what curl and fetch send for `Código`). */
+    const utf8Bytes = (text: string) => Buffer.from(text, 'utf8').toString('latin1');
+
+    /** What the ingestion service will load from an accepted upload: the stored file, parsed with the published mapping. */
+    async function rowsToBeLoaded(importId: string): Promise<Array<{ values: Record<string, string | null>; custom: Record<string, unknown> }>> {
+      const event = await events.waitFor((e) => e.data['importId'] === importId);
+      const origin = event.data['origin'] as { objectUri: string };
+      const rows: Array<{ values: Record<string, string | null>; custom: Record<string, unknown> }> = [];
+      const options = { entity: 'customers' as const, format: 'csv' as const, mapping: event.data['mapping'] as ImportMapping | undefined, timezone: 'UTC' };
+      for await (const batch of parseImportStream(createReadStream(fileURLToPath(origin.objectUri)), options)) {
+        rows.push(...batch.rows.map((row) => ({ values: row.values, custom: row.custom })));
+      }
+      return rows;
+    }
+
+    it('reads the Import-Mapping header as UTF-8: accented column names map, and a column mapped to null is left out', async () => {
+      const accents = await api.seedTenant('imports-accents');
+      const file = 'Código,Nome,Região\nc1,Ana,Sul\n';
+      const mapping = { columns: { Código: 'external_id', Nome: 'name', Região: null } };
+      const created = await upload('customers', file, { key: accents.apiKey, headers: { 'import-mapping': utf8Bytes(JSON.stringify(mapping)) } });
+      expect(created.status).toBe(202);
+      const importId = created.body['importId'] as string;
+      expect((await events.waitFor((e) => e.data['importId'] === importId)).data['mapping']).toEqual(mapping);
+      expect(await rowsToBeLoaded(importId)).toEqual([{ values: expect.objectContaining({ external_id: 'c1', name: 'Ana' }), custom: {} }]);
+    });
+
+    it('refuses a header that is not UTF-8 with 400 naming it, rather than guessing, and stores nothing', async () => {
+      const latin1 = await api.seedTenant('imports-latin1');
+      // Sent as Latin-1 bytes (fetch writes characters up to U+00FF as one byte): `ã` is the byte E3, not UTF-8.
+      const refused = await upload('customers', CSV, { key: latin1.apiKey, headers: { 'import-mapping': '{"columns":{"Região":null}}' } });
+      expect(refused.status).toBe(400);
+      expect(refused.headers.get('content-type')).toContain('application/problem+json');
+      expect(refused.body).toMatchObject({ code: 'validation_failed', errors: [expect.objectContaining({ field: 'header.import-mapping', code: 'invalid_encoding' })] });
+
+      // An Idempotency-Key is visible ASCII: one with other characters is refused whatever their encoding.
+      const key = await upload('customers', CSV, { key: latin1.apiKey, headers: { 'idempotency-key': utf8Bytes('clé-1') } });
+      expect(key.status).toBe(400);
+      expect(key.body).toMatchObject({ errors: [expect.objectContaining({ field: 'header.idempotency-key', code: 'invalid_format' })] });
+      expect(await filesUnder(path.join(storageDir, 'tenants', latin1.tenantId))).toEqual([]);
+      expect(await tenantRows(latin1, 'SELECT id FROM imports')).toEqual([]);
+    });
   });
 
   describe('Idempotency-Key', () => {
