@@ -1,9 +1,9 @@
 import { Controller, Get, Param, Query } from '@nestjs/common';
 import { ApiRoute, ZodValidationPipe } from '@pulse/service-runtime';
 import { TenantDatabasePool, type TenantContext } from '@pulse/tenancy';
-import { CurrentTenant } from '../../auth/current-tenant.decorator';
+import { CurrentTenant, TenantCurrency } from '../../auth/current-tenant.decorator';
 import { metricSeriesParams, metricSeriesQuery, metricSeriesSchema, type MetricSeriesDto } from './metric-series.schemas';
-import { findSeriesMetricOrThrow } from './series-metrics';
+import { findSeriesMetricOrThrow, SERIES_MONEY_METRICS } from './series-metrics';
 import { SERIES_VALUE_SCALES, seriesValueSql } from './series-value-scale';
 
 const parseSeriesQuery = new ZodValidationPipe(metricSeriesQuery, 'query');
@@ -19,7 +19,7 @@ export class MetricSeriesController {
       'Periods are cut in the tenant timezone; `from`/`to` bound the period start (inclusive). A metric of the catalog with no computed ' +
       'rows (not computed yet) answers 200 with no points; any other name is a 404 `metric.not_found` (checked before the query). ' +
       'Values are exact decimal strings at the scale of the metric\'s unit: counts whole (`"2"`), money with 4 decimals (`"1001.0000"`), ' +
-      'ratios with 6 (`"0.333333"`).',
+      'ratios with 6 (`"0.333333"`); `currency` names the currency of a money metric\'s values (the tenant\'s), null for others.',
     tags: ['metrics'],
     params: metricSeriesParams,
     query: metricSeriesQuery,
@@ -29,7 +29,12 @@ export class MetricSeriesController {
       404: { description: 'metric.not_found: the name is no series metric of the catalog (the detail lists them)' },
     },
   })
-  async series(@CurrentTenant() tenant: TenantContext, @Param('name') rawName: string, @Query() rawQuery: unknown): Promise<MetricSeriesDto> {
+  async series(
+    @CurrentTenant() tenant: TenantContext,
+    @TenantCurrency() currency: string,
+    @Param('name') rawName: string,
+    @Query() rawQuery: unknown,
+  ): Promise<MetricSeriesDto> {
     // The name first: `GET /v1/metrics/refresh` is told there is no such metric, not that grain is missing.
     const name = findSeriesMetricOrThrow(rawName);
     const query = parseSeriesQuery.transform(rawQuery);
@@ -47,6 +52,7 @@ export class MetricSeriesController {
       grain: query.grain,
       from: query.from ?? null,
       to: query.to ?? null,
+      currency: SERIES_MONEY_METRICS.has(name) ? currency : null,
       points: rows.map((row) => ({ periodStart: row.period_start, value: row.value })),
     };
   }

@@ -50,12 +50,23 @@ describe('GET /v1/metrics/{name} (real PostgreSQL)', () => {
       grain: 'month',
       from: null,
       to: null,
+      currency: 'USD',
       points: [
         { periodStart: '2025-01-01', value: '100.0000' },
         { periodStart: '2025-02-01', value: '1001.1234' },
         { periodStart: '2025-03-01', value: '300.5000' },
       ],
     });
+  });
+
+  it("names the currency of money series (the tenant's currency setting), null for the others", async () => {
+    expect((await get('/v1/metrics/mrr?grain=month')).body).toMatchObject({ metric: 'mrr', currency: 'USD' });
+    for (const metric of ['orders', 'churn_rate', 'nps']) expect((await get(`/v1/metrics/${metric}?grain=month`)).body).toMatchObject({ metric, currency: null });
+
+    const real = await api.seedTenant('series-brl', { settings: { currency: 'BRL' } });
+    await api.tenantSql(real, `INSERT INTO metric_series (metric, grain, period_start, value, as_of, run_id) VALUES ('revenue', 'month', '2025-01-01', 10, '2026-01-01', gen_random_uuid())`);
+    const response = await api.get('/v1/metrics/revenue?grain=month', { key: real.apiKey });
+    expect(response.body).toEqual({ metric: 'revenue', grain: 'month', from: null, to: null, currency: 'BRL', points: [{ periodStart: '2025-01-01', value: '10.0000' }] });
   });
 
   it('bounds the periods by from and to, inclusive', async () => {
@@ -115,6 +126,10 @@ describe('GET /v1/metrics/{name} (real PostgreSQL)', () => {
     const text = JSON.stringify(paths['/v1/metrics/{name}']?.get);
     expect(text).toContain('revenue, mrr: 4 decimals');
     expect(text).toContain('orders, active_customers, new_customers, churned_customers: whole numbers');
+    const schema = (await api.get('/openapi.json')).body.paths as Record<string, { get: { responses: { 200: { content: Record<string, { schema: { properties: Record<string, { description?: string }>; required: string[] } }> } } } }>;
+    const series = schema['/v1/metrics/{name}']?.get.responses[200].content['application/json']?.schema;
+    expect(series?.required).toContain('currency');
+    expect(series?.properties['currency']?.description).toContain('ISO 4217');
   });
 
   it('keeps NULL values (a ratio without base) as null', async () => {

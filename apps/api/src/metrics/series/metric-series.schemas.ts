@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { calendarDateSchema } from '../../request-input/request-input.schemas';
-import { SERIES_METRIC_NAMES } from './series-metrics';
+import { SERIES_METRIC_NAMES, SERIES_MONEY_METRICS } from './series-metrics';
 import { SERIES_VALUE_SCALES } from './series-value-scale';
 
 /** For the document: the handler looks the name up itself (findSeriesMetricOrThrow), a 404 for any other. */
@@ -30,6 +30,12 @@ export const metricSeriesSchema = z.object({
   grain: z.enum(['day', 'week', 'month']),
   from: z.iso.date().nullable(),
   to: z.iso.date().nullable(),
+  currency: z
+    .string()
+    .nullable()
+    .describe(
+      `ISO 4217 code of the values of a money metric (${[...SERIES_MONEY_METRICS].join(', ')}): the tenant's currency setting, as on customers and products. Null for the other metrics.`,
+    ),
   points: z.array(
     z.object({
       periodStart: z.iso.date(),
