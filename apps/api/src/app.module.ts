@@ -3,6 +3,7 @@ import { APP_GUARD } from '@nestjs/core';
 import { MessagingModule } from '@pulse/messaging';
 import { MalformedBodyGuard, OpenApiModule, PostgresModule, UndeclaredQueryGuard } from '@pulse/service-runtime';
 import { apiResponseHeaders } from './http/openapi-conventions';
+import { ApiKeyScopeGuard } from './auth/api-key-scope.guard';
 import { TenantAuthGuard } from './auth/tenant-auth.guard';
 import { API_CONFIG, type ApiConfig } from './config/api.config';
 import { CustomersModule } from './customers/customers.module';
@@ -49,11 +50,12 @@ export class AppModule {
       ],
       providers: [
         { provide: API_CONFIG, useValue: config },
-        // Global guards run in this order: who the tenant is, its rate limit, then a JSON body that parses
-        // and no undeclared query parameter. Authentication first: a client without a valid key gets
-        // 401/403 before any 400 about its request.
+        // Global guards run in this order: who the tenant is, its rate limit, whether the key's scopes
+        // allow the method, then a JSON body that parses and no undeclared query parameter.
+        // Authentication first: a client without a valid key gets 401/403 before any 400 about its request.
         { provide: APP_GUARD, useClass: TenantAuthGuard },
         { provide: APP_GUARD, useClass: RateLimitGuard },
+        { provide: APP_GUARD, useClass: ApiKeyScopeGuard },
         { provide: APP_GUARD, useClass: MalformedBodyGuard },
         { provide: APP_GUARD, useClass: UndeclaredQueryGuard },
       ],

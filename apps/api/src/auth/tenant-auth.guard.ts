@@ -6,8 +6,14 @@ import { createTenantContext, TenantResolver, type TenantContext } from '@pulse/
 import type { FastifyRequest } from 'fastify';
 import { API_CONFIG, type ApiConfig } from '../config/api.config';
 
-/** `tenantPlan` (the key's tenant's plan) sets the tenant's rate limits. */
-export type TenantRequest = FastifyRequest & { tenant?: TenantContext; tenantPlan?: string; tenantCurrency?: string; tenantTimezone?: string };
+/** `tenantPlan` (the key's tenant's plan) sets the tenant's rate limits; `tenantScopes` (the key's) what it may do. */
+export type TenantRequest = FastifyRequest & {
+  tenant?: TenantContext;
+  tenantPlan?: string;
+  tenantCurrency?: string;
+  tenantTimezone?: string;
+  tenantScopes?: readonly string[];
+};
 
 /**
  * Every route is tenant-authenticated unless its @ApiRoute marks it public (health, docs): the guard is
@@ -47,6 +53,7 @@ export class TenantAuthGuard implements CanActivate {
     request.tenantPlan = key.plan;
     request.tenantCurrency = key.currency;
     request.tenantTimezone = key.timezone;
+    request.tenantScopes = key.scopes;
     assignRequestLogFields({ tenantId: key.tenantId });
     return true;
   }

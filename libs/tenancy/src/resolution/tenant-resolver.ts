@@ -18,7 +18,11 @@ export interface ResolvedTenant {
 
 export interface ResolvedApiKey extends ResolvedTenant {
   keyId: string;
-  scopes: string[];
+  /**
+   * What the key may do, as the registry issued it: `read` (GET/HEAD) and `write` (everything else).
+   * Cached with the rest of the key; a key stored without scopes (NULL) has none, so it can do nothing.
+   */
+  scopes: readonly string[];
 }
 
 interface KeyRow extends TenantRow {
@@ -93,7 +97,7 @@ export class TenantResolver {
     let entry = this.fresh(cacheKey);
     if (!entry) {
       const { rows } = await this.controlPlane.query<KeyRow>(
-        `SELECT k.id AS key_id, k.secret_hash, k.scopes, k.revoked_at, ${TENANT_COLUMNS}
+        `SELECT k.id AS key_id, k.secret_hash, COALESCE(k.scopes, '{}') AS scopes, k.revoked_at, ${TENANT_COLUMNS}
            FROM api_keys k JOIN tenants t ON t.id = k.tenant_id WHERE k.prefix = $1`,
         [parsed.prefix],
       );
