@@ -287,7 +287,8 @@ export const seriesMetrics: readonly MetricDefinition[] = [
     kind: 'derived',
     internal: true,
     dependsOn: ['alive_change'],
-    description: 'Customers active at the period start: with a qualifying order at most churnWindowDays before it.',
+    description:
+      'Customers active at the period start: not churned at the end of the day before it (their last qualifying order up to that day at most churnWindowDays days before that day).',
     unit: 'count',
     inputs: ordersInputs,
     expression: () => `COALESCE(${runningTotal('alive_change', '1 PRECEDING')}, 0)`,
