@@ -2,7 +2,7 @@ import { Controller, Get } from '@nestjs/common';
 import { ApiRoute } from '@pulse/service-runtime';
 import { TenantDatabasePool, type TenantContext } from '@pulse/tenancy';
 import { CurrentTenant } from '../auth/current-tenant.decorator';
-import { healthDistributionSchema, type HealthDistributionDto } from './health-distribution.schemas';
+import { healthDistributionSchema, LIST_UNSCORED_CUSTOMERS, type HealthDistributionDto } from './health-distribution.schemas';
 
 const BUCKETS = 10;
 
@@ -13,6 +13,7 @@ export class HealthDistributionController {
   @Get('distribution')
   @ApiRoute({
     summary: 'How many customers are in each health band and score decile',
+    description: `Bands red, yellow and green, and unscored: customers without a score. ${LIST_UNSCORED_CUSTOMERS}`,
     tags: ['health'],
     responses: { 200: { description: 'The distribution', schema: healthDistributionSchema } },
   })

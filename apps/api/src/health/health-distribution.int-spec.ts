@@ -53,7 +53,34 @@ describe('GET /v1/health/distribution (real PostgreSQL)', () => {
     expect((await api.get('/v1/health/distribution')).status).toBe(401);
   });
 
-  it('documents the route in /openapi.json', async () => {
-    expect(Object.keys((await api.get('/openapi.json')).body.paths as object)).toContain('/v1/health/distribution');
+  it('documents the route in /openapi.json, with how to list the unscored customers', async () => {
+    const paths = (await api.get('/openapi.json')).body.paths as Record<string, { get: { description?: string; responses: Record<string, { content?: Record<string, { schema: unknown }> }> } }>;
+    const operation = paths['/v1/health/distribution']?.get;
+    const unscored = (operation?.responses['200']?.content?.['application/json']?.schema as { properties: { bands: { properties: { unscored: { description: string } } } } }).properties.bands.properties.unscored;
+    expect(unscored.description).toContain('no healthBand filter selects them');
+    expect(unscored.description).toContain('GET /v1/customers?sort=healthScore');
+    expect(operation?.description).toContain('GET /v1/customers?sort=healthScore');
+  });
+
+  it('lists unscored customers as documented: no healthBand filter, last when sorted by healthScore', async () => {
+    const tenant = await api.seedTenant('distribution-unscored');
+    await api.tenantSql(tenant, `INSERT INTO customers (external_id) VALUES ('scored'), ('no-kpis'), ('no-score')`);
+    await api.tenantSql(
+      tenant,
+      `INSERT INTO customer_kpis (customer_id, health_score, health_band, as_of, run_id)
+       SELECT c.id, v.score, v.band::health_band, date '2026-01-01', gen_random_uuid()
+       FROM (VALUES ('scored', 80, 'green'), ('no-score', NULL, NULL)) AS v(external_id, score, band) JOIN customers c USING (external_id)`,
+    );
+    expect((await api.get('/v1/health/distribution', { key: tenant.apiKey })).body).toMatchObject({ bands: { green: 1, unscored: 2 } });
+    expect((await api.get('/v1/customers?healthBand=unscored', { key: tenant.apiKey })).status).toBe(400);
+    for (const sort of ['healthScore', '-healthScore']) {
+      const items = (await api.get(`/v1/customers?sort=${sort}`, { key: tenant.apiKey })).body.items as Array<{ externalId: string; health: unknown }>;
+      // Scored first, then the unscored (health null) in customer id order.
+      expect(items.map((item) => [item.externalId, item.health === null])).toEqual([['scored', false], expect.any(Array), expect.any(Array)]);
+      expect(items.slice(1).map((item) => [item.externalId, item.health]).sort()).toEqual([
+        ['no-kpis', null],
+        ['no-score', null],
+      ]);
+    }
   });
 });
