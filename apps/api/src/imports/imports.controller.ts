@@ -48,7 +48,7 @@ export class ImportsController {
       'The body is the file itself, sent as `text/csv` or `application/x-ndjson` (anything else is 415); it is streamed to storage, never buffered, so files of gigabytes are fine.',
       'Answers 202 with the import id at once; the file is parsed, validated and loaded in the background: follow `links.self`, rejected rows are at `links.errors`.',
       'A column mapping (JSON, see importMappingSchema) goes in the `mapping` query parameter or the `Import-Mapping` header.',
-      'Send an Idempotency-Key to make retries safe: the same key with the same bytes returns the first response (same import id); with other bytes it is 422.',
+      'Send an Idempotency-Key to make retries safe: the same key with the same bytes, media type, options (defaults applied) and mapping returns the first response (same import id); with anything that changes how the file is read (other bytes, media type, entity, option or mapping) it is 422.',
       'See docs/ingestion.md for upsert vs replace and the rejected-share threshold.',
     ].join('\n'),
     tags: ['imports'],
@@ -81,8 +81,7 @@ export class ImportsController {
     }
     const body = request.body;
     try {
-      const mappingHeader = utf8HeaderOf(request, 'import-mapping');
-      const mapping = parseImportMapping(entity, query.mapping, mappingHeader);
+      const mapping = parseImportMapping(entity, query.mapping, utf8HeaderOf(request, 'import-mapping'));
       const idempotencyKey = singleHeader(request, 'idempotency-key');
       if (idempotencyKey !== undefined && !IDEMPOTENCY_KEY.test(idempotencyKey)) {
         throw new ValidationError([{ field: 'header.idempotency-key', code: 'invalid_format', message: 'Use 1-255 visible ASCII characters (a UUID, say).' }]);
@@ -94,8 +93,6 @@ export class ImportsController {
         options: { onUnknownReference: query.onUnknownReference, maxRejectedShare: query.maxRejectedShare },
         mapping,
         body,
-        requestUrl: request.url,
-        mappingHeader,
         idempotencyKey,
       });
       if (result.replayed) void reply.header('idempotent-replayed', 'true');

@@ -236,6 +236,59 @@ describe('imports API: POST /v1/imports/{entity}, GET /v1/imports[/{id}[/errors]
     });
   });
 
+  describe('Idempotency-Key: what the key is bound to', () => {
+    let own: SeededTenant;
+    const NDJSON = '{"external_id":"c1","name":"Ana"}\n';
+
+    beforeAll(async () => {
+      own = await api.seedTenant('imports-fingerprint');
+    });
+
+    const send = (key: string, options: { contentType?: string; query?: string; headers?: Record<string, string> } = {}, body = NDJSON) =>
+      upload('customers', body, { key: own.apiKey, contentType: 'application/x-ndjson', ...options, headers: { 'idempotency-key': key, ...options.headers } });
+
+    it('refuses the same key and bytes under another content type (422): the bytes mean another file', async () => {
+      const first = await send('type-1');
+      expect(first.status).toBe(202);
+      const asCsv = await send('type-1', { contentType: 'text/csv' });
+      expect(asCsv.status).toBe(422);
+      expect(asCsv.body).toMatchObject({ code: 'idempotency_key_reused' });
+      expect(asCsv.headers.get('idempotent-replayed')).toBeNull();
+    });
+
+    it('replays a retry that spells out the defaults, reorders the mapping or moves it between query and header', async () => {
+      const mapping = { columns: { Nome: 'name', id: 'external_id' }, constants: { segment: 'smb' } };
+      const first = await send('same-1', { headers: { 'import-mapping': JSON.stringify(mapping) } });
+      expect(first.status).toBe(202);
+      const retries = [
+        { query: `mode=upsert&onUnknownReference=reject&maxRejectedShare=0.10&mapping=${encodeURIComponent(JSON.stringify(mapping))}` },
+        { contentType: 'application/x-ndjson; charset=utf-8', headers: { 'import-mapping': ' {"constants":{"segment":"smb"},"columns":{"id":"external_id","Nome":{"field":"name"}}}' } },
+        { headers: { 'import-mapping': JSON.stringify({ columns: { nome: 'name', ID: 'external_id' }, constants: { segment: 'smb' }, locale: {} }) } },
+      ];
+      for (const retry of retries) {
+        const replayed = await send('same-1', retry);
+        expect([retry, replayed.status, replayed.headers.get('idempotent-replayed')]).toEqual([retry, 202, 'true']);
+        expect(replayed.body).toEqual(first.body);
+      }
+      expect(await tenantRows(own, `SELECT id FROM imports WHERE idempotency_key = 'same-1'`)).toEqual([{ id: first.body['importId'] }]);
+    });
+
+    it('refuses a retry whose options or mapping change how the file is read (422)', async () => {
+      const first = await send('options-1');
+      expect(first.status).toBe(202);
+      for (const retry of [
+        { query: 'mode=replace' },
+        { query: 'onUnknownReference=create_stub' },
+        { query: 'maxRejectedShare=0.2' },
+        { headers: { 'import-mapping': '{"columns":{"Nome":"name"}}' } },
+        { headers: { 'import-mapping': '{"locale":{"decimalSeparator":","}}' } },
+      ]) {
+        const refused = await send('options-1', retry);
+        expect([retry, refused.status, refused.body['code']]).toEqual([retry, 422, 'idempotency_key_reused']);
+      }
+    });
+  });
+
   describe('reading imports', () => {
     it("lists the tenant's own imports newest first, page by page, and never another tenant's", async () => {
       const own = (await tenantRows<{ id: string }>(tenant, 'SELECT id FROM imports ORDER BY created_at DESC, id DESC')).map((row) => row.id);

@@ -17,9 +17,9 @@ import { randomUUID } from 'node:crypto';
 import type { Readable } from 'node:stream';
 import { API_CONFIG, type ApiConfig } from '../config/api.config';
 import { IdempotencyStore, usableClaim } from '../http/idempotency/idempotency-store';
-import { requestFingerprint } from '../http/idempotency/request-fingerprint';
 import { importLinks } from './import-row';
 import { IMPORT_STORAGE, type ImportStorage } from './import-storage';
+import { uploadFingerprint } from './upload-fingerprint';
 import { UploadMeter } from './upload-meter';
 
 export interface UploadImportInput {
@@ -29,9 +29,6 @@ export interface UploadImportInput {
   options: ImportOptions;
   mapping: ImportMapping | undefined;
   body: Readable;
-  /** The request line (path and query) and the mapping header: with the content hash, what a key is bound to. */
-  requestUrl: string;
-  mappingHeader: string | undefined;
   idempotencyKey: string | undefined;
 }
 
@@ -49,7 +46,8 @@ type RequestedPayload = EventPayload<typeof ingestionRequestedV1>;
  * publishes the outbox row, same eventId, later).
  *
  * Idempotency-Key: a streamed body cannot be hashed before it is read, so the key is claimed after the
- * upload, bound to method, URL, mapping header and the SHA-256 of the bytes. A replay or a conflict
+ * upload, bound to what the import means (uploadFingerprint: entity, format, options, mapping) and the
+ * SHA-256 of the bytes. A replay or a conflict
  * deletes the bytes just stored; the first request's object stays the import's.
  */
 @Injectable()
@@ -74,7 +72,7 @@ export class UploadImportUseCase {
     const discardUpload = () => this.storage.delete(key).catch((error: unknown) => this.logger.warn({ err: error, key }, 'could not delete a discarded upload'));
     const { idempotencyKey } = input;
     if (idempotencyKey !== undefined) {
-      const fingerprint = requestFingerprint('POST', input.requestUrl, { contentSha256, mappingHeader: input.mappingHeader ?? null });
+      const fingerprint = uploadFingerprint({ ...input, contentSha256 });
       const claimed = await this.idempotency.claim(tenant, idempotencyKey, fingerprint);
       if (claimed.outcome !== 'claimed') await discardUpload();
       const claim = usableClaim(claimed);
