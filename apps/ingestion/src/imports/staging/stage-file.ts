@@ -57,20 +57,38 @@ export async function stageFile(db: TenantDatabaseClient, input: StageFileInput)
   const present = new Set(committed.fields ?? []);
   const recordAbsent = input.format === 'ndjson';
   const absentSomewhere = new Set(committed.fieldsAbsentFromSomeRecords ?? []);
-  let window: { copy: Writable; staged: number; rejects: RowRejection[]; records: number; lastLine: number } | undefined;
+  let window: StagingWindow | undefined;
+  // A window's transaction, from its BEGIN until its COMMIT has returned: rolled back if anything fails in between.
+  let inTransaction = false;
 
-  const open = async () => {
+  const open = async (): Promise<StagingWindow> => {
     await db.query('BEGIN');
-    const copy = db.query(copyFrom(copyIntoStagingSql(input.entity, input.importId)));
-    return { copy, staged: 0, rejects: [] as RowRejection[], records: committed.recordsRead, lastLine: committed.lastLine };
+    inTransaction = true;
+    const opened: StagingWindow = {
+      copy: db.query(copyFrom(copyIntoStagingSql(input.entity, input.importId))),
+      failure: undefined,
+      staged: 0,
+      rejects: [],
+      records: committed.recordsRead,
+      lastLine: committed.lastLine,
+    };
+    // The COPY reports its failure (PostgreSQL refusing the data, the connection lost, the CopyFail that
+    // abort() sends) as an 'error' event, at any time, also while the parser is reading the file: unheard,
+    // that event would take the whole process down with every other tenant's import. It is kept and
+    // rethrown by the loop below, by commit() or ignored by abort().
+    opened.copy.on('error', (error: Error) => {
+      opened.failure ??= error;
+    });
+    return opened;
   };
 
   const commit = async () => {
     if (!window) return;
     const current = window;
-    window = undefined;
+    if (current.failure) throw current.failure;
     current.copy.end();
     await finished(current.copy);
+    window = undefined;
     await insertImportErrors(db, input.importId, current.rejects);
     const next: StagingCheckpoint = {
       recordsRead: current.records,
@@ -86,8 +104,27 @@ export async function stageFile(db: TenantDatabaseClient, input: StageFileInput)
       [input.importId, JSON.stringify(next), next.recordsRead, next.parseRejected],
     );
     await db.query('COMMIT');
+    inTransaction = false;
     committed = next;
     await input.onCheckpoint?.(next);
+  };
+
+  /**
+   * Undoes the open window: a COPY still running is cancelled (CopyFail) and awaited until PostgreSQL has
+   * answered, so that the connection has left COPY mode before the ROLLBACK, and goes back to the pool
+   * with no transaction open. Its rows were never committed: nothing of the window remains.
+   */
+  const abort = async () => {
+    const current = window;
+    window = undefined;
+    if (current && !current.failure && !current.copy.destroyed) {
+      current.copy.destroy();
+      await finished(current.copy).catch(() => undefined);
+    }
+    if (inTransaction) {
+      inTransaction = false;
+      await db.query('ROLLBACK').catch(() => undefined);
+    }
   };
 
   try {
@@ -101,6 +138,7 @@ export async function stageFile(db: TenantDatabaseClient, input: StageFileInput)
     });
     for await (const batch of batches) {
       window ??= await open();
+      if (window.failure) throw window.failure;
       let chunk = '';
       for (const row of batch.rows) {
         // The parser gives each row the fields the file has (a missing column is absent, an empty cell null).
@@ -129,10 +167,19 @@ export async function stageFile(db: TenantDatabaseClient, input: StageFileInput)
     await commit();
     return committed;
   } catch (error) {
-    if (window) {
-      window.copy.destroy();
-      await db.query('ROLLBACK').catch(() => undefined);
-    }
+    await abort();
+    // The parser stopped early: the rest of the file is not going to be read.
+    input.file.destroy();
     throw error;
   }
+}
+
+interface StagingWindow {
+  copy: Writable;
+  /** The COPY's error, once it has failed (the stream's 'error' event). */
+  failure: Error | undefined;
+  staged: number;
+  rejects: RowRejection[];
+  records: number;
+  lastLine: number;
 }
