@@ -3,7 +3,7 @@ import { Reflector } from '@nestjs/core';
 import { DomainError } from '@pulse/errors';
 import { API_ROUTE_METADATA, assignRequestLogFields, type ApiRouteDoc } from '@pulse/service-runtime';
 import { createTenantContext, TenantResolver, type TenantContext } from '@pulse/tenancy';
-import type { FastifyRequest } from 'fastify';
+import type { FastifyReply, FastifyRequest } from 'fastify';
 import { API_CONFIG, type ApiConfig } from '../config/api.config';
 
 /** `tenantPlan` (the key's tenant's plan) sets the tenant's rate limits; `tenantScopes` (the key's) what it may do. */
@@ -34,6 +34,10 @@ export class TenantAuthGuard implements CanActivate {
     if (doc?.public) return true;
 
     const request = context.switchToHttp().getRequest<TenantRequest>();
+    if (hasRepeatedAuthorization(request.raw.rawHeaders)) {
+      void context.switchToHttp().getResponse<FastifyReply>().header('www-authenticate', 'Bearer error="invalid_request"');
+      throw new DomainError('invalid_input', 'auth.multiple_authorization_headers', 'Send one Authorization header, not several.');
+    }
     const token = /^Bearer\s+(\S+)$/i.exec(request.headers.authorization ?? '')?.[1];
     if (!token) throw new DomainError('unauthenticated', 'auth.missing_api_key', 'Send your API key as "Authorization: Bearer <key>".');
 
@@ -57,6 +61,25 @@ export class TenantAuthGuard implements CanActivate {
     assignRequestLogFields({ tenantId: key.tenantId });
     return true;
   }
+}
+
+const AUTHORIZATION = /^authorization$/i;
+
+/**
+ * Whether the request has more than one Authorization header. Node keeps only the first in
+ * `request.headers` and drops the others, so a proxy or client that added a second one would have it
+ * silently ignored (or another hop would use the other): refused instead, as ambiguous credentials.
+ */
+function hasRepeatedAuthorization(rawHeaders: string[]): boolean {
+  let seen = false;
+  for (let i = 0; i < rawHeaders.length; i += 2) {
+    const name = rawHeaders[i] as string;
+    if (name.length === 13 && AUTHORIZATION.test(name)) {
+      if (seen) return true;
+      seen = true;
+    }
+  }
+  return false;
 }
 
 /**

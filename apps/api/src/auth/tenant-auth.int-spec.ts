@@ -58,14 +58,36 @@ describe('tenant authentication and isolation (real PostgreSQL)', () => {
     expect(body.body['errors']).toEqual([expect.objectContaining({ field: 'body.asOf', code: 'nul_character' })]);
   });
 
-  it('refuses a missing, malformed, unknown or tampered key with 401 problem+json', async () => {
+  it('refuses a missing, malformed, unknown or tampered key with 401 problem+json and a Bearer challenge', async () => {
     const tampered = `${acme.apiKey.slice(0, -1)}${acme.apiKey.endsWith('a') ? 'b' : 'a'}`;
     for (const key of [undefined, 'not-a-key', `pulse_${'A'.repeat(12)}_${'b'.repeat(32)}`, tampered]) {
       const response = await api.get('/v1/customers/shared-id', { key });
       expect(response.status).toBe(401);
       expect(response.headers.get('content-type')).toMatch(/^application\/problem\+json/);
       expect(response.body.code).toBe(key ? 'auth.invalid_api_key' : 'auth.missing_api_key');
+      // RFC 9110 15.5.2 / RFC 6750 3.1: a 401 says how to authenticate, and why a token sent failed.
+      expect(response.headers.get('www-authenticate')).toBe(key ? 'Bearer error="invalid_token"' : 'Bearer');
     }
+    // Credentials of another scheme are no Bearer token: the plain challenge.
+    const basic = await api.get('/v1/customers/shared-id', { headers: { authorization: 'Basic dXNlcjpwYXNz' } });
+    expect([basic.status, basic.body.code, basic.headers.get('www-authenticate')]).toEqual([401, 'auth.missing_api_key', 'Bearer']);
+  });
+
+  it('refuses a request with two Authorization headers with 400 instead of using the first', async () => {
+    const invalid = `pulse_${'A'.repeat(12)}_${'b'.repeat(32)}`;
+    for (const keys of [
+      [acme.apiKey, globex.apiKey],
+      [invalid, acme.apiKey],
+      [acme.apiKey, acme.apiKey],
+    ]) {
+      const response = await getWithHeaders(`${api.baseUrl}/v1/customers/shared-id`, { authorization: keys.map((key) => `Bearer ${key}`) });
+      expect(response.status).toBe(400);
+      expect(response.headers['content-type']).toMatch(/^application\/problem\+json/);
+      expect(response.headers['www-authenticate']).toBe('Bearer error="invalid_request"');
+      expect(response.headers['x-correlation-id']).toBeTruthy();
+      expect(JSON.parse(response.body)).toMatchObject({ status: 400, code: 'auth.multiple_authorization_headers' });
+    }
+    expect((await getWithHeaders(`${api.baseUrl}/v1/customers/shared-id`, { authorization: [`Bearer ${acme.apiKey}`] })).status).toBe(200);
   });
 
   it("refuses a key used on another tenant's host, but accepts it on its own", async () => {
@@ -185,6 +207,19 @@ describe('a dedicated api workload (PULSE_DEDICATED_TENANT)', () => {
     expect(response.body.code).toBe('auth.tenant_not_served_here');
   });
 });
+
+/** A GET with these headers; a list sends its header once per value (fetch would join them into one). */
+function getWithHeaders(url: string, headers: Record<string, string | string[]>): Promise<{ status: number; headers: Record<string, string | string[] | undefined>; body: string }> {
+  return new Promise((resolve, reject) => {
+    const request = httpGet(url, { headers }, (response) => {
+      let body = '';
+      response.setEncoding('utf8');
+      response.on('data', (chunk: string) => (body += chunk));
+      response.on('end', () => resolve({ status: response.statusCode ?? 0, headers: response.headers, body }));
+    });
+    request.on('error', reject);
+  });
+}
 
 /** A GET with the Host header given (fetch always sends the URL's). */
 function getWithHostHeader(url: string, host: string, headers: Record<string, string>): Promise<{ status: number; body: string }> {

@@ -1,6 +1,7 @@
-import { NotFoundException, ServiceUnavailableException } from '@nestjs/common';
-import { ValidationError } from '@pulse/errors';
-import { problemFor } from './problem-details.filter';
+import { NotFoundException, ServiceUnavailableException, type ArgumentsHost } from '@nestjs/common';
+import { DomainError, ValidationError } from '@pulse/errors';
+import Fastify from 'fastify';
+import { ProblemDetailsFilter, problemFor } from './problem-details.filter';
 
 describe('problemFor', () => {
   it('keeps the field errors of a validation failure', () => {
@@ -46,5 +47,30 @@ describe('problemFor', () => {
     const problem = problemFor(new TypeError("Cannot read properties of undefined (reading 'rows')"), '/v1/customers');
     expect(problem).toMatchObject({ status: 500, code: 'internal_error' });
     expect(problem.detail).not.toContain('rows');
+  });
+});
+
+describe('ProblemDetailsFilter', () => {
+  // A Fastify server (inject: no sockets) whose only route throws `error` through the filter.
+  async function answer(error: unknown, headers: Record<string, string> = {}) {
+    const server = Fastify();
+    server.get('/v1/tenants', (request, reply) => {
+      const host = { switchToHttp: () => ({ getRequest: () => request, getResponse: () => reply }) } as unknown as ArgumentsHost;
+      new ProblemDetailsFilter().catch(error, host);
+      return reply;
+    });
+    const response = await server.inject({ method: 'GET', url: '/v1/tenants', headers });
+    await server.close();
+    return response;
+  }
+
+  it('gives every 401 a Bearer challenge, invalid_token when a Bearer token was sent (RFC 9110, RFC 6750)', async () => {
+    const missing = await answer(new DomainError('unauthenticated', 'auth.missing_token', 'Send the token.'));
+    expect([missing.statusCode, missing.headers['www-authenticate'], missing.json()]).toEqual([401, 'Bearer', expect.objectContaining({ code: 'auth.missing_token' })]);
+    const invalid = await answer(new DomainError('unauthenticated', 'auth.invalid_token', 'Not valid.'), { authorization: 'Bearer nope' });
+    expect(invalid.headers['www-authenticate']).toBe('Bearer error="invalid_token"');
+    const otherScheme = await answer(new DomainError('unauthenticated', 'auth.missing_token', 'Send the token.'), { authorization: 'Basic dXNlcjpwYXNz' });
+    expect(otherScheme.headers['www-authenticate']).toBe('Bearer');
+    expect((await answer(new DomainError('forbidden', 'tenant.suspended', 'Suspended.'))).headers['www-authenticate']).toBeUndefined();
   });
 });

@@ -70,6 +70,16 @@ export class ProblemDetailsFilter implements ExceptionFilter {
         this.logger.error({ err: exception, code: problem.code }, `request failed: ${request.method} ${request.url}`);
       }
     }
+    if (problem.status === 401 && !reply.hasHeader('www-authenticate')) void reply.header('www-authenticate', bearerChallenge(request));
     void reply.status(problem.status).header('content-type', PROBLEM_JSON_CONTENT_TYPE).send(problem);
   }
+}
+
+/**
+ * The challenge a 401 must carry (RFC 9110 15.5.2). Every Pulse service authenticates with a Bearer
+ * token (API keys, the operator token): a request that sent one learns it was not accepted
+ * (`invalid_token`), one that sent none only which scheme to use (RFC 6750 3.1).
+ */
+function bearerChallenge(request: FastifyRequest): string {
+  return /^Bearer\s+\S/i.test(request.headers.authorization ?? '') ? 'Bearer error="invalid_token"' : 'Bearer';
 }
