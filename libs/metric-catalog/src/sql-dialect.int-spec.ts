@@ -35,6 +35,12 @@ describe('DuckDB dialect', () => {
     [d.periodStart(d.date('2024-03-25'), 'week'), '2024-03-25'],
     [d.periodStart(d.date('2024-02-29'), 'month'), '2024-02-01'],
     [d.integerDivide('3 + 4 + 1', '2'), 4],
+    // Line products: 64-bit below 10^5 per factor, 128-bit from there, exact either way
+    [d.multiplyDecimal('CAST(99999.9999 AS DECIMAL(18,4))', 'CAST(99999.9999 AS DECIMAL(18,4))'), '9999999980.00000001'], // 10^10 - 20 + 10^-8
+    [d.multiplyDecimal('CAST(-99999.9999 AS DECIMAL(18,4))', 'CAST(99999.9999 AS DECIMAL(18,4))'), '-9999999980.00000001'],
+    [d.multiplyDecimal('CAST(100000 AS DECIMAL(18,4))', 'CAST(100000 AS DECIMAL(18,4))'), '10000000000.00000000'],
+    [d.multiplyDecimal('CAST(2000 AS DECIMAL(18,4))', 'CAST(5000000 AS DECIMAL(18,4))'), '10000000000.00000000'],
+    [d.multiplyDecimal('CAST(1.5 AS DECIMAL(18,4))', 'CAST(0.0001 AS DECIMAL(18,4))'), '0.00015000'],
     [d.divideRounded('1', '0', 6), null],
     [d.divideRounded('NULL', '4', 6), null],
     [d.divideRounded('1', '4', 6), '0.250000'],

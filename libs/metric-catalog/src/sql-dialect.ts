@@ -164,8 +164,11 @@ export const duckdbDialect: SqlDialect = {
   // Casting the input to DECIMAL(38,4) first would give the same result at twice the cost.
   sumDecimal: (expression) => `SUM(${expression})`,
   // DECIMAL(18,4) * DECIMAL(18,4) is DECIMAL(18,8) in DuckDB: it overflows at 10^10. With one side
-  // DECIMAL(38,4) the product is DECIMAL(38,8): exact, up to 10^30 (also for the sums of products).
-  multiplyDecimal: (left, right) => `CAST(${left} AS DECIMAL(38,4)) * ${right}`,
+  // DECIMAL(38,4) the product is DECIMAL(38,8): exact, up to 10^30 (also for the sums of products). That
+  // 128-bit product costs 4-5x the 64-bit one, so factors below 10^5 (a product below 10^10: most lines)
+  // take the 64-bit one; CASE evaluates a branch only for its rows, and both give DECIMAL(38,8).
+  multiplyDecimal: (left, right) =>
+    `CASE WHEN abs(${left}) < 100000 AND abs(${right}) < 100000 THEN ${left} * ${right} ELSE CAST(${left} AS DECIMAL(38,4)) * ${right} END`,
   jsonText: (json, path) => `json_extract_string(${json}, ${duckdbDialect.text(path)})`,
   medianByGroup: (relation, group, value, alias) =>
     `SELECT ${group}, quantile_cont(${value}, 0.5) AS ${alias} FROM ${relation} GROUP BY ${group}`,
