@@ -125,7 +125,11 @@ function duckdbDivideRounded(dividend: string, divisor: string, scale: number): 
     units(`TRY_CAST(abs(${divisor}) AS DECIMAL(${17 - scale},4))`, 'BIGINT'),
     scale,
   );
-  const exact = roundedQuotient(units(`CAST(abs(${dividend}) AS DECIMAL(38,4))`, 'HUGEINT'), units(`CAST(abs(${divisor}) AS DECIMAL(38,4))`, 'HUGEINT'), scale);
+  const exact = roundedQuotient(
+    units(`CAST(abs(${dividend}) AS DECIMAL(38,4))`, 'HUGEINT'),
+    units(`CAST(abs(${divisor}) AS DECIMAL(38,4))`, 'HUGEINT'),
+    scale,
+  );
   return `COALESCE(${sign} * ${fast}, CASE WHEN ${divisor} = 0 THEN NULL ELSE ${sign} * ${exact} END)`;
 }
 
