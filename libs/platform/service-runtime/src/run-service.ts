@@ -5,12 +5,13 @@ import { FastifyAdapter, type NestFastifyApplication } from '@nestjs/platform-fa
 import { ConfigValidationError, describeConfig, loadConfig, type Environment, type ServiceSettings } from '@pulse/config';
 import { PROBLEM_JSON_CONTENT_TYPE } from '@pulse/contracts';
 import type { FastifyError, FastifyReply, FastifyRequest } from 'fastify';
+import { maxHeaderSize } from 'node:http';
 import type { z } from 'zod';
 import { Logger } from 'nestjs-pino';
 import { HealthModule } from './health/health.module';
 import { ReadinessRegistry } from './health/readiness-registry';
 import { deferJsonBodyErrors } from './http/json-body-parser';
-import { ProblemDetailsFilter, problemFor } from './http/problem-details.filter';
+import { ProblemDetailsFilter, problemFor, problemInstance } from './http/problem-details.filter';
 import { correlationIdOptions, echoCorrelationId, loggingModule } from './logging/logging.module';
 
 export interface ServiceDefinition<Schema extends z.ZodType> {
@@ -29,7 +30,7 @@ export interface ServiceDefinition<Schema extends z.ZodType> {
  * reach Nest's exception filter: they get the same problem+json body here.
  */
 function sendFrameworkError(error: FastifyError, request: FastifyRequest, reply: FastifyReply): void {
-  const problem = problemFor(error, request.url.split('?')[0] ?? request.url);
+  const problem = problemFor(error, problemInstance(request.url));
   void reply.code(problem.status).header('content-type', PROBLEM_JSON_CONTENT_TYPE).send(problem);
 }
 
@@ -41,8 +42,17 @@ export async function createServiceApp(rootModule: DynamicModule, settings: Serv
 
   const app = await NestFactory.create<NestFastifyApplication>(
     ServiceModule,
-    // Behind the GKE load balancer: client address and protocol come from X-Forwarded-*.
-    new FastifyAdapter({ trustProxy: true, bodyLimit: 1_048_576, frameworkErrors: sendFrameworkError, ...correlationIdOptions }),
+    new FastifyAdapter({
+      // Behind the GKE load balancer: client address and protocol come from X-Forwarded-*.
+      trustProxy: true,
+      bodyLimit: 1_048_576,
+      // Fastify's default (100) made ids of 101-255 characters unreadable (a 414 from the router). A path
+      // parameter cannot be longer than the request line, which Node's parser already bounds (431 beyond
+      // maxHeaderSize), so this leaves every length to the route's own schema: a 400 naming the field.
+      maxParamLength: maxHeaderSize,
+      frameworkErrors: sendFrameworkError,
+      ...correlationIdOptions,
+    }),
     { bufferLogs: true },
   );
   // A malformed JSON body is a 400 only after authentication: the service registers MalformedBodyGuard.

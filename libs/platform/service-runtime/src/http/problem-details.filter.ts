@@ -33,7 +33,20 @@ function readinessFailure(exception: HttpException): Record<string, unknown> | u
   return exception.getStatus() === 503 && body?.status === 'error' && body.details ? body.details : undefined;
 }
 
-export function problemFor(exception: unknown, instance: string): ProblemDetails & Record<string, unknown> {
+/**
+ * Longer than any path a valid request has (a 255-character id percent-encoded is at most 2,295
+ * characters): beyond it, `instance` would only echo the client's input back, so it is left out.
+ */
+const MAX_INSTANCE_LENGTH = 4_096;
+
+/** The problem's `instance`: the request's path without its query, unless it is too long to be one of ours. */
+export function problemInstance(url: string): string | undefined {
+  const query = url.indexOf('?');
+  const path = query === -1 ? url : url.slice(0, query);
+  return path.length <= MAX_INSTANCE_LENGTH ? path : undefined;
+}
+
+export function problemFor(exception: unknown, instance: string | undefined): ProblemDetails & Record<string, unknown> {
   if (exception instanceof DomainError) return toProblemDetails(exception, instance);
   if (exception instanceof HttpException) {
     const status = exception.getStatus();
@@ -59,7 +72,7 @@ export class ProblemDetailsFilter implements ExceptionFilter {
     const http = host.switchToHttp();
     const request = http.getRequest<FastifyRequest>();
     const reply = http.getResponse<FastifyReply>();
-    const problem = problemFor(exception, request.url.split('?')[0] ?? request.url);
+    const problem = problemFor(exception, problemInstance(request.url));
 
     if (problem.status >= 500 && problem.code !== 'not_ready') {
       // A domain error is an expected outage (a dependency failed) with its reason in the body; anything
