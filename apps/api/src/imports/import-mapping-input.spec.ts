@@ -28,6 +28,19 @@ describe('parseImportMapping', () => {
     expect(fieldsOf(() => parseImportMapping('orders', '{}', '{}'))).toEqual(['query.mapping:conflicting_mapping']);
   });
 
+  it('names a source column given twice (compared normalised, like the parser) and an option its target field cannot use', () => {
+    expect(fieldsOf(() => parseImportMapping('customers', undefined, JSON.stringify({ columns: { Region: 'custom.r', region: 'custom.s', 'REGIÃO': null } })))).toEqual([
+      'header.import-mapping.columns.region:duplicate_column',
+    ]);
+    expect(fieldsOf(() => parseImportMapping('customers', JSON.stringify({ columns: { Nome: { field: 'name', split: ';', dateFormat: 'dd/mm/yyyy', decimalSeparator: ',' } } }), undefined))).toEqual([
+      'query.mapping.columns.Nome.split:inapplicable_option',
+      'query.mapping.columns.Nome.dateFormat:inapplicable_option',
+      'query.mapping.columns.Nome.decimalSeparator:inapplicable_option',
+    ]);
+    const fitting = { columns: { Outros: { field: 'aliases', split: ';', transforms: ['trim'] }, Desde: { field: 'customer_since', dateFormat: 'dd/mm/yyyy' }, Nome: { field: 'name', transforms: ['trim'] } } };
+    expect(parseImportMapping('customers', JSON.stringify(fitting), undefined)).toEqual(fitting);
+  });
+
   it('refuses a NUL character escaped in the JSON (jsonb cannot hold it), naming where it is', () => {
     expect(fieldsOf(() => parseImportMapping('customers', '{"columns":{"Nome\\u0000":"name"}}', undefined))).toEqual(['query.mapping.columns.Nome\u0000:nul_character']);
     expect(fieldsOf(() => parseImportMapping('customers', undefined, '{"constants":{"segment":"\\u0000"}}'))).toEqual(['header.import-mapping.constants.segment:nul_character']);

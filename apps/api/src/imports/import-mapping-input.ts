@@ -1,5 +1,70 @@
-import { importMappingSchemaFor, type CanonicalEntity, type ImportMapping } from '@pulse/contracts';
+import {
+  CANONICAL_ENTITY_SPECS,
+  importMappingSchemaFor,
+  type CanonicalEntity,
+  type CanonicalFieldType,
+  type FieldError,
+  type ImportColumnMapping,
+  type ImportMapping,
+} from '@pulse/contracts';
 import { fieldErrorsForNulCharacters, ValidationError } from '@pulse/errors';
+import { normalizeHeader } from '@pulse/parsing';
+
+/**
+ * The field types each column option applies to, as the parser applies them (libs/parsing
+ * value-converters): `split` cuts a list, `dateFormat` reads dates and instants, `decimalSeparator`
+ * decimals (integers take digits only); `transforms` run before any canonical field's parsing. A
+ * `custom.<key>` target takes none: the parser infers a custom column's type and applies no option.
+ */
+const OPTION_TYPES: Readonly<Record<Exclude<keyof ImportColumnMapping, 'field'>, readonly CanonicalFieldType[]>> = {
+  split: ['list'],
+  dateFormat: ['date', 'timestamp'],
+  decimalSeparator: ['decimal'],
+  transforms: ['text', 'decimal', 'integer', 'date', 'timestamp', 'json', 'list'],
+};
+const OPTIONS = Object.keys(OPTION_TYPES) as Array<keyof typeof OPTION_TYPES>;
+
+/**
+ * What the schema cannot see but the loader would refuse, or silently not apply, whatever the file:
+ * two entries for one source column (`Region` and `region`: the parser compares header names
+ * normalised, and fails the import), two columns into one custom key, and a column option its target
+ * field has no use for (`split` on `name`).
+ */
+function mappingConsistencyErrors(entity: CanonicalEntity, mapping: ImportMapping, field: string): FieldError[] {
+  const errors: FieldError[] = [];
+  const types = new Map(CANONICAL_ENTITY_SPECS[entity].fields.map((canonical) => [canonical.name, canonical.type]));
+  const sources = new Map<string, string>();
+  const customTargets = new Map<string, string>();
+  for (const [source, target] of Object.entries(mapping.columns ?? {})) {
+    const at = `${field}.columns.${source}`;
+    const name = normalizeHeader(source);
+    const earlier = sources.get(name);
+    if (earlier !== undefined) {
+      errors.push({ field: at, code: 'duplicate_column', message: `names the same column as "${earlier}": column names are compared normalised (both are "${name}")` });
+      continue;
+    }
+    sources.set(name, source);
+    if (target === null) continue;
+    const column: ImportColumnMapping = typeof target === 'string' ? { field: target } : target;
+    if (column.field.startsWith('custom.')) {
+      const fedBy = customTargets.get(column.field);
+      if (fedBy !== undefined) {
+        errors.push({ field: typeof target === 'string' ? at : `${at}.field`, code: 'duplicate_target', message: `${column.field} is already fed by column "${fedBy}"` });
+      }
+      customTargets.set(column.field, source);
+    }
+    const type = types.get(column.field);
+    for (const option of OPTIONS) {
+      if (column[option] === undefined || (type !== undefined && OPTION_TYPES[option].includes(type))) continue;
+      const message =
+        type === undefined
+          ? `a custom field keeps the type inferred from its values: ${option} is not applied to it`
+          : `${option} applies to ${OPTION_TYPES[option].join(' and ')} fields; ${column.field} is ${type}`;
+      errors.push({ field: `${at}.${option}`, code: 'inapplicable_option', message });
+    }
+  }
+  return errors;
+}
 
 /**
  * The mapping of an upload, sent as JSON in the `mapping` query parameter or the `Import-Mapping`
@@ -28,5 +93,7 @@ export function parseImportMapping(entity: CanonicalEntity, fromQuery: string | 
       parsed.error.issues.map((issue) => ({ field: [field, ...issue.path.map(String)].join('.'), code: issue.code, message: issue.message })),
     );
   }
+  const errors = mappingConsistencyErrors(entity, parsed.data, field);
+  if (errors.length > 0) throw new ValidationError(errors);
   return parsed.data;
 }

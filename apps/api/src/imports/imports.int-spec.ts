@@ -27,6 +27,9 @@ async function filesUnder(folder: string): Promise<string[]> {
   }
 }
 
+/** A header value as its UTF-8 bytes go on the wire (what curl sends for `Código`; fetch sends characters up to U+00FF as one byte). */
+const utf8Bytes = (text: string) => Buffer.from(text, 'utf8').toString('latin1');
+
 const CSV = 'external_id,name,email\nc1,Ana,ana@example.com\nc2,"Bruno, Jr.",bruno@example.com\n';
 
 describe('imports API: POST /v1/imports/{entity}, GET /v1/imports[/{id}[/errors]] (real PostgreSQL, Pub/Sub emulator)', () => {
@@ -157,6 +160,36 @@ describe('imports API: POST /v1/imports/{entity}, GET /v1/imports[/{id}[/errors]
     expect(await filesUnder(path.join(storageDir, 'tenants', other.tenantId))).toEqual(before);
   });
 
+  it('refuses at once, 400 naming the field, a mapping the loader would refuse or ignore: a column named twice, an option its target cannot use', async () => {
+    const own = await api.seedTenant('imports-mappings');
+    const cases: Array<[entity: string, mapping: unknown, field: string, code: string]> = [
+      // Header names are compared normalised (case, accents, punctuation): these name one column twice.
+      ['customers', { columns: { Region: 'custom.r', region: 'custom.s' } }, 'header.import-mapping.columns.region', 'duplicate_column'],
+      ['customers', { columns: { 'Região ': null, regiao: 'custom.r' } }, 'header.import-mapping.columns.regiao', 'duplicate_column'],
+      ['customers', { columns: { id: 'external_id', Nome: { field: 'name', split: ';' } } }, 'header.import-mapping.columns.Nome.split', 'inapplicable_option'],
+      ['customers', { columns: { id: 'external_id', Nome: { field: 'name', dateFormat: 'dd/mm/yyyy' } } }, 'header.import-mapping.columns.Nome.dateFormat', 'inapplicable_option'],
+      ['orders', { columns: { Pedido: { field: 'external_id', decimalSeparator: ',' } } }, 'header.import-mapping.columns.Pedido.decimalSeparator', 'inapplicable_option'],
+      ['orders', { columns: { Data: { field: 'ordered_at', decimalSeparator: ',' } } }, 'header.import-mapping.columns.Data.decimalSeparator', 'inapplicable_option'],
+      ['nps_responses', { columns: { Nota: { field: 'score', decimalSeparator: ',' } } }, 'header.import-mapping.columns.Nota.decimalSeparator', 'inapplicable_option'],
+      ['orders', { columns: { Valor: { field: 'total', split: '|' } } }, 'header.import-mapping.columns.Valor.split', 'inapplicable_option'],
+      // Custom columns keep their inferred type: the loader applies no column option to them.
+      ['customers', { columns: { Desde: { field: 'custom.desde', dateFormat: 'dd/mm/yyyy' } } }, 'header.import-mapping.columns.Desde.dateFormat', 'inapplicable_option'],
+      ['customers', { columns: { Zona: { field: 'custom.zona', transforms: ['trim'] } } }, 'header.import-mapping.columns.Zona.transforms', 'inapplicable_option'],
+      // Two columns into one custom key would keep one value per row (the loader fails such a file).
+      ['customers', { columns: { Regiao: 'custom.area', Zona: { field: 'custom.area' } } }, 'header.import-mapping.columns.Zona.field', 'duplicate_target'],
+    ];
+    for (const [entity, mapping, field, code] of cases) {
+      const refused = await upload(entity, CSV, { key: own.apiKey, headers: { 'import-mapping': utf8Bytes(JSON.stringify(mapping)) } });
+      expect([mapping, refused.status, refused.headers.get('content-type')]).toEqual([mapping, 400, expect.stringContaining('application/problem+json')]);
+      expect([mapping, refused.body['errors']]).toEqual([mapping, [expect.objectContaining({ field, code })]]);
+    }
+    // The same options where they apply are accepted.
+    const fitting = { columns: { Pedido: 'external_id', Cliente: 'customer_external_id', Data: { field: 'ordered_at', dateFormat: 'dd/mm/yyyy' }, Valor: { field: 'total', decimalSeparator: ',', transforms: ['trim'] } } };
+    const accepted = await upload('orders', 'Pedido,Cliente,Data,Valor\n', { key: own.apiKey, query: `mapping=${encodeURIComponent(JSON.stringify(fitting))}` });
+    expect(accepted.status).toBe(202);
+    expect(await filesUnder(path.join(storageDir, 'tenants', own.tenantId))).toEqual([`imports/${accepted.body['importId'] as string}/upload.csv`]);
+  });
+
   it('cuts off an upload larger than IMPORT_MAX_BYTES with 413 and keeps none of it', async () => {
     const big = Buffer.alloc(3 * 1024 * 1024, 'x');
     const tooLarge = await upload('customers', big, { key: other.apiKey });
@@ -167,9 +200,6 @@ describe('imports API: POST /v1/imports/{entity}, GET /v1/imports[/{id}[/errors]
   });
 
   describe('headers with non-ASCII text', () => {
-    /** A header value as its UTF-8 bytes go on the wire (what curl and fetch send for `Código`). */
-    const utf8Bytes = (text: string) => Buffer.from(text, 'utf8').toString('latin1');
-
     /** What the ingestion service will load from an accepted upload: the stored file, parsed with the published mapping. */
     async function rowsToBeLoaded(importId: string): Promise<Array<{ values: Record<string, string | null>; custom: Record<string, unknown> }>> {
       const event = await events.waitFor((e) => e.data['importId'] === importId);
