@@ -3,7 +3,7 @@ import { METHOD_METADATA, PATH_METADATA } from '@nestjs/common/constants';
 import type { DiscoveryService, MetadataScanner } from '@nestjs/core';
 import { problemDetailsSchema } from '@pulse/contracts';
 import { z } from 'zod';
-import { API_ROUTE_METADATA, type ApiRouteDoc } from './api-route.decorator';
+import { API_ROUTE_METADATA, type ApiResponseDoc, type ApiRouteDoc } from './api-route.decorator';
 
 export interface OpenApiInfo {
   title: string;
@@ -12,10 +12,25 @@ export interface OpenApiInfo {
   /** Describes the bearer token (operator token, tenant API key). */
   bearerDescription: string;
   /**
-   * Headers the service sets on responses across routes (rate limits, ETag), by route: each applies
-   * to the route's documented responses (`success`) or to its error response (`error`).
+   * What the service adds to routes across the board, by route (from its method and @ApiRoute):
+   * headers it sets (rate limits, ETag) on the route's success responses (`success`) or its error
+   * responses (`error`), and `responses` it may give on any route of the kind (401/403/429 on
+   * authenticated routes, 304 on tagged GETs), listed under the route's own (a route's own description
+   * of a status wins).
    */
-  responseHeaders?: (route: { method: string; public: boolean }) => { success?: Record<string, ResponseHeaderDoc>; error?: Record<string, ResponseHeaderDoc> };
+  responseHeaders?: (route: RouteConventionsInput) => RouteConventions;
+}
+
+export interface RouteConventionsInput {
+  method: string;
+  public: boolean;
+  doc: ApiRouteDoc;
+}
+
+export interface RouteConventions {
+  success?: Record<string, ResponseHeaderDoc>;
+  error?: Record<string, ResponseHeaderDoc>;
+  responses?: Record<number, { description: string }>;
 }
 
 export interface ResponseHeaderDoc {
@@ -74,23 +89,35 @@ function parameters(location: 'path' | 'query' | 'header', schema: z.ZodObject |
   }));
 }
 
+/** Every error body is one (RFC 9457) schema, named so that generated clients get one error type. */
+const PROBLEM_REF = { $ref: '#/components/schemas/Problem' };
+const PROBLEM_CONTENT = { 'application/problem+json': { schema: PROBLEM_REF } };
+
+/**
+ * A documented response: its own schema if it has one; an error (4xx/5xx) without one is a problem
+ * details body, so that a client can type it (a declared 404 is as typed as the `default`).
+ */
+function responseObject(status: number, response: ApiResponseDoc): Record<string, unknown> {
+  if (response.schema) return { description: response.description, content: { [response.contentType ?? 'application/json']: { schema: jsonSchema(response.schema, 'output') } } };
+  return status >= 400 ? { description: response.description, content: PROBLEM_CONTENT } : { description: response.description };
+}
+
 /** OpenAPI 3.1 from the routes' zod schemas (3.1 takes JSON Schema 2020-12 as it is). */
 export function buildOpenApiDocument(info: OpenApiInfo, routes: DiscoveredRoute[]): Record<string, unknown> {
   const paths: Record<string, Record<string, unknown>> = {};
-  const problem = { description: 'Error (RFC 9457)', content: { 'application/problem+json': { schema: jsonSchema(problemDetailsSchema, 'output') } } };
+  const problem = { description: 'Error (RFC 9457)', content: PROBLEM_CONTENT };
   for (const { method, path, doc } of routes) {
     if (!doc) continue;
-    const headers = info.responseHeaders?.({ method, public: doc.public === true }) ?? {};
+    const conventions = info.responseHeaders?.({ method, public: doc.public === true, doc }) ?? {};
     const withHeaders = (response: Record<string, unknown>, set: Record<string, ResponseHeaderDoc> | undefined) =>
       set && Object.keys(set).length > 0 ? { ...response, headers: set } : response;
+    // Integer-like keys: the statuses come out in ascending order whatever the order they were given in.
+    const declared: Record<number, ApiResponseDoc> = { ...conventions.responses, ...doc.responses };
     const responses = Object.fromEntries(
-      Object.entries(doc.responses).map(([status, response]) => {
-        const documented = {
-          description: response.description,
-          ...(response.schema ? { content: { [response.contentType ?? 'application/json']: { schema: jsonSchema(response.schema, 'output') } } } : {}),
-        };
-        return [status, withHeaders(documented, Number(status) < 400 ? headers.success : headers.error)];
-      }),
+      Object.entries(declared).map(([status, response]) => [
+        status,
+        withHeaders(responseObject(Number(status), response), Number(status) < 400 ? conventions.success : conventions.error),
+      ]),
     );
     paths[path] ??= {};
     paths[path][method] = {
@@ -100,14 +127,17 @@ export function buildOpenApiDocument(info: OpenApiInfo, routes: DiscoveredRoute[
       parameters: [...parameters('path', doc.params), ...parameters('query', doc.query), ...parameters('header', doc.headers)],
       ...(doc.body ? { requestBody: { required: true, content: { 'application/json': { schema: jsonSchema(doc.body, 'input') } } } } : {}),
       ...(doc.fileBody ? { requestBody: { required: true, content: fileContent(doc.fileBody) } } : {}),
-      responses: { ...responses, default: withHeaders(problem, headers.error) },
+      responses: { ...responses, default: withHeaders(problem, conventions.error) },
       ...(doc.public ? { security: [] } : {}),
     };
   }
   return {
     openapi: '3.1.0',
     info: { title: info.title, version: info.version, ...(info.description ? { description: info.description } : {}) },
-    components: { securitySchemes: { bearer: { type: 'http', scheme: 'bearer', description: info.bearerDescription } } },
+    components: {
+      schemas: { Problem: jsonSchema(problemDetailsSchema, 'output') },
+      securitySchemes: { bearer: { type: 'http', scheme: 'bearer', description: info.bearerDescription } },
+    },
     security: [{ bearer: [] }],
     paths,
   };
