@@ -14,6 +14,7 @@ import { DocsModule } from './docs/docs.module';
 import { HttpConventionsModule } from './http/http-conventions.module';
 import { RateLimitGuard } from './http/rate-limit/rate-limit.guard';
 import { ImportsModule } from './imports/imports.module';
+import { UploadMediaTypeGuard } from './imports/upload-content-type';
 import { MetricRunsModule } from './metrics/runs/metric-runs.module';
 import { ScorecardModule } from './scorecard/scorecard.module';
 import { SourcesModule } from './sources/sources.module';
@@ -56,6 +57,8 @@ export class AppModule {
         { provide: APP_GUARD, useClass: TenantAuthGuard },
         { provide: APP_GUARD, useClass: RateLimitGuard },
         { provide: APP_GUARD, useClass: ApiKeyScopeGuard },
+        // An upload route refuses other media types with 415 before a JSON body's parse error is looked at.
+        { provide: APP_GUARD, useClass: UploadMediaTypeGuard },
         { provide: APP_GUARD, useClass: MalformedBodyGuard },
         { provide: APP_GUARD, useClass: UndeclaredQueryGuard },
       ],

@@ -1,4 +1,4 @@
-import { Controller, Get, HttpCode, Param, PayloadTooLargeException, Post, Query, Req, Res, UnsupportedMediaTypeException } from '@nestjs/common';
+import { Controller, Get, HttpCode, Param, PayloadTooLargeException, Post, Query, Req, Res } from '@nestjs/common';
 import { importAcceptedSchema, importErrorPageSchema, importPageSchema, importSchema, type ImportAcceptedDto, type ImportDto, type ImportErrorPageDto, type ImportPageDto } from '@pulse/contracts';
 import { NotFoundError, ValidationError } from '@pulse/errors';
 import { ApiRoute, ZodValidationPipe } from '@pulse/service-runtime';
@@ -12,7 +12,7 @@ import { IMPORT_COLUMNS, toImportDto, type ImportRow } from './import-row';
 import { importIdParams, listImportErrorsQuery, listImportsQuery, uploadParams, uploadQuery } from './imports.schemas';
 import { listImportErrors } from './list-import-errors';
 import { listImports } from './list-imports';
-import { uploadFormatOf } from './upload-content-type';
+import { UploadBody, unsupportedUploadType, uploadFormatOf } from './upload-content-type';
 import { UploadTooLargeError } from './upload-meter';
 import { UploadImportUseCase } from './upload-import.use-case';
 import { utf8HeaderOf } from '../http/header-text';
@@ -42,6 +42,7 @@ export class ImportsController {
 
   @Post(':entity')
   @HttpCode(202)
+  @UploadBody()
   @ApiRoute({
     summary: 'Upload a file of one entity (CSV or NDJSON) to be loaded',
     description: [
@@ -77,7 +78,7 @@ export class ImportsController {
   ): Promise<ImportAcceptedDto> {
     const format = uploadFormatOf(request.headers['content-type']);
     if (!format || !(request.body instanceof Readable)) {
-      throw new UnsupportedMediaTypeException(`Send the file as text/csv or application/x-ndjson, not ${request.headers['content-type'] ?? 'no content type'}.`);
+      throw unsupportedUploadType(request.headers['content-type']);
     }
     const body = request.body;
     try {

@@ -129,6 +129,24 @@ describe('imports API: POST /v1/imports/{entity}, GET /v1/imports[/{id}[/errors]
     expect(elsewhere.status).toBe(415);
   });
 
+  it('answers a JSON body with 415 whatever it holds (valid, malformed, empty), once the key is checked', async () => {
+    for (const body of ['{"external_id":"c1"}', '{bad', '']) {
+      const refused = await upload('customers', body, { contentType: 'application/json' });
+      expect([body, refused.status, refused.headers.get('content-type')]).toEqual([body, 415, expect.stringContaining('application/problem+json')]);
+      expect(refused.body).toMatchObject({ status: 415, code: 'unsupported_media_type' });
+
+      // Authentication still comes first: no key, or a bad one, learns nothing about the request.
+      for (const authorization of [undefined, `Bearer pulse_${'A'.repeat(12)}_${'b'.repeat(32)}`]) {
+        const anonymous = await fetch(`${api.baseUrl}/v1/imports/customers`, {
+          method: 'POST',
+          headers: { 'content-type': 'application/json', ...(authorization ? { authorization } : {}) },
+          body,
+        });
+        expect([body, authorization, anonymous.status]).toEqual([body, authorization, 401]);
+      }
+    }
+  });
+
   it('refuses a bad mapping, an unknown entity and bad options with 400 naming the field, storing nothing', async () => {
     const before = await filesUnder(path.join(storageDir, 'tenants', other.tenantId));
     const badField = await upload('customers', CSV, { key: other.apiKey, query: `mapping=${encodeURIComponent(JSON.stringify({ columns: { Nome: 'full_name' } }))}` });

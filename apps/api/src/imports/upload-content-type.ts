@@ -1,6 +1,6 @@
-import type { Provider } from '@nestjs/common';
-import { HttpAdapterHost } from '@nestjs/core';
-import type { FastifyInstance } from 'fastify';
+import { Injectable, SetMetadata, UnsupportedMediaTypeException, type CanActivate, type ExecutionContext, type Provider } from '@nestjs/common';
+import { HttpAdapterHost, Reflector } from '@nestjs/core';
+import type { FastifyInstance, FastifyRequest } from 'fastify';
 import type { ImportFormat } from '@pulse/contracts';
 
 /** The media types an import upload may have, and the file format each one means. */
@@ -40,3 +40,31 @@ export const uploadContentTypesProvider: Provider = {
     return true;
   },
 };
+
+const UPLOAD_BODY_METADATA = 'pulse:upload-body';
+
+/** Marks a route whose body is an uploaded file: UploadMediaTypeGuard refuses any other media type. */
+export const UploadBody = () => SetMetadata(UPLOAD_BODY_METADATA, true);
+
+/** The 415 of an upload route, naming what it takes. */
+export function unsupportedUploadType(contentType: string | undefined): UnsupportedMediaTypeException {
+  return new UnsupportedMediaTypeException(`Send the file as text/csv or application/x-ndjson, not ${contentType ?? 'no content type'}.`);
+}
+
+/**
+ * An upload route takes CSV or NDJSON only: any other media type is 415, whatever its body holds. A
+ * global guard registered after authentication, rate limit and scopes (a client without a valid key gets
+ * its 401 first, as for any body) and before MalformedBodyGuard, which would otherwise answer a JSON body
+ * that does not parse with 400 and one that parses with the route's 415.
+ */
+@Injectable()
+export class UploadMediaTypeGuard implements CanActivate {
+  constructor(private readonly reflector: Reflector) {}
+
+  canActivate(context: ExecutionContext): boolean {
+    if (!this.reflector.get<boolean | undefined>(UPLOAD_BODY_METADATA, context.getHandler())) return true;
+    const contentType = context.switchToHttp().getRequest<FastifyRequest>().headers['content-type'];
+    if (uploadFormatOf(contentType) !== undefined) return true;
+    throw unsupportedUploadType(contentType);
+  }
+}
