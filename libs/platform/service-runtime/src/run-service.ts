@@ -3,15 +3,14 @@ import { Module, type DynamicModule } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import { FastifyAdapter, type NestFastifyApplication } from '@nestjs/platform-fastify';
 import { ConfigValidationError, describeConfig, loadConfig, type Environment, type ServiceSettings } from '@pulse/config';
-import { PROBLEM_JSON_CONTENT_TYPE } from '@pulse/contracts';
-import type { FastifyError, FastifyReply, FastifyRequest } from 'fastify';
 import { maxHeaderSize } from 'node:http';
 import type { z } from 'zod';
 import { Logger } from 'nestjs-pino';
 import { HealthModule } from './health/health.module';
 import { ReadinessRegistry } from './health/readiness-registry';
 import { deferJsonBodyErrors } from './http/json-body-parser';
-import { ProblemDetailsFilter, problemFor, problemInstance } from './http/problem-details.filter';
+import { answerClientError, sendFrameworkError } from './http/framework-errors';
+import { ProblemDetailsFilter } from './http/problem-details.filter';
 import { correlationIdOptions, echoCorrelationId, loggingModule } from './logging/logging.module';
 
 export interface ServiceDefinition<Schema extends z.ZodType> {
@@ -23,15 +22,6 @@ export interface ServiceDefinition<Schema extends z.ZodType> {
   rootModule: (config: z.output<Schema>) => DynamicModule;
   /** Attach what must run before the listener opens, e.g. event consumers (connectEventConsumers). */
   beforeListen?: (app: NestFastifyApplication) => Promise<void>;
-}
-
-/**
- * Errors Fastify raises before a route is even chosen (a URL that is not valid percent-encoding) never
- * reach Nest's exception filter: they get the same problem+json body here.
- */
-function sendFrameworkError(error: FastifyError, request: FastifyRequest, reply: FastifyReply): void {
-  const problem = problemFor(error, problemInstance(request.url));
-  void reply.code(problem.status).header('content-type', PROBLEM_JSON_CONTENT_TYPE).send(problem);
 }
 
 /** Builds the Nest application (Fastify, pino logging, problem+json errors, health) without listening. */
@@ -49,8 +39,10 @@ export async function createServiceApp(rootModule: DynamicModule, settings: Serv
       // Fastify's default (100) made ids of 101-255 characters unreadable (a 414 from the router). A path
       // parameter cannot be longer than the request line, which Node's parser already bounds (431 beyond
       // maxHeaderSize), so this leaves every length to the route's own schema: a 400 naming the field.
-      maxParamLength: maxHeaderSize,
+      routerOptions: { maxParamLength: maxHeaderSize },
+      // Errors raised before any route runs, by the router and by Node's HTTP parser: problem+json too.
       frameworkErrors: sendFrameworkError,
+      clientErrorHandler: answerClientError,
       ...correlationIdOptions,
     }),
     { bufferLogs: true },

@@ -46,6 +46,11 @@ export function problemInstance(url: string): string | undefined {
   return path.length <= MAX_INSTANCE_LENGTH ? path : undefined;
 }
 
+/** Framework messages may quote the request (`Cannot GET <url>`): kept short, whatever the client sent. */
+function brief(message: string): string {
+  return message.length <= 200 ? message : `${message.slice(0, 200)}…`;
+}
+
 export function problemFor(exception: unknown, instance: string | undefined): ProblemDetails & Record<string, unknown> {
   if (exception instanceof DomainError) return toProblemDetails(exception, instance);
   if (exception instanceof HttpException) {
@@ -53,12 +58,12 @@ export function problemFor(exception: unknown, instance: string | undefined): Pr
     const checks = readinessFailure(exception);
     if (checks) return { ...problemDetails(503, 'not_ready', 'A dependency of this service is unavailable.', instance), checks };
     const code = CODE_BY_STATUS[status] ?? (status >= 500 ? 'internal_error' : 'bad_request');
-    return problemDetails(status, code, status >= 500 ? 'An unexpected error occurred.' : exception.message, instance);
+    return problemDetails(status, code, status >= 500 ? 'An unexpected error occurred.' : brief(exception.message), instance);
   }
   // Fastify's own errors (malformed JSON, wrong content type, body too large) carry a safe message.
   if (isFrameworkClientError(exception)) {
     const code = CODE_BY_STATUS[exception.statusCode] ?? 'bad_request';
-    return problemDetails(exception.statusCode, code, exception.message, instance);
+    return problemDetails(exception.statusCode, code, brief(exception.message), instance);
   }
   return toProblemDetails(exception, instance);
 }
