@@ -1,7 +1,7 @@
 import 'reflect-metadata';
 import { Module, type DynamicModule } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
-import { FastifyAdapter, type NestFastifyApplication } from '@nestjs/platform-fastify';
+import type { NestFastifyApplication } from '@nestjs/platform-fastify';
 import { ConfigValidationError, describeConfig, loadConfig, type Environment, type ServiceSettings } from '@pulse/config';
 import { maxHeaderSize } from 'node:http';
 import type { z } from 'zod';
@@ -10,6 +10,7 @@ import { HealthModule } from './health/health.module';
 import { ReadinessRegistry } from './health/readiness-registry';
 import { deferJsonBodyErrors } from './http/json-body-parser';
 import { answerClientError, sendFrameworkError } from './http/framework-errors';
+import { ServiceFastifyAdapter } from './http/method-not-allowed';
 import { ProblemDetailsFilter } from './http/problem-details.filter';
 import { correlationIdOptions, echoCorrelationId, loggingModule } from './logging/logging.module';
 
@@ -32,7 +33,7 @@ export async function createServiceApp(rootModule: DynamicModule, settings: Serv
 
   const app = await NestFactory.create<NestFastifyApplication>(
     ServiceModule,
-    new FastifyAdapter({
+    new ServiceFastifyAdapter({
       // Behind the GKE load balancer: client address and protocol come from X-Forwarded-*.
       trustProxy: true,
       bodyLimit: 1_048_576,
