@@ -2,7 +2,9 @@
 // so a newcomer sees the real provisioning path. A new API key is issued on every start (secrets are
 // shown once), named so that old ones are easy to recognise and revoke.
 
-const DEMO = { slug: 'demo', name: 'Demo Company', plan: 'standard' };
+// A Brazilian shop, like the data tools/datagen writes for it (orders in BRL): the API labels its amounts
+// with the tenant's currency, and KPIs cut days in its timezone.
+const DEMO = { slug: 'demo', name: 'Demo Company', plan: 'standard', settings: { currency: 'BRL', timezone: 'America/Sao_Paulo' } };
 
 async function call(baseUrl, operatorToken, method, path, body) {
   const response = await fetch(`${baseUrl}${path}`, {
