@@ -104,15 +104,25 @@ describe('authentication comes before the body (real PostgreSQL)', () => {
     expect(response.body).toMatchObject({ code: 'payload_too_large' });
   });
 
-  it('leaves requests without a JSON body as they were: no body at all, a form body, an unknown route', async () => {
+  it.each(BODY_ROUTES)('refuses %s %s with a body of another media type with 415, unread, before authentication', async (method, path) => {
+    for (const [contentType, body] of [
+      ['application/x-www-form-urlencoded', 'asOf=2026-11-26'],
+      ['text/plain', '{"asOf":"2026-11-26"}'],
+      ['application/xml', '<refresh/>'],
+    ] as const) {
+      for (const key of [tenant.apiKey, undefined]) {
+        const response = await send(api, method, path, { key, contentType, body });
+        expect([contentType, key !== undefined, response.status]).toEqual([contentType, key !== undefined, 415]);
+        expect(response.contentType).toMatch(/^application\/problem\+json/);
+        expect(response.body).toMatchObject({ status: 415, code: 'unsupported_media_type', instance: path });
+      }
+    }
+  });
+
+  it('leaves requests without a JSON body as they were: no body at all, an unknown route', async () => {
     const none = await send(api, 'PUT', '/v1/scorecard', { key: tenant.apiKey });
     expect(none.status).toBe(400);
     expect(none.body).toMatchObject({ code: 'validation_failed' });
-
-    // Forms are still parsed (Nest's own parser), so the route's validation names the field.
-    const form = await send(api, 'POST', '/v1/metrics/refresh', { key: tenant.apiKey, contentType: 'application/x-www-form-urlencoded', body: 'colour=red' });
-    expect(form.status).toBe(400);
-    expect(form.body).toMatchObject({ code: 'validation_failed', errors: [expect.objectContaining({ field: 'body.colour' })] });
 
     // No route, so no guard: the malformed body goes unread, as it does for any client.
     const nowhere = await send(api, 'POST', '/v1/nowhere', { contentType: JSON_TYPE, body: '{bad' });

@@ -27,9 +27,17 @@ export function bodyParseErrorOf(request: FastifyRequest): Error | undefined {
 
 /**
  * Swaps the JSON parser Nest registers for jsonParserDeferringErrors over Fastify's default (same
- * prototype-poisoning settings, same body limit). Nest's body parsers (JSON, forms) are registered here
- * rather than at init, where registerParserMiddleware would otherwise run once, so that the JSON one can
- * be replaced and the forms one kept. (It also takes the global prefix and rawBody flag: Pulse uses neither.)
+ * prototype-poisoning settings, same body limit), and makes JSON the only media type a body may have.
+ * Nest's body parsers (JSON, forms) are registered here rather than at init, where
+ * registerParserMiddleware would otherwise run once, so that they can be replaced: the JSON one by ours,
+ * while the forms one and Fastify's text/plain are removed. Routes validate a JSON object; a form or a
+ * text body parsed into something else reached them as input (a form's `asOf=...` was taken as
+ * `{"asOf": ...}`). (It also takes the global prefix and rawBody flag: Pulse uses neither.)
+ *
+ * A route that takes other media types declares them by registering a Fastify content-type parser for
+ * them that refuses them on every other route, and documents them in its @ApiRoute `fileBody` (the
+ * api's import upload: apps/api/src/imports/upload-content-type.ts). The providers of a service's
+ * modules run before this, so such parsers are in place already and are left alone.
  *
  * Still refused before authentication: a body over the limit (413) and a media type no parser takes
  * (415). Refusing those early protects the server: it never reads past the limit, nor a body it
@@ -40,6 +48,7 @@ export function deferJsonBodyErrors(app: NestFastifyApplication): void {
   adapter.registerParserMiddleware();
   const fastify: FastifyInstance = adapter.getInstance();
   const { onProtoPoisoning = 'error', onConstructorPoisoning = 'error', bodyLimit } = fastify.initialConfig;
+  fastify.removeContentTypeParser(['application/x-www-form-urlencoded', 'text/plain']);
   fastify.removeContentTypeParser('application/json');
   fastify.addContentTypeParser(
     'application/json',
