@@ -16,6 +16,7 @@ import { detectRecordDelimiter, readCsvRecords } from './csv-records';
 import type { CustomValue } from './custom-columns';
 import { detectDelimiter, type CsvDelimiter } from './delimiter-detection';
 import { normalizeHeaderRow } from './header-names';
+import { indexedTextChecks, tooLongForIndex, tooLongMessage, type IndexedTextCheck } from './indexed-text';
 import { ParseError } from './parse-error';
 import type { CanonicalRow, ParsedBatch, RowRejection } from './parse-types';
 import type { DecodedText } from './text-decoding';
@@ -49,6 +50,8 @@ class CsvRecordConverter {
   private readonly customTemplate: Record<string, CustomValue> = {};
   /** Positions in canonicalFields of the entity's key fields, for the key of a rejected record. */
   private readonly keyPositions: number[] = [];
+  /** Text the load writes into an index, which must fit one entry (indexed-text.ts). */
+  private readonly indexedText: IndexedTextCheck[];
   private readonly quote: RegExp;
 
   constructor(
@@ -93,6 +96,7 @@ class CsvRecordConverter {
     for (const key of this.customKeys) this.customTemplate[key] = null;
     for (const field of CANONICAL_ENTITY_SPECS[entity].fields) if (field.required) this.requiredFields.push(field.name);
     for (const field of CANONICAL_ENTITY_SPECS[entity].key) if (this.canonicalFields.includes(field)) this.keyPositions.push(this.canonicalFields.indexOf(field));
+    this.indexedText = indexedTextChecks(entity, (field) => field in this.valuesTemplate);
     this.quote = new RegExp(`[${delimiter === '\t' ? '\\t' : `\\${delimiter}`}"\\r\\n]`);
   }
 
@@ -118,6 +122,11 @@ class CsvRecordConverter {
         const column = this.headers[this.canonicalIndexes[this.canonicalFields.indexOf(field)] as number] ?? field;
         return this.reject(fields, line, column, 'missing_required', `${field} is required but the value is empty.`);
       }
+    }
+    const tooLong = this.indexedText.length === 0 ? undefined : tooLongForIndex(values, this.indexedText);
+    if (tooLong) {
+      const columnOf = (field: string) => this.headers[this.canonicalIndexes[this.canonicalFields.indexOf(field)] as number] ?? field;
+      return { ...this.reject(fields, line, null, 'too_long', tooLongMessage(tooLong, columnOf, 'Column')), column: columnOf(tooLong.field) };
     }
     const custom = { ...this.customTemplate };
     for (let i = 0; i < this.customIndexes.length; i += 1) {

@@ -5,4 +5,5 @@ export type { CanonicalRow, JsonValue, ParsedBatch, ParseOptions, RejectionReaso
 export { normalizeHeader } from './header-names';
 export { detectDelimiter, type CsvDelimiter } from './delimiter-detection';
 export { detectEncoding, type FileEncoding } from './text-decoding';
+export { INDEXED_TEXT_MAX_BYTES, indexedTextFields } from './indexed-text';
 export { PARSING_CORPUS, parsingCorpusPath, readParsingCorpusFile, type ParsingCorpusFile } from './testing/corpus';

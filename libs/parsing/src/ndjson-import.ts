@@ -13,6 +13,7 @@ import {
 } from './column-plan';
 import type { CustomSample } from './custom-columns';
 import { normalizeHeader } from './header-names';
+import { indexedTextChecks, tooLongForIndex, tooLongMessage, type IndexedTextCheck } from './indexed-text';
 import { exactJsonValue, longNumberTokens } from './json-number-tokens';
 import { exactNumberOf, plainNumberText } from './number-formats';
 import type { CanonicalRow, JsonValue, ParsedBatch, RowRejection } from './parse-types';
@@ -124,6 +125,8 @@ class NdjsonRecordConverter {
   private readonly constants: [string, string | null][];
   private readonly requiredFields: string[];
   private readonly mappedSources: Map<string, string>;
+  /** Text the load writes into an index, which must fit one entry (indexed-text.ts). */
+  private readonly indexedText: IndexedTextCheck[];
   /** Names taken in the record being read, and the key that wrote each custom key (reused per record). */
   private readonly namesInRecord = new Set<string>();
   private readonly customKeySources = new Map<string, string>();
@@ -153,6 +156,7 @@ class NdjsonRecordConverter {
     // A constant fills its field in the records that do not carry it (checked per record in convert).
     this.constants = [...constantValues(entity, resolved, new Set(), locale)];
     this.requiredFields = CANONICAL_ENTITY_SPECS[entity].fields.filter((field) => field.required).map((field) => field.name);
+    this.indexedText = indexedTextChecks(entity, () => true);
   }
 
   private nameOf(key: string): string {
@@ -266,6 +270,11 @@ class NdjsonRecordConverter {
         const column = columnOfField.get(field) ?? this.mappedSources.get(field) ?? field;
         return this.withKey(record, tokens, { line, column, reasonCode: 'missing_required', message: `Field "${column}": ${field} is required but the value is missing or empty.`, raw });
       }
+    }
+    const tooLong = tooLongForIndex(values, this.indexedText);
+    if (tooLong) {
+      const columnOf = (field: string) => columnOfField.get(field) ?? this.mappedSources.get(field) ?? field;
+      return this.withKey(record, tokens, { line, column: columnOf(tooLong.field), reasonCode: 'too_long', message: tooLongMessage(tooLong, columnOf, 'Field'), raw });
     }
     return { line, values, custom };
   }

@@ -382,6 +382,62 @@ describe('parseImportStream: values the database would refuse', () => {
   });
 });
 
+describe('parseImportStream: text too long for its index', () => {
+  it('rejects a CSV row whose indexed text is over 2600 bytes of UTF-8, naming the column as written (alone, shared, per alias)', async () => {
+    const csv = [
+      'Código,Nome,segment,aliases',
+      `C1,${'a'.repeat(2601)},,`,
+      `C2,${'a'.repeat(2600)},,`,
+      `C3,${'ç'.repeat(1301)},,`, // 2602 bytes
+      `C4,${'ç'.repeat(1300)},,`,
+      `C5,${'n'.repeat(1301)},${'s'.repeat(1300)},`,
+      `C6,${'n'.repeat(1300)},${'s'.repeat(1300)},ok|${'x'.repeat(2600)}`,
+      `C7,Ana,,ok|${'x'.repeat(2601)}`,
+      `${'k'.repeat(2601)},Bea,,`,
+    ].join('\n');
+    const { rows, rejects } = await parseAll(csv, { entity: 'customers', mapping: { columns: { Código: 'external_id', Nome: 'name' } } });
+    expect(rows.map((row) => row.values['external_id'])).toEqual(['C2', 'C4', 'C6']);
+    expect(rejects.map((r) => ({ line: r.line, column: r.column, reasonCode: r.reasonCode, message: r.message }))).toEqual([
+      { line: 2, column: 'Nome', reasonCode: 'too_long', message: 'Column "Nome": the value is 2601 bytes long (UTF-8); an indexed text field (name) holds at most 2600 bytes.' },
+      { line: 4, column: 'Nome', reasonCode: 'too_long', message: 'Column "Nome": the value is 2602 bytes long (UTF-8); an indexed text field (name) holds at most 2600 bytes.' },
+      {
+        line: 6,
+        column: 'Nome',
+        reasonCode: 'too_long',
+        message: 'Columns "segment" and "Nome": 2601 bytes together (UTF-8); segment and name share an index, which holds at most 2600 bytes of them.',
+      },
+      { line: 8, column: 'aliases', reasonCode: 'too_long', message: 'Column "aliases": an alias is 2601 bytes long (UTF-8); an indexed text field (aliases) holds at most 2600 bytes.' },
+      { line: 9, column: 'Código', reasonCode: 'too_long', message: 'Column "Código": the value is 2601 bytes long (UTF-8); an indexed text field (external_id) holds at most 2600 bytes.' },
+    ]);
+    // The raw record and the readable key come with it, as for any reject.
+    expect(rejects[0]).toMatchObject({ raw: `C1,${'a'.repeat(2601)},,`, key: { external_id: 'C1' } });
+  });
+
+  it('rejects references, SKUs and categories over the limit; other text of any length is kept (CSV and NDJSON)', async () => {
+    const orders = await parseAll(`external_id,customer_external_id,ordered_at,status\nO1,${'c'.repeat(2601)},2024-01-01,paid\nO2,C1,2024-01-01,${'p'.repeat(5000)}\n`, { entity: 'orders' });
+    expect(orders.rejects.map((r) => [r.line, r.column, r.reasonCode])).toEqual([[2, 'customer_external_id', 'too_long']]);
+    expect(orders.rows.map((row) => row.values['status']?.length)).toEqual([5000]);
+    const items = await parseAll(`order_external_id,sku,quantity,unit_price\n${'o'.repeat(2601)},S,1,1\nO1,${'s'.repeat(2601)},1,1\n`, { entity: 'order_items' });
+    expect(items.rejects.map((r) => [r.line, r.column, r.reasonCode])).toEqual([
+      [2, 'order_external_id', 'too_long'],
+      [3, 'sku', 'too_long'],
+    ]);
+    const products = await parseAll(`sku,name,category\nP1,${'n'.repeat(5000)},${'c'.repeat(2601)}\n`, { entity: 'products' });
+    expect(products.rejects.map((r) => [r.line, r.column, r.reasonCode])).toEqual([[2, 'category', 'too_long']]);
+    const ndjson = [`{"ID":"E1","Cliente":"${'c'.repeat(2601)}","type":"login","occurred_at":"2024-01-01T00:00:00Z"}`, '{"ID":"E2","Cliente":"C1","type":"login","occurred_at":"2024-01-01T00:00:00Z"}'].join('\n');
+    const events = await parseAll(ndjson, { entity: 'usage_events', format: 'ndjson', mapping: { columns: { ID: 'external_id', Cliente: 'customer_external_id' } } });
+    expect(events.rows.map((row) => row.values['external_id'])).toEqual(['E2']);
+    expect(events.rejects.map((r) => ({ line: r.line, column: r.column, reasonCode: r.reasonCode, message: r.message }))).toEqual([
+      {
+        line: 1,
+        column: 'Cliente',
+        reasonCode: 'too_long',
+        message: 'Field "Cliente": the value is 2601 bytes long (UTF-8); an indexed text field (customer_external_id) holds at most 2600 bytes.',
+      },
+    ]);
+  });
+});
+
 describe('parseImportStream: NDJSON numbers', () => {
   const ndjson = (...records: object[]): string => `${records.map((record) => JSON.stringify(record)).join('\n')}\n`;
 

@@ -49,6 +49,7 @@ export type RejectionReason =
   | 'invalid_json'
   | 'invalid_value'
   | 'out_of_range'
+  | 'too_long'
   | 'wrong_field_count';
 
 export interface ParsedBatch {

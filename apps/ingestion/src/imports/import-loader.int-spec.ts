@@ -1,4 +1,7 @@
+import { CANONICAL_ENTITIES, CANONICAL_ENTITY_SPECS, type CanonicalEntity } from '@pulse/contracts';
+import { indexedTextFields } from '@pulse/parsing';
 import { createDuckDbWarehouse, type DuckDbWarehouse } from '@pulse/warehouse';
+import { randomBytes } from 'node:crypto';
 import path from 'node:path';
 import { IngestionUnderTest, type SeededTenant } from '../ingestion.int-kit';
 
@@ -341,6 +344,116 @@ describe.each<{ loads: string; env: Record<string, string> }>([
       expect(record).toEqual({ status: 'failed', error_code: 'unstorable_value' });
       const events = await ingestion.rows(tenant, `SELECT topic, payload->>'reason' AS reason FROM outbox WHERE payload->>'importId' = $1`, [outcome.importId]);
       expect(events).toEqual([{ topic: 'ingestion.failed.v1', reason: 'unstorable_value' }]);
+    });
+  });
+
+  describe('text too long for its index', () => {
+    // Random letters and digits: PostgreSQL cannot compress them into an index entry.
+    const text = (length: number) => randomBytes(length).toString('base64url').slice(0, length).replace(/[-_]/g, 'x');
+
+    it('rejects the row with its line, column and reason and loads the others; 2600 bytes fit every index', async () => {
+      const tenant = await ingestion.seedTenant('long-text');
+      const tooLongName = text(3000);
+      const customers = [
+        'external_id,Nome,segment,aliases',
+        `L1,${tooLongName},smb,`, // line 2: customers_name_id_idx refused a 3000-byte name
+        `L2,${text(2600)},,${text(2600)}|short-alias`,
+        `${text(2600)},Long key,,`,
+        `L4,${text(1300)},${text(1300)},`, // segment and name share customers_segment_name_id_idx
+        `L5,${text(1301)},${text(1300)},`, // line 6: one byte more than that index takes
+        `L6,Ana,,ok|${text(2601)}`, // line 7: one alias too long for customer_aliases
+        `L7,${'ç'.repeat(1300)},,`, // 2600 bytes in UTF-8
+        `L8,${'ç'.repeat(1301)},,`, // line 9: 2602 bytes
+        'L9,Bruno,,',
+      ].join('\n');
+      const outcome = await ingestion.importFile(tenant, { entity: 'customers', content: customers, mapping: { columns: { Nome: 'name' } } });
+      expect(outcome).toMatchObject({ status: 'partially_succeeded', rowsReceived: 9, rowsLoaded: 5, rowsRejected: 4, errorCode: null });
+      expect(await errors(tenant, outcome.importId)).toEqual([
+        { line: 2, column: 'Nome', reason_code: 'too_long', message: 'Column "Nome": the value is 3000 bytes long (UTF-8); an indexed text field (name) holds at most 2600 bytes.' },
+        {
+          line: 6,
+          column: 'Nome',
+          reason_code: 'too_long',
+          message: 'Columns "segment" and "Nome": 2601 bytes together (UTF-8); segment and name share an index, which holds at most 2600 bytes of them.',
+        },
+        { line: 7, column: 'aliases', reason_code: 'too_long', message: 'Column "aliases": an alias is 2601 bytes long (UTF-8); an indexed text field (aliases) holds at most 2600 bytes.' },
+        { line: 9, column: 'Nome', reason_code: 'too_long', message: 'Column "Nome": the value is 2602 bytes long (UTF-8); an indexed text field (name) holds at most 2600 bytes.' },
+      ]);
+      expect(
+        await ingestion.rows(tenant, `SELECT external_id, octet_length(name) AS name_bytes, octet_length(segment) AS segment_bytes FROM customers ORDER BY octet_length(external_id), external_id`),
+      ).toEqual([
+        { external_id: 'L2', name_bytes: 2600, segment_bytes: null },
+        { external_id: 'L4', name_bytes: 1300, segment_bytes: 1300 },
+        { external_id: 'L7', name_bytes: 2600, segment_bytes: null },
+        { external_id: 'L9', name_bytes: 5, segment_bytes: null },
+        { external_id: expect.stringMatching(/^.{2600}$/), name_bytes: 8, segment_bytes: null },
+      ]);
+      expect(await ingestion.rows(tenant, `SELECT octet_length(source_id) AS bytes FROM customer_aliases ORDER BY 1`)).toEqual([{ bytes: 11 }, { bytes: 2600 }]);
+
+      // References, SKUs and categories: what a stub parent or an order line would write into an index.
+      const longCustomer = text(2600);
+      const orders = ['external_id,customer_external_id,ordered_at', `O1,${longCustomer},2026-01-01T00:00:00Z`, `O2,${text(2601)},2026-01-01T00:00:00Z`].join('\n');
+      const ordersOutcome = await ingestion.importFile(tenant, { entity: 'orders', content: orders, options: { onUnknownReference: 'create_stub' } });
+      expect(ordersOutcome).toMatchObject({ status: 'partially_succeeded', rowsLoaded: 1, rowsRejected: 1 });
+      expect(await errors(tenant, ordersOutcome.importId)).toEqual([
+        { line: 3, column: 'customer_external_id', reason_code: 'too_long', message: expect.stringContaining('2601 bytes long') },
+      ]);
+      expect(await ingestion.rows(tenant, 'SELECT count(*)::int AS n FROM customers WHERE external_id = $1', [longCustomer])).toEqual([{ n: 1 }]);
+      const products = ['sku,category', `${text(2600)},${text(2600)}`, `P2,${text(2601)}`].join('\n');
+      const productsOutcome = await ingestion.importFile(tenant, { entity: 'products', content: products });
+      expect(productsOutcome).toMatchObject({ status: 'partially_succeeded', rowsLoaded: 1, rowsRejected: 1 });
+      expect(await errors(tenant, productsOutcome.importId)).toEqual([{ line: 3, column: 'category', reason_code: 'too_long', message: expect.stringContaining('(category)') }]);
+      const items = ['order_external_id,sku,quantity,unit_price', `O1,${text(2600)},1,1`, `O1,${text(2601)},1,1`].join('\n');
+      const itemsOutcome = await ingestion.importFile(tenant, { entity: 'order_items', content: items, options: { onUnknownReference: 'create_stub' } });
+      expect(itemsOutcome).toMatchObject({ status: 'partially_succeeded', rowsLoaded: 1, rowsRejected: 1 });
+      expect(await errors(tenant, itemsOutcome.importId)).toEqual([{ line: 3, column: 'sku', reason_code: 'too_long', message: expect.stringContaining('(sku)') }]);
+    });
+
+    it("the parser checks exactly the tenant schema's btree indexes over text a file fills (the catalog, not a copy of it)", async () => {
+      const tenant = await ingestion.seedTenant('index-catalog');
+      const tables = [...CANONICAL_ENTITIES, 'customer_aliases'];
+      const indexes = await ingestion.rows<{ table: string; columns: string[] }>(
+        tenant,
+        `SELECT t.relname AS "table", array_agg(a.attname::text ORDER BY k.ord) AS columns
+           FROM pg_index x JOIN pg_class i ON i.oid = x.indexrelid JOIN pg_class t ON t.oid = x.indrelid JOIN pg_am am ON am.oid = i.relam
+           CROSS JOIN LATERAL unnest(x.indkey) WITH ORDINALITY AS k(attnum, ord) JOIN pg_attribute a ON a.attrelid = t.oid AND a.attnum = k.attnum
+          WHERE am.amname = 'btree' AND t.relname = ANY($1) AND a.atttypid = 'text'::regtype
+          GROUP BY t.relname, i.relname`,
+        [tables],
+      );
+      // Each index as the canonical fields that fill it: customer_aliases.source_id holds customers' aliases (its
+      // source is ''); columns no file fills (products.external_id) leave the index out.
+      const filled = new Set<string>();
+      for (const { table, columns } of indexes) {
+        const entity = (table === 'customer_aliases' ? 'customers' : table) as CanonicalEntity;
+        const names = new Set(CANONICAL_ENTITY_SPECS[entity].fields.map((field) => field.name));
+        const fields = columns.map((column) => (table === 'customer_aliases' ? (column === 'source_id' ? 'aliases' : undefined) : column)).filter((field) => field !== undefined && names.has(field));
+        if (fields.length > 0) filled.add(`${entity}: ${fields.join(' + ')}`);
+      }
+      // References are checked as the key they name (a stub parent's, or the parent they must match).
+      const references = (entity: CanonicalEntity) => [CANONICAL_ENTITY_SPECS[entity].customerReference, entity === 'order_items' ? 'order_external_id' : undefined];
+      const checked = CANONICAL_ENTITIES.flatMap((entity) =>
+        indexedTextFields(entity)
+          .filter((fields) => !(fields.length === 1 && references(entity).includes(fields[0])))
+          .map((fields) => `${entity}: ${fields.join(' + ')}`),
+      );
+      expect([...checked].sort()).toEqual([...filled].sort());
+      for (const entity of CANONICAL_ENTITIES) {
+        const reference = CANONICAL_ENTITY_SPECS[entity].customerReference;
+        if (reference) expect(indexedTextFields(entity)).toContainEqual([reference]);
+      }
+      expect(indexedTextFields('order_items')).toContainEqual(['order_external_id']);
+    });
+
+    it('a value too long for an index the parser does not know of fails the import at once (unstorable_value), changing nothing', async () => {
+      const tenant = await ingestion.seedTenant('extra-index');
+      // An index an operator added to the tenant's table: the parser cannot know of it.
+      await ingestion.rows(tenant, 'CREATE INDEX test_customers_email_idx ON customers (email)');
+      const outcome = await ingestion.importFile(tenant, { entity: 'customers', content: `external_id,email\nE1,ana@example.com\nE2,${text(3000)}\n` });
+      expect(outcome).toMatchObject({ status: 'failed', rowsReceived: 2, rowsLoaded: 0, errorCode: 'unstorable_value' });
+      expect(outcome.error).toContain('SQLSTATE 54000');
+      expect(outcome.error).toContain('test_customers_email_idx');
+      expect(await ingestion.rows(tenant, 'SELECT external_id FROM customers')).toEqual([]);
     });
   });
 

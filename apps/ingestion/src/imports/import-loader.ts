@@ -65,13 +65,14 @@ function isWholeFileFailure(error: unknown): error is DomainError {
 
 /**
  * SQLSTATEs that no retry can pass: the staged rows hold a value PostgreSQL will never store (class 22,
- * data exception: a number or date out of range, bad text), or break a column's NOT NULL or CHECK. Other
- * failures (connection lost, deadlock, a unique or foreign key race with another import) may pass when
- * the import runs again.
+ * data exception: a number or date out of range, bad text), break a column's NOT NULL or CHECK, or go past
+ * a limit of PostgreSQL itself (class 54, program_limit_exceeded: e.g. 54000, a text too long for an
+ * entry of an index the parser does not know of, one an operator added). Other failures (connection lost,
+ * deadlock, a unique or foreign key race with another import, a full disk) may pass when the import runs again.
  */
 function unstorableValue(error: unknown): string | undefined {
   const code = (error as { code?: unknown } | null)?.code;
-  if (typeof code !== 'string' || !(code.startsWith('22') || code === '23502' || code === '23514')) return undefined;
+  if (typeof code !== 'string' || !(code.startsWith('22') || code.startsWith('54') || code === '23502' || code === '23514')) return undefined;
   const message = error instanceof Error ? error.message : String(error);
   return `PostgreSQL refused a value of the file (SQLSTATE ${code}: ${message.slice(0, 300)}); nothing was changed.`;
 }
