@@ -44,6 +44,17 @@ describe('tenant authentication and isolation (real PostgreSQL)', () => {
     expect((await api.get('/v1/scorecard?colour=red')).status).toBe(401);
   });
 
+  it('answers 400 naming a query parameter that is an Object.prototype name, on every route', async () => {
+    const routes = ['/v1/customers?', '/v1/customers/shared-id?', '/v1/products?', '/v1/imports?', '/v1/sources?', '/v1/metrics/revenue?grain=month&', '/v1/scorecard?', '/v1/health/distribution?'];
+    for (const route of routes) {
+      for (const name of ['__proto__', 'constructor', 'prototype', 'toString', 'hasOwnProperty']) {
+        const response = await api.get(`${route}${name}=1`, { key: acme.apiKey });
+        const fields = ((response.body.errors ?? []) as Array<{ field: string }>).map((error) => error.field);
+        expect([route, name, response.status, response.body.code, fields]).toEqual([route, name, 400, 'validation_failed', [`query.${name}`]]);
+      }
+    }
+  });
+
   it('answers 400 naming a path parameter or body field holding a NUL character, which PostgreSQL cannot store', async () => {
     for (const [route, field] of [
       ['/v1/customers/%00', 'path.externalId'],

@@ -67,6 +67,16 @@ describe('parseCustomerListQuery', () => {
     expect(fieldsOf(() => parseCustomerListQuery(query, 'UTC'))).toContain(field);
   });
 
+  it.each(['__proto__', 'constructor', 'prototype', 'toString', 'hasOwnProperty', 'valueOf', '__defineGetter__', 'isPrototypeOf'])(
+    'refuses the parameter %s, an Object.prototype name, like any other unknown one',
+    (name) => {
+      // As Fastify hands the query over: an object without a prototype, each parameter an own key.
+      const query = Object.defineProperty(Object.create(null) as Record<string, unknown>, name, { value: '1', enumerable: true });
+      expect(fieldsOf(() => parseCustomerListQuery(query, 'UTC'))).toEqual([`query.${name}`]);
+      expect(fieldsOf(() => parseCustomerListQuery(JSON.parse(`{"${name}":"1","limit":"5"}`) as Record<string, unknown>, 'UTC'))).toEqual([`query.${name}`]);
+    },
+  );
+
   it.each([
     ['a day February does not have', '2026-02-30'],
     ['year 0000', '0000-01-01'],

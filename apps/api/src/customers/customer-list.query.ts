@@ -137,7 +137,14 @@ export function parseCustomerListQuery(raw: Record<string, unknown>, timezone: s
 
   const customRaw: Record<string, unknown> = {};
   const standardRaw: Record<string, unknown> = {};
-  for (const [key, value] of Object.entries(raw)) (key.startsWith('custom.') ? customRaw : standardRaw)[key] = value;
+  for (const [key, value] of Object.entries(raw)) {
+    const target = key.startsWith('custom.') ? customRaw : standardRaw;
+    // Assigning `__proto__` would set the object's prototype instead of adding the key, and
+    // `?__proto__=1` would vanish instead of being refused as unknown. (Plain objects, not prototype-less
+    // ones, which zod validates markedly slower: this runs on every list request.)
+    if (key === '__proto__') Object.defineProperty(target, key, { value, enumerable: true, writable: true, configurable: true });
+    else target[key] = value;
+  }
 
   const errors: FieldError[] = [];
   const custom = parseCustomFilters(customRaw, errors);
