@@ -22,13 +22,13 @@ describe('errors raised before routing', () => {
 
   const request = (requestLine: string, headers: string[] = []) => sendRaw(port, [requestLine, `Host: 127.0.0.1:${port}`, ...headers, 'Connection: close', '', ''].join('\r\n'));
 
-  it('answers a path that is not valid percent-encoding with 400 invalid_url, echoing the correlation id', async () => {
+  it('answers a path that is not valid percent-encoding with 400 bad_request, echoing the correlation id', async () => {
     const response = await fetch(`${baseUrl}/v1/items/%ZZ`, { headers: { 'x-correlation-id': 'bad-url-1' } });
     expect(response.status).toBe(400);
     expect(response.headers.get('content-type')).toMatch(/^application\/problem\+json/);
     expect(response.headers.get('x-correlation-id')).toBe('bad-url-1');
     const body = (await response.json()) as Record<string, unknown>;
-    expect(body).toEqual({ type: 'urn:pulse:problem:invalid_url', title: 'Bad Request', status: 400, code: 'invalid_url', detail: expect.any(String) });
+    expect(body).toEqual({ type: 'urn:pulse:problem:bad_request', title: 'Bad Request', status: 400, code: 'bad_request', detail: expect.any(String), instance: '/v1/items/%ZZ' });
     expect(body['detail']).not.toContain('%ZZ');
 
     const generated = await fetch(`${baseUrl}/v1/items/${'L'.repeat(9_000)}%C3%28`);

@@ -27,7 +27,8 @@ function logRefusal(correlationId: string, status: number, code: string): void {
 function routerErrorProblem(error: FastifyError, url: string): ProblemDetails {
   switch (error.code) {
     case 'FST_ERR_BAD_URL':
-      return problem(400, 'invalid_url', 'The path is not valid percent-encoding: every % must start a %XX escape, and the escaped bytes must be UTF-8.');
+      // `bad_request`, the code it always had; only the detail no longer quotes the path.
+      return problem(400, 'bad_request', 'The path is not valid percent-encoding: every % must start a %XX escape, and the escaped bytes must be UTF-8.', problemInstance(url));
     case 'FST_ERR_MAX_PARAM_LENGTH':
       return problem(414, 'uri_too_long', 'A segment of the path is longer than any this service takes.');
     default:
