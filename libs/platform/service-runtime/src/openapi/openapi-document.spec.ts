@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import type { ApiRouteDoc } from './api-route.decorator';
-import { buildOpenApiDocument, type OpenApiInfo } from './openapi-document';
+import { buildOpenApiDocument, type OpenApiInfo, type RouteConventions } from './openapi-document';
 
 type Operation = { responses: Record<string, { description: string; content?: Record<string, { schema: unknown }>; headers?: Record<string, unknown> }> };
 
@@ -43,13 +43,12 @@ describe('buildOpenApiDocument', () => {
 
   it("adds the service's responses per route from its metadata, in status order, the route's own description first", () => {
     const { operation } = document({
-      responseHeaders: (route) =>
-        route.public
-          ? {}
-          : {
-              error: { 'Retry-After': { description: 'seconds', schema: { type: 'integer' } } },
-              responses: { 401: { description: 'no key' }, 403: { description: 'not yours' }, ...(route.method === 'get' ? { 304: { description: 'not modified' } } : {}) },
-            },
+      responseHeaders: (route): RouteConventions => {
+        if (route.public) return {};
+        const responses: NonNullable<RouteConventions['responses']> = { 401: { description: 'no key' }, 403: { description: 'not yours' } };
+        if (route.method === 'get') responses[304] = { description: 'not modified' };
+        return { error: { 'Retry-After': { description: 'seconds', schema: { type: 'integer' } } }, responses };
+      },
     });
     const get = operation('/things/{id}', 'get').responses;
     expect(Object.keys(get)).toEqual(['200', '304', '401', '403', '404', 'default']);
