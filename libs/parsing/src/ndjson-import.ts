@@ -1,4 +1,5 @@
 import { CANONICAL_ENTITY_SPECS, type CanonicalEntity, type CanonicalField } from '@pulse/contracts';
+import { isUtf8 } from 'node:buffer';
 import type { BatchBuilder } from './batch-builder';
 import {
   SAMPLE_RECORDS,
@@ -17,7 +18,7 @@ import { indexedTextChecks, tooLongForIndex, tooLongMessage, type IndexedTextChe
 import { exactJsonValue, longNumberTokens } from './json-number-tokens';
 import { exactNumberOf, plainNumberText } from './number-formats';
 import type { CanonicalRow, JsonValue, ParsedBatch, RowRejection } from './parse-types';
-import type { DecodedText } from './text-decoding';
+import { firstInvalidUtf8, type DecodedText } from './text-decoding';
 import { isBlankText, isFailure, type ColumnLocale, type ValueConverter } from './value-converters';
 import type { ZonedTime } from './zoned-time';
 
@@ -297,30 +298,99 @@ class NdjsonRecordConverter {
   }
 }
 
-/** Lines of the text stream, without their `\n` (the last line may lack one). */
-async function* textLines(chunks: AsyncGenerator<Buffer | string>): AsyncGenerator<string> {
+/** A line that is not UTF-8: rejected as `invalid_encoding`, shown with its bad bytes as `\xHH`. */
+interface NotUtf8Line {
+  readonly shown: string;
+  readonly message: string;
+}
+
+/** The line's text, or why it is not UTF-8 (the first bad byte and where it is in the line). */
+function decodeLine(bytes: Buffer): string | NotUtf8Line {
+  if (isUtf8(bytes)) return bytes.toString('utf8');
+  const at = firstInvalidUtf8(bytes);
+  return {
+    shown: showBadBytes(bytes),
+    message:
+      `The line is not valid UTF-8: byte 0x${(bytes[at] as number).toString(16).toUpperCase().padStart(2, '0')} at byte ${at + 1} of the line is not part of a UTF-8 character. ` +
+      'NDJSON is UTF-8; set the import encoding to windows-1252 if the whole file is Windows-1252 (Latin-1).',
+  };
+}
+
+/** The bytes as text, each byte that is not part of a UTF-8 character written `\xHH`. */
+function showBadBytes(bytes: Buffer): string {
+  let shown = '';
+  let start = 0;
+  while (start < bytes.length) {
+    const bad = firstInvalidUtf8(bytes.subarray(start)) + start;
+    shown += bytes.subarray(start, bad).toString('utf8');
+    if (bad >= bytes.length) break;
+    shown += `\\x${(bytes[bad] as number).toString(16).toUpperCase().padStart(2, '0')}`;
+    start = bad + 1;
+  }
+  return shown;
+}
+
+/**
+ * Lines of the file, without their `\n` (the last line may lack one). Windows-1252 files come decoded
+ * (strings); UTF-8 files as bytes, which are split at LF bytes (never part of a multi-byte character) and
+ * checked: a chunk's whole lines at once (simdutf), and line by line only when that fails, so a line that
+ * is not UTF-8 is rejected on its own instead of failing the file.
+ */
+async function* textLines(chunks: AsyncGenerator<Buffer | string>): AsyncGenerator<string | NotUtf8Line> {
   let rest = '';
+  let pending: Buffer[] = [];
   for await (const chunk of chunks) {
-    // Buffers end on character boundaries (text-decoding.ts), so each decodes on its own.
-    const text = rest + (typeof chunk === 'string' ? chunk : chunk.toString('utf8'));
-    let start = 0;
-    for (let end = text.indexOf('\n', start); end !== -1; end = text.indexOf('\n', start)) {
-      yield text.slice(start, end);
-      start = end + 1;
+    if (typeof chunk === 'string') {
+      const text = rest + chunk;
+      let start = 0;
+      for (let end = text.indexOf('\n', start); end !== -1; end = text.indexOf('\n', start)) {
+        yield text.slice(start, end);
+        start = end + 1;
+      }
+      rest = text.slice(start);
+      continue;
     }
-    rest = text.slice(start);
+    const firstEnd = chunk.indexOf(0x0a);
+    if (firstEnd === -1) {
+      pending.push(chunk);
+      continue;
+    }
+    yield decodeLine(pending.length === 0 ? chunk.subarray(0, firstEnd) : Buffer.concat([...pending, chunk.subarray(0, firstEnd)]));
+    pending = [];
+    const lastEnd = chunk.lastIndexOf(0x0a);
+    if (lastEnd > firstEnd) {
+      const whole = chunk.subarray(firstEnd + 1, lastEnd);
+      if (isUtf8(whole)) {
+        const text = whole.toString('utf8');
+        let start = 0;
+        for (let end = text.indexOf('\n', start); end !== -1; end = text.indexOf('\n', start)) {
+          yield text.slice(start, end);
+          start = end + 1;
+        }
+        yield text.slice(start);
+      } else {
+        let start = 0;
+        for (let end = whole.indexOf(0x0a, start); end !== -1; end = whole.indexOf(0x0a, start)) {
+          yield decodeLine(whole.subarray(start, end));
+          start = end + 1;
+        }
+        yield decodeLine(whole.subarray(start));
+      }
+    }
+    if (lastEnd + 1 < chunk.length) pending.push(chunk.subarray(lastEnd + 1));
   }
   if (rest !== '') yield rest;
+  if (pending.length > 0) yield decodeLine(Buffer.concat(pending));
 }
 
 export async function* parseNdjson(text: DecodedText, context: NdjsonContext): AsyncGenerator<ParsedBatch> {
   const { batch } = context;
-  const sample: { record: JsonRecord | undefined; tokens: NumberTokens; line: number; raw: string }[] = [];
+  const sample: { record: JsonRecord | undefined; tokens: NumberTokens; line: number; raw: string; notUtf8: string | undefined }[] = [];
   let converter: NdjsonRecordConverter | undefined;
   let line = 0;
 
-  /** Converts one record into the batch; true when the batch is full. */
-  const consume = (record: JsonRecord | undefined, tokens: NumberTokens, at: number, raw: string): boolean => {
+  /** Converts one record into the batch (`notUtf8`: why its line is not UTF-8; it then has no record); true when the batch is full. */
+  const consume = (record: JsonRecord | undefined, tokens: NumberTokens, at: number, raw: string, notUtf8: string | undefined): boolean => {
     batch.recordsRead += 1;
     batch.lastLine = at;
     if (batch.recordsRead <= context.skipRecords) {
@@ -328,7 +398,8 @@ export async function* parseNdjson(text: DecodedText, context: NdjsonContext): A
       return false;
     }
     if (record === undefined) {
-      batch.rejects.push({ line: at, column: null, reasonCode: 'invalid_json', message: 'The line is not a JSON object.', raw });
+      const reasonCode = notUtf8 === undefined ? 'invalid_json' : 'invalid_encoding';
+      batch.rejects.push({ line: at, column: null, reasonCode, message: notUtf8 ?? 'The line is not a JSON object.', raw });
     } else {
       const result = (converter as NdjsonRecordConverter).convert(record, at, raw, tokens);
       if ('reasonCode' in result) batch.rejects.push(result);
@@ -344,30 +415,34 @@ export async function* parseNdjson(text: DecodedText, context: NdjsonContext): A
     return new NdjsonRecordConverter(context.entity, context.resolved, records, locale);
   };
 
-  for await (const rawLine of textLines(text.chunks)) {
+  for await (const read of textLines(text.chunks)) {
     line += 1;
+    const rawLine = typeof read === 'string' ? read : read.shown;
     const raw = rawLine.endsWith('\r') ? rawLine.slice(0, -1) : rawLine;
     if (raw.trim() === '') continue;
     let record: JsonRecord | undefined;
-    try {
-      const parsed: unknown = JSON.parse(raw);
-      record = typeof parsed === 'object' && parsed !== null && !Array.isArray(parsed) ? (parsed as JsonRecord) : undefined;
-    } catch {
-      record = undefined;
+    const notUtf8 = typeof read === 'string' ? undefined : read.message;
+    if (notUtf8 === undefined) {
+      try {
+        const parsed: unknown = JSON.parse(raw);
+        record = typeof parsed === 'object' && parsed !== null && !Array.isArray(parsed) ? (parsed as JsonRecord) : undefined;
+      } catch {
+        record = undefined;
+      }
     }
     const tokens = record === undefined ? undefined : longNumberTokens(raw);
     if (converter === undefined) {
-      sample.push({ record, tokens, line, raw });
+      sample.push({ record, tokens, line, raw, notUtf8 });
       if (sample.length < SAMPLE_RECORDS) continue;
       converter = build();
-      for (const held of sample.splice(0)) if (consume(held.record, held.tokens, held.line, held.raw)) yield batch.take();
+      for (const held of sample.splice(0)) if (consume(held.record, held.tokens, held.line, held.raw, held.notUtf8)) yield batch.take();
       continue;
     }
-    if (consume(record, tokens, line, raw)) yield batch.take();
+    if (consume(record, tokens, line, raw, notUtf8)) yield batch.take();
   }
   if (converter === undefined) {
     converter = build();
-    for (const held of sample.splice(0)) if (consume(held.record, held.tokens, held.line, held.raw)) yield batch.take();
+    for (const held of sample.splice(0)) if (consume(held.record, held.tokens, held.line, held.raw, held.notUtf8)) yield batch.take();
   }
   batch.lastLine = line;
 }

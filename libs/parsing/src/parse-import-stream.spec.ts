@@ -292,8 +292,20 @@ describe('parseImportStream: streaming', () => {
   it('fails a UTF-8 file whose invalid bytes come after the sample instead of loading replacement characters', async () => {
     const head = Buffer.from(`external_id,name\n${'C1,ok\n'.repeat(12_000)}`, 'utf8');
     const bad = Buffer.concat([head, Buffer.from('C2,S', 'utf8'), Buffer.from([0xe3]), Buffer.from('o Paulo\n', 'utf8')]);
-    const error = await parseErrorOf(parseAll(bad, { entity: 'customers' }));
-    expect(error.code).toBe('invalid_encoding');
+    // The byte's own offset and line (17 + 12000 * 6 + 4; header, 12000 records), whatever the chunks.
+    for (const chunkSize of [64 * 1024, 1000, 7]) {
+      const error = await parseErrorOf(parseAll(bad, { entity: 'customers' }, chunkSize));
+      expect(error.code).toBe('invalid_encoding');
+      expect(error.message).toBe(
+        'The file is not valid UTF-8, though its first 64 KiB are: byte 0xE3 at byte offset 72021 (line 12002) is not part of a UTF-8 character. ' +
+          'Save the whole file as UTF-8, or set the import encoding to windows-1252 if it was exported as Windows-1252 (Latin-1).',
+      );
+    }
+    // With a byte-order mark, in the first 64 KiB: offsets count the mark.
+    const marked = Buffer.concat([Buffer.from([0xef, 0xbb, 0xbf]), Buffer.from('external_id,name\r\nC1,S', 'utf8'), Buffer.from([0xe3]), Buffer.from('o\r\n', 'utf8')]);
+    expect((await parseErrorOf(parseAll(marked, { entity: 'customers' }))).message).toContain(
+      'though it starts with a UTF-8 byte-order mark: byte 0xE3 at byte offset 25 (line 2)',
+    );
   });
 
   it('passes a failing input stream\'s own error through (not a parse error: the caller may retry)', async () => {
@@ -315,6 +327,58 @@ describe('parseImportStream: streaming', () => {
     const malformed = await parseErrorOf(parseAll('external_id,name\nC1,"abc\n', { entity: 'customers' }));
     expect(malformed.code).toBe('malformed_csv');
     expect(malformed.message).toContain('line 2');
+  });
+});
+
+describe('parseImportStream: files that are not in one encoding', () => {
+  it('fails a CSV file whose rows are partly UTF-8, partly Latin-1, instead of loading either as mojibake', async () => {
+    const mixed = Buffer.concat([Buffer.from('external_id,name\nM1,São Paulo\nM2,Fran', 'utf8'), Buffer.from([0xe7]), Buffer.from('a\n', 'utf8')]);
+    const error = await parseErrorOf(parseAll(mixed, { entity: 'customers' }));
+    expect(error.code).toBe('invalid_encoding');
+    expect(error.message).toContain('byte 0xE7 at byte offset 38 (line 3) is not UTF-8');
+    // The import's encoding says otherwise: taken as Windows-1252, as asked.
+    const asked = await parseAll(mixed, { entity: 'customers', mapping: { encoding: 'windows-1252' } });
+    expect(asked.rows.map((row) => row.values['name'])).toEqual(['SÃ£o Paulo', 'França']);
+  });
+
+  it('rejects the NDJSON lines that are not UTF-8 (NDJSON is UTF-8), with their line, and loads the others', async () => {
+    const ndjson = Buffer.concat([
+      Buffer.from('{"external_id":"NJ1","name":"Fran', 'utf8'),
+      Buffer.from([0xe7]),
+      Buffer.from('a"}\n{"external_id":"NJ2","name":"São"}\n', 'utf8'),
+    ]);
+    for (const chunkSize of [1, 7, 64 * 1024]) {
+      const { rows, rejects } = await parseAll(ndjson, { entity: 'customers', format: 'ndjson' }, chunkSize);
+      expect(rows).toEqual([{ line: 2, values: { external_id: 'NJ2', name: 'São' }, custom: {} }]);
+      expect(rejects).toEqual([
+        {
+          line: 1,
+          column: null,
+          reasonCode: 'invalid_encoding',
+          message:
+            'The line is not valid UTF-8: byte 0xE7 at byte 34 of the line is not part of a UTF-8 character. NDJSON is UTF-8; set the import encoding to windows-1252 if the whole file is Windows-1252 (Latin-1).',
+          raw: '{"external_id":"NJ1","name":"Fran\\xE7a"}',
+        },
+      ]);
+    }
+    // A whole Windows-1252 file loads when the import says so.
+    const latin1 = Buffer.from('{"external_id":"NJ1","name":"França"}\n', 'latin1');
+    expect((await parseAll(latin1, { entity: 'customers', format: 'ndjson', mapping: { encoding: 'windows-1252' } })).rows[0]?.values['name']).toBe('França');
+  });
+
+  it('rejects an NDJSON line that is not UTF-8 past the first 64 KiB alone, not the whole file', async () => {
+    const head = '{"external_id":"C1","name":"Ana"}\n'.repeat(3000);
+    const ndjson = Buffer.concat([Buffer.from(head, 'utf8'), Buffer.from('{"external_id":"C2","name":"', 'utf8'), Buffer.from([0xe7]), Buffer.from('"}\n{"external_id":"C3"}', 'utf8')]);
+    const { rows, rejects } = await parseAll(ndjson, { entity: 'customers', format: 'ndjson' });
+    expect(rows).toHaveLength(3001);
+    expect(rejects.map((r) => [r.line, r.reasonCode, r.raw])).toEqual([[3001, 'invalid_encoding', '{"external_id":"C2","name":"\\xE7"}']]);
+  });
+
+  it('fails a Windows-1252 CSV file with a byte Windows-1252 does not define, naming its line', async () => {
+    const bytes = Buffer.concat([Buffer.from('external_id;name\nW1;Fran', 'latin1'), Buffer.from([0xe7]), Buffer.from('ois\nW2;', 'latin1'), Buffer.from([0x81, 0x8d, 0x0a])]);
+    const error = await parseErrorOf(parseAll(bytes, { entity: 'customers' }));
+    expect(error.code).toBe('invalid_encoding');
+    expect(error.message).toContain('byte 0x81 at byte offset 32 (line 3)');
   });
 });
 

@@ -15,7 +15,7 @@ export async function* parseImportStream(input: NodeJS.ReadableStream, options: 
   const resolved = resolveMapping(options.entity, options.mapping);
   const zone = new ZonedTime(options.timezone);
   const batch = new BatchBuilder(Math.max(1, options.batchSize ?? DEFAULT_BATCH_SIZE));
-  const text = await decodeText(input, resolved.mapping?.encoding);
+  const text = await decodeText(input, resolved.mapping?.encoding, options.format);
   const context = { entity: options.entity, resolved, zone, skipRecords: options.skipRecords ?? 0, batch };
   yield* options.format === 'csv' ? parseCsv(text, context) : parseNdjson(text, context);
   const last = batch.final();

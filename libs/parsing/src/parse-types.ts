@@ -47,6 +47,7 @@ export type RejectionReason =
   | 'invalid_timestamp'
   | 'ambiguous_date'
   | 'invalid_json'
+  | 'invalid_encoding'
   | 'invalid_value'
   | 'out_of_range'
   | 'too_long'

@@ -1,5 +1,5 @@
 import { Readable } from 'node:stream';
-import { decodeText, detectEncoding } from './text-decoding';
+import { decodeText, detectEncoding, LineCounter } from './text-decoding';
 
 async function decodeAll(bytes: Buffer, chunkSize: number): Promise<string> {
   const chunks: Buffer[] = [];
@@ -34,5 +34,62 @@ describe('decodeText', () => {
   it('decodes Windows-1252, including the 0x80-0x9F range (€, curly quotes)', async () => {
     const bytes = Buffer.concat([Buffer.from('a;b\r\n', 'latin1'), Buffer.from([0x80, 0x93, 0x61, 0x94, 0xe3])]);
     expect(await decodeAll(bytes, 3)).toBe('a;b\r\n€\u201ca\u201dã');
+  });
+
+  it('fails a Windows-1252 file with a byte Windows-1252 does not define (0x81, 0x8D, 0x8F, 0x90, 0x9D) instead of loading U+FFFD', async () => {
+    for (const byte of [0x81, 0x8d, 0x8f, 0x90, 0x9d]) {
+      const bytes = Buffer.concat([Buffer.from('id;name\r\nW1;Fran', 'latin1'), Buffer.from([0xe7]), Buffer.from('ois\r\nW2;', 'latin1'), Buffer.from([byte])]);
+      await expect(decodeAll(bytes, 5)).rejects.toMatchObject({
+        code: 'invalid_encoding',
+        message: expect.stringContaining(`byte 0x${byte.toString(16).toUpperCase()} at byte offset 25 (line 3) is no character in Windows-1252`),
+      });
+    }
+  });
+});
+
+describe('the encoding of a file in two encodings', () => {
+  // Line 2 is UTF-8 ("ã": C3 A3 at byte offset 21), line 3 Latin-1 ("ç": E7 at byte offset 38).
+  const mixed = Buffer.concat([Buffer.from('external_id,name\nM1,São Paulo\nM2,Fran', 'utf8'), Buffer.from([0xe7]), Buffer.from('a\n', 'utf8')]);
+
+  it('is refused, naming the first byte that is not UTF-8 and the first UTF-8 character, with their offsets and lines', () => {
+    expect(() => detectEncoding(mixed, true)).toThrow(
+      expect.objectContaining({
+        code: 'invalid_encoding',
+        message:
+          'The file mixes encodings: byte 0xE7 at byte offset 38 (line 3) is not UTF-8, while "ã" at byte offset 21 (line 2) is UTF-8. ' +
+          'Save the whole file in one encoding (UTF-8), or, if all of it is Windows-1252 (Latin-1), set the import encoding to windows-1252.',
+      }),
+    );
+  });
+
+  it('is decoded as the import says when it names an encoding', async () => {
+    const asWindows1252 = await decodeText(Readable.from([mixed], { objectMode: false }), 'windows-1252');
+    let text = '';
+    for await (const chunk of asWindows1252.chunks) text += typeof chunk === 'string' ? chunk : chunk.toString('utf8');
+    expect(text).toBe('external_id,name\nM1,SÃ£o Paulo\nM2,França\n');
+    await expect(decodeText(Readable.from([mixed], { objectMode: false }), 'utf-8')).rejects.toMatchObject({
+      code: 'invalid_encoding',
+      message: expect.stringContaining('though the import says it is UTF-8: byte 0xE7 at byte offset 38 (line 3)'),
+    });
+  });
+
+  it('keeps telling pure Windows-1252 (accents, € “ ” –) and pure UTF-8 apart', () => {
+    expect(detectEncoding(Buffer.from([0x53, 0xe3, 0x6f, 0x20, 0x80, 0x20, 0x93, 0x61, 0x94, 0x20, 0x96, 0x0a]), true)).toBe('windows-1252');
+    expect(detectEncoding(Buffer.from('São € “a” –\n', 'utf8'), true)).toBe('utf-8');
+  });
+});
+
+describe('LineCounter', () => {
+  it('counts LF, CRLF and CR line breaks as the readers do, also when a chunk ends between CR and LF', () => {
+    const text = Buffer.from('a\r\nb\nc\rd\r\ne');
+    for (let cut = 0; cut <= text.length; cut += 1) {
+      const lines = new LineCounter();
+      const first = text.subarray(0, cut);
+      const second = text.subarray(cut);
+      const at = text.indexOf('e') - cut;
+      if (at < 0) continue;
+      lines.advance(first);
+      expect([cut, lines.lineAt(second, at)]).toEqual([cut, 5]);
+    }
   });
 });

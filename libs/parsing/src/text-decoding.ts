@@ -7,22 +7,113 @@ export type FileEncoding = 'utf-8' | 'windows-1252';
 /** Bytes read before deciding the encoding and the delimiter. */
 export const SAMPLE_BYTES = 64 * 1024;
 
+/** The mapping's `encoding` option. */
+export type EncodingSetting = 'utf-8' | 'windows-1252' | 'latin1' | undefined;
+
+/** Bytes Windows-1252 leaves undefined (iconv-lite would turn them into U+FFFD). */
+const WINDOWS_1252_UNDEFINED = [0x81, 0x8d, 0x8f, 0x90, 0x9d] as const;
+
+const hex = (byte: number): string => `0x${byte.toString(16).toUpperCase().padStart(2, '0')}`;
+
 /**
  * Encoding rule: a UTF-16 byte-order mark is refused (`unknown_encoding`); a NUL byte in the sample means a
- * binary file (`unreadable_file`); a UTF-8 BOM or a sample that is valid UTF-8 means UTF-8 (BOM removed);
- * anything else is Windows-1252, the superset of Latin-1 that old Brazilian/European systems write.
+ * binary file (`unreadable_file`); a UTF-8 BOM or a sample that is valid UTF-8 means UTF-8 (BOM removed); a
+ * sample with bytes that are not UTF-8 is Windows-1252 (the superset of Latin-1 that old Brazilian and
+ * European systems write), unless it also holds valid multi-byte UTF-8 characters: a file in two encodings
+ * (rows appended by two systems) cannot be decoded faithfully either way, so it fails (`invalid_encoding`,
+ * naming the first byte that is not UTF-8 and the first UTF-8 character).
  */
 export function detectEncoding(sample: Buffer, complete: boolean): FileEncoding {
-  if ((sample[0] === 0xff && sample[1] === 0xfe) || (sample[0] === 0xfe && sample[1] === 0xff)) {
-    throw new ParseError('unknown_encoding', 'The file is UTF-16; export it as UTF-8 (or Latin-1) text.');
-  }
-  if (sample.includes(0)) throw new ParseError('unreadable_file', 'The file contains NUL bytes: it looks binary, not CSV or NDJSON text.');
+  refuseBinary(sample);
   if (sample[0] === 0xef && sample[1] === 0xbb && sample[2] === 0xbf) return 'utf-8';
-  // A sample cut in the middle of a multi-byte character is still UTF-8: drop up to 3 trailing bytes.
-  for (let cut = 0; cut <= (complete ? 0 : 3); cut += 1) {
-    if (isUtf8(sample.subarray(0, sample.length - cut))) return 'utf-8';
+  if (isUtf8(sample)) return 'utf-8';
+  const scan = scanUtf8(sample, complete);
+  // Only a character cut by the sample's end: still UTF-8.
+  if (scan.firstInvalid === undefined) return 'utf-8';
+  if (scan.firstMultiByte === undefined) return 'windows-1252';
+  const invalid = scan.firstInvalid;
+  const utf8 = scan.firstMultiByte;
+  const lines = new LineCounter();
+  throw new ParseError(
+    'invalid_encoding',
+    `The file mixes encodings: byte ${hex(sample[invalid] as number)} at byte offset ${invalid} (line ${lines.lineAt(sample, invalid)}) is not UTF-8, ` +
+      `while "${sample.subarray(utf8.at, utf8.at + utf8.length).toString('utf8')}" at byte offset ${utf8.at} (line ${lines.lineAt(sample, utf8.at)}) is UTF-8. ` +
+      'Save the whole file in one encoding (UTF-8), or, if all of it is Windows-1252 (Latin-1), set the import encoding to windows-1252.',
+  );
+}
+
+/**
+ * Length of the valid UTF-8 character at `at` (1 for ASCII), or 0 when the bytes there are not one
+ * (a stray continuation byte, an overlong form, a surrogate, past U+10FFFF); -1 when the buffer ends
+ * inside a character that may yet be valid.
+ */
+function utf8CharLength(bytes: Buffer, at: number): number {
+  const lead = bytes[at] as number;
+  if (lead < 0x80) return 1;
+  const length = sequenceLength(lead);
+  if (length === 0) return 0;
+  // The second byte's range depends on the lead (no overlong forms, no surrogates, nothing past U+10FFFF).
+  const low = lead === 0xe0 ? 0xa0 : lead === 0xf0 ? 0x90 : 0x80;
+  const high = lead === 0xed ? 0x9f : lead === 0xf4 ? 0x8f : 0xbf;
+  for (let i = 1; i < length; i += 1) {
+    if (at + i >= bytes.length) return -1;
+    const byte = bytes[at + i] as number;
+    if (i === 1 ? byte < low || byte > high : byte < 0x80 || byte > 0xbf) return 0;
   }
-  return 'windows-1252';
+  return length;
+}
+
+/** Where a sample's first byte that is not UTF-8 and its first multi-byte UTF-8 character are. */
+function scanUtf8(bytes: Buffer, complete: boolean): { firstInvalid?: number; firstMultiByte?: { at: number; length: number } } {
+  let firstInvalid: number | undefined;
+  let firstMultiByte: { at: number; length: number } | undefined;
+  for (let at = 0; at < bytes.length; ) {
+    const length = utf8CharLength(bytes, at);
+    if (length === -1 && !complete) break;
+    if (length > 1) firstMultiByte ??= { at, length };
+    if (length <= 0) firstInvalid ??= at;
+    if (firstInvalid !== undefined && firstMultiByte !== undefined) break;
+    at += Math.max(length, 1);
+  }
+  return { ...(firstInvalid === undefined ? {} : { firstInvalid }), ...(firstMultiByte === undefined ? {} : { firstMultiByte }) };
+}
+
+/** Offset of the first byte of `bytes` that does not begin a valid UTF-8 character (the buffer is known not to be UTF-8). */
+export function firstInvalidUtf8(bytes: Buffer): number {
+  for (let at = 0; at < bytes.length; ) {
+    const length = utf8CharLength(bytes, at);
+    if (length <= 0) return at;
+    at += length;
+  }
+  return bytes.length;
+}
+
+/**
+ * Physical lines of a file read chunk by chunk, as the readers count them: a line ends with LF, CRLF or
+ * CR (line breaks inside quoted fields count too). Counting costs a scan per chunk (about 13 µs per 64 KiB).
+ */
+export class LineCounter {
+  private line = 1;
+  private afterCr = false;
+
+  /** The line of `chunk[index]`, `chunk` being the chunk after those passed to advance. */
+  lineAt(chunk: Buffer, index: number): number {
+    return this.line + lineBreaks(chunk, index, this.afterCr);
+  }
+
+  advance(chunk: Buffer): void {
+    this.line += lineBreaks(chunk, chunk.length, this.afterCr);
+    if (chunk.length > 0) this.afterCr = chunk[chunk.length - 1] === 0x0d;
+  }
+}
+
+function lineBreaks(chunk: Buffer, end: number, afterCr: boolean): number {
+  let breaks = 0;
+  for (let at = chunk.indexOf(0x0a); at !== -1 && at < end; at = chunk.indexOf(0x0a, at + 1)) breaks += 1;
+  // A CRLF split between two chunks: its CR was counted with the chunk before.
+  if (afterCr && end > 0 && chunk[0] === 0x0a) breaks -= 1;
+  for (let at = chunk.indexOf(0x0d); at !== -1 && at < end; at = chunk.indexOf(0x0d, at + 1)) if (chunk[at + 1] !== 0x0a) breaks += 1;
+  return breaks;
 }
 
 export interface DecodedText {
@@ -32,19 +123,22 @@ export interface DecodedText {
   /** Whether the sample is the whole file. */
   readonly complete: boolean;
   /**
-   * The whole file, sample included: valid UTF-8 bytes (BOM removed, every chunk ending on a character
-   * boundary, so each decodes on its own) for UTF-8 files, checked once with simdutf; decoded
-   * strings for Windows-1252 files.
+   * The whole file, sample included, BOM removed. For CSV: valid UTF-8 bytes (every chunk ending on a
+   * character boundary, so each decodes on its own) for UTF-8 files, checked with simdutf; decoded strings
+   * for Windows-1252 files. For NDJSON in UTF-8: the bytes as read, unchecked and cut anywhere (the NDJSON
+   * reader checks each line: a line that is not UTF-8 is rejected, not the file).
    */
   readonly chunks: AsyncGenerator<Buffer | string>;
 }
 
 /**
  * Reads the first SAMPLE_BYTES, decides the encoding (or uses the mapping's), and returns the file as a
- * stream of chunks that never split a multi-byte character. A UTF-8 file with an invalid byte after the
- * sample fails as a whole (`invalid_encoding`) rather than loading replacement characters.
+ * stream of chunks. CSV: the encoding is detected (detectEncoding); a UTF-8 file with an invalid byte
+ * after the sample, or a Windows-1252 file with a byte Windows-1252 does not define, fails as a whole
+ * (`invalid_encoding`, naming the byte, its offset and its line) rather than loading replacement
+ * characters. NDJSON is UTF-8 (RFC 8259) unless the mapping says Windows-1252: no detection.
  */
-export async function decodeText(input: NodeJS.ReadableStream, setting: 'utf-8' | 'windows-1252' | 'latin1' | undefined): Promise<DecodedText> {
+export async function decodeText(input: NodeJS.ReadableStream, setting: EncodingSetting, format: 'csv' | 'ndjson' = 'csv'): Promise<DecodedText> {
   const iterator = (input as AsyncIterable<Buffer | string>)[Symbol.asyncIterator]();
   const sampleChunks: Buffer[] = [];
   let sampleLength = 0;
@@ -60,11 +154,16 @@ export async function decodeText(input: NodeJS.ReadableStream, setting: 'utf-8' 
     sampleLength += chunk.length;
   }
   let sampleBytes = Buffer.concat(sampleChunks);
-  const detected = detectEncoding(sampleBytes, complete);
+  // NDJSON is not guessed at (and a mixed sample is the NDJSON reader's to reject line by line).
+  const detected = setting === undefined && format === 'csv' ? detectEncoding(sampleBytes, complete) : refuseBinary(sampleBytes);
   const encoding: FileEncoding = setting === undefined ? detected : setting === 'utf-8' ? 'utf-8' : 'windows-1252';
-  if (encoding === 'utf-8' && sampleBytes[0] === 0xef && sampleBytes[1] === 0xbb && sampleBytes[2] === 0xbf) sampleBytes = sampleBytes.subarray(3);
-
-  const convert = encoding === 'utf-8' ? utf8Validator() : windows1252Decoder();
+  let bom = 0;
+  if (encoding === 'utf-8' && sampleBytes[0] === 0xef && sampleBytes[1] === 0xbb && sampleBytes[2] === 0xbf) {
+    sampleBytes = sampleBytes.subarray(3);
+    bom = 3;
+  }
+  const why = bom > 0 ? 'bom' : setting === undefined ? 'sample' : 'setting';
+  const convert = encoding === 'windows-1252' ? windows1252Decoder(bom) : format === 'ndjson' ? (bytes: Buffer) => bytes : utf8Validator(bom, why);
   const first = convert(sampleBytes, complete);
   const sample = typeof first === 'string' ? first : first.toString('utf8');
 
@@ -83,10 +182,41 @@ export async function decodeText(input: NodeJS.ReadableStream, setting: 'utf-8' 
   return { encoding, sample, complete, chunks: chunks() };
 }
 
-function windows1252Decoder(): (bytes: Buffer, last: boolean) => string {
-  // iconv-lite, not TextDecoder: Node's TextDecoder maps 0x80-0x9F to C1 controls instead of € “ ” etc.
+/** Refuses UTF-16 and binary files (every file: also those whose encoding is not detected). */
+function refuseBinary(sample: Buffer): 'utf-8' {
+  if ((sample[0] === 0xff && sample[1] === 0xfe) || (sample[0] === 0xfe && sample[1] === 0xff)) {
+    throw new ParseError('unknown_encoding', 'The file is UTF-16; export it as UTF-8 (or Latin-1) text.');
+  }
+  if (sample.includes(0)) throw new ParseError('unreadable_file', 'The file contains NUL bytes: it looks binary, not CSV or NDJSON text.');
+  return 'utf-8';
+}
+
+/**
+ * Decodes Windows-1252 (iconv-lite, not TextDecoder: Node's TextDecoder maps 0x80-0x9F to C1 controls
+ * instead of € “ ” etc.). The five bytes Windows-1252 leaves undefined fail the file instead of becoming
+ * U+FFFD: such a file is in another encoding (or damaged), and its text would be loaded wrong.
+ */
+function windows1252Decoder(bom: number): (bytes: Buffer, last: boolean) => string {
   const decoder = iconv.getDecoder('win1252');
-  return (bytes, last) => decoder.write(bytes) + (last ? (decoder.end() ?? '') : '');
+  const lines = new LineCounter();
+  let offset = bom;
+  return (bytes, last) => {
+    let undefinedAt = -1;
+    for (const byte of WINDOWS_1252_UNDEFINED) {
+      const at = bytes.indexOf(byte);
+      if (at !== -1 && (undefinedAt === -1 || at < undefinedAt)) undefinedAt = at;
+    }
+    if (undefinedAt !== -1) {
+      throw new ParseError(
+        'invalid_encoding',
+        `The file is neither UTF-8 nor Windows-1252: byte ${hex(bytes[undefinedAt] as number)} at byte offset ${offset + undefinedAt} (line ${lines.lineAt(bytes, undefinedAt)}) is no character in Windows-1252 (Latin-1), ` +
+          'and the file is not UTF-8 either. Save it as UTF-8.',
+      );
+    }
+    lines.advance(bytes);
+    offset += bytes.length;
+    return decoder.write(bytes) + (last ? (decoder.end() ?? '') : '');
+  };
 }
 
 /** Length of a UTF-8 sequence from its lead byte (0 for a continuation or invalid byte). */
@@ -100,11 +230,13 @@ function sequenceLength(lead: number): number {
 
 /**
  * Passes UTF-8 bytes through after checking them (simdutf via buffer.isUtf8), holding back a character
- * cut by the chunk boundary until the next chunk completes it.
+ * cut by the chunk boundary until the next chunk completes it. `why` the file is read as UTF-8 (a BOM, its
+ * sample, the mapping) words the error.
  */
-function utf8Validator(): (bytes: Buffer, last: boolean) => Buffer {
+function utf8Validator(bom: number, why: 'bom' | 'sample' | 'setting'): (bytes: Buffer, last: boolean) => Buffer {
   let carry: Buffer = Buffer.alloc(0);
-  let offset = 0;
+  let offset = bom;
+  const lines = new LineCounter();
   return (bytes, last) => {
     const data = carry.length === 0 ? bytes : Buffer.concat([carry, bytes]);
     let end = data.length;
@@ -120,11 +252,20 @@ function utf8Validator(): (bytes: Buffer, last: boolean) => Buffer {
     }
     const complete = data.subarray(0, end);
     if (!isUtf8(complete) || (last && end < data.length)) {
+      const at = isUtf8(complete) ? end : firstInvalidUtf8(complete);
+      const because =
+        why === 'bom'
+          ? 'though it starts with a UTF-8 byte-order mark'
+          : why === 'setting'
+            ? 'though the import says it is UTF-8'
+            : `though its first ${SAMPLE_BYTES / 1024} KiB are`;
       throw new ParseError(
         'invalid_encoding',
-        `The file is not valid UTF-8 (invalid bytes after byte ${offset}), though its beginning is. Set the import encoding to windows-1252 if it was exported as Latin-1.`,
+        `The file is not valid UTF-8, ${because}: byte ${hex(data[at] as number)} at byte offset ${offset + at} (line ${lines.lineAt(data, at)}) is not part of a UTF-8 character. ` +
+          'Save the whole file as UTF-8, or set the import encoding to windows-1252 if it was exported as Windows-1252 (Latin-1).',
       );
     }
+    lines.advance(complete);
     carry = Buffer.from(data.subarray(end));
     offset += complete.length;
     return complete;

@@ -541,6 +541,27 @@ describe.each<{ loads: string; env: Record<string, string> }>([
       expect(await ingestion.rows(tenant, `SELECT properties->>'order_id' AS order_id FROM usage_events`)).toEqual([{ order_id: '12345678901234567890' }]);
     });
 
+    it('refuses text it cannot decode faithfully: a CSV in two encodings fails, NDJSON lines that are not UTF-8 are rejected, undefined Windows-1252 bytes fail', async () => {
+      // Line 2 UTF-8 ("ã"), line 3 Latin-1 ("ç"): either way one of them would be stored as mojibake.
+      const mixed = Buffer.concat([Buffer.from('external_id,name\nm1,São Paulo\nm2,Fran', 'utf8'), Buffer.from([0xe7]), Buffer.from('a\n', 'utf8')]);
+      const csv = await ingestion.importFile(tenant, { entity: 'customers', content: mixed });
+      expect(csv).toMatchObject({ status: 'failed', errorCode: 'invalid_encoding', rowsLoaded: 0 });
+      expect(csv.error).toContain('byte 0xE7 at byte offset 38 (line 3) is not UTF-8, while "ã" at byte offset 21 (line 2) is UTF-8');
+
+      const ndjson = Buffer.concat([Buffer.from('{"external_id":"n1","name":"Fran', 'utf8'), Buffer.from([0xe7]), Buffer.from('a"}\n{"external_id":"n2","name":"São"}\n', 'utf8')]);
+      const lines = await ingestion.importFile(tenant, { entity: 'customers', format: 'ndjson', content: ndjson });
+      expect(lines).toMatchObject({ status: 'partially_succeeded', rowsReceived: 2, rowsLoaded: 1, rowsRejected: 1 });
+      expect(await ingestion.rows(tenant, 'SELECT line_number::int AS line, "column", reason_code, raw_row FROM import_errors WHERE import_id = $1', [lines.importId])).toEqual([
+        { line: 1, column: null, reason_code: 'invalid_encoding', raw_row: '{"external_id":"n1","name":"Fran\\xE7a"}' },
+      ]);
+
+      const windows1252 = Buffer.concat([Buffer.from('external_id;name\nw1;Fran', 'latin1'), Buffer.from([0xe7]), Buffer.from('ois\nw2;', 'latin1'), Buffer.from([0x81, 0x8d, 0x0a])]);
+      const undefinedBytes = await ingestion.importFile(tenant, { entity: 'customers', content: windows1252 });
+      expect(undefinedBytes).toMatchObject({ status: 'failed', errorCode: 'invalid_encoding', rowsLoaded: 0 });
+      expect(undefinedBytes.error).toContain('byte 0x81 at byte offset 32 (line 3)');
+      expect(await ingestion.rows(tenant, `SELECT external_id, name FROM customers WHERE external_id IN ('m1', 'm2', 'n1', 'n2', 'w1', 'w2') ORDER BY 1`)).toEqual([{ external_id: 'n2', name: 'São' }]);
+    });
+
     it('takes an optional key or customer reference of only spaces as none: no stub customer "   ", no duplicate events', async () => {
       const contacts = 'external_id,customer_external_id,name\nk1,   ,Kim\nk2,c1,Lia';
       const outcome = await ingestion.importFile(tenant, { entity: 'contacts', content: contacts, options: { onUnknownReference: 'create_stub' } });
