@@ -86,6 +86,19 @@ describe('parseCustomerListQuery', () => {
     expect(fieldsOf(() => parseCustomerListQuery({ 'lastOrderAt[gte]': value }, 'UTC'))).toEqual(['query.lastOrderAt[gte]']);
   });
 
+  it('takes amounts as large as the NUMERIC(38,4) KPI columns hold, and says the range of an integer KPI', () => {
+    const largest = `${'9'.repeat(34)}.9999`;
+    expect(parseCustomerListQuery({ 'revenueTotal[gte]': largest }, 'UTC').ranges).toEqual([{ field: 'revenueTotal', op: 'gte', value: largest }]);
+    try {
+      parseCustomerListQuery({ 'orders[gt]': '2147483647' }, 'UTC');
+      throw new Error('expected a validation error');
+    } catch (error) {
+      expect((error as ValidationError).fieldErrors).toEqual([
+        expect.objectContaining({ field: 'query.orders[gt]', message: expect.stringContaining('from -999999999 to 999999999') }),
+      ]);
+    }
+  });
+
   it('takes real dates and instants of years 0001-9999 with offsets up to ±15:59', () => {
     for (const value of ['2024-02-29', '0001-01-01', '9999-12-31T23:59:59.999999Z', '2026-01-01T00:00+15:59', '2026-01-01T00:00-15:59']) {
       expect(parseCustomerListQuery({ 'firstOrderAt[lt]': value }, 'UTC').ranges).toEqual([{ field: 'firstOrderAt', op: 'lt', value }]);

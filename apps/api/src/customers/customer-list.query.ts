@@ -70,16 +70,18 @@ export interface CustomerListSpec {
 
 const CUSTOM_KEY = /^custom\.([A-Za-z0-9_]{1,64})(?:\[(eq|gt|gte|lt|lte)\])?$/;
 const NUMBER = /^-?\d{1,30}(\.\d{1,30})?$/;
+// The KPI amount columns are NUMERIC(38,4): up to 34 digits before the point.
+const KPI_DECIMAL = /^-?\d{1,38}(\.\d{1,38})?$/;
 const INTEGER = /^-?\d{1,9}$/;
 const MAX_CUSTOM_FILTERS = 20;
 
 function rangeValueError(field: CustomerKpiField, value: string): string | undefined {
   const type = CUSTOMER_KPI_FIELDS[field].type;
-  if (type === 'integer') return INTEGER.test(value) ? undefined : 'expected an integer';
+  if (type === 'integer') return INTEGER.test(value) ? undefined : 'expected an integer from -999999999 to 999999999';
   if (type === 'timestamptz') {
     return isPostgresInstant(value) ? undefined : 'expected an ISO-8601 date or instant (YYYY-MM-DD, or YYYY-MM-DDTHH:MM[:SS[.ffffff]] with Z or an offset up to ±15:59) of a real day in years 0001-9999';
   }
-  return NUMBER.test(value) ? undefined : 'expected a decimal number';
+  return KPI_DECIMAL.test(value) ? undefined : 'expected a decimal number';
 }
 
 function parseCustomFilters(raw: Record<string, unknown>, errors: FieldError[]): CustomFieldFilter[] {

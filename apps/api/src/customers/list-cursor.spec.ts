@@ -17,6 +17,9 @@ describe('decodeCursor', () => {
     expect(decodeFor('orders', ['2147483647'], '9223372036854775807')).toEqual({ values: ['2147483647'], id: '9223372036854775807' });
     expect(decodeFor('-lastOrderAt', ['2024-02-29T23:59:59.999999Z'], '1').values).toEqual(['2024-02-29T23:59:59.999999Z']);
     expect(decodeFor('name', ['日本 \\u0000'], 'SKU-1', 'products').values).toEqual(['日本 \\u0000']);
+    // The largest amount a NUMERIC(38,4) KPI column holds.
+    const largest = `${'9'.repeat(34)}.9999`;
+    expect(decodeFor('-revenueTotal', [largest], '1').values).toEqual([largest]);
   });
 
   it.each([

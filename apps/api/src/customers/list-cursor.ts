@@ -16,7 +16,8 @@ const cursorSchema = z.strictObject({
 
 /** Whether a decoded value has the form cursors are written in and fits its column type (an edited one may not). */
 const VALUE_CHECKS: Record<SortValueType, (value: string) => boolean> = {
-  numeric: (value) => /^-?\d{1,30}(\.\d{1,30})?$/.test(value),
+  // KPI amounts are NUMERIC(38,4) (up to 34 digits before the point); 38 either side covers any numeric sort column.
+  numeric: (value) => /^-?\d{1,38}(\.\d{1,38})?$/.test(value),
   integer: (value) => isPostgresInteger(value, 'integer'),
   bigint: (value) => isPostgresInteger(value, 'bigint'),
   timestamptz: (value) => /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{6}Z$/.test(value) && isPostgresInstant(value),
