@@ -206,12 +206,20 @@ export async function* parseCsv(text: DecodedText, context: CsvContext): AsyncGe
   } catch (error) {
     // Only csv-parse's own errors (codes CSV_*) mean malformed text; a failing input stream (storage,
     // network) keeps its error so the caller can retry.
-    const code = (error as { code?: unknown }).code;
+    const { code, lines, recordLine, index } = error as { code?: unknown; lines?: number; recordLine?: number; index?: number };
     if (!(typeof code === 'string' && code.startsWith('CSV_'))) throw error;
-    const lines = (error as { lines?: number }).lines;
+    if (code === 'CSV_QUOTE_NOT_CLOSED' && recordLine !== undefined) {
+      const field = index === undefined ? '' : ` (its field ${index + 1})`;
+      throw new ParseError(
+        'malformed_csv',
+        `The CSV text cannot be read: the record on line ${recordLine} opens a quote${field} that is never closed, so the rest of the file would be one value. ` +
+          'Close the quote (a quote inside a quoted value is written twice: "").',
+        { cause: error },
+      );
+    }
     throw new ParseError(
       'malformed_csv',
-      `The CSV text cannot be read${lines === undefined ? '' : ` near line ${lines}`}: ${(error as Error).message}`,
+      `The CSV text cannot be read${recordLine === undefined ? (lines === undefined ? '' : ` near line ${lines}`) : ` in the record on line ${recordLine}`}: ${(error as Error).message}`,
       { cause: error },
     );
   }

@@ -191,19 +191,28 @@ async function* readWithCsvParse(
   feeding.catch(() => undefined);
   let nextLine = startLine;
   let block: CsvRecordBlock = { records: [], lines: [] };
-  for await (const record of parser as AsyncIterable<string[]>) {
-    if (paddingRecords > 0) {
-      paddingRecords -= 1;
-      continue;
-    }
-    block.records.push(record);
-    block.lines.push(nextLine);
-    nextLine += linesSpanned(record);
-    if (block.records.length === FALLBACK_BLOCK) {
+  try {
+    for await (const record of parser as AsyncIterable<string[]>) {
+      if (paddingRecords > 0) {
+        paddingRecords -= 1;
+        continue;
+      }
+      block.records.push(record);
       block.lines.push(nextLine);
-      yield block;
-      block = { records: [], lines: [] };
+      nextLine += linesSpanned(record);
+      if (block.records.length === FALLBACK_BLOCK) {
+        block.lines.push(nextLine);
+        yield block;
+        block = { records: [], lines: [] };
+      }
     }
+  } catch (error) {
+    // csv-parse's line is where it stopped reading (the end of the file, for an unclosed quote); the
+    // record it could not finish starts after the last one it gave: that line is the one to look at.
+    if (typeof error === 'object' && error !== null && String((error as { code?: unknown }).code).startsWith('CSV_')) {
+      Object.assign(error, { recordLine: nextLine });
+    }
+    throw error;
   }
   await feeding;
   block.lines.push(nextLine);

@@ -328,6 +328,39 @@ describe('parseImportStream: streaming', () => {
     expect(malformed.code).toBe('malformed_csv');
     expect(malformed.message).toContain('line 2');
   });
+
+  it('names the line of the record whose quote is never closed (not the end of the file), after quoted line breaks, blank lines and many rows', async () => {
+    const third = await parseErrorOf(parseAll('external_id,name\nC1,ok\nC2,"abc\nC3,x\n', { entity: 'customers' }));
+    expect(third.message).toBe(
+      'The CSV text cannot be read: the record on line 3 opens a quote (its field 2) that is never closed, so the rest of the file would be one value. ' +
+        'Close the quote (a quote inside a quoted value is written twice: "").',
+    );
+    const crlf = 'external_id,name\r\n\r\nC1,"two\r\nlines"\r\nC2,"abc\r\nC3,x\r\n';
+    expect((await parseErrorOf(parseAll(crlf, { entity: 'customers' }))).message).toContain('the record on line 5 opens a quote (its field 2)');
+    const long = `external_id,name\n${Array.from({ length: 5000 }, (_, i) => `C${i},Customer ${i}`).join('\n')}\nC9,"Unclosed\nC10,Ten\n`;
+    for (const chunkSize of [64 * 1024, 999]) {
+      expect((await parseErrorOf(parseAll(long, { entity: 'customers' }, chunkSize))).message).toContain('the record on line 5002 opens a quote (its field 2)');
+    }
+  });
+
+  it('says what a date field takes under the import dateFormat in the message of a value it refuses', async () => {
+    const withFormat = async (dateFormat: 'epoch_seconds' | 'epoch_millis' | 'yyyy-mm-dd' | 'mm/dd/yyyy', value: string) =>
+      (await parseAll(`external_id,customer_external_id,ordered_at\nO1,C1,${value}\n`, { entity: 'orders', mapping: { locale: { dateFormat } } })).rejects[0]?.message;
+    expect(await withFormat('epoch_seconds', '2024-03-31')).toBe(
+      'Column "ordered_at": "2024-03-31" is not valid: expected an epoch in seconds like 1711843200 (the import dateFormat is epoch_seconds).',
+    );
+    expect(await withFormat('epoch_millis', 'soon')).toBe(
+      'Column "ordered_at": "soon" is not valid: expected an epoch in milliseconds like 1711843200000 (the import dateFormat is epoch_millis).',
+    );
+    expect(await withFormat('yyyy-mm-dd', '31/03/2024')).toBe(
+      'Column "ordered_at": "31/03/2024" is not valid: expected a date-time like 2024-03-31T14:05:00Z or 2024-03-31 14:05 (read in UTC; the import dateFormat is yyyy-mm-dd).',
+    );
+    expect(await withFormat('mm/dd/yyyy', '31/03/2024')).toBe(
+      'Column "ordered_at": "31/03/2024" is not valid: expected a date-time like 2024-03-31T14:05:00Z, 2024-03-31 14:05, 03/31/2024 14:05 (read in UTC) or an epoch.',
+    );
+    const date = await parseAll('external_id,customer_since\nC1,tomorrow\n', { entity: 'customers', mapping: { locale: { dateFormat: 'epoch_seconds' } } });
+    expect(date.rejects[0]?.message).toBe('Column "customer_since": "tomorrow" is not valid: expected an epoch in seconds like 1711843200 (the import dateFormat is epoch_seconds).');
+  });
 });
 
 describe('parseImportStream: files that are not in one encoding', () => {

@@ -95,7 +95,19 @@ function readCalendarDate(text: string, rule: DateReadingRule, zone: ZonedTime):
   return isoDateOf(reading);
 }
 
-const DATE_EXPECTED = 'a date like 2024-03-31, 31/03/2024 (as set for the import) or an epoch';
+/** What a date or timestamp field takes under the import's dateFormat, for the message of a value it refuses. */
+function expectedDate(rule: DateReadingRule, kind: 'date' | 'timestamp', zone: ZonedTime): string {
+  if (rule.epoch === 'seconds') return 'an epoch in seconds like 1711843200 (the import dateFormat is epoch_seconds)';
+  if (rule.epoch === 'millis') return 'an epoch in milliseconds like 1711843200000 (the import dateFormat is epoch_millis)';
+  if (kind === 'date') {
+    if (rule.isoOnly) return 'a date like 2024-03-31 (the import dateFormat is yyyy-mm-dd)';
+    const dayMonth = rule.order === 'mdy' ? '03/31/2024' : '31/03/2024';
+    return `a date like 2024-03-31, ${dayMonth} or an epoch`;
+  }
+  if (rule.isoOnly) return `a date-time like 2024-03-31T14:05:00Z or 2024-03-31 14:05 (read in ${zone.timezone}; the import dateFormat is yyyy-mm-dd)`;
+  const dayMonth = rule.order === undefined ? '' : `, ${rule.order === 'mdy' ? '03/31/2024' : '31/03/2024'} 14:05`;
+  return `a date-time like 2024-03-31T14:05:00Z, 2024-03-31 14:05${dayMonth} (read in ${zone.timezone}) or an epoch`;
+}
 const AMBIGUOUS = 'a date whose day and month can be told apart; set the import locale dateFormat (dd/mm/yyyy or mm/dd/yyyy)';
 
 /**
@@ -148,7 +160,7 @@ export function canonicalConverter(field: CanonicalField, locale: ColumnLocale, 
       };
     }
     case 'date': {
-      const invalid = failure('invalid_date', DATE_EXPECTED);
+      const invalid = failure('invalid_date', expectedDate(rule, 'date', zone));
       const ambiguous = failure('ambiguous_date', AMBIGUOUS);
       const outOfRangeDate = failure('out_of_range', 'a date between 0001-01-01 and 9999-12-31');
       const dayMonthOrder = rule.epoch === 'auto' ? rule.order : undefined;
@@ -164,7 +176,7 @@ export function canonicalConverter(field: CanonicalField, locale: ColumnLocale, 
       };
     }
     case 'timestamp': {
-      const invalid = failure('invalid_timestamp', `a date-time like 2024-03-31T14:05:00Z, 2024-03-31 14:05 (read in ${zone.timezone}) or an epoch`);
+      const invalid = failure('invalid_timestamp', expectedDate(rule, 'timestamp', zone));
       const ambiguous = failure('ambiguous_date', AMBIGUOUS);
       const outOfRangeInstant = failure('out_of_range', 'a date-time between 0001-01-01T00:00:00Z and 9999-12-31T23:59:59.999Z');
       const iso = new IsoInstantFormatter();

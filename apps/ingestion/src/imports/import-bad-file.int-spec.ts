@@ -101,15 +101,18 @@ describe('a file bad as a whole after its first batches were staged (the built i
 
   const customerCount = async () => (await ingestion.rows<{ n: number }>(tenant, 'SELECT count(*)::int AS n FROM customers'))[0]?.n;
 
-  it('an invalid UTF-8 byte after 5000 good rows (past the 64 KiB sample): failed invalid_encoding, nothing loaded, the process still running', async () => {
+  it('an invalid UTF-8 byte after 5000 good rows (past the 64 KiB sample): failed invalid_encoding naming the line, nothing loaded, the process still running', async () => {
     const record = await importThroughService(customersThen(5000, Buffer.from([0x43, 0x39, 0x2c, 0x46, 0x72, 0x61, 0x6e, 0xe7, 0x61, 0x0a])));
     expect(record).toMatchObject({ status: 'failed', error_code: 'invalid_encoding', rows_loaded: 0, openTransactions: 0 });
+    expect(String(record['error'])).toContain('line 5002');
     expect(await customerCount()).toBe(0);
   }, 90_000);
 
-  it('an unclosed quote after 5000 good rows: failed malformed_csv, nothing loaded, the process still running', async () => {
+  it('an unclosed quote after 5000 good rows: failed malformed_csv naming the line, nothing loaded, the process still running', async () => {
     const record = await importThroughService(customersThen(5000, Buffer.from('C9,"Unclosed name\nC10,Ten\n')));
     expect(record).toMatchObject({ status: 'failed', error_code: 'malformed_csv', rows_loaded: 0, openTransactions: 0 });
+    // The record whose quote opens (header = line 1, 5000 rows), not where the reader gave up.
+    expect(String(record['error'])).toContain('the record on line 5002 opens a quote (its field 2) that is never closed');
     expect(await customerCount()).toBe(0);
   }, 90_000);
 
