@@ -9,6 +9,7 @@ export class BatchBuilder {
   rejects: RowRejection[] = [];
   recordsRead = 0;
   lastLine = 0;
+  fieldColumns: Readonly<Record<string, string>> = {};
   private emitted = false;
 
   constructor(private readonly batchSize: number) {}
@@ -18,7 +19,7 @@ export class BatchBuilder {
   }
 
   take(): ParsedBatch {
-    const batch: ParsedBatch = { rows: this.rows, rejects: this.rejects, recordsRead: this.recordsRead, lastLine: this.lastLine };
+    const batch: ParsedBatch = { rows: this.rows, rejects: this.rejects, recordsRead: this.recordsRead, lastLine: this.lastLine, fieldColumns: this.fieldColumns };
     this.rows = [];
     this.rejects = [];
     this.emitted = true;

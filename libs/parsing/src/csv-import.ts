@@ -52,6 +52,8 @@ class CsvRecordConverter {
   private readonly keyPositions: number[] = [];
   /** Text the load writes into an index, which must fit one entry (indexed-text.ts). */
   private readonly indexedText: IndexedTextCheck[];
+  /** ParsedBatch.fieldColumns: the header as written of each canonical field a column feeds. */
+  readonly fieldColumns: Readonly<Record<string, string>>;
   private readonly quote: RegExp;
 
   constructor(
@@ -97,6 +99,9 @@ class CsvRecordConverter {
     for (const field of CANONICAL_ENTITY_SPECS[entity].fields) if (field.required) this.requiredFields.push(field.name);
     for (const field of CANONICAL_ENTITY_SPECS[entity].key) if (this.canonicalFields.includes(field)) this.keyPositions.push(this.canonicalFields.indexOf(field));
     this.indexedText = indexedTextChecks(entity, (field) => field in this.valuesTemplate);
+    const fieldColumns: Record<string, string> = {};
+    this.canonicalFields.forEach((field, i) => (fieldColumns[field] = headers[this.canonicalIndexes[i] as number] as string));
+    this.fieldColumns = fieldColumns;
     this.quote = new RegExp(`[${delimiter === '\t' ? '\\t' : `\\${delimiter}`}"\\r\\n]`);
   }
 
@@ -200,6 +205,7 @@ export async function* parseCsv(text: DecodedText, context: CsvContext): AsyncGe
         sample.push({ fields: record, line, endLine });
         if (sample.length < SAMPLE_RECORDS) continue;
         converter = new CsvRecordConverter(context.entity, headers, context.resolved, sample.map((s) => s.fields), delimiter, context.zone);
+        batch.fieldColumns = converter.fieldColumns;
         for (const held of sample.splice(0)) if (consume(held.fields, held.line, held.endLine)) yield batch.take();
       }
     }
@@ -228,6 +234,7 @@ export async function* parseCsv(text: DecodedText, context: CsvContext): AsyncGe
   }
   if (converter === undefined) {
     converter = new CsvRecordConverter(context.entity, headers, context.resolved, sample.map((s) => s.fields), delimiter, context.zone);
+    batch.fieldColumns = converter.fieldColumns;
     for (const held of sample.splice(0)) if (consume(held.fields, held.line, held.endLine)) yield batch.take();
   }
   batch.lastLine = nextLine - 1;

@@ -412,6 +412,12 @@ export async function* parseNdjson(text: DecodedText, context: NdjsonContext): A
     const values: string[] = [];
     for (const { record } of records) for (const value of Object.values(record)) if (typeof value === 'string') values.push(value);
     const locale = decideLocale(context.resolved, values, undefined, context.zone, context.resolved.mapping?.locale?.decimalSeparator ?? '.');
+    // Mapped keys as the mapping writes them; other keys are named by their field (records may spell them differently).
+    const fieldColumns: Record<string, string> = {};
+    for (const [name, target] of context.resolved.columns) {
+      if (target !== null && !target.field.startsWith('custom.')) fieldColumns[target.field] = context.resolved.sources.get(name) ?? name;
+    }
+    batch.fieldColumns = fieldColumns;
     return new NdjsonRecordConverter(context.entity, context.resolved, records, locale);
   };
 

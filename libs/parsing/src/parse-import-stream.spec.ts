@@ -141,7 +141,7 @@ describe('parseImportStream: CSV corpus', () => {
   it('fails an empty file, and gives one empty batch for a header-only file', async () => {
     expect((await parseErrorOf(parseAll(readParsingCorpusFile(PARSING_CORPUS.empty), { entity: 'customers' }))).code).toBe('empty_file');
     const { batches } = await parseAll(readParsingCorpusFile(PARSING_CORPUS.customersHeaderOnly), { entity: 'customers' });
-    expect(batches).toEqual([{ rows: [], rejects: [], recordsRead: 0, lastLine: 1 }]);
+    expect(batches).toEqual([{ rows: [], rejects: [], recordsRead: 0, lastLine: 1, fieldColumns: { external_id: 'external_id', name: 'name' } }]);
   });
 
   it('rejects day/month dates it cannot tell apart, and reads them with a locale setting', async () => {
@@ -216,7 +216,16 @@ describe('parseImportStream: NDJSON corpus', () => {
 
   it('gives zero rows for an empty NDJSON file', async () => {
     const { batches } = await parseAll('', { entity: 'usage_events', format: 'ndjson' });
-    expect(batches).toEqual([{ rows: [], rejects: [], recordsRead: 0, lastLine: 0 }]);
+    expect(batches).toEqual([{ rows: [], rejects: [], recordsRead: 0, lastLine: 0, fieldColumns: {} }]);
+  });
+});
+
+describe('parseImportStream: the file\'s names for canonical fields', () => {
+  it('gives each fed field its CSV header as written, or its NDJSON key as the mapping writes it', async () => {
+    const csv = await parseAll('Pedido;Cliente;Data;Canal\nP1;C1;2024-01-01;web\n', { entity: 'orders', mapping: { columns: { Pedido: 'external_id', Cliente: 'customer_external_id', Data: 'ordered_at' } } });
+    expect(csv.batches.map((batch) => batch.fieldColumns)).toEqual([{ external_id: 'Pedido', customer_external_id: 'Cliente', ordered_at: 'Data' }]);
+    const ndjson = await parseAll('{"Pedido":"P1","customer_external_id":"C1","ordered_at":"2024-01-01"}', { entity: 'orders', format: 'ndjson', mapping: { columns: { Pedido: 'external_id', Canal: 'custom.channel' } } });
+    expect(ndjson.batches.map((batch) => batch.fieldColumns)).toEqual([{ external_id: 'Pedido' }]);
   });
 });
 

@@ -60,4 +60,11 @@ export interface ParsedBatch {
   readonly recordsRead: number;
   /** Last physical line consumed so far. */
   readonly lastLine: number;
+  /**
+   * The file's own name for each canonical field a column feeds: the CSV header as written, or for NDJSON
+   * the key as the mapping writes it (records may spell an unmapped key differently, so those are left
+   * out). Known once the sample is read; the same object in every batch after that. For the loader's own
+   * rejects (duplicate keys, unknown references), which name the field as the file does.
+   */
+  readonly fieldColumns: Readonly<Record<string, string>>;
 }

@@ -347,6 +347,47 @@ describe.each<{ loads: string; env: Record<string, string> }>([
     });
   });
 
+  describe('the errors of rows the loader rejects', () => {
+    it('name the column as the file writes it and give the row as staged: the fields the file has, normalised, and custom', async () => {
+      const tenant = await ingestion.seedTenant('loader-rejects');
+      await ingestion.importFile(tenant, { entity: 'customers', content: 'external_id,name\nc1,Ana' });
+      const mapping = { columns: { Pedido: 'external_id', Cliente: 'customer_external_id', Data: 'ordered_at', Valor: 'total' }, locale: { dateFormat: 'dd/mm/yyyy' as const } };
+      const file = ['Pedido;Cliente;Data;Valor;Canal', 'P1;c1;01/02/2026;1.234,50;web', 'P2;ninguém;01/02/2026;10;app', 'P1;c1;02/02/2026;5;web'].join('\n');
+      const outcome = await ingestion.importFile(tenant, { entity: 'orders', content: file, mapping, options: { maxRejectedShare: 0.9 } });
+      expect(outcome).toMatchObject({ status: 'partially_succeeded', rowsReceived: 3, rowsLoaded: 1, rowsRejected: 2 });
+      const rejected = await ingestion.rows<{ line: number; column: string; reason_code: string; raw_row: string }>(
+        tenant,
+        'SELECT line_number::int AS line, "column", reason_code, raw_row FROM import_errors WHERE import_id = $1 ORDER BY line_number',
+        [outcome.importId],
+      );
+      expect(rejected.map(({ raw_row: raw, ...error }) => ({ ...error, raw: JSON.parse(raw) as unknown }))).toEqual([
+        {
+          line: 2,
+          column: 'Pedido',
+          reason_code: 'duplicate_key',
+          raw: { external_id: 'P1', customer_external_id: 'c1', ordered_at: '2026-02-01T00:00:00.000Z', total: '1234.5000', custom: { canal: 'web' } },
+        },
+        {
+          line: 3,
+          column: 'Cliente',
+          reason_code: 'unknown_reference',
+          raw: { external_id: 'P2', customer_external_id: 'ninguém', ordered_at: '2026-02-01T00:00:00.000Z', total: '10.0000', custom: { canal: 'app' } },
+        },
+      ]);
+
+      // A NUL character (staging rejects it): the mapped NDJSON key, and the record's own fields only.
+      const ndjson = '{"ID":"k1","Nome":"a\\u0000b"}\n{"ID":"k2","Nome":"Bia","plan":"pro"}';
+      const nul = await ingestion.importFile(tenant, { entity: 'customers', format: 'ndjson', content: ndjson, mapping: { columns: { ID: 'external_id', Nome: 'name' } } });
+      expect(nul).toMatchObject({ status: 'partially_succeeded', rowsLoaded: 1, rowsRejected: 1 });
+      const [nulError] = await ingestion.rows<{ column: string; reason_code: string; raw_row: string }>(tenant, 'SELECT "column", reason_code, raw_row FROM import_errors WHERE import_id = $1', [nul.importId]);
+      expect({ ...nulError, raw_row: JSON.parse(String(nulError?.raw_row)) as unknown }).toEqual({
+        column: 'Nome',
+        reason_code: 'invalid_value',
+        raw_row: { external_id: 'k1', name: 'a\u0000b', custom: {} },
+      });
+    });
+  });
+
   describe('text too long for its index', () => {
     // Random letters and digits: PostgreSQL cannot compress them into an index entry.
     const text = (length: number) => randomBytes(length).toString('base64url').slice(0, length).replace(/[-_]/g, 'x');

@@ -306,6 +306,7 @@ export class ImportLoader {
       sourceId: record.sourceId,
       fieldsPresent: staged.fields,
       fieldsAbsentFromSomeRecords: staged.fieldsAbsentFromSomeRecords ?? [],
+      fieldColumns: staged.fieldColumns ?? {},
       bulkLoadMinRows: this.config.loading.bulkLoadMinRows,
     });
     const started = Date.now();

@@ -19,6 +19,8 @@ export interface ApplyInput {
   fieldsPresent: readonly string[];
   /** Fields some (NDJSON) records leave out: those records' rows keep their stored values of them. */
   fieldsAbsentFromSomeRecords: readonly string[];
+  /** The file's name for a field (its CSV header as written), for the `column` of a reject; else the field's own. */
+  fieldColumns: Readonly<Record<string, string>>;
   /**
    * From this many loadable rows on, a load into an empty table inserts without its secondary indexes
    * and foreign keys and rebuilds them afterwards: one sorted build per index and one validating join
@@ -64,15 +66,18 @@ interface RejectRule {
   message: string;
 }
 
-/** Why a staged row cannot be loaded, in order of precedence (the first that applies is recorded). */
-function rejectRules(plan: EntityLoadPlan, policy: UnknownReferencePolicy): RejectRule[] {
+/**
+ * Why a staged row cannot be loaded, in order of precedence (the first that applies is recorded). A rule's
+ * `column` is the file's name for the field (`columnOf`).
+ */
+function rejectRules(plan: EntityLoadPlan, policy: UnknownReferencePolicy, columnOf: (field: string) => string = (field) => field): RejectRule[] {
   const key = plan.fileKey;
   const keyText = key.length === 1 ? `r.${key[0]}` : `concat_ws(' / ', ${key.map((k) => `r.${k}`).join(', ')})`;
   const rules: RejectRule[] = [
     {
       when: `r.key_rank > 1${plan.keyOptional ? ` AND r.${key[0]} IS NOT NULL` : ''}`,
       reason: 'duplicate_key',
-      column: key[0] as string,
+      column: columnOf(key[0] as string),
       message: `format('The key %s appears again on line %s; the last occurrence is loaded.', ${keyText}, r.winner_line)`,
     },
   ];
@@ -81,7 +86,7 @@ function rejectRules(plan: EntityLoadPlan, policy: UnknownReferencePolicy): Reje
     rules.push({
       when: `r.${field} IS NOT NULL AND r.customer_id IS NULL`,
       reason: 'unknown_reference',
-      column: field,
+      column: columnOf(field),
       message: `format('No customer has the external id or alias "%s".', r.${field})`,
     });
   }
@@ -90,13 +95,13 @@ function rejectRules(plan: EntityLoadPlan, policy: UnknownReferencePolicy): Reje
     rules.push({
       when: 'r.order_id IS NULL',
       reason: 'unknown_reference',
-      column: 'order_external_id',
+      column: columnOf('order_external_id'),
       message: `format('No order has the external id "%s".', r.order_external_id)`,
     });
     rules.push({
       when: 'r.line_number > 2147483647',
       reason: 'out_of_range',
-      column: 'line_number',
+      column: columnOf('line_number'),
       message: `format('The line number %s is too large.', r.line_number)`,
     });
   }
@@ -105,7 +110,7 @@ function rejectRules(plan: EntityLoadPlan, policy: UnknownReferencePolicy): Reje
     rules.push({
       when: `abs(r.${field}::numeric) >= 1e14`,
       reason: 'out_of_range',
-      column: field,
+      column: columnOf(field),
       message: `format('The value %s has more than 14 integer digits.', r.${field})`,
     });
   }
@@ -239,7 +244,7 @@ async function validateAndLoad(
          FROM staged st ${joins}
        WINDOW w AS (PARTITION BY ${plan.fileKey.map((k) => `st.${k}`).join(', ')} ORDER BY st.line DESC)`
     : `1::bigint AS key_rank, st.line AS winner_line FROM staged st ${joins}`;
-  const rules = rejectRules(plan, input.onUnknownReference);
+  const rules = rejectRules(plan, input.onUnknownReference, (field) => input.fieldColumns[field] ?? field);
   await db.query(
     `CREATE TEMP TABLE import_rows ON COMMIT DROP AS
      WITH staged AS (SELECT s.line, ${stagedColumns.join(', ')}, s.custom, s.absent FROM ${stagedFrom}),
@@ -258,16 +263,18 @@ async function validateAndLoad(
   const rejectedHere = Number(counts.rows[0]?.rejected ?? 0);
   // The column and message of a reject are worked out here, for the rejected rows only, by the same
   // rules in the same order: as columns of import_rows, their CASEs ran over every staged row (2 s of
-  // 7.6 over 6M order lines, measured). The raw row comes from staging (its values as JSON: the original
-  // text is not kept past parsing); the join is skipped when nothing was rejected, as it would read all
-  // of staging for nothing.
+  // 7.6 over 6M order lines, measured). The raw row comes from staging: the row as staged, as JSON (the
+  // fields the record has, normalised, and `custom`). The line's own text is not kept past parsing:
+  // staging it with every row would double what staging writes, for the few rows rejected here. The
+  // join is skipped when nothing was rejected, as it would read all of staging for nothing.
   if (rejectedHere > 0) {
+    const notInFile = stagingFields(input.entity).filter((field) => !input.fieldsPresent.includes(field));
     await db.query(
       `INSERT INTO import_errors (import_id, line_number, "column", reason_code, message, raw_row)
        SELECT $1, r.line, ${caseOf(rules, (rule) => literal(rule.column))}, r.reject_reason, ${caseOf(rules, (rule) => rule.message)},
-              (to_jsonb(s) - 'line')::text
+              (to_jsonb(s) - 'line' - 'absent' - $2::text[] - COALESCE(s.absent, '{}'))::text
          FROM import_rows r JOIN ${staging} s ON s.line = r.line WHERE r.reject_reason IS NOT NULL`,
-      [input.importId],
+      [input.importId, notInFile],
     );
   }
   if (!options.rankDuplicates && rejectedHere > 0 && (await rejectedRowSharesKey(db, plan))) throw new RankingNeeded();

@@ -24,11 +24,16 @@ export interface StagingCheckpoint {
    * records' rows. Empty for CSV. Missing from checkpoints written before it existed.
    */
   fieldsAbsentFromSomeRecords?: string[];
+  /**
+   * The file's name for each field a column feeds (ParsedBatch.fieldColumns: the CSV header as written),
+   * for the loader's rejects. Missing from checkpoints written before it existed.
+   */
+  fieldColumns?: Record<string, string>;
 }
 
 const MAX_BUFFERED_REJECTS = 5_000;
 
-export const EMPTY_CHECKPOINT: StagingCheckpoint = { recordsRead: 0, lastLine: 0, stagedRows: 0, parseRejected: 0, fields: [], fieldsAbsentFromSomeRecords: [] };
+export const EMPTY_CHECKPOINT: StagingCheckpoint = { recordsRead: 0, lastLine: 0, stagedRows: 0, parseRejected: 0, fields: [], fieldsAbsentFromSomeRecords: [], fieldColumns: {} };
 
 export interface StageFileInput {
   importId: string;
@@ -57,6 +62,8 @@ export async function stageFile(db: TenantDatabaseClient, input: StageFileInput)
   const present = new Set(committed.fields ?? []);
   const recordAbsent = input.format === 'ndjson';
   const absentSomewhere = new Set(committed.fieldsAbsentFromSomeRecords ?? []);
+  let fieldColumns: Record<string, string> = { ...committed.fieldColumns };
+  const columnOf = (field: string): string => fieldColumns[field] ?? field;
   let window: StagingWindow | undefined;
   // A window's transaction, from its BEGIN until its COMMIT has returned: rolled back if anything fails in between.
   let inTransaction = false;
@@ -97,6 +104,7 @@ export async function stageFile(db: TenantDatabaseClient, input: StageFileInput)
       parseRejected: committed.parseRejected + current.rejects.length,
       fields: [...present].sort(),
       fieldsAbsentFromSomeRecords: [...absentSomewhere].sort(),
+      fieldColumns,
     };
     await db.query(
       `UPDATE imports SET checkpoint = COALESCE(checkpoint, '{}'::jsonb) || jsonb_build_object('staging', $2::jsonb),
@@ -139,12 +147,13 @@ export async function stageFile(db: TenantDatabaseClient, input: StageFileInput)
     for await (const batch of batches) {
       window ??= await open();
       if (window.failure) throw window.failure;
+      fieldColumns = { ...fieldColumns, ...batch.fieldColumns };
       let chunk = '';
       for (const row of batch.rows) {
         // The parser gives each row the fields the file has (a missing column is absent, an empty cell null).
         for (const field in row.values) present.add(field);
         if (recordAbsent) for (const field of fields) if (!(field in row.values)) absentSomewhere.add(field);
-        const line = stagingLine(row, fields, recordAbsent);
+        const line = stagingLine(row, fields, recordAbsent, columnOf);
         if (typeof line === 'string') {
           chunk += line;
           window.staged += 1;

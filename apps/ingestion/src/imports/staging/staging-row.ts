@@ -13,9 +13,10 @@ const escapeChar = (char: string): string => ESCAPES[char] as string;
  * or in `custom`): rejecting that row is better than failing the batch. Text format rather than CSV
  * because `custom` is JSON, full of double quotes that CSV would have to double on every row.
  * `recordAbsent` (NDJSON) also lists the fields the record leaves out, as a text[] literal: an upsert
- * keeps their stored values, where an explicit null clears them.
+ * keeps their stored values, where an explicit null clears them. `columnOf` names a field as the file does
+ * (its header), for the rejection.
  */
-export function stagingLine(row: CanonicalRow, fields: readonly string[], recordAbsent = false): string | RowRejection {
+export function stagingLine(row: CanonicalRow, fields: readonly string[], recordAbsent = false, columnOf: (field: string) => string = (field) => field): string | RowRejection {
   let line = String(row.line);
   let absent = '';
   for (let i = 0; i < fields.length; i += 1) {
@@ -28,7 +29,7 @@ export function stagingLine(row: CanonicalRow, fields: readonly string[], record
     } else if (!SPECIAL.test(value)) {
       line += `\t${value}`;
     } else {
-      if (value.includes('\u0000')) return nulRejection(row, field);
+      if (value.includes('\u0000')) return nulRejection(row, columnOf(field));
       line += `\t${value.replace(ESCAPED, escapeChar)}`;
     }
   }
