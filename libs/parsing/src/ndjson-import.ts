@@ -19,6 +19,7 @@ import { exactJsonValue, longNumberTokens } from './json-number-tokens';
 import { exactNumberOf, plainNumberText } from './number-formats';
 import type { CanonicalRow, JsonValue, ParsedBatch, RowRejection } from './parse-types';
 import { firstInvalidUtf8, type DecodedText } from './text-decoding';
+import { hasUnpairedSurrogate } from './unpaired-surrogates';
 import { isBlankText, isFailure, type ColumnLocale, type ValueConverter } from './value-converters';
 import type { ZonedTime } from './zoned-time';
 
@@ -298,6 +299,9 @@ class NdjsonRecordConverter {
   }
 }
 
+const UNPAIRED_SURROGATE_MESSAGE =
+  'The line has a UTF-16 surrogate escape without its pair (such as \\ud800 alone), which is no character: it cannot be stored as written. Write the character itself, or its escaped pair.';
+
 /** A line that is not UTF-8: rejected as `invalid_encoding`, shown with its bad bytes as `\xHH`. */
 interface NotUtf8Line {
   readonly shown: string;
@@ -389,7 +393,7 @@ export async function* parseNdjson(text: DecodedText, context: NdjsonContext): A
   let converter: NdjsonRecordConverter | undefined;
   let line = 0;
 
-  /** Converts one record into the batch (`notUtf8`: why its line is not UTF-8; it then has no record); true when the batch is full. */
+  /** Converts one record into the batch (`notUtf8`: why its line is not text, UTF-8 or a surrogate alone; it then has no record); true when the batch is full. */
   const consume = (record: JsonRecord | undefined, tokens: NumberTokens, at: number, raw: string, notUtf8: string | undefined): boolean => {
     batch.recordsRead += 1;
     batch.lastLine = at;
@@ -428,23 +432,28 @@ export async function* parseNdjson(text: DecodedText, context: NdjsonContext): A
     if (raw.trim() === '') continue;
     let record: JsonRecord | undefined;
     const notUtf8 = typeof read === 'string' ? undefined : read.message;
-    if (notUtf8 === undefined) {
+    let notText = notUtf8;
+    if (notText === undefined) {
       try {
         const parsed: unknown = JSON.parse(raw);
         record = typeof parsed === 'object' && parsed !== null && !Array.isArray(parsed) ? (parsed as JsonRecord) : undefined;
       } catch {
         record = undefined;
       }
+      if (record !== undefined && hasUnpairedSurrogate(raw, record)) {
+        record = undefined;
+        notText = UNPAIRED_SURROGATE_MESSAGE;
+      }
     }
     const tokens = record === undefined ? undefined : longNumberTokens(raw);
     if (converter === undefined) {
-      sample.push({ record, tokens, line, raw, notUtf8 });
+      sample.push({ record, tokens, line, raw, notUtf8: notText });
       if (sample.length < SAMPLE_RECORDS) continue;
       converter = build();
       for (const held of sample.splice(0)) if (consume(held.record, held.tokens, held.line, held.raw, held.notUtf8)) yield batch.take();
       continue;
     }
-    if (consume(record, tokens, line, raw, notUtf8)) yield batch.take();
+    if (consume(record, tokens, line, raw, notText)) yield batch.take();
   }
   if (converter === undefined) {
     converter = build();

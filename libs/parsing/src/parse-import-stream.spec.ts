@@ -416,6 +416,18 @@ describe('parseImportStream: files that are not in one encoding', () => {
     expect(rejects.map((r) => [r.line, r.reasonCode, r.raw])).toEqual([[3001, 'invalid_encoding', '{"external_id":"C2","name":"\\xE7"}']]);
   });
 
+  it('rejects an NDJSON line, or a json field, with a UTF-16 surrogate escape lacking its pair; an escaped pair is a character', async () => {
+    const ndjson = ['{"external_id":"u1","name":"a\\ud800b"}', '{"external_id":"u2","note":{"\\udc00":1}}', '{"external_id":"u3","name":"\\ud83d\\ude00"}'].join('\n');
+    const { rows, rejects } = await parseAll(ndjson, { entity: 'customers', format: 'ndjson' });
+    expect(rows.map((row) => row.values['name'])).toEqual(['\u{1F600}']);
+    expect(rejects.map((r) => [r.line, r.reasonCode, r.message])).toEqual([
+      [1, 'invalid_encoding', expect.stringContaining('surrogate escape without its pair (such as \\ud800 alone)')],
+      [2, 'invalid_encoding', expect.stringContaining('surrogate escape without its pair')],
+    ]);
+    const csv = await parseAll('customer_external_id,type,occurred_at,properties\nc1,login,2026-01-05T00:00:00Z,"{""a"":""\\ud800""}"\n', { entity: 'usage_events' });
+    expect(csv.rejects.map((r) => [r.line, r.column, r.reasonCode])).toEqual([[2, 'properties', 'invalid_json']]);
+  });
+
   it('fails a Windows-1252 CSV file with a byte Windows-1252 does not define, naming its line', async () => {
     const bytes = Buffer.concat([Buffer.from('external_id;name\nW1;Fran', 'latin1'), Buffer.from([0xe7]), Buffer.from('ois\nW2;', 'latin1'), Buffer.from([0x81, 0x8d, 0x0a])]);
     const error = await parseErrorOf(parseAll(bytes, { entity: 'customers' }));

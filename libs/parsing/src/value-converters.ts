@@ -4,6 +4,7 @@ import { FIRST_FIVE_DIGIT_YEAR_MS, FIRST_FOUR_DIGIT_YEAR_MS, IsoInstantFormatter
 import { exactJsonValue, mayHoldInexactNumber } from './json-number-tokens';
 import { MAX_DECIMAL_INTEGER_DIGITS, fitsDecimalColumn, parseDecimal, parseInteger, type DecimalSeparator } from './number-formats';
 import type { RejectionReason } from './parse-types';
+import { hasUnpairedSurrogate } from './unpaired-surrogates';
 import type { ZonedTime } from './zoned-time';
 
 /** Why a value was refused; `expected` completes the message ("expected a number like 1234.56"). */
@@ -195,12 +196,14 @@ export function canonicalConverter(field: CanonicalField, locale: ColumnLocale, 
     }
     case 'json': {
       const invalidJson = failure('invalid_json', 'a JSON object like {"plan":"pro"}');
+      const unpaired = failure('invalid_json', 'a JSON object without a UTF-16 surrogate escape that lacks its pair (such as \\ud800 alone), which is no character');
       return (text) => {
         const value = transform(text);
         if (value.trim() === '') return null;
         try {
           const parsed: unknown = JSON.parse(value);
           if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) return invalidJson;
+          if (hasUnpairedSurrogate(value, parsed)) return unpaired;
           // A number JSON.parse would change keeps its digits, as text (the rule of custom numbers).
           return JSON.stringify(mayHoldInexactNumber(value) ? exactJsonValue(value) : parsed);
         } catch {

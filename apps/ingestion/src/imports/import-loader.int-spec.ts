@@ -603,6 +603,23 @@ describe.each<{ loads: string; env: Record<string, string> }>([
       expect(await ingestion.rows(tenant, `SELECT external_id, name FROM customers WHERE external_id IN ('m1', 'm2', 'n1', 'n2', 'w1', 'w2') ORDER BY 1`)).toEqual([{ external_id: 'n2', name: 'São' }]);
     });
 
+    it('rejects a JSON line or value with an unpaired UTF-16 surrogate escape (no character: neither stored as U+FFFD nor failing the import)', async () => {
+      const ndjson = ['{"external_id":"u1","name":"a\\ud800b"}', '{"external_id":"u2","note":"\\udc00"}', '{"external_id":"u3","name":"\\ud83d\\ude00 ok"}'].join('\n');
+      const outcome = await ingestion.importFile(tenant, { entity: 'customers', format: 'ndjson', content: ndjson, options: { maxRejectedShare: 0.9 } });
+      expect(outcome).toMatchObject({ status: 'partially_succeeded', rowsReceived: 3, rowsLoaded: 1, rowsRejected: 2 });
+      expect(await ingestion.rows(tenant, 'SELECT line_number::int AS line, reason_code FROM import_errors WHERE import_id = $1 ORDER BY 1', [outcome.importId])).toEqual([
+        { line: 1, reason_code: 'invalid_encoding' },
+        { line: 2, reason_code: 'invalid_encoding' },
+      ]);
+      expect(await ingestion.rows(tenant, `SELECT external_id, name FROM customers WHERE external_id LIKE 'u_' ORDER BY 1`)).toEqual([{ external_id: 'u3', name: '\u{1F600} ok' }]);
+      const csv = 'customer_external_id,type,occurred_at,properties\nc1,export,2026-01-05T00:00:00Z,"{""a"":""\\ud800""}"\nc1,export,2026-01-06T00:00:00Z,"{""a"":""b""}"';
+      const events = await ingestion.importFile(tenant, { entity: 'usage_events', content: csv });
+      expect(events).toMatchObject({ status: 'partially_succeeded', rowsLoaded: 1, rowsRejected: 1 });
+      expect(await ingestion.rows(tenant, 'SELECT line_number::int AS line, "column", reason_code FROM import_errors WHERE import_id = $1', [events.importId])).toEqual([
+        { line: 2, column: 'properties', reason_code: 'invalid_json' },
+      ]);
+    });
+
     it('takes an optional key or customer reference of only spaces as none: no stub customer "   ", no duplicate events', async () => {
       const contacts = 'external_id,customer_external_id,name\nk1,   ,Kim\nk2,c1,Lia';
       const outcome = await ingestion.importFile(tenant, { entity: 'contacts', content: contacts, options: { onUnknownReference: 'create_stub' } });
