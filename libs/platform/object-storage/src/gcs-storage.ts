@@ -83,6 +83,9 @@ export class GcsStorage implements ObjectStorage {
     const source = this.file(key).createReadStream({ validation: false });
     source.on('error', (error) => out.destroy(translate(error, key)));
     source.pipe(out);
+    // A reader that stops early (a failed import destroys its stream) must not leave the source open:
+    // unpiped, it would hold its file or connection until garbage collection.
+    out.once('close', () => source.destroy());
     return out;
   }
 

@@ -62,6 +62,9 @@ export class LocalFolderStorage implements ObjectStorage {
       out.destroy(error.code === 'ENOENT' ? new ObjectStorageError('not_found', `No object "${key}".`, { cause: error }) : error),
     );
     source.pipe(out);
+    // A reader that stops early (a failed import destroys its stream) must not leave the source open:
+    // unpiped, it would hold its file or connection until garbage collection.
+    out.once('close', () => source.destroy());
     return out;
   }
 

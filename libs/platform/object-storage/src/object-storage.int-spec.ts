@@ -1,4 +1,4 @@
-import { mkdtemp, readdir, rm } from 'node:fs/promises';
+import { mkdtemp, readdir, readlink, realpath, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { Readable } from 'node:stream';
@@ -138,5 +138,32 @@ describe('GcsStorage requests (checked against the JSON API)', () => {
   it('reports an unreachable GCS as storage_unavailable (retryable)', async () => {
     const offline = new GcsStorage({ bucket: 'pulse-uploads', apiEndpoint: 'http://127.0.0.1:9', maxRetries: 0 });
     await expect(offline.stat('tenants/t1/x.csv')).rejects.toMatchObject({ code: 'object_storage.storage_unavailable', retryable: true });
+  });
+});
+
+describe('LocalFolderStorage reads', () => {
+  /** Open file descriptors of this process that point at `file` (Linux's /proc). */
+  const openDescriptorsOf = async (file: string) => {
+    const targets = await Promise.all((await readdir('/proc/self/fd')).map((fd) => readlink(`/proc/self/fd/${fd}`).catch(() => '')));
+    return targets.filter((target) => target === file).length;
+  };
+
+  it('releases the file when the reader stops early (a failed import destroys its stream)', async () => {
+    const folder = await mkdtemp(path.join(tmpdir(), 'pulse-storage-'));
+    try {
+      const storage = new LocalFolderStorage(folder);
+      await storage.put('t/big.csv', Readable.from([Buffer.alloc(4 * 1024 * 1024, 'a')]));
+      const file = await realpath(path.join(folder, 't/big.csv'));
+
+      const reader = storage.read('t/big.csv');
+      await new Promise((resolve) => reader.once('data', resolve));
+      expect(await openDescriptorsOf(file)).toBe(1);
+      reader.destroy();
+      await new Promise((resolve) => setTimeout(resolve, 50));
+
+      expect(await openDescriptorsOf(file)).toBe(0);
+    } finally {
+      await rm(folder, { recursive: true, force: true });
+    }
   });
 });
