@@ -79,11 +79,11 @@ export type ImportPageDto = z.infer<typeof importPageSchema>;
 export const importErrorSchema = z.object({
   /** 1-based physical line where the record starts (the header is line 1); 0 for the whole file. */
   line: z.number().int().nonnegative(),
-  /** The canonical field (or source column) at fault; null when the row as a whole is. */
+  /** The file's name for the field at fault (CSV header as written, NDJSON key); null when the row as a whole is. */
   column: z.string().nullable(),
   reasonCode: z.string(),
   message: z.string(),
-  /** The row as read (for rows rejected after parsing: its canonical values as JSON). */
+  /** The record as the file has it; for rows the loader rejects, the row as staged (JSON): docs/ingestion.md. */
   rawRow: z.string().nullable(),
 });
 export type ImportErrorDto = z.infer<typeof importErrorSchema>;
