@@ -120,10 +120,10 @@ async function ensureTenantDatabase(adminUrl, password, reseed) {
     if (count === CUSTOMERS) {
       // A seed from an older schema gets the migrations added since (e.g. new indexes), as a tenant would.
       const report = await migrateTenant(tenantUrl);
-      if (report.applied.length > 0) {
-        console.log(`applied ${report.applied.join(', ')} to the seeded tenant`);
-        await sql(tenantUrl, (db) => db.query('ANALYZE'));
-      }
+      if (report.applied.length > 0) console.log(`applied ${report.applied.join(', ')} to the seeded tenant`);
+      // A seed from before the customer read returned health contributions has no health history yet.
+      const seededHistory = await sql(tenantUrl, seedHealthHistory);
+      if (report.applied.length > 0 || seededHistory) await sql(tenantUrl, (db) => db.query('ANALYZE'));
       return tenantUrl;
     }
     console.log(`tenant database has ${count} customers, not ${CUSTOMERS}: rebuilding (or pass --reseed)`);
@@ -191,9 +191,40 @@ async function seed(tenantUrl) {
       [randomUUID()],
     );
     for (const { indexdef } of indexes) await db.query(indexdef);
+    await seedHealthHistory(db);
     await db.query('ANALYZE');
   });
   console.log(`seeded in ${((Date.now() - started) / 1000).toFixed(0)} s`);
+}
+
+/**
+ * The health history row of the run customer_kpis holds, for every scored customer, with the default
+ * scorecard's three contributions: what the single read's statement looks up (the customer's
+ * health.contributions). Skipped when the tenant has history already; returns whether it added any.
+ */
+async function seedHealthHistory(db) {
+  if ((await db.query('SELECT 1 FROM health_scores LIMIT 1')).rowCount) return false;
+  console.log('seeding the health history of the KPI run...');
+  await db.query(
+    `INSERT INTO metric_runs (id, status, reason, as_of, started_at, finished_at)
+     SELECT DISTINCT run_id, 'succeeded'::metric_run_status, 'bench seed', as_of, now(), now() FROM customer_kpis
+     ON CONFLICT (id) DO NOTHING`,
+  );
+  await db.query(
+    `INSERT INTO health_scores (customer_id, run_id, score, band, trend, contributions)
+     SELECT customer_id, run_id, health_score, health_band, health_trend,
+            jsonb_build_array(
+              jsonb_build_object('measure', 'daysSinceLastOrder', 'value', days_since_last_order, 'weight', 0.5,
+                                 'score', CASE WHEN days_since_last_order <= 30 THEN 100 WHEN days_since_last_order <= 90 THEN 60 ELSE 0 END,
+                                 'points', round(health_score * 0.5)),
+              jsonb_build_object('measure', 'revenue90d', 'value', revenue_90d, 'weight', 0.3,
+                                 'score', least(100, round(revenue_90d / 10, 2)), 'points', round(health_score * 0.3)),
+              jsonb_build_object('measure', 'orders', 'value', orders_count, 'weight', 0.2,
+                                 'score', CASE WHEN orders_count >= 10 THEN 100 WHEN orders_count >= 3 THEN 60 ELSE 20 END,
+                                 'points', health_score - round(health_score * 0.5) - round(health_score * 0.3)))
+       FROM customer_kpis WHERE health_score IS NOT NULL`,
+  );
+  return true;
 }
 
 // ---------------------------------------------------------------------------------------------------
@@ -456,7 +487,7 @@ cases one after the other in one run, ${rounds} round(s) with the api and bare o
 rounds; the load generator, both servers and PostgreSQL share the ${machine.nproc} cores.
 
 - list: \`GET ${LIST_PATH}\` (the plan reads the page straight off the (health_band, revenue_90d, customer_id) index of tenant migration 20261126160000, then 50 customers by primary key).
-- single read: \`GET /v1/customers/{externalId}\`, a random id of 1,000 fixed ones per request (the route's one statement: the row, its KPIs and its aliases).
+- single read: \`GET /v1/customers/{externalId}\`, a random id of 1,000 fixed ones per request (the route's one statement: the row, its KPIs, its aliases and the health contributions of the KPIs' run).
 
 CPU columns: the CPU time (user + system, from /proc) used during the measured load divided by the requests served, by
 the server process, by all of PostgreSQL's processes and by the load generator (autocannon, in the bench's process): what
