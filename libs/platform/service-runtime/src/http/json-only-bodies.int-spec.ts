@@ -1,5 +1,5 @@
 import type { NestFastifyApplication } from '@nestjs/platform-fastify';
-import { startServiceUnderTest } from './service-under-test.kit';
+import { startServiceUnderTest } from './service-under-test.int-kit';
 
 // A route's body is JSON: a body of another media type is 415, refused before it is read (a route
 // that takes other media types registers a parser for them itself, as the api's import upload does).

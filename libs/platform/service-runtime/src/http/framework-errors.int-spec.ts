@@ -1,5 +1,5 @@
 import type { NestFastifyApplication } from '@nestjs/platform-fastify';
-import { sendRaw, startServiceUnderTest } from './service-under-test.kit';
+import { sendRaw, startServiceUnderTest } from './service-under-test.int-kit';
 
 // Requests refused before any route runs (by Node's HTTP parser or Fastify's router) get the same
 // RFC 9457 problem+json as every other error, a stable code, a short detail that does not echo the

@@ -1,5 +1,5 @@
 import type { NestFastifyApplication } from '@nestjs/platform-fastify';
-import { startServiceUnderTest } from './service-under-test.kit';
+import { startServiceUnderTest } from './service-under-test.int-kit';
 
 // Ids of up to 255 characters (the OpenAPI maxLength of externalId and sku), in any script, reach the
 // route; a longer one is the route's own 400 naming the field, not a router error.

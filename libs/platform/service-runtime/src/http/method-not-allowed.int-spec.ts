@@ -1,5 +1,5 @@
 import type { NestFastifyApplication } from '@nestjs/platform-fastify';
-import { startServiceUnderTest } from './service-under-test.kit';
+import { startServiceUnderTest } from './service-under-test.int-kit';
 
 // A method a path does not take is 405 with the methods it does take in Allow (RFC 9110 15.5.6), not
 // the 404 of a path that does not exist.
