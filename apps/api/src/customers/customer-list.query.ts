@@ -1,6 +1,6 @@
 import type { FieldError } from '@pulse/contracts';
-import { DomainError, fieldErrorsForNulCharacters, ValidationError, validationErrorFromZod } from '@pulse/errors';
-import { kpiParamsSchema } from '@pulse/metric-catalog';
+import { fieldErrorsForNulCharacters, ValidationError, validationErrorFromZod } from '@pulse/errors';
+import { assertTenantTimezone } from '../tenancy/tenant-timezone';
 import { z } from 'zod';
 import { isPostgresDate, isPostgresInstant } from '../request-input/postgres-values';
 import { queryInteger } from '@pulse/service-runtime';
@@ -113,19 +113,10 @@ export function isLocalDayRange(range: RangeFilter): boolean {
   return CUSTOMER_KPI_FIELDS[range.field].type === 'timestamptz' && isPostgresDate(range.value);
 }
 
-/**
- * A date alone has to be placed in the tenant's timezone, which must then be one: the metrics service's
- * rule (it fails a run on any other value), so that the API cuts days where the KPIs do. A stored setting
- * that is not (the registry refuses new ones) is the tenant's configuration, not the request's fault.
- */
+/** A date alone has to be placed in the tenant's timezone, which must then be one. */
 function assertTimezoneForDates(ranges: RangeFilter[], timezone: string): void {
-  if (!ranges.some(isLocalDayRange) || kpiParamsSchema.shape.timezone.safeParse(timezone).success) return;
-  throw new DomainError(
-    'unprocessable',
-    'tenant.invalid_timezone',
-    `The tenant's timezone setting ${JSON.stringify(timezone)} is not an IANA time zone name, so a date cannot be placed in it: ` +
-      'filter with an instant with Z or an offset (2026-06-18T00:00-04:00) instead, and have the setting corrected.',
-  );
+  if (!ranges.some(isLocalDayRange)) return;
+  assertTenantTimezone(timezone, 'a date cannot be placed in it: filter with an instant with Z or an offset (2026-06-18T00:00-04:00) instead');
 }
 
 /**

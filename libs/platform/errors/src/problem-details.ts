@@ -1,4 +1,5 @@
 import type { ProblemDetails } from '@pulse/contracts';
+import { STATUS_CODES } from 'node:http';
 import { DomainError, type ErrorKind } from './domain-error';
 
 const STATUS_BY_KIND: Record<ErrorKind, number> = {
@@ -13,28 +14,19 @@ const STATUS_BY_KIND: Record<ErrorKind, number> = {
   internal: 500,
 };
 
+// RFC 9110 renamed these two; Node's reason phrases keep the RFC 7231 names.
 const TITLE_BY_STATUS: Record<number, string> = {
-  400: 'Bad Request',
-  401: 'Unauthorized',
-  403: 'Forbidden',
-  404: 'Not Found',
-  405: 'Method Not Allowed',
-  406: 'Not Acceptable',
-  409: 'Conflict',
   413: 'Content Too Large',
-  415: 'Unsupported Media Type',
   422: 'Unprocessable Content',
-  429: 'Too Many Requests',
-  500: 'Internal Server Error',
-  503: 'Service Unavailable',
 };
 
 export function httpStatusOf(kind: ErrorKind): number {
   return STATUS_BY_KIND[kind];
 }
 
+/** The status's reason phrase, in RFC 9110's wording. */
 export function titleOf(status: number): string {
-  return TITLE_BY_STATUS[status] ?? (status >= 500 ? 'Server Error' : 'Client Error');
+  return TITLE_BY_STATUS[status] ?? STATUS_CODES[status] ?? (status >= 500 ? 'Server Error' : 'Client Error');
 }
 
 /** `type` is a URI naming the problem; a URN keeps it stable without promising a web page. */

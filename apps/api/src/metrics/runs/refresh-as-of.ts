@@ -1,5 +1,6 @@
-import { DomainError, ValidationError } from '@pulse/errors';
-import { kpiParamsSchema, localDateOf } from '@pulse/metric-catalog';
+import { ValidationError } from '@pulse/errors';
+import { localDateOf } from '@pulse/metric-catalog';
+import { assertTenantTimezone } from '../../tenancy/tenant-timezone';
 
 /**
  * The earliest as-of day a refresh takes. A run's series reach from the earliest data to its as-of day,
@@ -23,14 +24,7 @@ function addDays(day: string, days: number): string {
  * that is no IANA name is the tenant's configuration, not the request's fault (422, as on customers).
  */
 export function assertRefreshAsOfInRange(asOf: string, timezone: string, now = new Date()): void {
-  if (!kpiParamsSchema.shape.timezone.safeParse(timezone).success) {
-    throw new DomainError(
-      'unprocessable',
-      'tenant.invalid_timezone',
-      `The tenant's timezone setting ${JSON.stringify(timezone)} is not an IANA time zone name, so the tenant's today, which bounds asOf, is unknown: ` +
-        'refresh without asOf (the run fails naming the setting) and have the setting corrected.',
-    );
-  }
+  assertTenantTimezone(timezone, "the tenant's today, which bounds asOf, is unknown: refresh without asOf (the run fails naming the setting)");
   const latest = addDays(localDateOf(now, timezone), 1);
   // YYYY-MM-DD strings compare in calendar order.
   if (asOf >= EARLIEST_REFRESH_AS_OF && asOf <= latest) return;

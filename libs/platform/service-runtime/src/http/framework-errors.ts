@@ -13,12 +13,6 @@ import { problemFor, problemInstance } from './problem-details.filter';
 
 const logger = new Logger('HTTP');
 
-/** A problem for a status @pulse/errors has no title for (414, 431, 501): the HTTP reason phrase. */
-function problem(status: number, code: string, detail: string, instance?: string): ProblemDetails {
-  const body = problemDetails(status, code, detail, instance);
-  return body.title.endsWith(' Error') ? { ...body, title: STATUS_CODES[status] ?? body.title } : body;
-}
-
 /** Logged, so that the correlation id the client was given leads somewhere. */
 function logRefusal(correlationId: string, status: number, code: string): void {
   logger.log({ correlationId, res: { statusCode: status }, code }, 'request refused before routing');
@@ -28,9 +22,9 @@ function routerErrorProblem(error: FastifyError, url: string): ProblemDetails {
   switch (error.code) {
     case 'FST_ERR_BAD_URL':
       // `bad_request`, the code it always had; only the detail no longer quotes the path.
-      return problem(400, 'bad_request', 'The path is not valid percent-encoding: every % must start a %XX escape, and the escaped bytes must be UTF-8.', problemInstance(url));
+      return problemDetails(400, 'bad_request', 'The path is not valid percent-encoding: every % must start a %XX escape, and the escaped bytes must be UTF-8.', problemInstance(url));
     case 'FST_ERR_MAX_PARAM_LENGTH':
-      return problem(414, 'uri_too_long', 'A segment of the path is longer than any this service takes.');
+      return problemDetails(414, 'uri_too_long', 'A segment of the path is longer than any this service takes.');
     default:
       return problemFor(error, problemInstance(url));
   }
@@ -57,17 +51,17 @@ const METHOD_TOKEN = /^[!#$%&'*+.^_`|~0-9A-Za-z-]+ /;
 function clientErrorProblem(error: ConnectionError): ProblemDetails {
   switch (error.code) {
     case 'HPE_HEADER_OVERFLOW':
-      return problem(431, 'headers_too_large', 'The request line and headers are larger than this service accepts: send a shorter URL or fewer, smaller headers.');
+      return problemDetails(431, 'headers_too_large', 'The request line and headers are larger than this service accepts: send a shorter URL or fewer, smaller headers.');
     case 'ERR_HTTP_REQUEST_TIMEOUT':
-      return problem(408, 'request_timeout', 'The request was not received in time.');
+      return problemDetails(408, 'request_timeout', 'The request was not received in time.');
     case 'HPE_INVALID_METHOD':
       // RFC 9110 9.1: an unrecognized method is 501; bytes that are no method at all (TLS to the plain port) are not HTTP.
       if (Buffer.isBuffer(error.rawPacket) && METHOD_TOKEN.test(error.rawPacket.subarray(0, 32).toString('latin1'))) {
-        return problem(501, 'method_not_implemented', 'This service does not implement that method.');
+        return problemDetails(501, 'method_not_implemented', 'This service does not implement that method.');
       }
-      return problem(400, 'malformed_request', 'The request is not valid HTTP/1.1.');
+      return problemDetails(400, 'malformed_request', 'The request is not valid HTTP/1.1.');
     default:
-      return problem(400, 'malformed_request', 'The request is not valid HTTP/1.1.');
+      return problemDetails(400, 'malformed_request', 'The request is not valid HTTP/1.1.');
   }
 }
 
