@@ -4,7 +4,7 @@ import { startPubSubEmulator, type RunningPubSubEmulator } from '@pulse/pubsub-e
 import { connectEventConsumers } from '@pulse/messaging';
 import { createServiceApp } from '@pulse/service-runtime';
 import { createTenantContext, migrateTenantDatabase, type TenantContext } from '@pulse/tenancy';
-import { createTenantRoleDatabase, createTestDatabase, dropTenantRoleDatabases, registerTestTenant, testPostgresUrlOrThrow, withClient, type TestDatabase } from '@pulse/testing';
+import { createTenantRoleDatabase, createTestDatabase, dropTenantRoleDatabases, freePort, registerTestTenant, startProcess, testPostgresUrlOrThrow, withClient, type StartedProcess, type TestDatabase } from '@pulse/testing';
 import { randomBytes, randomUUID } from 'node:crypto';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -32,6 +32,8 @@ export interface SeededTenant {
 }
 
 const admin = <T>(work: (client: Client) => Promise<T>, url = testPostgresUrlOrThrow()) => withClient(url, work);
+
+const WORKSPACE_ROOT = path.resolve(__dirname, '../../..');
 
 export class IngestionUnderTest {
   /** Tenant databases made by seedTenant, dropped by stop. */
@@ -116,6 +118,33 @@ export class IngestionUnderTest {
   /** Rows of the tenant's database, as its own role. */
   async rows<T = Record<string, unknown>>(tenant: SeededTenant, sql: string, values: unknown[] = []): Promise<T[]> {
     return admin(async (client) => (await client.query(sql, values)).rows as T[], tenant.databaseUrl);
+  }
+
+  /**
+   * The built service (dist/apps/ingestion/main.js) as its own process, on this kit's control plane,
+   * emulator and folders, once it listens and consumes ingestion.requested.v1: for what only a real
+   * process shows (its memory, whether it survives a bad file). The caller stops it.
+   */
+  async startBuiltService(options: { nodeArgs?: string[]; env?: Record<string, string> } = {}): Promise<StartedProcess> {
+    const service = startProcess(process.execPath, [...(options.nodeArgs ?? []), path.join(WORKSPACE_ROOT, 'dist/apps/ingestion/main.js')], {
+      cwd: WORKSPACE_ROOT,
+      env: {
+        NODE_ENV: 'test',
+        LOG_FORMAT: 'json',
+        LOG_LEVEL: 'info',
+        HOST: '127.0.0.1',
+        PORT: String(await freePort()),
+        DATABASE_URL: this.controlPlane.url,
+        PULSE_SECRETS_KEY: this.secretsKey,
+        PUBSUB_EMULATOR_HOST: this.emulator.address,
+        PULSE_STORAGE_DIR: path.join(this.folder, 'storage'),
+        PULSE_WAREHOUSE_DIR: path.join(this.folder, 'warehouse'),
+        ...options.env,
+      },
+    });
+    await service.waitForLine(/listening on http/, 30_000);
+    await service.waitForLine(/"topic":"ingestion\.requested\.v1".*consuming|consuming.*ingestion\.requested\.v1/, 30_000);
+    return service;
   }
 
   async stop(): Promise<void> {

@@ -1,10 +1,9 @@
 import { ingestionRequestedV1 } from '@pulse/contracts';
 import { createPubSubClient, EventPublisher } from '@pulse/messaging';
 import { importObjectKey } from '@pulse/object-storage';
-import { freePort, startProcess, waitFor, type StartedProcess } from '@pulse/testing';
+import { waitFor, type StartedProcess } from '@pulse/testing';
 import type { PubSub } from '@google-cloud/pubsub';
 import { randomUUID } from 'node:crypto';
-import path from 'node:path';
 import { Readable } from 'node:stream';
 import { IngestionUnderTest, type SeededTenant } from '../ingestion.int-kit';
 
@@ -12,7 +11,6 @@ import { IngestionUnderTest, type SeededTenant } from '../ingestion.int-kit';
 // past the encoding sample, an unclosed quote near the end) fails its import, never the service: the
 // built ingestion service, as its own process, consumes ingestion.requested.v1 for such files and must
 // end each import `failed` with the parser's code, keep running, and load the next file as usual.
-const workspaceRoot = path.resolve(__dirname, '../../../..');
 
 /** `rows` good customers (about 22 bytes each: 5000 rows are past the 64 KiB encoding sample), then `tail`. */
 function customersThen(rows: number, tail: Buffer): Buffer {
@@ -31,23 +29,7 @@ describe('a file bad as a whole after its first batches were staged (the built i
     ingestion = await IngestionUnderTest.start();
     pubsub = createPubSubClient({ projectId: 'pulse-local', emulatorHost: ingestion.emulator.address });
     tenant = await ingestion.seedTenant('bad-file');
-    service = startProcess(process.execPath, [path.join(workspaceRoot, 'dist/apps/ingestion/main.js')], {
-      cwd: workspaceRoot,
-      env: {
-        NODE_ENV: 'test',
-        LOG_FORMAT: 'json',
-        LOG_LEVEL: 'info',
-        HOST: '127.0.0.1',
-        PORT: String(await freePort()),
-        DATABASE_URL: ingestion.controlPlane.url,
-        PULSE_SECRETS_KEY: ingestion.secretsKey,
-        PUBSUB_EMULATOR_HOST: ingestion.emulator.address,
-        PULSE_STORAGE_DIR: path.join(ingestion.folder, 'storage'),
-        PULSE_WAREHOUSE_DIR: path.join(ingestion.folder, 'warehouse'),
-      },
-    });
-    await service.waitForLine(/listening on http/, 30_000);
-    await service.waitForLine(/"topic":"ingestion\.requested\.v1".*consuming|consuming.*ingestion\.requested\.v1/, 30_000);
+    service = await ingestion.startBuiltService();
   }, 120_000);
 
   afterAll(async () => {

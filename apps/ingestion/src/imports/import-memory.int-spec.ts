@@ -1,11 +1,10 @@
 import { ingestionRequestedV1 } from '@pulse/contracts';
 import { createPubSubClient, EventPublisher } from '@pulse/messaging';
 import { importObjectKey } from '@pulse/object-storage';
-import { freePort, startProcess, waitFor, type StartedProcess } from '@pulse/testing';
+import { waitFor, type StartedProcess } from '@pulse/testing';
 import type { PubSub } from '@google-cloud/pubsub';
 import { randomUUID } from 'node:crypto';
 import { readFileSync } from 'node:fs';
-import path from 'node:path';
 import { Readable } from 'node:stream';
 import { IngestionUnderTest, type SeededTenant } from '../ingestion.int-kit';
 
@@ -17,7 +16,6 @@ const FILE_MB = Number(process.env['INGEST_MEMORY_TEST_MB'] ?? 100);
 // The service's own code (Nest, Google clients, DuckDB bindings) takes ~60 MB of heap before any import.
 const HEAP_MB = Number(process.env['INGEST_MEMORY_TEST_HEAP_MB'] ?? 96);
 const MAX_RSS_MB = Number(process.env['INGEST_MEMORY_TEST_MAX_RSS_MB'] ?? 300);
-const workspaceRoot = path.resolve(__dirname, '../../../..');
 
 // Wide rows: the file is large in bytes with few rows, so the test proves streaming in little time.
 // No delimiter characters in them: every row must be a good row.
@@ -80,25 +78,11 @@ describe(`memory stays flat: a ${FILE_MB} MB file through the ingestion process 
     const stored = await ingestion.storage.put(key, file.stream);
     expect(stored.size).toBeGreaterThan(HEAP_MB * 1024 * 1024);
 
-    service = startProcess(process.execPath, [`--max-old-space-size=${HEAP_MB}`, path.join(workspaceRoot, 'dist/apps/ingestion/main.js')], {
-      cwd: workspaceRoot,
-      env: {
-        NODE_ENV: 'test',
-        LOG_FORMAT: 'json',
-        LOG_LEVEL: 'info',
-        HOST: '127.0.0.1',
-        PORT: String(await freePort()),
-        DATABASE_URL: ingestion.controlPlane.url,
-        PULSE_SECRETS_KEY: ingestion.secretsKey,
-        PUBSUB_EMULATOR_HOST: ingestion.emulator.address,
-        PULSE_STORAGE_DIR: path.join(ingestion.folder, 'storage'),
-        PULSE_WAREHOUSE_DIR: path.join(ingestion.folder, 'warehouse'),
-        // Parser batches at the service's default (1 000 rows, as deployed); staging windows of half the default.
-        INGESTION_CHECKPOINT_ROWS: '50000',
-      },
+    service = await ingestion.startBuiltService({
+      nodeArgs: [`--max-old-space-size=${HEAP_MB}`],
+      // Parser batches at the service's default (1 000 rows, as deployed); staging windows of half the default.
+      env: { INGESTION_CHECKPOINT_ROWS: '50000' },
     });
-    await service.waitForLine(/listening on http/, 30_000);
-    await service.waitForLine(/"topic":"ingestion\.requested\.v1".*consuming|consuming.*ingestion\.requested\.v1/, 30_000);
     const pid = service.pid as number;
     const baseline = rssMegabytes(pid);
 
