@@ -37,4 +37,12 @@ describe('custom column types', () => {
     expect(['sim', 'não', 'talvez', 'N'].map(customConverter('boolean', comma))).toEqual([true, false, 'talvez', 'N']);
     expect(['31/01/2024', '2024-02-01 10:00', 'amanhã'].map(customConverter('date', comma))).toEqual(['2024-01-31', '2024-02-01T10:00:00.000Z', 'amanhã']);
   });
+
+  it('types a date column by what its values read as, and keeps a date outside 1901-2199 (a placeholder for no date) as written', () => {
+    // A placeholder in the sample does not turn a column of real dates into text.
+    expect(inferCustomType(['0001-01-01', '31/01/2024', '9999-12-31 23:59:59.997'], comma)).toBe('date');
+    expect(
+      ['0001-01-01', '01/01/0001', '1900-01-01 00:00:00.000', '31/12/2199 23:59:59', '9999-12-31T23:00:00-05:00', '01/01/1901', '31/12/2199', '2200-01-01'].map(customConverter('date', comma)),
+    ).toEqual(['0001-01-01', '01/01/0001', '1900-01-01 00:00:00.000', '2199-12-31T23:59:59.000Z', '9999-12-31T23:00:00-05:00', '1901-01-01', '2199-12-31', '2200-01-01']);
+  });
 });

@@ -1,4 +1,5 @@
 import { instantOf, isoDateOf, readDate } from './date-formats';
+import { isDayInRange, isInstantInRange } from './date-range';
 import { parseCustomNumber, type DecimalSeparator } from './number-formats';
 import type { DateReadingRule } from './value-converters';
 import type { ZonedTime } from './zoned-time';
@@ -62,11 +63,29 @@ function isBooleanColumn(present: readonly CustomSample[]): boolean {
   return unambiguous || (sawTrue && sawFalse);
 }
 
-/** ISO form of a date value: `YYYY-MM-DD` for a calendar date, a UTC instant for a date-time. */
+/** Whether a value reads as a date at all (any year): what makes a column a date column. */
+function isDateText(text: string, rule: DateReadingRule): boolean {
+  return typeof readDate(text, rule.order) !== 'string';
+}
+
+/**
+ * ISO form of a date value: `YYYY-MM-DD` for a calendar date, a UTC instant for a date-time; undefined for
+ * a value that is no date, or whose day (instant) is outside the range canonical dates (timestamps) take
+ * (date-range.ts). Such a value is a placeholder for "no date" (0001-01-01, 1900-01-01, 9999-12-31): the
+ * column keeps it as the text the file has, as any value that does not fit its column's type, rather than
+ * rejecting the row (a custom column has no contract to break, and feeds no metric) or passing it on as a
+ * date the import vouches for. It also keeps toISOString's `+010000-…` form (no ISO text PostgreSQL reads)
+ * out of `custom`.
+ */
 function readCustomDate(text: string, rule: DateReadingRule, zone: ZonedTime): string | undefined {
   const reading = readDate(text, rule.order);
   if (typeof reading === 'string') return undefined;
-  return reading.hasTime ? new Date(instantOf(reading, zone)).toISOString() : isoDateOf(reading);
+  if (!reading.hasTime) {
+    const day = isoDateOf(reading);
+    return isDayInRange(day) ? day : undefined;
+  }
+  const instant = instantOf(reading, zone);
+  return isInstantInRange(instant) ? new Date(instant).toISOString() : undefined;
 }
 
 export interface CustomTypeContext {
@@ -80,7 +99,7 @@ export interface CustomTypeContext {
  * true/false, verdadeiro/falso, or yes/no and sim/não with both answers present) -> boolean; all numbers
  * (JSON numbers, or text in the file's decimal notation without leading zeros, so codes like `00123` stay
  * text, and that a JavaScript number holds exactly) -> number; all dates (ISO, or day/month dates readable
- * with the file's order) -> date; anything else, or no value at all -> string. Booleans are tested before
+ * with the file's order, whatever the year) -> date; anything else, or no value at all -> string. Booleans are tested before
  * numbers, so `0`/`1` columns are numbers, not booleans.
  */
 export function inferCustomType(values: readonly CustomSample[], context: CustomTypeContext): CustomType {
@@ -88,13 +107,14 @@ export function inferCustomType(values: readonly CustomSample[], context: Custom
   if (present.length === 0) return 'string';
   if (isBooleanColumn(present)) return 'boolean';
   if (present.every((value) => typeof value === 'number' || (typeof value === 'string' && parseCustomNumber(value, context.decimalSeparator) !== undefined))) return 'number';
-  if (present.every((value) => typeof value === 'string' && readCustomDate(value, context.dates, context.zone) !== undefined)) return 'date';
+  // Out-of-range dates count: a placeholder among the sample must not turn a column of real dates into text.
+  if (present.every((value) => typeof value === 'string' && isDateText(value, context.dates))) return 'date';
   return 'string';
 }
 
 /**
  * Converts values of a custom column to its inferred type. A value that does not fit the type is kept as
- * the text it was (never dropped or nulled); an empty value is null.
+ * the text it was (never dropped or nulled), a date outside 1901-2199 included; an empty value is null.
  */
 export function customConverter(type: CustomType, context: CustomTypeContext): (text: string) => CustomValue {
   switch (type) {

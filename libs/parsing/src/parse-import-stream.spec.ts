@@ -138,6 +138,29 @@ describe('parseImportStream: CSV corpus', () => {
     expect(rejects[2]?.message).toBe('The record has 4 fields; the header has 6.');
   });
 
+  it('rejects orders dated with a placeholder for no date (0001-01-01, 1900-01-01, 9999-12-31); a custom column keeps one as written', async () => {
+    const { rows, rejects } = await parseAll(readParsingCorpusFile(PARSING_CORPUS.ordersPlaceholderDates), { entity: 'orders' });
+    // shipped_at is a date column (every sample value reads as one); its real dates become instants, the
+    // placeholders outside 1901-2199 stay the text the file has.
+    expect(rows).toEqual([
+      { line: 2, values: { external_id: 'D1', customer_external_id: 'C001', ordered_at: '2024-05-02T10:00:00.000Z', total: '10.0000' }, custom: { shipped_at: '2024-05-03T14:00:00.000Z' } },
+      { line: 6, values: { external_id: 'D5', customer_external_id: 'C002', ordered_at: '2024-05-03T09:30:00.000Z', total: '2.0000' }, custom: { shipped_at: '9999-12-31 00:00:00.000' } },
+      { line: 7, values: { external_id: 'D6', customer_external_id: 'C003', ordered_at: '2024-05-04T16:45:00.000Z', total: '3.0000' }, custom: { shipped_at: '1753-01-01 00:00:00.000' } },
+    ]);
+    expect(rejects.map(({ line, column, reasonCode, message }) => ({ line, column, reasonCode, message }))).toEqual(
+      [
+        [3, '0001-01-01 00:00:00.000'],
+        [4, '9999-12-31 23:59:59.997'],
+        [5, '1900-01-01 00:00:00.000'],
+      ].map(([line, value]) => ({
+        line,
+        column: 'ordered_at',
+        reasonCode: 'out_of_range',
+        message: `Column "ordered_at": "${value}" is not valid: expected a date-time between 1901-01-01T00:00:00Z and 2199-12-31T23:59:59.999Z (no date is an empty value, not a placeholder such as 0001-01-01 or 9999-12-31).`,
+      })),
+    );
+  });
+
   it('fails an empty file, and gives one empty batch for a header-only file', async () => {
     expect((await parseErrorOf(parseAll(readParsingCorpusFile(PARSING_CORPUS.empty), { entity: 'customers' }))).code).toBe('empty_file');
     const { batches } = await parseAll(readParsingCorpusFile(PARSING_CORPUS.customersHeaderOnly), { entity: 'customers' });
@@ -437,55 +460,106 @@ describe('parseImportStream: files that are not in one encoding', () => {
 });
 
 describe('parseImportStream: values the database would refuse', () => {
-  it('rejects dates outside years 0001-9999 (also as epochs) instead of emitting them', async () => {
-    const csv = 'external_id,customer_since\nA,0000-01-01\nB,0001-01-01\nC,9999-12-31\nD,00/01/0000\n';
+  it('rejects dates outside 1901-01-01..2199-12-31 (placeholders such as 0001-01-01 and 9999-12-31, also as epochs) instead of emitting them', async () => {
+    const csv = [
+      'external_id,customer_since',
+      'A,0000-01-01', // PostgreSQL has no year 0
+      'B,0001-01-01', // .NET DateTime.MinValue
+      'C,9999-12-31', // .NET DateTime.MaxValue, SQL Server's last day
+      'D,1900-01-01', // SQL Server datetime 0 (an empty string cast to datetime)
+      'E,31/12/1900', // day/month fast path
+      'F,01/01/1901', // first day taken
+      'G,2199-12-31', // last day taken
+      'H,2200-01-01',
+      'I,1.1.1753', // general day/month reader: SQL Server datetime's first day
+      'J,00/01/0000',
+      '',
+    ].join('\n');
     const { rows, rejects } = await parseAll(csv, { entity: 'customers', mapping: { locale: { dateFormat: 'dd/mm/yyyy' } } });
-    expect(rows.map((row) => row.values['customer_since'])).toEqual(['0001-01-01', '9999-12-31']);
+    expect(rows.map((row) => [row.values['external_id'], row.values['customer_since']])).toEqual([
+      ['F', '1901-01-01'],
+      ['G', '2199-12-31'],
+    ]);
     expect(rejects.map((r) => [r.line, r.column, r.reasonCode])).toEqual([
       [2, 'customer_since', 'out_of_range'],
-      [5, 'customer_since', 'invalid_date'],
+      [3, 'customer_since', 'out_of_range'],
+      [4, 'customer_since', 'out_of_range'],
+      [5, 'customer_since', 'out_of_range'],
+      [6, 'customer_since', 'out_of_range'],
+      [9, 'customer_since', 'out_of_range'],
+      [10, 'customer_since', 'out_of_range'],
+      [11, 'customer_since', 'invalid_date'],
     ]);
-    expect(rejects[0]?.message).toBe('Column "customer_since": "0000-01-01" is not valid: expected a date between 0001-01-01 and 9999-12-31.');
+    expect(rejects[1]?.message).toBe(
+      'Column "customer_since": "0001-01-01" is not valid: expected a date between 1901-01-01 and 2199-12-31 (no date is an empty value, not a placeholder such as 0001-01-01 or 9999-12-31).',
+    );
+    // An epoch is the day it falls on in the tenant's timezone: 1901-01-01T01:00Z is still 1900 in São Paulo.
     // 8e12 seconds is year 255479; 9e12 seconds is past what Date can hold at all (it used to throw).
-    for (const timezone of ['UTC', 'America/Sao_Paulo']) {
-      const epochs = await parseAll('external_id,customer_since\nE,8000000000000\nF,9000000000000\nG,1709287200\n', {
-        entity: 'customers',
-        timezone,
-        mapping: { columns: { customer_since: { field: 'customer_since', dateFormat: 'epoch_seconds' } } },
-      });
-      expect(epochs.rows.map((row) => row.values['customer_since'])).toEqual(['2024-03-01']);
-      expect(epochs.rejects.map((r) => [r.line, r.reasonCode])).toEqual([
-        [2, 'out_of_range'],
-        [3, 'out_of_range'],
-      ]);
-    }
+    const epochs = 'external_id,customer_since\nE,8000000000000\nF,9000000000000\nG,1709287200\nH,-2177449200\nI,7258118400\n';
+    const mapping = { columns: { customer_since: { field: 'customer_since', dateFormat: 'epoch_seconds' } } } as const;
+    const utc = await parseAll(epochs, { entity: 'customers', timezone: 'UTC', mapping });
+    expect(utc.rows.map((row) => row.values['customer_since'])).toEqual(['2024-03-01', '1901-01-01']);
+    expect(utc.rejects.map((r) => [r.line, r.reasonCode])).toEqual([
+      [2, 'out_of_range'],
+      [3, 'out_of_range'],
+      [6, 'out_of_range'],
+    ]);
+    const saoPaulo = await parseAll(epochs, { entity: 'customers', timezone: 'America/Sao_Paulo', mapping });
+    expect(saoPaulo.rows.map((row) => row.values['customer_since'])).toEqual(['2024-03-01', '2199-12-31']);
+    expect(saoPaulo.rejects.map((r) => [r.line, r.reasonCode])).toEqual([
+      [2, 'out_of_range'],
+      [3, 'out_of_range'],
+      [5, 'out_of_range'],
+    ]);
   });
 
-  it('rejects timestamps outside years 0001-9999 in UTC on every reading path, and reads years before 100 as written', async () => {
+  it('rejects timestamps outside 1901-01-01T00:00Z..2199-12-31T23:59:59.999Z on every reading path, and never reads year 50 as 1950', async () => {
     const csv = [
       'external_id,customer_external_id,ordered_at',
-      'O1,C1,0000-01-01T00:00:00Z', // ISO UTC fast path
-      'O2,C1,0000-06-01 10:00', // general reader, tenant zone
-      'O3,C1,31/12/9999 23:00', // day/month fast path: 10000-01-01T02:00Z in São Paulo
-      'O4,C1,9999-12-31T23:59:59Z',
+      'O1,C1,0001-01-01T00:00:00Z', // ISO UTC fast path
+      'O2,C1,0001-01-01 00:00:00.000', // general reader, tenant zone: a SQL Server / .NET export's "no date"
+      'O3,C1,31/12/2199 23:00', // day/month fast path: 2200-01-01T02:00Z in São Paulo
+      'O4,C1,9999-12-31 23:59:59.997', // SQL Server datetime's last instant
       'O5,C1,0050-01-01 00:00:00', // Date.UTC would read year 50 as 1950
-      'O6,C1,01/01/0050',
+      'O6,C1,1900-01-01 00:00:00.000', // SQL Server datetime 0
+      'O7,C1,2199-12-31T23:59:59.999Z',
+      'O8,C1,01/01/1901 00:00', // São Paulo's local mean time (UTC-3:06:28) makes it 03:06:28Z
+      'O9,C1,31/12/2199 20:59:59', // 23:59:59Z
       '',
     ].join('\n');
     const { rows, rejects } = await parseAll(csv, { entity: 'orders', timezone: 'America/Sao_Paulo', mapping: { locale: { dateFormat: 'dd/mm/yyyy' } } });
-    expect(rejects.map((r) => [r.line, r.reasonCode])).toEqual([
-      [2, 'out_of_range'],
-      [3, 'out_of_range'],
-      [4, 'out_of_range'],
+    expect(rejects.map((r) => [r.line, r.column, r.reasonCode])).toEqual([
+      [2, 'ordered_at', 'out_of_range'],
+      [3, 'ordered_at', 'out_of_range'],
+      [4, 'ordered_at', 'out_of_range'],
+      [5, 'ordered_at', 'out_of_range'],
+      [6, 'ordered_at', 'out_of_range'],
+      [7, 'ordered_at', 'out_of_range'],
     ]);
-    expect(rejects[0]?.message).toBe('Column "ordered_at": "0000-01-01T00:00:00Z" is not valid: expected a date-time between 0001-01-01T00:00:00Z and 9999-12-31T23:59:59.999Z.');
-    // São Paulo in year 50 is local mean time, UTC-3:06:28.
-    expect(rows.map((row) => row.values['ordered_at'])).toEqual(['9999-12-31T23:59:59.000Z', '0050-01-01T03:06:28.000Z', '0050-01-01T03:06:28.000Z']);
-    const epoch = await parseAll('external_id,customer_external_id,ordered_at\nO1,C1,8000000000000\n', {
+    expect(rejects[1]?.message).toBe(
+      'Column "ordered_at": "0001-01-01 00:00:00.000" is not valid: expected a date-time between 1901-01-01T00:00:00Z and 2199-12-31T23:59:59.999Z (no date is an empty value, not a placeholder such as 0001-01-01 or 9999-12-31).',
+    );
+    expect(rows.map((row) => row.values['ordered_at'])).toEqual(['2199-12-31T23:59:59.999Z', '1901-01-01T03:06:28.000Z', '2199-12-31T23:59:59.000Z']);
+    const epoch = await parseAll('external_id,customer_external_id,ordered_at\nO1,C1,8000000000000\nO2,C1,-2177452800\nO3,C1,-2177452801\n', {
       entity: 'orders',
       mapping: { locale: { dateFormat: 'epoch_seconds' } },
     });
-    expect(epoch.rejects.map((r) => r.reasonCode)).toEqual(['out_of_range']);
+    expect(epoch.rows.map((row) => row.values['ordered_at'])).toEqual(['1901-01-01T00:00:00.000Z']);
+    expect(epoch.rejects.map((r) => [r.line, r.reasonCode])).toEqual([
+      [2, 'out_of_range'],
+      [4, 'out_of_range'],
+    ]);
+  });
+
+  it('rejects an out-of-range date in NDJSON, and refuses one as a mapping constant', async () => {
+    const ndjson =
+      '{"external_id":"O1","customer_external_id":"C1","ordered_at":"0001-01-01T00:00:00"}\n{"external_id":"O2","customer_external_id":"C1","ordered_at":"2024-05-01T00:00:00Z"}\n';
+    const { rows, rejects } = await parseAll(ndjson, { entity: 'orders', format: 'ndjson' });
+    expect(rows.map((row) => row.values['external_id'])).toEqual(['O2']);
+    expect(rejects.map((r) => [r.line, r.column, r.reasonCode])).toEqual([[1, 'ordered_at', 'out_of_range']]);
+    expect(rejects[0]?.message).toMatch(/^Field "ordered_at": "0001-01-01T00:00:00" is not valid: expected a date-time between 1901-01-01T00:00:00Z and 2199-12-31T23:59:59\.999Z/);
+    const error = await parseErrorOf(parseAll('external_id\nC1\n', { entity: 'customers', mapping: { constants: { customer_since: '9999-12-31' } } }));
+    expect([error.code, error.message]).toEqual(['invalid_mapping', expect.stringContaining('The constant for customer_since ("9999-12-31") is not valid: expected a date between 1901-01-01 and 2199-12-31')]);
   });
 
   it('rejects a decimal that only exceeds NUMERIC(18,4) once rounded to 4 places', async () => {

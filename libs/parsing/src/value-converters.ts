@@ -1,5 +1,6 @@
 import type { CanonicalField, ImportColumnMapping } from '@pulse/contracts';
 import { canonicalIsoDate, canonicalUtcInstant, fixedDayMonthDate, fixedDayMonthInstant, instantOf, isoDateOf, readDate, readEpochMillis, type DayMonthOrder } from './date-formats';
+import { DAY_RANGE_TEXT, INSTANT_RANGE_TEXT, isDayInRange, isInstantInRange, isInstantTextInRange } from './date-range';
 import { FIRST_FIVE_DIGIT_YEAR_MS, FIRST_FOUR_DIGIT_YEAR_MS, IsoInstantFormatter } from './iso-instant';
 import { exactJsonValue, mayHoldInexactNumber } from './json-number-tokens';
 import { MAX_DECIMAL_INTEGER_DIGITS, fitsDecimalColumn, parseDecimal, parseInteger, type DecimalSeparator } from './number-formats';
@@ -62,13 +63,11 @@ export function compileTransforms(transforms: readonly Transform[] | undefined):
 const ISO_START = /^\s*\d{4}-/;
 
 /**
- * Instants and days PostgreSQL takes in the ISO text the parser writes: years 0001-9999 (year 0 does not
- * exist there, and toISOString writes later years as `+010000-…`). Outside it the value is out_of_range.
+ * Years 0001-9999: the instants Date and the zone's offsets (Intl) handle and toISOString writes with a
+ * 4-digit year. Checked on an epoch before it is placed in the zone; the narrower canonical range
+ * (date-range.ts) is then checked on the result.
  */
-const inStorableYears = (utcMs: number): boolean => utcMs >= FIRST_FOUR_DIGIT_YEAR_MS && utcMs < FIRST_FIVE_DIGIT_YEAR_MS;
-/** `0000-…`: the one 4-digit year the date and instant fast paths let through that PostgreSQL refuses. */
-const isYearZero = (iso: string): boolean =>
-  iso.charCodeAt(0) === 48 && iso.charCodeAt(1) === 48 && iso.charCodeAt(2) === 48 && iso.charCodeAt(3) === 48;
+const inFourDigitYears = (utcMs: number): boolean => utcMs >= FIRST_FOUR_DIGIT_YEAR_MS && utcMs < FIRST_FIVE_DIGIT_YEAR_MS;
 
 /** Instant (UTC ms) of a date/time text, or why not. */
 function readInstant(text: string, rule: DateReadingRule, zone: ZonedTime): number | 'invalid' | 'ambiguous' {
@@ -83,17 +82,18 @@ function readInstant(text: string, rule: DateReadingRule, zone: ZonedTime): numb
 function readCalendarDate(text: string, rule: DateReadingRule, zone: ZonedTime): string | 'invalid' | 'ambiguous' | 'out_of_range' {
   const epoch = readEpochMillis(text, rule.epoch);
   if (epoch !== undefined) {
-    // Checked before the zone lookup too: Intl throws on instants Date cannot hold (beyond ±8.64e15 ms).
-    if (!inStorableYears(epoch)) return 'out_of_range';
+    // Checked before the zone lookup: Intl throws on instants Date cannot hold (beyond ±8.64e15 ms).
+    if (!inFourDigitYears(epoch)) return 'out_of_range';
+    // The day the epoch falls on in the zone is what must be in range.
     const local = zone.toLocal(epoch);
-    return inStorableYears(local) ? new Date(local).toISOString().slice(0, 10) : 'out_of_range';
+    return isInstantInRange(local) ? new Date(local).toISOString().slice(0, 10) : 'out_of_range';
   }
   if (rule.epoch !== 'auto' || (rule.isoOnly && !ISO_START.test(text))) return 'invalid';
   const reading = readDate(text, rule.order);
   if (typeof reading === 'string') return reading;
-  if (reading.year === 0) return 'out_of_range';
   // A date field keeps the calendar date as written; a time part, if any, is ignored.
-  return isoDateOf(reading);
+  const day = isoDateOf(reading);
+  return isDayInRange(day) ? day : 'out_of_range';
 }
 
 /** What a date or timestamp field takes under the import's dateFormat, for the message of a value it refuses. */
@@ -110,6 +110,7 @@ function expectedDate(rule: DateReadingRule, kind: 'date' | 'timestamp', zone: Z
   return `a date-time like 2024-03-31T14:05:00Z, 2024-03-31 14:05${dayMonth} (read in ${zone.timezone}) or an epoch`;
 }
 const AMBIGUOUS = 'a date whose day and month can be told apart; set the import locale dateFormat (dd/mm/yyyy or mm/dd/yyyy)';
+const PLACEHOLDER_HINT = 'no date is an empty value, not a placeholder such as 0001-01-01 or 9999-12-31';
 
 /**
  * A converter for one canonical field: text in, normalised text out (see README for the forms), null for
@@ -163,12 +164,12 @@ export function canonicalConverter(field: CanonicalField, locale: ColumnLocale, 
     case 'date': {
       const invalid = failure('invalid_date', expectedDate(rule, 'date', zone));
       const ambiguous = failure('ambiguous_date', AMBIGUOUS);
-      const outOfRangeDate = failure('out_of_range', 'a date between 0001-01-01 and 9999-12-31');
+      const outOfRangeDate = failure('out_of_range', `${DAY_RANGE_TEXT} (${PLACEHOLDER_HINT})`);
       const dayMonthOrder = rule.epoch === 'auto' ? rule.order : undefined;
       return (text) => {
         const value = transform(text);
         const fast = rule.epoch === 'auto' ? (canonicalIsoDate(value) ?? (dayMonthOrder === undefined ? undefined : fixedDayMonthDate(value, dayMonthOrder))) : undefined;
-        if (fast !== undefined) return isYearZero(fast) ? outOfRangeDate : fast;
+        if (fast !== undefined) return isDayInRange(fast) ? fast : outOfRangeDate;
         if (value.trim() === '') return null;
         const result = readCalendarDate(value, rule, zone);
         if (result === 'invalid') return invalid;
@@ -179,19 +180,19 @@ export function canonicalConverter(field: CanonicalField, locale: ColumnLocale, 
     case 'timestamp': {
       const invalid = failure('invalid_timestamp', expectedDate(rule, 'timestamp', zone));
       const ambiguous = failure('ambiguous_date', AMBIGUOUS);
-      const outOfRangeInstant = failure('out_of_range', 'a date-time between 0001-01-01T00:00:00Z and 9999-12-31T23:59:59.999Z');
+      const outOfRangeInstant = failure('out_of_range', `${INSTANT_RANGE_TEXT} (${PLACEHOLDER_HINT})`);
       const iso = new IsoInstantFormatter();
       return (text) => {
         const value = transform(text);
         const fast = rule.epoch === 'auto' ? canonicalUtcInstant(value) : undefined;
-        if (fast !== undefined) return isYearZero(fast) ? outOfRangeInstant : fast;
+        if (fast !== undefined) return isInstantTextInRange(fast) ? fast : outOfRangeInstant;
         const dayMonth = rule.order !== undefined && rule.epoch === 'auto' ? fixedDayMonthInstant(value, rule.order, zone) : undefined;
-        if (dayMonth !== undefined) return inStorableYears(dayMonth) ? iso.format(dayMonth) : outOfRangeInstant;
+        if (dayMonth !== undefined) return isInstantInRange(dayMonth) ? iso.format(dayMonth) : outOfRangeInstant;
         if (value.trim() === '') return null;
         const result = readInstant(value, rule, zone);
         if (result === 'invalid' || Number.isNaN(result)) return invalid;
         if (result === 'ambiguous') return ambiguous;
-        return inStorableYears(result) ? iso.format(result) : outOfRangeInstant;
+        return isInstantInRange(result) ? iso.format(result) : outOfRangeInstant;
       };
     }
     case 'json': {

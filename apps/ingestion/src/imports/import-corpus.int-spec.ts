@@ -136,6 +136,23 @@ describe('messy files end to end (corpus of @pulse/parsing, real PostgreSQL)', (
     ]);
   });
 
+  it('orders dated with a placeholder for no date (0001-01-01, 1900-01-01, 9999-12-31) are rejected, the others load; a custom column keeps one as written', async () => {
+    // 3 of 6 rejected: a 60 % threshold lets the import through. One such order would make the metrics'
+    // day series start in year 1 (some 740,000 days per metric).
+    const outcome = await load(PARSING_CORPUS.ordersPlaceholderDates, { entity: 'orders', maxRejectedShare: 0.6 });
+    expect(outcome).toMatchObject({ status: 'partially_succeeded', rowsReceived: 6, rowsLoaded: 3, rowsRejected: 3 });
+    expect(await rejected(outcome.importId)).toEqual([
+      { line: 3, column: 'ordered_at', reason: 'out_of_range' },
+      { line: 4, column: 'ordered_at', reason: 'out_of_range' },
+      { line: 5, column: 'ordered_at', reason: 'out_of_range' },
+    ]);
+    expect(await ingestion.rows(tenant, `SELECT external_id, ordered_at, total::text, custom FROM orders WHERE external_id LIKE 'D%' ORDER BY 1`)).toEqual([
+      { external_id: 'D1', ordered_at: new Date('2024-05-02T10:00:00Z'), total: '10.0000', custom: { shipped_at: '2024-05-03T14:00:00.000Z' } },
+      { external_id: 'D5', ordered_at: new Date('2024-05-03T09:30:00Z'), total: '2.0000', custom: { shipped_at: '9999-12-31 00:00:00.000' } },
+      { external_id: 'D6', ordered_at: new Date('2024-05-04T16:45:00Z'), total: '3.0000', custom: { shipped_at: '1753-01-01 00:00:00.000' } },
+    ]);
+  });
+
   it('a file without a required column fails as a whole, loading nothing', async () => {
     const outcome = await load(PARSING_CORPUS.ordersMissingColumn, { entity: 'orders' });
     expect(outcome).toMatchObject({ status: 'failed', errorCode: 'missing_required_column', rowsLoaded: 0 });

@@ -23,6 +23,8 @@ export const PARSING_CORPUS = {
   ordersMissingColumn: 'orders-missing-column.csv',
   /** Bad timestamp, bad number, short and long records, out-of-range total, extra columns. */
   ordersWrongTypes: 'orders-wrong-types.csv',
+  /** A SQL Server / .NET export: "no date" written as 0001-01-01, 1900-01-01 or 9999-12-31, also in a custom column. */
+  ordersPlaceholderDates: 'orders-placeholder-dates.csv',
   /** Zero bytes: the whole file fails (empty_file). */
   empty: 'empty.csv',
   /** Header only: zero rows, no error. */
