@@ -1,6 +1,6 @@
 import { Inject, Injectable, type CanActivate, type ExecutionContext } from '@nestjs/common';
 import { Reflector } from '@nestjs/core';
-import { DomainError } from '@pulse/errors';
+import { assertSingleAuthorizationHeader, DomainError } from '@pulse/errors';
 import { API_ROUTE_METADATA, assignRequestLogFields, type ApiRouteDoc } from '@pulse/service-runtime';
 import { createTenantContext, TenantResolver, type TenantContext } from '@pulse/tenancy';
 import type { FastifyReply, FastifyRequest } from 'fastify';
@@ -34,10 +34,7 @@ export class TenantAuthGuard implements CanActivate {
     if (doc?.public) return true;
 
     const request = context.switchToHttp().getRequest<TenantRequest>();
-    if (hasRepeatedAuthorization(request.raw.rawHeaders)) {
-      void context.switchToHttp().getResponse<FastifyReply>().header('www-authenticate', 'Bearer error="invalid_request"');
-      throw new DomainError('invalid_input', 'auth.multiple_authorization_headers', 'Send one Authorization header, not several.');
-    }
+    assertSingleAuthorizationHeader(request.raw.rawHeaders, context.switchToHttp().getResponse<FastifyReply>());
     const token = /^Bearer\s+(\S+)$/i.exec(request.headers.authorization ?? '')?.[1];
     if (!token) throw new DomainError('unauthenticated', 'auth.missing_api_key', 'Send your API key as "Authorization: Bearer <key>".');
 
@@ -61,25 +58,6 @@ export class TenantAuthGuard implements CanActivate {
     assignRequestLogFields({ tenantId: key.tenantId });
     return true;
   }
-}
-
-const AUTHORIZATION = /^authorization$/i;
-
-/**
- * Whether the request has more than one Authorization header. Node keeps only the first in
- * `request.headers` and drops the others, so a proxy or client that added a second one would have it
- * silently ignored (or another hop would use the other): refused instead, as ambiguous credentials.
- */
-function hasRepeatedAuthorization(rawHeaders: string[]): boolean {
-  let seen = false;
-  for (let i = 0; i < rawHeaders.length; i += 2) {
-    const name = rawHeaders[i] as string;
-    if (name.length === 13 && AUTHORIZATION.test(name)) {
-      if (seen) return true;
-      seen = true;
-    }
-  }
-  return false;
 }
 
 /**

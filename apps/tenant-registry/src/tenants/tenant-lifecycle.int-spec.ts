@@ -4,6 +4,7 @@ import { Pool } from 'pg';
 import yauzl from 'yauzl';
 import { currentTenantSchemaVersion, TenantResolver } from '@pulse/tenancy';
 import { startProcess, waitFor } from '@pulse/testing';
+import { get as httpGet, type IncomingHttpHeaders } from 'node:http';
 import path from 'node:path';
 import { listen, OPERATOR_TOKEN, startRegistry, tryConnect, uniqueSlug, type RegistryUnderTest } from '../tenant-registry.int-kit';
 
@@ -140,6 +141,22 @@ describe('tenant registry (real PostgreSQL, Pub/Sub emulator)', () => {
       code: 'bad_request',
       instance: '/v1/tenants',
     });
+  });
+
+  it('refuses a request with two Authorization headers with 400 instead of using the first, as the api does', async () => {
+    for (const tokens of [
+      [OPERATOR_TOKEN, OPERATOR_TOKEN],
+      [OPERATOR_TOKEN, 'wrong-token'],
+      ['wrong-token', OPERATOR_TOKEN],
+    ]) {
+      const response = await getWithHeaders(`${registry.baseUrl}/v1/tenants`, { authorization: tokens.map((token) => `Bearer ${token}`) });
+      expect(response.status).toBe(400);
+      expect(response.headers['content-type']).toMatch(/^application\/problem\+json/);
+      expect(response.headers['www-authenticate']).toBe('Bearer error="invalid_request"');
+      expect(response.headers['x-correlation-id']).toBeTruthy();
+      expect(JSON.parse(response.body)).toMatchObject({ status: 400, code: 'auth.multiple_authorization_headers', detail: 'Send one Authorization header, not several.' });
+    }
+    expect((await getWithHeaders(`${registry.baseUrl}/v1/tenants`, { authorization: [`Bearer ${OPERATOR_TOKEN}`] })).status).toBe(200);
   });
 
   it('provisioning again is a no-op', async () => {
@@ -314,3 +331,16 @@ describe('tenant registry (real PostgreSQL, Pub/Sub emulator)', () => {
     expect(document.paths['/v1/tenants'].post.requestBody.content['application/json'].schema.required).toEqual(['slug', 'name']);
   });
 });
+
+/** A GET with these headers; a list sends its header once per value (fetch would join them into one). */
+function getWithHeaders(url: string, headers: Record<string, string | string[]>): Promise<{ status: number; headers: IncomingHttpHeaders; body: string }> {
+  return new Promise((resolve, reject) => {
+    const request = httpGet(url, { headers }, (response) => {
+      let body = '';
+      response.setEncoding('utf8');
+      response.on('data', (chunk: string) => (body += chunk));
+      response.on('end', () => resolve({ status: response.statusCode ?? 0, headers: response.headers, body }));
+    });
+    request.on('error', reject);
+  });
+}

@@ -1,4 +1,5 @@
 export { DomainError, ValidationError, NotFoundError, ConflictError, type ErrorKind } from './domain-error';
 export { fieldErrorsFromZod, validationErrorFromZod, type InputLocation } from './zod-issues';
 export { fieldErrorsForNulCharacters } from './nul-characters';
+export { assertSingleAuthorizationHeader, type ChallengeHeaderTarget } from './authorization-header';
 export { toProblemDetails, problemDetails, problemType, httpStatusOf, titleOf } from './problem-details';
