@@ -110,11 +110,18 @@ export class MetricsUnderTest {
     return { tenantId, slug, databaseUrl: database.url };
   }
 
-  /** Rows for a warehouse table, staged as ingestion would (the service applies them before its next run). */
-  async stageWarehouseRows(tenant: SeededTenant, entity: CanonicalEntity, rows: readonly Record<string, WarehouseInputValue>[]): Promise<void> {
+  /** Rows for a warehouse table, staged as ingestion would (the service applies them before its next run); returns the import id. */
+  async stageWarehouseRows(tenant: SeededTenant, entity: CanonicalEntity, rows: readonly Record<string, WarehouseInputValue>[]): Promise<string> {
     const file = path.join(this.scratch, `${entity}-${randomUUID()}.csv`);
     await writeFile(file, stagedCsv(entity, rows));
-    await this.ingestionWarehouse.appendStaged({ tenant, entity, importId: randomUUID(), mode: 'upsert', objectUri: pathToFileURL(file).href });
+    const importId = randomUUID();
+    await this.ingestionWarehouse.appendStaged({ tenant, entity, importId, mode: 'upsert', objectUri: pathToFileURL(file).href });
+    return importId;
+  }
+
+  /** The folder of the warehouse files, inboxes and run scratch files (server paths no API client may see). */
+  get scratchDir(): string {
+    return this.scratch;
   }
 
   /** The tenant's DuckDB file (the service creates it on its first run). */
@@ -167,6 +174,7 @@ export interface RunRow {
   status: string;
   reason: string | null;
   as_of: string | null;
+  error_code: string | null;
   error: string | null;
   covered_by_run_id: string | null;
   timings: Record<string, number>;
@@ -175,4 +183,4 @@ export interface RunRow {
   finished_at: Date | null;
 }
 
-const RUN_SELECT = `SELECT id, status, reason, to_char(as_of, 'YYYY-MM-DD') AS as_of, error, covered_by_run_id, timings, row_counts, started_at, finished_at FROM metric_runs`;
+const RUN_SELECT = `SELECT id, status, reason, to_char(as_of, 'YYYY-MM-DD') AS as_of, error_code, error, covered_by_run_id, timings, row_counts, started_at, finished_at FROM metric_runs`;

@@ -72,6 +72,7 @@ export {
   type ScorecardDefinition,
   type ScorecardMeasure,
 } from './rest/scorecard.schemas';
+export { METRIC_RUN_ERROR_CODES, metricRunErrorCodeSchema, type MetricRunErrorCode } from './rest/metric-runs.schemas';
 export {
   importStatusSchema,
   importModeSchema,

@@ -41,7 +41,14 @@ export const kpiParamsSchema = z.object({
 
 export class InvalidKpiParamsError extends Error {
   readonly code = 'invalid_kpi_params';
-  constructor(message: string) {
+  /**
+   * @param issues one `<param>: <problem>` per bad param (the params are the tenant's settings and the
+   *   as-of date, so a caller may show them to the tenant).
+   */
+  constructor(
+    message: string,
+    readonly issues: readonly string[] = [],
+  ) {
     super(message);
     this.name = 'InvalidKpiParamsError';
   }
@@ -55,7 +62,7 @@ export function parseKpiParamsOrThrow(params: KpiParams): KpiParams {
   const result = kpiParamsSchema.safeParse(params);
   if (!result.success) {
     const problems = result.error.issues.map((issue) => `${issue.path.join('.') || 'params'}: ${issue.message}`);
-    throw new InvalidKpiParamsError(`Invalid KPI params: ${problems.join('; ')}`);
+    throw new InvalidKpiParamsError(`Invalid KPI params: ${problems.join('; ')}`, problems);
   }
   return {
     ...result.data,

@@ -9,7 +9,7 @@ export type {
   WarehouseRow,
   WarehouseValue,
 } from './warehouse';
-export { WarehouseError, type WarehouseErrorCode } from './warehouse-error';
+export { WarehouseError, type FailedLoad, type WarehouseErrorCode } from './warehouse-error';
 export {
   warehouseTableDdl,
   warehouseTableSpec,

@@ -17,9 +17,18 @@ const KIND: Record<WarehouseErrorCode, 'unprocessable' | 'internal' | 'invalid_i
   warehouse_busy: 'unavailable',
 };
 
+/** The staged load a `warehouse_load_failed` is about: names a caller may show the tenant (its own import). */
+export interface FailedLoad {
+  readonly entity: string;
+  readonly importId: string;
+}
+
 export class WarehouseError extends DomainError<WarehouseErrorCode> {
-  constructor(code: WarehouseErrorCode, message: string, options?: { cause?: unknown }) {
-    super(KIND[code], code, message, [], options);
+  readonly load?: FailedLoad;
+
+  constructor(code: WarehouseErrorCode, message: string, options?: { cause?: unknown; load?: FailedLoad }) {
+    super(KIND[code], code, message, [], options?.cause === undefined ? undefined : { cause: options.cause });
+    if (options?.load) this.load = options.load;
   }
 }
 

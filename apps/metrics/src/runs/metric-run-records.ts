@@ -1,3 +1,4 @@
+import type { MetricRunErrorCode } from '@pulse/contracts';
 import type { KpiParams } from '@pulse/metric-catalog';
 import type { TenantDatabaseClient } from '@pulse/tenancy';
 
@@ -59,7 +60,8 @@ export async function setRunsAsOf(db: TenantDatabaseClient, claimed: ClaimedRuns
 
 export interface RunOutcome {
   status: 'succeeded' | 'failed';
-  error?: string;
+  /** A failed run's code and a message safe to show the tenant (runFailureOf), never the raw error. */
+  error?: { code: MetricRunErrorCode; message: string };
   timings: Record<string, number>;
   rowCounts: Record<string, number>;
   /** What a succeeded run computed with (KPI params) and the warehouse's data watermark then. */
@@ -70,7 +72,7 @@ export interface RunOutcome {
 export async function finishRuns(db: TenantDatabaseClient, claimed: ClaimedRuns, outcome: RunOutcome): Promise<{ finishedAt: Date }> {
   const { rows } = await db.query<{ finished_at: Date }>(
     `UPDATE metric_runs
-        SET status = $3::metric_run_status, finished_at = now(), error = $4,
+        SET status = $3::metric_run_status, finished_at = now(), error = $4, error_code = $9,
             timings = CASE WHEN id = $1 THEN $5::jsonb ELSE '{}'::jsonb END,
             row_counts = CASE WHEN id = $1 THEN $6::jsonb ELSE '{}'::jsonb END,
             params = CASE WHEN id = $1 THEN $7::jsonb END,
@@ -81,11 +83,12 @@ export async function finishRuns(db: TenantDatabaseClient, claimed: ClaimedRuns,
       claimed.runId,
       claimed.coveredRunIds,
       outcome.status,
-      outcome.error ?? null,
+      outcome.error?.message ?? null,
       JSON.stringify(outcome.timings),
       JSON.stringify(outcome.rowCounts),
       outcome.computedWith ? JSON.stringify(canonicalParams(outcome.computedWith.params)) : null,
       outcome.computedWith?.dataWatermark ?? null,
+      outcome.error?.code ?? null,
     ],
   );
   return { finishedAt: rows[0]?.finished_at ?? new Date() };

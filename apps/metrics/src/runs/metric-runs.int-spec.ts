@@ -96,7 +96,7 @@ describe('metrics runs', () => {
       await kit.publish(metricsRefreshRequestedV1, tenant, { runId, reason: 'manual', asOf: '2026-06-30' });
       const run = await kit.waitForRun(tenant, runId);
 
-      expect(run).toMatchObject({ status: 'succeeded', error: null, as_of: '2026-06-30', covered_by_run_id: null });
+      expect(run).toMatchObject({ status: 'succeeded', error_code: null, error: null, as_of: '2026-06-30', covered_by_run_id: null });
       expect(run.row_counts).toMatchObject({ customer_kpis: 4, health_scores: 4, unknown_customers: 1, product_kpis: 3, product_kpis_incremental: 0, warehouse_loads_applied: 3 });
       expect(Object.keys(run.timings)).toEqual(expect.arrayContaining(['warehouse.apply_pending_loads', 'compute', 'compute.customer_kpis', 'write_back', 'write_back.customer_kpis', 'write_back.health_scores']));
 
@@ -178,9 +178,11 @@ describe('metrics runs', () => {
       const before = await kit.tenantSql(tenant, `SELECT customer_id, health_score, run_id FROM customer_kpis ORDER BY customer_id`);
       const historyBefore = await kit.tenantSql(tenant, `SELECT count(*)::int AS n FROM health_scores`);
       // The health history insert comes after TRUNCATE and the customer_kpis insert, in one transaction.
+      // What PostgreSQL says when its disk is full: an internal file name no API client may see.
       await kit.tenantSql(
         tenant,
-        `CREATE FUNCTION fail_health() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN RAISE EXCEPTION 'disk full (injected)'; END $$;
+        `CREATE FUNCTION fail_health() RETURNS trigger LANGUAGE plpgsql AS $$
+           BEGIN RAISE EXCEPTION 'could not extend file "base/16384/2619": No space left on device (injected)' USING ERRCODE = 'disk_full'; END $$;
          CREATE TRIGGER fail_health BEFORE INSERT ON health_scores FOR EACH ROW EXECUTE FUNCTION fail_health();`,
       );
       const runId = await kit.queueRunLikeTheApi(tenant, { reason: 'manual', asOf: '2026-07-10' });
@@ -188,7 +190,10 @@ describe('metrics runs', () => {
       const run = await kit.waitForRun(tenant, runId);
       await kit.tenantSql(tenant, `DROP TRIGGER fail_health ON health_scores; DROP FUNCTION fail_health();`);
 
-      expect(run).toMatchObject({ status: 'failed', error: 'disk full (injected)' });
+      // A code and a message safe to show; the PostgreSQL text stays in the service's log.
+      expect(run).toMatchObject({ status: 'failed', error_code: 'database_unavailable' });
+      expect(run.error).toMatch(/^The tenant database could not complete the write-back/);
+      expect(run.error).not.toMatch(/base\/16384|No space left|injected/);
       expect(run.finished_at).not.toBeNull();
       expect(await kit.tenantSql(tenant, `SELECT customer_id, health_score, run_id FROM customer_kpis ORDER BY customer_id`)).toEqual(before);
       expect(await kit.tenantSql(tenant, `SELECT count(*)::int AS n FROM health_scores`)).toEqual(historyBefore);
@@ -238,7 +243,28 @@ describe('metrics runs', () => {
     await kit.publish(metricsRefreshRequestedV1, tenant, { runId, reason: 'manual', asOf: '2026-06-30' });
 
     const run = await kit.waitForRun(tenant, runId);
-    expect(run).toMatchObject({ status: 'failed', error: 'Scorecard version 1 is not valid: measures.0.weight: must be at most 1000; measures.1.weight: must be at most 1000' });
+    expect(run).toMatchObject({
+      status: 'failed',
+      error_code: 'invalid_scorecard',
+      error: 'Scorecard version 1 is not valid: measures.0.weight: must be at most 1000; measures.1.weight: must be at most 1000',
+    });
+  });
+
+  it('fails a run whose queued import the warehouse cannot load naming the import, not the inbox files or the DuckDB error', async () => {
+    const tenant = await kit.seedTenant('bad-load');
+    await kit.tenantSql(tenant, `INSERT INTO customers (external_id, name) VALUES ('c1', 'Ana')`);
+    // Past ingestion's checks only through a bug: a total that is no number.
+    const importId = await kit.stageWarehouseRows(tenant, 'orders', [
+      { external_id: 'o1', customer_external_id: 'c1', ordered_at: noon('2026-06-01'), status: 'paid', currency: 'USD', total: 'lots' },
+    ]);
+    const runId = await kit.queueRunLikeTheApi(tenant, { reason: 'manual', asOf: '2026-06-30' });
+    await kit.publish(metricsRefreshRequestedV1, tenant, { runId, reason: 'manual', asOf: '2026-06-30' });
+
+    const run = await kit.waitForRun(tenant, runId);
+    expect(run).toMatchObject({ status: 'failed', error_code: 'warehouse_load_failed' });
+    expect(run.error).toContain(`Import ${importId} (orders)`);
+    expect(run.error).not.toContain(kit.scratchDir);
+    expect(run.error).not.toMatch(/inbox|\.csv|\.json|Conversion Error|lots/);
   });
 
   it("does not let a failing tenant hold up another tenant's run", async () => {
@@ -250,7 +276,11 @@ describe('metrics runs', () => {
     await kit.publish(metricsRefreshRequestedV1, broken, { runId: brokenRun, reason: 'manual' });
     await kit.publish(metricsRefreshRequestedV1, healthy, { runId: healthyRun, reason: 'manual', asOf: '2026-06-30' });
 
-    expect(await kit.waitForRun(broken, brokenRun)).toMatchObject({ status: 'failed', error: expect.stringContaining('timezone') });
+    expect(await kit.waitForRun(broken, brokenRun)).toMatchObject({
+      status: 'failed',
+      error_code: 'invalid_settings',
+      error: "The tenant's settings are not valid: timezone: timezone is not an IANA timezone name",
+    });
     expect(await kit.waitForRun(healthy, healthyRun)).toMatchObject({ status: 'succeeded' });
     expect((await healthOf(kit, healthy)).map((row) => row['health_score'])).toEqual([92, 21, 0, 59]);
 

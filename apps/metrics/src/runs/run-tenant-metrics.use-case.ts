@@ -1,5 +1,5 @@
 import { Inject, Injectable } from '@nestjs/common';
-import { DEFAULT_SCORECARD, metricsComputedV1, scorecardDefinitionSchema, type EventPayload, type ScorecardDefinition } from '@pulse/contracts';
+import { metricsComputedV1, type EventPayload } from '@pulse/contracts';
 import { EventPublisher, enqueueEvent, publishAfterCommit } from '@pulse/messaging';
 import { createTenantContext, TenantDatabasePool, type TenantContext, type TenantDatabaseClient } from '@pulse/tenancy';
 import type { Warehouse } from '@pulse/warehouse';
@@ -11,8 +11,10 @@ import { METRICS_CONFIG, type MetricsConfig } from '../config/metrics.config';
 import { TenantDirectory, type LiveTenant } from '../tenancy/tenant-directory';
 import { KPI_COMPUTER, WAREHOUSE, type KpiComputer } from '../warehouse/warehouse.tokens';
 import { writeBackKpis } from '../write-back/kpi-write-back';
+import { activeScorecard } from './active-scorecard';
 import { kpiParamsFor } from './kpi-params';
 import { claimQueuedRuns, finishRuns, productsTouchedSince, requeueInterruptedRuns, setRunsAsOf, tryLockTenantRuns, unlockTenantRuns, type ClaimedRuns } from './metric-run-records';
+import { runFailureOf } from './run-failure';
 
 type ComputedPayload = EventPayload<typeof metricsComputedV1>;
 
@@ -21,15 +23,12 @@ interface Published {
   metadata: { eventId: string; tenantId: string; correlationId: string; occurredAt: Date };
 }
 
-function errorMessage(error: unknown): string {
-  return (error instanceof Error ? error.message : String(error)).slice(0, 2000);
-}
-
 /**
  * One metrics run of a tenant: claim its queued runs (one as-of date), mark them running, apply the
  * warehouse's pending loads, compute every KPI there (@pulse/metric-catalog), score health and write
  * everything back in one transaction together with the run's outcome and its metrics.computed.v1
- * event (outbox). Any failure leaves the previous results in place and the runs failed with the error.
+ * event (outbox). Any failure leaves the previous results in place and the runs failed with a code and
+ * a message safe to show the tenant (runFailureOf); the error itself is logged with the run's ids.
  */
 @Injectable()
 export class RunTenantMetricsUseCase {
@@ -70,7 +69,7 @@ export class RunTenantMetricsUseCase {
   }
 
   private async runClaimed(db: TenantDatabaseClient, context: TenantContext, tenant: LiveTenant, claimed: ClaimedRuns): Promise<Published | undefined> {
-    const log = { tenantId: tenant.tenantId, runId: claimed.runId, covered: claimed.coveredRunIds.length, reasons: claimed.reasons };
+    const log = { tenantId: tenant.tenantId, runId: claimed.runId, correlationId: context.correlationId, covered: claimed.coveredRunIds.length, reasons: claimed.reasons };
     const timings: Record<string, number> = {};
     const started = Date.now();
     const startedAt = new Date(started);
@@ -127,8 +126,11 @@ export class RunTenantMetricsUseCase {
       }
     } catch (error) {
       timings['total'] = Date.now() - started;
-      this.logger.error({ ...log, err: error }, 'metrics run failed; the previous results stay in place');
-      await finishRuns(db, claimed, { status: 'failed', error: errorMessage(error), timings, rowCounts: {} });
+      const failure = runFailureOf(error);
+      // The whole error (message, stack, causes, PostgreSQL fields) only here: the run records the code
+      // and a message safe to show. The covered runs' ids find this line too.
+      this.logger.error({ ...log, coveredRunIds: claimed.coveredRunIds, errorCode: failure.code, err: error }, 'metrics run failed; the previous results stay in place');
+      await finishRuns(db, claimed, { status: 'failed', error: failure, timings, rowCounts: {} });
       return undefined;
     } finally {
       await rm(workDir, { recursive: true, force: true });
@@ -180,12 +182,3 @@ export class RunTenantMetricsUseCase {
   }
 }
 
-/** The tenant's active scorecard (validated again: defaults filled in), or the built-in default (version null). */
-async function activeScorecard(db: TenantDatabaseClient): Promise<{ version: number | null; definition: ScorecardDefinition }> {
-  const { rows } = await db.query<{ version: number; definition: unknown }>('SELECT version, definition FROM scorecards WHERE active');
-  const row = rows[0];
-  if (!row) return { version: null, definition: DEFAULT_SCORECARD };
-  const parsed = scorecardDefinitionSchema.safeParse(row.definition);
-  if (!parsed.success) throw new Error(`Scorecard version ${row.version} is not valid: ${parsed.error.issues.map((issue) => `${issue.path.join('.')}: ${issue.message}`).join('; ')}`);
-  return { version: row.version, definition: parsed.data };
-}

@@ -5,6 +5,7 @@ import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { Pool, type PoolClient } from 'pg';
+import { runFailureOf } from '../runs/run-failure';
 import { CUSTOMER_KPI_COLUMNS, METRIC_SERIES_COLUMNS, PRODUCT_KPI_COLUMNS } from './kpi-output-columns';
 import { writeBackKpis, type WriteBackInput } from './kpi-write-back';
 
@@ -323,9 +324,13 @@ describe('writeBackKpis', () => {
   it('fails on a malformed KPI value naming the file, column and value', async () => {
     const run = await newRun('2026-08-31');
     const outputs = await files('bad-value', ['c1,many,,,,,,,,,,,,,,,,']);
-    await expect(writeBack({ runId: run, asOf: '2026-08-31', ...outputs, scorecard: { version: null, definition: DEFAULT_SCORECARD } })).rejects.toThrow(
-      `KPI file ${outputs.customerKpis.location}, row 1, column orders_count, value "many": invalid input syntax for type integer: "many"`,
-    );
+    const failed = writeBack({ runId: run, asOf: '2026-08-31', ...outputs, scorecard: { version: null, definition: DEFAULT_SCORECARD } });
+    await expect(failed).rejects.toThrow(`KPI file ${outputs.customerKpis.location}, row 1, column orders_count, value "many": invalid input syntax for type integer: "many"`);
+    // What the failed run records for the tenant: the KPI table instead of the server's file.
+    expect(runFailureOf(await failed.catch((error: unknown) => error))).toEqual({
+      code: 'invalid_data',
+      message: 'KPI table customer_kpis, row 1, column orders_count, value "many": invalid input syntax for type integer: "many"',
+    });
   });
 
   it('fails on an amount its column cannot hold naming the column and value (PostgreSQL names neither)', async () => {
@@ -337,9 +342,11 @@ describe('writeBackKpis', () => {
     );
     // The series value: NUMERIC(38,6) holds 32 integer digits; the second data row (the file's third line).
     const series = await files('too-large-series', ['c1,1,,,,,,,,,,,,,,,,'], [], ['orders,day,2026-08-01,1.000000', 'revenue,day,2026-08-01,100000000000000000000000000000000.000000']);
-    await expect(writeBack({ runId: await newRun('2026-08-31'), asOf: '2026-08-31', ...series, scorecard: { version: null, definition: DEFAULT_SCORECARD } })).rejects.toThrow(
-      `KPI file ${series.metricSeries.location}, row 2, column value, value "100000000000000000000000000000000.000000": numeric field overflow`,
-    );
+    const failed = writeBack({ runId: await newRun('2026-08-31'), asOf: '2026-08-31', ...series, scorecard: { version: null, definition: DEFAULT_SCORECARD } });
+    await expect(failed).rejects.toThrow(`KPI file ${series.metricSeries.location}, row 2, column value, value "100000000000000000000000000000000.000000": numeric field overflow`);
+    const failure = runFailureOf(await failed.catch((error: unknown) => error));
+    expect(failure).toEqual({ code: 'invalid_data', message: expect.stringMatching(/^KPI table metric_series, row 2, column value, value "1000+\.0+": numeric field overflow \(/) });
+    expect(failure.message).not.toContain(dir);
   });
 
   it('computes the trend in SQL exactly as the health-scoring lib does', async () => {

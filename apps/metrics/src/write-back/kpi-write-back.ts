@@ -9,6 +9,7 @@ import { from as copyFrom, to as copyTo } from 'pg-copy-streams';
 import { CUSTOMER_STAGE_COLUMNS, customerHealthRows, type CustomerHealthCounts } from './customer-health-rows';
 import { kpiFileParts } from './kpi-files';
 import { assertKpiHeader, CUSTOMER_KPI_COLUMNS, METRIC_SERIES_COLUMNS, PRODUCT_KPI_COLUMNS, stagingTableSql } from './kpi-output-columns';
+import { KpiValueError } from './kpi-value-error';
 
 export interface KpiFile {
   location: string;
@@ -99,8 +100,8 @@ export async function writeBackKpis(db: TenantDatabaseClient, input: WriteBackIn
   const customValues = await timed('write_back.custom_fields', () => loadCustomValues(db, scorecard));
   const counts: CustomerHealthCounts = { rows: 0, scored: 0 };
   await timed('write_back.stage.customer_kpis', () => stageCustomerKpis(db, input.customerKpis.location, scorecard, customValues, counts));
-  await timed('write_back.stage.product_kpis', () => stageCsv(db, STAGE.products, input.productKpis.location, PRODUCT_KPI_COLUMNS));
-  await timed('write_back.stage.metric_series', () => stageCsv(db, STAGE.series, input.metricSeries.location, METRIC_SERIES_COLUMNS));
+  await timed('write_back.stage.product_kpis', () => stageCsv(db, STAGE.products, 'product_kpis', input.productKpis.location, PRODUCT_KPI_COLUMNS));
+  await timed('write_back.stage.metric_series', () => stageCsv(db, STAGE.series, 'metric_series', input.metricSeries.location, METRIC_SERIES_COLUMNS));
   await db.query(`ANALYZE ${STAGE.customers}`);
 
   const unknown = await timed('write_back.unknown_customers', () => unknownCustomers(db));
@@ -210,20 +211,20 @@ async function stageCustomerKpis(
   const copy = db.query(copyFrom(`COPY ${STAGE.customers} (${CUSTOMER_STAGE_COLUMNS.join(', ')}) FROM STDIN WITH (FORMAT csv)`));
   await pipeline(Readable.from(customerHealthRows(records as AsyncIterable<string[]>, location, scorecard, customValues, counts)), copy).catch(
     (error: unknown) => {
-      throw namingCopyRow(error, location);
+      throw namingCopyRow(error, 'customer_kpis', location);
     },
   );
 }
 
 /** COPYs a KPI file as is; its header names the columns (checked against the expected set). */
-async function stageCsv(db: TenantDatabaseClient, table: string, location: string, columns: Readonly<Record<string, string>>): Promise<void> {
+async function stageCsv(db: TenantDatabaseClient, table: string, kpiTable: string, location: string, columns: Readonly<Record<string, string>>): Promise<void> {
   for (const open of await kpiFileParts(location)) {
     const stream = open();
     const { header, rest } = await splitHeader(stream);
     assertKpiHeader(location, header, columns);
     const copy = db.query(copyFrom(`COPY ${table} (${header.join(', ')}) FROM STDIN WITH (FORMAT csv)`));
     await pipeline(rest, copy).catch((error: unknown) => {
-      throw namingCopyRow(error, location);
+      throw namingCopyRow(error, kpiTable, location);
     });
   }
 }
@@ -231,18 +232,18 @@ async function stageCsv(db: TenantDatabaseClient, table: string, location: strin
 /**
  * A value the staging COPY rejects (malformed, or too large for its column): PostgreSQL names the row,
  * column and value only in the error's context (`where`: `COPY <table>, line 2, column revenue_total:
- * "..."`), not in the message, which is what a failed run records. This puts them in the message, with
- * the detail ("must round to an absolute value less than 10^34"). Rows count data rows (the header is
- * not sent); a BigQuery export in shards counts per shard.
+ * "..."`), not in the message. KpiValueError names them, with the detail ("must round to an absolute
+ * value less than 10^34"): the file for the log, the KPI table for the tenant (docs/metrics.md "Run
+ * errors"). Rows count data rows (the header is not sent); a BigQuery export in shards counts per shard.
  */
-function namingCopyRow(error: unknown, location: string): unknown {
+function namingCopyRow(error: unknown, kpiTable: string, location: string): unknown {
   const { where, detail } = error as { where?: unknown; detail?: unknown };
   if (!(error instanceof Error) || typeof where !== 'string') return error;
   const context = /^COPY \S+, line (\d+), column (\w+): "(.*)"$/s.exec(where.split('\n')[0] ?? '');
   if (!context) return error;
   const [, row, column, value] = context;
-  const explained = typeof detail === 'string' && detail !== '' ? `${error.message} (${detail})` : error.message;
-  return new Error(`KPI file ${location}, row ${row}, column ${column}, value "${value}": ${explained}`, { cause: error });
+  const reason = typeof detail === 'string' && detail !== '' ? `${error.message} (${detail})` : error.message;
+  return new KpiValueError({ kpiTable, location, row: Number(row), column: column as string, value: value as string, reason }, error);
 }
 
 /** Reads the first line (the header; plain column names) and returns the stream of everything after it. */

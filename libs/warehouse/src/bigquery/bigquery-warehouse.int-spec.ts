@@ -213,6 +213,8 @@ describe('BigQueryWarehouse against a BigQuery REST fake', () => {
     await expect(warehouse.query(tenant, 'SELECT * FROM orders', { label: 'revenue_series' })).rejects.toMatchObject({
       code: 'warehouse_query_failed',
       message: 'revenue_series: Query exceeded limit for bytes billed: 5000000000.',
+      // BigQuery's reason stays on the cause: the metrics service tells a limit from an outage by it.
+      cause: expect.objectContaining({ errors: [expect.objectContaining({ reason: 'bytesBilledLimitExceeded' })] }),
     });
   });
 

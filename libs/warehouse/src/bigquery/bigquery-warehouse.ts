@@ -74,7 +74,7 @@ export class BigQueryWarehouse implements Warehouse {
     } catch (error) {
       await this.deleteTable(datasetId, stagingId).catch(() => undefined);
       throw error instanceof WarehouseError && error.code === 'warehouse_query_failed'
-        ? new WarehouseError('warehouse_load_failed', error.message, { cause: error })
+        ? new WarehouseError('warehouse_load_failed', error.message, { cause: error, load: { entity: load.entity, importId: load.importId } })
         : error;
     }
     await this.deleteTable(datasetId, stagingId);

@@ -100,7 +100,7 @@ export class DuckDbTenantDatabase {
       throw new WarehouseError(
         'warehouse_load_failed',
         `Loading ${entity} for import ${importId} (${mode}, inbox entry ${entry.manifestPath}) failed; nothing of it was applied: ${errorMessage(error)}`,
-        { cause: error },
+        { cause: error, load: { entity, importId } },
       );
     } finally {
       await this.connection.run(`DROP TABLE IF EXISTS ${STAGED_TABLE}`);

@@ -1,3 +1,4 @@
+import { METRIC_RUN_ERROR_CODES, metricRunErrorCodeSchema } from '@pulse/contracts';
 import { z } from 'zod';
 import { calendarDateSchema } from '../../request-input/request-input.schemas';
 import { REFRESH_AS_OF_RANGE_TEXT } from './refresh-as-of';
@@ -10,7 +11,17 @@ export const metricRunSchema = z.object({
   requestedAt: z.iso.datetime(),
   startedAt: z.iso.datetime().nullable(),
   finishedAt: z.iso.datetime().nullable(),
-  error: z.string().nullable(),
+  errorCode: metricRunErrorCodeSchema
+    .nullable()
+    .describe(
+      `Why a failed run failed (null unless status is failed); clients branch on it, and should treat a code they do not know as internal.\n\n${Object.entries(METRIC_RUN_ERROR_CODES)
+        .map(([code, meaning]) => `- \`${code}\`: ${meaning}`)
+        .join('\n')}`,
+    ),
+  error: z
+    .string()
+    .nullable()
+    .describe("A failed run's error for humans: names the tenant's own setting, scorecard, KPI value or import where one is the cause; never server paths, SQL or database internals. Its wording may change: branch on errorCode."),
   /** Set when this request was coalesced into another run, which computed for it; this run ends with that run's status. */
   coveredByRunId: z.uuid().nullable(),
   /** Milliseconds per computed query/metric and write-back step (empty until the run finished). */

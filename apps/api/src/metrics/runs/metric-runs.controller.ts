@@ -44,6 +44,7 @@ export class MetricRunsController {
   @Get('runs/:id')
   @ApiRoute({
     summary: 'A metrics run: status, as-of date, timings',
+    description: 'A failed run has errorCode, a stable code to branch on, and error, a message for people that names the tenant setting, scorecard, KPI value or import at fault, never server internals.',
     tags: ['metrics'],
     params: metricRunParams,
     responses: { 200: { description: 'The run', schema: metricRunSchema }, 404: { description: 'metric_run.not_found' } },

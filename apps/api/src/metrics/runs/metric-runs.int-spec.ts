@@ -45,6 +45,7 @@ describe('POST /v1/metrics/refresh and GET /v1/metrics/runs/{id}', () => {
       asOf: '2026-11-01',
       startedAt: null,
       finishedAt: null,
+      errorCode: null,
       error: null,
       coveredByRunId: null,
       timings: {},
@@ -92,6 +93,52 @@ describe('POST /v1/metrics/refresh and GET /v1/metrics/runs/{id}', () => {
       rowCounts: { customer_kpis: 3 },
     });
     expect((await api.get(`/v1/metrics/runs/${coalesced}`, { key: tenant.apiKey })).body).toMatchObject({ status: 'succeeded', coveredByRunId: ran, timings: {} });
+  });
+
+  describe('a failed run', () => {
+    const serverPath = '/var/lib/pulse/metrics/6c1f0d6e/customer_kpis.csv';
+
+    async function failedRun(set: { errorCode: string | null; error: string }): Promise<string> {
+      const id = (await api.request('POST', '/v1/metrics/refresh', { key: tenant.apiKey, body: {} })).body['id'] as string;
+      await api.tenantSql(
+        tenant,
+        `UPDATE metric_runs SET status = 'failed', started_at = '2026-11-26T10:00:00Z', finished_at = '2026-11-26T10:00:05Z', error_code = $2, error = $3 WHERE id = $1`,
+        [id, set.errorCode, set.error],
+      );
+      return id;
+    }
+
+    it('shows the error code and the message the metrics service recorded for the client', async () => {
+      // As apps/metrics records bad data: the KPI table, row, column and value (no file).
+      const message = 'KPI table customer_kpis, row 2, column revenue_total, value "1e40": numeric field overflow (A field with precision 38, scale 4 must round to an absolute value less than 10^34.)';
+      const id = await failedRun({ errorCode: 'invalid_data', error: message });
+      const run = await api.get(`/v1/metrics/runs/${id}`, { key: tenant.apiKey });
+      expect(run.status).toBe(200);
+      expect(run.body).toMatchObject({ status: 'failed', errorCode: 'invalid_data', error: message });
+    });
+
+    it('never shows an error recorded without a code (by a metrics service older than error codes): internal, and no server path', async () => {
+      const raw = `KPI file ${serverPath}, row 2, column revenue_total, value "1e40": numeric field overflow`;
+      const id = await failedRun({ errorCode: null, error: raw });
+      const run = await api.request('GET', `/v1/metrics/runs/${id}`, { key: tenant.apiKey });
+      expect(run.body).toMatchObject({ status: 'failed', errorCode: 'internal', error: expect.stringContaining("metrics service's log") });
+      expect(run.text).not.toContain(serverPath);
+      expect(run.text).not.toContain('numeric field overflow');
+    });
+
+    it('shows a code added by a newer metrics service as internal, with its message', async () => {
+      const id = await failedRun({ errorCode: 'warehouse_on_fire', error: 'The warehouse is on fire; a later refresh may succeed.' });
+      const run = await api.get(`/v1/metrics/runs/${id}`, { key: tenant.apiKey });
+      expect(run.body).toMatchObject({ status: 'failed', errorCode: 'internal', error: 'The warehouse is on fire; a later refresh may succeed.' });
+    });
+
+    it('documents the codes in /openapi.json', async () => {
+      const paths = (await api.get('/openapi.json')).body['paths'] as Record<string, Record<string, unknown>>;
+      const text = JSON.stringify(paths['/v1/metrics/runs/{id}']?.['get']);
+      for (const code of ['invalid_settings', 'invalid_scorecard', 'invalid_data', 'warehouse_load_failed', 'warehouse_unavailable', 'warehouse_limit_exceeded', 'database_unavailable', 'internal']) {
+        expect(text).toContain(code);
+      }
+    });
   });
 
   it('accepts an empty body (as of today) and refuses unknown fields and bad dates field by field', async () => {
