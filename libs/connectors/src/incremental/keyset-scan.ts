@@ -79,8 +79,12 @@ function cursorOf(tuple: JsonValue[], cursorColumns: number): string {
 
 /**
  * Folds one page of rows (in keyset order) into the state: skips rows the lookback window already
- * delivered, advances the position, and on the last page moves the high-water mark and forgets keys
- * that fell out of the window.
+ * delivered, advances the position, and on the last page moves the high-water mark.
+ *
+ * `recent` only ever holds the keys inside the window behind the last row read: rows arrive in cursor
+ * order, so a key older than that can neither be re-read by this scan nor by the next one (which starts
+ * at high-water - lookback, and the high-water mark is at or after the last row read). Trimming on every
+ * page keeps the state, which is saved with every batch, as small as the window, not as the table.
  */
 export function advanceScan(
   state: KeysetState,
@@ -89,36 +93,52 @@ export function advanceScan(
   config: KeysetConfig,
 ): { records: SourceRecord[]; state: KeysetState; done: boolean } {
   const dedup = config.mode === 'incremental' && config.lookback > 0;
-  const recent = { ...state.recent };
+  // This page's deliveries, by key; a key read again later in the scan (an update) replaces its entry.
+  const delivered = new Map<string, string>();
   const records: SourceRecord[] = [];
   for (const row of rows) {
     if (dedup) {
       const key = keyOf(row.tuple, config.cursorColumns);
       const cursor = cursorOf(row.tuple, config.cursorColumns);
-      if (recent[key] === cursor) continue;
-      recent[key] = cursor;
+      const known = delivered.get(key) ?? (Object.hasOwn(state.recent, key) ? state.recent[key] : undefined);
+      if (known === cursor) continue;
+      delivered.set(key, cursor);
     }
     records.push(row.record);
   }
   const last = rows.at(-1)?.tuple;
   const after = (last ?? state.after) as KeysetState['after'];
   const done = rows.length < pageSize;
-  let next: KeysetState = { ...state, after, recent };
+  const highWater = done && config.mode === 'incremental' ? (after ?? state.highWater) : state.highWater;
+  // The window's upper end is the last row read; at the end of a scan that is the new high-water mark.
+  const windowEnd = done ? highWater : after;
+  const recent = dedup && windowEnd ? keysInWindow(state.recent, delivered, windowEnd, config) : {};
+  const next: KeysetState = { ...state, after, recent };
   if (done) {
-    const highWater = config.mode === 'incremental' ? (after ?? state.highWater) : null;
-    next = { ...next, highWater, from: null, recent: dedup && highWater ? pruneRecent(recent, highWater, config) : {} };
+    next.highWater = config.mode === 'incremental' ? highWater : null;
+    next.from = null;
     if (config.mode === 'full_refresh') next.after = null;
   }
   return { records, state: next, done };
 }
 
-function pruneRecent(recent: Record<string, string>, highWater: JsonValue[], config: KeysetConfig): Record<string, string> {
+/** The known keys (this page's deliveries over the saved ones) whose cursor is at or after `windowEnd` - lookback. */
+function keysInWindow(
+  saved: Record<string, string>,
+  delivered: Map<string, string>,
+  windowEnd: JsonValue[],
+  config: KeysetConfig,
+): Record<string, string> {
   const type = config.orderTypes[0] as NormalisedType;
-  const bound = shiftCursorBack(highWater[0] as JsonValue, type, config.lookback);
+  const bound = shiftCursorBack(windowEnd[0] as JsonValue, type, config.lookback);
+  const inWindow = (cursor: string): boolean => compareCursorValues((JSON.parse(cursor) as JsonValue[])[0] as JsonValue, bound, type) >= 0;
+  // Only the kept part is copied: the saved keys are already limited to the previous page's window.
   const kept: Record<string, string> = {};
-  for (const [key, cursor] of Object.entries(recent)) {
-    const first = (JSON.parse(cursor) as JsonValue[])[0] as JsonValue;
-    if (compareCursorValues(first, bound, type) >= 0) kept[key] = cursor;
+  for (const [key, cursor] of Object.entries(saved)) {
+    if (!delivered.has(key) && inWindow(cursor)) kept[key] = cursor;
+  }
+  for (const [key, cursor] of delivered) {
+    if (inWindow(cursor)) kept[key] = cursor;
   }
   return kept;
 }
