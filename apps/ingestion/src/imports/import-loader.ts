@@ -52,6 +52,12 @@ export interface RunImportRequest {
    * whatever it writes commits with the data or not at all (source syncs advance sync_states here).
    */
   beforeCommit?: (db: TenantDatabaseClient, outcome: ImportOutcome) => Promise<void>;
+  /**
+   * Delete detection of a source's full read (the import's `sourceId`): after the load, the rows that
+   * source wrote and the file does not have are deleted, in the same transaction; `rowsDeleted` of the
+   * outcome counts them, and the warehouse follows (docs/ingestion.md, "Loader entry point for source syncs").
+   */
+  deleteUnseenOfSource?: boolean;
   /** Tests: called after each committed staging window (a thrown error simulates a crash there). */
   onCheckpoint?: (checkpoint: StagingCheckpoint) => Promise<void> | void;
 }
@@ -106,9 +112,15 @@ export class ImportLoader {
   }
 
   /** createImport + run: loads a file to completion; `beforeCommit` joins the final transaction. */
-  async load(tenant: TenantContext, timezone: string, spec: NewImport, beforeCommit?: RunImportRequest['beforeCommit']): Promise<ImportOutcome> {
+  async load(
+    tenant: TenantContext,
+    timezone: string,
+    spec: NewImport,
+    beforeCommit?: RunImportRequest['beforeCommit'],
+    options: Pick<RunImportRequest, 'deleteUnseenOfSource'> = {},
+  ): Promise<ImportOutcome> {
     const importId = await this.createImport(tenant, spec);
-    return this.run({ tenant, timezone, importId, beforeCommit });
+    return this.run({ tenant, timezone, importId, beforeCommit, ...options });
   }
 
   async run(request: RunImportRequest): Promise<ImportOutcome> {
@@ -304,13 +316,14 @@ export class ImportLoader {
       rowsReceived: staged.recordsRead,
       parseRejected: staged.parseRejected,
       sourceId: record.sourceId,
+      deleteUnseenOfSource: request.deleteUnseenOfSource === true,
       fieldsPresent: staged.fields,
       fieldsAbsentFromSomeRecords: staged.fieldsAbsentFromSomeRecords ?? [],
       fieldColumns: staged.fieldColumns ?? {},
       bulkLoadMinRows: this.config.loading.bulkLoadMinRows,
     });
     const started = Date.now();
-    if (result.decision === 'applied' && result.rowsLoaded > 0) {
+    if (result.decision === 'applied' && (result.rowsLoaded > 0 || result.rowsDeleted > 0)) {
       // Inside the transaction: if queueing for the warehouse fails, nothing commits and the retry redoes both.
       // The warehouse replaces rows by key, so a retry after a commit that failed late appends nothing twice.
       for (const load of warehouseLoads(record, result)) {
@@ -365,7 +378,7 @@ export class ImportLoader {
 }
 
 function outcomeFields(result: ApplyResult, record: ImportRecord, staged: StagingCheckpoint): Omit<ImportOutcome, 'importId' | 'entity' | 'startedAt' | 'finishedAt' | 'ranNow'> {
-  const counts = { rowsReceived: staged.recordsRead, rowsLoaded: result.rowsLoaded, rowsRejected: result.rowsRejected };
+  const counts = { rowsReceived: staged.recordsRead, rowsLoaded: result.rowsLoaded, rowsRejected: result.rowsRejected, rowsDeleted: result.rowsDeleted };
   switch (result.decision) {
     case 'rejected_share_exceeded':
       return {
@@ -408,15 +421,17 @@ function outcomeOf(record: ImportRecord, ranNow: boolean): ImportOutcome {
 
 /**
  * What the warehouse must receive so that its tables keep matching the tenant's after this import:
- * the stub parents it created, the entity's rows as now stored (the whole table after a replace or a
- * load into an empty table), and, when a replace deleted parents, the whole of every table that lost
- * rows with them.
+ * the stub parents it created, the entity's rows as now stored (the whole table, as a replace, when
+ * rows were deleted: a replace, or a source's delete detection; the whole table too after a load into
+ * an empty table), and, when deleted parents took children with them, the whole of every table that
+ * lost rows, as a replace.
  */
 function warehouseLoads(record: ImportRecord, result: ApplyResult): Array<{ entity: CanonicalEntity; rows: StagedRows; mode: ImportMode; objectName: string }> {
   const stubs = (['customers', 'products'] as const).filter((entity) => (result.stubsCreated[entity] ?? 0) > 0);
+  const replaced = record.mode === 'replace' || result.rowsDeleted > 0;
   return [
     ...stubs.map((entity) => ({ entity, rows: 'stubs' as const, mode: 'upsert' as const, objectName: `staged-stubs-${entity}.csv` })),
-    { entity: record.entity, rows: record.mode === 'replace' || result.loadedIntoEmptyTable ? 'all' : 'loaded', mode: record.mode, objectName: 'staged.csv' },
+    { entity: record.entity, rows: replaced || result.loadedIntoEmptyTable ? 'all' : 'loaded', mode: replaced ? 'replace' : record.mode, objectName: 'staged.csv' },
     ...result.cascadedTo.map((entity) => ({ entity, rows: 'all' as const, mode: 'replace' as const, objectName: `staged-cascade-${entity}.csv` })),
   ];
 }

@@ -8,6 +8,8 @@ export interface ImportOutcome {
   rowsReceived: number;
   rowsLoaded: number;
   rowsRejected: number;
+  /** Rows a replace or a source's delete detection deleted (not counted for an import found already finished). */
+  rowsDeleted?: number;
   /** Stable reason of a failure: `rejected_share_exceeded`, `empty_replace`, or the parser's/storage's code. */
   errorCode: string | null;
   error: string | null;

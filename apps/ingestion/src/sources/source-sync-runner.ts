@@ -16,8 +16,6 @@ import { TenantDatabasePool, type TenantDatabaseClient } from '@pulse/tenancy';
 import { PinoLogger } from 'nestjs-pino';
 import { Readable } from 'node:stream';
 import { INGESTION_CONFIG, type IngestionConfig } from '../config/ingestion.config';
-import { namedByRejectedLineSql } from '../imports/finalize/apply-staged-rows';
-import { ENTITY_LOAD_PLANS } from '../imports/finalize/entity-load-plan';
 import { ImportLoader } from '../imports/import-loader';
 import type { ImportOutcome } from '../imports/import-outcome';
 import { IMPORT_STORAGE } from '../imports/ingestion-dependencies';
@@ -163,7 +161,7 @@ export class SourceSyncRunner {
       async (db, result) => {
         // A failed import loaded nothing: the position stays where it was, so the next run reads these rows again.
         if (result.status === 'failed') return;
-        const deleted = batch.deletes ? await this.deleteUnseen(db, source) : 0;
+        const deleted = result.rowsDeleted ?? 0;
         await saveState(db, source, state, result);
         await db.query(
           `UPDATE source_syncs SET rows_read = rows_read + $2, rows_loaded = rows_loaded + $3, rows_rejected = rows_rejected + $4,
@@ -173,6 +171,9 @@ export class SourceSyncRunner {
         );
         totals.rowsDeleted += deleted;
       },
+      // Delete detection of a full read runs in the loader's final transaction, so that the warehouse loads
+      // it queues carry the deletes (and what cascaded from them) too.
+      { deleteUnseenOfSource: batch.deletes },
     );
     if (outcome.status === 'failed') {
       throw new DomainError('unprocessable', outcome.errorCode ?? 'import_failed', `Import ${outcome.importId} of this sync failed: ${outcome.error ?? outcome.errorCode}`);
@@ -182,21 +183,6 @@ export class SourceSyncRunner {
     totals.rowsRejected += outcome.rowsRejected;
     totals.filesLoaded += batch.files;
     totals.partial ||= outcome.status === 'partially_succeeded';
-  }
-
-  /**
-   * Delete detection of a full read, inside its import's final transaction: rows this source wrote
-   * earlier whose key the read no longer has. A row that merely failed validation this time is kept, not
-   * deleted: the loader's `import_rows` holds the rows it rejected, and `import_rejected_keys` the keys of
-   * the records the parser rejected.
-   */
-  private async deleteUnseen(db: TenantDatabaseClient, source: SourceRow): Promise<number> {
-    const plan = ENTITY_LOAD_PLANS[source.entity];
-    const result = await db.query(
-      `DELETE FROM ${plan.table} t WHERE t.source_id = $1 AND NOT EXISTS (SELECT 1 FROM import_rows r WHERE ${plan.keepMatch}) AND NOT EXISTS (${namedByRejectedLineSql(plan)})`,
-      [source.id],
-    );
-    return result.rowCount ?? 0;
   }
 
   /** A page that carried no data but moved the position (e.g. files that disappeared were forgotten). */

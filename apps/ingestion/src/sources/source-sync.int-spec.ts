@@ -1,5 +1,7 @@
 import { sealCredentials } from '@pulse/connectors';
 import { createTestDatabase, withClient, type TestDatabase } from '@pulse/testing';
+import { createDuckDbWarehouse } from '@pulse/warehouse';
+import path from 'node:path';
 import { IngestionUnderTest, type SeededTenant } from '../ingestion.int-kit';
 import { SourceScheduler } from './source-scheduler';
 
@@ -91,7 +93,19 @@ describe('source syncs (scheduler -> connector -> import loader)', () => {
     expect(await tenantCustomers(other)).toEqual([]);
   });
 
-  it('deletes rows gone from the source on a full refresh, only among the rows this source wrote', async () => {
+  /** What the warehouse holds once its queued loads are applied (as the metrics service does before computing). */
+  async function inWarehouse(target: SeededTenant, sql: string): Promise<Array<Record<string, unknown>>> {
+    const warehouse = createDuckDbWarehouse({ directory: path.join(ingestion.folder, 'warehouse') });
+    try {
+      const at = { tenantId: target.tenantId, slug: target.slug };
+      await warehouse.applyPendingLoads(at);
+      return await warehouse.query(at, sql, { label: 'test' });
+    } finally {
+      await warehouse.close();
+    }
+  }
+
+  it('deletes rows gone from the source on a full refresh, only among the rows this source wrote, in the warehouse too', async () => {
     const sourceId = await createSource(
       tenant,
       { kind: 'postgres', ...externalEndpoint(), table: { name: 'crm_customers' }, syncMode: 'full_refresh', primaryKey: ['external_id'] },
@@ -99,9 +113,15 @@ describe('source syncs (scheduler -> connector -> import loader)', () => {
     );
     await ingestion.importFile(tenant, { entity: 'customers', content: 'external_id,name\nu1,Uploaded by hand\n' });
     expect(await runNow(tenant, sourceId)).toMatchObject({ status: 'succeeded', rows_deleted: '0' });
+    // An order of c2: deleting c2 cascades to it in PostgreSQL, and the warehouse must follow.
+    await ingestion.importFile(tenant, { entity: 'orders', content: 'external_id,customer_external_id,ordered_at\no1,c1,2026-03-01T00:00:00Z\no2,c2,2026-03-02T00:00:00Z\n' });
     await withClient(external.url, (client) => client.query(`DELETE FROM crm_customers WHERE external_id IN ('c2', 'c4')`));
     expect(await runNow(tenant, sourceId)).toMatchObject({ status: 'succeeded', rows_deleted: '2' });
-    expect(await tenantCustomers(tenant)).toEqual([...(await sourceCustomers()), ['u1', 'Uploaded by hand', '']].sort((a, b) => (a[0] as string).localeCompare(b[0] as string)));
+    const expected = [...(await sourceCustomers()), ['u1', 'Uploaded by hand', '']].sort((a, b) => (a[0] as string).localeCompare(b[0] as string));
+    expect(await tenantCustomers(tenant)).toEqual(expected);
+    expect((await inWarehouse(tenant, `SELECT external_id, name, coalesce(email, '') AS email FROM customers ORDER BY external_id`)).map((row) => Object.values(row))).toEqual(expected);
+    expect(await ingestion.rows(tenant, 'SELECT external_id FROM orders ORDER BY 1')).toEqual([{ external_id: 'o1' }]);
+    expect(await inWarehouse(tenant, 'SELECT external_id, customer_external_id FROM orders ORDER BY 1')).toEqual([{ external_id: 'o1', customer_external_id: 'c1' }]);
   });
 
   it('records a failing source with a scrubbed error, backs it off, and leaves other tenants alone', async () => {

@@ -15,6 +15,11 @@ export interface ApplyInput {
   parseRejected: number;
   /** The source that wrote the rows (source syncs); NULL for uploads. */
   sourceId: string | null;
+  /**
+   * Delete detection of a source's full read: after the load, the rows of `sourceId` that the file does
+   * not have are deleted (with what cascades from them), as a replace does for the whole table.
+   */
+  deleteUnseenOfSource?: boolean;
   /** Canonical fields the file has; existing rows keep their values of the others. */
   fieldsPresent: readonly string[];
   /** Fields some (NDJSON) records leave out: those records' rows keep their stored values of them. */
@@ -43,7 +48,9 @@ export interface ApplyResult {
   stubsCreated: Partial<Record<'customers' | 'products', number>>;
   /** The rows went into an empty table: the table holds exactly the loaded rows. */
   loadedIntoEmptyTable: boolean;
-  /** A replace deleted rows of these entities too (their parents were deleted: ON DELETE CASCADE). */
+  /** Rows of the entity a replace or a source's delete detection deleted. */
+  rowsDeleted: number;
+  /** Those deletes took rows of these entities too (their parents were deleted: ON DELETE CASCADE). */
   cascadedTo: CanonicalEntity[];
 }
 
@@ -303,12 +310,18 @@ async function validateAndLoad(
     await upsertAliases(db, input.bulkLoadMinRows);
     lap('aliases');
   }
-  const cascadedTo = input.mode === 'replace' ? await deleteWhatTheFileDoesNotHave(db, plan) : [];
-  if (input.mode === 'replace') lap('replaceDelete');
-  return { decision: 'applied', rowsLoaded: loadable, rowsRejected, stubsCreated, loadedIntoEmptyTable, cascadedTo };
+  let deleted: { rowsDeleted: number; cascadedTo: CanonicalEntity[] } = { rowsDeleted: 0, cascadedTo: [] };
+  if (input.mode === 'replace') {
+    deleted = await deleteWhatTheFileDoesNotHave(db, plan, null);
+    lap('replaceDelete');
+  } else if (input.deleteUnseenOfSource && input.sourceId) {
+    deleted = await deleteWhatTheFileDoesNotHave(db, plan, input.sourceId);
+    lap('deleteUnseen');
+  }
+  return { decision: 'applied', rowsLoaded: loadable, rowsRejected, stubsCreated, loadedIntoEmptyTable, ...deleted };
 }
 
-const NOTHING_APPLIED = { stubsCreated: {}, loadedIntoEmptyTable: false, cascadedTo: [] };
+const NOTHING_APPLIED = { stubsCreated: {}, loadedIntoEmptyTable: false, rowsDeleted: 0, cascadedTo: [] };
 
 /**
  * When lines the parser rejected name an order, positions within each order count them too: a rejected
@@ -340,21 +353,29 @@ export function namedByRejectedLineSql(plan: EntityLoadPlan): string {
 }
 
 /**
- * Replace: deletes the table's rows that neither a staged row nor a rejected line names. Returns the
- * entities that lose rows with them (ON DELETE CASCADE), found before the delete: their warehouse
- * copies must follow.
+ * Replace (`sourceId` null): deletes the table's rows that neither a staged row nor a rejected line names.
+ * Delete detection of a source's full read (`sourceId`): the same among the rows that source wrote.
+ * Returns how many rows went and the entities that lose rows with them (ON DELETE CASCADE), found
+ * before the delete: their warehouse copies must follow.
  */
-async function deleteWhatTheFileDoesNotHave(db: TenantDatabaseClient, plan: EntityLoadPlan): Promise<CanonicalEntity[]> {
-  await db.query(`CREATE TEMP TABLE import_replaced ON COMMIT DROP AS
+async function deleteWhatTheFileDoesNotHave(
+  db: TenantDatabaseClient,
+  plan: EntityLoadPlan,
+  sourceId: string | null,
+): Promise<{ rowsDeleted: number; cascadedTo: CanonicalEntity[] }> {
+  await db.query(
+    `CREATE TEMP TABLE import_replaced ON COMMIT DROP AS
     SELECT t.id FROM ${plan.table} t
-     WHERE NOT EXISTS (SELECT 1 FROM import_rows r WHERE ${plan.keepMatch}) AND NOT EXISTS (${namedByRejectedLineSql(plan)})`);
+     WHERE ${sourceId ? 't.source_id = $1 AND ' : ''}NOT EXISTS (SELECT 1 FROM import_rows r WHERE ${plan.keepMatch}) AND NOT EXISTS (${namedByRejectedLineSql(plan)})`,
+    sourceId ? [sourceId] : [],
+  );
   const cascadedTo: CanonicalEntity[] = [];
   for (const cascade of CASCADES[plan.entity] ?? []) {
     const { rows } = await db.query<{ loses: boolean }>(`SELECT EXISTS (${cascade.rowsOfDeleted}) AS loses`);
     if (rows[0]?.loses) cascadedTo.push(cascade.entity);
   }
-  await db.query(`DELETE FROM ${plan.table} t USING import_replaced d WHERE t.id = d.id`);
-  return cascadedTo;
+  const deleted = await db.query(`DELETE FROM ${plan.table} t USING import_replaced d WHERE t.id = d.id`);
+  return { rowsDeleted: deleted.rowCount ?? 0, cascadedTo };
 }
 
 /**
