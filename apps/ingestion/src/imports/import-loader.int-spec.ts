@@ -561,6 +561,23 @@ describe.each<{ loads: string; env: Record<string, string> }>([
       expect(await tenantOrders()).toEqual([{ external_id: 'o1', customer_external_id: 'c1' }]);
       expect(await warehouseOrders()).toEqual([{ external_id: 'o1', customer_external_id: 'c1' }]);
     });
+
+    it('an import whose final transaction rolls back (its beforeCommit hook fails) leaves nothing queued for the warehouse', async () => {
+      const before = await tenantCustomers();
+      const failingHook = async () => {
+        throw new Error('injected failure before commit');
+      };
+      for (const [mode, content] of [
+        ['upsert', 'external_id,name\nc1,Changed\nc9,Never committed'],
+        ['replace', 'external_id,name\nc9,Never committed'],
+      ] as const) {
+        const objectUri = await ingestion.upload(tenant, content);
+        const spec = { entity: 'customers' as const, format: 'csv' as const, objectUri, mode, options: { onUnknownReference: 'reject' as const, maxRejectedShare: 0.5 } };
+        await expect(ingestion.loader.load(tenant.context, 'UTC', spec, failingHook)).rejects.toThrow('injected failure before commit');
+      }
+      expect(await tenantCustomers()).toEqual(before);
+      expect(await warehouseCustomers()).toEqual(before);
+    });
   });
 
   describe('what the tenant sent, kept as sent', () => {

@@ -172,6 +172,8 @@ export class ImportLoader {
     if (TERMINAL_STATUSES.includes(record.status)) {
       if (request.eventId) await db.query('INSERT INTO processed_events (consumer, event_id) VALUES ($1, $2) ON CONFLICT DO NOTHING', [CONSUMER, request.eventId]);
       await db.query(dropStagingTableSql(record.id));
+      // The run that committed it may have died (or its warehouse call failed) before the warehouse got its loads.
+      await this.withWarehouseLock(db, request.tenant, () => this.deliverWarehouseLoads(db, request.tenant));
       return outcomeOf(record, false);
     }
 
@@ -295,13 +297,31 @@ export class ImportLoader {
       if (request.eventId) await db.query('INSERT INTO processed_events (consumer, event_id) VALUES ($1, $2) ON CONFLICT DO NOTHING', [CONSUMER, request.eventId]);
       eventId = await this.enqueueOutcome(db, request.tenant, outcome);
       await request.beforeCommit?.(db, outcome);
-      await db.query('COMMIT');
     } catch (error) {
       await db.query('ROLLBACK').catch(() => undefined);
       throw error;
     }
+    // The warehouse gets this import's loads only once they are committed (a rolled-back transaction
+    // leaves nothing queued), and the tenant's loads reach it in commit order: the tenant's warehouse
+    // lock is taken before COMMIT and held until they are delivered.
+    let warehouseError: unknown;
+    await this.withWarehouseLock(db, request.tenant, async () => {
+      try {
+        await db.query('COMMIT');
+      } catch (error) {
+        await db.query('ROLLBACK').catch(() => undefined);
+        throw error;
+      }
+      warehouseError = await this.deliverWarehouseLoads(db, request.tenant).then(
+        () => undefined,
+        (error: unknown) => error,
+      );
+    });
     await this.publishOutcome(request.tenant, outcome, eventId);
     await db.query(dropStagingTableSql(record.id));
+    // Committed, but the warehouse has not got everything: the loads stay recorded on the import, and a
+    // redelivery (or the tenant's next import) delivers them; failing here makes that redelivery come.
+    if (warehouseError !== undefined) throw warehouseError;
     this.logger.info({ importId: record.id, status: outcome.status, rowsReceived: outcome.rowsReceived, rowsLoaded: outcome.rowsLoaded, rowsRejected: outcome.rowsRejected, errorCode: outcome.errorCode, durationMs: outcome.finishedAt.getTime() - startedAt.getTime() }, 'import finished');
     return outcome;
   }
@@ -324,22 +344,53 @@ export class ImportLoader {
     });
     const started = Date.now();
     if (result.decision === 'applied' && (result.rowsLoaded > 0 || result.rowsDeleted > 0)) {
-      // Inside the transaction: if queueing for the warehouse fails, nothing commits and the retry redoes both.
-      // The warehouse replaces rows by key, so a retry after a commit that failed late appends nothing twice.
+      // The files are written inside the transaction (they copy what it stored) and the loads are recorded
+      // on the import with the data; the warehouse is given them after COMMIT (finish), never before.
+      const pending: PendingWarehouseLoad[] = [];
       for (const load of warehouseLoads(record, result)) {
         const file = await writeStagedFile(db, this.storage, load.entity, load.rows, importObjectKey(request.tenant.tenantId, record.id, load.objectName));
-        await this.warehouse.appendStaged({
-          tenant: { tenantId: request.tenant.tenantId, slug: request.tenant.slug },
-          entity: load.entity,
-          importId: record.id,
-          mode: load.mode,
-          objectUri: file.uri,
-        });
+        pending.push({ entity: load.entity, mode: load.mode, objectUri: file.uri });
       }
+      await db.query(`UPDATE imports SET checkpoint = COALESCE(checkpoint, '{}'::jsonb) || jsonb_build_object('warehouse', $2::jsonb) WHERE id = $1`, [
+        record.id,
+        JSON.stringify(pending),
+      ]);
     }
     result.timings['stagedFileAndWarehouse'] = Date.now() - started;
     this.logger.info({ importId: record.id, timings: result.timings }, 'import applied');
     return result;
+  }
+
+  /**
+   * Runs `work` holding the tenant's warehouse lock (a session advisory lock on the import's connection):
+   * one import of a tenant at a time commits and hands its loads to the warehouse.
+   */
+  private async withWarehouseLock<T>(db: TenantDatabaseClient, tenant: TenantContext, work: () => Promise<T>): Promise<T> {
+    const lockKey = `pulse.warehouse-loads:${tenant.tenantId}`;
+    await db.query('SELECT pg_advisory_lock(hashtextextended($1, 0))', [lockKey]);
+    try {
+      return await work();
+    } finally {
+      await db.query('SELECT pg_advisory_unlock(hashtextextended($1, 0))', [lockKey]).catch(() => undefined);
+    }
+  }
+
+  /**
+   * Gives the warehouse the loads of the tenant's committed imports that it has not got yet
+   * (`imports.checkpoint.warehouse`), oldest import first, each import's in order; an import's record
+   * goes once all of them are queued. A load given twice (a crash in between) changes nothing: the
+   * warehouse replaces rows by key. Call holding the tenant's warehouse lock.
+   */
+  private async deliverWarehouseLoads(db: TenantDatabaseClient, tenant: TenantContext): Promise<void> {
+    const { rows } = await db.query<{ id: string; loads: PendingWarehouseLoad[] }>(
+      `SELECT id, checkpoint -> 'warehouse' AS loads FROM imports WHERE checkpoint ? 'warehouse' ORDER BY finished_at, id`,
+    );
+    for (const row of rows) {
+      for (const load of row.loads) {
+        await this.warehouse.appendStaged({ tenant: { tenantId: tenant.tenantId, slug: tenant.slug }, entity: load.entity, importId: row.id, mode: load.mode, objectUri: load.objectUri });
+      }
+      await db.query(`UPDATE imports SET checkpoint = checkpoint - 'warehouse' WHERE id = $1`, [row.id]);
+    }
   }
 
   private async enqueueOutcome(db: TenantDatabaseClient, tenant: TenantContext, outcome: ImportOutcome): Promise<string> {
@@ -417,6 +468,13 @@ function outcomeOf(record: ImportRecord, ranNow: boolean): ImportOutcome {
     finishedAt: record.finishedAt ?? new Date(0),
     ranNow,
   };
+}
+
+/** A load of a committed import the warehouse has not been given yet (`imports.checkpoint.warehouse`). */
+interface PendingWarehouseLoad {
+  entity: CanonicalEntity;
+  mode: ImportMode;
+  objectUri: string;
 }
 
 /**

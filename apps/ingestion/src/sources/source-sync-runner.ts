@@ -172,7 +172,7 @@ export class SourceSyncRunner {
         totals.rowsDeleted += deleted;
       },
       // Delete detection of a full read runs in the loader's final transaction, so that the warehouse loads
-      // it queues carry the deletes (and what cascaded from them) too.
+      // it queues after commit carry the deletes (and what cascaded from them) too.
       { deleteUnseenOfSource: batch.deletes },
     );
     if (outcome.status === 'failed') {
