@@ -5,12 +5,22 @@
 // build (Nx project to build, whose dist/apps/<name>/main.js is then run) and env(runtime), the
 // variables it needs beyond the ones every service gets (see serviceEnvironment in start.mjs).
 
+// Sources (docs/connectors.md, "Private networks") may reach only public addresses unless the operator
+// allows more. Locally the demo source and test databases are on this machine: allow loopback, said here
+// rather than made a default. SOURCE_ALLOWED_PRIVATE_NETWORKS in the environment replaces it.
+export const LOCAL_SOURCE_NETWORKS = '127.0.0.0/8,::1/128';
+const sourceNetworks = () => process.env.SOURCE_ALLOWED_PRIVATE_NETWORKS || LOCAL_SOURCE_NETWORKS;
+
 export const services = [
   {
     name: 'api',
     port: { default: 3000, variable: 'API_PORT' },
     build: 'api',
-    env: (runtime) => ({ PULSE_SECRETS_KEY: runtime.secretsKey, PULSE_STORAGE_DIR: `${runtime.dataRoot}/storage` }),
+    env: (runtime) => ({
+      PULSE_SECRETS_KEY: runtime.secretsKey,
+      PULSE_STORAGE_DIR: `${runtime.dataRoot}/storage`,
+      SOURCE_ALLOWED_PRIVATE_NETWORKS: sourceNetworks(),
+    }),
   },
   {
     name: 'tenant-registry',
@@ -31,6 +41,7 @@ export const services = [
       PULSE_SECRETS_KEY: runtime.secretsKey,
       PULSE_STORAGE_DIR: `${runtime.dataRoot}/storage`,
       PULSE_WAREHOUSE_DIR: `${runtime.dataRoot}/warehouse`,
+      SOURCE_ALLOWED_PRIVATE_NETWORKS: sourceNetworks(),
     }),
   },
   {

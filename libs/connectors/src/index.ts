@@ -11,6 +11,8 @@ export type {
   StreamState,
 } from './connector';
 export { ConnectorError, type ConnectorErrorCode } from './connector-errors';
+export { SourceAddressPolicy, SourceAddressNotAllowedError, ALLOW_LIST_SETTING, type CheckedAddress } from './network/source-address-policy';
+export { sourceAllowListField } from './network/source-networks.schema';
 export { runSync, type PageSink, type SyncOutcome } from './sync-runner';
 export { openSource, type OpenedSource, type OpenSourceOptions } from './open-source';
 export { FullReadKeys, recordKey, keyOfValues } from './incremental/delete-detection';

@@ -10,6 +10,7 @@ import { GoogleAccess } from './google/google-access';
 import { HttpClient } from './http/http-client';
 import { RestConnector, type RestAuth } from './http/rest-connector';
 import type { ExpectedColumn } from './schema-drift';
+import type { SourceAddressPolicy } from './network/source-address-policy';
 import { secretValues } from './security/credentials';
 import { SecretScrubber, withScrubbedErrors } from './security/secret-scrubber';
 import { SHEETS_READ_SCOPE, SheetsConnector } from './sheets/sheets-connector';
@@ -22,6 +23,11 @@ import { SqlConnector, type SqlDriver } from './sql/sql-connector';
 import { openSshTunnel, type OpenTunnel } from './tunnel/ssh-tunnel';
 
 export interface OpenSourceOptions {
+  /**
+   * Which addresses the source may reach: public ones, plus the operator's allow-list of private
+   * networks (SOURCE_ALLOWED_PRIVATE_NETWORKS). Required, so no caller gets "anything goes" by omission.
+   */
+  addresses: SourceAddressPolicy;
   /** Columns recorded when the source was set up, for the drift check at the start of each sync. */
   expectedColumns?: ExpectedColumn[];
   /** Source columns the mapping reads: only these can make drift fatal. */
@@ -49,16 +55,16 @@ function need<K extends keyof SourceCredentials>(credentials: SourceCredentials,
   return value;
 }
 
-async function connectDriver(connection: DatabaseConnection, endpoint: DatabaseEndpoint): Promise<SqlDriver> {
+async function connectDriver(connection: DatabaseConnection, endpoint: DatabaseEndpoint, addresses: SourceAddressPolicy): Promise<SqlDriver> {
   switch (connection.kind) {
     case 'postgres':
-      return PostgresDriver.connect(endpoint);
+      return PostgresDriver.connect(endpoint, addresses);
     case 'mysql':
-      return MysqlDriver.connect(endpoint);
+      return MysqlDriver.connect(endpoint, addresses);
     case 'mssql':
-      return MssqlDriver.connect(endpoint);
+      return MssqlDriver.connect(endpoint, addresses);
     case 'oracle':
-      return OracleDriver.connect(endpoint);
+      return OracleDriver.connect(endpoint, addresses);
   }
 }
 
@@ -77,11 +83,12 @@ async function openDatabase(connection: DatabaseConnection, credentials: SourceC
     tunnel = await openSshTunnel(
       { ...connection.sshTunnel, privateKey: credentials.sshPrivateKey, passphrase: credentials.sshPassphrase, password: credentials.sshPassword },
       { host: connection.host, port: connection.port },
+      options.addresses,
     );
-    endpoint = { ...endpoint, host: tunnel.host, port: tunnel.port };
+    endpoint = { ...endpoint, host: tunnel.host, port: tunnel.port, viaTunnel: true };
   }
   try {
-    const connector = new SqlConnector(await connectDriver(connection, endpoint), {
+    const connector = new SqlConnector(await connectDriver(connection, endpoint, options.addresses), {
       source: connection.table ? { table: connection.table } : { query: connection.query as string },
       mode: connection.syncMode,
       cursorColumns: connection.syncMode === 'incremental' ? connection.cursorColumns : [],
@@ -147,7 +154,7 @@ function fileStore(connection: Extract<SourceConnection, { kind: 'files' }>, cre
  * Connects to a source as configured. The returned connector's errors are scrubbed of the source's
  * secrets; callers must close it (it may hold a database connection and an SSH tunnel).
  */
-export async function openSource(connection: SourceConnection, credentials: SourceCredentials, options: OpenSourceOptions = {}): Promise<OpenedSource> {
+export async function openSource(connection: SourceConnection, credentials: SourceCredentials, options: OpenSourceOptions): Promise<OpenedSource> {
   const secrets = secretValues(credentials);
   if (connection.kind === 'rest' && connection.auth.type === 'basic' && credentials.password) {
     // Basic auth sends base64(user:password): scrub that whole form too.
@@ -194,7 +201,7 @@ async function openUnscrubbed(connection: SourceConnection, credentials: SourceC
     case 'oracle':
       return openDatabase(connection, credentials, options);
     case 'google_sheets': {
-      const http = new HttpClient();
+      const http = new HttpClient(options.addresses);
       const connector = new SheetsConnector(
         { spreadsheetId: connection.spreadsheetId, tab: connection.tab, headerRow: connection.headerRow },
         http,
@@ -204,7 +211,7 @@ async function openUnscrubbed(connection: SourceConnection, credentials: SourceC
       return singleStreamSource(connector, connection.primaryKey);
     }
     case 'files': {
-      const http = new HttpClient();
+      const http = new HttpClient(options.addresses);
       const connector = new FileConnector(parseFileUrl(connection.url), fileStore(connection, credentials, http, options), connection.format);
       return {
         connector,
@@ -225,6 +232,7 @@ async function openUnscrubbed(connection: SourceConnection, credentials: SourceC
         pagination: connection.pagination,
         auth: restAuth(connection, credentials),
         headers: connection.headers,
+        addresses: options.addresses,
       });
       return singleStreamSource(connector, connection.primaryKey);
     }

@@ -10,6 +10,7 @@ import {
   toObjectStorageSettings,
   toServiceSettings,
 } from '@pulse/config';
+import { sourceAllowListField } from '@pulse/connectors';
 import { tenantSlugSchema } from '@pulse/contracts';
 import { z } from 'zod';
 
@@ -64,6 +65,11 @@ export const apiConfigSchema = z
     ...objectStorageEnvShape(),
     /** The largest import upload accepted; larger bodies are cut off with 413. */
     IMPORT_MAX_BYTES: positiveInt(10 * 1024 ** 3),
+    /**
+     * Private networks a source's connection test may reach (CIDRs, addresses, host names, comma-separated);
+     * by default none: loopback, RFC 1918, link-local (the metadata server) and the like are refused.
+     */
+    SOURCE_ALLOWED_PRIVATE_NETWORKS: sourceAllowListField(),
   })
   .superRefine(checkObjectStorageEnv)
   .transform((env) => ({
@@ -84,6 +90,7 @@ export const apiConfigSchema = z
       compressionThresholdBytes: env.COMPRESSION_THRESHOLD_BYTES,
     },
     imports: { storage: toObjectStorageSettings(env), maxUploadBytes: env.IMPORT_MAX_BYTES },
+    sources: { allowedPrivateNetworks: env.SOURCE_ALLOWED_PRIVATE_NETWORKS },
   }));
 
 export type ApiConfig = z.output<typeof apiConfigSchema>;

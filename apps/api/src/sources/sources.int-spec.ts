@@ -5,6 +5,8 @@ import { ApiUnderTest, type SeededTenant } from '../api.int-kit';
 // block runs the built api as a process and scans its log lines for the credentials sent to it.
 
 const SECRET_PASSWORD = 'Pw-9f3c1d7e5b2a';
+/** The external test database listens on loopback, which the api refuses unless the operator allows it. */
+const LOOPBACK_SOURCES = '127.0.0.0/8,::1/128';
 const SECRET_KEY = '-----BEGIN OPENSSH PRIVATE KEY-----\nb3BlbnNzaC1rZXktdjEAAAAABG5vbmUAAAAEbm9uZQAAAAAAAAABAAAAMwAAAAtzc2gtZW\n-----END OPENSSH PRIVATE KEY-----';
 
 describe('/v1/sources', () => {
@@ -16,7 +18,7 @@ describe('/v1/sources', () => {
   let password: string;
 
   beforeAll(async () => {
-    api = await ApiUnderTest.start();
+    api = await ApiUnderTest.start({ SOURCE_ALLOWED_PRIVATE_NETWORKS: LOOPBACK_SOURCES });
     tenant = await api.seedTenant('sources');
     external = await createTestDatabase({ prefix: 'api_external' });
     await withClient(external.url, (client) =>
@@ -163,6 +165,24 @@ describe('/v1/sources logs (the built api as a process)', () => {
   afterAll(async () => {
     await api?.stop();
     await seeded?.stop();
+  });
+
+  it('refuses to test a source on loopback or at the metadata server when the operator has not allowed it', async () => {
+    const connection = { kind: 'postgres', host: '127.0.0.1', port: 5432, database: 'postgres', user: 'postgres', table: { name: 't' }, syncMode: 'full_refresh', primaryKey: ['id'] };
+    const database = await seeded.request('POST', '/v1/sources', { key: tenant.apiKey, body: { name: 'sidecar', entity: 'customers', connection } });
+    expect(database.status).toBe(201);
+    const tested = await seeded.request('POST', `/v1/sources/${database.body['id']}/test`, { key: tenant.apiKey });
+    expect(tested.status).toBe(200);
+    expect(tested.body).toMatchObject({
+      ok: false,
+      error: { code: 'source_address_not_allowed', message: expect.stringMatching(/^The source host 127\.0\.0\.1 is a loopback address\. .*SOURCE_ALLOWED_PRIVATE_NETWORKS/) },
+    });
+
+    const metadata = { kind: 'rest', url: 'http://169.254.169.254/computeMetadata/v1/instance/service-accounts/default/token', recordsPath: '$', headers: { 'Metadata-Flavor': 'Google' } };
+    const rest = await seeded.request('POST', '/v1/sources', { key: tenant.apiKey, body: { name: 'metadata', entity: 'customers', connection: metadata } });
+    expect(rest.status).toBe(201);
+    const restTested = await seeded.request('POST', `/v1/sources/${rest.body['id']}/test`, { key: tenant.apiKey });
+    expect(restTested.body).toMatchObject({ ok: false, error: { code: 'source_address_not_allowed', message: expect.stringContaining('169.254.169.254 is a link-local') } });
   });
 
   it('never writes a credential to the logs: create, read, test (failing) and patch', async () => {

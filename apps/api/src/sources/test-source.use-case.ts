@@ -1,8 +1,9 @@
-import { Injectable } from '@nestjs/common';
+import { Inject, Injectable } from '@nestjs/common';
 import type { SourceTestResultDto } from '@pulse/contracts';
-import { openCredentials, openSource, type OpenedSource } from '@pulse/connectors';
+import { openCredentials, openSource, SourceAddressPolicy, type OpenedSource } from '@pulse/connectors';
 import { DomainError } from '@pulse/errors';
 import { TenantDatabasePool, type TenantContext } from '@pulse/tenancy';
+import { API_CONFIG, type ApiConfig } from '../config/api.config';
 import { readSourceConnection } from './source-connection';
 import { SourceQueries } from './source-queries';
 
@@ -15,17 +16,23 @@ export const PREVIEW_ROWS = 10;
  */
 @Injectable()
 export class TestSourceUseCase {
+  private readonly addresses: SourceAddressPolicy;
+
   constructor(
     private readonly tenants: TenantDatabasePool,
     private readonly queries: SourceQueries,
-  ) {}
+    @Inject(API_CONFIG) config: ApiConfig,
+  ) {
+    // The test runs inside the api process: the same address policy as a sync in ingestion.
+    this.addresses = SourceAddressPolicy.allowing(config.sources.allowedPrivateNetworks);
+  }
 
   async execute(tenant: TenantContext, id: string): Promise<SourceTestResultDto> {
     const stored = await this.tenants.withTenantClient(tenant, (db) => readSourceConnection(db, id));
     const started = Date.now();
     let opened: OpenedSource | null = null;
     try {
-      opened = await openSource(stored.connection, openCredentials(this.queries.box, stored.credentials));
+      opened = await openSource(stored.connection, openCredentials(this.queries.box, stored.credentials), { addresses: this.addresses });
       const columns = await opened.columns();
       const preview = await opened.preview(PREVIEW_ROWS);
       return { ok: true, latencyMs: Date.now() - started, columns, preview, error: null };

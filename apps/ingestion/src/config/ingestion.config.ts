@@ -12,6 +12,7 @@ import {
   toWarehouseSettings,
   warehouseEnvShape,
 } from '@pulse/config';
+import { sourceAllowListField } from '@pulse/connectors';
 import { DEFAULT_BATCH_SIZE } from '@pulse/parsing';
 import { z } from 'zod';
 
@@ -43,6 +44,11 @@ export const ingestionConfigSchema = z
      * indexes and foreign keys and rebuilds them after (docs/ingestion.md, "Bulk loads").
      */
     INGESTION_BULK_LOAD_MIN_ROWS: positiveInt(50_000),
+    /**
+     * Private networks source syncs may reach (CIDRs, addresses, host names, comma-separated); by default
+     * none: loopback, RFC 1918, link-local (the metadata server) and the like are refused.
+     */
+    SOURCE_ALLOWED_PRIVATE_NETWORKS: sourceAllowListField(),
   })
   .superRefine(checkObjectStorageEnv)
   .transform((env, ctx) => ({
@@ -62,6 +68,7 @@ export const ingestionConfigSchema = z
       checkpointRows: env.INGESTION_CHECKPOINT_ROWS,
       bulkLoadMinRows: env.INGESTION_BULK_LOAD_MIN_ROWS,
     },
+    sources: { allowedPrivateNetworks: env.SOURCE_ALLOWED_PRIVATE_NETWORKS },
   }));
 
 export type IngestionConfig = z.output<typeof ingestionConfigSchema>;

@@ -4,6 +4,7 @@ import {
   ConnectorError,
   openCredentials,
   openSource,
+  SourceAddressPolicy,
   type OpenedSource,
   type SourceConnector,
   type SourcePage,
@@ -45,6 +46,7 @@ export interface SyncTotals {
 @Injectable()
 export class SourceSyncRunner {
   private readonly box: SecretBox;
+  private readonly addresses: SourceAddressPolicy;
 
   constructor(
     private readonly tenants: TenantDatabasePool,
@@ -54,6 +56,7 @@ export class SourceSyncRunner {
     @Inject(INGESTION_CONFIG) config: IngestionConfig,
   ) {
     this.box = SecretBox.fromBase64(config.tenancy.secretsKey.reveal());
+    this.addresses = SourceAddressPolicy.allowing(config.sources.allowedPrivateNetworks);
   }
 
   /** Runs the `source_syncs` row `syncId` (already claimed as running) to its end, recording the outcome. */
@@ -65,6 +68,7 @@ export class SourceSyncRunner {
       opened = await openSource(source.connection, openCredentials(this.box, source.credentials), {
         expectedColumns: source.columns ?? undefined,
         mappedColumns: source.columns ? mappedSourceColumns(source.entity, source.mapping, source.columns.map((column) => column.name)) : [],
+        addresses: this.addresses,
       });
       if (source.columns === null) await this.recordColumns(tenant, source, opened);
       await this.readAll(tenant, source, syncId, opened, totals);

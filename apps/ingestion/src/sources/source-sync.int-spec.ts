@@ -9,6 +9,9 @@ import { SourceScheduler } from './source-scheduler';
 // external system; the scheduler claims runs, the runner feeds the real import loader, and the tenant's
 // `customers` table must equal the source table after every sync.
 
+/** The external test database listens on loopback, which ingestion refuses unless the operator allows it. */
+const LOOPBACK_SOURCES = '127.0.0.0/8,::1/128';
+
 describe('source syncs (scheduler -> connector -> import loader)', () => {
   let ingestion: IngestionUnderTest;
   let external: TestDatabase;
@@ -51,7 +54,7 @@ describe('source syncs (scheduler -> connector -> import loader)', () => {
   }
 
   beforeAll(async () => {
-    ingestion = await IngestionUnderTest.start();
+    ingestion = await IngestionUnderTest.start({ SOURCE_ALLOWED_PRIVATE_NETWORKS: LOOPBACK_SOURCES });
     tenant = await ingestion.seedTenant('sources');
     other = await ingestion.seedTenant('bystander');
     external = await createTestDatabase({ prefix: 'external_crm' });
@@ -142,6 +145,17 @@ describe('source syncs (scheduler -> connector -> import loader)', () => {
     expect(source?.consecutive_failures).toBe(1);
     expect(JSON.stringify(source)).not.toContain(secret);
     expect(await tenantCustomers(tenant)).toEqual(expect.arrayContaining([['c1', 'Ana Maria', 'ana@x.test']]));
+  });
+
+  it('fails the sync of a source at an address the allow-list does not cover, with the refusal as its error', async () => {
+    const sourceId = await createSource(
+      other,
+      { kind: 'postgres', host: '169.254.169.254', port: 80, database: 'metadata', user: 'nobody', table: { name: 'x' }, syncMode: 'full_refresh', primaryKey: ['id'] },
+      { credentials: { password: 'irrelevant-here' } },
+    );
+    const sync = await runNow(other, sourceId);
+    expect(sync).toMatchObject({ status: 'failed', error_code: 'source_address_not_allowed', rows_read: '0' });
+    expect(String(sync['error'])).toMatch(/^The source host 169\.254\.169\.254 is a link-local .* address\. .*SOURCE_ALLOWED_PRIVATE_NETWORKS/);
   });
 
   it('never runs a source that is already syncing elsewhere (another replica holds its lock): the run waits', async () => {

@@ -6,6 +6,7 @@ import { GCS_READ_SCOPE, GcsFileStore } from './gcs-file-store';
 import { HttpsFileStore } from './https-file-store';
 import { S3FileStore } from './s3-file-store';
 import { LocalFake, sendJson, type RecordedRequest, sigV4Valid, testServiceAccount, text } from './storage-fakes.int-kit';
+import { LOCAL_TEST_ADDRESSES } from '../network/local-networks.int-kit';
 
 /** Runs one sync: every pending file, read to text. */
 async function syncFiles(connector: SourceConnector, state: StreamState | null): Promise<{ files: { uri: string; version: string; format: string; body: string }[]; state: StreamState | null }> {
@@ -59,7 +60,7 @@ describe('Cloud Storage files (gs://) against a local fake of the JSON API', () 
     ];
     const connector = new FileConnector(
       parseFileUrl('gs://exports-bucket/crm/2026-*.{csv,ndjson}'),
-      new GcsFileStore('exports-bucket', new HttpClient({ minDelayMs: 10 }), new GoogleAccess(account.keyFile, [GCS_READ_SCOPE]), fake.base),
+      new GcsFileStore('exports-bucket', new HttpClient(LOCAL_TEST_ADDRESSES, { minDelayMs: 10 }), new GoogleAccess(account.keyFile, [GCS_READ_SCOPE]), fake.base),
     );
     const first = await syncFiles(connector, null);
     expect(first.files).toEqual([
@@ -87,7 +88,7 @@ describe('Cloud Storage files (gs://) against a local fake of the JSON API', () 
       { name: 'a.csv', generation: '1', body: 'x\n1\n' },
       { name: 'b.csv', generation: '2', body: 'x\n2\n' },
     ];
-    const connector = new FileConnector(parseFileUrl('gs://exports-bucket/*.csv'), new GcsFileStore('exports-bucket', new HttpClient(), new GoogleAccess(account.keyFile, [GCS_READ_SCOPE]), fake.base));
+    const connector = new FileConnector(parseFileUrl('gs://exports-bucket/*.csv'), new GcsFileStore('exports-bucket', new HttpClient(LOCAL_TEST_ADDRESSES), new GoogleAccess(account.keyFile, [GCS_READ_SCOPE]), fake.base));
     const firstPage = await connector.readPage(null, { syncStart: true });
     expect(firstPage.kind === 'file' && firstPage.file.uri).toBe('gs://exports-bucket/a.csv');
     // Crash before b.csv's page is committed: the rerun starts from the state committed with a.csv.
@@ -129,7 +130,7 @@ describe('S3 files (s3://) against a local fake of ListObjectsV2/GetObject', () 
     };
     const connector = new FileConnector(
       parseFileUrl('s3://lake/daily/*.csv'),
-      new S3FileStore('lake', new HttpClient(), { accessKeyId: 'AKIDEXAMPLE', secretAccessKey: secret, region: 'sa-east-1', endpoint: fake.base }),
+      new S3FileStore('lake', new HttpClient(LOCAL_TEST_ADDRESSES), { accessKeyId: 'AKIDEXAMPLE', secretAccessKey: secret, region: 'sa-east-1', endpoint: fake.base }),
     );
     const { files } = await syncFiles(connector, null);
     expect(files.map((file) => [file.uri, file.version, file.body])).toEqual([
@@ -159,7 +160,7 @@ describe('https:// files against a local server', () => {
     };
     const url = `${fake.base.replace('http:', 'https:')}/export.csv`;
     // The fake speaks plain HTTP: point the store at it while the connector sees the https URL.
-    const connector = new FileConnector(parseFileUrl(url), new HttpsFileStore(`${fake.base}/export.csv`, new HttpClient()));
+    const connector = new FileConnector(parseFileUrl(url), new HttpsFileStore(`${fake.base}/export.csv`, new HttpClient(LOCAL_TEST_ADDRESSES)));
     const first = await syncFiles(connector, null);
     expect(first.files.map((file) => [file.version, file.body])).toEqual([['v1', 'id\n"v1"\n']]);
     expect((await syncFiles(connector, first.state)).files).toEqual([]);

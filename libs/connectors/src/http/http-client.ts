@@ -1,6 +1,8 @@
 import type { Readable } from 'node:stream';
 import { Agent, RetryAgent, errors, request, type Dispatcher } from 'undici';
 import { ConnectorError } from '../connector-errors';
+import type { SourceAddressPolicy } from '../network/source-address-policy';
+import { addressCheckedAgent } from './address-checked-agent';
 
 export interface RetryPolicy {
   /** Attempts after the first; 429 and 5xx answers and connection resets are retried. Default 4. */
@@ -26,8 +28,9 @@ export class HttpClient {
   private readonly dispatcher: Dispatcher;
   private readonly agent: Agent;
 
-  constructor(policy: RetryPolicy = {}) {
-    this.agent = new Agent({ connections: 4 });
+  /** `addresses`: which hosts the requests may reach (checked per connection, docs/connectors.md "Private networks"). */
+  constructor(addresses: SourceAddressPolicy, policy: RetryPolicy = {}) {
+    this.agent = addressCheckedAgent(addresses, { connections: 4 });
     this.dispatcher = new RetryAgent(this.agent, {
       maxRetries: policy.maxRetries ?? 4,
       minTimeout: policy.minDelayMs ?? 500,

@@ -5,6 +5,7 @@ import { createRootLogger } from '@pulse/logging';
 import type { SourceConnector, SourceRecord, StreamState } from '../connector';
 import { SecretScrubber, withScrubbedErrors } from '../security/secret-scrubber';
 import { nextLink, RestConnector, type RestStreamConfig } from './rest-connector';
+import { LOCAL_TEST_ADDRESSES } from '../network/local-networks.int-kit';
 
 type Handler = (request: IncomingMessage, response: ServerResponse) => void;
 
@@ -60,7 +61,7 @@ describe('RestConnector against a local API', () => {
   });
 
   const make = (config: Partial<RestStreamConfig>) =>
-    (connector = new RestConnector({ url: `${api.base}/v2/customers?status=active`, recordsPath: '$.data.items', pagination: { type: 'none' }, auth: { type: 'none' }, retry: { minDelayMs: 20, maxDelayMs: 2000 }, ...config }));
+    (connector = new RestConnector({ url: `${api.base}/v2/customers?status=active`, recordsPath: '$.data.items', pagination: { type: 'none' }, auth: { type: 'none' }, retry: { minDelayMs: 20, maxDelayMs: 2000 }, addresses: LOCAL_TEST_ADDRESSES, ...config }));
 
   it('follows a body cursor with a bearer token, and resumes an interrupted read from the saved page', async () => {
     api.handler = (request, response) => {

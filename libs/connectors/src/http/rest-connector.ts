@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import type { DiscoveredStream, JsonValue, ReadOptions, SourceConnector, SourcePage, SourceRecord, StreamState } from '../connector';
 import { ConnectorError } from '../connector-errors';
+import type { SourceAddressPolicy } from '../network/source-address-policy';
 import { describe, HttpClient, type RetryPolicy } from './http-client';
 import { inferColumns } from './infer-columns';
 
@@ -27,6 +28,8 @@ export interface RestStreamConfig {
   auth: RestAuth;
   headers?: Record<string, string>;
   retry?: RetryPolicy;
+  /** Which hosts the requests may reach (the operator's allow-list of private networks). */
+  addresses: SourceAddressPolicy;
 }
 
 const restStateSchema = z.object({ v: z.literal(1), next: z.string().nullable() });
@@ -63,7 +66,7 @@ export class RestConnector implements SourceConnector {
   private readonly http: HttpClient;
 
   constructor(private readonly config: RestStreamConfig) {
-    this.http = new HttpClient(config.retry);
+    this.http = new HttpClient(config.addresses, config.retry);
     if (!/^https?:\/\//.test(config.url)) throw new ConnectorError('invalid_source_config', 'A REST source URL must start with http:// or https://');
   }
 

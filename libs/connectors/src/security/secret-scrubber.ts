@@ -1,5 +1,6 @@
 import type { DiscoveredStream, ReadOptions, SourceConnector, SourcePage, StreamState } from '../connector';
 import { ConnectorError } from '../connector-errors';
+import { addressRefusalIn } from '../network/source-address-policy';
 import { DomainError } from '@pulse/errors';
 
 const REDACTED = '[redacted]';
@@ -36,6 +37,9 @@ export class SecretScrubber {
 
   /** The error to let out: a ConnectorError with a scrubbed message and no cause (causes carry raw options). */
   scrubError(error: unknown): Error {
+    // A refused address keeps its own code even when a transport wrapped it ("Cannot reach ...").
+    const refusal = addressRefusalIn(error);
+    if (refusal) return new ConnectorError(refusal.code, this.scrub(refusal.message));
     if (error instanceof ConnectorError) return new ConnectorError(error.code, this.scrub(error.message));
     if (error instanceof DomainError) return new ConnectorError('source_request_failed', this.scrub(error.message));
     return new ConnectorError('source_request_failed', this.scrub(error instanceof Error ? error.message : String(error)));

@@ -2,6 +2,7 @@ import { GoogleAccess } from '../google/google-access';
 import { HttpClient } from '../http/http-client';
 import { LocalFake, sendJson, testServiceAccount } from '../files/storage-fakes.int-kit';
 import { SHEETS_READ_SCOPE, SheetsConnector } from './sheets-connector';
+import { LOCAL_TEST_ADDRESSES } from '../network/local-networks.int-kit';
 
 describe('Google Sheets against a local fake of the Sheets API v4', () => {
   const fake = new LocalFake();
@@ -31,7 +32,7 @@ describe('Google Sheets against a local fake of the Sheets API v4', () => {
   });
 
   const connector = (tab: { title: string } | { sheetId: number }, headerRow?: number) =>
-    new SheetsConnector({ spreadsheetId: 'sheet-123', tab, headerRow }, new HttpClient(), new GoogleAccess(account.keyFile, [SHEETS_READ_SCOPE]), fake.base);
+    new SheetsConnector({ spreadsheetId: 'sheet-123', tab, headerRow }, new HttpClient(LOCAL_TEST_ADDRESSES), new GoogleAccess(account.keyFile, [SHEETS_READ_SCOPE]), fake.base);
 
   it('finds the tab by id, detects the header under a title row, and reads every data row', async () => {
     const sheets = connector({ sheetId: 777 });

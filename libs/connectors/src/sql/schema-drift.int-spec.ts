@@ -1,6 +1,7 @@
 import { createTestDatabase, withClient, type TestDatabase } from '@pulse/testing';
 import { ConnectorError } from '../connector-errors';
 import { openSource } from '../open-source';
+import { LOCAL_TEST_ADDRESSES } from '../network/local-networks.int-kit';
 
 describe('schema drift on a PostgreSQL source (through openSource)', () => {
   let database: TestDatabase;
@@ -24,6 +25,7 @@ describe('schema drift on a PostgreSQL source (through openSource)', () => {
       {
         expectedColumns: [{ name: 'id', type: 'integer' }, { name: 'email', type: 'text' }, { name: 'total', type: 'decimal' }, { name: 'updated_at', type: 'timestamptz' }],
         mappedColumns: ['id', 'email', 'total'],
+        addresses: LOCAL_TEST_ADDRESSES,
       },
     );
   };

@@ -6,6 +6,8 @@ import { Server, utils, type Connection } from 'ssh2';
 import { PostgresDriver } from '../sql/drivers/postgres.driver';
 import { SqlConnector } from '../sql/sql-connector';
 import { hostKeyFingerprint, openSshTunnel } from './ssh-tunnel';
+import { SourceAddressPolicy } from '../network/source-address-policy';
+import { LOCAL_TEST_ADDRESSES } from '../network/local-networks.int-kit';
 
 /** An in-process SSH bastion: public-key auth for one user, direct-tcpip forwarding to anywhere. */
 function startBastion(userPublicKey: ReturnType<typeof utils.parseKey>, hostKey: string): Promise<{ server: Server; port: number; forwarded: string[] }> {
@@ -72,9 +74,11 @@ describe('SSH tunnel to PostgreSQL behind an in-process bastion', () => {
     const tunnel = await openSshTunnel(
       { host: '127.0.0.1', port: bastion.port, username: 'tunnel', privateKey: userKeys.private, hostKeyFingerprint: hostFingerprint },
       { host: target.host, port: target.port },
+      LOCAL_TEST_ADDRESSES,
     );
     try {
-      const connector = new SqlConnector(await PostgresDriver.connect({ ...target, host: tunnel.host, port: tunnel.port }), {
+      // Public-only policy: Pulse's own tunnel listener on loopback is the one address exempt from it.
+      const connector = new SqlConnector(await PostgresDriver.connect({ ...target, host: tunnel.host, port: tunnel.port, viaTunnel: true }, SourceAddressPolicy.publicOnly()), {
         source: { table: { name: 'behind_bastion' } }, mode: 'full_refresh', cursorColumns: [], primaryKey: ['id'],
       });
       try {
@@ -90,13 +94,20 @@ describe('SSH tunnel to PostgreSQL behind an in-process bastion', () => {
 
   it('refuses a bastion whose host key does not match the configured fingerprint', async () => {
     await expect(
-      openSshTunnel({ host: '127.0.0.1', port: bastion.port, username: 'tunnel', privateKey: userKeys.private, hostKeyFingerprint: 'SHA256:AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA' }, target),
+      openSshTunnel({ host: '127.0.0.1', port: bastion.port, username: 'tunnel', privateKey: userKeys.private, hostKeyFingerprint: 'SHA256:AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA' }, target, LOCAL_TEST_ADDRESSES),
     ).rejects.toThrow(`the bastion's host key ${hostFingerprint} is not the configured SHA256:AAAA`);
+  });
+
+  it('refuses a bastion on a loopback address unless the allow-list permits it, before any SSH traffic', async () => {
+    await expect(openSshTunnel({ host: '127.0.0.1', port: bastion.port, username: 'tunnel', privateKey: userKeys.private }, target, SourceAddressPolicy.publicOnly())).rejects.toMatchObject({
+      code: 'source_address_not_allowed',
+      message: expect.stringContaining('The source host 127.0.0.1 is a loopback address'),
+    });
   });
 
   it('fails clearly when the bastion rejects the key', async () => {
     const stranger = ed25519KeyPair();
-    await expect(openSshTunnel({ host: '127.0.0.1', port: bastion.port, username: 'tunnel', privateKey: stranger.private }, target)).rejects.toThrow(
+    await expect(openSshTunnel({ host: '127.0.0.1', port: bastion.port, username: 'tunnel', privateKey: stranger.private }, target, LOCAL_TEST_ADDRESSES)).rejects.toThrow(
       `SSH tunnel to 127.0.0.1:${bastion.port} failed: All configured authentication methods failed`,
     );
   });

@@ -2,6 +2,7 @@ import { createHash } from 'node:crypto';
 import { createServer, type Server, type Socket } from 'node:net';
 import { Client } from 'ssh2';
 import { ConnectorError } from '../connector-errors';
+import type { SourceAddressPolicy } from '../network/source-address-policy';
 
 export interface SshTunnelConfig {
   host: string;
@@ -32,8 +33,12 @@ export function hostKeyFingerprint(key: Buffer): string {
 /**
  * Opens an SSH connection to a bastion and a local listener on 127.0.0.1 whose connections are
  * forwarded (direct-tcpip) to the database behind it. One tunnel per sync; closing it ends both.
+ *
+ * The bastion's host is checked by the address policy and the SSH connection made to the checked
+ * address. The database host is resolved and reached by the bastion, inside the tenant's network.
  */
-export async function openSshTunnel(config: SshTunnelConfig, target: { host: string; port: number }): Promise<OpenTunnel> {
+export async function openSshTunnel(config: SshTunnelConfig, target: { host: string; port: number }, addresses: SourceAddressPolicy): Promise<OpenTunnel> {
+  const bastion = await addresses.resolve(config.host);
   const ssh = new Client();
   let presented: string | null = null;
   await new Promise<void>((resolve, reject) => {
@@ -45,7 +50,7 @@ export async function openSshTunnel(config: SshTunnelConfig, target: { host: str
       reject(new ConnectorError('source_unreachable', `SSH tunnel to ${config.host}:${config.port ?? 22} failed: ${reason}`));
     });
     ssh.connect({
-      host: config.host,
+      host: bastion.address,
       port: config.port ?? 22,
       username: config.username,
       privateKey: config.privateKey,

@@ -1,9 +1,11 @@
+import { connect as connectTcp, type Socket } from 'node:net';
 import { ConnectionPool } from 'mssql';
 import type { JsonValue, SourceRecord } from '../../connector';
 import { ConnectorError } from '../../connector-errors';
 import { mssqlDialect } from '../sql-dialect';
 import type { ResultColumn, SqlDriver } from '../sql-connector';
-import type { DatabaseEndpoint } from './database-endpoint';
+import type { SourceAddressPolicy } from '../../network/source-address-policy';
+import { checkedDatabaseAddress, type DatabaseEndpoint } from './database-endpoint';
 
 /** The part of an `mssql` ConnectionPool the driver uses (tests substitute a recording fake). */
 export interface MssqlPool {
@@ -13,6 +15,30 @@ export interface MssqlPool {
 export interface MssqlRequest {
   input(name: string, value: unknown): unknown;
   query(sql: string): Promise<{ recordset: Record<string, unknown>[] & { columns?: Record<string, { name: string; type: unknown; scale?: number }> } }>;
+}
+
+/** tedious calls its connector with (host, port) of the server or of a routing redirect, and an abort signal for its connect timeout. */
+function checkedConnector(endpoint: DatabaseEndpoint, addresses: SourceAddressPolicy) {
+  return async (target: { host: string; port: number; localAddress?: string }, _lookup: unknown, signal?: AbortSignal): Promise<Socket> => {
+    const address = await checkedDatabaseAddress(endpoint, addresses, target.host, target.port);
+    signal?.throwIfAborted();
+    return new Promise<Socket>((resolve, reject) => {
+      const socket = connectTcp({ host: address, port: target.port, localAddress: target.localAddress });
+      const abort = () => {
+        socket.destroy();
+        reject(signal?.reason as Error);
+      };
+      signal?.addEventListener('abort', abort, { once: true });
+      socket.once('connect', () => {
+        signal?.removeEventListener('abort', abort);
+        resolve(socket);
+      });
+      socket.once('error', (error) => {
+        signal?.removeEventListener('abort', abort);
+        reject(error);
+      });
+    });
+  };
 }
 
 /** Dates from tedious are JavaScript Dates (millisecond precision): exact cursors come from CONVERT() aliases instead. */
@@ -28,7 +54,12 @@ export class MssqlDriver implements SqlDriver {
 
   constructor(private readonly pool: MssqlPool) {}
 
-  static async connect(endpoint: DatabaseEndpoint): Promise<MssqlDriver> {
+  /**
+   * tedious opens its sockets through `connector`, for the configured server and for any server an
+   * availability group routes the login to (readOnlyIntent): each host is checked by the policy and the
+   * socket opened to the checked address. `server` stays the configured name, which TLS verifies.
+   */
+  static async connect(endpoint: DatabaseEndpoint, addresses: SourceAddressPolicy): Promise<MssqlDriver> {
     const pool = new ConnectionPool({
       server: endpoint.host,
       port: endpoint.port,
@@ -42,6 +73,7 @@ export class MssqlDriver implements SqlDriver {
         trustServerCertificate: typeof endpoint.ssl === 'object' && !endpoint.ssl.rejectUnauthorized,
         // ApplicationIntent=ReadOnly: an availability group routes the sync to a readable secondary.
         readOnlyIntent: true,
+        connector: checkedConnector(endpoint, addresses) as () => Promise<Socket>,
       },
     });
     pool.on('error', () => undefined);

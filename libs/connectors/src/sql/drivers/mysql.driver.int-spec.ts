@@ -5,6 +5,7 @@ import { describeKeysetScenario, type SourceEngine } from '../keyset-scenario.in
 import { SqlConnector } from '../sql-connector';
 import type { DatabaseEndpoint } from './database-endpoint';
 import { MysqlDriver } from './mysql.driver';
+import { LOCAL_TEST_ADDRESSES } from '../../network/local-networks.int-kit';
 
 const serverUrl = mariadbTestUrl();
 
@@ -46,7 +47,7 @@ function mysqlEngine(): SourceEngine | null {
       await db().connection.query('CREATE TABLE events (id int PRIMARY KEY, updated_at datetime(6) NOT NULL, name varchar(100), amount decimal(12,4))');
     },
     exec: async (sql) => void (await db().connection.query(sql)),
-    connect: () => MysqlDriver.connect(endpointOf(url, db().name)),
+    connect: () => MysqlDriver.connect(endpointOf(url, db().name), LOCAL_TEST_ADDRESSES),
     async sourceRows() {
       const [rows] = await db().connection.query(
         "SELECT CAST(id AS CHAR) AS id, name, CAST(amount AS CHAR) AS amount, DATE_FORMAT(updated_at, '%Y-%m-%dT%H:%i:%s.%f') AS updated_at FROM events ORDER BY events.id",
@@ -74,7 +75,7 @@ describeKeysetScenario('MariaDB', mysqlEngine, () => MARIADB_SKIP_REASON);
   it('pages on a TIMESTAMP cursor through ties, binding the server text of the cursor', async () => {
     await database.connection.query('CREATE TABLE visits (id int PRIMARY KEY, at timestamp(6) NOT NULL)');
     await database.connection.query("INSERT INTO visits VALUES (1, '2026-01-01 00:00:00.000001'), (2, '2026-01-01 00:00:00.000001'), (3, '2026-01-01 00:00:00.000002')");
-    const connector = new SqlConnector(await MysqlDriver.connect(endpointOf(serverUrl as string, database.name)), {
+    const connector = new SqlConnector(await MysqlDriver.connect(endpointOf(serverUrl as string, database.name), LOCAL_TEST_ADDRESSES), {
       source: { table: { name: 'visits' } }, mode: 'incremental', cursorColumns: ['at'], primaryKey: ['id'], pageSize: 2,
     });
     try {
@@ -90,7 +91,7 @@ describeKeysetScenario('MariaDB', mysqlEngine, () => MARIADB_SKIP_REASON);
   });
 
   it('discovers tables with normalised column types and reads exact values', async () => {
-    const connector = new SqlConnector(await MysqlDriver.connect(endpointOf(serverUrl as string, database.name)), {
+    const connector = new SqlConnector(await MysqlDriver.connect(endpointOf(serverUrl as string, database.name), LOCAL_TEST_ADDRESSES), {
       source: { table: { name: 'accounts' } }, mode: 'full_refresh', cursorColumns: [], primaryKey: ['tenant', 'id'],
     });
     try {

@@ -1,9 +1,11 @@
+import { connect as connectTcp } from 'node:net';
 import { createConnection, type Connection, type FieldPacket } from 'mysql2/promise';
 import type { JsonValue, SourceRecord } from '../../connector';
 import { ConnectorError } from '../../connector-errors';
 import { mysqlDialect } from '../sql-dialect';
 import type { ResultColumn, SqlDriver } from '../sql-connector';
-import type { DatabaseEndpoint } from './database-endpoint';
+import type { SourceAddressPolicy } from '../../network/source-address-policy';
+import { checkedDatabaseAddress, type DatabaseEndpoint } from './database-endpoint';
 
 const BINARY_CHARSET = 63;
 
@@ -42,12 +44,18 @@ export class MysqlDriver implements SqlDriver {
 
   private constructor(private readonly connection: Connection) {}
 
-  static async connect(endpoint: DatabaseEndpoint): Promise<MysqlDriver> {
+  /**
+   * Connects to the address the policy checked. mysql2 takes the socket from `stream`, so `host` stays the
+   * configured name: TLS verifies the certificate against it.
+   */
+  static async connect(endpoint: DatabaseEndpoint, addresses: SourceAddressPolicy): Promise<MysqlDriver> {
+    const address = await checkedDatabaseAddress(endpoint, addresses);
     let connection: Connection | undefined;
     try {
       connection = await createConnection({
         host: endpoint.host,
         port: endpoint.port,
+        stream: () => connectTcp({ host: address, port: endpoint.port }),
         database: endpoint.database,
         user: endpoint.user,
         password: endpoint.password,

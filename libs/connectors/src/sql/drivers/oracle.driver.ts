@@ -1,9 +1,11 @@
+import { isIP } from 'node:net';
 import oracledb from 'oracledb';
 import type { JsonValue, SourceRecord } from '../../connector';
 import { ConnectorError } from '../../connector-errors';
 import { oracleDialect } from '../sql-dialect';
 import type { ResultColumn, SqlDriver } from '../sql-connector';
-import type { DatabaseEndpoint } from './database-endpoint';
+import type { SourceAddressPolicy } from '../../network/source-address-policy';
+import { checkedDatabaseAddress, type DatabaseEndpoint } from './database-endpoint';
 
 /** The part of an oracledb Connection the driver uses (tests substitute a recording fake). */
 export interface OracleConnection {
@@ -36,14 +38,25 @@ export class OracleDriver implements SqlDriver {
 
   constructor(private readonly connection: OracleConnection) {}
 
-  /** Thin mode (pure JavaScript, no Oracle Client libraries); `database` is the service name. */
-  static async connect(endpoint: DatabaseEndpoint): Promise<OracleDriver> {
+  /**
+   * Thin mode (pure JavaScript, no Oracle Client libraries); `database` is the service name.
+   *
+   * The host is checked by the address policy first. Without TLS the connect string names the checked
+   * address (pinned). With TLS (tcps) it must name the host: the thin driver verifies the certificate
+   * against the connect string's host and has no separate server-name option, so it resolves the name
+   * again itself — a DNS answer that changes between the check and that lookup is not caught. The thin
+   * driver also follows listener redirects (up to 2) to addresses the server sends, which no hook lets
+   * Pulse check. docs/connectors.md, "Private networks", lists both limits.
+   */
+  static async connect(endpoint: DatabaseEndpoint, addresses: SourceAddressPolicy): Promise<OracleDriver> {
+    const address = await checkedDatabaseAddress(endpoint, addresses);
+    const host = endpoint.ssl ? endpoint.host : isIP(address) === 6 ? `[${address}]` : address;
     let connection: oracledb.Connection | undefined;
     try {
       connection = await oracledb.getConnection({
         user: endpoint.user,
         password: endpoint.password,
-        connectString: `${endpoint.ssl ? 'tcps' : 'tcp'}://${endpoint.host}:${endpoint.port}/${endpoint.database}`,
+        connectString: `${endpoint.ssl ? 'tcps' : 'tcp'}://${host}:${endpoint.port}/${endpoint.database}`,
       });
       if (endpoint.statementTimeoutMs) connection.callTimeout = endpoint.statementTimeoutMs;
       await connection.execute(ORACLE_SESSION_SETUP);

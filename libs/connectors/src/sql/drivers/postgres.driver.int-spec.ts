@@ -2,6 +2,7 @@ import { createTestDatabase, withClient, type TestDatabase } from '@pulse/testin
 import { describeKeysetScenario, type SourceEngine } from '../keyset-scenario.int-kit';
 import { SqlConnector } from '../sql-connector';
 import { PostgresDriver } from './postgres.driver';
+import { LOCAL_TEST_ADDRESSES } from '../../network/local-networks.int-kit';
 
 function endpointOf(url: string) {
   const parsed = new URL(url);
@@ -25,7 +26,7 @@ function postgresEngine(): SourceEngine {
       );
     },
     exec: (sql) => withClient(url(), async (client) => void (await client.query(sql))),
-    connect: () => PostgresDriver.connect(endpointOf(url())),
+    connect: () => PostgresDriver.connect(endpointOf(url()), LOCAL_TEST_ADDRESSES),
     sourceRows: () =>
       withClient(url(), async (client) => {
         const result = await client.query<{ row: string[] }>(
@@ -54,7 +55,7 @@ describe('PostgreSQL driver', () => {
   afterAll(() => database.drop());
 
   it('discovers tables with normalised column types and the composite primary key in key order', async () => {
-    const connector = new SqlConnector(await PostgresDriver.connect(endpointOf(database.url)), {
+    const connector = new SqlConnector(await PostgresDriver.connect(endpointOf(database.url), LOCAL_TEST_ADDRESSES), {
       source: { table: { name: 'accounts' } }, mode: 'full_refresh', cursorColumns: [], primaryKey: ['tenant', 'id'],
     });
     try {
@@ -89,7 +90,7 @@ describe('PostgreSQL driver', () => {
   });
 
   it('refuses to write: the session is read-only', async () => {
-    const driver = await PostgresDriver.connect(endpointOf(database.url));
+    const driver = await PostgresDriver.connect(endpointOf(database.url), LOCAL_TEST_ADDRESSES);
     try {
       await expect(driver.query('DELETE FROM accounts', [])).rejects.toThrow('read-only transaction');
     } finally {

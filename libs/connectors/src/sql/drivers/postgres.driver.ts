@@ -3,7 +3,8 @@ import type { JsonValue, SourceRecord } from '../../connector';
 import { ConnectorError } from '../../connector-errors';
 import { postgresDialect } from '../sql-dialect';
 import type { ResultColumn, SqlDriver } from '../sql-connector';
-import type { DatabaseEndpoint } from './database-endpoint';
+import type { SourceAddressPolicy } from '../../network/source-address-policy';
+import { checkedDatabaseAddress, tlsServerName, type DatabaseEndpoint } from './database-endpoint';
 
 const OID = { int8: 20, numeric: 1700, date: 1082, time: 1083, timestamp: 1114, timestamptz: 1184, bytea: 17 } as const;
 
@@ -26,14 +27,17 @@ export class PostgresDriver implements SqlDriver {
 
   private constructor(private readonly client: Client) {}
 
-  static async connect(endpoint: DatabaseEndpoint): Promise<PostgresDriver> {
+  /** Connects to the address the policy checked; TLS still verifies the certificate against the configured host name. */
+  static async connect(endpoint: DatabaseEndpoint, addresses: SourceAddressPolicy): Promise<PostgresDriver> {
+    const address = await checkedDatabaseAddress(endpoint, addresses);
     const client = new Client({
-      host: endpoint.host,
+      host: address,
       port: endpoint.port,
       database: endpoint.database,
       user: endpoint.user,
       password: endpoint.password,
-      ssl: endpoint.ssl,
+      // pg sets SNI and checks the certificate against `host` only when it is a name; here it is the pinned address.
+      ssl: endpoint.ssl ? { ...(typeof endpoint.ssl === 'object' ? endpoint.ssl : {}), servername: tlsServerName(endpoint) } : endpoint.ssl,
       application_name: 'pulse-connector',
       statement_timeout: endpoint.statementTimeoutMs,
       types: { getTypeParser: ((oid: number, format?: 'text' | 'binary') => EXACT_PARSERS[oid] ?? types.getTypeParser(oid, format)) as typeof types.getTypeParser },
