@@ -31,3 +31,24 @@ describe('SecretScrubber', () => {
     expect(scrubber.scrub('the token is tok')).toBe('the token is tok');
   });
 });
+
+describe('SecretScrubber, echoes that are not the exact secret', () => {
+  const token = 'TopSecretTokenValue1234567890';
+  const scrubber = new SecretScrubber([token, 'hunter2-db']);
+
+  it('removes a secret whatever its case', () => {
+    expect(scrubber.scrub(`lower=bearer ${token.toLowerCase()} upper=${token.toUpperCase()}`)).toBe('lower=bearer [redacted] upper=[redacted]');
+    expect(scrubber.scrub('password HUNTER2-DB rejected')).toBe('password [redacted] rejected');
+  });
+
+  it('removes every run of ten or more characters of a long secret, as one [redacted] per run', () => {
+    // The review's case: a server echoing the token's tail, and its head cut short.
+    expect(scrubber.scrub('tail=TokenValue1234567890 head=TopSecretTok…')).toBe('tail=[redacted] head=[redacted]…');
+    expect(scrubber.scrub('two pieces: 1234567890 and secrettoken')).toBe('two pieces: [redacted] and [redacted]');
+  });
+
+  it('leaves shorter pieces, and pieces of short secrets (passwords), alone', () => {
+    expect(scrubber.scrub('Token value 123456789 expired')).toBe('Token value 123456789 expired');
+    expect(scrubber.scrub('hunter2 guessed')).toBe('hunter2 guessed');
+  });
+});
