@@ -87,16 +87,49 @@ describe('render', () => {
 });
 
 describeWithKubectl('deploy', () => {
-  it('without --yes pins the tag, checks everything and applies nothing, printing the rollback', () => {
+  it('without --yes plans the requested tag, checks everything, applies nothing and leaves the release pin as it is', () => {
     const copy = copyOfDeploy();
+    const pinBefore = readFileSync(copy.release('production'), 'utf8');
     const { calls, kubectl } = fakeKubectl();
     const out = io(kubectl);
     expect(deployCommand(copy, { env: 'production', tag: '2.0.0', yes: false }, out)).toBe(true);
     expect(calls).toEqual([]);
-    expect(Object.values(readReleaseTags(copy.release('production')))).toEqual(['2.0.0', '2.0.0', '2.0.0', '2.0.0', '2.0.0']);
-    expect(readFileSync(copy.release('production'), 'utf8')).toContain('# The release running in pulse-production');
+    expect(readFileSync(copy.release('production'), 'utf8')).toBe(pinBefore);
+    // The plan is of the requested release: its images carry the new tag.
+    expect(out.lines).toContain('  image southamerica-east1-docker.pkg.dev/pulse-example/pulse/api:2.0.0');
+    expect(out.lines.filter((line) => /^ {2}image .*:0\.1\.0$/.test(line))).toEqual([]);
     expect(out.lines).toContain('release production: 0.1.0 -> 2.0.0 (rollback: npm run deploy -- --env production --tag 0.1.0 --yes)');
     expect(out.lines).toContain('checks passed; this was a plan. Apply with --yes.');
+  });
+
+  it('a plan whose checks fail leaves the release pin as it is too', () => {
+    const copy = copyOfDeploy();
+    const deployment = path.join(copy.k8sRoot, 'base/metrics/deployment.yaml');
+    writeFileSync(deployment, readFileSync(deployment, 'utf8').replace('readOnlyRootFilesystem: true', 'readOnlyRootFilesystem: false'));
+    const pinBefore = readFileSync(copy.release('production'), 'utf8');
+    const out = io(fakeKubectl().kubectl);
+    expect(deployCommand(copy, { env: 'production', tag: '2.0.0', yes: false }, out)).toBe(false);
+    expect(out.lines.some((line) => line.startsWith('NOT deploying'))).toBe(true);
+    expect(readFileSync(copy.release('production'), 'utf8')).toBe(pinBefore);
+  });
+
+  it('with --yes pins the tag, keeping the file\'s comments, once the deploy has succeeded', () => {
+    const copy = copyOfDeploy();
+    const out = io(fakeKubectl().kubectl);
+    expect(deployCommand(copy, { env: 'production', tag: '2.0.0', yes: true }, out)).toBe(true);
+    expect(Object.values(readReleaseTags(copy.release('production')))).toEqual(['2.0.0', '2.0.0', '2.0.0', '2.0.0', '2.0.0']);
+    expect(readFileSync(copy.release('production'), 'utf8')).toContain('# The release running in pulse-production');
+    expect(out.lines).toContain('release production pinned to 2.0.0 in deploy/k8s/overlays/production/release/kustomization.yaml: commit it');
+  });
+
+  it('a --yes deploy that fails leaves the release pin at the previous tag', () => {
+    const copy = copyOfDeploy();
+    const pinBefore = readFileSync(copy.release('production'), 'utf8');
+    const { kubectl } = fakeKubectl((args) => (args[0] === 'rollout' ? { status: 1, stderr: 'deadline exceeded' } : {}));
+    const out = io(kubectl);
+    expect(deployCommand(copy, { env: 'production', tag: '2.0.0', yes: true }, out)).toBe(false);
+    expect(readFileSync(copy.release('production'), 'utf8')).toBe(pinBefore);
+    expect(out.lines).toContain('the release pin of production stays at 0.1.0 (2.0.0 did not deploy)');
   });
 
   it('with --yes applies configuration, then each migration to completion, then workloads; prunes moved tenants; waits for rollouts', () => {

@@ -5,9 +5,9 @@ import { renderInfra } from '../infra/infra-manifests';
 import { renderCertificates, renderLane } from '../render/tenant-manifests';
 import { fetchRegistryTenants, readTenantsFile, type RegistryTenant } from '../tenants/tenant-list';
 import { LANE_NAMES, isLane, routeTenants, type Lane } from '../tenants/tenant-routing';
-import { applyLane, describePlan, isEnvironment, planLane } from '../deploy/deploy-lane';
+import { applyLane, describePlan, isEnvironment, planLane, type LanePlan } from '../deploy/deploy-lane';
 import type { Kubectl } from '../deploy/kubectl';
-import { readReleaseTags, setReleaseTag } from '../release/release-tag';
+import { checkReleaseTag, readReleaseTags, setReleaseTag, singleReleaseTag, withReleaseTag } from '../release/release-tag';
 import { readGcpSettings } from '../workspace/settings';
 import type { DeployPaths } from '../workspace/workspace';
 import { diffFileSets, readFileSet, writeFileSet, type FileSet } from '../workspace/yaml-files';
@@ -90,23 +90,32 @@ export interface DeployOptions {
 }
 
 /**
- * `deploy`: optionally pin a new release tag, render and check the lane, and — only with --yes — apply it
- * (configuration, migrations, workloads) and wait for the rollout. Rollback is the same command with the
- * previous tag, which it prints.
+ * `deploy`: render and check the lane (at the current release pin, or at --tag), and — only with --yes —
+ * apply it (configuration, migrations, workloads) and wait for the rollout. A plan never writes anything.
+ * The pin (overlays/<env>/release) is set to --tag only after the deploy went through: it stays the
+ * record of the release that last deployed completely, which is also what a failed deploy's printed
+ * rollback (the same command with the previous tag) returns to.
  */
 export function deployCommand(paths: DeployPaths, options: DeployOptions, io: CommandIo): boolean {
   if (!isEnvironment(options.env)) throw new UsageError('--env must be one of onboarding, production, local');
+  const env = options.env;
+  const releaseFile = paths.release(env);
+  const pinned = readReleaseTags(releaseFile);
+  const previous = singleReleaseTag(pinned);
+  const tag = options.tag;
+  if (tag) checkReleaseTag(tag);
   let rollback: string | undefined;
-  if (options.tag) {
-    const { previous } = setReleaseTag(paths.release(options.env), options.tag);
-    if (previous && previous !== options.tag) {
-      rollback = `npm run deploy -- --env ${options.env} --tag ${previous} --yes`;
-      io.log(`release ${options.env}: ${previous} -> ${options.tag} (rollback: ${rollback})`);
+  let plan: LanePlan;
+  if (tag) {
+    if (previous && previous !== tag) {
+      rollback = `npm run deploy -- --env ${env} --tag ${previous} --yes`;
+      io.log(`release ${env}: ${previous} -> ${tag} (rollback: ${rollback})`);
     }
+    plan = withReleaseTag(paths, env, tag, (scratch) => planLane(scratch, env));
   } else {
-    io.log(`release ${options.env}: ${JSON.stringify(readReleaseTags(paths.release(options.env)))}`);
+    io.log(`release ${env}: ${JSON.stringify(pinned)}`);
+    plan = planLane(paths, env);
   }
-  const plan = planLane(paths, options.env);
   for (const line of describePlan(plan)) io.log(line);
   if (plan.problems.length > 0) {
     io.log(`NOT deploying: ${plan.problems.length} problem(s):`);
@@ -119,5 +128,13 @@ export function deployCommand(paths: DeployPaths, options: DeployOptions, io: Co
   }
   const report = applyLane(plan, io.kubectl, { rollback });
   for (const line of report.lines) io.log(line);
+  if (tag && previous !== tag) {
+    if (report.ok) {
+      setReleaseTag(releaseFile, tag);
+      io.log(`release ${env} pinned to ${tag} in ${path.relative(paths.workspaceRoot, releaseFile)}: commit it`);
+    } else {
+      io.log(`the release pin of ${env} stays at ${previous ?? JSON.stringify(pinned)} (${tag} did not deploy)`);
+    }
+  }
   return report.ok;
 }

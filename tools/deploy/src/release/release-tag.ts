@@ -1,5 +1,8 @@
-import { readFileSync, writeFileSync } from 'node:fs';
+import { cpSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
 import { isMap, isSeq, parseDocument } from 'yaml';
+import { deployPaths, type DeployPaths } from '../workspace/workspace';
 
 const TAG = /^[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}$/;
 
@@ -22,16 +25,45 @@ export function readReleaseTags(file: string): Record<string, string> {
   return Object.fromEntries(entries.map((e) => [String(e.get('name')), String(e.get('newTag') ?? '')]));
 }
 
+/** Throws unless `tag` may be pinned (an image tag, not :latest). */
+export function checkReleaseTag(tag: string): void {
+  if (!TAG.test(tag)) throw new Error(`"${tag}" is not a valid image tag`);
+  if (tag === 'latest') throw new Error('refusing :latest; pin a release tag');
+}
+
+/** The one tag every Pulse image of a release carries, or undefined when they differ. */
+export function singleReleaseTag(tags: Record<string, string>): string | undefined {
+  const distinct = new Set(Object.values(tags));
+  return distinct.size === 1 ? [...distinct][0] : undefined;
+}
+
 /**
  * Sets the tag of every Pulse image of a lane's release (overlays/<env>/release/kustomization.yaml),
  * keeping the file's comments, and returns the tag it replaces (the rollback target).
  */
 export function setReleaseTag(file: string, tag: string): { previous: string | undefined } {
-  if (!TAG.test(tag)) throw new Error(`"${tag}" is not a valid image tag`);
-  if (tag === 'latest') throw new Error('refusing :latest; pin a release tag');
+  checkReleaseTag(tag);
   const { doc, entries } = pulseImages(readFileSync(file, 'utf8'));
-  const previousTags = new Set(entries.map((e) => String(e.get('newTag') ?? '')));
+  const previous = singleReleaseTag(Object.fromEntries(entries.map((e) => [String(e.get('name')), String(e.get('newTag') ?? '')])));
   for (const entry of entries) entry.set('newTag', tag);
   writeFileSync(file, doc.toString({ lineWidth: 0 }));
-  return { previous: previousTags.size === 1 ? [...previousTags][0] : undefined };
+  return { previous };
+}
+
+/**
+ * Runs `use` on a scratch copy of the deploy/k8s tree whose `env` release is pinned to `tag`, so that a
+ * release can be rendered and checked without touching the real pin (which only a deploy that went
+ * through may change). The copy is removed afterwards.
+ */
+export function withReleaseTag<T>(paths: DeployPaths, env: string, tag: string, use: (scratch: DeployPaths) => T): T {
+  checkReleaseTag(tag);
+  const dir = mkdtempSync(path.join(tmpdir(), 'pulse-release-'));
+  try {
+    const scratch = deployPaths(paths.workspaceRoot, path.join(dir, 'k8s'));
+    cpSync(paths.k8sRoot, scratch.k8sRoot, { recursive: true });
+    setReleaseTag(scratch.release(env), tag);
+    return use(scratch);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
 }
