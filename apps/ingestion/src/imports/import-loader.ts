@@ -128,6 +128,19 @@ export class ImportLoader {
   }
 
   /**
+   * Uploaded imports not finished, oldest first: those whose requests arrived while the tenant was
+   * suspended (queued) or whose worker stopped (running, its lock gone). Source syncs' imports are left
+   * to their syncs, which load them together with their sync state.
+   */
+  async unfinishedUploads(tenant: TenantContext): Promise<string[]> {
+    const { rows } = await this.tenants.query<{ id: string }>(
+      tenant,
+      `SELECT id FROM imports WHERE status IN ('queued', 'running') AND source_id IS NULL ORDER BY created_at, id`,
+    );
+    return rows.map((row) => row.id);
+  }
+
+  /**
    * Fails an unfinished import for good, with ingestion.failed.v1: its request is being dead-lettered
    * (it failed on its last delivery, or in a way that cannot pass), so no redelivery will finish it.
    * Nothing of it was applied (rows commit only together with the outcome). A finished import is left as it is.

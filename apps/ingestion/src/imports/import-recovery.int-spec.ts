@@ -1,7 +1,7 @@
-import { ingestionRequestedV1 } from '@pulse/contracts';
+import { ingestionRequestedV1, tenantUpdatedV1 } from '@pulse/contracts';
 import { createPubSubClient, EventPublisher } from '@pulse/messaging';
 import { importObjectKey } from '@pulse/object-storage';
-import { waitFor } from '@pulse/testing';
+import { waitFor, withClient } from '@pulse/testing';
 import type { PubSub } from '@google-cloud/pubsub';
 import { randomUUID } from 'node:crypto';
 import { Readable } from 'node:stream';
@@ -111,5 +111,41 @@ describe('crash safety and redelivery (real PostgreSQL, Pub/Sub emulator)', () =
     // Calling the loader again directly is just as harmless.
     const again = await ingestion.loader.run({ tenant: tenant.context, timezone: 'UTC', importId, eventId: randomUUID() });
     expect(again).toMatchObject({ status: 'succeeded', rowsLoaded: 2, ranNow: false });
+  });
+
+  it('an import requested while its tenant is suspended stays queued, and runs once tenant.updated.v1 says the tenant is active again', async () => {
+    const tenant = await ingestion.seedTenant('suspended');
+    const setStatus = (status: string) =>
+      withClient(ingestion.controlPlane.url, (client) => client.query('UPDATE tenants SET status = $1 WHERE id = $2', [status, tenant.tenantId]));
+    const objectUri = await ingestion.upload(tenant, 'external_id,name\nc1,One\nc2,Two\n');
+    const importId = await ingestion.loader.createImport(tenant.context, {
+      entity: 'customers',
+      format: 'csv',
+      objectUri,
+      mode: 'upsert',
+      options: { onUnknownReference: 'reject', maxRejectedShare: 0.1 },
+    });
+    const importStatus = async () => (await ingestion.rows<{ status: string }>(tenant, 'SELECT status FROM imports WHERE id = $1', [importId]))[0]?.status;
+    const publisher = new EventPublisher(pubsub, { autoCreate: true });
+    const tenantUpdated = (status: 'active' | 'suspended', changed: string[]) =>
+      publisher.publish(
+        tenantUpdatedV1,
+        { slug: tenant.slug, status, plan: 'standard', hostnames: [], changed },
+        { tenantId: tenant.tenantId, correlationId: 'suspension-test', eventId: randomUUID() },
+      );
+
+    await setStatus('suspended');
+    const payload = { importId, entity: 'customers' as const, origin: { kind: 'upload' as const, objectUri, format: 'csv' as const }, mode: 'upsert' as const };
+    await publisher.publish(ingestionRequestedV1, payload, { tenantId: tenant.tenantId, correlationId: 'suspension-test', eventId: randomUUID() });
+    // A tenant.updated.v1 that does not make the tenant writable runs nothing either.
+    await tenantUpdated('suspended', ['status']);
+    await new Promise((resolve) => setTimeout(resolve, 3_000));
+    expect(await importStatus()).toBe('queued');
+    expect(await ingestion.rows(tenant, 'SELECT external_id FROM customers')).toEqual([]);
+
+    await setStatus('active');
+    await tenantUpdated('active', ['status']);
+    await waitFor(async () => (await importStatus()) === 'succeeded', { timeoutMs: 30_000, description: 'the waiting import to succeed after the reactivation' });
+    expect((await ingestion.rows(tenant, 'SELECT external_id FROM customers ORDER BY 1')).map((r) => r['external_id'])).toEqual(['c1', 'c2']);
   });
 });

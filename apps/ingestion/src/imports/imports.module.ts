@@ -3,11 +3,12 @@ import { TenancyModule } from '../tenancy/tenancy.module';
 import { ImportLoader } from './import-loader';
 import { importStorageProvider, importWarehouseProvider } from './ingestion-dependencies';
 import { IngestionRequestedHandler } from './ingestion-requested.handler';
+import { TenantReactivatedHandler } from './tenant-reactivated.handler';
 
-/** Loading imports: the ingestion.requested.v1 consumer and the ImportLoader (also used by source syncs). */
+/** Loading imports: the ingestion.requested.v1 and tenant.updated.v1 (reactivation) consumers and the ImportLoader (also used by source syncs). */
 @Module({
   imports: [TenancyModule],
-  controllers: [IngestionRequestedHandler],
+  controllers: [IngestionRequestedHandler, TenantReactivatedHandler],
   providers: [importStorageProvider, importWarehouseProvider, ImportLoader],
   exports: [ImportLoader],
 })

@@ -24,9 +24,23 @@ export class TenantDirectory {
     const row = rows[0];
     // Not retryable: the event names a tenant that does not exist (or no longer may be written to).
     if (!row) throw new DomainError('not_found', 'tenant.not_found', `No tenant with id ${tenantId}.`);
+    // A suspension is temporary: the tenant's waiting imports run when it is reactivated (TenantReactivatedHandler).
+    if (row.status === 'suspended') {
+      throw new DomainError('forbidden', 'tenant.suspended', `Tenant "${row.slug}" is suspended; its imports wait until it is reactivated.`);
+    }
     if (row.status !== 'active' && row.status !== 'onboarding') {
       throw new DomainError('forbidden', 'tenant.not_writable', `Tenant "${row.slug}" is ${row.status}; its imports are not loaded.`);
     }
     return { context: createTenantContext({ tenantId, slug: row.slug, correlationId }), timezone: row.timezone };
+  }
+
+  /** findOrThrow, except that a suspended tenant is undefined: its imports wait for its reactivation. */
+  async findUnlessSuspended(tenantId: string, correlationId: string): Promise<TenantProfile | undefined> {
+    try {
+      return await this.findOrThrow(tenantId, correlationId);
+    } catch (error) {
+      if (error instanceof DomainError && error.code === 'tenant.suspended') return undefined;
+      throw error;
+    }
   }
 }

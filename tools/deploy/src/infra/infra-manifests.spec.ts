@@ -39,6 +39,7 @@ describe('Pub/Sub infrastructure', () => {
       'ingestion.requested.v1.ingestion',
       'metrics.refresh-requested.v1.metrics',
       'tenant.offboarded.v1.metrics',
+      'tenant.updated.v1.ingestion',
     ]);
     const sub = manifests.find((m) => m.metadata.name === 'ingestion.requested.v1.ingestion');
     expect(sub?.spec).toEqual({
