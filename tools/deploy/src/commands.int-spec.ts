@@ -21,15 +21,36 @@ function tenantsFile(tenants: unknown): string {
   return file;
 }
 
-/** A kubectl that answers from a script and records every call (no cluster here). */
-function fakeKubectl(answer: (args: string[]) => Partial<KubectlResult> = () => ({})) {
+/** A Job as `kubectl get job -o json` shows it: running (no condition yet), or with its final condition. */
+function job(name: string, outcome: 'running' | 'Complete' | 'Failed' = 'Complete') {
+  const conditions =
+    outcome === 'Complete'
+      ? [{ type: 'Complete', status: 'True' }]
+      : outcome === 'Failed'
+        ? [{ type: 'Failed', status: 'True', reason: 'BackoffLimitExceeded', message: 'Job has reached the specified backoff limit' }]
+        : [];
+  return { apiVersion: 'batch/v1', kind: 'Job', metadata: { name }, status: { startTime: '2026-11-27T10:00:00Z', active: outcome === 'running' ? 1 : 0, conditions } };
+}
+
+/**
+ * A kubectl that answers from a script and records every call (no cluster here). Unscripted calls
+ * succeed; a polled migration Job has completed, and no previous migration Job exists.
+ */
+function fakeKubectl(answer: (args: string[]) => Partial<KubectlResult> | undefined = () => undefined) {
   const calls: string[] = [];
   const kubectl: Kubectl = (args, input) => {
     const objects = input ? [...input.matchAll(/^kind: (\w+)\n(?:.*\n)*?\s+name: (\S+)/gm)].length : 0;
     calls.push(args.join(' ') + (input ? ` <${objects} objects>` : ''));
-    return { status: 0, stdout: '', stderr: '', ...answer(args) };
+    const polled = args[0] === 'get' && args[1] === 'job' ? { stdout: JSON.stringify(job(args[2] as string)) } : {};
+    return { status: 0, stdout: '', stderr: '', ...polled, ...answer(args) };
   };
   return { calls, kubectl };
+}
+
+/** Simulated time: sleeping advances it, so a long migration wait takes no real time. */
+function fakeClock() {
+  const clock = { at: 0, now: () => clock.at, sleep: (ms: number) => void (clock.at += ms) };
+  return clock;
 }
 
 function io(kubectl: Kubectl): CommandIo & { lines: string[] } {
@@ -134,20 +155,26 @@ describeWithKubectl('deploy', () => {
 
   it('with --yes applies configuration, then each migration to completion, then workloads; prunes moved tenants; waits for rollouts', () => {
     const copy = copyOfDeploy();
+    const finishedRuns = { kind: 'List', items: [job('control-plane-migration', 'Complete'), job('tenant-migration', 'Failed')] };
     const { calls, kubectl } = fakeKubectl((args) =>
-      args[0] === 'get' ? { stdout: 'HTTPRoute/tenant-moved-away\nDeployment/api-moved-away\n' } : {},
+      args[0] === 'get' && args[1] === 'jobs'
+        ? { stdout: JSON.stringify(finishedRuns) }
+        : args[0] === 'get' && args[1]?.startsWith('httproutes')
+          ? { stdout: 'HTTPRoute/tenant-moved-away\nDeployment/api-moved-away\n' }
+          : undefined,
     );
     const out = io(kubectl);
     expect(deployCommand(copy, { env: 'production', yes: true }, out)).toBe(true);
     const ns = '-n pulse-production';
     expect(calls.map((c) => c.replace(/<\d+ objects>/, '<objects>'))).toEqual([
+      `get jobs control-plane-migration tenant-migration ${ns} -o json --ignore-not-found`,
       'apply --server-side --field-manager=pulse-deploy --force-conflicts -f - <objects>',
       `delete job control-plane-migration ${ns} --ignore-not-found --wait=true`,
       'apply --server-side --field-manager=pulse-deploy --force-conflicts -f - <objects>',
-      `wait --for=condition=complete job/control-plane-migration ${ns} --timeout=1800s`,
+      `get job control-plane-migration ${ns} -o json`,
       `delete job tenant-migration ${ns} --ignore-not-found --wait=true`,
       'apply --server-side --field-manager=pulse-deploy --force-conflicts -f - <objects>',
-      `wait --for=condition=complete job/tenant-migration ${ns} --timeout=1800s`,
+      `get job tenant-migration ${ns} -o json`,
       'apply --server-side --field-manager=pulse-deploy --force-conflicts -f - <objects>',
       expect.stringMatching(/^get httproutes.gateway.networking.k8s.io,deployments.apps,.* -l pulse.dev\/tenant/),
       `delete httproute tenant-moved-away ${ns} --ignore-not-found`,
@@ -157,17 +184,72 @@ describeWithKubectl('deploy', () => {
       `rollout status deployment/metrics ${ns} --timeout=600s`,
       `rollout status deployment/tenant-registry ${ns} --timeout=600s`,
     ]);
+    expect(out.lines).toContain('waiting for job control-plane-migration (up to its deadline, 900s)');
+    expect(out.lines).toContain('waiting for job tenant-migration (up to its deadline, 3600s)');
+    expect(out.lines).toContain('job tenant-migration completed');
   });
 
-  it('stops before touching the services when a migration fails', () => {
+  it('sees a failed migration at the next poll and stops before touching the services', () => {
     const copy = copyOfDeploy();
-    const { calls, kubectl } = fakeKubectl((args) => (args[0] === 'wait' ? { status: 1, stderr: 'timed out waiting for the condition' } : {}));
-    const out = io(kubectl);
+    let polls = 0;
+    const { calls, kubectl } = fakeKubectl((args) =>
+      args[0] === 'get' && args[1] === 'job' ? { stdout: JSON.stringify(job(args[2] as string, ++polls === 1 ? 'running' : 'Failed')) } : undefined,
+    );
+    const clock = fakeClock();
+    const out = { ...io(kubectl), clock };
     expect(deployCommand(copy, { env: 'production', yes: true }, out)).toBe(false);
+    expect(calls.filter((c) => c.startsWith('get job '))).toEqual(['get job control-plane-migration -n pulse-production -o json', 'get job control-plane-migration -n pulse-production -o json']);
+    expect(clock.at).toBe(10_000);
     expect(calls.filter((c) => c.startsWith('rollout'))).toEqual([]);
     expect(calls.filter((c) => c.startsWith('apply'))).toHaveLength(2);
-    expect(out.lines).toContain('FAILED: job control-plane-migration did not complete; the services were NOT updated');
+    expect(out.lines).toContain(
+      'FAILED: job control-plane-migration failed (BackoffLimitExceeded: Job has reached the specified backoff limit); the services were NOT updated',
+    );
     expect(out.lines).toContain('see: kubectl -n pulse-production logs job/control-plane-migration -c migrate');
+  });
+
+  it("waits for a migration as long as the rendered Job's activeDeadlineSeconds allows, then stops before the services", () => {
+    const copy = copyOfDeploy();
+    const manifest = path.join(copy.k8sRoot, 'base/migrations/tenant-migration.job.yaml');
+    writeFileSync(manifest, readFileSync(manifest, 'utf8').replace('activeDeadlineSeconds: 3600', 'activeDeadlineSeconds: 5400'));
+    const clock = fakeClock();
+    const tenantPolls: number[] = [];
+    const { calls, kubectl } = fakeKubectl((args) => {
+      if (args[0] !== 'get' || args[1] !== 'job' || args[2] !== 'tenant-migration') return undefined;
+      tenantPolls.push(clock.at);
+      return { stdout: JSON.stringify(job('tenant-migration', 'running')) };
+    });
+    const out = { ...io(kubectl), clock };
+    expect(deployCommand(copy, { env: 'production', yes: true }, out)).toBe(false);
+    const waited = ((tenantPolls.at(-1) ?? 0) - (tenantPolls[0] ?? 0)) / 1000;
+    expect(waited).toBeGreaterThanOrEqual(5400);
+    expect(waited).toBeLessThanOrEqual(5400 + 120 + 10);
+    expect(out.lines).toContain('FAILED: job tenant-migration did not finish within its deadline (5400s); the services were NOT updated');
+    expect(calls.filter((c) => c.startsWith('rollout'))).toEqual([]);
+    expect(calls.filter((c) => c.startsWith('apply'))).toHaveLength(3);
+  });
+
+  it('refuses to replace a migration Job that a previous deploy left running, and changes nothing', () => {
+    const copy = copyOfDeploy();
+    const previousRuns = { kind: 'List', items: [job('control-plane-migration', 'Complete'), job('tenant-migration', 'running')] };
+    const { calls, kubectl } = fakeKubectl((args) => (args[0] === 'get' && args[1] === 'jobs' ? { stdout: JSON.stringify(previousRuns) } : undefined));
+    const out = io(kubectl);
+    expect(deployCommand(copy, { env: 'production', tag: '2.0.0', yes: true }, out)).toBe(false);
+    expect(calls).toEqual(['get jobs control-plane-migration tenant-migration -n pulse-production -o json --ignore-not-found']);
+    expect(out.lines).toContain('FAILED: job tenant-migration from a previous deploy is still running (started 2026-11-27T10:00:00Z); nothing was changed');
+    expect(out.lines.some((line) => line.includes('kubectl -n pulse-production delete job tenant-migration'))).toBe(true);
+    expect(Object.values(readReleaseTags(copy.release('production')))).toEqual(['0.1.0', '0.1.0', '0.1.0', '0.1.0', '0.1.0']);
+  });
+
+  it('refuses a migration Job without a deadline (the deploy would not know how long to wait)', () => {
+    const copy = copyOfDeploy();
+    const manifest = path.join(copy.k8sRoot, 'base/migrations/tenant-migration.job.yaml');
+    writeFileSync(manifest, readFileSync(manifest, 'utf8').replace(/^ {2}activeDeadlineSeconds: 3600\n/m, ''));
+    const { calls, kubectl } = fakeKubectl();
+    const out = io(kubectl);
+    expect(deployCommand(copy, { env: 'production', yes: true }, out)).toBe(false);
+    expect(calls).toEqual([]);
+    expect(out.lines).toContain('  - Job tenant-migration has no positive spec.activeDeadlineSeconds (the deploy waits that long for it)');
   });
 
   it('prints the one-command rollback when a rollout fails', () => {

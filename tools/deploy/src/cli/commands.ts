@@ -7,6 +7,7 @@ import { fetchRegistryTenants, readTenantsFile, type RegistryTenant } from '../t
 import { LANE_NAMES, isLane, routeTenants, type Lane } from '../tenants/tenant-routing';
 import { applyLane, describePlan, isEnvironment, planLane, type LanePlan } from '../deploy/deploy-lane';
 import type { Kubectl } from '../deploy/kubectl';
+import type { Clock } from '../deploy/migration-jobs';
 import { checkReleaseTag, readReleaseTags, setReleaseTag, singleReleaseTag, withReleaseTag } from '../release/release-tag';
 import { readGcpSettings } from '../workspace/settings';
 import type { DeployPaths } from '../workspace/workspace';
@@ -17,6 +18,8 @@ export interface CommandIo {
   environment: Readonly<Record<string, string | undefined>>;
   kubectl: Kubectl;
   fetchImpl?: typeof fetch;
+  /** How a deploy waits between polls of a migration Job (tests simulate it). */
+  clock?: Clock;
 }
 
 export class UsageError extends Error {}
@@ -126,8 +129,7 @@ export function deployCommand(paths: DeployPaths, options: DeployOptions, io: Co
     io.log('checks passed; this was a plan. Apply with --yes.');
     return true;
   }
-  const report = applyLane(plan, io.kubectl, { rollback });
-  for (const line of report.lines) io.log(line);
+  const report = applyLane(plan, io.kubectl, { rollback, log: io.log, clock: io.clock });
   if (tag && previous !== tag) {
     if (report.ok) {
       setReleaseTag(releaseFile, tag);

@@ -9,6 +9,7 @@ import { readGcpSettings } from '../workspace/settings';
 import type { DeployPaths } from '../workspace/workspace';
 import { toYamlDocuments, type Manifest } from '../workspace/yaml-files';
 import type { Kubectl } from './kubectl';
+import { awaitJob, jobDeadlineSeconds, systemClock, unfinishedJobs, type Clock } from './migration-jobs';
 
 export const ENVIRONMENTS = {
   onboarding: { namespace: 'pulse-onboarding', gke: true },
@@ -51,8 +52,11 @@ export function planLane(paths: DeployPaths, env: Environment): LanePlan {
     ...checkEnvironmentReferences(migrations, lane),
     ...(gke ? checkWorkloadIdentity(lane, readGcpSettings(paths.settingsEnv).GSA_DOMAIN) : []),
   ];
-  for (const job of MIGRATION_JOBS) {
-    if (!migrations.some((m) => m.kind === 'Job' && m.metadata.name === job)) problems.push(`the migrations render has no Job ${job}`);
+  for (const name of MIGRATION_JOBS) {
+    const job = migrations.find((m) => m.kind === 'Job' && m.metadata.name === name);
+    if (!job) problems.push(`the migrations render has no Job ${name}`);
+    // The deploy waits for a migration as long as the Job may run, so the Job must say how long that is.
+    else if (jobDeadlineSeconds(job) === undefined) problems.push(`Job ${name} has no positive spec.activeDeadlineSeconds (the deploy waits that long for it)`);
   }
   return { env, namespace, lane, migrations, certificates, problems };
 }
@@ -84,26 +88,61 @@ export interface DeployReport {
 
 const TENANT_KINDS = 'httproutes.gateway.networking.k8s.io,deployments.apps,services,configmaps,horizontalpodautoscalers.autoscaling,poddisruptionbudgets.policy,healthcheckpolicies.networking.gke.io,gcpbackendpolicies.networking.gke.io';
 
+export interface ApplyOptions {
+  /** How long each rollout may take (default 600s). Migration Jobs are awaited for their own deadline. */
+  timeoutSeconds?: number;
+  rollback?: string;
+  /** Receives each line as it happens (a migration may take an hour); the report has them all too. */
+  log?: (line: string) => void;
+  clock?: Clock;
+}
+
 /**
  * Applies a checked plan: the lane's configuration first (everything but its Deployments), then each
  * migration Job to completion, then the Deployments; removes tenant objects (label pulse.dev/tenant) the
  * render no longer has (a tenant moved to another lane or lost its route); waits for every rollout.
- * Stops at the first failure with the command that shows why, before anything further changes.
+ * Refuses to start while a previous deploy's migration Job is still running (it would be deleted
+ * mid-run). Stops at the first failure with the command that shows why, before anything further changes.
  */
-export function applyLane(plan: LanePlan, kubectl: Kubectl, options: { timeoutSeconds?: number; rollback?: string } = {}): DeployReport {
+export function applyLane(plan: LanePlan, kubectl: Kubectl, options: ApplyOptions = {}): DeployReport {
   const lines: string[] = [];
+  const say = (...added: string[]) => {
+    for (const line of added) {
+      lines.push(line);
+      options.log?.(line);
+    }
+  };
   const ns = plan.namespace;
   const timeout = `${options.timeoutSeconds ?? 600}s`;
-  const fail = (what: string, result: { stderr: string; stdout: string }, hint?: string): DeployReport => {
-    lines.push(`FAILED: ${what}`, (result.stderr || result.stdout).trim());
-    if (hint) lines.push(hint);
+  const clock = options.clock ?? systemClock;
+  const fail = (what: string, result: { stderr: string; stdout: string } | undefined, hint?: string): DeployReport => {
+    say(`FAILED: ${what}`);
+    if (result) say((result.stderr || result.stdout).trim());
+    if (hint) say(hint);
     return { lines, ok: false };
   };
   const apply = (manifests: Manifest[], what: string) => {
     const result = kubectl(['apply', '--server-side', '--field-manager=pulse-deploy', '--force-conflicts', '-f', '-'], toYamlDocuments(manifests));
-    lines.push(`applied ${what} (${manifests.length} objects)`);
+    say(`applied ${what} (${manifests.length} objects)`);
     return result;
   };
+  const jobs = MIGRATION_JOBS.flatMap((name) => plan.migrations.filter((m) => m.kind === 'Job' && m.metadata.name === name));
+
+  // A Job's pod template is immutable, so each deploy deletes the previous run before applying its own;
+  // a run that has not finished must not be deleted under a migration in progress.
+  if (jobs.length > 0) {
+    const previous = unfinishedJobs(kubectl, ns, jobs.map((j) => j.metadata.name));
+    if ('error' in previous) return fail(`could not read the previous migration Jobs in ${ns}; nothing was changed`, previous.error);
+    const [running] = previous.running;
+    if (running) {
+      return fail(
+        `job ${running.name} from a previous deploy is still running${running.since ? ` (started ${running.since})` : ''}; nothing was changed`,
+        undefined,
+        `deploy again once it has finished (kubectl -n ${ns} get job/${running.name} -w; logs: kubectl -n ${ns} logs job/${running.name} -c migrate). ` +
+          `If it is stuck, stopping it is your decision: kubectl -n ${ns} delete job ${running.name}`,
+      );
+    }
+  }
 
   const isRollout = (m: Manifest) => m.kind === 'Deployment' || m.kind === 'StatefulSet';
   let result = apply(plan.lane.filter((m) => !isRollout(m)), `${ns} configuration`);
@@ -113,19 +152,36 @@ export function applyLane(plan: LanePlan, kubectl: Kubectl, options: { timeoutSe
     if (result.status !== 0) return fail('apply tenant certificates', result);
   }
 
-  for (const name of MIGRATION_JOBS) {
-    const job = plan.migrations.find((m) => m.kind === 'Job' && m.metadata.name === name);
-    if (!job) continue;
-    // A Job's pod template is immutable: the previous run (finished) is replaced.
+  for (const job of jobs) {
+    const name = job.metadata.name;
+    const logs = `see: kubectl -n ${ns} logs job/${name} -c migrate`;
+    // planLane refuses a migration Job without a deadline; 0 would only happen with an unchecked plan.
+    const deadline = jobDeadlineSeconds(job) ?? 0;
     result = kubectl(['delete', 'job', name, '-n', ns, '--ignore-not-found', '--wait=true']);
     if (result.status !== 0) return fail(`delete previous job ${name}`, result);
     result = apply([job], `job ${name}`);
     if (result.status !== 0) return fail(`apply job ${name}`, result);
-    result = kubectl(['wait', '--for=condition=complete', `job/${name}`, '-n', ns, '--timeout=1800s']);
-    if (result.status !== 0) {
-      return fail(`job ${name} did not complete; the services were NOT updated`, result, `see: kubectl -n ${ns} logs job/${name} -c migrate`);
+    say(`waiting for job ${name} (up to its deadline, ${deadline}s)`);
+    const outcome = awaitJob(kubectl, ns, name, deadline, clock);
+    switch (outcome.outcome) {
+      case 'complete':
+        say(`job ${name} completed`);
+        break;
+      case 'failed':
+        return fail(`job ${name} failed (${outcome.why}); the services were NOT updated`, undefined, logs);
+      case 'timed-out':
+        return fail(
+          `job ${name} did not finish within its deadline (${deadline}s); the services were NOT updated`,
+          undefined,
+          `it may still be running (the next deploy refuses to replace it until it has finished); ${logs}`,
+        );
+      case 'unknown':
+        return fail(
+          `could not read the status of job ${name}; the services were NOT updated`,
+          outcome.error,
+          `it may still be running (the next deploy refuses to replace it until it has finished): kubectl -n ${ns} get job/${name}`,
+        );
     }
-    lines.push(`job ${name} completed`);
   }
 
   const rollouts = plan.lane.filter(isRollout);
@@ -139,7 +195,7 @@ export function applyLane(plan: LanePlan, kubectl: Kubectl, options: { timeoutSe
       if (rendered.has(object)) continue;
       const [kind, name] = object.split('/') as [string, string];
       const removed = kubectl(['delete', kind.toLowerCase(), name, '-n', ns, '--ignore-not-found']);
-      lines.push(removed.status === 0 ? `removed ${object} (no longer routed to ${ns})` : `could not remove ${object}: ${removed.stderr.trim()}`);
+      say(removed.status === 0 ? `removed ${object} (no longer routed to ${ns})` : `could not remove ${object}: ${removed.stderr.trim()}`);
     }
   }
 
@@ -152,7 +208,7 @@ export function applyLane(plan: LanePlan, kubectl: Kubectl, options: { timeoutSe
         options.rollback ? `roll back with: ${options.rollback}` : 'roll back by deploying the previous tag (git log -p deploy/k8s/overlays/<env>/release)',
       );
     }
-    lines.push(`${describeManifest(deployment)} rolled out`);
+    say(`${describeManifest(deployment)} rolled out`);
   }
   return { lines, ok: true };
 }
