@@ -9,7 +9,7 @@ import { randomBytes } from 'node:crypto';
 import { mkdtemp } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { Client } from 'pg';
+import { Client, escapeIdentifier, escapeLiteral } from 'pg';
 import { AppModule } from './app.module';
 import { tenantRegistryConfigSchema } from './config/tenant-registry.config';
 import { PROVISIONING_HOOKS, type ProvisioningHooks } from './provisioning/provisioning.tokens';
@@ -30,6 +30,8 @@ export interface RegistryUnderTest {
   /** The tenant role's URL to its own database, as the registry stored it. */
   tenantUrl(slug: string): Promise<string>;
   secretsKey: string;
+  /** The login the registry provisions tenant databases with (TENANT_DATABASE_ADMIN_URL). */
+  provisioningLogin: string;
   /** Runs SQL on the control plane. */
   query<T>(sql: string, values?: unknown[]): Promise<T[]>;
   // The body is whatever JSON the route answered; tests assert on its shape, so it is typed loosely.
@@ -43,7 +45,34 @@ export function uniqueSlug(prefix: string): string {
   return `${prefix}-${randomBytes(4).toString('hex')}`;
 }
 
-export async function startRegistry(): Promise<RegistryUnderTest> {
+export interface RegistryOptions {
+  /**
+   * The login of TENANT_DATABASE_ADMIN_URL: the test server's superuser (default), or a login of the
+   * registry's own with only LOGIN CREATEROLE CREATEDB, as production's (Cloud SQL has no superuser).
+   */
+  provisioningLogin?: 'superuser' | 'createrole';
+}
+
+/** A LOGIN CREATEROLE CREATEDB role of its own on the test server, and its URL; drop() removes it. */
+async function createProvisioningLogin(serverUrl: string): Promise<{ name: string; url: string; drop(): Promise<void> }> {
+  const name = `registry_admin_${randomBytes(4).toString('hex')}`;
+  const password = randomBytes(18).toString('base64url');
+  await withClient(serverUrl, (client) =>
+    client.query(`CREATE ROLE ${escapeIdentifier(name)} LOGIN NOSUPERUSER CREATEROLE CREATEDB PASSWORD ${escapeLiteral(password)}`),
+  );
+  const url = new URL(serverUrl);
+  url.username = name;
+  url.password = password;
+  return {
+    name,
+    url: url.toString(),
+    // Tenant roles it created and did not drop (a failed test) stay; they belong to no one.
+    drop: () => withClient(serverUrl, (client) => client.query(`DROP ROLE IF EXISTS ${escapeIdentifier(name)}`)).then(() => undefined),
+  };
+}
+
+export async function startRegistry(options: RegistryOptions = {}): Promise<RegistryUnderTest> {
+  const provisioningLogin = options.provisioningLogin === 'createrole' ? await createProvisioningLogin(testPostgresUrlOrThrow()) : undefined;
   const controlPlane = await createTestDatabase({
     prefix: 'registry',
     migrationsDir: path.resolve(__dirname, '../prisma/migrations'),
@@ -58,7 +87,7 @@ export async function startRegistry(): Promise<RegistryUnderTest> {
     LOG_LEVEL: 'error',
     LOG_FORMAT: 'json',
     DATABASE_URL: controlPlane.url,
-    TENANT_DATABASE_ADMIN_URL: testPostgresUrlOrThrow(),
+    TENANT_DATABASE_ADMIN_URL: provisioningLogin?.url ?? testPostgresUrlOrThrow(),
     PULSE_OPERATOR_TOKEN: OPERATOR_TOKEN,
     PULSE_SECRETS_KEY: secretsKey,
     EXPORT_DIR: exportDir,
@@ -83,6 +112,7 @@ export async function startRegistry(): Promise<RegistryUnderTest> {
     exportDir,
     hooks,
     secretsKey,
+    provisioningLogin: provisioningLogin?.name ?? new URL(testPostgresUrlOrThrow()).username,
     query,
     async tenantUrl(slug) {
       const [row] = await query<{ host: string; port: number; database_name: string; role_name: string; password_encrypted: string }>(
@@ -107,6 +137,7 @@ export async function startRegistry(): Promise<RegistryUnderTest> {
       await pubsub.close();
       await emulator.stop();
       await controlPlane.drop();
+      await provisioningLogin?.drop();
     },
   };
 }

@@ -18,7 +18,7 @@ export const tenantRegistryConfigSchema = z
     DATABASE_URL: postgresUrl(),
     /**
      * A login on the shared instance allowed to create roles and databases (CREATEROLE, CREATEDB).
-     * Defaults to DATABASE_URL's login; in production a dedicated provisioning role.
+     * Defaults to DATABASE_URL's login; in production a dedicated provisioning role, no superuser (docs/tenancy.md).
      */
     TENANT_DATABASE_ADMIN_URL: postgresUrl().optional(),
     /** How services reach tenant databases, when it differs from the admin URL's host (e.g. a Cloud SQL proxy). */
