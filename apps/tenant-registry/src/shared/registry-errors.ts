@@ -1,3 +1,4 @@
+import type { FieldError } from '@pulse/contracts';
 import { ConflictError, DomainError, NotFoundError } from '@pulse/errors';
 
 /** Stable error codes of the tenant registry (documented in docs/tenancy.md). */
@@ -15,6 +16,15 @@ export function slugTaken(slug: string) {
 
 export function hostnameTaken(hostname: string) {
   return new ConflictError('tenant.hostname_taken', `The hostname "${hostname}" already belongs to another tenant.`);
+}
+
+export function hostnameInBaseDomain(baseDomain: string, fieldErrors: readonly FieldError[]) {
+  return new DomainError(
+    'unprocessable',
+    'tenant.hostname_reserved',
+    `Hostnames inside the base domain ${baseDomain} are the tenants' own <slug>.${baseDomain} hosts; a custom hostname must lie outside it.`,
+    fieldErrors,
+  );
 }
 
 export function invalidTransition(slug: string, from: string, action: string) {

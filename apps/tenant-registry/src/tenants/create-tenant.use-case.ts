@@ -11,6 +11,7 @@ import { tenantDatabaseNames } from '../provisioning/tenant-database-names';
 import type { Actor } from '../shared/actor';
 import { audit, recordTransition } from '../shared/control-plane-writes';
 import { hostnameTaken, slugTaken } from '../shared/registry-errors';
+import { customHostnamesOrThrow } from './tenant-hostnames';
 
 /**
  * Registers a tenant (with its database reference and a generated password, encrypted), provisions it,
@@ -34,7 +35,7 @@ export class CreateTenantUseCase {
   }
 
   private async register(request: CreateTenantRequest, actor: Actor): Promise<void> {
-    const hostnames = [...new Set(request.hostnames ?? [])];
+    const hostnames = customHostnamesOrThrow(request.hostnames ?? [], { slug: request.slug, baseDomain: this.config.tenantDatabases.baseDomain });
     // Checked first for a clear answer; the unique constraints still decide under concurrency.
     if (await this.db.tenant.findUnique({ where: { slug: request.slug } })) throw slugTaken(request.slug);
     const claimed = await this.db.tenantHostname.findFirst({ where: { hostname: { in: hostnames } } });

@@ -66,6 +66,7 @@ export class TenantsController {
       201: { description: 'Provisioned (status onboarding), with the API key', schema: createdTenantSchema },
       400: { description: 'validation_failed, field by field (a bad setting names it: body.settings.timezone)' },
       409: { description: 'tenant.slug_taken or tenant.hostname_taken' },
+      422: { description: 'tenant.hostname_reserved: a hostname inside the base domain (named in errors: body.hostnames.<i>)' },
       503: { description: 'tenant.provisioning_failed: the tenant stays provisioning_failed with the reason; retry with /provision' },
     },
   })
@@ -99,6 +100,7 @@ export class TenantsController {
       400: { description: 'validation_failed, for the body or for a setting of the merged result (body.settings.<name>)' },
       404: { description: 'tenant.not_found' },
       409: { description: 'tenant.hostname_taken, or tenant.invalid_transition for an offboarded tenant' },
+      422: { description: 'tenant.hostname_reserved: a hostname inside the base domain (named in errors: body.hostnames.<i>)' },
     },
   })
   async update(

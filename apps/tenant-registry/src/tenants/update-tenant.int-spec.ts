@@ -107,6 +107,38 @@ describe('PATCH /v1/tenants/{slug} (real PostgreSQL, Pub/Sub emulator)', () => {
     expect(await updateEventsInOutbox(tenant.id)).toBe(2);
   });
 
+  it('refuses hostnames inside the base domain with 422 naming each, on PATCH and POST: another tenant\'s slug host, a future one, the base domain', async () => {
+    const alpha = await createTenant('alpha', { hostnames: [hostname('alpha')] });
+    const beta = await createTenant('beta');
+    const before = await storedTenant(alpha.slug);
+    const future = `${uniqueSlug('zeta')}.pulse.test`;
+
+    const stolen = await registry.call('PATCH', `/v1/tenants/${alpha.slug}`, { plan: 'enterprise', hostnames: [hostname('ok'), `${beta.slug}.pulse.test`, future, 'pulse.test'] });
+    expect(stolen.status).toBe(422);
+    expect(stolen.headers.get('content-type')).toMatch(/^application\/problem\+json/);
+    expect(stolen.body).toMatchObject({ status: 422, code: 'tenant.hostname_reserved' });
+    expect(stolen.body.errors.map((e: { field: string; code: string }) => [e.field, e.code])).toEqual([
+      ['body.hostnames.1', 'in_base_domain'],
+      ['body.hostnames.2', 'in_base_domain'],
+      ['body.hostnames.3', 'in_base_domain'],
+    ]);
+    expect(await storedTenant(alpha.slug)).toEqual(before);
+    expect(await claimsOf(alpha.id)).toEqual(before?.hostnames);
+
+    const gamma = uniqueSlug('gamma');
+    const created = await registry.call('POST', '/v1/tenants', { slug: gamma, name: 'Gamma', hostnames: [`${beta.slug}.pulse.test`] });
+    expect(created.status).toBe(422);
+    expect(created.body).toMatchObject({ code: 'tenant.hostname_reserved', errors: [{ field: 'body.hostnames.0' }] });
+    expect(await registry.query('SELECT 1 FROM tenants WHERE slug = $1', [gamma])).toEqual([]);
+
+    // The tenant's own slug host (GET lists it first) is accepted and stays implicit: a list read back works.
+    const shown = (await registry.call('GET', `/v1/tenants/${alpha.slug}`)).body.hostnames;
+    const again = await registry.call('PATCH', `/v1/tenants/${alpha.slug}`, { hostnames: shown });
+    expect(again.status).toBe(200);
+    expect(again.body.hostnames).toEqual(shown);
+    expect((await storedTenant(alpha.slug))?.hostnames).toEqual(before?.hostnames);
+  });
+
   it('refuses an unknown slug (404), another tenant\'s hostname (409) and bad input (400), changing nothing', async () => {
     const taken = hostname('taken');
     await createTenant('owner', { hostnames: [taken] });

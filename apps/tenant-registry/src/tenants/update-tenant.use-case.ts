@@ -1,26 +1,31 @@
-import { Injectable } from '@nestjs/common';
+import { Inject, Injectable } from '@nestjs/common';
 import { tenantUpdatedV1, type UpdateTenantRequest } from '@pulse/contracts';
 import { isDeepStrictEqual } from 'node:util';
+import { TENANT_REGISTRY_CONFIG, type TenantRegistryConfig } from '../config/tenant-registry.config';
 import { ControlPlaneClient } from '../database/control-plane-client';
 import type { Prisma } from '../generated/prisma/client';
 import type { Actor } from '../shared/actor';
 import { audit, enqueue } from '../shared/control-plane-writes';
 import { hostnameTaken, invalidTransition, tenantNotFound } from '../shared/registry-errors';
 import { applyMergePatch, type JsonObject } from './json-merge-patch';
+import { customHostnamesOrThrow } from './tenant-hostnames';
 import { checkTenantSettingsOrThrow } from './tenant-settings.schema';
 
 /**
- * Changes a tenant's plan, custom hostnames (the list is replaced) or settings (merge-patched: a null
+ * Changes a tenant's plan, custom hostnames (the list is replaced; none inside the base domain) or settings (merge-patched: a null
  * removes a key; the result must pass tenantSettingsSchema), and announces it with tenant.updated.v1 so
  * services drop cached resolutions.
  * Offboarded tenants are tombstones and refuse changes. A patch that changes nothing writes nothing.
  */
 @Injectable()
 export class UpdateTenantUseCase {
-  constructor(private readonly db: ControlPlaneClient) {}
+  constructor(
+    private readonly db: ControlPlaneClient,
+    @Inject(TENANT_REGISTRY_CONFIG) private readonly config: TenantRegistryConfig,
+  ) {}
 
   async execute(slug: string, patch: UpdateTenantRequest, actor: Actor): Promise<void> {
-    const hostnames = patch.hostnames ? [...new Set(patch.hostnames)] : undefined;
+    const hostnames = patch.hostnames ? customHostnamesOrThrow(patch.hostnames, { slug, baseDomain: this.config.tenantDatabases.baseDomain }) : undefined;
     try {
       await this.db.$transaction(async (tx) => {
         // Row lock: two operators changing one tenant at once apply one after the other.
