@@ -2,6 +2,7 @@ export { createPubSubClient } from './pubsub-client';
 export {
   subscriptionName,
   broadcastSubscriptionName,
+  processInstanceId,
   deadLetterTopicName,
   deadLetterHoldSubscriptionName,
   ensureTopic,
@@ -12,7 +13,7 @@ export { EventPublisher } from './publishing/event-publisher';
 export { buildEventMessage, type EventMessage, type EventMetadata } from './publishing/event-message';
 export { decodeMessage, type DecodeResult } from './consuming/decode-message';
 export { decideOnFailure, type FailureDecision } from './consuming/failure-decision';
-export { PubSubServer, type PubSubServerOptions } from './consuming/pubsub.server';
+export { PubSubServer, type PubSubServerOptions, type ReadinessRegistration } from './consuming/pubsub.server';
 export { PubSubContext } from './consuming/pubsub.context';
 export { connectEventConsumers } from './consuming/connect-event-consumers';
 export { awaitPublishBriefly, enqueueEvent, publishAfterCommit, OUTBOX_TABLE_SQL, REQUEST_PUBLISH_WAIT_MS, type SqlExecutor } from './outbox/outbox-writer';

@@ -78,3 +78,21 @@ export function collect(pubsub: PubSub, subscription: string): { messages: Messa
 export function testPubSub(settings: MessagingSettings): PubSub {
   return new PubSub({ projectId: settings.projectId, apiEndpoint: settings.emulatorHost, emulatorMode: true });
 }
+
+/** What the app's /readyz answers: its status code and problem+json or terminus body. */
+export async function readiness(app: INestApplication): Promise<{ status: number; body: { checks?: Record<string, { status: string; message?: string }> } }> {
+  const fastify = app.getHttpAdapter().getInstance() as {
+    inject: (request: { method: string; url: string }) => Promise<{ statusCode: number; body: string }>;
+  };
+  const response = await fastify.inject({ method: 'GET', url: '/readyz' });
+  return { status: response.statusCode, body: JSON.parse(response.body) };
+}
+
+/** The ids of the subscriptions whose id starts with `prefix`, sorted. */
+export async function subscriptionIds(pubsub: PubSub, prefix: string): Promise<string[]> {
+  const [subscriptions] = await pubsub.getSubscriptions();
+  return subscriptions
+    .map((subscription) => subscription.name.split('/').pop() ?? '')
+    .filter((id) => id.startsWith(prefix))
+    .sort();
+}

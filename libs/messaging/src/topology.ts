@@ -1,5 +1,6 @@
 import type { PubSub, Subscription, Topic } from '@google-cloud/pubsub';
 import type { MessagingSettings } from '@pulse/config';
+import { randomBytes } from 'node:crypto';
 
 /**
  * Naming of what a consumer owns on Pub/Sub. A consumer (a service) has one subscription per topic it
@@ -70,15 +71,36 @@ export async function ensureSubscription(
   return pubsub.subscription(name);
 }
 
-/** A per-replica subscription name: `<topic>.<consumer>.<instance>` (instance sanitised for Pub/Sub). */
+/** Pub/Sub's limit on a subscription id. */
+const MAX_SUBSCRIPTION_ID_LENGTH = 255;
+
+/**
+ * This process among the service's replicas: its host (the pod name on Kubernetes) plus a random
+ * suffix. Pod names are unique on GKE, but two processes on one host (two `npm start`s, a restarted
+ * process whose old subscription has not expired yet) must not share a per-replica subscription: the
+ * first to stop would delete the other's.
+ */
+export function processInstanceId(host: string): string {
+  return `${host}-${randomBytes(4).toString('hex')}`;
+}
+
+/**
+ * A per-replica subscription name: `<topic>.<consumer>.<instance>` (instance sanitised for Pub/Sub). When
+ * too long for Pub/Sub, the instance loses characters from its start, so the suffix that makes it unique
+ * stays.
+ */
 export function broadcastSubscriptionName(topic: string, consumer: string, instanceId: string): string {
-  return `${topic}.${consumer}.${instanceId.toLowerCase().replace(/[^a-z0-9-]/g, '-')}`.slice(0, 255);
+  const prefix = `${topic}.${consumer}.`;
+  const instance = instanceId.toLowerCase().replace(/[^a-z0-9-]/g, '-');
+  const room = MAX_SUBSCRIPTION_ID_LENGTH - prefix.length;
+  return `${prefix}${instance.length <= room ? instance : instance.slice(instance.length - room)}`;
 }
 
 /**
  * A subscription of this replica alone, for events every replica must see (cache invalidation). It is
- * always created (it cannot exist before the replica does), expires a day after its replica stops
- * listening, and is deleted on a clean shutdown. No dead-lettering: a lost invalidation is bounded by
+ * always created (it cannot exist before the replica does) — and created again should it disappear while
+ * the replica runs —, expires a day after its replica stops listening, and is deleted on a clean
+ * shutdown. No dead-lettering: a lost invalidation is bounded by
  * the cache's TTL, and redelivery handles transient failures.
  */
 export async function ensureBroadcastSubscription(

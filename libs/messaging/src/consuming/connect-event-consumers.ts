@@ -1,7 +1,7 @@
 import type { PubSub } from '@google-cloud/pubsub';
 import { Catch, type INestApplication, type RpcExceptionFilter } from '@nestjs/common';
 import type { MessagingSettings } from '@pulse/config';
-import { ROOT_LOGGER } from '@pulse/service-runtime';
+import { ReadinessRegistry, ROOT_LOGGER } from '@pulse/service-runtime';
 import type { Logger } from 'pino';
 import { hostname } from 'node:os';
 import { throwError, type Observable } from 'rxjs';
@@ -21,12 +21,14 @@ class PassThroughRpcFilter implements RpcExceptionFilter {
 
 /**
  * Attaches the Pub/Sub transport to a service app: every `@EventPattern(topic)` handler in its modules
- * starts consuming. Call before `listen`; `app.close()` drains and closes the consumers. `instanceId`
- * names this replica's broadcast subscriptions (the host name is the pod name on Kubernetes).
+ * starts consuming. Call before `listen`; `app.close()` drains and closes the consumers. `host` (the
+ * pod name on Kubernetes) and a random suffix name this process's broadcast subscriptions. Each
+ * subscription registers a readiness probe that fails while its consumer cannot receive.
  */
-export async function connectEventConsumers(app: INestApplication, consumer: string, instanceId = hostname()): Promise<void> {
+export async function connectEventConsumers(app: INestApplication, consumer: string, host = hostname()): Promise<void> {
   const server = new PubSubServer({
-    instanceId,
+    host,
+    readiness: app.get(ReadinessRegistry, { strict: false }),
     pubsub: app.get<PubSub>(PUBSUB_CLIENT),
     settings: app.get<MessagingSettings>(MESSAGING_SETTINGS),
     consumer,

@@ -11,6 +11,7 @@ import {
   ensureBroadcastSubscription,
   ensureSubscription,
   ensureTopic,
+  processInstanceId,
   subscriptionName,
 } from '../topology';
 import { decodeMessage } from './decode-message';
@@ -18,6 +19,18 @@ import { decideOnFailure } from './failure-decision';
 import { PubSubContext } from './pubsub.context';
 
 const SUBSCRIBE_TIMEOUT_MS = 15_000;
+const RETRY_BASE_DELAY_MS = 1_000;
+const RETRY_MAX_DELAY_MS = 60_000;
+/**
+ * A stream reopened after an incident counts as receiving once it delivered a message or stayed open
+ * this long: a subscription that is still missing fails the stream within a round trip.
+ */
+const RECOVERY_CONFIRM_MS = 2_000;
+
+/** Where readiness probes are registered (service-runtime's ReadinessRegistry). */
+export interface ReadinessRegistration {
+  register(name: string, probe: () => Promise<void>): void;
+}
 
 export interface PubSubServerOptions {
   pubsub: PubSub;
@@ -25,11 +38,35 @@ export interface PubSubServerOptions {
   /** The consuming service; names its subscriptions (`<topic>.<consumer>`). */
   consumer: string;
   /**
-   * This replica (the pod name): handlers declared `@EventPattern(topic, { broadcast: true })` get a
-   * subscription of their own per replica, so every replica receives every such event.
+   * This replica's host (the pod name): handlers declared `@EventPattern(topic, { broadcast: true })`
+   * get a subscription of their own per process, named after the host plus a random suffix, so every
+   * replica receives every such event and no other process can delete it.
    */
-  instanceId: string;
+  host: string;
   logger: Logger;
+  /** Each subscription registers a probe here that fails while its consumer cannot receive. */
+  readiness?: ReadinessRegistration;
+}
+
+/** Since when, and why, a consumer cannot receive; one incident from the first failure to recovery. */
+interface Incident {
+  since: Date;
+  reason: string;
+  attempts: number;
+  warned: boolean;
+}
+
+/** One handler's subscription and what keeps it receiving. */
+interface Consumer {
+  topic: string;
+  handler: MessageHandler;
+  broadcast: boolean;
+  /** Short form for logs, probes and dead letters; subscription.name is fully qualified. */
+  name: string;
+  /** The open subscription, while there is one. */
+  subscription?: Subscription;
+  /** Set from start until the first stream opens, and from a stream closing for good until it receives again. */
+  incident?: Incident;
 }
 
 /**
@@ -37,16 +74,23 @@ export interface PubSubServerOptions {
  * subscription. A message is acked only after its handler succeeded, nacked (redelivered with the
  * subscription's backoff) when it failed retryably, and dead-lettered with the reason when it is invalid,
  * not retryable, or out of attempts. Handlers run with correlationId and tenantId in their log context.
+ *
+ * A subscription's stream that closes for good (the subscription was deleted or expired: NOT_FOUND, or
+ * any error the client does not retry itself) is set up again with backoff — the subscription recreated
+ * where the service creates it (per-replica ones always, shared ones with `autoCreate`) — and the
+ * consumer's readiness probe fails until it receives again.
  */
 export class PubSubServer extends Server implements CustomTransportStrategy {
-  private readonly subscriptions: Subscription[] = [];
-  private readonly broadcastSubscriptions: Subscription[] = [];
+  private readonly consumers: Consumer[] = [];
   private readonly inFlight = new Set<Promise<void>>();
   private closing = false;
-  private readonly retries = new Set<NodeJS.Timeout>();
+  private readonly timers = new Set<NodeJS.Timeout>();
+  /** Names this process's per-replica subscriptions. */
+  private readonly instanceId: string;
 
   constructor(private readonly options: PubSubServerOptions) {
     super();
+    this.instanceId = processInstanceId(options.host);
   }
 
   /**
@@ -55,33 +99,32 @@ export class PubSubServer extends Server implements CustomTransportStrategy {
    * published meanwhile. Boot waits for the first attempt only.
    */
   async listen(callback: (error?: unknown) => void): Promise<void> {
-    await Promise.all([...this.messageHandlers].map(([topic, handler]) => this.subscribeOrRetryLater(topic, handler, 1)));
-    callback();
-  }
-
-  private async subscribeOrRetryLater(topic: string, handler: MessageHandler, attempt: number): Promise<void> {
-    if (this.closing) return;
-    try {
-      await withTimeout(this.subscribe(topic, handler), SUBSCRIBE_TIMEOUT_MS, `no answer from Pub/Sub within ${SUBSCRIBE_TIMEOUT_MS} ms`);
-    } catch (error) {
-      const delayMs = Math.min(1_000 * 2 ** (attempt - 1), 60_000);
-      this.options.logger.warn({ err: error, topic, attempt, retryInMs: delayMs }, 'could not subscribe; retrying');
-      const timer = setTimeout(() => void this.subscribeOrRetryLater(topic, handler, attempt + 1), delayMs);
-      timer.unref();
-      this.retries.add(timer);
+    const { consumer, readiness } = this.options;
+    for (const [topic, handler] of this.messageHandlers) {
+      const broadcast = (handler.extras as { broadcast?: boolean } | undefined)?.broadcast === true;
+      const name = broadcast ? broadcastSubscriptionName(topic, consumer, this.instanceId) : subscriptionName(topic, consumer);
+      const entry: Consumer = { topic, handler, broadcast, name, incident: { since: new Date(), reason: 'not subscribed yet', attempts: 0, warned: false } };
+      this.consumers.push(entry);
+      readiness?.register(`pubsub:${name}`, async () => {
+        const incident = entry.incident;
+        if (incident) throw new Error(`not receiving since ${incident.since.toISOString()}: ${incident.reason}`);
+      });
     }
+    await Promise.all(this.consumers.map((entry) => this.open(entry)));
+    callback();
   }
 
   /** Stops taking messages, lets in-flight handlers finish (and ack), then closes the streams. */
   async close(): Promise<void> {
     this.closing = true;
-    for (const timer of this.retries) clearTimeout(timer);
+    for (const timer of this.timers) clearTimeout(timer);
+    this.timers.clear();
     await Promise.allSettled([...this.inFlight]);
-    await Promise.all(this.subscriptions.map((subscription) => subscription.close()));
-    this.subscriptions.length = 0;
-    // A replica's own subscriptions go with it (they would expire anyway, a day later).
-    await Promise.allSettled(this.broadcastSubscriptions.map((subscription) => subscription.delete()));
-    this.broadcastSubscriptions.length = 0;
+    await Promise.all(this.consumers.map((entry) => entry.subscription?.close()));
+    // A replica's own subscriptions go with it (they would expire anyway, a day later). Their names are
+    // this process's alone, so this cannot take another process's subscription away.
+    await Promise.allSettled(this.consumers.filter((entry) => entry.broadcast).map((entry) => this.options.pubsub.subscription(entry.name).delete()));
+    this.consumers.length = 0;
   }
 
   on(): never {
@@ -92,22 +135,111 @@ export class PubSubServer extends Server implements CustomTransportStrategy {
     return this.options.pubsub as T;
   }
 
-  private async subscribe(topic: string, handler: MessageHandler): Promise<void> {
-    const { pubsub, settings, consumer, instanceId, logger } = this.options;
-    const broadcast = (handler.extras as { broadcast?: boolean } | undefined)?.broadcast === true;
-    const subscription = broadcast
-      ? await ensureBroadcastSubscription(pubsub, topic, consumer, instanceId, settings)
-      : await ensureSubscription(pubsub, topic, consumer, settings);
-    if (broadcast) this.broadcastSubscriptions.push(subscription);
-    // Short form for logs and dead letters; subscription.name is fully qualified.
-    const name = broadcast ? broadcastSubscriptionName(topic, consumer, instanceId) : subscriptionName(topic, consumer);
+  /** Sets up the consumer's subscription and opens its stream, or schedules another attempt. */
+  private async open(entry: Consumer): Promise<void> {
+    if (this.closing) return;
+    const { pubsub, settings, consumer } = this.options;
+    let subscription: Subscription;
+    try {
+      subscription = await withTimeout(
+        entry.broadcast
+          ? ensureBroadcastSubscription(pubsub, entry.topic, consumer, this.instanceId, settings)
+          : ensureSubscription(pubsub, entry.topic, consumer, settings),
+        SUBSCRIBE_TIMEOUT_MS,
+        `no answer from Pub/Sub within ${SUBSCRIBE_TIMEOUT_MS} ms`,
+      );
+    } catch (error) {
+      this.retryLater(entry, error, 'could not subscribe; retrying');
+      return;
+    }
+    if (this.closing) {
+      // Shutdown began meanwhile and may have deleted the per-replica subscription before it was made.
+      if (entry.broadcast) await subscription.delete().catch(() => undefined);
+      return;
+    }
+    this.attach(entry, subscription);
+  }
+
+  private attach(entry: Consumer, subscription: Subscription): void {
+    const { settings, logger } = this.options;
+    entry.subscription = subscription;
     // Flow control bounds the work in progress per subscription; excess messages wait on the server.
     // While a handler runs, the client keeps extending the message's lease, so long handlers are safe.
     subscription.setOptions({ flowControl: { maxMessages: settings.maxInFlight, allowExcessMessages: false } });
-    subscription.on('message', (message: Message) => this.track(this.receive(topic, name, handler, message)));
-    subscription.on('error', (error: Error) => logger.error({ err: error, subscription: name }, 'subscription stream error'));
-    this.subscriptions.push(subscription);
-    logger.info({ topic, subscription: name }, 'consuming');
+    let lastError: unknown;
+    subscription.on('error', (error: Error) => {
+      lastError = error;
+      // The client retries what it can (UNAVAILABLE and the like) without telling; an error it emits
+      // either closes the stream (handled as lost below, after the client's own close began) or not.
+      setImmediate(() => {
+        if (entry.subscription !== subscription || this.closing) return;
+        if (subscription.isOpen) logger.error({ err: error, subscription: entry.name }, 'subscription stream error');
+        else this.lost(entry, subscription, error);
+      });
+    });
+    subscription.on('close', () => this.lost(entry, subscription, lastError));
+    subscription.on('message', (message: Message) => {
+      if (entry.incident && entry.subscription === subscription) this.recovered(entry);
+      this.track(this.receive(entry.topic, entry.name, entry.handler, message));
+    });
+    if (entry.incident?.attempts === 0) {
+      entry.incident = undefined; // the first stream at boot: nothing to recover from
+    } else if (entry.incident) {
+      this.later(RECOVERY_CONFIRM_MS, () => {
+        if (entry.incident && entry.subscription === subscription && subscription.isOpen) this.recovered(entry);
+      });
+    }
+    logger.info({ topic: entry.topic, subscription: entry.name }, 'consuming');
+  }
+
+  /** The stream of the consumer's current subscription closed without being asked to: set it up again. */
+  private lost(entry: Consumer, subscription: Subscription, error: unknown): void {
+    if (this.closing || entry.subscription !== subscription) return;
+    // Its listeners stay: an 'error' without a listener would end the process.
+    entry.subscription = undefined;
+    const recreate = entry.broadcast || this.options.settings.autoCreate;
+    this.retryLater(
+      entry,
+      error ?? new Error('subscription stream closed'),
+      recreate ? 'subscription stream closed; recreating the subscription' : 'subscription stream closed; reopening it once infrastructure declares the subscription again',
+    );
+  }
+
+  /** Opens a consumer's incident (logging it once, at WARN) or counts another failed attempt, and retries with backoff. */
+  private retryLater(entry: Consumer, error: unknown, message: string): void {
+    if (this.closing) return;
+    const incident = (entry.incident ??= { since: new Date(), reason: '', attempts: 0, warned: false });
+    incident.attempts += 1;
+    incident.reason = describeFailure(error);
+    const delayMs = Math.min(RETRY_BASE_DELAY_MS * 2 ** (incident.attempts - 1), RETRY_MAX_DELAY_MS);
+    const fields = { err: error, topic: entry.topic, subscription: entry.name, attempt: incident.attempts, retryInMs: delayMs };
+    if (incident.warned) {
+      this.options.logger.debug(fields, message);
+    } else {
+      incident.warned = true;
+      this.options.logger.warn(fields, message);
+    }
+    this.later(delayMs, () => void this.open(entry));
+  }
+
+  private recovered(entry: Consumer): void {
+    const incident = entry.incident;
+    entry.incident = undefined;
+    if (incident?.warned) {
+      this.options.logger.info(
+        { topic: entry.topic, subscription: entry.name, attempts: incident.attempts, downMs: Date.now() - incident.since.getTime() },
+        'subscription receiving again',
+      );
+    }
+  }
+
+  private later(delayMs: number, work: () => void): void {
+    const timer = setTimeout(() => {
+      this.timers.delete(timer);
+      work();
+    }, delayMs);
+    timer.unref();
+    this.timers.add(timer);
   }
 
   private track(work: Promise<void>): void {
@@ -168,3 +300,28 @@ export class PubSubServer extends Server implements CustomTransportStrategy {
     }
   }
 }
+
+/**
+ * Why a consumer is down, for its readiness probe, which anyone may read: the gRPC status (NOT_FOUND,
+ * PERMISSION_DENIED...) without the server's details, which name project and resources. The log has the error.
+ */
+function describeFailure(error: unknown): string {
+  const code = (error as { code?: unknown } | null)?.code;
+  if (typeof code === 'number') return `Pub/Sub answered ${GRPC_STATUS_NAMES[code] ?? `status ${code}`}`;
+  if (error instanceof Error && error.message.startsWith('no answer from Pub/Sub')) return error.message;
+  return 'subscription stream closed';
+}
+
+const GRPC_STATUS_NAMES: Record<number, string> = {
+  1: 'CANCELLED',
+  2: 'UNKNOWN',
+  3: 'INVALID_ARGUMENT',
+  4: 'DEADLINE_EXCEEDED',
+  5: 'NOT_FOUND (the subscription does not exist)',
+  7: 'PERMISSION_DENIED',
+  8: 'RESOURCE_EXHAUSTED',
+  9: 'FAILED_PRECONDITION',
+  13: 'INTERNAL',
+  14: 'UNAVAILABLE',
+  16: 'UNAUTHENTICATED',
+};
