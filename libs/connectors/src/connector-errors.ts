@@ -6,6 +6,14 @@ export type ConnectorErrorCode =
   /** The source's host is, or resolves to, a non-public address the operator has not allowed. */
   | 'source_address_not_allowed'
   | 'source_request_failed'
+  /** One answer was larger than the client reads into memory (`maxResponseBytes`). */
+  | 'source_response_too_large'
+  /** Pagination led back to a page already read in this sync (a repeated cursor, token or next link, or the same page again). */
+  | 'source_pagination_loop'
+  /** More pages than one sync may read (`maxPages`). */
+  | 'source_too_many_pages'
+  /** A next-page link or URL cursor pointed to another origin than the source's URL; credentials are not sent there. */
+  | 'source_cross_origin_next_page'
   | 'invalid_sync_state'
   | 'schema_drift';
 
@@ -15,6 +23,11 @@ const KIND: Record<ConnectorErrorCode, ErrorKind> = {
   // Not retryable: the same address is refused until the source or the operator's allow-list changes.
   source_address_not_allowed: 'forbidden',
   source_request_failed: 'unprocessable',
+  // The source's own behaviour: retrying as is gives the same answer.
+  source_response_too_large: 'unprocessable',
+  source_pagination_loop: 'unprocessable',
+  source_too_many_pages: 'unprocessable',
+  source_cross_origin_next_page: 'unprocessable',
   invalid_sync_state: 'internal',
   schema_drift: 'unprocessable',
 };

@@ -16,7 +16,11 @@ export interface SyncOutcome {
   state: StreamState | null;
 }
 
-/** Reads pages from the committed state until the connector says it is done. */
+/**
+ * Reads pages from the committed state until the connector says it is done. A connector whose source
+ * could paginate forever bounds itself (PageTrail: a repeated page or too many fails the read), so the
+ * guard holds for every caller of `readPage`, this loop and the ingestion's alike.
+ */
 export async function runSync(connector: SourceConnector, committed: StreamState | null, sink: PageSink): Promise<SyncOutcome> {
   const outcome: SyncOutcome = { pages: 0, records: 0, files: 0, state: committed };
   let syncStart = true;

@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import type { GoogleAccess } from '../google/google-access';
 import type { HttpClient } from '../http/http-client';
+import { DEFAULT_MAX_PAGES, PageTrail } from '../http/page-trail';
 import type { FileStore, ListedFile } from './file-listing';
 
 const listingSchema = z.object({
@@ -17,11 +18,15 @@ export class GcsFileStore implements FileStore {
     private readonly http: HttpClient,
     private readonly access: GoogleAccess,
     private readonly endpoint = 'https://storage.googleapis.com',
+    private readonly maxListingPages = DEFAULT_MAX_PAGES,
   ) {}
 
   async *list(prefix: string): AsyncGenerator<ListedFile> {
     let pageToken: string | undefined;
+    // The endpoint is tenant-configurable: a listing that hands back a token already used would never end.
+    const trail = new PageTrail(`gs://${this.bucket}`, this.maxListingPages);
     do {
+      trail.visit(pageToken ?? '', "the listing's nextPageToken");
       const url = new URL(`${this.endpoint}/storage/v1/b/${encodeURIComponent(this.bucket)}/o`);
       url.searchParams.set('prefix', prefix);
       url.searchParams.set('fields', 'items(name,generation,size),nextPageToken');

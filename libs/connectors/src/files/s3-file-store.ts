@@ -2,6 +2,7 @@ import aws4 from 'aws4';
 import { XMLParser } from 'fast-xml-parser';
 import { ConnectorError } from '../connector-errors';
 import type { HttpClient } from '../http/http-client';
+import { DEFAULT_MAX_PAGES, PageTrail } from '../http/page-trail';
 import type { FileStore, ListedFile } from './file-listing';
 
 export interface S3Access {
@@ -21,6 +22,7 @@ export class S3FileStore implements FileStore {
     private readonly bucket: string,
     private readonly http: HttpClient,
     private readonly access: S3Access,
+    private readonly maxListingPages = DEFAULT_MAX_PAGES,
   ) {}
 
   private objectUrl(key: string, query: Record<string, string> = {}): URL {
@@ -43,14 +45,15 @@ export class S3FileStore implements FileStore {
 
   async *list(prefix: string): AsyncGenerator<ListedFile> {
     let token: string | undefined;
+    // The endpoint is tenant-configurable: a listing that hands back a token already used would never end.
+    const trail = new PageTrail(`s3://${this.bucket}`, this.maxListingPages);
     do {
+      trail.visit(token ?? '', "the listing's NextContinuationToken");
       const query: Record<string, string> = { 'list-type': '2', prefix };
       if (token) query['continuation-token'] = token;
       const url = this.objectUrl('', query);
-      const response = await this.http.get(url.toString(), this.signed(url));
-      const chunks: Buffer[] = [];
-      for await (const chunk of response.body) chunks.push(chunk as Buffer);
-      const result = parser.parse(Buffer.concat(chunks).toString('utf8'))?.ListBucketResult;
+      const { text } = await this.http.getText(url.toString(), this.signed(url));
+      const result = parser.parse(text)?.ListBucketResult;
       if (!result) throw new ConnectorError('source_request_failed', `s3://${this.bucket}: the listing is not a ListBucketResult`);
       for (const item of (result.Contents ?? []) as { Key: string; ETag: string; Size: string }[]) {
         if (item.Key.endsWith('/')) continue;

@@ -1,15 +1,20 @@
+import { createHash } from 'node:crypto';
 import { z } from 'zod';
 import type { DiscoveredStream, JsonValue, ReadOptions, SourceConnector, SourcePage, SourceRecord, StreamState } from '../connector';
 import { ConnectorError } from '../connector-errors';
 import type { SourceAddressPolicy } from '../network/source-address-policy';
-import { describe, HttpClient, type RetryPolicy } from './http-client';
+import { describe, HttpClient, type ResponseLimits, type RetryPolicy } from './http-client';
 import { inferColumns } from './infer-columns';
+import { PageTrail } from './page-trail';
 
 export type RestPagination =
   | { type: 'none' }
-  /** The next page's token is at `cursorPath` in the body and goes back as query parameter `cursorParam`. */
+  /**
+   * The next page's token is at `cursorPath` in the body and goes back as query parameter `cursorParam`;
+   * a token that is a whole http(s) URL is the next page's URL (it must be on the source's origin).
+   */
   | { type: 'cursor'; cursorPath: string; cursorParam: string }
-  /** RFC 8288 `Link: <...>; rel="next"` header (GitHub, Shopify, ...). */
+  /** RFC 8288 `Link: <...>; rel="next"` header (GitHub, Shopify, ...), followed on the source's origin only. */
   | { type: 'link' }
   /** `offsetParam`/`limitParam` query parameters; a short page ends the read. */
   | { type: 'offset'; offsetParam: string; limitParam: string; limit: number };
@@ -28,6 +33,10 @@ export interface RestStreamConfig {
   auth: RestAuth;
   headers?: Record<string, string>;
   retry?: RetryPolicy;
+  /** Response size and deadline per request (defaults in http-client.ts). */
+  limits?: ResponseLimits;
+  /** Most pages one sync reads (default DEFAULT_MAX_PAGES). */
+  maxPages?: number;
   /** Which hosts the requests may reach (the operator's allow-list of private networks). */
   addresses: SourceAddressPolicy;
 }
@@ -56,6 +65,13 @@ export function nextLink(header: string | string[] | undefined, base: string): s
   return null;
 }
 
+/** A digest of a page's records, record by record (no second copy of a large page as one string). */
+function fingerprintOf(records: SourceRecord[]): string {
+  const hash = createHash('sha256');
+  for (const record of records) hash.update(JSON.stringify(record)).update('\n');
+  return hash.digest('base64');
+}
+
 /**
  * A JSON API read page by page. Each sync reads the endpoint from its first page (APIs rarely offer a
  * reliable change cursor), and the state carries the next page's URL so an interrupted sync resumes
@@ -64,9 +80,14 @@ export function nextLink(header: string | string[] | undefined, base: string): s
 export class RestConnector implements SourceConnector {
   readonly kind = 'rest';
   private readonly http: HttpClient;
+  /**
+   * The current sync's pages, to stop an API that leads back to a page already read. A run starts at
+   * `syncStart` or after a page that ended the previous run; `previous` fingerprints the last page's records.
+   */
+  private run: { trail: PageTrail; previous: string | null } | null = null;
 
   constructor(private readonly config: RestStreamConfig) {
-    this.http = new HttpClient(config.addresses, config.retry);
+    this.http = new HttpClient(config.addresses, config.retry, config.limits);
     if (!/^https?:\/\//.test(config.url)) throw new ConnectorError('invalid_source_config', 'A REST source URL must start with http:// or https://');
   }
 
@@ -79,8 +100,57 @@ export class RestConnector implements SourceConnector {
     const saved = state === null ? null : restStateSchema.safeParse(state);
     if (saved && !saved.success) throw new ConnectorError('invalid_sync_state', 'The saved sync state is not a REST page position');
     const url = options.syncStart || !saved?.data.next ? this.firstUrl() : saved.data.next;
+    if (options.syncStart || this.run === null) this.run = { trail: new PageTrail(describe(this.config.url), this.config.maxPages), previous: null };
+    const run = this.run;
+    run.trail.assertMayRead(url, 'the saved next page');
     const { records, next } = await this.fetchPage(url);
+    // Recorded once read: a caller that retries a page after a failed request is not taken for a loop.
+    run.trail.record(url);
+    if (next !== null) {
+      // Checked before the page is handed on, so no stored state ever points at a loop or another origin.
+      this.assertSameOrigin(next, this.nextPageSource());
+      if (run.trail.has(next)) throw run.trail.loop(this.nextPageSource());
+    }
+    const fingerprint = records.length === 0 ? null : fingerprintOf(records);
+    if (fingerprint !== null && fingerprint === run.previous && next !== null) {
+      const pagination = this.config.pagination;
+      const hint = pagination.type === 'offset' ? `; the API seems to ignore the "${pagination.offsetParam}" parameter` : '';
+      throw new ConnectorError(
+        'source_pagination_loop',
+        `${describe(this.config.url)}: page ${run.trail.pages} has the same records as page ${run.trail.pages - 1}${hint}, so the read would never end`,
+      );
+    }
+    run.previous = fingerprint;
+    if (next === null) this.run = null;
     return { kind: 'records', records, state: { v: 1, next }, done: next === null };
+  }
+
+  /** Where the next page's position comes from, as error messages name it. */
+  private nextPageSource(): string {
+    const pagination = this.config.pagination;
+    switch (pagination.type) {
+      case 'cursor':
+        return `the cursor at ${pagination.cursorPath}`;
+      case 'link':
+        return 'the Link rel="next" header';
+      default:
+        return 'the next page';
+    }
+  }
+
+  /**
+   * The source's credentials go to its own origin (scheme, host and port of `url`) only: a next page
+   * elsewhere stops the sync rather than being read with or without them.
+   */
+  private assertSameOrigin(url: string, how: string): void {
+    const origin = new URL(this.config.url).origin;
+    const target = new URL(url).origin;
+    if (target !== origin) {
+      throw new ConnectorError(
+        'source_cross_origin_next_page',
+        `${describe(this.config.url)}: ${how} points to ${target}, another origin than the source's ${origin}; the source's credentials are sent to its own origin only`,
+      );
+    }
   }
 
   async close(): Promise<void> {
@@ -127,6 +197,8 @@ export class RestConnector implements SourceConnector {
   }
 
   private async fetchPage(url: string): Promise<{ records: SourceRecord[]; next: string | null }> {
+    // Also guards a next-page URL saved before origins were checked.
+    this.assertSameOrigin(url, 'the saved next page');
     const { json, headers } = await this.http.getJson(this.withApiKey(url), this.headers());
     const found = valueAtPath(json, this.config.recordsPath);
     if (!Array.isArray(found)) {
@@ -151,6 +223,8 @@ export class RestConnector implements SourceConnector {
       case 'cursor': {
         const token = valueAtPath(body, pagination.cursorPath) as JsonValue | undefined;
         if (token === undefined || token === null || token === '' || count === 0) return null;
+        // Some APIs (Django REST framework, Zendesk, ...) give the next page's whole URL as the cursor.
+        if (typeof token === 'string' && /^https?:\/\//i.test(token)) return new URL(token).toString();
         const next = new URL(url);
         next.searchParams.set(pagination.cursorParam, String(token));
         return next.toString();
