@@ -79,6 +79,17 @@ export class ApiUnderTest {
   }
 
   /**
+   * Another api replica, in this process, on this control plane: this api's environment with `env` on top.
+   * The caller closes it (`app.close()`), as a pod stopping.
+   */
+  async startReplica(env: Record<string, string> = {}): Promise<{ app: INestApplication; baseUrl: string }> {
+    const config = apiConfigSchema.parse({ ...this.env, ...env });
+    const app = await createServiceApp(AppModule.register(config), config.service);
+    await app.listen({ port: 0, host: '127.0.0.1' });
+    return { app, baseUrl: await app.getUrl() };
+  }
+
+  /**
    * The built api (dist/apps/api, `nx run api:build`) as its own process on this control plane, logging
    * JSON lines at `logLevel` to its stdout: what an operator's log shows.
    */

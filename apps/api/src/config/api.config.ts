@@ -51,11 +51,19 @@ export const apiConfigSchema = z
     TENANT_CACHE_TTL_MS: positiveInt(30_000),
     /**
      * Requests per second and burst per tenant plan (JSON); a plan not listed gets `standard`'s. The
-     * buckets live in each replica's memory, so each replica enforces the plan's limit divided by
-     * API_REPLICAS (docs: rate limits are approximate under uneven load balancing).
+     * buckets live in each replica's memory, so each replica enforces the plan divided by the live api
+     * replicas of its group, counted in the control plane (http/rate-limit/replica-heartbeat.ts).
      */
     RATE_LIMIT_PLANS: rateLimitPlans,
-    API_REPLICAS: positiveInt(1),
+    /** How often a replica records itself in the control plane and counts the live replicas again. */
+    RATE_LIMIT_HEARTBEAT_MS: positiveInt(10_000),
+    /** A replica not seen for this long stops counting (one that died without removing its row). */
+    RATE_LIMIT_REPLICA_WINDOW_MS: positiveInt(30_000),
+    /**
+     * The pod's namespace (the lane; the downward API sets it): with PULSE_DEDICATED_TENANT it names the
+     * replicas that share a tenant's traffic, the only ones a replica divides the plan by.
+     */
+    POD_NAMESPACE: z.string().min(1).default('local'),
     /** How long a completed Idempotency-Key is replayed before the key may be used afresh. */
     IDEMPOTENCY_KEY_TTL_HOURS: positiveInt(24),
     /** Responses larger than this are gzip/brotli-compressed when the client accepts it. */
@@ -72,6 +80,16 @@ export const apiConfigSchema = z
     SOURCE_ALLOWED_PRIVATE_NETWORKS: sourceAllowListField(),
   })
   .superRefine(checkObjectStorageEnv)
+  .superRefine((env, ctx) => {
+    // A live replica must never drop out between two of its own heartbeats (a slow beat included).
+    if (env.RATE_LIMIT_REPLICA_WINDOW_MS < 2 * env.RATE_LIMIT_HEARTBEAT_MS) {
+      ctx.addIssue({ code: 'custom', path: ['RATE_LIMIT_REPLICA_WINDOW_MS'], message: 'must be at least twice RATE_LIMIT_HEARTBEAT_MS' });
+    }
+    // Rows unseen for an hour are deleted as long gone (replica-heartbeat.ts).
+    if (env.RATE_LIMIT_REPLICA_WINDOW_MS > 600_000) {
+      ctx.addIssue({ code: 'custom', path: ['RATE_LIMIT_REPLICA_WINDOW_MS'], message: 'must be at most 600000 (10 minutes)' });
+    }
+  })
   .transform((env) => ({
     service: toServiceSettings('api', env),
     messaging: toMessagingSettings(env),
@@ -85,7 +103,14 @@ export const apiConfigSchema = z
       cacheTtlMs: env.TENANT_CACHE_TTL_MS,
     },
     http: {
-      rateLimits: { plans: env.RATE_LIMIT_PLANS, replicas: env.API_REPLICAS },
+      rateLimits: {
+        plans: env.RATE_LIMIT_PLANS,
+        replicas: {
+          group: `${env.POD_NAMESPACE}/${env.PULSE_DEDICATED_TENANT ?? 'shared'}`,
+          heartbeatMs: env.RATE_LIMIT_HEARTBEAT_MS,
+          windowMs: env.RATE_LIMIT_REPLICA_WINDOW_MS,
+        },
+      },
       idempotencyKeyTtlHours: env.IDEMPOTENCY_KEY_TTL_HOURS,
       compressionThresholdBytes: env.COMPRESSION_THRESHOLD_BYTES,
     },

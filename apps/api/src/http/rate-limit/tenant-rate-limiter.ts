@@ -1,17 +1,29 @@
 import { Inject, Injectable, type OnModuleDestroy } from '@nestjs/common';
 import { API_CONFIG, type ApiConfig } from '../../config/api.config';
-import { isRefilled, takeToken, type BucketDecision, type BucketLimit, type BucketState } from './token-bucket';
+import { isRefilled, replicaShare, rescaleBucket, takeToken, type BucketDecision, type BucketLimit, type BucketState } from './token-bucket';
 
 const SWEEP_INTERVAL_MS = 60_000;
 
+interface TenantBucket {
+  state: BucketState;
+  /** The limit `state` was last computed under. */
+  limit: BucketLimit;
+  plan: string | undefined;
+}
+
 /**
- * One token bucket per tenant, in this replica's memory. Each replica enforces the plan's limit divided
- * by API_REPLICAS, so the whole deployment allows about the plan's limit when the load balancer spreads
- * a tenant's requests evenly (a shared store would make it exact at the cost of a round trip per request).
+ * One token bucket per tenant, in this replica's memory. Each replica enforces its share of the plan: the
+ * plan divided by the live replicas of its group (ReplicaHeartbeat counts them in the control plane and
+ * calls setLiveReplicas), so the whole deployment allows about the plan's limit when the load balancer
+ * spreads a tenant's requests evenly, however many pods the autoscaler runs (a shared store would make it
+ * exact at the cost of a round trip per request).
  */
 @Injectable()
 export class TenantRateLimiter implements OnModuleDestroy {
-  private readonly buckets = new Map<string, { state: BucketState; limit: BucketLimit }>();
+  private readonly buckets = new Map<string, TenantBucket>();
+  /** Each plan's share at the current replica count: computed on a change, not on every request. */
+  private readonly shares = new Map<string | undefined, BucketLimit>();
+  private replicas = 1;
   private readonly sweeper: NodeJS.Timeout;
 
   constructor(@Inject(API_CONFIG) private readonly config: ApiConfig) {
@@ -20,17 +32,45 @@ export class TenantRateLimiter implements OnModuleDestroy {
     this.sweeper.unref();
   }
 
+  /** How many replicas this one shares each tenant's limit with, itself included. */
+  get liveReplicas(): number {
+    return this.replicas;
+  }
+
+  /**
+   * A new count of live replicas: every tenant's bucket moves to its new share at once, as full in
+   * proportion as it was, so a count that changes under load neither refills nor empties anyone's bucket.
+   */
+  setLiveReplicas(count: number, nowMs = Date.now()): void {
+    const replicas = Math.max(1, Math.floor(count));
+    if (replicas === this.replicas) return;
+    this.replicas = replicas;
+    this.shares.clear();
+    for (const bucket of this.buckets.values()) {
+      const limit = this.limitFor(bucket.plan);
+      bucket.state = rescaleBucket(bucket.state, bucket.limit, limit, nowMs);
+      bucket.limit = limit;
+    }
+  }
+
   limitFor(plan: string | undefined): BucketLimit {
-    const { plans, replicas } = this.config.http.rateLimits;
+    const cached = this.shares.get(plan);
+    if (cached) return cached;
+    const { plans } = this.config.http.rateLimits;
     const planLimit = (plan !== undefined ? plans[plan] : undefined) ?? plans['standard'];
     if (!planLimit) throw new Error('RATE_LIMIT_PLANS has no "standard" plan'); // validated at boot
-    return { perSecond: planLimit.perSecond / replicas, burst: Math.max(1, Math.floor(planLimit.burst / replicas)) };
+    const share = replicaShare(planLimit, this.replicas);
+    this.shares.set(plan, share);
+    return share;
   }
 
   take(tenantId: string, plan: string | undefined, nowMs = Date.now()): BucketDecision {
     const limit = this.limitFor(plan);
-    const { state, decision } = takeToken(this.buckets.get(tenantId)?.state, limit, nowMs);
-    this.buckets.set(tenantId, { state, limit });
+    const bucket = this.buckets.get(tenantId);
+    // The tenant's plan changed since its last request: its bucket carries over as on a replica change.
+    const current = bucket && !sameLimit(bucket.limit, limit) ? rescaleBucket(bucket.state, bucket.limit, limit, nowMs) : bucket?.state;
+    const { state, decision } = takeToken(current, limit, nowMs);
+    this.buckets.set(tenantId, { state, limit, plan });
     return decision;
   }
 
@@ -41,4 +81,8 @@ export class TenantRateLimiter implements OnModuleDestroy {
   onModuleDestroy(): void {
     clearInterval(this.sweeper);
   }
+}
+
+function sameLimit(a: BucketLimit, b: BucketLimit): boolean {
+  return a.perSecond === b.perSecond && a.burst === b.burst;
 }

@@ -46,3 +46,22 @@ export function takeToken(state: BucketState | undefined, limit: BucketLimit, no
 export function isRefilled(state: BucketState, limit: BucketLimit, nowMs: number): boolean {
   return state.tokens + ((nowMs - state.updatedAtMs) / 1000) * limit.perSecond >= limit.burst;
 }
+
+/**
+ * The same bucket under another limit (the number of live replicas or the tenant's plan changed): refilled
+ * at the old rate up to now, then scaled to be as full, in proportion, as it was. A tenant that had spent
+ * its burst has spent it under the new limit too, and a full bucket stays full.
+ */
+export function rescaleBucket(state: BucketState, from: BucketLimit, to: BucketLimit, nowMs: number): BucketState {
+  const elapsedSeconds = Math.max(0, nowMs - state.updatedAtMs) / 1000;
+  const available = Math.min(from.burst, state.tokens + elapsedSeconds * from.perSecond);
+  return { tokens: (available / from.burst) * to.burst, updatedAtMs: nowMs };
+}
+
+/**
+ * One replica's share of a plan when `replicas` replicas share a tenant's traffic: the rate divided, the
+ * burst divided and rounded down (at least 1, so a tenant is never locked out by the rounding).
+ */
+export function replicaShare(plan: BucketLimit, replicas: number): BucketLimit {
+  return { perSecond: plan.perSecond / replicas, burst: Math.max(1, Math.floor(plan.burst / replicas)) };
+}
