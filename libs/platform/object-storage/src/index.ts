@@ -4,3 +4,4 @@ export { assertValidKey, importObjectKey, tenantPrefix } from './object-key';
 export { LocalFolderStorage } from './local-folder-storage';
 export { GcsStorage, type GcsStorageOptions } from './gcs-storage';
 export { createObjectStorage } from './create-object-storage';
+export { deleteObjectsUnder } from './delete-prefix';

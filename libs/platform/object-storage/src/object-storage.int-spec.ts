@@ -3,6 +3,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { Readable } from 'node:stream';
 import { text } from 'node:stream/consumers';
+import { deleteObjectsUnder } from './delete-prefix';
 import { FakeGcsServer } from './fake-gcs.int-kit';
 import { GcsStorage } from './gcs-storage';
 import { LocalFolderStorage } from './local-folder-storage';
@@ -69,6 +70,19 @@ describe.each([
     await expect(text(storage.read('tenants/t2/imports/b/staged.csv'))).rejects.toMatchObject({ code: 'object_storage.not_found' });
   });
 
+  it('deletes everything under a folder prefix and nothing else, and again without error (a retried erasure)', async () => {
+    const keys = ['tenants/t5/imports/a/upload.csv', 'tenants/t5/imports/a/staged.csv', 'tenants/t5/imports/b/upload.csv', 'tenants/t50/imports/c/upload.csv'];
+    for (const key of keys) await storage.put(key, Readable.from(['x']));
+
+    expect(await deleteObjectsUnder(storage, 'tenants/t5/')).toBe(3);
+    expect(await collect(storage, 'tenants/t5/')).toEqual([]);
+    expect(await collect(storage, 'tenants/t50/')).toEqual(['tenants/t50/imports/c/upload.csv']);
+    if (folder) expect(await readdir(path.join(folder, 'tenants/t5/imports/a'))).toEqual([]);
+    expect(await deleteObjectsUnder(storage, 'tenants/t5/')).toBe(0);
+    await expect(deleteObjectsUnder(storage, 'tenants/t5')).rejects.toMatchObject({ code: 'object_storage.invalid_key' });
+    await expect(deleteObjectsUnder(storage, '')).rejects.toMatchObject({ code: 'object_storage.invalid_key' });
+  });
+
   it('keeps nothing under the key when the upload stream fails half-way', async () => {
     const failing = new Readable({
       read() {
@@ -107,6 +121,25 @@ describe('GcsStorage requests (checked against the JSON API)', () => {
     expect(metadata).toMatchObject({ method: 'GET', path: `/storage/v1/b/pulse-uploads/o/${encodeURIComponent('tenants/t1/imports/i1/upload.csv')}` });
     expect(fake.requests).toHaveLength(3);
     expect(fake.objects.get('tenants/t1/imports/i1/upload.csv')?.contentType).toBe('text/csv');
+  });
+
+  it('deletes a prefix with listings by prefix and one DELETE per object, listing afresh until nothing is left', async () => {
+    for (const name of ['a', 'b', 'c']) await storage.put(`tenants/t7/imports/i/${name}.csv`, Readable.from([name]));
+    await storage.put('tenants/t70/keep.csv', Readable.from(['k']));
+    fake.requests.length = 0;
+
+    expect(await deleteObjectsUnder(storage, 'tenants/t7/')).toBe(3);
+    const object = (name: string) => `/storage/v1/b/pulse-uploads/o/${encodeURIComponent(`tenants/t7/imports/i/${name}.csv`)}`;
+    expect(fake.requests.map((r) => [r.method, r.path, r.query['prefix'], r.query['pageToken']])).toEqual([
+      // Page size 2 in the fake: the whole listing (two pages), then the three DELETEs, then an empty listing.
+      ['GET', '/storage/v1/b/pulse-uploads/o', 'tenants/t7/', undefined],
+      ['GET', '/storage/v1/b/pulse-uploads/o', 'tenants/t7/', '2'],
+      ['DELETE', object('a'), undefined, undefined],
+      ['DELETE', object('b'), undefined, undefined],
+      ['DELETE', object('c'), undefined, undefined],
+      ['GET', '/storage/v1/b/pulse-uploads/o', 'tenants/t7/', undefined],
+    ]);
+    expect([...fake.objects.keys()].filter((key) => key.startsWith('tenants/t7'))).toEqual(['tenants/t70/keep.csv']);
   });
 
   it('downloads with alt=media and lists with prefix and page tokens', async () => {
