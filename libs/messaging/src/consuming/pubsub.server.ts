@@ -105,7 +105,10 @@ export class PubSubServer extends Server implements CustomTransportStrategy {
       const name = broadcast ? broadcastSubscriptionName(topic, consumer, this.instanceId) : subscriptionName(topic, consumer);
       const entry: Consumer = { topic, handler, broadcast, name, incident: { since: new Date(), reason: 'not subscribed yet', attempts: 0, warned: false } };
       this.consumers.push(entry);
-      readiness?.register(`pubsub:${name}`, async () => {
+      // A work subscription that is gone leaves this replica's share of the work undone: it says so. A
+      // per-replica one only keeps caches fresher than their TTL: losing it must not take a replica that
+      // serves requests out of the load balancer (it is recreated and logged all the same).
+      if (!broadcast) readiness?.register(`pubsub:${name}`, async () => {
         const incident = entry.incident;
         if (incident) throw new Error(`not receiving since ${incident.since.toISOString()}: ${incident.reason}`);
       });
