@@ -17,6 +17,8 @@ export interface TenantDatabasesOptions {
   maxConnections: number;
   /** How long a caller may wait for a connection (default: the pool's). */
   acquireTimeoutMs?: number;
+  /** How long opening a connection may take before the caller gets an error (default: the pool's, 10 s). */
+  connectTimeoutMs?: number;
   /** The events the service writes to tenant outboxes (its IAM role may publish these only) and how often to sweep. */
   outbox: { topics: readonly string[]; sweepIntervalMs: number };
 }
@@ -64,6 +66,7 @@ export class TenantDatabasesModule {
               maxTotalConnections: settings.maxConnections,
               applicationName: settings.applicationName,
               ...(settings.acquireTimeoutMs === undefined ? {} : { acquireTimeoutMs: settings.acquireTimeoutMs }),
+              ...(settings.connectTimeoutMs === undefined ? {} : { connectionTimeoutMs: settings.connectTimeoutMs }),
               onIdleConnectionError: (error, tenantId) => logger.warn({ err: error, tenantId }, 'idle tenant connection lost'),
             }),
         },

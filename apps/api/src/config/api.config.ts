@@ -47,6 +47,14 @@ export const apiConfigSchema = z
     /** Connections to tenant databases, per tenant and in all (docs/tenancy.md, connection budget). */
     TENANT_POOL_PER_TENANT: positiveInt(5),
     TENANT_POOL_MAX_CONNECTIONS: positiveInt(12),
+    /**
+     * How long opening a tenant database connection may take before the request is answered 503
+     * database_unavailable. A healthy connection (TCP, TLS, SCRAM: a few round trips) takes well under a
+     * second even across regions; 3 s leaves headroom for a loaded server while a client, which usually
+     * gives up after 5-30 s, hears of an outage soon enough to retry (the pool's 10 s default, kept by
+     * ingestion and metrics, suits background work, not a request).
+     */
+    TENANT_POOL_CONNECT_TIMEOUT_MS: positiveInt(3_000),
     /** How long a resolved API key or host is reused; tenant.* events drop it earlier. */
     TENANT_CACHE_TTL_MS: positiveInt(30_000),
     /**
@@ -100,6 +108,7 @@ export const apiConfigSchema = z
       dedicatedTenant: env.PULSE_DEDICATED_TENANT,
       perTenantConnections: env.TENANT_POOL_PER_TENANT,
       maxConnections: env.TENANT_POOL_MAX_CONNECTIONS,
+      connectTimeoutMs: env.TENANT_POOL_CONNECT_TIMEOUT_MS,
       cacheTtlMs: env.TENANT_CACHE_TTL_MS,
     },
     http: {

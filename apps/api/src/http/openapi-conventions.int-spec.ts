@@ -7,7 +7,7 @@ type Document = { components: { schemas: Record<string, { required: string[] }> 
 const PROBLEM = { 'application/problem+json': { schema: { $ref: '#/components/schemas/Problem' } } };
 
 // What a client generated from /openapi.json learns about errors: every error status a route can answer
-// has a typed problem+json body, and the statuses any route can answer (401/403/429, 304) are declared.
+// has a typed problem+json body, and the statuses any route can answer (401/403/429/503, 304) are declared.
 describe('the api OpenAPI document: error responses', () => {
   let api: ApiUnderTest;
   let tenant: SeededTenant;
@@ -39,14 +39,14 @@ describe('the api OpenAPI document: error responses', () => {
     expect(document.paths['/v1/metrics/refresh']?.['post']?.responses['422']?.content).toEqual(PROBLEM);
   });
 
-  it('declares 401, 403 and 429 on every authenticated route and 304 on its GETs, none of them on public routes', () => {
+  it('declares 401, 403, 429 and 503 on every authenticated route and 304 on its GETs, none of them on public routes', () => {
     const authenticated = operations().filter(({ operation }) => operation.security === undefined);
     const publicRoutes = operations().filter(({ operation }) => Array.isArray(operation.security) && operation.security.length === 0);
     expect(authenticated.length).toBeGreaterThan(20);
     expect(publicRoutes.map(({ route }) => route)).toEqual(expect.arrayContaining(['get /healthz', 'get /openapi.json']));
 
     const missing = authenticated.flatMap(({ route, method, operation }) =>
-      ['401', '403', '429', ...(method === 'get' ? ['304'] : [])].filter((status) => !operation.responses[status]).map((status) => `${route} ${status}`),
+      ['401', '403', '429', '503', ...(method === 'get' ? ['304'] : [])].filter((status) => !operation.responses[status]).map((status) => `${route} ${status}`),
     );
     expect(missing).toEqual([]);
     const extra = publicRoutes.flatMap(({ route, operation }) => ['401', '403', '429', '304'].filter((status) => operation.responses[status]).map((status) => `${route} ${status}`));
@@ -55,6 +55,8 @@ describe('the api OpenAPI document: error responses', () => {
     const scorecard = document.paths['/v1/scorecard']?.['get']?.responses ?? {};
     expect(scorecard['403']?.description).toContain('auth.insufficient_scope');
     expect(scorecard['429']?.headers).toHaveProperty('Retry-After');
+    expect(scorecard['503']?.description).toContain('database_unavailable');
+    expect(scorecard['503']?.headers).toHaveProperty('Retry-After');
     // A 304 has no body, and carries the tag.
     expect(scorecard['304']?.content).toBeUndefined();
     expect(scorecard['304']?.headers).toHaveProperty('ETag');

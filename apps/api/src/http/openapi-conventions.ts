@@ -13,14 +13,18 @@ const RATE_LIMIT_HEADERS: Record<string, ResponseHeaderDoc> = {
 };
 
 const RETRY_AFTER: Record<string, ResponseHeaderDoc> = {
-  'Retry-After': { description: 'On a 429: seconds until a request is allowed again.', schema: integer },
+  'Retry-After': { description: 'On a 429: seconds until a request is allowed again; on a 503: seconds to wait before retrying.', schema: integer },
 };
 
 const ETAG: Record<string, ResponseHeaderDoc> = {
   ETag: { description: 'A weak tag of the JSON body; send it as If-None-Match to get 304 while it is unchanged.', schema: { type: 'string' } },
 };
 
-/** What any authenticated route may answer before it runs (TenantAuthGuard, ApiKeyScopeGuard, RateLimitGuard). */
+/**
+ * What any authenticated route may answer before it runs (TenantAuthGuard, ApiKeyScopeGuard, RateLimitGuard),
+ * and the 503 any of them may answer when a database (the control plane resolving the key, or the
+ * tenant's) cannot be reached or does not answer in time (ProblemDetailsFilter).
+ */
 const AUTHENTICATED_ROUTE_RESPONSES: Record<number, { description: string }> = {
   401: { description: 'auth.missing_api_key or auth.invalid_api_key: no valid tenant API key' },
   403: {
@@ -29,6 +33,11 @@ const AUTHENTICATED_ROUTE_RESPONSES: Record<number, { description: string }> = {
       '(a dedicated workload); auth.insufficient_scope (the key lacks the scope of the method)',
   },
   429: { description: "rate_limited: over the tenant plan's rate; retry after Retry-After seconds" },
+  503: {
+    description:
+      'database_unavailable: the database cannot be reached or does not answer in time; tenant_database_busy: no connection ' +
+      'to it became free in time. Retry after Retry-After seconds',
+  },
 };
 
 const NOT_MODIFIED: Record<number, { description: string }> = { 304: { description: 'Not Modified: If-None-Match matched the ETag; no body' } };

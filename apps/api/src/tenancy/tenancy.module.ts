@@ -22,6 +22,7 @@ import { API_CONFIG, type ApiConfig } from '../config/api.config';
         secretsKey: config.tenancy.secretsKey,
         perTenantConnections: config.tenancy.perTenantConnections,
         maxConnections: config.tenancy.maxConnections,
+        connectTimeoutMs: config.tenancy.connectTimeoutMs,
         outbox: { topics: [ingestionRequestedV1.topic, metricsRefreshRequestedV1.topic], sweepIntervalMs: config.messaging.outboxSweepIntervalMs },
       }),
     }),

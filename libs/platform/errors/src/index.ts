@@ -2,4 +2,5 @@ export { DomainError, ValidationError, NotFoundError, ConflictError, type ErrorK
 export { fieldErrorsFromZod, validationErrorFromZod, type InputLocation } from './zod-issues';
 export { fieldErrorsForNulCharacters } from './nul-characters';
 export { assertSingleAuthorizationHeader, type ChallengeHeaderTarget } from './authorization-header';
-export { toProblemDetails, problemDetails, problemType, httpStatusOf, titleOf } from './problem-details';
+export { toProblemDetails, problemDetails, problemType, httpStatusOf, titleOf, UNAVAILABLE_RETRY_AFTER_SECONDS } from './problem-details';
+export { isDatabaseUnavailable } from './database-unavailable';

@@ -73,4 +73,16 @@ describe('ProblemDetailsFilter', () => {
     expect(otherScheme.headers['www-authenticate']).toBe('Bearer');
     expect((await answer(new DomainError('forbidden', 'tenant.suspended', 'Suspended.'))).headers['www-authenticate']).toBeUndefined();
   });
+
+  it('answers a database that does not answer with 503 database_unavailable and Retry-After, and a bug with 500 without', async () => {
+    const timedOut = await answer(new Error('timeout expired'));
+    expect([timedOut.statusCode, timedOut.headers['retry-after'], timedOut.headers['content-type']]).toEqual([503, '5', expect.stringMatching(/^application\/problem\+json/)]);
+    expect(timedOut.json()).toMatchObject({ code: 'database_unavailable', detail: 'The database is not answering just now; retry in a few seconds.' });
+
+    const busy = await answer(new DomainError('unavailable', 'tenant_database_busy', 'No connection became available.'));
+    expect([busy.statusCode, busy.headers['retry-after']]).toEqual([503, '5']);
+
+    const bug = await answer(new TypeError('x is undefined'));
+    expect([bug.statusCode, bug.headers['retry-after'], bug.json().code]).toEqual([500, undefined, 'internal_error']);
+  });
 });

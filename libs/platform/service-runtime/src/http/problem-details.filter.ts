@@ -1,6 +1,6 @@
 import { Catch, HttpException, Logger, type ArgumentsHost, type ExceptionFilter } from '@nestjs/common';
 import { PROBLEM_JSON_CONTENT_TYPE, type ProblemDetails } from '@pulse/contracts';
-import { DomainError, problemDetails, toProblemDetails } from '@pulse/errors';
+import { DomainError, isDatabaseUnavailable, problemDetails, toProblemDetails, UNAVAILABLE_RETRY_AFTER_SECONDS } from '@pulse/errors';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 
 /** Stable codes for failures raised by the HTTP stack itself rather than by our domain. */
@@ -68,7 +68,12 @@ export function problemFor(exception: unknown, instance: string | undefined): Pr
   return toProblemDetails(exception, instance);
 }
 
-/** The one HTTP mapping of errors: every error response is RFC 9457 problem+json. */
+/**
+ * The one HTTP mapping of errors: every error response is RFC 9457 problem+json. It also writes the one
+ * log line that says why a request failed with a 5xx (the request's completion line, request-log.ts, only
+ * reports the status): an error with its stack for a bug (500), a warning for an outage (503: a
+ * dependency failed or the database is not answering), which also tells the client when to retry.
+ */
 @Catch()
 export class ProblemDetailsFilter implements ExceptionFilter {
   private readonly logger = new Logger('HTTP');
@@ -80,13 +85,19 @@ export class ProblemDetailsFilter implements ExceptionFilter {
     const problem = problemFor(exception, problemInstance(request.url));
 
     if (problem.status >= 500 && problem.code !== 'not_ready') {
-      // A domain error is an expected outage (a dependency failed) with its reason in the body; anything
-      // else is a bug, logged with its stack.
+      const message = `request failed: ${request.method} ${request.url}`;
       if (exception instanceof DomainError) {
-        this.logger.warn({ code: problem.code, detail: problem.detail }, `request failed: ${request.method} ${request.url}`);
+        // Expected outage with its reason in the body.
+        this.logger.warn({ code: problem.code, detail: problem.detail }, message);
+      } else if (isDatabaseUnavailable(exception)) {
+        // The driver's error says which database and how (timeout, refused): the body does not.
+        this.logger.warn({ code: problem.code, err: exception }, message);
       } else {
-        this.logger.error({ err: exception, code: problem.code }, `request failed: ${request.method} ${request.url}`);
+        this.logger.error({ err: exception, code: problem.code }, message);
       }
+    }
+    if (problem.status === 503 && problem.code !== 'not_ready' && !reply.hasHeader('retry-after')) {
+      void reply.header('retry-after', String(UNAVAILABLE_RETRY_AFTER_SECONDS));
     }
     if (problem.status === 401 && !reply.hasHeader('www-authenticate')) void reply.header('www-authenticate', bearerChallenge(request));
     void reply.status(problem.status).header('content-type', PROBLEM_JSON_CONTENT_TYPE).send(problem);

@@ -75,10 +75,14 @@ function isProbe(url: string): boolean {
 
 /**
  * Fastify hooks for request logging: onRequest binds the request's log store for everything that runs
- * while serving it; onResponse writes one "request completed" line (an error line for a 5xx) with
- * method, url as the client sent it, status, response time and the store's fields. A client that
- * closes the connection before its response is complete gets no onResponse: onRequestAbort writes a
- * "request aborted" line instead, so every logged request ends with one line either way.
+ * while serving it; onResponse writes one "request completed" line (info) with method, url as the client
+ * sent it, status, response time and the store's fields, "request errored" (warn) for a 5xx. That line
+ * is never an error: the failure itself is logged once, by whoever knows why (ProblemDetailsFilter: an
+ * error with the stack for a bug, a warning for an outage), under the same correlation id; a second
+ * ERROR line per failure would double every error report and alert. At warn, 5xx completion lines
+ * stay, so a 5xx answered without the filter still shows. A client that closes the connection before
+ * its response is complete gets no onResponse: onRequestAbort writes a "request aborted" line instead,
+ * so every logged request ends with one line either way.
  */
 export function requestLoggingHooks(root: Logger) {
   return {
@@ -91,13 +95,13 @@ export function requestLoggingHooks(root: Logger) {
       const failed = reply.statusCode >= 500;
       const store = request[REQUEST_LOG];
       const url = request.raw.url ?? '';
-      if (store && root.isLevelEnabled(failed ? 'error' : 'info') && !isProbe(url)) {
+      if (store && root.isLevelEnabled(failed ? 'warn' : 'info') && !isProbe(url)) {
         const line = {
           req: { method: request.method, url },
           res: { statusCode: reply.statusCode },
           responseTime: Math.round(reply.elapsedTime),
         };
-        if (failed) store.logger.error(line, 'request errored');
+        if (failed) store.logger.warn(line, 'request errored');
         else store.logger.info(line, 'request completed');
       }
       done();
