@@ -28,6 +28,13 @@ function httpStatus(port: number, urlPath: string): Promise<number | undefined> 
   });
 }
 
+/** GET with a Bearer credential; the status code only. */
+async function statusWith(port: number, urlPath: string, token: string): Promise<number> {
+  const response = await fetch(`http://127.0.0.1:${port}${urlPath}`, { headers: { authorization: `Bearer ${token}` } });
+  await response.arrayBuffer();
+  return response.status;
+}
+
 function acceptsConnections(port: number): Promise<boolean> {
   return new Promise((resolve) => {
     const socket = net.connect({ host: '127.0.0.1', port });
@@ -55,6 +62,10 @@ function startPulse(environment: NodeJS.ProcessEnv): StartedProcess {
 describe('npm start (tools/local/start.mjs)', () => {
   let dataDir: string;
   let pulse: StartedProcess | undefined;
+  /** The demo key the first start printed (the second start, on the same data, must revoke it). */
+  let firstDemoKey: string | undefined;
+  /** The first start's PostgreSQL port: tenant database locations are stored with it, as with `npm start`'s fixed one. */
+  let firstPostgresPort: number | undefined;
 
   beforeAll(async () => {
     dataDir = await mkdtemp(path.join(tmpdir(), 'pulse-start-'));
@@ -72,6 +83,7 @@ describe('npm start (tools/local/start.mjs)', () => {
     const ports = new Map<string, number>();
     for (const service of services) ports.set(service.name, await freePort());
     const postgresPort = await freePort();
+    firstPostgresPort = postgresPort;
     const emulatorPort = await freePort();
 
     pulse = startPulse({
@@ -92,6 +104,7 @@ describe('npm start (tools/local/start.mjs)', () => {
     expect(pulse.lines).toContainEqual(expect.stringMatching(/^ {2}demo tenant +demo +\(created now\)$/));
     const demoKey = pulse.lines.map((line) => /^ {2}demo API key +(pulse_\w+) /.exec(line)?.[1]).find(Boolean);
     expect(demoKey).toMatch(/^pulse_[A-Za-z0-9]{12}_[A-Za-z0-9]{32}$/);
+    firstDemoKey = demoKey;
     expect(pulse.lines).toContainEqual(expect.stringMatching(new RegExp(`^ {2}Pub/Sub +127\\.0\\.0\\.1:${emulatorPort} `)));
     expect(await acceptsConnections(emulatorPort)).toBe(true);
     expect(existsSync(path.join(dataDir, 'postgres', 'PG_VERSION'))).toBe(true);
@@ -99,6 +112,38 @@ describe('npm start (tools/local/start.mjs)', () => {
     expect(await pulse.stop('SIGINT', { killAfterMs: 60_000 })).toBe(0);
     for (const port of [...ports.values(), postgresPort, emulatorPort]) expect(await acceptsConnections(port)).toBe(false);
     expect(pulse.lines).toContain('[pulse]           Stopped.');
+  });
+
+  it('a second start on the same data issues a new demo API key and revokes the previous one', async () => {
+    expect(firstDemoKey).toBeDefined();
+    const apiPort = await freePort();
+    const registryPort = await freePort();
+    pulse = startPulse({
+      API_PORT: String(apiPort),
+      TENANT_REGISTRY_PORT: String(registryPort),
+      INGESTION_PORT: String(await freePort()),
+      METRICS_PORT: String(await freePort()),
+      PUBSUB_EMULATOR_PORT: String(await freePort()),
+      PULSE_POSTGRES_PORT: String(firstPostgresPort),
+      PULSE_DATA_DIR: dataDir,
+      PULSE_DEMO_CUSTOMERS: '0',
+    });
+    await pulse.waitForLine(/^Pulse is ready/, 150_000);
+
+    const secondKey = pulse.lines.map((line) => /^ {2}demo API key +(pulse_\w+) /.exec(line)?.[1]).find(Boolean) as string;
+    expect(secondKey).toMatch(/^pulse_[A-Za-z0-9]{12}_[A-Za-z0-9]{32}$/);
+    expect(secondKey).not.toBe(firstDemoKey);
+    expect(await statusWith(apiPort, '/v1/customers', secondKey)).toBe(200);
+    expect(await statusWith(apiPort, '/v1/customers', firstDemoKey as string)).toBe(401);
+    expect(pulse.lines).toContainEqual(expect.stringMatching(/^ {2}demo API key +pulse_\w+ +\(issued for this run; shown once; the previous one is revoked\)$/));
+
+    // One live key: this run's (the key issued with the tenant on the first start is revoked too).
+    const operatorToken = pulse.lines.map((line) => /^ {2}operator token +([A-Za-z0-9_-]{43}) /.exec(line)?.[1]).find(Boolean) as string;
+    const keys = await fetch(`http://127.0.0.1:${registryPort}/v1/tenants/demo/api-keys`, { headers: { authorization: `Bearer ${operatorToken}` } });
+    const live = ((await keys.json()) as { items: Array<{ name: string; prefix: string; revokedAt: string | null }> }).items.filter((key) => key.revokedAt === null);
+    expect(live.map((key) => [key.name.startsWith('npm start '), secondKey.startsWith(`${key.prefix}_`)])).toEqual([[true, true]]);
+
+    expect(await pulse.stop('SIGINT', { killAfterMs: 60_000 })).toBe(0);
   });
 
   it('refuses to start when a service port is taken, naming the service and its variable', async () => {

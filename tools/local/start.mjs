@@ -229,7 +229,7 @@ function printSummary({ started, database, pubsubEmulatorHost, emulatorStarted, 
       ? row('operator token', '(from PULSE_OPERATOR_TOKEN)')
       : row('operator token', operatorToken, '(generated for this run; set PULSE_OPERATOR_TOKEN to choose one)'),
     row('demo tenant', demo.slug, demo.created ? '(created now)' : ''),
-    row('demo API key', demo.apiKey, '(issued for this run; shown once)'),
+    row('demo API key', demo.apiKey, `(issued for this run; shown once${demo.revoked === 0 ? '' : demo.revoked === 1 ? '; the previous one is revoked' : `; the ${demo.revoked} earlier ones are revoked`})`),
     demoData.skipped
       ? row('demo data', `not loaded now (${demoData.skipped})`)
       : row('demo data', `${demoData.rows} rows loaded through POST /v1/imports`, demoData.rejected > 0 ? `(${demoData.rejected} rejected)` : ''),
