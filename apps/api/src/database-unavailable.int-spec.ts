@@ -1,6 +1,7 @@
 import { issueApiKey } from '@pulse/tenancy';
 import { freePort } from '@pulse/testing';
 import net from 'node:net';
+import { Client } from 'pg';
 import { ApiUnderTest, type SeededTenant } from './api.int-kit';
 
 // A database that is down or does not answer is an outage the client can wait out: 503 problem+json
@@ -23,7 +24,41 @@ async function silentServer(): Promise<{ port: number; close: () => Promise<void
   };
 }
 
+/**
+ * A TCP proxy to the real PostgreSQL that can stop passing bytes on: a database that freezes in the
+ * middle of a session, after the api's pool has opened its connection.
+ */
+async function freezableProxy(target: { host: string; port: number }) {
+  let frozen = false;
+  const sockets = new Set<net.Socket>();
+  const server = net.createServer((client) => {
+    const upstream = net.connect(target.port, target.host);
+    for (const socket of [client, upstream]) {
+      sockets.add(socket);
+      socket.on('close', () => sockets.delete(socket));
+      socket.on('error', () => undefined);
+    }
+    client.on('data', (chunk) => frozen || upstream.write(chunk));
+    upstream.on('data', (chunk) => frozen || client.write(chunk));
+    client.on('close', () => upstream.destroy());
+    upstream.on('close', () => client.destroy());
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  return {
+    port: (server.address() as net.AddressInfo).port,
+    freeze: () => (frozen = true),
+    thaw: () => (frozen = false),
+    close: async () => {
+      for (const socket of sockets) socket.destroy();
+      await new Promise<void>((resolve) => server.close(() => resolve()));
+    },
+  };
+}
+
 const CONNECT_TIMEOUT_MS = 1_000;
+const QUERY_TIMEOUT_MS = 1_000;
+/** pg-tenant-pool's grace after statement_timeout before the client gives up on a silent server. */
+const SILENCE_GRACE_MS = 2_000;
 
 function expectOutage(response: { status: number; headers: Headers; body: Record<string, unknown> }, instance: string): void {
   expect(response.status).toBe(503);
@@ -45,7 +80,7 @@ describe('a tenant database that cannot be reached', () => {
 
   beforeAll(async () => {
     silent = await silentServer();
-    api = await ApiUnderTest.start({ TENANT_POOL_CONNECT_TIMEOUT_MS: String(CONNECT_TIMEOUT_MS) });
+    api = await ApiUnderTest.start({ TENANT_POOL_CONNECT_TIMEOUT_MS: String(CONNECT_TIMEOUT_MS), TENANT_POOL_QUERY_TIMEOUT_MS: String(QUERY_TIMEOUT_MS) });
   }, 60_000);
 
   afterAll(async () => {
@@ -80,6 +115,66 @@ describe('a tenant database that cannot be reached', () => {
 
     expectOutage(response, '/v1/customers/acme');
     expect(performance.now() - started).toBeLessThan(CONNECT_TIMEOUT_MS);
+  });
+});
+
+describe('a tenant database that stops answering, or holds a statement too long', () => {
+  let api: ApiUnderTest;
+
+  beforeAll(async () => {
+    api = await ApiUnderTest.start({ TENANT_POOL_QUERY_TIMEOUT_MS: String(QUERY_TIMEOUT_MS) });
+  }, 60_000);
+
+  afterAll(async () => {
+    await api?.stop();
+  });
+
+  it('that freezes mid-session is 503 once the query timeout and its grace have passed, and the frozen connection is not used again', async () => {
+    const tenant = await api.seedTenant('frozen');
+    const database = new URL(tenant.databaseUrl);
+    const proxy = await freezableProxy({ host: database.hostname, port: Number(database.port || 5432) });
+    try {
+      await api.controlPlaneSql(`UPDATE tenant_databases SET host = '127.0.0.1', port = $1 WHERE tenant_id = $2`, [proxy.port, tenant.tenantId]);
+      expect((await api.get('/v1/customers', { key: tenant.apiKey })).status).toBe(200); // the pool now holds a connection
+
+      proxy.freeze();
+      const started = performance.now();
+      const response = await api.get('/v1/customers', { key: tenant.apiKey });
+      const elapsed = performance.now() - started;
+      expectOutage(response, '/v1/customers');
+      expect(elapsed).toBeGreaterThanOrEqual(QUERY_TIMEOUT_MS + SILENCE_GRACE_MS - 50);
+      expect(elapsed).toBeLessThan(QUERY_TIMEOUT_MS + SILENCE_GRACE_MS + 1_500);
+
+      // The server answers again; the connection that missed an answer was discarded, so the next
+      // request gets its own answer on a new one (not the late answer of the frozen query).
+      proxy.thaw();
+      const after = await api.get('/v1/customers/nobody', { key: tenant.apiKey });
+      expect(after.status).toBe(404);
+      expect(after.body).toMatchObject({ code: 'customer.not_found' });
+    } finally {
+      await proxy.close();
+    }
+  });
+
+  it('whose statement waits past statement_timeout (a lock held by a migration) is 503, and the connection serves the next request', async () => {
+    const tenant = await api.seedTenant('locked');
+    const locker = new Client({ connectionString: tenant.databaseUrl });
+    await locker.connect();
+    try {
+      await locker.query('BEGIN');
+      await locker.query('LOCK TABLE customers IN ACCESS EXCLUSIVE MODE');
+      const started = performance.now();
+      const response = await api.get('/v1/customers', { key: tenant.apiKey });
+      const elapsed = performance.now() - started;
+      expectOutage(response, '/v1/customers');
+      // The server cancelled it (57014), before the client-side grace.
+      expect(elapsed).toBeGreaterThanOrEqual(QUERY_TIMEOUT_MS - 50);
+      expect(elapsed).toBeLessThan(QUERY_TIMEOUT_MS + SILENCE_GRACE_MS);
+      await locker.query('ROLLBACK');
+      expect((await api.get('/v1/customers', { key: tenant.apiKey })).status).toBe(200);
+    } finally {
+      await locker.end();
+    }
   });
 });
 

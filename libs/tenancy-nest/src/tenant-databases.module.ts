@@ -19,6 +19,8 @@ export interface TenantDatabasesOptions {
   acquireTimeoutMs?: number;
   /** How long opening a connection may take before the caller gets an error (default: the pool's, 10 s). */
   connectTimeoutMs?: number;
+  /** How long a statement may run (default: the pool's, no limit); see TenantDatabasePoolOptions.queryTimeoutMs. */
+  queryTimeoutMs?: number;
   /** The events the service writes to tenant outboxes (its IAM role may publish these only) and how often to sweep. */
   outbox: { topics: readonly string[]; sweepIntervalMs: number };
 }
@@ -67,6 +69,7 @@ export class TenantDatabasesModule {
               applicationName: settings.applicationName,
               ...(settings.acquireTimeoutMs === undefined ? {} : { acquireTimeoutMs: settings.acquireTimeoutMs }),
               ...(settings.connectTimeoutMs === undefined ? {} : { connectionTimeoutMs: settings.connectTimeoutMs }),
+              ...(settings.queryTimeoutMs === undefined ? {} : { queryTimeoutMs: settings.queryTimeoutMs }),
               onIdleConnectionError: (error, tenantId) => logger.warn({ err: error, tenantId }, 'idle tenant connection lost'),
             }),
         },

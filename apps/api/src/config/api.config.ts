@@ -55,6 +55,14 @@ export const apiConfigSchema = z
      * ingestion and metrics, suits background work, not a request).
      */
     TENANT_POOL_CONNECT_TIMEOUT_MS: positiveInt(3_000),
+    /**
+     * How long one statement of a request may run on a tenant database (its statement_timeout; a
+     * database that does not answer at all is given up on 2 s later and the connection discarded), then
+     * the request is 503 database_unavailable. The api's statements read a page or one row by index and
+     * take milliseconds; 15 s is far beyond any healthy one, and keeps a frozen database from holding
+     * requests and connections forever.
+     */
+    TENANT_POOL_QUERY_TIMEOUT_MS: positiveInt(15_000),
     /** How long a resolved API key or host is reused; tenant.* events drop it earlier. */
     TENANT_CACHE_TTL_MS: positiveInt(30_000),
     /**
@@ -109,6 +117,7 @@ export const apiConfigSchema = z
       perTenantConnections: env.TENANT_POOL_PER_TENANT,
       maxConnections: env.TENANT_POOL_MAX_CONNECTIONS,
       connectTimeoutMs: env.TENANT_POOL_CONNECT_TIMEOUT_MS,
+      queryTimeoutMs: env.TENANT_POOL_QUERY_TIMEOUT_MS,
       cacheTtlMs: env.TENANT_CACHE_TTL_MS,
     },
     http: {

@@ -23,6 +23,7 @@ import { API_CONFIG, type ApiConfig } from '../config/api.config';
         perTenantConnections: config.tenancy.perTenantConnections,
         maxConnections: config.tenancy.maxConnections,
         connectTimeoutMs: config.tenancy.connectTimeoutMs,
+        queryTimeoutMs: config.tenancy.queryTimeoutMs,
         outbox: { topics: [ingestionRequestedV1.topic, metricsRefreshRequestedV1.topic], sweepIntervalMs: config.messaging.outboxSweepIntervalMs },
       }),
     }),

@@ -1,6 +1,12 @@
 import { Client, Pool, type ClientConfig, type PoolClient } from 'pg';
 import type { ReleasePermit } from './semaphore';
 
+/**
+ * How much longer than statement_timeout the client waits for an answer before it gives up on the
+ * server: a live server cancels the statement itself first (and keeps the connection usable).
+ */
+const SERVER_SILENCE_GRACE_MS = 2_000;
+
 /** What TenantDatabasePool needs of one tenant's connection pool; a `pg.Pool` is one. */
 export interface TenantConnectionPool {
   connect(): Promise<PoolClient>;
@@ -15,6 +21,8 @@ export interface TenantPoolSettings {
   readonly maxConnections: number;
   readonly idleTimeoutMs: number;
   readonly connectionTimeoutMs: number;
+  /** statement_timeout of every connection, and (a little longer) the client's own query timeout; 0: none. */
+  readonly queryTimeoutMs: number;
   readonly applicationName: string;
   /**
    * Must resolve before each physical connection is opened; the permit it returns must be released
@@ -36,7 +44,11 @@ export function createPgTenantPool(settings: TenantPoolSettings): Pool {
   class BudgetedClient extends Client {
     constructor(config?: string | ClientConfig) {
       // The connect timeout starts only once the permit is held (pg.Client applies it in connect()).
-      super({ ...(typeof config === 'string' ? { connectionString: config } : config), connectionTimeoutMillis: settings.connectionTimeoutMs });
+      super({
+        ...(typeof config === 'string' ? { connectionString: config } : config),
+        connectionTimeoutMillis: settings.connectionTimeoutMs,
+        ...(settings.queryTimeoutMs > 0 ? { statement_timeout: settings.queryTimeoutMs, query_timeout: settings.queryTimeoutMs + SERVER_SILENCE_GRACE_MS } : {}),
+      });
     }
 
     override connect(): Promise<Client>;

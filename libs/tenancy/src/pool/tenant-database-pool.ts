@@ -27,6 +27,13 @@ export interface TenantDatabasePoolOptions {
   connectionTimeoutMs?: number;
   /** Waiting for a tenant slot or for room under the global cap may take this long. Default 10 s. */
   acquireTimeoutMs?: number;
+  /**
+   * A statement may run this long (the server's statement_timeout: it cancels the statement, 57014, and
+   * the connection stays usable); a server that does not answer at all (frozen, or a network that drops
+   * packets) fails the query a little later on the client side, and that connection is discarded.
+   * Default 0: no limit (background work runs long statements).
+   */
+  queryTimeoutMs?: number;
   /** application_name of every connection (pg_stat_activity). Default `pulse`. */
   applicationName?: string;
   /** Errors of idle connections, e.g. to log them; the broken connection is already gone. */
@@ -82,6 +89,7 @@ const DEFAULTS = {
   idleTimeoutMs: 10_000,
   connectionTimeoutMs: 10_000,
   acquireTimeoutMs: 10_000,
+  queryTimeoutMs: 0,
   applicationName: 'pulse',
 };
 
@@ -90,6 +98,11 @@ type IsolationLevel = 'read committed' | 'repeatable read' | 'serializable';
 export interface TenantTransactionOptions {
   isolationLevel?: IsolationLevel;
   readOnly?: boolean;
+}
+
+function nonNegativeInteger(name: string, value: number): number {
+  if (!Number.isInteger(value) || value < 0) throw new RangeError(`${name} must be a non-negative integer, got ${value}`);
+  return value;
 }
 
 function positiveInteger(name: string, value: number): number {
@@ -135,6 +148,7 @@ export class TenantDatabasePool {
       idleTimeoutMs: positiveInteger('idleTimeoutMs', options.idleTimeoutMs ?? DEFAULTS.idleTimeoutMs),
       connectionTimeoutMs: positiveInteger('connectionTimeoutMs', options.connectionTimeoutMs ?? DEFAULTS.connectionTimeoutMs),
       acquireTimeoutMs: positiveInteger('acquireTimeoutMs', options.acquireTimeoutMs ?? DEFAULTS.acquireTimeoutMs),
+      queryTimeoutMs: nonNegativeInteger('queryTimeoutMs', options.queryTimeoutMs ?? DEFAULTS.queryTimeoutMs),
       applicationName: options.applicationName ?? DEFAULTS.applicationName,
     };
     this.createPool = options.createPool ?? createPgTenantPool;
@@ -294,6 +308,7 @@ export class TenantDatabasePool {
       maxConnections: this.settings.maxConnectionsPerTenant,
       idleTimeoutMs: this.settings.idleTimeoutMs,
       connectionTimeoutMs: this.settings.connectionTimeoutMs,
+      queryTimeoutMs: this.settings.queryTimeoutMs,
       applicationName: this.settings.applicationName,
       acquireConnectionPermit: () => this.connectionPermit(entry),
       onIdleError: (error) => this.options.onIdleConnectionError?.(error, entry.tenantId),
@@ -390,7 +405,9 @@ function isIdleOutsideTransaction(client: PoolClient): boolean {
 }
 
 function isConnectionError(error: unknown): boolean {
-  const code = (error as { code?: unknown } | null)?.code;
+  const { code, message } = (error ?? {}) as { code?: unknown; message?: unknown };
+  // pg's client-side query timeout: the server may still answer that query later, out of turn.
+  if (message === 'Query read timeout') return true;
   // Class 08: connection exception; 57P01-57P03: the server is shutting down or terminated the session.
   return typeof code === 'string' && (code.startsWith('08') || /^57P0[1-3]$/.test(code) || code === 'ECONNRESET' || code === 'EPIPE');
 }
