@@ -14,3 +14,4 @@ export { TcpProxy } from './tcp-proxy';
 export { describeServiceLifecycle, type ServiceLifecycleOptions } from './service-lifecycle.suite';
 export { createTenantRoleDatabase, dropTenantRoleDatabases, registerTestTenant, type TenantRoleDatabase, type TestTenantRegistration } from './tenant-role-database';
 export { mariadbTestUrl, MARIADB_SKIP_REASON } from './mariadb-test-server';
+export { FakeGcsServer, type RecordedRequest as FakeGcsRequest } from './fake-gcs-server';

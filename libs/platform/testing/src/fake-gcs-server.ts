@@ -26,6 +26,11 @@ interface StoredObject {
 export class FakeGcsServer {
   readonly requests: RecordedRequest[] = [];
   readonly objects = new Map<string, StoredObject>();
+  /**
+   * While set, every request is answered 403 (as GCS answers an account without the role it needs) and
+   * changes nothing; the client library does not retry a 403.
+   */
+  forbidden = false;
   private readonly sessions = new Map<string, { bucket: string; name: string; contentType: string }>();
   private nextSession = 1;
 
@@ -84,6 +89,9 @@ export class FakeGcsServer {
       response.end(JSON.stringify(value));
     };
     const notFound = () => json(404, { error: { code: 404, message: 'No such object.', errors: [{ reason: 'notFound' }] } });
+    if (this.forbidden) {
+      return json(403, { error: { code: 403, message: 'The caller does not have permission on the bucket.', errors: [{ reason: 'forbidden' }] } });
+    }
 
     const upload = /^\/upload\/storage\/v1\/b\/([^/]+)\/o$/.exec(url.pathname);
     if (upload && request.method === 'POST' && url.searchParams.get('uploadType') === 'resumable') {
