@@ -26,10 +26,13 @@ export const services = [
     name: 'tenant-registry',
     port: { default: 3001, variable: 'TENANT_REGISTRY_PORT' },
     build: 'tenant-registry',
+    // The same storage folder as the api's and ingestion's (offboarding erases the tenant's files there);
+    // exports stay in a folder of their own, which that erasure cannot reach.
     env: (runtime) => ({
       PULSE_OPERATOR_TOKEN: runtime.operatorToken,
       PULSE_SECRETS_KEY: runtime.secretsKey,
       EXPORT_DIR: `${runtime.dataRoot}/exports`,
+      PULSE_STORAGE_DIR: `${runtime.dataRoot}/storage`,
     }),
   },
   {

@@ -9,6 +9,7 @@ import { TENANT_REGISTRY_CONFIG, type TenantRegistryConfig } from './config/tena
 import { ControlPlaneClient } from './database/control-plane-client';
 import { ProvisionTenantUseCase } from './provisioning/provision-tenant.use-case';
 import { provisioningProviders } from './provisioning/provisioning.tokens';
+import { objectStorageProvider } from './storage/object-storage.provider';
 import { ChangeTenantStatusUseCase } from './tenants/change-tenant-status.use-case';
 import { CreateTenantUseCase } from './tenants/create-tenant.use-case';
 import { OffboardTenantUseCase } from './tenants/offboard-tenant.use-case';
@@ -16,7 +17,7 @@ import { TenantQueries } from './tenants/tenant-queries';
 import { UpdateTenantUseCase } from './tenants/update-tenant.use-case';
 import { TenantsController } from './tenants/tenants.controller';
 
-/** Composition root of the tenant registry (control plane: tenants, API keys, tenant databases). */
+/** Composition root of the tenant registry (control plane: tenants, API keys, tenant databases; erasure of their files). */
 @Module({})
 export class AppModule {
   static register(config: TenantRegistryConfig): DynamicModule {
@@ -41,6 +42,7 @@ export class AppModule {
         { provide: APP_GUARD, useClass: UndeclaredQueryGuard },
         ControlPlaneClient,
         ...provisioningProviders,
+        objectStorageProvider,
         ProvisionTenantUseCase,
         CreateTenantUseCase,
         ChangeTenantStatusUseCase,

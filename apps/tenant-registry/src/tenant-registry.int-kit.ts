@@ -1,12 +1,13 @@
 import { PubSub, type Message } from '@google-cloud/pubsub';
 import type { INestApplication } from '@nestjs/common';
 import { SecretBox } from '@pulse/crypto';
+import { createObjectStorage, type ObjectStorage } from '@pulse/object-storage';
 import { startPubSubEmulator, type RunningPubSubEmulator } from '@pulse/pubsub-emulator';
 import { createServiceApp } from '@pulse/service-runtime';
 import { tenantDatabaseUrl } from '@pulse/tenancy';
 import { createTestDatabase, testPostgresUrlOrThrow, withClient, type TestDatabase } from '@pulse/testing';
 import { randomBytes } from 'node:crypto';
-import { mkdtemp } from 'node:fs/promises';
+import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { Client, escapeIdentifier, escapeLiteral } from 'pg';
@@ -26,6 +27,12 @@ export interface RegistryUnderTest {
   emulator: RunningPubSubEmulator;
   pubsub: PubSub;
   exportDir: string;
+  /**
+   * The object storage the registry erases from, configured as the registry's (tests put files in it as
+   * the api and ingestion would); storageDir is its folder when local.
+   */
+  storage: ObjectStorage;
+  storageDir: string | undefined;
   hooks: { afterStep: ProvisioningHooks['afterStep'] };
   /** The tenant role's URL to its own database, as the registry stored it. */
   tenantUrl(slug: string): Promise<string>;
@@ -51,6 +58,8 @@ export interface RegistryOptions {
    * registry's own with only LOGIN CREATEROLE CREATEDB, as production's (Cloud SQL has no superuser).
    */
   provisioningLogin?: 'superuser' | 'createrole';
+  /** Object storage: a temporary folder (default), or a bucket of the GCS JSON API at endpoint (a FakeGcsServer). */
+  gcs?: { endpoint: string; bucket: string };
 }
 
 /** A LOGIN CREATEROLE CREATEDB role of its own on the test server, and its URL; drop() removes it. */
@@ -79,6 +88,10 @@ export async function startRegistry(options: RegistryOptions = {}): Promise<Regi
   });
   const emulator = await startPubSubEmulator({ port: 0 });
   const exportDir = await mkdtemp(path.join(tmpdir(), 'pulse-exports-'));
+  const storageDir = options.gcs ? undefined : await mkdtemp(path.join(tmpdir(), 'pulse-storage-'));
+  const storageEnv = options.gcs
+    ? { PULSE_STORAGE: 'gcs', PULSE_STORAGE_BUCKET: options.gcs.bucket, PULSE_STORAGE_PROJECT_ID: 'pulse-test', PULSE_STORAGE_GCS_ENDPOINT: options.gcs.endpoint }
+    : { PULSE_STORAGE: 'local', PULSE_STORAGE_DIR: storageDir };
   const secretsKey = SecretBox.generateKey();
   const box = SecretBox.fromBase64(secretsKey);
   const query = <T>(sql: string, values: unknown[] = []) => withClient(controlPlane.url, async (client) => (await client.query(sql, values)).rows as T[]);
@@ -94,6 +107,7 @@ export async function startRegistry(options: RegistryOptions = {}): Promise<Regi
     PUBSUB_EMULATOR_HOST: emulator.address,
     PUBSUB_PROJECT_ID: 'pulse-test',
     TENANT_BASE_DOMAIN: 'pulse.test',
+    ...storageEnv,
   });
   const hooks = { afterStep: async () => undefined } as { afterStep: ProvisioningHooks['afterStep'] };
   const root = AppModule.register(config);
@@ -110,6 +124,8 @@ export async function startRegistry(options: RegistryOptions = {}): Promise<Regi
     emulator,
     pubsub,
     exportDir,
+    storage: createObjectStorage(config.storage),
+    storageDir,
     hooks,
     secretsKey,
     provisioningLogin: provisioningLogin?.name ?? new URL(testPostgresUrlOrThrow()).username,
@@ -138,6 +154,7 @@ export async function startRegistry(options: RegistryOptions = {}): Promise<Regi
       await emulator.stop();
       await controlPlane.drop();
       await provisioningLogin?.drop();
+      if (storageDir) await rm(storageDir, { recursive: true, force: true });
     },
   };
 }

@@ -48,10 +48,13 @@ describeWithKubectl('warehouse and object storage in each lane', () => {
     const services = deploymentsOf(planLane(paths, env).lane);
     expect(pick(services.get('api')?.values, STORAGE_KEYS)).toEqual(gcsUploads);
     expect(pick(services.get('ingestion')?.values, STORAGE_KEYS)).toEqual(gcsUploads);
+    // The registry erases an offboarded tenant's files there (tenants/<id>/).
+    expect(pick(services.get('tenant-registry')?.values, STORAGE_KEYS)).toEqual(gcsUploads);
     expect(pick(services.get('ingestion')?.values, WAREHOUSE_KEYS)).toEqual(bigQuery);
     expect(pick(services.get('metrics')?.values, WAREHOUSE_KEYS)).toEqual(bigQuery);
     expect(pick(services.get('api')?.values, WAREHOUSE_KEYS)).toEqual({});
-    expect(pick(services.get('tenant-registry')?.values, [...STORAGE_KEYS, ...WAREHOUSE_KEYS])).toEqual({});
+    expect(pick(services.get('tenant-registry')?.values, WAREHOUSE_KEYS)).toEqual({});
+    expect(pick(services.get('metrics')?.values, STORAGE_KEYS)).toEqual({});
   });
 
   it("a dedicated api (the tenant's own workload) keeps uploads in the same bucket", async () => {
@@ -67,12 +70,14 @@ describeWithKubectl('warehouse and object storage in each lane', () => {
     expect(pick(services.get('api-acme')?.values, STORAGE_KEYS)).toEqual(gcsUploads);
   });
 
-  it('local: both as files on one ReadWriteOnce claim mounted by api, ingestion and metrics, which share a node', () => {
+  it('local: both as files on one ReadWriteOnce claim mounted by api, ingestion, metrics and tenant-registry, which share a node', () => {
     const lane = planLane(paths, 'local').lane;
     const services = deploymentsOf(lane);
     const localStorage = { PULSE_STORAGE: 'local', PULSE_STORAGE_DIR: '/data/storage' };
     expect(pick(services.get('api')?.values, STORAGE_KEYS)).toEqual(localStorage);
     expect(pick(services.get('ingestion')?.values, STORAGE_KEYS)).toEqual(localStorage);
+    expect(pick(services.get('tenant-registry')?.values, STORAGE_KEYS)).toEqual(localStorage);
+    expect(pick(services.get('tenant-registry')?.values, WAREHOUSE_KEYS)).toEqual({});
     expect(pick(services.get('ingestion')?.values, WAREHOUSE_KEYS)).toEqual({ PULSE_WAREHOUSE: 'duckdb', PULSE_WAREHOUSE_DIR: '/data/warehouse' });
     expect(pick(services.get('metrics')?.values, WAREHOUSE_KEYS)).toEqual({
       PULSE_WAREHOUSE: 'duckdb',
@@ -84,7 +89,7 @@ describeWithKubectl('warehouse and object storage in each lane', () => {
 
     const claim = lane.find((m) => m.kind === 'PersistentVolumeClaim') as unknown as { metadata: { name: string }; spec: { accessModes: string[] } };
     expect([claim.metadata.name, claim.spec.accessModes]).toEqual(['shared-data', ['ReadWriteOnce']]);
-    for (const name of ['api', 'ingestion', 'metrics']) {
+    for (const name of ['api', 'ingestion', 'metrics', 'tenant-registry']) {
       const pod = services.get(name)?.pod as PodSpec & { affinity?: unknown };
       const mount = pod.containers[0]?.volumeMounts?.find((m) => m.mountPath === '/data');
       expect({ name, claim: pod.volumes?.find((v) => v.name === mount?.name)?.persistentVolumeClaim?.claimName, readOnly: mount?.readOnly }).toEqual({
@@ -99,7 +104,8 @@ describeWithKubectl('warehouse and object storage in each lane', () => {
         },
       });
     }
-    expect(services.get('tenant-registry')?.pod.volumes?.some((v) => v.persistentVolumeClaim)).toBe(false);
+    // Its exports stay off the storage folder that offboarding erases from.
+    expect(services.get('tenant-registry')?.values['EXPORT_DIR']).toBe('/exports');
   });
 
   describe('infra', () => {
@@ -124,11 +130,16 @@ describeWithKubectl('warehouse and object storage in each lane', () => {
       expect((uploads?.spec as { location: string }).location).toBe('southamerica-east1');
     });
 
-    it('grants ingestion and metrics exactly their warehouse and storage roles', () => {
+    it('grants api, ingestion, metrics and tenant-registry exactly their warehouse and storage roles', () => {
       const grants = infra
         .filter((m) => m.kind === 'IAMPolicyMember')
         .map((m) => m.spec as { memberFrom?: { serviceAccountRef: { name: string } }; role: string; resourceRef: { kind: string; name?: string; external?: string }; condition?: { expression: string } })
-        .filter((spec) => ['pulse-api', 'pulse-ingestion', 'pulse-metrics'].includes(spec.memberFrom?.serviceAccountRef.name ?? '') && !spec.role.startsWith('roles/pubsub.') && !spec.role.endsWith('/pulseBroadcastSubscriber'))
+        .filter(
+          (spec) =>
+            ['pulse-api', 'pulse-ingestion', 'pulse-metrics', 'pulse-tenant-registry'].includes(spec.memberFrom?.serviceAccountRef.name ?? '') &&
+            !spec.role.startsWith('roles/pubsub.') &&
+            !spec.role.endsWith('/pulseBroadcastSubscriber'),
+        )
         .map((spec) => [spec.memberFrom?.serviceAccountRef.name, spec.role, spec.resourceRef.name ?? spec.resourceRef.external, spec.condition?.expression ?? ''].join(' | '))
         .sort();
       const tenantDatasets = 'resource.name.startsWith("projects/pulse-example/datasets/pulse_")';
@@ -145,6 +156,10 @@ describeWithKubectl('warehouse and object storage in each lane', () => {
         'pulse-metrics | roles/bigquery.jobUser | pulse-example | ',
         'pulse-metrics | roles/cloudsql.client | pulse-example | ',
         'pulse-metrics | roles/storage.objectUser | warehouse-staging | ',
+        'pulse-tenant-registry | roles/cloudsql.client | pulse-example | ',
+        // Offboarding exports, and erasing an offboarded tenant's uploads and staged files.
+        'pulse-tenant-registry | roles/storage.objectUser | exports | ',
+        'pulse-tenant-registry | roles/storage.objectUser | uploads | ',
       ]);
       const role = infra.find((m) => m.kind === 'IAMCustomRole' && m.metadata.name === 'pulse-warehouse-dataset-creator');
       expect(role?.spec).toMatchObject({ resourceID: 'pulseWarehouseDatasetCreator', permissions: ['bigquery.datasets.create'] });

@@ -1,11 +1,14 @@
 import {
+  checkObjectStorageEnv,
   encryptionKey,
   messagingEnvShape,
+  objectStorageEnvShape,
   positiveInt,
   postgresUrl,
   secretString,
   serviceEnvShape,
   toMessagingSettings,
+  toObjectStorageSettings,
   toServiceSettings,
 } from '@pulse/config';
 import { z } from 'zod';
@@ -32,10 +35,16 @@ export const tenantRegistryConfigSchema = z
     PULSE_OPERATOR_TOKEN: secretString(32),
     /** AES-256-GCM key for tenant database passwords at rest. */
     PULSE_SECRETS_KEY: encryptionKey(),
-    /** Folder where offboarding exports are kept (mounted storage in production). */
+    /**
+     * Folder where offboarding exports are kept (the exports bucket, mounted, in production). Not the object
+     * storage below: offboarding erases the tenant's prefix there, and the export must outlive it.
+     */
     EXPORT_DIR: z.string().min(1).default('.pulse/exports'),
     ...messagingEnvShape(),
+    /** The object storage of the api and ingestion (uploads, staged files): offboarding erases the tenant's files there. */
+    ...objectStorageEnvShape(),
   })
+  .superRefine(checkObjectStorageEnv)
   .transform((env) => ({
     service: toServiceSettings('tenant-registry', env),
     messaging: toMessagingSettings(env),
@@ -50,6 +59,7 @@ export const tenantRegistryConfigSchema = z
     operatorToken: env.PULSE_OPERATOR_TOKEN,
     secretsKey: env.PULSE_SECRETS_KEY,
     exportDir: env.EXPORT_DIR,
+    storage: toObjectStorageSettings(env),
   }));
 
 export type TenantRegistryConfig = z.output<typeof tenantRegistryConfigSchema>;

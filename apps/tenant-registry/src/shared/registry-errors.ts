@@ -34,3 +34,17 @@ export function invalidTransition(slug: string, from: string, action: string) {
 export function provisioningFailed(slug: string, reason: string, cause: unknown) {
   return new DomainError('unavailable', 'tenant.provisioning_failed', `Provisioning of tenant "${slug}" failed: ${reason}. Retry with POST /v1/tenants/${slug}/provision.`, [], { cause });
 }
+
+/**
+ * A step of offboarding after the tenant was marked offboarded failed (dropping its database, erasing its
+ * files): the tenant stays an offboarded tombstone and DELETE again finishes the erasure.
+ */
+export function offboardingIncomplete(slug: string, step: string, reason: string, cause: unknown) {
+  return new DomainError(
+    'unavailable',
+    'tenant.offboarding_incomplete',
+    `Tenant "${slug}" is offboarded but its erasure is incomplete: ${step} failed: ${reason}. Retry with DELETE /v1/tenants/${slug}.`,
+    [],
+    { cause },
+  );
+}

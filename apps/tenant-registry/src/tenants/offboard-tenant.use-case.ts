@@ -1,6 +1,7 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { tenantOffboardedV1 } from '@pulse/contracts';
 import { SecretBox } from '@pulse/crypto';
+import { deleteObjectsUnder, tenantPrefix, type ObjectStorage } from '@pulse/object-storage';
 import { tenantDatabaseUrl } from '@pulse/tenancy';
 import { createWriteStream } from 'node:fs';
 import { mkdir, rename } from 'node:fs/promises';
@@ -12,13 +13,17 @@ import { writeTenantExport } from '../export/tenant-export';
 import { DatabaseAdmin } from '../provisioning/database-admin';
 import type { Actor } from '../shared/actor';
 import { audit, enqueue, recordTransition } from '../shared/control-plane-writes';
-import { tenantNotFound } from '../shared/registry-errors';
+import { offboardingIncomplete, tenantNotFound } from '../shared/registry-errors';
+import { OBJECT_STORAGE } from '../storage/object-storage.provider';
 
 /**
  * Offboarding: export the tenant's data, then mark it offboarded (keys revoked, hostnames released, the
- * row kept as a tombstone) and announce it, then drop its database and role. The order means a crash
- * can leave an orphan database behind a tombstone — finished by calling again — but never a tenant that
- * looks alive without its data.
+ * row kept as a tombstone) and announce it, then erase: drop its database and role, and delete its files
+ * in object storage (everything under tenants/<id>/: uploads, staged files, source sync batches; the
+ * warehouse copy is dropped by metrics on tenant.offboarded.v1). The order means a crash or a failure can
+ * leave an orphan database or orphan files behind a tombstone — finished by calling again, which answers
+ * 503 tenant.offboarding_incomplete until it has — but never a tenant that looks alive without its data.
+ * The export is kept in EXPORT_DIR, never in the object storage, so the erasure cannot reach it.
  */
 @Injectable()
 export class OffboardTenantUseCase {
@@ -27,6 +32,7 @@ export class OffboardTenantUseCase {
     private readonly admin: DatabaseAdmin,
     private readonly box: SecretBox,
     @Inject(TENANT_REGISTRY_CONFIG) private readonly config: TenantRegistryConfig,
+    @Inject(OBJECT_STORAGE) private readonly storage: ObjectStorage,
   ) {}
 
   async execute(slug: string, actor: Actor): Promise<void> {
@@ -51,8 +57,24 @@ export class OffboardTenantUseCase {
     }
 
     if (database && !database.droppedAt) {
-      await this.admin.dropTenantDatabase(database);
+      try {
+        await this.admin.dropTenantDatabase(database);
+      } catch (error) {
+        throw offboardingIncomplete(slug, 'dropping its database and role', reasonOf(error), error);
+      }
       await this.db.tenantDatabase.update({ where: { tenantId: tenant.id }, data: { droppedAt: new Date() } });
+    }
+
+    // On every call, not only the first: files are not tracked in the control plane, and ingestion may
+    // still have written some (an import in flight) after an earlier call erased the prefix.
+    let deleted: number;
+    try {
+      deleted = await deleteObjectsUnder(this.storage, tenantPrefix(tenant.id));
+    } catch (error) {
+      throw offboardingIncomplete(slug, 'erasing its files in object storage', reasonOf(error), error);
+    }
+    if (deleted > 0) {
+      await audit(this.db, actor, 'tenant.files_erased', slug, { storage: this.storage.kind, prefix: tenantPrefix(tenant.id), deleted });
     }
   }
 
@@ -65,4 +87,8 @@ export class OffboardTenantUseCase {
     await rename(`${file}.partial`, file);
     return pathToFileURL(file).toString();
   }
+}
+
+function reasonOf(error: unknown): string {
+  return error instanceof Error ? error.message : String(error);
 }

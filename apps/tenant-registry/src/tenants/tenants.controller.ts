@@ -148,10 +148,16 @@ export class TenantsController {
 
   @Delete(':slug')
   @ApiRoute({
-    summary: 'Offboard a tenant: export its data, then drop its database and role (the tenant row stays as a tombstone)',
+    summary:
+      'Offboard a tenant: export its data, then erase it: drop its database and role, delete its files in object storage ' +
+      '(the tenant row stays as a tombstone). Calling again finishes an interrupted erasure',
     tags,
     params: slugParams,
-    responses: { 200: { description: 'Offboarded, with exportUri', schema: tenantSchema } },
+    responses: {
+      200: { description: 'Offboarded and erased, with exportUri', schema: tenantSchema },
+      404: { description: 'tenant.not_found' },
+      503: { description: 'tenant.offboarding_incomplete: offboarded, but dropping the database or erasing the files failed; call DELETE again' },
+    },
   })
   async offboard(@Param(new ZodValidationPipe(slugParams, 'path')) { slug }: z.output<typeof slugParams>, @RequestActor() actor: Actor) {
     await this.offboardTenant.execute(slug, actor);

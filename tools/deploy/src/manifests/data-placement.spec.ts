@@ -42,13 +42,13 @@ const bigquery = {
 const gcs = { PULSE_STORAGE: 'gcs', PULSE_STORAGE_BUCKET: 'pulse-example-uploads' };
 
 describe('checkDataPlacement', () => {
-  it('accepts the local lane: folders on one claim shared by api, ingestion and metrics', () => {
+  it('accepts the local lane: folders on one claim shared by api, ingestion, metrics and tenant-registry', () => {
     expect(
       checkDataPlacement([
         service('api', localStorage, sharedMount, sharedClaim),
         service('ingestion', { ...localStorage, ...duckdb }, sharedMount, sharedClaim),
         service('metrics', duckdb, sharedMount, sharedClaim),
-        service('tenant-registry', {}),
+        service('tenant-registry', localStorage, sharedMount, sharedClaim),
       ]),
     ).toEqual([]);
   });
@@ -60,8 +60,28 @@ describe('checkDataPlacement', () => {
         service('api', gcs, [], [], 'api-acme'),
         service('ingestion', { ...gcs, ...bigquery }),
         service('metrics', bigquery),
+        service('tenant-registry', gcs),
       ]),
     ).toEqual([]);
+  });
+
+  it('wants the tenant registry on the same object storage as the api and ingestion (it erases offboarded tenants there)', () => {
+    expect(
+      checkDataPlacement([
+        service('api', gcs),
+        service('ingestion', { ...gcs, ...bigquery }),
+        service('metrics', bigquery),
+        service('tenant-registry', {}),
+      ]),
+    ).toEqual(['Deployment/tenant-registry (lane): storage: PULSE_STORAGE is not set (its default keeps files in a relative folder of a read-only image)']);
+    expect(
+      checkDataPlacement([
+        service('api', localStorage, sharedMount, sharedClaim),
+        service('ingestion', { ...localStorage, ...duckdb }, sharedMount, sharedClaim),
+        service('metrics', duckdb, sharedMount, sharedClaim),
+        service('tenant-registry', { PULSE_STORAGE: 'local', PULSE_STORAGE_DIR: '/tmp/storage' }),
+      ]),
+    ).toEqual(['Deployment/tenant-registry (lane): storage: PULSE_STORAGE_DIR /tmp/storage is on volume tmp of the pod, which no other pod can see']);
   });
 
   it('wants the backend chosen explicitly, and the rules between variables kept', () => {

@@ -15,12 +15,13 @@ import type { Manifest } from '../workspace/yaml-files';
 
 /**
  * Which services keep data where (the services' config schemas, apps/<app>/src/config): object storage
- * (PULSE_STORAGE*) is written by the api (uploads) and read and written by ingestion (staged files); the
- * warehouse (PULSE_WAREHOUSE*) is appended to by ingestion and computed by metrics, the one process that
- * opens DuckDB files. The deploy-tools integration test checks this table against the built services.
+ * (PULSE_STORAGE*) is written by the api (uploads) and read and written by ingestion (staged files), and
+ * the tenant registry erases an offboarded tenant's files there; the warehouse (PULSE_WAREHOUSE*) is
+ * appended to by ingestion and computed by metrics, the one process that opens DuckDB files. The
+ * deploy-tools integration test checks this table against the built services.
  */
 export const DATA_FAMILIES = {
-  storage: ['api', 'ingestion'],
+  storage: ['api', 'ingestion', 'tenant-registry'],
   warehouse: ['ingestion', 'metrics'],
 } as const;
 
