@@ -18,7 +18,7 @@ export interface RetryPolicy {
  * 16 MiB of JSON parses into roughly 45 MiB of heap (measured with typical records: ~2.8x the text);
  * the ingestion pods run two syncs at a time in a 256 MiB heap and the api parses a test page inside
  * its request, so 64 MiB pages (~180 MiB of heap each) would not fit. API pages are usually well under
- * 1 MiB; a Sheets tab (read in one response) of ~16 MiB is about 500 000 cells.
+ * 1 MiB; the Sheets connector reads a tab in ranges of about 200 000 cells (~6.5 MiB of JSON).
  */
 export interface ResponseLimits {
   /** Most bytes of one answer read into memory (JSON pages, listings); file downloads stream and are not bounded. Default 16 MiB. */
