@@ -1,5 +1,5 @@
 import { issueApiKey } from '@pulse/tenancy';
-import { freePort } from '@pulse/testing';
+import { freePort, TcpProxy } from '@pulse/testing';
 import net from 'node:net';
 import { Client } from 'pg';
 import { ApiUnderTest, type SeededTenant } from './api.int-kit';
@@ -17,37 +17,6 @@ async function silentServer(): Promise<{ port: number; close: () => Promise<void
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   return {
     port: (server.address() as net.AddressInfo).port,
-    close: async () => {
-      for (const socket of sockets) socket.destroy();
-      await new Promise<void>((resolve) => server.close(() => resolve()));
-    },
-  };
-}
-
-/**
- * A TCP proxy to the real PostgreSQL that can stop passing bytes on: a database that freezes in the
- * middle of a session, after the api's pool has opened its connection.
- */
-async function freezableProxy(target: { host: string; port: number }) {
-  let frozen = false;
-  const sockets = new Set<net.Socket>();
-  const server = net.createServer((client) => {
-    const upstream = net.connect(target.port, target.host);
-    for (const socket of [client, upstream]) {
-      sockets.add(socket);
-      socket.on('close', () => sockets.delete(socket));
-      socket.on('error', () => undefined);
-    }
-    client.on('data', (chunk) => frozen || upstream.write(chunk));
-    upstream.on('data', (chunk) => frozen || client.write(chunk));
-    client.on('close', () => upstream.destroy());
-    upstream.on('close', () => client.destroy());
-  });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  return {
-    port: (server.address() as net.AddressInfo).port,
-    freeze: () => (frozen = true),
-    thaw: () => (frozen = false),
     close: async () => {
       for (const socket of sockets) socket.destroy();
       await new Promise<void>((resolve) => server.close(() => resolve()));
@@ -132,7 +101,7 @@ describe('a tenant database that stops answering, or holds a statement too long'
   it('that freezes mid-session is 503 once the query timeout and its grace have passed, and the frozen connection is not used again', async () => {
     const tenant = await api.seedTenant('frozen');
     const database = new URL(tenant.databaseUrl);
-    const proxy = await freezableProxy({ host: database.hostname, port: Number(database.port || 5432) });
+    const proxy = await TcpProxy.start({ host: database.hostname, port: Number(database.port || 5432) });
     try {
       await api.controlPlaneSql(`UPDATE tenant_databases SET host = '127.0.0.1', port = $1 WHERE tenant_id = $2`, [proxy.port, tenant.tenantId]);
       expect((await api.get('/v1/customers', { key: tenant.apiKey })).status).toBe(200); // the pool now holds a connection
@@ -152,7 +121,7 @@ describe('a tenant database that stops answering, or holds a statement too long'
       expect(after.status).toBe(404);
       expect(after.body).toMatchObject({ code: 'customer.not_found' });
     } finally {
-      await proxy.close();
+      await proxy.stop();
     }
   });
 

@@ -1,6 +1,7 @@
 import { DiscoveryService, MetadataScanner } from '@nestjs/core';
 import { discoverRoutes, type ApiRouteDoc } from '@pulse/service-runtime';
 import { get as httpGet } from 'node:http';
+import { getWithHeaders } from '@pulse/testing';
 import { ApiUnderTest, uniqueSlug, type SeededTenant } from '../api.int-kit';
 
 describe('tenant authentication and isolation (real PostgreSQL)', () => {
@@ -218,19 +219,6 @@ describe('a dedicated api workload (PULSE_DEDICATED_TENANT)', () => {
     expect(response.body.code).toBe('auth.tenant_not_served_here');
   });
 });
-
-/** A GET with these headers; a list sends its header once per value (fetch would join them into one). */
-function getWithHeaders(url: string, headers: Record<string, string | string[]>): Promise<{ status: number; headers: Record<string, string | string[] | undefined>; body: string }> {
-  return new Promise((resolve, reject) => {
-    const request = httpGet(url, { headers }, (response) => {
-      let body = '';
-      response.setEncoding('utf8');
-      response.on('data', (chunk: string) => (body += chunk));
-      response.on('end', () => resolve({ status: response.statusCode ?? 0, headers: response.headers, body }));
-    });
-    request.on('error', reject);
-  });
-}
 
 /** A GET with the Host header given (fetch always sends the URL's). */
 function getWithHostHeader(url: string, host: string, headers: Record<string, string>): Promise<{ status: number; body: string }> {

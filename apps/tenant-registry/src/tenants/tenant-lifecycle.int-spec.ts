@@ -3,8 +3,7 @@ import { discoverRoutes } from '@pulse/service-runtime';
 import { Pool } from 'pg';
 import yauzl from 'yauzl';
 import { currentTenantSchemaVersion, TenantResolver } from '@pulse/tenancy';
-import { startProcess, waitFor } from '@pulse/testing';
-import { get as httpGet, type IncomingHttpHeaders } from 'node:http';
+import { getWithHeaders, startProcess, waitFor } from '@pulse/testing';
 import path from 'node:path';
 import { listen, OPERATOR_TOKEN, startRegistry, tryConnect, uniqueSlug, type RegistryUnderTest } from '../tenant-registry.int-kit';
 
@@ -332,15 +331,3 @@ describe('tenant registry (real PostgreSQL, Pub/Sub emulator)', () => {
   });
 });
 
-/** A GET with these headers; a list sends its header once per value (fetch would join them into one). */
-function getWithHeaders(url: string, headers: Record<string, string | string[]>): Promise<{ status: number; headers: IncomingHttpHeaders; body: string }> {
-  return new Promise((resolve, reject) => {
-    const request = httpGet(url, { headers }, (response) => {
-      let body = '';
-      response.setEncoding('utf8');
-      response.on('data', (chunk: string) => (body += chunk));
-      response.on('end', () => resolve({ status: response.statusCode ?? 0, headers: response.headers, body }));
-    });
-    request.on('error', reject);
-  });
-}

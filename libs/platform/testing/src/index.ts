@@ -8,6 +8,7 @@ export {
   type TestDatabaseOptions,
 } from './test-database';
 export { freePort } from './free-port';
+export { getWithHeaders } from './get-with-headers';
 export { waitFor, type WaitForOptions } from './wait-for';
 export { startProcess, type StartedProcess, type StartProcessOptions, type ProcessExit } from './start-process';
 export { TcpProxy } from './tcp-proxy';

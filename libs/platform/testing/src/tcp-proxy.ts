@@ -2,11 +2,14 @@ import net from 'node:net';
 
 /**
  * A TCP forwarder between a service and its dependency, so a test can make the dependency unreachable
- * (stop) and reachable again (start) without touching the real server.
+ * (interrupt, then resume) or silent (freeze, then thaw) without touching the real server.
  */
 export class TcpProxy {
   private server: net.Server | undefined;
   private readonly sockets = new Set<net.Socket>();
+  /** Each forwarded connection: the service's side and the dependency's. */
+  private readonly pairs = new Set<[net.Socket, net.Socket]>();
+  private frozen = false;
 
   private constructor(
     private readonly target: { host: string; port: number },
@@ -32,19 +35,41 @@ export class TcpProxy {
     if (server) await new Promise<void>((resolve) => server.close(() => resolve()));
   }
 
+  /**
+   * Stops passing bytes on, in both directions, connections kept open: a dependency that hangs (a frozen
+   * process, a network dropping packets). What is sent meanwhile arrives after thaw, as it would.
+   */
+  freeze(): void {
+    this.frozen = true;
+    for (const [client, upstream] of this.pairs) {
+      client.unpipe(upstream).pause();
+      upstream.unpipe(client).pause();
+    }
+  }
+
+  thaw(): void {
+    this.frozen = false;
+    for (const [client, upstream] of this.pairs) client.pipe(upstream).pipe(client);
+  }
+
   /** Listens again on the same port. */
   async resume(): Promise<void> {
     const server = net.createServer((client) => {
       const upstream = net.connect(this.target.port, this.target.host);
-      for (const socket of [client, upstream]) {
+      const pair: [net.Socket, net.Socket] = [client, upstream];
+      this.pairs.add(pair);
+      for (const socket of pair) {
         this.sockets.add(socket);
-        socket.on('close', () => this.sockets.delete(socket));
+        socket.on('close', () => {
+          this.sockets.delete(socket);
+          this.pairs.delete(pair);
+        });
         socket.on('error', () => {
           client.destroy();
           upstream.destroy();
         });
       }
-      client.pipe(upstream).pipe(client);
+      if (!this.frozen) client.pipe(upstream).pipe(client);
     });
     await new Promise<void>((resolve, reject) => {
       server.once('error', reject);
