@@ -151,10 +151,19 @@ describe('npm start (tools/local/start.mjs)', () => {
     await new Promise<void>((resolve) => blocker.listen(0, '127.0.0.1', resolve));
     const takenPort = (blocker.address() as net.AddressInfo).port;
     try {
-      const attempt = startPulse({ INGESTION_PORT: String(takenPort), PULSE_DATA_DIR: dataDir });
+      // Every other port free, so that only the taken one is named (the machine may run something on a default port).
+      const attempt = startPulse({
+        API_PORT: String(await freePort()),
+        TENANT_REGISTRY_PORT: String(await freePort()),
+        INGESTION_PORT: String(takenPort),
+        METRICS_PORT: String(await freePort()),
+        PUBSUB_EMULATOR_PORT: String(await freePort()),
+        PULSE_POSTGRES_PORT: String(await freePort()),
+        PULSE_DATA_DIR: dataDir,
+      });
 
       expect((await attempt.exited).code).toBe(1);
-      expect(attempt.lines.join('\n')).toContain(`Port already in use: ${takenPort} (ingestion, INGESTION_PORT)`);
+      expect(attempt.lines.join('\n')).toMatch(new RegExp(`Port already in use: ${takenPort} \\(ingestion, INGESTION_PORT\\)\\. Stop what uses it`));
     } finally {
       blocker.close();
     }
