@@ -1,8 +1,8 @@
 import { Module, type DynamicModule } from '@nestjs/common';
 import { APP_GUARD } from '@nestjs/core';
 import { MessagingModule } from '@pulse/messaging';
-import { MalformedBodyGuard, OpenApiModule, PostgresModule, UndeclaredQueryGuard } from '@pulse/service-runtime';
-import { apiResponseHeaders } from './http/openapi-conventions';
+import { MalformedBodyGuard, OpenApiModule, PostgresModule, UndeclaredBodyGuard, UndeclaredQueryGuard } from '@pulse/service-runtime';
+import { API_RESPONSE_HEADERS, apiResponseHeaders } from './http/openapi-conventions';
 import { ApiKeyScopeGuard } from './auth/api-key-scope.guard';
 import { TenantAuthGuard } from './auth/tenant-auth.guard';
 import { API_CONFIG, type ApiConfig } from './config/api.config';
@@ -36,6 +36,7 @@ export class AppModule {
           version: config.service.version,
           bearerDescription: 'Your tenant API key (pulse_<prefix>_<secret>), issued by the operator.',
           responseHeaders: apiResponseHeaders,
+          headers: API_RESPONSE_HEADERS,
         }),
         TenancyModule,
         HttpConventionsModule,
@@ -52,7 +53,8 @@ export class AppModule {
       providers: [
         { provide: API_CONFIG, useValue: config },
         // Global guards run in this order: who the tenant is, its rate limit, whether the key's scopes
-        // allow the method, then a JSON body that parses and no undeclared query parameter.
+        // allow the method, then a JSON body that parses, no body on a route that takes none, and no
+        // undeclared query parameter.
         // Authentication first: a client without a valid key gets 401/403 before any 400 about its request.
         { provide: APP_GUARD, useClass: TenantAuthGuard },
         { provide: APP_GUARD, useClass: RateLimitGuard },
@@ -60,6 +62,7 @@ export class AppModule {
         // An upload route refuses other media types with 415 before a JSON body's parse error is looked at.
         { provide: APP_GUARD, useClass: UploadMediaTypeGuard },
         { provide: APP_GUARD, useClass: MalformedBodyGuard },
+        { provide: APP_GUARD, useClass: UndeclaredBodyGuard },
         { provide: APP_GUARD, useClass: UndeclaredQueryGuard },
       ],
       // Global: feature modules reach the config and the control-plane pool without re-importing them.

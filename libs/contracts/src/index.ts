@@ -111,6 +111,7 @@ export {
   updateSourceSchema,
   syncStatusSchema,
   sourceSyncSchema,
+  queuedSourceSyncSchema,
   sourceSchema,
   sourcePageSchema,
   sourceSyncPageSchema,
@@ -127,3 +128,4 @@ export {
   type SourceDto,
   type SourceTestResultDto,
 } from './rest/sources.schemas';
+export { currencyCodeSchema, decimalStringSchema, moneyAmountSchema } from './rest/money.schemas';

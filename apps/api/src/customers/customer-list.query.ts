@@ -70,6 +70,24 @@ export interface CustomerListSpec {
 
 const CUSTOM_KEY = /^custom\.([A-Za-z0-9_]{1,64})(?:\[(eq|gt|gte|lt|lte)\])?$/;
 const NUMBER = /^-?\d{1,30}(\.\d{1,30})?$/;
+
+/**
+ * The custom field filters for the OpenAPI document (`x-query-parameter-patterns`): no parameter style
+ * writes `custom.<name>` (deepObject would send `custom[name]=`, which is a 400 here), so a generated
+ * client sends them as extra query parameters, as the description and these patterns say.
+ */
+export const CUSTOM_FIELD_FILTER_PATTERNS = [
+  {
+    pattern: /^custom\.[A-Za-z0-9_]{1,64}(\[eq\])?$/,
+    description: 'custom.<name>=value: equality on a custom field (the JSON string; a number also matches equal JSON numbers, true/false the JSON boolean)',
+    schema: z.string().max(1000),
+  },
+  {
+    pattern: /^custom\.[A-Za-z0-9_]{1,64}\[(gt|gte|lt|lte)\]$/,
+    description: 'custom.<name>[gt|gte|lt|lte]=number: numeric comparison on a custom field (rows whose value is a number or numeric string)',
+    schema: z.string().regex(NUMBER),
+  },
+];
 // The KPI amount columns are NUMERIC(38,4): up to 34 digits before the point.
 const KPI_DECIMAL = /^-?\d{1,38}(\.\d{1,38})?$/;
 const INTEGER = /^-?\d{1,9}$/;

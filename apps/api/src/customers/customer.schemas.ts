@@ -1,3 +1,4 @@
+import { currencyCodeSchema, moneyAmountSchema } from '@pulse/contracts';
 import { z } from 'zod';
 
 /** The JSON a client sees for a customer (camelCase, ISO-8601 UTC instants, money as decimal strings). */
@@ -7,13 +8,13 @@ export const customerKpisSchema = z.object({
   firstOrderAt: z.iso.datetime().nullable(),
   lastOrderAt: z.iso.datetime().nullable(),
   daysSinceLastOrder: z.number().int().nullable(),
-  revenueTotal: z.string(),
-  revenue30d: z.string(),
-  revenue90d: z.string(),
-  revenue365d: z.string(),
-  averageOrderValue: z.string().nullable(),
+  revenueTotal: moneyAmountSchema,
+  revenue30d: moneyAmountSchema,
+  revenue90d: moneyAmountSchema,
+  revenue365d: moneyAmountSchema,
+  averageOrderValue: moneyAmountSchema.nullable(),
   rfm: z.object({ recency: z.number().int().nullable(), frequency: z.number().int().nullable(), monetary: z.number().int().nullable(), segment: z.string().nullable() }),
-  mrr: z.string(),
+  mrr: moneyAmountSchema,
   lastNps: z.number().int().nullable(),
   openTickets: z.number().int(),
   active30d: z.boolean(),
@@ -55,8 +56,7 @@ export const customerDetailHealthSchema = customerHealthSchema.extend({
 
 export const customerSchema = z.object({
   externalId: z.string(),
-  /** ISO 4217 code of every money amount in this object: the tenant's currency setting. */
-  currency: z.string(),
+  currency: currencyCodeSchema,
   name: z.string().nullable(),
   email: z.string().nullable(),
   segment: z.string().nullable(),

@@ -6,7 +6,7 @@ import { z } from 'zod';
 import { CurrentTenant, TenantCurrency, TenantTimezone } from '../auth/current-tenant.decorator';
 import { CUSTOMER_DETAIL_QUERY, type CustomerDetailRow } from './customer-detail.sql';
 import { toCustomerDto } from './customer-row';
-import { customerListQuerySchema, parseCustomerListQuery } from './customer-list.query';
+import { CUSTOM_FIELD_FILTER_PATTERNS, customerListQuerySchema, parseCustomerListQuery } from './customer-list.query';
 import { customerPageSchema, customerSchema, type CustomerDto, type CustomerPageDto } from './customer.schemas';
 import { listCustomers } from './list-customers';
 
@@ -33,6 +33,7 @@ export class CustomersController {
     ].join('\n'),
     tags: ['customers'],
     query: customerListQuerySchema,
+    queryPatterns: CUSTOM_FIELD_FILTER_PATTERNS,
     responses: {
       200: { description: 'A page of customers', schema: customerPageSchema },
       400: { description: 'validation_failed (field-level errors)' },

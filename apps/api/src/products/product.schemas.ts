@@ -1,3 +1,4 @@
+import { currencyCodeSchema, moneyAmountSchema } from '@pulse/contracts';
 import { z } from 'zod';
 
 /** SKU KPIs as computed by the last metrics run (money and quantities as decimal strings). */
@@ -7,7 +8,7 @@ export const productKpisSchema = z.object({
   lastPurchaseAt: z.iso.datetime().nullable(),
   daysSinceLastPurchase: z.number().int().nullable(),
   units: z.string(),
-  revenue: z.string(),
+  revenue: moneyAmountSchema,
   distinctBuyers: z.number().int(),
   repeatBuyerRate: z.string().nullable().describe('Share of buyers who bought more than once, 0-1'),
   medianReorderIntervalDays: z.string().nullable(),
@@ -15,13 +16,12 @@ export const productKpisSchema = z.object({
 
 export const productSchema = z.object({
   sku: z.string(),
-  /** ISO 4217 code of every money amount in this object: the tenant's currency setting. */
-  currency: z.string(),
+  currency: currencyCodeSchema,
   /** False for SKUs seen only in order lines (not in any products file). */
   inCatalog: z.boolean(),
   name: z.string().nullable(),
   category: z.string().nullable(),
-  price: z.string().nullable(),
+  price: moneyAmountSchema.nullable(),
   custom: z.record(z.string(), z.unknown()),
   kpis: productKpisSchema.nullable(),
 });

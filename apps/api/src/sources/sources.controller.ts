@@ -4,7 +4,7 @@ import {
   sourcePageSchema,
   sourceSchema,
   sourceSyncPageSchema,
-  sourceSyncSchema,
+  queuedSourceSyncSchema,
   sourceTestResultSchema,
   updateSourceSchema,
   type CreateSourceInput,
@@ -134,7 +134,7 @@ export class SourcesController {
     tags: ['sources'],
     params: sourceIdParams,
     headers: idempotencyKeyHeader,
-    responses: { 202: { description: 'The queued run', schema: sourceSyncSchema }, 404: { description: 'source.not_found' }, 409: { description: 'source.disabled' } },
+    responses: { 202: { description: 'The queued run', schema: queuedSourceSyncSchema }, 404: { description: 'source.not_found' }, 409: { description: 'source.disabled' } },
   })
   sync(@CurrentTenant() tenant: TenantContext, @Param(new ZodValidationPipe(sourceIdParams, 'path')) { id }: z.output<typeof sourceIdParams>): Promise<SourceSyncDto> {
     return this.requestSync.execute(tenant, id);

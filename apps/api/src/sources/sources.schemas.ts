@@ -7,7 +7,7 @@ export const sourceIdParams = z.strictObject({ id: z.uuid() });
 
 export const listQuery = z.strictObject({
   limit: queryInteger(z.number().int().min(1).max(200).default(50)),
-  cursor: z.string().optional(),
+  cursor: z.string().max(1024).optional(),
 });
 
 // Form and range: an edited cursor must not carry a time its timestamptz column cannot hold (month 13).

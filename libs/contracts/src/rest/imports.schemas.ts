@@ -31,9 +31,10 @@ export const importLinksSchema = z.object({
   errors: z.string(),
 });
 
+/** The 202 of an upload (and its Idempotency-Key replays, which return the first answer): always queued. */
 export const importAcceptedSchema = z.object({
   importId: z.uuid(),
-  status: importStatusSchema,
+  status: z.literal('queued'),
   links: importLinksSchema,
 });
 export type ImportAcceptedDto = z.infer<typeof importAcceptedSchema>;

@@ -169,6 +169,12 @@ export const sourceSyncSchema = z.object({
 });
 export type SourceSyncDto = z.infer<typeof sourceSyncSchema>;
 
+/**
+ * The 202 of "run now": the run waiting to start, new or already queued (and an Idempotency-Key replay
+ * returns that first answer).
+ */
+export const queuedSourceSyncSchema = sourceSyncSchema.extend({ status: z.literal('queued') });
+
 export const sourceSchema = z.object({
   id: z.uuid(),
   name: z.string(),

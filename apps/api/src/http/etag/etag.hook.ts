@@ -18,11 +18,24 @@ export function matchesIfNoneMatch(header: string | undefined, etag: string): bo
 }
 
 /**
- * Fastify onSend hook: every successful JSON GET gets an ETag of its body, and a matching
- * If-None-Match gets 304 without the body. Runs on the serialised JSON, before compression.
+ * The probes are not tagged: a kubelet or load balancer never sends If-None-Match, so hashing their
+ * body every few seconds would buy nothing, and /readyz's body is the live state of its checks, not a
+ * representation to cache. (The same routes are untagged in the other services, which have no hook.)
+ */
+const UNTAGGED_ROUTES: ReadonlySet<string> = new Set(['/healthz', '/readyz']);
+
+/** Whether the hook tags a JSON GET of this route (its path as routed); the OpenAPI document declares ETag/304 by it. */
+export function isTaggedRoute(path: string | undefined): boolean {
+  return !UNTAGGED_ROUTES.has(path ?? '');
+}
+
+/**
+ * Fastify onSend hook: every successful JSON GET (but the probes) gets an ETag of its body, and a
+ * matching If-None-Match gets 304 without the body. Runs on the serialised JSON, before compression.
  */
 export async function etagHook(request: FastifyRequest, reply: FastifyReply, payload: unknown): Promise<unknown> {
   if ((request.method !== 'GET' && request.method !== 'HEAD') || reply.statusCode !== 200) return payload;
+  if (!isTaggedRoute(request.routeOptions.url)) return payload;
   if (typeof payload !== 'string' && !Buffer.isBuffer(payload)) return payload;
   if (!String(reply.getHeader('content-type') ?? '').includes('json')) return payload;
 

@@ -32,6 +32,19 @@ export const metricRunSchema = z.object({
 
 export type MetricRunDto = z.infer<typeof metricRunSchema>;
 
+/**
+ * The 202 of a refresh: the run it just inserted, queued (an Idempotency-Key replay returns that first
+ * answer, so it is queued too, whatever the run became since).
+ */
+export const queuedMetricRunSchema = metricRunSchema.extend({
+  status: z.literal('queued'),
+  startedAt: z.null(),
+  finishedAt: z.null(),
+  errorCode: z.null(),
+  error: z.null(),
+  coveredByRunId: z.null(),
+});
+
 export const refreshRequestSchema = z.strictObject({
   asOf: calendarDateSchema
     .optional()

@@ -5,7 +5,7 @@ import type { z } from 'zod';
 import { CurrentTenant, TenantTimezone } from '../../auth/current-tenant.decorator';
 import { Idempotent } from '../../http/idempotency/idempotent.decorator';
 import { GetMetricRunUseCase } from './get-metric-run.use-case';
-import { metricRunParams, metricRunSchema, refreshRequestSchema, type MetricRunDto } from './metric-run.schemas';
+import { metricRunParams, metricRunSchema, queuedMetricRunSchema, refreshRequestSchema, type MetricRunDto } from './metric-run.schemas';
 import { REFRESH_AS_OF_RANGE_TEXT } from './refresh-as-of';
 import { RequestMetricsRefreshUseCase } from './request-metrics-refresh.use-case';
 import { idempotencyKeyHeader } from '../../http/openapi-conventions';
@@ -27,7 +27,7 @@ export class MetricRunsController {
     body: refreshRequestSchema,
     headers: idempotencyKeyHeader,
     responses: {
-      202: { description: 'The queued run', schema: metricRunSchema },
+      202: { description: 'The queued run', schema: queuedMetricRunSchema },
       400: { description: `validation_failed: a malformed body, or an asOf out of range (${REFRESH_AS_OF_RANGE_TEXT})` },
       409: { description: 'idempotency_key_in_progress' },
       422: { description: "idempotency_key_reused, or tenant.invalid_timezone (an asOf, and the tenant's timezone setting is not an IANA name)" },

@@ -1,3 +1,4 @@
+import { currencyCodeSchema, decimalStringSchema } from '@pulse/contracts';
 import { z } from 'zod';
 import { calendarDateSchema } from '../../request-input/request-input.schemas';
 import { SERIES_METRIC_NAMES, SERIES_MONEY_METRICS } from './series-metrics';
@@ -30,8 +31,7 @@ export const metricSeriesSchema = z.object({
   grain: z.enum(['day', 'week', 'month']),
   from: z.iso.date().nullable(),
   to: z.iso.date().nullable(),
-  currency: z
-    .string()
+  currency: currencyCodeSchema
     .nullable()
     .describe(
       `ISO 4217 code of the values of a money metric (${[...SERIES_MONEY_METRICS].join(', ')}): the tenant's currency setting, as on customers and products. Null for the other metrics.`,
@@ -39,8 +39,7 @@ export const metricSeriesSchema = z.object({
   points: z.array(
     z.object({
       periodStart: z.iso.date(),
-      value: z
-        .string()
+      value: decimalStringSchema
         .nullable()
         .describe(
           `Exact decimal string with the decimals of the metric's unit (${SERIES_SCALES_TEXT}): only zeros are added or dropped, never a digit. ` +

@@ -1,9 +1,16 @@
 import { Controller, Get, Inject } from '@nestjs/common';
 import { HealthCheck, HealthCheckService, HealthIndicatorService, type HealthIndicatorResult } from '@nestjs/terminus';
+import { z } from 'zod';
 import { ApiRoute } from '../openapi/api-route.decorator';
 import { withTimeout } from '../with-timeout';
 import { HEALTH_OPTIONS, type HealthOptions } from './health.options';
 import { ReadinessRegistry } from './readiness-registry';
+
+const livenessSchema = z.object({ status: z.literal('ok') });
+
+/** Terminus's result: each check by name, `up` (info) or `down` (error; only in the 503's problem body). */
+const checkResults = z.record(z.string(), z.looseObject({ status: z.enum(['up', 'down']) }));
+const readinessSchema = z.object({ status: z.literal('ok'), info: checkResults, error: checkResults, details: checkResults });
 
 @Controller()
 export class HealthController {
@@ -16,7 +23,7 @@ export class HealthController {
 
   /** Liveness: the process and its event loop answer. Never checks dependencies (a DB outage must not restart pods). */
   @Get('healthz')
-  @ApiRoute({ summary: 'Liveness: the process answers', public: true, tags: ['health'], responses: { 200: { description: 'Alive' } } })
+  @ApiRoute({ summary: 'Liveness: the process answers', public: true, tags: ['health'], responses: { 200: { description: 'Alive', schema: livenessSchema } } })
   liveness() {
     return { status: 'ok' };
   }
@@ -27,7 +34,7 @@ export class HealthController {
     summary: 'Readiness: every dependency answers',
     public: true,
     tags: ['health'],
-    responses: { 200: { description: 'Ready' }, 503: { description: 'Not ready: problem+json listing each check' } },
+    responses: { 200: { description: 'Ready: every check up', schema: readinessSchema }, 503: { description: 'Not ready: problem+json listing each check' } },
   })
   @HealthCheck()
   readinessCheck() {

@@ -8,6 +8,8 @@ export interface ApiResponseDoc {
   schema?: z.ZodType;
   /** Media type of the body; application/json unless given (e.g. application/zip). */
   contentType?: string;
+  /** A body without a schema (a file) that comes in any of these media types. */
+  mediaTypes?: string[];
 }
 
 /** What the OpenAPI document says about a route: the same zod schemas the route validates with. */
@@ -23,6 +25,11 @@ export interface ApiRouteDoc {
   /** A body that is a file, not JSON (e.g. an upload): its media types, each with a description of its content. */
   fileBody?: Record<string, string>;
   responses: Record<number, ApiResponseDoc>;
+  /**
+   * Query parameters named by a pattern rather than a name (e.g. `custom.<name>`), which the route
+   * parses itself: the document lists them in `x-query-parameter-patterns`.
+   */
+  queryPatterns?: Array<{ pattern: RegExp; description: string; schema: z.ZodType }>;
   /** Routes are authenticated unless marked public (health, the document itself). */
   public?: boolean;
 }

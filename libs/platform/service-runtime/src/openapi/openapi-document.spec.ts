@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { queryDecimal } from '../http/query-numbers';
 import type { ApiRouteDoc } from './api-route.decorator';
 import { buildOpenApiDocument, type OpenApiInfo, type RouteConventions } from './openapi-document';
 
@@ -58,5 +59,32 @@ describe('buildOpenApiDocument', () => {
     expect(Object.keys(post)).toEqual(['201', '401', '403', '409', 'default']);
     expect(post['403']?.description).toBe('thing.forbidden: route-specific');
     expect(Object.keys(operation('/healthz', 'get').responses)).toEqual(['200', '503', 'default']);
+  });
+
+  it('makes a body optional when its schema takes an empty object, declares query decimals as text, and lists pattern-named parameters', () => {
+    const built = buildOpenApiDocument({ title: 'T', version: '1', bearerDescription: 'key' }, [
+      {
+        method: 'post',
+        path: '/runs',
+        doc: {
+          summary: 'Run',
+          body: z.strictObject({ asOf: z.string().optional() }),
+          query: z.strictObject({ share: queryDecimal(z.number().min(0).max(1).default(0.1)) }),
+          queryPatterns: [{ pattern: /^custom\.\w+$/, description: 'custom.<name>', schema: z.string() }],
+          responses: { 202: { description: 'Queued' } },
+        },
+      },
+      { method: 'put', path: '/card', doc: { summary: 'Card', body: z.strictObject({ name: z.string() }), responses: { 200: { description: 'Saved' } } } },
+    ]) as { paths: Record<string, Record<string, { requestBody: { required: boolean }; parameters: Array<{ schema: unknown }>; 'x-query-parameter-patterns': unknown }>> };
+    const run = built.paths['/runs']?.['post'];
+    expect(run?.requestBody.required).toBe(false);
+    expect(built.paths['/card']?.['put']?.requestBody.required).toBe(true);
+    expect(run?.parameters[0]?.schema).toEqual({
+      type: 'string',
+      pattern: '^-?\\d+(\\.\\d+)?$',
+      description: 'A decimal number from 0 to 1 as plain decimal text: digits with an optional leading - and decimal point (no exponent).',
+      default: '0.1',
+    });
+    expect(run?.['x-query-parameter-patterns']).toEqual([{ pattern: '^custom\\.\\w+$', description: 'custom.<name>', schema: { type: 'string' } }]);
   });
 });

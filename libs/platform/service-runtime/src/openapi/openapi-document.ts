@@ -3,6 +3,7 @@ import { METHOD_METADATA, PATH_METADATA } from '@nestjs/common/constants';
 import type { DiscoveryService, MetadataScanner } from '@nestjs/core';
 import { problemDetailsSchema } from '@pulse/contracts';
 import { z } from 'zod';
+import { queryTextJsonSchema } from '../http/query-numbers';
 import { API_ROUTE_METADATA, type ApiResponseDoc, type ApiRouteDoc } from './api-route.decorator';
 
 export interface OpenApiInfo {
@@ -16,27 +17,39 @@ export interface OpenApiInfo {
    * headers it sets (rate limits, ETag) on the route's success responses (`success`) or its error
    * responses (`error`), and `responses` it may give on any route of the kind (401/403/429 on
    * authenticated routes, 304 on tagged GETs), listed under the route's own (a route's own description
-   * of a status wins).
+   * of a status wins). `headersFor`, when given, says exactly which headers each status (or `default`)
+   * carries, instead of `success`/`error`.
    */
   responseHeaders?: (route: RouteConventionsInput) => RouteConventions;
+  /** Headers that responses refer to (`{ $ref: '#/components/headers/<name>' }`), as components.headers. */
+  headers?: Record<string, ResponseHeaderDoc>;
 }
 
 export interface RouteConventionsInput {
   method: string;
+  /** The OpenAPI path (`/v1/things/{id}`). */
+  path: string;
   public: boolean;
   doc: ApiRouteDoc;
 }
 
 export interface RouteConventions {
-  success?: Record<string, ResponseHeaderDoc>;
-  error?: Record<string, ResponseHeaderDoc>;
-  responses?: Record<number, { description: string }>;
+  success?: Record<string, ResponseHeaderSpec>;
+  error?: Record<string, ResponseHeaderSpec>;
+  /** The headers of one status of the route (`'200'`, `'401'`, `'default'`); overrides success/error. */
+  headersFor?: (status: string) => Record<string, ResponseHeaderSpec>;
+  responses?: Record<number, ApiResponseDoc>;
 }
 
 export interface ResponseHeaderDoc {
   description: string;
   schema: Record<string, unknown>;
+  /** Whether every response it is declared on carries it (OpenAPI's default: false). */
+  required?: boolean;
 }
+
+/** A header declared in place, or a reference to one of OpenApiInfo.headers. */
+export type ResponseHeaderSpec = ResponseHeaderDoc | { $ref: string };
 
 export interface DiscoveredRoute {
   method: string;
@@ -74,8 +87,26 @@ export function discoverRoutes(discovery: DiscoveryService, scanner: MetadataSca
 }
 
 function jsonSchema(schema: z.ZodType, io: 'input' | 'output'): Record<string, unknown> {
-  const { $schema: _ignored, ...rest } = z.toJSONSchema(schema, { io, unrepresentable: 'any' }) as Record<string, unknown>;
+  const { $schema: _ignored, ...rest } = z.toJSONSchema(schema, {
+    io,
+    unrepresentable: 'any',
+    // A query number read as plain decimal text (queryDecimal) is declared as that text, not as a JSON number.
+    override: (context) => {
+      const text = queryTextJsonSchema(context.jsonSchema as Record<string, unknown>);
+      if (!text) return;
+      for (const key of Object.keys(context.jsonSchema)) delete (context.jsonSchema as Record<string, unknown>)[key];
+      Object.assign(context.jsonSchema, text);
+    },
+  }) as Record<string, unknown>;
   return rest;
+}
+
+/**
+ * Whether a missing body is accepted: ZodValidationPipe validates a request without a body as `{}`, so
+ * the body is optional exactly when its schema accepts an empty object.
+ */
+function bodyRequired(schema: z.ZodType): boolean {
+  return !schema.safeParse({}).success;
 }
 
 function parameters(location: 'path' | 'query' | 'header', schema: z.ZodObject | undefined) {
@@ -99,7 +130,10 @@ const PROBLEM_CONTENT = { 'application/problem+json': { schema: PROBLEM_REF } };
  */
 function responseObject(status: number, response: ApiResponseDoc): Record<string, unknown> {
   if (response.schema) return { description: response.description, content: { [response.contentType ?? 'application/json']: { schema: jsonSchema(response.schema, 'output') } } };
-  return status >= 400 ? { description: response.description, content: PROBLEM_CONTENT } : { description: response.description };
+  if (status >= 400) return { description: response.description, content: PROBLEM_CONTENT };
+  // A body without a schema (a file, a page): its media types, any content.
+  const mediaTypes = response.mediaTypes ?? (response.contentType ? [response.contentType] : []);
+  return mediaTypes.length > 0 ? { description: response.description, content: Object.fromEntries(mediaTypes.map((mediaType) => [mediaType, {}])) } : { description: response.description };
 }
 
 /** OpenAPI 3.1 from the routes' zod schemas (3.1 takes JSON Schema 2020-12 as it is). */
@@ -108,16 +142,17 @@ export function buildOpenApiDocument(info: OpenApiInfo, routes: DiscoveredRoute[
   const problem = { description: 'Error (RFC 9457)', content: PROBLEM_CONTENT };
   for (const { method, path, doc } of routes) {
     if (!doc) continue;
-    const conventions = info.responseHeaders?.({ method, public: doc.public === true, doc }) ?? {};
-    const withHeaders = (response: Record<string, unknown>, set: Record<string, ResponseHeaderDoc> | undefined) =>
-      set && Object.keys(set).length > 0 ? { ...response, headers: set } : response;
+    const conventions = info.responseHeaders?.({ method, path, public: doc.public === true, doc }) ?? {};
+    const headersOf = (status: string) =>
+      conventions.headersFor ? conventions.headersFor(status) : status !== 'default' && Number(status) < 400 ? conventions.success : conventions.error;
+    const withHeaders = (response: Record<string, unknown>, status: string) => {
+      const set = headersOf(status);
+      return set && Object.keys(set).length > 0 ? { ...response, headers: set } : response;
+    };
     // Integer-like keys: the statuses come out in ascending order whatever the order they were given in.
     const declared: Record<number, ApiResponseDoc> = { ...conventions.responses, ...doc.responses };
     const responses = Object.fromEntries(
-      Object.entries(declared).map(([status, response]) => [
-        status,
-        withHeaders(responseObject(Number(status), response), Number(status) < 400 ? conventions.success : conventions.error),
-      ]),
+      Object.entries(declared).map(([status, response]) => [status, withHeaders(responseObject(Number(status), response), status)]),
     );
     paths[path] ??= {};
     paths[path][method] = {
@@ -125,10 +160,11 @@ export function buildOpenApiDocument(info: OpenApiInfo, routes: DiscoveredRoute[
       ...(doc.description ? { description: doc.description } : {}),
       ...(doc.tags ? { tags: doc.tags } : {}),
       parameters: [...parameters('path', doc.params), ...parameters('query', doc.query), ...parameters('header', doc.headers)],
-      ...(doc.body ? { requestBody: { required: true, content: { 'application/json': { schema: jsonSchema(doc.body, 'input') } } } } : {}),
+      ...(doc.body ? { requestBody: { required: bodyRequired(doc.body), content: { 'application/json': { schema: jsonSchema(doc.body, 'input') } } } } : {}),
       ...(doc.fileBody ? { requestBody: { required: true, content: fileContent(doc.fileBody) } } : {}),
-      responses: { ...responses, default: withHeaders(problem, conventions.error) },
+      responses: { ...responses, default: withHeaders(problem, 'default') },
       ...(doc.public ? { security: [] } : {}),
+      ...(doc.queryPatterns ? queryPatternsExtension(doc.queryPatterns) : {}),
     };
   }
   return {
@@ -136,6 +172,7 @@ export function buildOpenApiDocument(info: OpenApiInfo, routes: DiscoveredRoute[
     info: { title: info.title, version: info.version, ...(info.description ? { description: info.description } : {}) },
     components: {
       schemas: { Problem: jsonSchema(problemDetailsSchema, 'output') },
+      ...(info.headers ? { headers: info.headers } : {}),
       securitySchemes: { bearer: { type: 'http', scheme: 'bearer', description: info.bearerDescription } },
     },
     security: [{ bearer: [] }],
@@ -146,4 +183,15 @@ export function buildOpenApiDocument(info: OpenApiInfo, routes: DiscoveredRoute[
 /** A file body per media type: any bytes (OpenAPI 3.1 has no schema for a CSV), described in words. */
 function fileContent(mediaTypes: Record<string, string>) {
   return Object.fromEntries(Object.entries(mediaTypes).map(([mediaType, description]) => [mediaType, { schema: { type: 'string', description } }]));
+}
+
+/**
+ * Query parameters whose names follow a pattern (`custom.<name>[gte]`): OpenAPI 3.1 can only declare
+ * parameters by exact name, and no parameter style serialises to such names, so they are listed in an
+ * extension (and the operation's description says them in words).
+ */
+function queryPatternsExtension(patterns: NonNullable<ApiRouteDoc['queryPatterns']>) {
+  return {
+    'x-query-parameter-patterns': patterns.map(({ pattern, description, schema }) => ({ pattern: pattern.source, description, schema: jsonSchema(schema, 'input') })),
+  };
 }
