@@ -48,12 +48,17 @@ describe('jsonParserDeferringErrors and MalformedBodyGuard', () => {
 
   it.each([
     ['not JSON', '{bad', 'FST_ERR_CTP_INVALID_JSON_BODY', "Body is not valid JSON but content-type is set to 'application/json'"],
-    ['empty', '', 'FST_ERR_CTP_EMPTY_JSON_BODY', "Body cannot be empty when content-type is set to 'application/json'"],
     ['a prototype poisoning', '{"__proto__":{"admin":true}}', 'FST_ERR_CTP_INVALID_JSON_BODY', "Body is not valid JSON but content-type is set to 'application/json'"],
   ])('lets a body that is %s through without one, keeping Fastify\'s own 400 for the guard to throw', async (_name, payload, code, message) => {
     const response = await post(payload);
     expect(response.statusCode).toBe(200);
     expect(response.json()).toEqual({ body: null, error: { code, statusCode: 400, message }, guard: 'throws the parse error' });
+  });
+
+  it('takes an empty body as no body, with no error (clients send the JSON content type on bodiless requests)', async () => {
+    const response = await post('');
+    expect(response.statusCode).toBe(200);
+    expect(response.json()).toEqual({ body: null, error: null, guard: 'true' });
   });
 
   it('still refuses a body over the limit itself, with 413, before any route or guard', async () => {

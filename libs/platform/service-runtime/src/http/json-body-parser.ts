@@ -5,7 +5,7 @@ import type { FastifyBodyParser, FastifyInstance, FastifyRequest } from 'fastify
 const bodyErrors = new WeakMap<FastifyRequest, Error>();
 
 /**
- * Fastify's own JSON parser, except that a body that is not JSON (or is empty, or poisons a prototype)
+ * Fastify's own JSON parser, except that a body that is not JSON (or poisons a prototype)
  * does not end the request: Fastify parses before any guard runs, so its 400 would reach a client with
  * no credentials before the 401 it is owed. The error is kept, exactly as Fastify raised it, for
  * MalformedBodyGuard to throw once the request is authenticated: an authenticated client gets the
@@ -13,6 +13,13 @@ const bodyErrors = new WeakMap<FastifyRequest, Error>();
  */
 export function jsonParserDeferringErrors(parse: FastifyBodyParser<string>): FastifyBodyParser<string> {
   return (request, body, done) => {
+    // No bytes at all is no body, whatever the header says: many HTTP clients send
+    // `Content-Type: application/json` on every request, a body or not. A route that needs a body then
+    // says which fields are missing; one that takes none is satisfied.
+    if (body === '') {
+      done(null, undefined);
+      return;
+    }
     void parse(request, body, (error, parsed?: unknown) => {
       if (error) bodyErrors.set(request, error);
       done(null, error ? undefined : parsed);
