@@ -3,6 +3,8 @@ import { DomainError, type ErrorKind } from '@pulse/errors';
 export type ConnectorErrorCode =
   | 'invalid_source_config'
   | 'source_unreachable'
+  /** The database refused the user or password (or the user's access to the database). */
+  | 'source_auth_failed'
   /** The source's host is, or resolves to, a non-public address the operator has not allowed. */
   | 'source_address_not_allowed'
   | 'source_request_failed'
@@ -20,6 +22,8 @@ export type ConnectorErrorCode =
 const KIND: Record<ConnectorErrorCode, ErrorKind> = {
   invalid_source_config: 'invalid_input',
   source_unreachable: 'unavailable',
+  // Not retryable: the same credentials are refused until the tenant changes them.
+  source_auth_failed: 'unprocessable',
   // Not retryable: the same address is refused until the source or the operator's allow-list changes.
   source_address_not_allowed: 'forbidden',
   source_request_failed: 'unprocessable',

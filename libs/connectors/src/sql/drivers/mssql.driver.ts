@@ -5,6 +5,7 @@ import { ConnectorError } from '../../connector-errors';
 import { mssqlDialect } from '../sql-dialect';
 import type { ResultColumn, SqlDriver } from '../sql-connector';
 import type { SourceAddressPolicy } from '../../network/source-address-policy';
+import { connectFailure } from './connect-failure';
 import { checkedDatabaseAddress, type DatabaseEndpoint } from './database-endpoint';
 
 /** The part of an `mssql` ConnectionPool the driver uses (tests substitute a recording fake). */
@@ -81,7 +82,7 @@ export class MssqlDriver implements SqlDriver {
       await pool.connect();
     } catch (error) {
       await pool.close().catch(() => undefined);
-      throw new ConnectorError('source_unreachable', `Cannot connect to SQL Server at ${endpoint.host}:${endpoint.port}/${endpoint.database}: ${(error as Error).message}`, { cause: error });
+      throw connectFailure('SQL Server', endpoint, error);
     }
     return new MssqlDriver(pool as unknown as MssqlPool);
   }

@@ -115,3 +115,18 @@ describeKeysetScenario('MariaDB', mysqlEngine, () => MARIADB_SKIP_REASON);
     }
   });
 });
+
+(serverUrl ? describe : describe.skip)('MySQL driver: refused connections', () => {
+  it('reports a wrong password as source_auth_failed (ER_ACCESS_DENIED_ERROR), not as unreachable', async () => {
+    const endpoint = { ...endpointOf(serverUrl as string, 'mysql'), password: 'wrong-password' };
+    await expect(MysqlDriver.connect(endpoint, LOCAL_TEST_ADDRESSES)).rejects.toMatchObject({
+      code: 'source_auth_failed',
+      kind: 'unprocessable',
+      message: expect.stringMatching(/refused the user or password: Access denied/),
+    });
+  });
+
+  it('reports a database that does not exist as invalid_source_config', async () => {
+    await expect(MysqlDriver.connect(endpointOf(serverUrl as string, 'pulse_no_such_database'), LOCAL_TEST_ADDRESSES)).rejects.toMatchObject({ code: 'invalid_source_config' });
+  });
+});

@@ -5,6 +5,7 @@ import { ConnectorError } from '../../connector-errors';
 import { mysqlDialect } from '../sql-dialect';
 import type { ResultColumn, SqlDriver } from '../sql-connector';
 import type { SourceAddressPolicy } from '../../network/source-address-policy';
+import { connectFailure } from './connect-failure';
 import { checkedDatabaseAddress, type DatabaseEndpoint } from './database-endpoint';
 
 const BINARY_CHARSET = 63;
@@ -80,7 +81,7 @@ export class MysqlDriver implements SqlDriver {
       }
     } catch (error) {
       await connection?.end().catch(() => undefined);
-      throw new ConnectorError('source_unreachable', `Cannot connect to MySQL at ${endpoint.host}:${endpoint.port}/${endpoint.database}: ${(error as Error).message}`, { cause: error });
+      throw connectFailure('MySQL', endpoint, error);
     }
     return new MysqlDriver(connection);
   }

@@ -5,6 +5,7 @@ import { ConnectorError } from '../../connector-errors';
 import { oracleDialect } from '../sql-dialect';
 import type { ResultColumn, SqlDriver } from '../sql-connector';
 import type { SourceAddressPolicy } from '../../network/source-address-policy';
+import { connectFailure } from './connect-failure';
 import { checkedDatabaseAddress, type DatabaseEndpoint } from './database-endpoint';
 
 /** The part of an oracledb Connection the driver uses (tests substitute a recording fake). */
@@ -62,7 +63,7 @@ export class OracleDriver implements SqlDriver {
       await connection.execute(ORACLE_SESSION_SETUP);
     } catch (error) {
       await connection?.close().catch(() => undefined);
-      throw new ConnectorError('source_unreachable', `Cannot connect to Oracle at ${endpoint.host}:${endpoint.port}/${endpoint.database}: ${(error as Error).message}`, { cause: error });
+      throw connectFailure('Oracle', endpoint, error);
     }
     return new OracleDriver(connection as unknown as OracleConnection);
   }

@@ -98,3 +98,26 @@ describe('PostgreSQL driver', () => {
     }
   });
 });
+
+describe('PostgreSQL driver: refused connections', () => {
+  let database: TestDatabase;
+  beforeAll(async () => {
+    database = await createTestDatabase({ prefix: 'conn_pgauth' });
+  });
+  afterAll(() => database.drop());
+
+  // A role the server does not know is refused at authentication (28000 with trust auth, 28P01 with password auth).
+  it('reports a user or password the server refuses as source_auth_failed, not as unreachable', async () => {
+    const endpoint = { ...endpointOf(database.url), user: 'pulse_no_such_role', password: 'wrong-password' };
+    await expect(PostgresDriver.connect(endpoint, LOCAL_TEST_ADDRESSES)).rejects.toMatchObject({
+      code: 'source_auth_failed',
+      kind: 'unprocessable',
+      message: expect.stringMatching(/refused the user or password: .*pulse_no_such_role/),
+    });
+  });
+
+  it('reports a database that does not exist as invalid_source_config', async () => {
+    const endpoint = { ...endpointOf(database.url), database: 'pulse_no_such_database' };
+    await expect(PostgresDriver.connect(endpoint, LOCAL_TEST_ADDRESSES)).rejects.toMatchObject({ code: 'invalid_source_config' });
+  });
+});

@@ -4,6 +4,7 @@ import { ConnectorError } from '../../connector-errors';
 import { postgresDialect } from '../sql-dialect';
 import type { ResultColumn, SqlDriver } from '../sql-connector';
 import type { SourceAddressPolicy } from '../../network/source-address-policy';
+import { connectFailure } from './connect-failure';
 import { checkedDatabaseAddress, tlsServerName, type DatabaseEndpoint } from './database-endpoint';
 
 const OID = { int8: 20, numeric: 1700, date: 1082, time: 1083, timestamp: 1114, timestamptz: 1184, bytea: 17 } as const;
@@ -51,7 +52,7 @@ export class PostgresDriver implements SqlDriver {
       await client.query('SET SESSION CHARACTERISTICS AS TRANSACTION READ ONLY');
     } catch (error) {
       await client.end().catch(() => undefined);
-      throw new ConnectorError('source_unreachable', `Cannot connect to PostgreSQL at ${endpoint.host}:${endpoint.port}/${endpoint.database}: ${(error as Error).message}`, { cause: error });
+      throw connectFailure('PostgreSQL', endpoint, error);
     }
     return new PostgresDriver(client);
   }
