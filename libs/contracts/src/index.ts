@@ -100,6 +100,8 @@ export {
 export {
   sourceSyncModeSchema,
   sshTunnelSchema,
+  maxDeleteShareSchema,
+  DEFAULT_MAX_DELETE_SHARE,
   databaseConnectionSchema,
   googleSheetsConnectionSchema,
   filesConnectionSchema,

@@ -58,6 +58,8 @@ export interface RunImportRequest {
    * outcome counts them, and the warehouse follows (docs/ingestion.md, "Loader entry point for source syncs").
    */
   deleteUnseenOfSource?: boolean;
+  /** Delete detection: the largest share of the source's rows one import may delete (default 1: no limit). */
+  maxDeleteShare?: number;
   /** Tests: called after each committed staging window (a thrown error simulates a crash there). */
   onCheckpoint?: (checkpoint: StagingCheckpoint) => Promise<void> | void;
 }
@@ -117,7 +119,7 @@ export class ImportLoader {
     timezone: string,
     spec: NewImport,
     beforeCommit?: RunImportRequest['beforeCommit'],
-    options: Pick<RunImportRequest, 'deleteUnseenOfSource'> = {},
+    options: Pick<RunImportRequest, 'deleteUnseenOfSource' | 'maxDeleteShare'> = {},
   ): Promise<ImportOutcome> {
     const importId = await this.createImport(tenant, spec);
     return this.run({ tenant, timezone, importId, beforeCommit, ...options });
@@ -350,6 +352,7 @@ export class ImportLoader {
       parseRejected: staged.parseRejected,
       sourceId: record.sourceId,
       deleteUnseenOfSource: request.deleteUnseenOfSource === true,
+      maxDeleteShare: request.maxDeleteShare ?? 1,
       fieldsPresent: staged.fields,
       fieldsAbsentFromSomeRecords: staged.fieldsAbsentFromSomeRecords ?? [],
       fieldColumns: staged.fieldColumns ?? {},
@@ -457,6 +460,20 @@ function outcomeFields(result: ApplyResult, record: ImportRecord, staged: Stagin
         ...counts,
         errorCode: 'empty_replace',
         error: 'A replace import needs at least one valid row: it would have deleted every row of the entity. Nothing was changed.',
+      };
+    case 'empty_full_read':
+      return {
+        status: 'failed',
+        ...counts,
+        errorCode: 'empty_full_read',
+        error: `The source's full read had no valid row: it would have deleted all ${result.unseenOfSource?.unseen ?? 0} rows this source loaded (and what depends on them). Nothing was changed.`,
+      };
+    case 'delete_share_exceeded':
+      return {
+        status: 'failed',
+        ...counts,
+        errorCode: 'delete_share_exceeded',
+        error: `The source's full read no longer has ${result.unseenOfSource?.unseen ?? 0} of the ${result.unseenOfSource?.rows ?? 0} rows this source loaded, more than the ${formatShare(result.unseenOfSource?.maxShare ?? 1)} its maxDeleteShare allows to delete at once. Nothing was changed; raise connection.maxDeleteShare (up to 1) if the source really lost them.`,
       };
     case 'applied':
       return { status: result.rowsRejected > 0 ? 'partially_succeeded' : 'succeeded', ...counts, errorCode: null, error: null };

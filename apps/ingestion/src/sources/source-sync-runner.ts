@@ -1,5 +1,5 @@
 import { Inject, Injectable } from '@nestjs/common';
-import { importOptionsSchema, type ImportFormat } from '@pulse/contracts';
+import { DEFAULT_MAX_DELETE_SHARE, importOptionsSchema, type ImportFormat } from '@pulse/contracts';
 import {
   ConnectorError,
   openCredentials,
@@ -177,7 +177,7 @@ export class SourceSyncRunner {
       },
       // Delete detection of a full read runs in the loader's final transaction, so that the warehouse loads
       // it queues after commit carry the deletes (and what cascaded from them) too.
-      { deleteUnseenOfSource: batch.deletes },
+      { deleteUnseenOfSource: batch.deletes, maxDeleteShare: ('maxDeleteShare' in source.connection ? source.connection.maxDeleteShare : undefined) ?? DEFAULT_MAX_DELETE_SHARE },
     );
     if (outcome.status === 'failed') {
       throw new DomainError('unprocessable', outcome.errorCode ?? 'import_failed', `Import ${outcome.importId} of this sync failed: ${outcome.error ?? outcome.errorCode}`);

@@ -14,6 +14,19 @@ const port = z.number().int().min(1).max(65535);
 export const sourceSyncModeSchema = z.enum(['incremental', 'full_refresh']);
 export type SourceSyncMode = z.infer<typeof sourceSyncModeSchema>;
 
+/**
+ * Delete detection of a full read (full refresh; Sheets and REST with a primaryKey): the largest share of
+ * the rows this source loaded that one sync may delete. A sync that would delete more fails with
+ * `delete_share_exceeded` and changes nothing; 1 turns the check off. Unset: DEFAULT_MAX_DELETE_SHARE.
+ */
+export const DEFAULT_MAX_DELETE_SHARE = 0.5;
+export const maxDeleteShareSchema = z
+  .number()
+  .min(0)
+  .max(1)
+  .optional()
+  .describe(`Full reads: the largest share (0..1) of the rows this source loaded that one sync may delete; more fails the sync with delete_share_exceeded. Default ${DEFAULT_MAX_DELETE_SHARE}; 1 turns the check off.`);
+
 export const sshTunnelSchema = z.strictObject({
   host: z.string().min(1),
   port: port.default(22),
@@ -44,6 +57,7 @@ export const databaseConnectionSchema = z
     lookbackSeconds: z.number().int().min(0).max(30 * 86_400).default(0),
     pageSize: z.number().int().min(1).max(50_000).default(5_000),
     statementTimeoutMs: z.number().int().min(1_000).max(3_600_000).optional(),
+    maxDeleteShare: maxDeleteShareSchema,
   })
   .refine((config) => (config.table === undefined) !== (config.query === undefined), { message: 'set exactly one of table and query', path: ['table'] })
   .refine((config) => config.syncMode === 'full_refresh' || config.cursorColumns.length > 0, {
@@ -59,6 +73,7 @@ export const googleSheetsConnectionSchema = z.strictObject({
   headerRow: z.number().int().min(1).max(1_000).optional(),
   /** Columns identifying a row, for delete detection on each full read. */
   primaryKey: z.array(identifier).max(8).default([]),
+  maxDeleteShare: maxDeleteShareSchema,
 });
 
 export const filesConnectionSchema = z.strictObject({
@@ -97,6 +112,7 @@ export const restConnectionSchema = z.strictObject({
     .default({ type: 'none' }),
   headers: z.record(z.string().min(1), z.string()).optional(),
   primaryKey: z.array(identifier).max(8).default([]),
+  maxDeleteShare: maxDeleteShareSchema,
 });
 
 export const sourceConnectionSchema = z.union([databaseConnectionSchema, googleSheetsConnectionSchema, filesConnectionSchema, restConnectionSchema]);

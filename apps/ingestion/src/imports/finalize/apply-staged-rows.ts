@@ -20,6 +20,12 @@ export interface ApplyInput {
    * not have are deleted (with what cascades from them), as a replace does for the whole table.
    */
   deleteUnseenOfSource?: boolean;
+  /**
+   * Delete detection: the largest share of the source's rows one import may delete (0..1). More fails the
+   * import with `delete_share_exceeded`, nothing applied. A read with no loadable row that would delete
+   * any fails with `empty_full_read` whatever the share (as `empty_replace` does for uploads).
+   */
+  maxDeleteShare?: number;
   /** Canonical fields the file has; existing rows keep their values of the others. */
   fieldsPresent: readonly string[];
   /** Fields some (NDJSON) records leave out: those records' rows keep their stored values of them. */
@@ -35,7 +41,7 @@ export interface ApplyInput {
   bulkLoadMinRows: number;
 }
 
-export type ApplyDecision = 'applied' | 'rejected_share_exceeded' | 'empty_replace';
+export type ApplyDecision = 'applied' | 'rejected_share_exceeded' | 'empty_replace' | 'empty_full_read' | 'delete_share_exceeded';
 
 export interface ApplyResult {
   decision: ApplyDecision;
@@ -52,6 +58,8 @@ export interface ApplyResult {
   rowsDeleted: number;
   /** Those deletes took rows of these entities too (their parents were deleted: ON DELETE CASCADE). */
   cascadedTo: CanonicalEntity[];
+  /** Delete detection refused: the source's rows and how many of them the read did not have. */
+  unseenOfSource?: { rows: number; unseen: number; maxShare: number };
 }
 
 /** Entities whose rows go when a row of the key entity is deleted (the tenant schema's ON DELETE CASCADE). */
@@ -292,6 +300,11 @@ async function validateAndLoad(
     return { decision: 'rejected_share_exceeded', rowsLoaded: 0, rowsRejected, ...NOTHING_APPLIED };
   }
   if (input.mode === 'replace' && loadable === 0) return { decision: 'empty_replace', rowsLoaded: 0, rowsRejected, ...NOTHING_APPLIED };
+  if (input.deleteUnseenOfSource && input.sourceId) {
+    const refusal = await refuseSourceDeletes(db, plan, input.sourceId, loadable, input.maxDeleteShare ?? 1);
+    if (refusal) return { decision: refusal.decision, rowsLoaded: 0, rowsRejected, ...NOTHING_APPLIED, unseenOfSource: refusal.counts };
+    lap('checkDeletes');
+  }
 
   let stubsCreated: ApplyResult['stubsCreated'] = {};
   if (input.onUnknownReference === 'create_stub') {
@@ -376,6 +389,33 @@ async function deleteWhatTheFileDoesNotHave(
   }
   const deleted = await db.query(`DELETE FROM ${plan.table} t USING import_replaced d WHERE t.id = d.id`);
   return { rowsDeleted: deleted.rowCount ?? 0, cascadedTo };
+}
+
+/**
+ * Delete detection's guard, before anything is written: counts the source's rows and those the read does
+ * not have (what deleteWhatTheFileDoesNotHave would delete; the upsert only touches rows the read has, so
+ * counting first gives the same rows). A read without a loadable row must not empty the source (an API
+ * or a query answering nothing by mistake), and more than `maxShare` of its rows may not go at once.
+ */
+async function refuseSourceDeletes(
+  db: TenantDatabaseClient,
+  plan: EntityLoadPlan,
+  sourceId: string,
+  loadable: number,
+  maxShare: number,
+): Promise<{ decision: 'empty_full_read' | 'delete_share_exceeded'; counts: { rows: number; unseen: number; maxShare: number } } | null> {
+  if (loadable > 0 && maxShare >= 1) return null;
+  const { rows } = await db.query<{ rows: string; unseen: string }>(
+    `SELECT count(*) AS rows,
+            count(*) FILTER (WHERE NOT EXISTS (SELECT 1 FROM import_rows r WHERE ${plan.keepMatch}) AND NOT EXISTS (${namedByRejectedLineSql(plan)})) AS unseen
+       FROM ${plan.table} t WHERE t.source_id = $1`,
+    [sourceId],
+  );
+  const counts = { rows: Number(rows[0]?.rows ?? 0), unseen: Number(rows[0]?.unseen ?? 0), maxShare };
+  if (counts.unseen === 0) return null;
+  if (loadable === 0) return { decision: 'empty_full_read', counts };
+  if (counts.unseen > maxShare * counts.rows) return { decision: 'delete_share_exceeded', counts };
+  return null;
 }
 
 /**
