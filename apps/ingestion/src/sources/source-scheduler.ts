@@ -1,6 +1,6 @@
 import { Inject, Injectable, type OnApplicationBootstrap, type OnApplicationShutdown } from '@nestjs/common';
 import { POSTGRES_POOL } from '@pulse/service-runtime';
-import { listLiveTenants, TenantDatabasePool } from '@pulse/tenancy';
+import { listLiveTenants, TenantDatabasePool, type TenantDatabaseClient } from '@pulse/tenancy';
 import { PinoLogger } from 'nestjs-pino';
 import type { Pool } from 'pg';
 import type { IngestionConfig } from '../config/ingestion.config';
@@ -39,6 +39,8 @@ export class SourceScheduler implements OnApplicationBootstrap, OnApplicationShu
   private ticking: Promise<void> | null = null;
   private readonly running = new Map<string, Promise<void>>();
   private readonly perTenant = new Map<string, number>();
+  /** startQueued calls made as a run ended (idle() waits for them and what they start). */
+  private readonly refills = new Set<Promise<void>>();
   private stopping = false;
 
   constructor(
@@ -70,10 +72,10 @@ export class SourceScheduler implements OnApplicationBootstrap, OnApplicationShu
     await this.idle();
   }
 
-  /** Resolves when the current tick and every sync it started have ended. */
+  /** Resolves when the current tick and every sync it started (and those started as others ended) have ended. */
   async idle(): Promise<void> {
     await this.ticking;
-    await Promise.allSettled([...this.running.values()]);
+    while (this.running.size > 0 || this.refills.size > 0) await Promise.allSettled([...this.running.values(), ...this.refills]);
   }
 
   /** One pass over every live tenant. */
@@ -84,6 +86,7 @@ export class SourceScheduler implements OnApplicationBootstrap, OnApplicationShu
         if (this.stopping) return;
         try {
           const profile = await this.directory.findOrThrow(tenantId, `source-scheduler-${now.getTime()}`);
+          await this.closeOrphanedRuns(profile);
           await this.scheduleDue(profile, now);
           await this.startQueued(profile);
         } catch (error) {
@@ -124,11 +127,25 @@ export class SourceScheduler implements OnApplicationBootstrap, OnApplicationShu
     }
   }
 
+  /**
+   * Starts queued runs, oldest request first across the tenant's sources (the oldest of each source; a
+   * source runs one sync at a time), up to the limits. Runs of a paused source never start: they are
+   * closed as failed with `source_disabled` (the status schema has no "cancelled"), so the history shows
+   * what became of them. When a run ends, the tenant's next queued run starts right away.
+   */
   private async startQueued(tenant: TenantProfile): Promise<void> {
+    await this.tenants.query(
+      tenant.context,
+      `UPDATE source_syncs q SET status = 'failed', error_code = 'source_disabled', error = $1, finished_at = now()
+         FROM sources s WHERE s.id = q.source_id AND q.status = 'queued' AND NOT s.enabled`,
+      [SOURCE_DISABLED_MESSAGE],
+    );
     const { rows } = await this.tenants.query<{ id: string; source_id: string }>(
       tenant.context,
-      `SELECT DISTINCT ON (q.source_id) q.id, q.source_id FROM source_syncs q JOIN sources s ON s.id = q.source_id
-        WHERE q.status = 'queued' ORDER BY q.source_id, q.requested_at`,
+      `SELECT id, source_id FROM (
+         SELECT DISTINCT ON (q.source_id) q.id, q.source_id, q.requested_at FROM source_syncs q JOIN sources s ON s.id = q.source_id
+          WHERE q.status = 'queued' AND s.enabled ORDER BY q.source_id, q.requested_at, q.id) oldest
+        ORDER BY requested_at, id`,
     );
     for (const sync of rows) {
       const key = `${tenant.context.tenantId}:${sync.source_id}`;
@@ -136,40 +153,83 @@ export class SourceScheduler implements OnApplicationBootstrap, OnApplicationShu
       if (this.running.size >= this.settings.maxConcurrentSyncs) return;
       if ((this.perTenant.get(tenant.context.tenantId) ?? 0) >= this.settings.perTenantConcurrency) return;
       this.perTenant.set(tenant.context.tenantId, (this.perTenant.get(tenant.context.tenantId) ?? 0) + 1);
-      const run = this.runLocked(tenant, sync.source_id, sync.id).finally(() => {
+      const run = this.runLocked(tenant, sync.source_id, sync.id).then((ran) => {
         this.running.delete(key);
         this.perTenant.set(tenant.context.tenantId, (this.perTenant.get(tenant.context.tenantId) ?? 1) - 1);
+        // The slot is free: the tenant's next queued run need not wait for the next poll. Only after a run
+        // that started: one that found its source locked elsewhere would find it locked again at once.
+        if (ran && !this.stopping) {
+          const refill = this.startQueued(tenant)
+            .catch((error: unknown) => this.logger.warn({ err: error, tenantId: tenant.context.tenantId }, 'source scheduling skipped a tenant'))
+            .finally(() => this.refills.delete(refill));
+          this.refills.add(refill);
+        }
       });
       this.running.set(key, run);
     }
   }
 
-  private async runLocked(tenant: TenantProfile, sourceId: string, syncId: string): Promise<void> {
+  /**
+   * A run is orphaned when it is `running` but no live worker holds its source's advisory lock (the
+   * session lock goes with the process that held it). Each pass closes those of every source, as failed
+   * with `interrupted`, instead of waiting for that source to run again.
+   */
+  private async closeOrphanedRuns(tenant: TenantProfile): Promise<void> {
+    const { rows } = await this.tenants.query<{ source_id: string }>(tenant.context, `SELECT DISTINCT source_id FROM source_syncs WHERE status = 'running'`);
+    const candidates = rows.filter((row) => !this.running.has(`${tenant.context.tenantId}:${row.source_id}`));
+    if (candidates.length === 0) return;
+    await this.tenants.withTenantClient(tenant.context, async (db) => {
+      for (const { source_id: sourceId } of candidates) {
+        const lockKey = sourceLockKey(sourceId);
+        const { rows: locked } = await db.query<{ locked: boolean }>('SELECT pg_try_advisory_lock(hashtextextended($1, 0)) AS locked', [lockKey]);
+        if (!locked[0]?.locked) continue; // a live worker runs it
+        try {
+          await closeInterrupted(db, sourceId);
+        } finally {
+          await db.query('SELECT pg_advisory_unlock(hashtextextended($1, 0))', [lockKey]).catch(() => undefined);
+        }
+      }
+    });
+  }
+
+  /** Whether the run was started (it then ended, one way or another); false: left queued or closed as paused. */
+  private async runLocked(tenant: TenantProfile, sourceId: string, syncId: string): Promise<boolean> {
     try {
-      await this.tenants.withTenantClient(tenant.context, async (lock) => {
-        const lockKey = `pulse.source-sync:${sourceId}`;
+      return await this.tenants.withTenantClient(tenant.context, async (lock) => {
+        const lockKey = sourceLockKey(sourceId);
         const { rows } = await lock.query<{ locked: boolean }>('SELECT pg_try_advisory_lock(hashtextextended($1, 0)) AS locked', [lockKey]);
-        if (!rows[0]?.locked) return; // running elsewhere: the queued row waits for the next tick
+        if (!rows[0]?.locked) return false; // running elsewhere: the queued row waits for the next tick
         try {
           // A run left "running" by a process that died (its lock went with it) is over.
-          await lock.query(
-            `UPDATE source_syncs SET status = 'failed', error_code = 'interrupted', error = 'The sync process stopped before this run finished; the next run resumes from the last committed position.', finished_at = now()
-              WHERE source_id = $1 AND status = 'running'`,
-            [sourceId],
+          await closeInterrupted(lock, sourceId);
+          // Claimed only while the source is enabled (a PATCH may have paused it since the scheduler read
+          // it); the runner checks again once it has read the source.
+          const claimed = await lock.query(
+            `UPDATE source_syncs q SET status = 'running', started_at = now() FROM sources s
+              WHERE q.id = $1 AND q.status = 'queued' AND s.id = q.source_id AND s.enabled RETURNING q.id`,
+            [syncId],
           );
-          const claimed = await lock.query(`UPDATE source_syncs SET status = 'running', started_at = now() WHERE id = $1 AND status = 'queued' RETURNING id`, [syncId]);
-          if (claimed.rowCount !== 1) return;
+          if (claimed.rowCount !== 1) {
+            await lock.query(
+              `UPDATE source_syncs q SET status = 'failed', error_code = 'source_disabled', error = $2, finished_at = now()
+                 FROM sources s WHERE q.id = $1 AND q.status = 'queued' AND s.id = q.source_id AND NOT s.enabled`,
+              [syncId, SOURCE_DISABLED_MESSAGE],
+            );
+            return false;
+          }
           try {
             await this.runner.run(tenant, sourceId, syncId);
           } catch {
             await this.backOff(tenant, sourceId);
           }
+          return true;
         } finally {
           await lock.query('SELECT pg_advisory_unlock(hashtextextended($1, 0))', [lockKey]).catch(() => undefined);
         }
       });
     } catch (error) {
       this.logger.warn({ err: error, tenantId: tenant.context.tenantId, sourceId, syncId }, 'source sync could not be started');
+      return false;
     }
   }
 
@@ -185,4 +245,19 @@ export class SourceScheduler implements OnApplicationBootstrap, OnApplicationShu
     const next = nextSyncTime(source.schedule, tenant.timezone, new Date(), source.consecutive_failures);
     await this.tenants.query(tenant.context, 'UPDATE sources SET next_sync_at = $2 WHERE id = $1', [sourceId, next]);
   }
+}
+
+const SOURCE_DISABLED_MESSAGE = 'The source was paused before this run started; nothing was read or deleted.';
+
+function sourceLockKey(sourceId: string): string {
+  return `pulse.source-sync:${sourceId}`;
+}
+
+/** Closes the source's `running` runs; call holding the source's advisory lock (so none of them is live). */
+async function closeInterrupted(db: TenantDatabaseClient, sourceId: string): Promise<void> {
+  await db.query(
+    `UPDATE source_syncs SET status = 'failed', error_code = 'interrupted', error = 'The sync process stopped before this run finished; the next run resumes from the last committed position.', finished_at = now()
+      WHERE source_id = $1 AND status = 'running'`,
+    [sourceId],
+  );
 }

@@ -22,6 +22,7 @@ import type { ImportOutcome } from '../imports/import-outcome';
 import { IMPORT_STORAGE } from '../imports/ingestion-dependencies';
 import type { TenantProfile } from '../tenancy/tenant-directory';
 import { mappedSourceColumns, readSourceOrThrow, SOURCE_STREAM, type SourceRow } from './source-row';
+import { syncFailure } from './sync-failure';
 
 /** Records per import of an incremental sync: each batch commits its data with its state, so a failure late in a long first sync keeps the batches before it. */
 export const RECORDS_PER_IMPORT = 100_000;
@@ -65,6 +66,8 @@ export class SourceSyncRunner {
     let opened: OpenedSource | null = null;
     try {
       const source = await this.tenants.withTenantClient(tenant.context, (db) => readSourceOrThrow(db, sourceId));
+      // Paused between the scheduler's claim and this read: the run does not start (nothing is read or deleted).
+      if (!source.enabled) throw new DomainError('conflict', 'source_disabled', 'The source was paused before this run started; nothing was read or deleted.');
       opened = await openSource(source.connection, openCredentials(this.box, source.credentials), {
         expectedColumns: source.columns ?? undefined,
         mappedColumns: source.columns ? mappedSourceColumns(source.entity, source.mapping, source.columns.map((column) => column.name)) : [],
@@ -75,15 +78,27 @@ export class SourceSyncRunner {
       await this.finish(tenant, sourceId, syncId, totals.partial ? 'partially_succeeded' : 'succeeded', null);
       return totals;
     } catch (error) {
-      const failure = opened ? opened.scrubber.scrubError(error) : error;
-      const code = failure instanceof DomainError ? failure.code : 'sync_failed';
-      const message = failure instanceof Error ? failure.message : String(failure);
+      const scrubber = opened?.scrubber;
+      const failure = syncFailure(error, (text) => (scrubber ? scrubber.scrub(text) : text), error instanceof DomainError || (await this.sourceExists(tenant, sourceId)));
+      const { code, message } = failure;
+      if (code === 'source_disabled') {
+        // Pausing is the tenant's choice, not a failure of the source: no failure count, no backoff.
+        await this.tenants.query(tenant.context, `UPDATE source_syncs SET status = 'failed', error_code = $2, error = $3, finished_at = now() WHERE id = $1`, [syncId, code, message]);
+        this.logger.info({ tenantId: tenant.context.tenantId, sourceId, syncId, errorCode: code }, 'source sync not started: the source is paused');
+        return totals;
+      }
       await this.finish(tenant, sourceId, syncId, 'failed', { code, message });
-      this.logger.warn({ tenantId: tenant.context.tenantId, sourceId, syncId, errorCode: code, error: message }, 'source sync failed');
+      const internal = !(error instanceof DomainError);
+      this.logger.warn({ tenantId: tenant.context.tenantId, sourceId, syncId, errorCode: code, error: message, ...(internal ? { err: error } : {}) }, 'source sync failed');
       throw failure;
     } finally {
       await opened?.close().catch(() => undefined);
     }
+  }
+
+  private async sourceExists(tenant: TenantProfile, sourceId: string): Promise<boolean> {
+    const { rows } = await this.tenants.query(tenant.context, 'SELECT 1 FROM sources WHERE id = $1', [sourceId]).catch(() => ({ rows: [{}] }));
+    return rows.length > 0;
   }
 
   /** The columns the source has at its first sync become the reference for drift checks. */

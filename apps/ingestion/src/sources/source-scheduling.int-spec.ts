@@ -1,0 +1,181 @@
+import { sealCredentials } from '@pulse/connectors';
+import { createTestDatabase, withClient, type TestDatabase } from '@pulse/testing';
+import { IngestionUnderTest, type SeededTenant } from '../ingestion.int-kit';
+import { TenantDirectory } from '../tenancy/tenant-directory';
+import { SourceScheduler } from './source-scheduler';
+import { SourceSyncRunner } from './source-sync-runner';
+
+// What the scheduler and the runner do around a run rather than inside it: a paused source's queued run,
+// a full read that comes back empty or without most rows, the order queued runs start in, and runs left
+// `running` by a process that died. A real PostgreSQL database plays the tenant's external system.
+
+const LOOPBACK_SOURCES = '127.0.0.0/8,::1/128';
+
+describe('source sync scheduling and delete safety', () => {
+  let ingestion: IngestionUnderTest;
+  let external: TestDatabase;
+  let tenant: SeededTenant;
+
+  const scheduler = () => ingestion.app.get(SourceScheduler);
+  const connection = (table: string, extra: Record<string, unknown> = {}) => {
+    const url = new URL(external.url);
+    return {
+      kind: 'postgres', host: url.hostname, port: Number(url.port || 5432), database: url.pathname.slice(1), user: decodeURIComponent(url.username),
+      table: { name: table }, syncMode: 'full_refresh', primaryKey: ['external_id'], ...extra,
+    };
+  };
+  const credentials = () => ({ password: decodeURIComponent(new URL(external.url).password) || 'unused-with-trust-auth' });
+
+  async function createSource(table: string, options: { id?: string; extra?: Record<string, unknown> } = {}): Promise<string> {
+    const config = connection(table, options.extra);
+    const [row] = await ingestion.rows<{ id: string }>(
+      tenant,
+      `INSERT INTO sources (id, name, kind, entity, config, credentials) VALUES (COALESCE($1::uuid, gen_random_uuid()), $2, 'postgres', 'customers', $3::jsonb, $4) RETURNING id`,
+      [options.id ?? null, `crm-${Math.random().toString(36).slice(2, 8)}`, JSON.stringify(config), sealCredentials(ingestion.box, credentials())],
+    );
+    return (row as { id: string }).id;
+  }
+
+  async function queue(sourceId: string, requestedAt?: string): Promise<string> {
+    const [row] = await ingestion.rows<{ id: string }>(
+      tenant,
+      `INSERT INTO source_syncs (source_id, trigger, requested_at) VALUES ($1, 'manual', COALESCE($2::timestamptz, now())) RETURNING id`,
+      [sourceId, requestedAt ?? null],
+    );
+    return (row as { id: string }).id;
+  }
+
+  async function tickUntilIdle(): Promise<void> {
+    await scheduler().tick();
+    await scheduler().idle();
+  }
+
+  async function sync(syncId: string): Promise<Record<string, unknown>> {
+    const [row] = await ingestion.rows(tenant, 'SELECT status, rows_read, rows_deleted, error_code, error, started_at, finished_at FROM source_syncs WHERE id = $1', [syncId]);
+    return row as Record<string, unknown>;
+  }
+
+  async function customersOf(sourceId: string): Promise<string[]> {
+    return (await ingestion.rows<{ external_id: string }>(tenant, 'SELECT external_id FROM customers WHERE source_id = $1 ORDER BY 1', [sourceId])).map((row) => row.external_id);
+  }
+
+  async function externalTable(name: string, ids: string[]): Promise<void> {
+    await withClient(external.url, (client) =>
+      client.query(`CREATE TABLE ${name} (external_id text PRIMARY KEY, name text NOT NULL);
+        INSERT INTO ${name} VALUES ${ids.map((id) => `('${id}', 'Customer ${id}')`).join(', ')}`),
+    );
+  }
+
+  beforeAll(async () => {
+    ingestion = await IngestionUnderTest.start({ SOURCE_ALLOWED_PRIVATE_NETWORKS: LOOPBACK_SOURCES });
+    tenant = await ingestion.seedTenant('scheduling');
+    external = await createTestDatabase({ prefix: 'external_sched' });
+  });
+
+  afterAll(async () => {
+    await ingestion?.stop();
+    await external?.drop();
+  });
+
+  it('never starts the queued run of a paused source: it ends failed with source_disabled and nothing is deleted', async () => {
+    await externalTable('paused_customers', ['p1', 'p2']);
+    const sourceId = await createSource('paused_customers');
+    await queue(sourceId);
+    await tickUntilIdle();
+    expect(await customersOf(sourceId)).toEqual(['p1', 'p2']);
+
+    await withClient(external.url, (client) => client.query('DELETE FROM paused_customers'));
+    const queued = await queue(sourceId);
+    await ingestion.rows(tenant, 'UPDATE sources SET enabled = false WHERE id = $1', [sourceId]);
+    await tickUntilIdle();
+    expect(await sync(queued)).toMatchObject({ status: 'failed', error_code: 'source_disabled', rows_read: '0', rows_deleted: '0', started_at: null });
+    expect((await sync(queued))['finished_at']).toBeInstanceOf(Date);
+    expect(await customersOf(sourceId)).toEqual(['p1', 'p2']);
+    const [source] = await ingestion.rows<{ consecutive_failures: number }>(tenant, 'SELECT consecutive_failures FROM sources WHERE id = $1', [sourceId]);
+    expect(source?.consecutive_failures).toBe(0);
+  });
+
+  it('re-checks enabled when a run starts (paused between the scheduler claiming it and the runner reading the source)', async () => {
+    await externalTable('raced_customers', ['r1']);
+    const sourceId = await createSource('raced_customers');
+    await queue(sourceId);
+    await tickUntilIdle();
+    expect(await customersOf(sourceId)).toEqual(['r1']);
+    await withClient(external.url, (client) => client.query('DELETE FROM raced_customers'));
+    // The scheduler claimed this run while the source was enabled; the PATCH landed right after.
+    const [claimed] = await ingestion.rows<{ id: string }>(tenant, `INSERT INTO source_syncs (source_id, trigger, status, started_at) VALUES ($1, 'manual', 'running', now()) RETURNING id`, [sourceId]);
+    await ingestion.rows(tenant, 'UPDATE sources SET enabled = false WHERE id = $1', [sourceId]);
+    const profile = await ingestion.app.get(TenantDirectory).findOrThrow(tenant.tenantId, 'test-race');
+    await ingestion.app.get(SourceSyncRunner).run(profile, sourceId, (claimed as { id: string }).id);
+    expect(await sync((claimed as { id: string }).id)).toMatchObject({ status: 'failed', error_code: 'source_disabled', rows_deleted: '0' });
+    expect(await customersOf(sourceId)).toEqual(['r1']);
+  });
+
+  it('fails a full read that comes back empty instead of deleting every row the source loaded', async () => {
+    await externalTable('emptied_customers', ['e1', 'e2', 'e3']);
+    const sourceId = await createSource('emptied_customers');
+    await queue(sourceId);
+    await tickUntilIdle();
+    expect(await customersOf(sourceId)).toEqual(['e1', 'e2', 'e3']);
+
+    await withClient(external.url, (client) => client.query('DELETE FROM emptied_customers'));
+    const emptied = await queue(sourceId);
+    await tickUntilIdle();
+    const outcome = await sync(emptied);
+    expect(outcome).toMatchObject({ status: 'failed', error_code: 'empty_full_read', rows_deleted: '0' });
+    expect(String(outcome['error'])).toContain('would have deleted all 3 rows this source loaded');
+    expect(await customersOf(sourceId)).toEqual(['e1', 'e2', 'e3']);
+  });
+
+  it('fails a full read that would delete more than maxDeleteShare of the source rows, and applies it once the share allows', async () => {
+    await externalTable('shrunk_customers', ['s1', 's2', 's3', 's4']);
+    const sourceId = await createSource('shrunk_customers');
+    await queue(sourceId);
+    await tickUntilIdle();
+    await withClient(external.url, (client) => client.query(`DELETE FROM shrunk_customers WHERE external_id <> 's1'`));
+
+    const refused = await queue(sourceId);
+    await tickUntilIdle();
+    const outcome = await sync(refused);
+    expect(outcome).toMatchObject({ status: 'failed', error_code: 'delete_share_exceeded', rows_deleted: '0' });
+    expect(String(outcome['error'])).toContain('no longer has 3 of the 4 rows this source loaded, more than the 50 %');
+    expect(await customersOf(sourceId)).toEqual(['s1', 's2', 's3', 's4']);
+
+    await ingestion.rows(tenant, `UPDATE sources SET config = config || '{"maxDeleteShare": 1}'::jsonb WHERE id = $1`, [sourceId]);
+    const allowed = await queue(sourceId);
+    await tickUntilIdle();
+    expect(await sync(allowed)).toMatchObject({ status: 'succeeded', rows_deleted: '3' });
+    expect(await customersOf(sourceId)).toEqual(['s1']);
+  });
+
+  it('starts queued runs oldest request first across sources, and the next one as soon as one ends (not a poll later)', async () => {
+    await externalTable('fifo_customers', ['f1']);
+    // Source ids ordered against the requests: by id, the later request would go first.
+    const first = await createSource('fifo_customers', { id: 'ffffffff-0000-4000-8000-000000000001' });
+    const second = await createSource('fifo_customers', { id: '00000000-0000-4000-8000-000000000002' });
+    const third = await createSource('fifo_customers', { id: '80000000-0000-4000-8000-000000000003' });
+    const runs = [await queue(first, '2026-01-01T00:00:00Z'), await queue(second, '2026-01-01T00:00:01Z'), await queue(third, '2026-01-01T00:00:02Z')];
+    await tickUntilIdle(); // one tick: the tenant runs one sync at a time, each started as the one before ends
+    const outcomes = await Promise.all(runs.map(sync));
+    expect(outcomes.map((outcome) => outcome['status'])).toEqual(['succeeded', 'succeeded', 'succeeded']);
+    const starts = outcomes.map((outcome) => (outcome['started_at'] as Date).getTime());
+    expect(starts).toEqual([...starts].sort((a, b) => a - b));
+    expect(starts[1]).toBeGreaterThanOrEqual((outcomes[0]?.['finished_at'] as Date).getTime());
+  });
+
+  it('closes runs left running by a dead process on every pass, but not one a live worker holds', async () => {
+    await externalTable('orphan_customers', ['o1']);
+    const orphaned = await createSource('orphan_customers');
+    const live = await createSource('orphan_customers');
+    const insertRunning = async (sourceId: string) =>
+      ((await ingestion.rows<{ id: string }>(tenant, `INSERT INTO source_syncs (source_id, trigger, status, started_at) VALUES ($1, 'schedule', 'running', now()) RETURNING id`, [sourceId]))[0] as { id: string }).id;
+    const orphanRun = await insertRunning(orphaned);
+    const liveRun = await insertRunning(live);
+    await withClient(tenant.databaseUrl, async (otherReplica) => {
+      await otherReplica.query('SELECT pg_advisory_lock(hashtextextended($1, 0))', [`pulse.source-sync:${live}`]);
+      await tickUntilIdle(); // neither source has a queued run
+      expect(await sync(orphanRun)).toMatchObject({ status: 'failed', error_code: 'interrupted', error: expect.stringContaining('stopped before this run finished') });
+      expect(await sync(liveRun)).toMatchObject({ status: 'running', error_code: null });
+    });
+  });
+});
