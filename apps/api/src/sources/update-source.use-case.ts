@@ -9,7 +9,9 @@ import { SourceQueries } from './source-queries';
 /**
  * PATCH /v1/sources/{id}. A new connection may point at another table: the saved sync position and the
  * recorded columns are dropped with it, so the next sync starts over instead of applying a stale cursor.
- * A new schedule is picked up by the scheduler at its next tick.
+ * A new connection or mapping bumps `config_version`, so that a sync
+ * running meanwhile commits nothing more and saves no position (docs/connectors.md, "Changing a source
+ * while it syncs"). A new schedule is picked up by the scheduler at its next tick.
  */
 @Injectable()
 export class UpdateSourceUseCase {
@@ -32,11 +34,11 @@ export class UpdateSourceUseCase {
       if (input.connection !== undefined) {
         set('kind', input.connection.kind);
         set('config', JSON.stringify(input.connection), '::jsonb');
-        sets.push('columns = NULL');
-        await db.query('DELETE FROM sync_states WHERE source_id = $1', [id]);
       }
       if (input.credentials !== undefined) set('credentials', input.credentials === null ? null : sealCredentials(this.queries.box, input.credentials));
       if (input.mapping !== undefined) set('mapping', input.mapping === null ? null : JSON.stringify(input.mapping), '::jsonb');
+      if (input.connection !== undefined) sets.push('columns = NULL');
+      if (input.connection !== undefined || input.mapping !== undefined) sets.push('config_version = config_version + 1');
       if (input.schedule !== undefined) {
         set('schedule', input.schedule);
         sets.push('next_sync_at = NULL');
@@ -50,6 +52,11 @@ export class UpdateSourceUseCase {
           throw error;
         }
       }
+      // After the UPDATE, which locks the source row until this transaction commits: a sync saving its
+      // position holds that row FOR SHARE, so it either committed already (and this deletes what it saved)
+      // or waits and then finds the new version (and saves nothing). Deleted first, a position being
+      // inserted by a sync at that moment would survive.
+      if (input.connection !== undefined) await db.query('DELETE FROM sync_states WHERE source_id = $1', [id]);
       return this.queries.findOrThrow(db, id);
     });
   }

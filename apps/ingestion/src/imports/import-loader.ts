@@ -49,7 +49,9 @@ export interface RunImportRequest {
   eventId?: string;
   /**
    * Runs in the import's final transaction, after its rows and outcome are written and before commit:
-   * whatever it writes commits with the data or not at all (source syncs advance sync_states here).
+   * whatever it writes commits with the data or not at all (source syncs advance sync_states here). An
+   * ImportWithdrawnError thrown here rolls the transaction back and ends the import failed with its code
+   * and message (the hook is then called again with that failed outcome).
    */
   beforeCommit?: (db: TenantDatabaseClient, outcome: ImportOutcome) => Promise<void>;
   /**
@@ -65,6 +67,17 @@ export interface RunImportRequest {
 }
 
 const CONSUMER = 'ingestion';
+
+/**
+ * Thrown by a `beforeCommit` hook when the import must not be applied after all (a source sync whose
+ * source was changed while it ran): nothing of it commits, and the import is recorded failed with this
+ * code and message.
+ */
+export class ImportWithdrawnError extends DomainError {
+  constructor(code: string, message: string) {
+    super('conflict', code, message);
+  }
+}
 
 /** A whole-file problem (unreadable file, missing column, object gone): the import fails, nothing loads. */
 function isWholeFileFailure(error: unknown): error is DomainError {
@@ -234,6 +247,18 @@ export class ImportLoader {
     try {
       return await this.finish(db, request, record, startedAt, undefined, staged, { staging: stagingMs });
     } catch (error) {
+      if (error instanceof ImportWithdrawnError) {
+        this.logger.warn({ importId: record.id, errorCode: error.code }, 'import withdrawn before commit');
+        return this.finish(
+          db,
+          request,
+          record,
+          startedAt,
+          { status: 'failed', rowsReceived: staged.recordsRead, rowsLoaded: 0, rowsRejected: staged.parseRejected, errorCode: error.code, error: error.message },
+          staged,
+          { staging: stagingMs },
+        );
+      }
       // The apply was rolled back. A value PostgreSQL refuses fails every retry alike: end the import now.
       const refused = unstorableValue(error);
       if (!refused) throw error;

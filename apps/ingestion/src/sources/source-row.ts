@@ -23,6 +23,8 @@ export interface SourceRow {
   schedule: string | null;
   enabled: boolean;
   consecutiveFailures: number;
+  /** The settings version read with the rest (bumped by a PATCH of the connection or mapping). */
+  configVersion: number;
   state: StreamState | null;
 }
 
@@ -32,9 +34,9 @@ export const SOURCE_STREAM = 'main';
 export async function readSourceOrThrow(db: TenantDatabaseClient, sourceId: string): Promise<SourceRow> {
   const { rows } = await db.query<{
     id: string; name: string; entity: string; config: unknown; mapping: unknown; credentials: string | null; columns: ExpectedColumn[] | null;
-    schedule: string | null; enabled: boolean; consecutive_failures: number; cursor: StreamState | null;
+    schedule: string | null; enabled: boolean; consecutive_failures: number; config_version: number; cursor: StreamState | null;
   }>(
-    `SELECT s.id, s.name, s.entity, s.config, s.mapping, s.credentials, s.columns, s.schedule, s.enabled, s.consecutive_failures, st.cursor
+    `SELECT s.id, s.name, s.entity, s.config, s.mapping, s.credentials, s.columns, s.schedule, s.enabled, s.consecutive_failures, s.config_version, st.cursor
        FROM sources s LEFT JOIN sync_states st ON st.source_id = s.id AND st.stream = $2
       WHERE s.id = $1`,
     [sourceId, SOURCE_STREAM],
@@ -52,6 +54,7 @@ export async function readSourceOrThrow(db: TenantDatabaseClient, sourceId: stri
     schedule: row.schedule,
     enabled: row.enabled,
     consecutiveFailures: row.consecutive_failures,
+    configVersion: row.config_version,
     state: row.cursor,
   };
 }

@@ -17,7 +17,7 @@ import { TenantDatabasePool, type TenantDatabaseClient } from '@pulse/tenancy';
 import { PinoLogger } from 'nestjs-pino';
 import { Readable } from 'node:stream';
 import { INGESTION_CONFIG, type IngestionConfig } from '../config/ingestion.config';
-import { ImportLoader } from '../imports/import-loader';
+import { ImportLoader, ImportWithdrawnError } from '../imports/import-loader';
 import type { ImportOutcome } from '../imports/import-outcome';
 import { IMPORT_STORAGE } from '../imports/ingestion-dependencies';
 import type { TenantProfile } from '../tenancy/tenant-directory';
@@ -101,11 +101,18 @@ export class SourceSyncRunner {
     return rows.length > 0;
   }
 
-  /** The columns the source has at its first sync become the reference for drift checks. */
+  /**
+   * The columns the source has at its first sync (or the first after its connection or mapping changed)
+   * become the reference for drift checks; not if the settings changed since this run read them.
+   */
   private async recordColumns(tenant: TenantProfile, source: SourceRow, opened: OpenedSource): Promise<void> {
     const columns = (await opened.columns()).map(({ name, type }) => ({ name, type }));
     if (columns.length === 0) return;
-    await this.tenants.query(tenant.context, 'UPDATE sources SET columns = $2::jsonb WHERE id = $1 AND columns IS NULL', [source.id, JSON.stringify(columns)]);
+    await this.tenants.query(tenant.context, 'UPDATE sources SET columns = $2::jsonb WHERE id = $1 AND columns IS NULL AND config_version = $3', [
+      source.id,
+      JSON.stringify(columns),
+      source.configVersion,
+    ]);
   }
 
   private fullRead(source: SourceRow): boolean {
@@ -206,7 +213,8 @@ export class SourceSyncRunner {
 
   /** A page that carried no data but moved the position (e.g. files that disappeared were forgotten). */
   private async commitStateOnly(tenant: TenantProfile, source: SourceRow, state: StreamState): Promise<void> {
-    await this.tenants.withTenantClient(tenant.context, (db) => saveState(db, source, state, null));
+    // A transaction: the source row's lock (saveState) must be held until the position is committed.
+    await this.tenants.withTenantTransaction(tenant.context, (db) => saveState(db, source, state, null));
   }
 
   private async finish(tenant: TenantProfile, sourceId: string, syncId: string, status: 'succeeded' | 'partially_succeeded' | 'failed', error: { code: string; message: string } | null): Promise<void> {
@@ -223,7 +231,30 @@ export class SourceSyncRunner {
   }
 }
 
+/** Why a run stops when its source's connection or mapping was changed (PATCH) while it ran. */
+export const SOURCE_CHANGED_DURING_SYNC = 'source_changed_during_sync';
+
+/**
+ * Saves the position, in the caller's transaction, only if the source's settings are still the version
+ * this run started with. The source row is locked (FOR SHARE) until that transaction ends, and a PATCH of
+ * the connection updates that row before it deletes the position: either this commit comes first and the
+ * PATCH then deletes what it saved, or the PATCH comes first and this sees the new version. Otherwise a run
+ * that started before the PATCH would write the old connection's high-water mark back over the dropped
+ * position, and the new connection's older rows would never be read. On a changed version nothing of this
+ * transaction commits (data included: it was read, and mapped, with the settings the tenant replaced).
+ */
 async function saveState(db: TenantDatabaseClient, source: SourceRow, state: StreamState, outcome: ImportOutcome | null): Promise<void> {
+  const { rows } = await db.query<{ config_version: number }>('SELECT config_version FROM sources WHERE id = $1 FOR SHARE', [source.id]);
+  const current = rows[0]?.config_version;
+  // A deleted source (no row) is left to the insert below, whose foreign key fails the run as before.
+  if (current !== undefined && current !== source.configVersion) {
+    throw new ImportWithdrawnError(
+      SOURCE_CHANGED_DURING_SYNC,
+      "The source's connection or mapping was changed while this sync ran: what it read since its last commit was not loaded and its position was not saved " +
+        '(it was read with the settings that were replaced). Rows committed before the change stay. The next sync reads with the new settings: ' +
+        'from the start after a new connection, from the last saved position after a new mapping.',
+    );
+  }
   await db.query(
     `INSERT INTO sync_states (source_id, stream, entity, cursor, last_import_id, last_status, last_error, last_synced_at, updated_at)
      VALUES ($1, $2, $3, $4::jsonb, $5, $6, NULL, now(), now())
