@@ -26,7 +26,8 @@ describe('schema drift', () => {
     ]);
     expect(drift.unmappedChanges).toEqual([{ column: 'notes', before: 'text', after: 'json' }]);
     expect(() => assertNoBreakingDrift(drift)).toThrow(
-      'The source schema changed under mapped columns: email: text -> absent, total: decimal -> text.',
+      'The source schema changed under mapped columns: email: text -> absent, total: decimal -> text; nothing was loaded. ' +
+        'To go on without a column, add it to the source\'s mapping as null (mapping.columns: { "email": null, "total": null })',
     );
   });
 

@@ -39,12 +39,21 @@ export function compareSchemas(expected: readonly ExpectedColumn[], actual: read
   return drift;
 }
 
+/**
+ * Says what clears it: a column mapped to null is no longer read (so it cannot drift), and a PATCH of the
+ * mapping re-records the columns at the next sync without dropping the sync position (docs/connectors.md,
+ * "Schema drift"); PATCH replaces the whole mapping, hence "add".
+ */
 export class SchemaDriftError extends ConnectorError {
   constructor(readonly changes: readonly ColumnChange[]) {
+    const asNull = changes.map((change) => `${JSON.stringify(change.column)}: null`).join(', ');
     super(
       'schema_drift',
-      `The source schema changed under mapped columns: ${changes.map((change) => `${change.column}: ${change.before} -> ${change.after}`).join(', ')}. ` +
-        'Update the source mapping (or restore the columns) and sync again; nothing was loaded.',
+      `The source schema changed under mapped columns: ${changes.map((change) => `${change.column}: ${change.before} -> ${change.after}`).join(', ')}; nothing was loaded. ` +
+        `To go on without a column, add it to the source's mapping as null (mapping.columns: { ${asNull} }) and PATCH the source with that mapping. ` +
+        'To keep loading a column whose type changed, PATCH the source with its mapping (the same one if it still fits). ' +
+        "A PATCH of the mapping makes the next sync record the source's columns as they are then, and keeps the sync position. " +
+        'Or restore the columns in the source. Then sync again.',
     );
   }
 }

@@ -3,8 +3,8 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { ApiUnderTest, type SeededTenant } from '../api.int-kit';
 
 // PATCH /v1/sources/{id} and what a sync running meanwhile relies on (docs/connectors.md, "Changing a
-// source while it syncs"): a new connection or mapping bumps config_version; a new connection also drops the
-// recorded columns and the position, even one a sync is committing at that moment.
+// source while it syncs"): a new connection or mapping bumps config_version and re-baselines the recorded
+// columns; a new connection also drops the position, even one a sync is committing at that moment.
 
 describe('PATCH /v1/sources/{id}: settings version, position and recorded columns', () => {
   let api: ApiUnderTest;
@@ -43,7 +43,7 @@ describe('PATCH /v1/sources/{id}: settings version, position and recorded column
     await api.tenantSql(tenant, `INSERT INTO sync_states (source_id, stream, entity, cursor) VALUES ($1, 'main', 'customers', '{"v":1}') ON CONFLICT DO NOTHING`, [id]);
   }
 
-  it('a new mapping bumps the version and keeps the position; a new connection drops the position and the columns; other fields change neither', async () => {
+  it('a new mapping re-records the columns at the next sync and keeps the position; a new connection drops both; other fields change neither', async () => {
     const created = await api.request('POST', '/v1/sources', { key: tenant.apiKey, body: { name: 'versioned', entity: 'customers', connection, mapping: { columns: { id: 'external_id' } } } });
     expect(created.status).toBe(201);
     const id = created.body['id'] as string;
@@ -53,10 +53,11 @@ describe('PATCH /v1/sources/{id}: settings version, position and recorded column
     expect((await patch(id, { name: 'versioned-2', schedule: '0 * * * *', enabled: true })).status).toBe(200);
     expect(await stored(id)).toEqual({ configVersion: 1, columns, positions: 1 });
 
+    // How a tenant clears a schema drift without starting over (docs/connectors.md, "Schema drift").
     const remapped = await patch(id, { mapping: { columns: { id: 'external_id', email: null } } });
     expect(remapped.status).toBe(200);
     expect(remapped.body['mapping']).toEqual({ columns: { id: 'external_id', email: null } });
-    expect(await stored(id)).toEqual({ configVersion: 2, columns, positions: 1 });
+    expect(await stored(id)).toEqual({ configVersion: 2, columns: null, positions: 1 });
 
     await synced(id);
     expect((await patch(id, { connection: { ...connection, table: { name: 'accounts_v2' } } })).status).toBe(200);

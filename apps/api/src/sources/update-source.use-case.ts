@@ -9,7 +9,8 @@ import { SourceQueries } from './source-queries';
 /**
  * PATCH /v1/sources/{id}. A new connection may point at another table: the saved sync position and the
  * recorded columns are dropped with it, so the next sync starts over instead of applying a stale cursor.
- * A new connection or mapping bumps `config_version`, so that a sync
+ * A new mapping keeps the position but drops the recorded columns: the next sync records the columns it
+ * finds (a re-baseline, how a tenant accepts a schema drift). Either bumps `config_version`, so that a sync
  * running meanwhile commits nothing more and saves no position (docs/connectors.md, "Changing a source
  * while it syncs"). A new schedule is picked up by the scheduler at its next tick.
  */
@@ -37,8 +38,7 @@ export class UpdateSourceUseCase {
       }
       if (input.credentials !== undefined) set('credentials', input.credentials === null ? null : sealCredentials(this.queries.box, input.credentials));
       if (input.mapping !== undefined) set('mapping', input.mapping === null ? null : JSON.stringify(input.mapping), '::jsonb');
-      if (input.connection !== undefined) sets.push('columns = NULL');
-      if (input.connection !== undefined || input.mapping !== undefined) sets.push('config_version = config_version + 1');
+      if (input.connection !== undefined || input.mapping !== undefined) sets.push('columns = NULL', 'config_version = config_version + 1');
       if (input.schedule !== undefined) {
         set('schedule', input.schedule);
         sets.push('next_sync_at = NULL');

@@ -4,7 +4,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { IngestionUnderTest, type SeededTenant } from '../ingestion.int-kit';
 import { SourceScheduler } from './source-scheduler';
 
-// A source changed by the tenant while it syncs.
+// A source changed by the tenant while it syncs, and a schema drift cleared the way its message says.
 // A real PostgreSQL database plays the tenant's external system. To hold a sync in the middle of its read,
 // deterministically, the source's query waits on an advisory lock the test holds (its describe query does
 // not run the WHERE clause, so only the page reads wait); the test changes the source meanwhile, then lets
@@ -14,7 +14,7 @@ import { SourceScheduler } from './source-scheduler';
 const LOOPBACK_SOURCES = '127.0.0.0/8,::1/128';
 const GATE = 4242;
 
-describe('source changes while a sync runs', () => {
+describe('source changes while a sync runs, and schema drift', () => {
   let ingestion: IngestionUnderTest;
   let external: TestDatabase;
 
@@ -101,10 +101,12 @@ describe('source changes while a sync runs', () => {
         CREATE TABLE t_a (external_id text PRIMARY KEY, name text NOT NULL, email text, updated_at timestamptz NOT NULL);
         CREATE TABLE t_b (LIKE t_a INCLUDING ALL);
         CREATE TABLE t_c (LIKE t_a INCLUDING ALL);
+        CREATE TABLE t_d (LIKE t_a INCLUDING ALL);
         INSERT INTO t_a VALUES ('a1', 'Ana', 'ana@x.test', '2026-05-01Z'), ('a2', 'Bia', NULL, '2026-05-02Z');
         -- The new connection's rows are older than everything the old one read.
         INSERT INTO t_b VALUES ('b1', 'Caio', 'caio@x.test', '2026-04-01Z'), ('b2', 'Duda', NULL, '2026-04-02Z');
-        INSERT INTO t_c VALUES ('c1', 'Eva', 'eva@x.test', '2026-05-01Z');`),
+        INSERT INTO t_c VALUES ('c1', 'Eva', 'eva@x.test', '2026-05-01Z');
+        INSERT INTO t_d VALUES ('d1', 'Gil', 'gil@x.test', '2026-05-01Z');`),
     );
   });
 
@@ -153,6 +155,26 @@ describe('source changes while a sync runs', () => {
     expect(await customers(tenant)).toEqual([
       ['c1', 'Eva', 'eva@x.test'],
       ['c2', 'Fabi', ''],
+    ]);
+  });
+
+  it('a drifted column mapped to null no longer fails the sync, and the position is kept', async () => {
+    const tenant = await ingestion.seedTenant('drift');
+    const sourceId = await createSource(tenant, { ...endpoint(), table: { name: 't_d' }, ...incremental });
+    expect(await runNow(tenant, sourceId)).toMatchObject({ status: 'succeeded', rows_loaded: '1' });
+
+    await withClient(external.url, (client) => client.query(`ALTER TABLE t_d DROP COLUMN email; INSERT INTO t_d VALUES ('d2', 'Hugo', '2026-05-02Z')`));
+    const drifted = await runNow(tenant, sourceId);
+    expect(drifted).toMatchObject({ status: 'failed', error_code: 'schema_drift', rows_read: '0' });
+    expect(String(drifted['error'])).toContain('email: text -> absent; nothing was loaded. To go on without a column, add it to the source\'s mapping as null (mapping.columns: { "email": null })');
+
+    // What the message says, and nothing else: the recorded columns are left as they are here (the API's
+    // PATCH also re-records them, tested in the api), so only the null mapping can clear the drift.
+    await ingestion.rows(tenant, `UPDATE sources SET mapping = '{"columns": {"email": null}}'::jsonb WHERE id = $1`, [sourceId]);
+    expect(await runNow(tenant, sourceId)).toMatchObject({ status: 'succeeded', rows_read: '1', rows_loaded: '1' });
+    expect(await customers(tenant)).toEqual([
+      ['d1', 'Gil', 'gil@x.test'],
+      ['d2', 'Hugo', ''],
     ]);
   });
 });

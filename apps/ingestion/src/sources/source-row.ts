@@ -8,6 +8,7 @@ import {
 } from '@pulse/contracts';
 import type { ExpectedColumn, StreamState } from '@pulse/connectors';
 import { DomainError } from '@pulse/errors';
+import { normalizeHeader } from '@pulse/parsing';
 import type { TenantDatabaseClient } from '@pulse/tenancy';
 
 /** A source as the sync needs it, read from the tenant database. */
@@ -60,13 +61,20 @@ export async function readSourceOrThrow(db: TenantDatabaseClient, sourceId: stri
 }
 
 /**
- * Source columns the mapping reads: mapped explicitly, or named like one of the entity's canonical
- * fields (the parser maps those without being told). Only these can make schema drift fatal.
+ * Source columns the mapping reads, matched by normalised name as the parser matches them: mapped
+ * explicitly, or named like one of the entity's canonical fields that no explicit entry already feeds (the
+ * parser maps those without being told). A column mapped to null is left out on purpose, even one named
+ * like a canonical field: that is how a tenant goes on without a column that disappeared. Only these
+ * columns can make schema drift fatal.
  */
 export function mappedSourceColumns(entity: CanonicalEntity, mapping: ImportMapping | undefined, columns: readonly string[]): string[] {
-  const explicit = Object.entries(mapping?.columns ?? {})
-    .filter(([, target]) => target !== null)
-    .map(([column]) => column);
+  const targets = new Map(Object.entries(mapping?.columns ?? {}).map(([column, target]) => [normalizeHeader(column), target]));
+  const fedExplicitly = new Set([...targets.values()].flatMap((target) => (target === null ? [] : [typeof target === 'string' ? target : target.field])));
   const canonical = new Set(CANONICAL_ENTITY_SPECS[entity].fields.map((field) => field.name));
-  return [...new Set([...explicit, ...columns.filter((column) => canonical.has(column.toLowerCase()))])];
+  return columns.filter((column) => {
+    const name = normalizeHeader(column);
+    const target = targets.get(name);
+    if (target !== undefined) return target !== null;
+    return canonical.has(name) && !fedExplicitly.has(name);
+  });
 }

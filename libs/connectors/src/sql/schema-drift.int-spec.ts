@@ -47,7 +47,11 @@ describe('schema drift on a PostgreSQL source (through openSource)', () => {
       expect(failure).toBeInstanceOf(ConnectorError);
       expect((failure as ConnectorError).code).toBe('schema_drift');
       expect((failure as ConnectorError).message).toBe(
-        'The source schema changed under mapped columns: email: text -> absent, total: decimal -> text. Update the source mapping (or restore the columns) and sync again; nothing was loaded.',
+        'The source schema changed under mapped columns: email: text -> absent, total: decimal -> text; nothing was loaded. ' +
+          'To go on without a column, add it to the source\'s mapping as null (mapping.columns: { "email": null, "total": null }) and PATCH the source with that mapping. ' +
+          'To keep loading a column whose type changed, PATCH the source with its mapping (the same one if it still fits). ' +
+          "A PATCH of the mapping makes the next sync record the source's columns as they are then, and keeps the sync position. " +
+          'Or restore the columns in the source. Then sync again.',
       );
     } finally {
       await drifted.close();
