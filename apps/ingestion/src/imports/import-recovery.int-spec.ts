@@ -37,6 +37,19 @@ describe('crash safety and redelivery (real PostgreSQL, Pub/Sub emulator)', () =
       `SELECT external_id, name, to_char(customer_since, 'YYYY-MM-DD') AS customer_since FROM customers ORDER BY id`,
     );
 
+  /** Two customers uploaded and recorded as a queued import, as the api leaves them for ingestion.requested.v1. */
+  async function queuedUpload(tenant: SeededTenant): Promise<{ objectUri: string; importId: string }> {
+    const objectUri = await ingestion.upload(tenant, 'external_id,name\nc1,One\nc2,Two\n');
+    const importId = await ingestion.loader.createImport(tenant.context, {
+      entity: 'customers',
+      format: 'csv',
+      objectUri,
+      mode: 'upsert',
+      options: { onUnknownReference: 'reject', maxRejectedShare: 0.1 },
+    });
+    return { objectUri, importId };
+  }
+
   it('a crash mid-import resumes from the checkpoint (already-staged records are skipped) and ends with the same rows as a clean run', async () => {
     const original = customersFile((i) => `Customer ${i}`);
     const clean = await ingestion.seedTenant('clean');
@@ -78,14 +91,7 @@ describe('crash safety and redelivery (real PostgreSQL, Pub/Sub emulator)', () =
 
   it('loads an import once when ingestion.requested.v1 is delivered twice', async () => {
     const tenant = await ingestion.seedTenant('redelivery');
-    const objectUri = await ingestion.upload(tenant, 'external_id,name\nc1,One\nc2,Two\n');
-    const importId = await ingestion.loader.createImport(tenant.context, {
-      entity: 'customers',
-      format: 'csv',
-      objectUri,
-      mode: 'upsert',
-      options: { onUnknownReference: 'reject', maxRejectedShare: 0.1 },
-    });
+    const { objectUri, importId } = await queuedUpload(tenant);
     const publisher = new EventPublisher(pubsub, { autoCreate: true });
     const eventId = randomUUID();
     const payload = { importId, entity: 'customers' as const, origin: { kind: 'upload' as const, objectUri, format: 'csv' as const }, mode: 'upsert' as const };
@@ -117,14 +123,7 @@ describe('crash safety and redelivery (real PostgreSQL, Pub/Sub emulator)', () =
     const tenant = await ingestion.seedTenant('suspended');
     const setStatus = (status: string) =>
       withClient(ingestion.controlPlane.url, (client) => client.query('UPDATE tenants SET status = $1 WHERE id = $2', [status, tenant.tenantId]));
-    const objectUri = await ingestion.upload(tenant, 'external_id,name\nc1,One\nc2,Two\n');
-    const importId = await ingestion.loader.createImport(tenant.context, {
-      entity: 'customers',
-      format: 'csv',
-      objectUri,
-      mode: 'upsert',
-      options: { onUnknownReference: 'reject', maxRejectedShare: 0.1 },
-    });
+    const { objectUri, importId } = await queuedUpload(tenant);
     const importStatus = async () => (await ingestion.rows<{ status: string }>(tenant, 'SELECT status FROM imports WHERE id = $1', [importId]))[0]?.status;
     const publisher = new EventPublisher(pubsub, { autoCreate: true });
     const tenantUpdated = (status: 'active' | 'suspended', changed: string[]) =>
