@@ -59,6 +59,19 @@ function startPulse(environment: NodeJS.ProcessEnv): StartedProcess {
   });
 }
 
+/**
+ * Waits for "Pulse is ready"; if the launcher stops instead, the error names what it said and every
+ * line that reported an error, not only the last lines (services log their own shutdown after the cause).
+ */
+async function waitUntilReady(pulse: StartedProcess): Promise<void> {
+  try {
+    await pulse.waitForLine(/^Pulse is ready/, 150_000);
+  } catch (error) {
+    const telling = pulse.lines.filter((line) => line.startsWith('[pulse]') || /error|fail|refus|exited|cannot/i.test(line));
+    throw new Error(`${error instanceof Error ? error.message.split('\n')[0] : String(error)}\nThe launcher's lines and the lines reporting errors:\n${telling.slice(0, 80).join('\n')}`);
+  }
+}
+
 describe('npm start (tools/local/start.mjs)', () => {
   let dataDir: string;
   let pulse: StartedProcess | undefined;
@@ -92,7 +105,7 @@ describe('npm start (tools/local/start.mjs)', () => {
       PULSE_POSTGRES_PORT: String(postgresPort),
       PULSE_DATA_DIR: dataDir,
     });
-    await pulse.waitForLine(/^Pulse is ready/, 150_000);
+    await waitUntilReady(pulse);
 
     for (const service of services) {
       const port = ports.get(service.name) as number;
@@ -128,7 +141,7 @@ describe('npm start (tools/local/start.mjs)', () => {
       PULSE_DATA_DIR: dataDir,
       PULSE_DEMO_CUSTOMERS: '0',
     });
-    await pulse.waitForLine(/^Pulse is ready/, 150_000);
+    await waitUntilReady(pulse);
 
     const secondKey = pulse.lines.map((line) => /^ {2}demo API key +(pulse_\w+) /.exec(line)?.[1]).find(Boolean) as string;
     expect(secondKey).toMatch(/^pulse_[A-Za-z0-9]{12}_[A-Za-z0-9]{32}$/);
