@@ -122,6 +122,8 @@ describe('source changes while a sync runs, and schema drift', () => {
     const raced = await runWithChangeMidRead(tenant, sourceId, () => patchSource(tenant, sourceId, { connection: { ...endpoint(), table: { name: 't_b' }, ...incremental } }));
     expect(raced).toMatchObject({ status: 'failed', error_code: 'source_changed_during_sync', rows_loaded: '0' });
     expect(String(raced['error'])).toContain("The source's connection or mapping was changed while this sync ran");
+    // The tenant's own change, not the source failing: no failure counted (which would delay the next scheduled run).
+    expect(await ingestion.rows(tenant, 'SELECT consecutive_failures FROM sources WHERE id = $1', [sourceId])).toEqual([{ consecutive_failures: 0 }]);
     // Neither the old connection's rows, nor its position, nor its columns.
     expect(await customers(tenant)).toEqual([]);
     expect(await ingestion.rows(tenant, 'SELECT cursor FROM sync_states WHERE source_id = $1', [sourceId])).toEqual([]);

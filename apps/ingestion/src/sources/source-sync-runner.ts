@@ -81,10 +81,11 @@ export class SourceSyncRunner {
       const scrubber = opened?.scrubber;
       const failure = syncFailure(error, (text) => (scrubber ? scrubber.scrub(text) : text), error instanceof DomainError || (await this.sourceExists(tenant, sourceId)));
       const { code, message } = failure;
-      if (code === 'source_disabled') {
-        // Pausing is the tenant's choice, not a failure of the source: no failure count, no backoff.
+      if (code === 'source_disabled' || code === SOURCE_CHANGED_DURING_SYNC) {
+        // Pausing the source, or changing its connection or mapping, is the tenant's doing, not a failure
+        // of the source: the run is recorded, with no failure count and no backoff for the next one.
         await this.tenants.query(tenant.context, `UPDATE source_syncs SET status = 'failed', error_code = $2, error = $3, finished_at = now() WHERE id = $1`, [syncId, code, message]);
-        this.logger.info({ tenantId: tenant.context.tenantId, sourceId, syncId, errorCode: code }, 'source sync not started: the source is paused');
+        this.logger.info({ tenantId: tenant.context.tenantId, sourceId, syncId, errorCode: code }, code === 'source_disabled' ? 'source sync not started: the source is paused' : 'source sync stopped: the source was changed while it ran');
         return totals;
       }
       await this.finish(tenant, sourceId, syncId, 'failed', { code, message });
