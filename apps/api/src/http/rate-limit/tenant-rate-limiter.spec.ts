@@ -38,21 +38,21 @@ describe('TenantRateLimiter', () => {
   });
 
   it("enforces its share of the plan as replicas come and go, each tenant's bucket carried over in proportion", () => {
-    limiter.setLiveReplicas(3, 0);
+    limiter.setLiveReplicas(3);
     expect(drain(limiter, 'a', undefined, 0)).toEqual({ allowed: 4, limit: 4 });
     // Half of b's share spent when a fourth replica appears: half of the smaller share left.
     for (let i = 0; i < 10; i += 1) expect(limiter.take('b', 'enterprise', 0).allowed).toBe(true);
-    limiter.setLiveReplicas(4, 0);
+    limiter.setLiveReplicas(4);
     expect(drain(limiter, 'b', 'enterprise', 0)).toEqual({ allowed: 7, limit: 15 });
 
     // Back to two: a spent tenant stays spent (no fresh burst from the change), an unseen one gets the new share.
-    limiter.setLiveReplicas(2, 0);
+    limiter.setLiveReplicas(2);
     expect(drain(limiter, 'a', undefined, 0)).toEqual({ allowed: 0, limit: 6 });
     expect(drain(limiter, 'c', undefined, 0)).toEqual({ allowed: 6, limit: 6 });
   });
 
   it('never goes below one replica', () => {
-    limiter.setLiveReplicas(0, 0);
+    limiter.setLiveReplicas(0);
     expect(limiter.liveReplicas).toBe(1);
     expect(drain(limiter, 'a', undefined, 0)).toEqual({ allowed: 12, limit: 12 });
   });

@@ -38,19 +38,15 @@ export class TenantRateLimiter implements OnModuleDestroy {
   }
 
   /**
-   * A new count of live replicas: every tenant's bucket moves to its new share at once, as full in
-   * proportion as it was, so a count that changes under load neither refills nor empties anyone's bucket.
+   * A new count of live replicas. Each tenant's bucket moves to its new share at its next request (take
+   * rescales a bucket whose limit is not the current one), as full in proportion as it was, so a count
+   * that changes under load neither refills nor empties anyone's bucket.
    */
-  setLiveReplicas(count: number, nowMs = Date.now()): void {
+  setLiveReplicas(count: number): void {
     const replicas = Math.max(1, Math.floor(count));
     if (replicas === this.replicas) return;
     this.replicas = replicas;
     this.shares.clear();
-    for (const bucket of this.buckets.values()) {
-      const limit = this.limitFor(bucket.plan);
-      bucket.state = rescaleBucket(bucket.state, bucket.limit, limit, nowMs);
-      bucket.limit = limit;
-    }
   }
 
   limitFor(plan: string | undefined): BucketLimit {
@@ -67,7 +63,7 @@ export class TenantRateLimiter implements OnModuleDestroy {
   take(tenantId: string, plan: string | undefined, nowMs = Date.now()): BucketDecision {
     const limit = this.limitFor(plan);
     const bucket = this.buckets.get(tenantId);
-    // The tenant's plan changed since its last request: its bucket carries over as on a replica change.
+    // The replica count or the tenant's plan changed since its last request: the bucket carries over.
     const current = bucket && !sameLimit(bucket.limit, limit) ? rescaleBucket(bucket.state, bucket.limit, limit, nowMs) : bucket?.state;
     const { state, decision } = takeToken(current, limit, nowMs);
     this.buckets.set(tenantId, { state, limit, plan });
