@@ -130,4 +130,4 @@ export {
   type SourceDto,
   type SourceTestResultDto,
 } from './rest/sources.schemas';
-export { currencyCodeSchema, decimalStringSchema, moneyAmountSchema } from './rest/money.schemas';
+export { CURRENCY_CODE_PATTERN, currencyCodeSchema, decimalStringSchema, moneyAmountSchema } from './rest/money.schemas';

@@ -6,7 +6,7 @@ import type { Pool } from 'pg';
 import type { IngestionConfig } from '../config/ingestion.config';
 import { TenantDirectory, type TenantProfile } from '../tenancy/tenant-directory';
 import { nextSyncTime } from '@pulse/connectors';
-import { SourceSyncRunner } from './source-sync-runner';
+import { SOURCE_DISABLED_MESSAGE, SourceSyncRunner } from './source-sync-runner';
 
 export interface SourceSchedulerSettings {
   /** How often every tenant is checked for due schedules and "run now" requests. */
@@ -247,7 +247,6 @@ export class SourceScheduler implements OnApplicationBootstrap, OnApplicationShu
   }
 }
 
-const SOURCE_DISABLED_MESSAGE = 'The source was paused before this run started; nothing was read or deleted.';
 
 function sourceLockKey(sourceId: string): string {
   return `pulse.source-sync:${sourceId}`;

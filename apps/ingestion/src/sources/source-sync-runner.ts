@@ -67,7 +67,7 @@ export class SourceSyncRunner {
     try {
       const source = await this.tenants.withTenantClient(tenant.context, (db) => readSourceOrThrow(db, sourceId));
       // Paused between the scheduler's claim and this read: the run does not start (nothing is read or deleted).
-      if (!source.enabled) throw new DomainError('conflict', 'source_disabled', 'The source was paused before this run started; nothing was read or deleted.');
+      if (!source.enabled) throw new DomainError('conflict', 'source_disabled', SOURCE_DISABLED_MESSAGE);
       opened = await openSource(source.connection, openCredentials(this.box, source.credentials), {
         expectedColumns: source.columns ?? undefined,
         mappedColumns: source.columns ? mappedSourceColumns(source.entity, source.mapping, source.columns.map((column) => column.name)) : [],
@@ -231,6 +231,9 @@ export class SourceSyncRunner {
     });
   }
 }
+
+/** What a run of a source paused before it started records (here, and by the scheduler for queued runs). */
+export const SOURCE_DISABLED_MESSAGE = 'The source was paused before this run started; nothing was read or deleted.';
 
 /** Why a run stops when its source's connection or mapping was changed (PATCH) while it ran. */
 export const SOURCE_CHANGED_DURING_SYNC = 'source_changed_during_sync';

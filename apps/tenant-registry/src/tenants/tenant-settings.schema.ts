@@ -1,3 +1,4 @@
+import { CURRENCY_CODE_PATTERN } from '@pulse/contracts';
 import { ValidationError, validationErrorFromZod } from '@pulse/errors';
 import { kpiParamsSchema } from '@pulse/metric-catalog';
 import { z } from 'zod';
@@ -14,13 +15,9 @@ export const tenantSettingsSchema = z.looseObject({
   timezone: kpiParamsSchema.shape.timezone.optional(),
   churnWindowDays: kpiParamsSchema.shape.churnWindowDays.optional(),
   excludedOrderStatuses: kpiParamsSchema.shape.excludedOrderStatuses.optional(),
-  // Mirrors the api: TenantResolver (libs/tenancy) hands `settings ->> 'currency'` to every response that
-  // carries money as its ISO 4217 code, unchecked. The code's form, not ICU's list, which lags new codes
-  // (Node 20's has no VED).
-  currency: z
-    .string()
-    .regex(/^[A-Z]{3}$/, 'must be an ISO 4217 currency code: three upper-case letters, such as USD or BRL')
-    .optional(),
+  // The api's rule: TenantResolver (libs/tenancy) hands `settings ->> 'currency'` to every response that
+  // carries money as its ISO 4217 code, unchecked.
+  currency: z.string().regex(CURRENCY_CODE_PATTERN, 'must be an ISO 4217 currency code: three upper-case letters, such as USD or BRL').optional(),
   // Mirrors tools/deploy (tenant-list.ts, a tool the registry may not import): `z.boolean().optional()`,
   // and one bad value fails deploy:render for every tenant.
   dedicated: z.boolean().optional(),

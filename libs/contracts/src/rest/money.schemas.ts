@@ -12,8 +12,11 @@ export const moneyAmountSchema = z
 /** A decimal string of any scale (a series value, whose decimals depend on its metric's unit). */
 export const decimalStringSchema = z.string().regex(/^-?\d+(\.\d+)?$/);
 
+/** An ISO 4217 code's form (not ICU's list of codes, which lags new ones: Node 20's has no VED). */
+export const CURRENCY_CODE_PATTERN = /^[A-Z]{3}$/;
+
 /** ISO 4217 code: the tenant's currency setting, which every money amount of an object is in. */
 export const currencyCodeSchema = z
   .string()
-  .regex(/^[A-Z]{3}$/)
+  .regex(CURRENCY_CODE_PATTERN)
   .describe("ISO 4217 code of every money amount in this object: the tenant's currency setting.");

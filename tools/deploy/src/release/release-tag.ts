@@ -39,15 +39,13 @@ export function singleReleaseTag(tags: Record<string, string>): string | undefin
 
 /**
  * Sets the tag of every Pulse image of a lane's release (overlays/<env>/release/kustomization.yaml),
- * keeping the file's comments, and returns the tag it replaces (the rollback target).
+ * keeping the file's comments.
  */
-export function setReleaseTag(file: string, tag: string): { previous: string | undefined } {
+export function setReleaseTag(file: string, tag: string): void {
   checkReleaseTag(tag);
   const { doc, entries } = pulseImages(readFileSync(file, 'utf8'));
-  const previous = singleReleaseTag(Object.fromEntries(entries.map((e) => [String(e.get('name')), String(e.get('newTag') ?? '')])));
   for (const entry of entries) entry.set('newTag', tag);
   writeFileSync(file, doc.toString({ lineWidth: 0 }));
-  return { previous };
 }
 
 /**
