@@ -77,6 +77,11 @@ describe('source changes while a sync runs, and schema drift', () => {
     return sync(tenant, syncId);
   }
 
+  /** What PATCH /v1/sources/{id} {"enabled": false} writes. */
+  async function pause(tenant: SeededTenant, sourceId: string): Promise<void> {
+    await ingestion.rows(tenant, 'UPDATE sources SET enabled = false, updated_at = now() WHERE id = $1', [sourceId]);
+  }
+
   /** What PATCH /v1/sources/{id} writes (apps/api update-source.use-case.ts), in the same order. */
   async function patchSource(tenant: SeededTenant, sourceId: string, change: { connection?: Record<string, unknown>; mapping?: unknown }): Promise<void> {
     await withClient(tenant.databaseUrl, async (client) => {
@@ -106,7 +111,11 @@ describe('source changes while a sync runs, and schema drift', () => {
         -- The new connection's rows are older than everything the old one read.
         INSERT INTO t_b VALUES ('b1', 'Caio', 'caio@x.test', '2026-04-01Z'), ('b2', 'Duda', NULL, '2026-04-02Z');
         INSERT INTO t_c VALUES ('c1', 'Eva', 'eva@x.test', '2026-05-01Z');
-        INSERT INTO t_d VALUES ('d1', 'Gil', 'gil@x.test', '2026-05-01Z');`),
+        INSERT INTO t_d VALUES ('d1', 'Gil', 'gil@x.test', '2026-05-01Z');
+        CREATE TABLE t_e (LIKE t_a INCLUDING ALL);
+        CREATE TABLE t_f (LIKE t_a INCLUDING ALL);
+        INSERT INTO t_e VALUES ('e1', 'Ivo', 'ivo@x.test', '2026-05-01Z'), ('e2', 'Jade', NULL, '2026-05-02Z');
+        INSERT INTO t_f VALUES ('f1', 'Kim', NULL, '2026-05-01Z'), ('f2', 'Lia', NULL, '2026-05-02Z'), ('f3', 'Mel', NULL, '2026-05-03Z');`),
     );
   });
 
@@ -158,6 +167,46 @@ describe('source changes while a sync runs, and schema drift', () => {
       ['c1', 'Eva', 'eva@x.test'],
       ['c2', 'Fabi', ''],
     ]);
+  });
+
+  it('a full read paused while it reads applies nothing: no upsert, no delete of the rows the source no longer has', async () => {
+    const tenant = await ingestion.seedTenant('pausefull');
+    const sourceId = await createSource(tenant, { ...endpoint(), query: gatedQuery('t_e'), syncMode: 'full_refresh', primaryKey: ['external_id'] });
+    expect(await runNow(tenant, sourceId)).toMatchObject({ status: 'succeeded', rows_loaded: '2' });
+
+    // The source now sends something the tenant does not want applied (a row gone, a row changed), and they pause it mid-read.
+    await withClient(external.url, (client) => client.query(`DELETE FROM t_e WHERE external_id = 'e2'; UPDATE t_e SET name = 'Ivo (wrong)'`));
+    const paused = await runWithChangeMidRead(tenant, sourceId, () => pause(tenant, sourceId));
+    expect(paused).toMatchObject({ status: 'failed', error_code: 'source_disabled', rows_loaded: '0' });
+    expect(String(paused['error'])).toContain('The source was paused while this run read it');
+    // Before the fix the run went on to its end: e1 renamed and e2 deleted after the pause.
+    expect(await customers(tenant)).toEqual([
+      ['e1', 'Ivo', 'ivo@x.test'],
+      ['e2', 'Jade', ''],
+    ]);
+    expect(await ingestion.rows(tenant, 'SELECT consecutive_failures FROM sources WHERE id = $1', [sourceId])).toEqual([{ consecutive_failures: 0 }]);
+    expect(await ingestion.rows(tenant, `SELECT status::text, error_code FROM imports WHERE source_id = $1 ORDER BY created_at`, [sourceId])).toEqual([
+      { status: 'succeeded', error_code: null },
+      { status: 'failed', error_code: 'source_disabled' },
+    ]);
+  });
+
+  it('an incremental sync paused while it reads stops at its next page, and the source resumes from its saved position once enabled', async () => {
+    const tenant = await ingestion.seedTenant('pausepages');
+    const sourceId = await createSource(tenant, { ...endpoint(), query: gatedQuery('t_f'), ...incremental, pageSize: 1 });
+    const paused = await runWithChangeMidRead(tenant, sourceId, async () => {
+      await pause(tenant, sourceId);
+      // Past the interval between two checks of the source's settings (SETTINGS_CHECK_INTERVAL_MS).
+      await sleep(1_200);
+    });
+    expect(paused).toMatchObject({ status: 'failed', error_code: 'source_disabled', rows_read: '0', rows_loaded: '0' });
+    // It stopped before its second page: nothing was handed to the loader (a run read to its end records a failed import).
+    expect(await ingestion.rows(tenant, 'SELECT count(*)::int AS n FROM imports WHERE source_id = $1', [sourceId])).toEqual([{ n: 0 }]);
+    expect(await customers(tenant)).toEqual([]);
+
+    await ingestion.rows(tenant, 'UPDATE sources SET enabled = true WHERE id = $1', [sourceId]);
+    expect(await runNow(tenant, sourceId)).toMatchObject({ status: 'succeeded', rows_read: '3', rows_loaded: '3' });
+    expect((await customers(tenant)).map(([externalId]) => externalId)).toEqual(['f1', 'f2', 'f3']);
   });
 
   it('a drifted column mapped to null no longer fails the sync, and the position is kept', async () => {

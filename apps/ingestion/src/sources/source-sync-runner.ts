@@ -27,6 +27,9 @@ import { syncFailure } from './sync-failure';
 /** Records per import of an incremental sync: each batch commits its data with its state, so a failure late in a long first sync keeps the batches before it. */
 export const RECORDS_PER_IMPORT = 100_000;
 
+/** How often a running sync looks at its source's `enabled` and settings version between pages. */
+export const SETTINGS_CHECK_INTERVAL_MS = 1_000;
+
 export interface SyncTotals {
   rowsRead: number;
   rowsLoaded: number;
@@ -85,7 +88,7 @@ export class SourceSyncRunner {
         // Pausing the source, or changing its connection or mapping, is the tenant's doing, not a failure
         // of the source: the run is recorded, with no failure count and no backoff for the next one.
         await this.tenants.query(tenant.context, `UPDATE source_syncs SET status = 'failed', error_code = $2, error = $3, finished_at = now() WHERE id = $1`, [syncId, code, message]);
-        this.logger.info({ tenantId: tenant.context.tenantId, sourceId, syncId, errorCode: code }, code === 'source_disabled' ? 'source sync not started: the source is paused' : 'source sync stopped: the source was changed while it ran');
+        this.logger.info({ tenantId: tenant.context.tenantId, sourceId, syncId, errorCode: code }, code === 'source_disabled' ? 'source sync stopped: the source is paused' : 'source sync stopped: the source was changed while it ran');
         return totals;
       }
       await this.finish(tenant, sourceId, syncId, 'failed', { code, message });
@@ -124,7 +127,7 @@ export class SourceSyncRunner {
   }
 
   private async readAll(tenant: TenantProfile, source: SourceRow, syncId: string, opened: OpenedSource, totals: SyncTotals): Promise<void> {
-    const pages = new PageReader(opened.connector, source.state);
+    const pages = new PageReader(opened.connector, source.state, this.settingsCheck(tenant, source));
     const detectDeletes = this.fullRead(source);
     for (let batch = 0; !pages.done; batch++) {
       const first = await pages.next();
@@ -165,6 +168,22 @@ export class SourceSyncRunner {
       }
       await this.load(tenant, source, syncId, stored.uri, 'ndjson', state, { records, files: 0, deletes: detectDeletes }, totals);
     }
+  }
+
+  /**
+   * Checked before each page, at most once per SETTINGS_CHECK_INTERVAL_MS: a source paused or changed
+   * while it is read stops its run at the next page instead of reading to the end for nothing (the
+   * commit checks it again, under the source row's lock: saveState).
+   */
+  private settingsCheck(tenant: TenantProfile, source: SourceRow): () => Promise<void> {
+    let checkedAt = Date.now();
+    return async () => {
+      if (Date.now() - checkedAt < SETTINGS_CHECK_INTERVAL_MS) return;
+      checkedAt = Date.now();
+      const { rows } = await this.tenants.query<{ enabled: boolean; config_version: number }>(tenant.context, 'SELECT enabled, config_version FROM sources WHERE id = $1', [source.id]);
+      const withdrawn = withdrawal(source, rows[0]);
+      if (withdrawn) throw withdrawn;
+    };
   }
 
   private objectKey(tenant: TenantProfile, source: SourceRow, syncId: string, batch: number, format: ImportFormat): string {
@@ -235,30 +254,47 @@ export class SourceSyncRunner {
 /** What a run of a source paused before it started records (here, and by the scheduler for queued runs). */
 export const SOURCE_DISABLED_MESSAGE = 'The source was paused before this run started; nothing was read or deleted.';
 
+/** What a run records when its source is paused while it reads (seen between pages, or at its commit). */
+const SOURCE_PAUSED_DURING_SYNC_MESSAGE =
+  'The source was paused while this run read it: what it read since its last commit was not loaded (nothing of a full read, so nothing was deleted) ' +
+  'and its position was not saved. Rows committed before the pause stay; the first run after the source is enabled again reads from the last saved position.';
+
 /** Why a run stops when its source's connection or mapping was changed (PATCH) while it ran. */
 export const SOURCE_CHANGED_DURING_SYNC = 'source_changed_during_sync';
 
 /**
- * Saves the position, in the caller's transaction, only if the source's settings are still the version
- * this run started with. The source row is locked (FOR SHARE) until that transaction ends, and a PATCH of
- * the connection updates that row before it deletes the position: either this commit comes first and the
- * PATCH then deletes what it saved, or the PATCH comes first and this sees the new version. Otherwise a run
- * that started before the PATCH would write the old connection's high-water mark back over the dropped
- * position, and the new connection's older rows would never be read. On a changed version nothing of this
- * transaction commits (data included: it was read, and mapped, with the settings the tenant replaced).
+ * Why the run must stop, if the tenant paused the source or changed its connection or mapping since the
+ * run read its settings (`settings` is the source row as it is now; null when the source is gone, which is
+ * left to the foreign keys of what the run writes next: `source_deleted`).
  */
-async function saveState(db: TenantDatabaseClient, source: SourceRow, state: StreamState, outcome: ImportOutcome | null): Promise<void> {
-  const { rows } = await db.query<{ config_version: number }>('SELECT config_version FROM sources WHERE id = $1 FOR SHARE', [source.id]);
-  const current = rows[0]?.config_version;
-  // A deleted source (no row) is left to the insert below, whose foreign key fails the run as before.
-  if (current !== undefined && current !== source.configVersion) {
-    throw new ImportWithdrawnError(
+function withdrawal(source: SourceRow, settings: { enabled: boolean; config_version: number } | undefined): ImportWithdrawnError | null {
+  if (settings === undefined) return null;
+  if (settings.config_version !== source.configVersion) {
+    return new ImportWithdrawnError(
       SOURCE_CHANGED_DURING_SYNC,
       "The source's connection or mapping was changed while this sync ran: what it read since its last commit was not loaded and its position was not saved " +
         '(it was read with the settings that were replaced). Rows committed before the change stay. The next sync reads with the new settings: ' +
         'from the start after a new connection, from the last saved position after a new mapping.',
     );
   }
+  if (!settings.enabled) return new ImportWithdrawnError('source_disabled', SOURCE_PAUSED_DURING_SYNC_MESSAGE);
+  return null;
+}
+
+/**
+ * Saves the position, in the caller's transaction, only if the source is still enabled with the settings
+ * version this run started with. The source row is locked (FOR SHARE) until that transaction ends, and a
+ * PATCH (of the connection, or of `enabled`) updates that row before it deletes the position: either this
+ * commit comes first and the PATCH then deletes what it saved, or the PATCH comes first and this sees it.
+ * Otherwise a run that started before the PATCH would write the old connection's high-water mark back over
+ * the dropped position, and the new connection's older rows would never be read; and a source paused
+ * because it was sending wrong data would still have applied its run (a full read's deletes included). On
+ * a withdrawal nothing of this transaction commits (data included).
+ */
+async function saveState(db: TenantDatabaseClient, source: SourceRow, state: StreamState, outcome: ImportOutcome | null): Promise<void> {
+  const { rows } = await db.query<{ enabled: boolean; config_version: number }>('SELECT enabled, config_version FROM sources WHERE id = $1 FOR SHARE', [source.id]);
+  const withdrawn = withdrawal(source, rows[0]);
+  if (withdrawn) throw withdrawn;
   await db.query(
     `INSERT INTO sync_states (source_id, stream, entity, cursor, last_import_id, last_status, last_error, last_synced_at, updated_at)
      VALUES ($1, $2, $3, $4::jsonb, $5, $6, NULL, now(), now())
@@ -278,11 +314,13 @@ class PageReader {
   constructor(
     private readonly connector: SourceConnector,
     committed: StreamState | null,
+    private readonly beforeRead: () => Promise<void>,
   ) {
     this.state = committed;
   }
 
   async next(): Promise<SourcePage> {
+    await this.beforeRead();
     const page = await this.connector.readPage(this.state, { syncStart: !this.started });
     this.started = true;
     this.state = page.state;
