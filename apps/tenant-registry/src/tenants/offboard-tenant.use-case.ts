@@ -76,6 +76,8 @@ export class OffboardTenantUseCase {
     if (deleted > 0) {
       await audit(this.db, actor, 'tenant.files_erased', slug, { storage: this.storage.kind, prefix: tenantPrefix(tenant.id), deleted });
     }
+    // What the operator reads to know the erasure is complete (a 503 above leaves it as it was: null at first).
+    await this.db.tenant.update({ where: { id: tenant.id }, data: { erasedAt: new Date() } });
   }
 
   /** Written under a temporary name and renamed, so a half-written export is never taken for a whole one. */

@@ -269,7 +269,7 @@ describe('tenant registry (real PostgreSQL, Pub/Sub emulator)', () => {
     expect(JSON.parse(files['manifest.json'] ?? '{}').rowCounts).toMatchObject({ customers: 250, orders: 0 });
 
     const offboarded = await registry.call('DELETE', `/v1/tenants/${slug}`);
-    expect(offboarded.body).toMatchObject({ status: 'offboarded', database: null, exportUri: expect.stringMatching(/^file:\/\/.*\.zip$/) });
+    expect(offboarded.body).toMatchObject({ status: 'offboarded', database: null, exportUri: expect.stringMatching(/^file:\/\/.*\.zip$/), erasedAt: expect.any(String) });
     const [dbLeft] = await registry.query<{ n: number }>('SELECT count(*)::int AS n FROM pg_database WHERE datname = $1', [`tenant_${slug.replace(/-/g, '_')}`]);
     expect(dbLeft?.n).toBe(0);
     const [roleLeft] = await registry.query<{ n: number }>('SELECT count(*)::int AS n FROM pg_roles WHERE rolname = $1', [`tenant_${slug.replace(/-/g, '_')}`]);

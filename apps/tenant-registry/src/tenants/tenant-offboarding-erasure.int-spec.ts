@@ -125,13 +125,16 @@ describe('offboarding erases the tenant files in object storage: GCS (fake JSON 
     expect(refused.status).toBe(503);
     expect(refused.body).toMatchObject({ code: 'tenant.offboarding_incomplete' });
     expect(refused.body.detail).toContain('erasing its files in object storage failed');
-    expect((await registry.call('GET', `/v1/tenants/${leaving.slug}`)).body).toMatchObject({ status: 'offboarded', database: null });
+    // What tells the operator the erasure is not complete, after the 503 is gone from view.
+    expect((await registry.call('GET', `/v1/tenants/${leaving.slug}`)).body).toMatchObject({ status: 'offboarded', database: null, erasedAt: null });
     expect([...fake.objects.keys()].filter((key) => key.startsWith(tenantPrefix(leaving.id))).sort()).toEqual(keys);
 
     fake.forbidden = false;
     fake.requests.length = 0;
     const finished = await registry.call('DELETE', `/v1/tenants/${leaving.slug}`);
     expect(finished.status).toBe(200);
+    expect(Date.parse(finished.body.erasedAt as string)).toBeGreaterThan(Date.parse(finished.body.offboardedAt as string));
+    expect((await registry.call('GET', `/v1/tenants/${leaving.slug}`)).body).toMatchObject({ erasedAt: finished.body.erasedAt });
     expect([...fake.objects.keys()].sort()).toEqual([...kept].sort());
 
     // Page size 2 in the fake: the listing by prefix (two pages), one DELETE per object, an empty listing.

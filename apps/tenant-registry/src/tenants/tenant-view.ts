@@ -19,6 +19,7 @@ export function toTenantDto(tenant: TenantRow, baseDomain: string): TenantDto {
     createdAt: tenant.createdAt.toISOString(),
     updatedAt: tenant.updatedAt.toISOString(),
     offboardedAt: tenant.offboardedAt?.toISOString() ?? null,
+    erasedAt: tenant.erasedAt?.toISOString() ?? null,
   };
 }
 

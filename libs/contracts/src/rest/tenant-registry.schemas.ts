@@ -63,6 +63,11 @@ export const tenantSchema = z.object({
   createdAt: z.iso.datetime(),
   updatedAt: z.iso.datetime(),
   offboardedAt: z.iso.datetime().nullable(),
+  /**
+   * When offboarding last finished erasing the tenant (database and role dropped, files in object storage
+   * deleted); null while it has not: an offboarded tenant without it needs DELETE again.
+   */
+  erasedAt: z.iso.datetime().nullable(),
 });
 
 export const apiKeySchema = z.object({
