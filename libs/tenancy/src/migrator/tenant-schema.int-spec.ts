@@ -126,6 +126,9 @@ describe('tenant schema', () => {
         await plan(`SELECT * FROM import_errors WHERE import_id = gen_random_uuid() AND (line_number, id) > (10, 3) ORDER BY line_number, id LIMIT 100`),
       );
       expect(errors).toContain('import_errors_import_id_line_number_id_idx');
+      // Ingestion's lookup of the imports whose warehouse loads are still to be handed over, at every import's commit.
+      const pendingLoads = JSON.stringify(await plan(`SELECT id, checkpoint -> 'warehouse' AS loads FROM imports WHERE checkpoint ? 'warehouse' ORDER BY finished_at, id`));
+      expect(pendingLoads).toContain('imports_pending_warehouse_idx');
     } finally {
       await client.query('RESET enable_seqscan');
     }
