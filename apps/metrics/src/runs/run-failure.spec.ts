@@ -139,6 +139,14 @@ describe('runFailureOf', () => {
       expect(failure.message).not.toMatch(/metrics_stage|base\//);
     });
 
+    it.each([
+      ['the connection dropped (no SQLSTATE: pg says so in its message)', new Error('Connection terminated unexpectedly')],
+      ['the socket reset', Object.assign(new Error('read ECONNRESET'), { code: 'ECONNRESET' })],
+      ['the client-side query timeout', new Error('Query read timeout')],
+    ])('%s is database_unavailable', (_case, error) => {
+      expect(runFailureOf(error)).toEqual({ code: 'database_unavailable', message: expect.stringContaining('request a refresh again later') });
+    });
+
     it('any other PostgreSQL error is internal, without its text', () => {
       const failure = runFailureOf(postgresError('42703', 'column "health_scoer" of relation "health_scores" does not exist'));
       expect(failure.code).toBe('internal');

@@ -1,4 +1,5 @@
 import type { MetricRunErrorCode } from '@pulse/contracts';
+import { isDatabaseUnavailable } from '@pulse/errors';
 import { InvalidKpiParamsError } from '@pulse/metric-catalog';
 import { WarehouseError } from '@pulse/warehouse';
 import { DatabaseError } from 'pg';
@@ -46,7 +47,7 @@ function classify(error: unknown): RunFailure {
     return classify(error.cause);
   }
   if (error instanceof WarehouseError) return warehouseFailure(error);
-  if (error instanceof DatabaseError && isTransientSqlState(error.code)) return { code: 'database_unavailable', message: MESSAGES.databaseUnavailable };
+  if (isDatabaseUnavailable(error) || isPassingWriteFailure(error)) return { code: 'database_unavailable', message: MESSAGES.databaseUnavailable };
   return { code: 'internal', message: MESSAGES.internal };
 }
 
@@ -96,11 +97,12 @@ function sqlStateOf(error: unknown): string | undefined {
 }
 
 /**
- * PostgreSQL conditions that pass: connection exceptions (08), serialization failure and deadlock,
- * insufficient resources (53: disk full, out of memory, too many connections), lock not available
- * (lock_timeout), query canceled (statement_timeout) and the server shutting down or starting (57P0x).
+ * Besides the tenant database being unreachable or not answering in time (isDatabaseUnavailable, as the
+ * services answer 503 for), what fails a write-back now and likely not a later refresh: a deadlock or a
+ * serialization failure against a concurrent write, and the server out of disk, memory or connections
+ * (class 53; an operator may have to act, and the message says to request the refresh again later).
  */
-function isTransientSqlState(code: string | undefined): boolean {
-  if (!code) return false;
-  return code.startsWith('08') || code.startsWith('53') || ['40001', '40P01', '55P03', '57014', '57P01', '57P02', '57P03'].includes(code);
+function isPassingWriteFailure(error: unknown): boolean {
+  const code = sqlStateOf(error);
+  return code !== undefined && (code.startsWith('53') || code === '40001' || code === '40P01');
 }
