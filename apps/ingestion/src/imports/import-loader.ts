@@ -16,6 +16,7 @@ import type { Warehouse } from '@pulse/warehouse';
 import { PinoLogger } from 'nestjs-pino';
 import { randomUUID } from 'node:crypto';
 import { INGESTION_CONFIG, type IngestionConfig } from '../config/ingestion.config';
+import { HELD_ELSEWHERE, withSessionLock, withSessionLockIfFree } from '../tenancy/session-lock';
 import { applyStagedRows, type ApplyResult } from './finalize/apply-staged-rows';
 import { writeStagedFile, type StagedRows } from './finalize/staged-file';
 import type { ImportOutcome } from './import-outcome';
@@ -180,17 +181,12 @@ export class ImportLoader {
   /** Runs `work` holding the import's advisory lock: two workers never work on one import at once. */
   private async withImportLock<T>(request: RunImportRequest, work: (db: TenantDatabaseClient) => Promise<T>): Promise<T> {
     return this.tenants.withTenantClient(request.tenant, async (db) => {
-      const lockKey = `pulse.import:${request.importId}`;
-      const { rows } = await db.query<{ locked: boolean }>('SELECT pg_try_advisory_lock(hashtextextended($1, 0)) AS locked', [lockKey]);
-      if (!rows[0]?.locked) {
+      const result = await withSessionLockIfFree(db, `pulse.import:${request.importId}`, () => work(db));
+      if (result === HELD_ELSEWHERE) {
         // Retryable: if the holder dies its lock goes with its connection, and the redelivery takes over.
         throw new DomainError('unavailable', 'import.in_progress_elsewhere', `Import ${request.importId} is being loaded by another worker.`);
       }
-      try {
-        return await work(db);
-      } finally {
-        await db.query('SELECT pg_advisory_unlock(hashtextextended($1, 0))', [lockKey]).catch(() => undefined);
-      }
+      return result;
     });
   }
 
@@ -407,13 +403,7 @@ export class ImportLoader {
    * one import of a tenant at a time commits and hands its loads to the warehouse.
    */
   private async withWarehouseLock<T>(db: TenantDatabaseClient, tenant: TenantContext, work: () => Promise<T>): Promise<T> {
-    const lockKey = `pulse.warehouse-loads:${tenant.tenantId}`;
-    await db.query('SELECT pg_advisory_lock(hashtextextended($1, 0))', [lockKey]);
-    try {
-      return await work();
-    } finally {
-      await db.query('SELECT pg_advisory_unlock(hashtextextended($1, 0))', [lockKey]).catch(() => undefined);
-    }
+    return withSessionLock(db, `pulse.warehouse-loads:${tenant.tenantId}`, work);
   }
 
   /**

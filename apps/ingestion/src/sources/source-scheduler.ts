@@ -5,6 +5,7 @@ import { PinoLogger } from 'nestjs-pino';
 import type { Pool } from 'pg';
 import type { IngestionConfig } from '../config/ingestion.config';
 import { TenantDirectory, type TenantProfile } from '../tenancy/tenant-directory';
+import { HELD_ELSEWHERE, withSessionLockIfFree } from '../tenancy/session-lock';
 import { nextSyncTime } from '@pulse/connectors';
 import { SOURCE_DISABLED_MESSAGE, SourceSyncRunner } from './source-sync-runner';
 
@@ -180,14 +181,8 @@ export class SourceScheduler implements OnApplicationBootstrap, OnApplicationShu
     if (candidates.length === 0) return;
     await this.tenants.withTenantClient(tenant.context, async (db) => {
       for (const { source_id: sourceId } of candidates) {
-        const lockKey = sourceLockKey(sourceId);
-        const { rows: locked } = await db.query<{ locked: boolean }>('SELECT pg_try_advisory_lock(hashtextextended($1, 0)) AS locked', [lockKey]);
-        if (!locked[0]?.locked) continue; // a live worker runs it
-        try {
-          await closeInterrupted(db, sourceId);
-        } finally {
-          await db.query('SELECT pg_advisory_unlock(hashtextextended($1, 0))', [lockKey]).catch(() => undefined);
-        }
+        // Not closed while a live worker holds the lock: that worker runs it.
+        await withSessionLockIfFree(db, sourceLockKey(sourceId), () => closeInterrupted(db, sourceId));
       }
     });
   }
@@ -196,10 +191,7 @@ export class SourceScheduler implements OnApplicationBootstrap, OnApplicationShu
   private async runLocked(tenant: TenantProfile, sourceId: string, syncId: string): Promise<boolean> {
     try {
       return await this.tenants.withTenantClient(tenant.context, async (lock) => {
-        const lockKey = sourceLockKey(sourceId);
-        const { rows } = await lock.query<{ locked: boolean }>('SELECT pg_try_advisory_lock(hashtextextended($1, 0)) AS locked', [lockKey]);
-        if (!rows[0]?.locked) return false; // running elsewhere: the queued row waits for the next tick
-        try {
+        const started = await withSessionLockIfFree(lock, sourceLockKey(sourceId), async () => {
           // A run left "running" by a process that died (its lock went with it) is over.
           await closeInterrupted(lock, sourceId);
           // Claimed only while the source is enabled (a PATCH may have paused it since the scheduler read
@@ -223,9 +215,8 @@ export class SourceScheduler implements OnApplicationBootstrap, OnApplicationShu
             await this.backOff(tenant, sourceId);
           }
           return true;
-        } finally {
-          await lock.query('SELECT pg_advisory_unlock(hashtextextended($1, 0))', [lockKey]).catch(() => undefined);
-        }
+        });
+        return started !== HELD_ELSEWHERE && started; // running elsewhere: the queued row waits for the next tick
       });
     } catch (error) {
       this.logger.warn({ err: error, tenantId: tenant.context.tenantId, sourceId, syncId }, 'source sync could not be started');
