@@ -366,6 +366,14 @@ export function namedByRejectedLineSql(plan: EntityLoadPlan): string {
 }
 
 /**
+ * The condition on a row of the table (`t`) that the file does not have: neither a staged row nor a
+ * rejected line names it. What a replace deletes and a source's full read counts, then deletes, as unseen.
+ */
+function unseenRowSql(plan: EntityLoadPlan): string {
+  return `NOT EXISTS (SELECT 1 FROM import_rows r WHERE ${plan.keepMatch}) AND NOT EXISTS (${namedByRejectedLineSql(plan)})`;
+}
+
+/**
  * Replace (`sourceId` null): deletes the table's rows that neither a staged row nor a rejected line names.
  * Delete detection of a source's full read (`sourceId`): the same among the rows that source wrote.
  * Returns how many rows went and the entities that lose rows with them (ON DELETE CASCADE), found
@@ -379,7 +387,7 @@ async function deleteWhatTheFileDoesNotHave(
   await db.query(
     `CREATE TEMP TABLE import_replaced ON COMMIT DROP AS
     SELECT t.id FROM ${plan.table} t
-     WHERE ${sourceId ? 't.source_id = $1 AND ' : ''}NOT EXISTS (SELECT 1 FROM import_rows r WHERE ${plan.keepMatch}) AND NOT EXISTS (${namedByRejectedLineSql(plan)})`,
+     WHERE ${sourceId ? 't.source_id = $1 AND ' : ''}${unseenRowSql(plan)}`,
     sourceId ? [sourceId] : [],
   );
   const cascadedTo: CanonicalEntity[] = [];
@@ -407,7 +415,7 @@ async function refuseSourceDeletes(
   if (loadable > 0 && maxShare >= 1) return null;
   const { rows } = await db.query<{ rows: string; unseen: string }>(
     `SELECT count(*) AS rows,
-            count(*) FILTER (WHERE NOT EXISTS (SELECT 1 FROM import_rows r WHERE ${plan.keepMatch}) AND NOT EXISTS (${namedByRejectedLineSql(plan)})) AS unseen
+            count(*) FILTER (WHERE ${unseenRowSql(plan)}) AS unseen
        FROM ${plan.table} t WHERE t.source_id = $1`,
     [sourceId],
   );
