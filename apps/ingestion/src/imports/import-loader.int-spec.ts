@@ -176,6 +176,39 @@ describe.each<{ loads: string; env: Record<string, string> }>([
         { line: 2, column: 'external_id', reason_code: 'duplicate_key', message: 'The key o1 appears again on line 4; the last occurrence is loaded.' },
       ]);
     });
+
+    it('when the last occurrence is rejected by the loader, the earlier one does not load in its place, and its error says so', async () => {
+      const tenant = await ingestion.seedTenant('duplast');
+      await ingestion.importFile(tenant, { entity: 'customers', content: 'external_id\nc1' });
+      const content = ['external_id,customer_external_id,ordered_at', 'o1,c1,2026-01-01T00:00:00Z', 'o1,ghost,2026-01-02T00:00:00Z', 'o2,c1,2026-01-03T00:00:00Z'].join('\n');
+      const outcome = await ingestion.importFile(tenant, { entity: 'orders', content, options: { maxRejectedShare: 0.9 } });
+      expect(outcome).toMatchObject({ status: 'partially_succeeded', rowsReceived: 3, rowsLoaded: 1, rowsRejected: 2 });
+      expect(await ingestion.rows(tenant, `SELECT external_id FROM orders ORDER BY 1`)).toEqual([{ external_id: 'o2' }]);
+      expect(await errors(tenant, outcome.importId)).toEqual([
+        // Before: "...; the last occurrence is loaded.", while neither line was.
+        { line: 2, column: 'external_id', reason_code: 'duplicate_key', message: 'The key o1 appears again on line 3; that last occurrence is rejected too, so no line with this key is loaded.' },
+        { line: 3, column: 'customer_external_id', reason_code: 'unknown_reference', message: 'No customer has the external id or alias "ghost".' },
+      ]);
+    });
+
+    it('when the last occurrence is rejected by the parser (a bad cell), the earlier one does not load in its place', async () => {
+      const tenant = await ingestion.seedTenant('dupparse');
+      await ingestion.importFile(tenant, { entity: 'customers', content: 'external_id,name,customer_since\nr3,Old,2019-01-01' });
+      const content = ['external_id,name,customer_since', 'r3,Stale,2020-01-01', 'r3,Latest,2020-99-99', 'r4,Other,'].join('\n');
+      const outcome = await ingestion.importFile(tenant, { entity: 'customers', content, options: { maxRejectedShare: 0.9 } });
+      expect(outcome).toMatchObject({ status: 'partially_succeeded', rowsReceived: 3, rowsLoaded: 1, rowsRejected: 2 });
+      // Before: r3 became "Stale", a line the file itself had replaced.
+      expect(await ingestion.rows(tenant, `SELECT external_id, name FROM customers ORDER BY 1`)).toEqual([
+        { external_id: 'r3', name: 'Old' },
+        { external_id: 'r4', name: 'Other' },
+      ]);
+      const recorded = await errors(tenant, outcome.importId);
+      expect(recorded.map(({ line, reason_code }) => ({ line, reason_code }))).toEqual([
+        { line: 2, reason_code: 'duplicate_key' },
+        { line: 3, reason_code: 'invalid_date' },
+      ]);
+      expect(recorded[0]).toMatchObject({ column: 'external_id', message: 'The key r3 appears again on line 3, which was rejected (see its error); no line with this key is loaded.' });
+    });
   });
 
   describe('order items', () => {

@@ -93,7 +93,16 @@ function rejectRules(plan: EntityLoadPlan, policy: UnknownReferencePolicy, colum
       when: `r.key_rank > 1${plan.keyOptional ? ` AND r.${key[0]} IS NOT NULL` : ''}`,
       reason: 'duplicate_key',
       column: columnOf(key[0] as string),
-      message: `format('The key %s appears again on line %s; the last occurrence is loaded.', ${keyText}, r.winner_line)`,
+      // `w`: the winning row, joined where the messages are written (recordRejects).
+      message: `format('The key %s appears again on line %s; %s', ${keyText}, r.winner_line, CASE WHEN w.reject_reason IS NULL THEN 'the last occurrence is loaded.' ELSE 'that last occurrence is rejected too, so no line with this key is loaded.' END)`,
+    },
+    {
+      // The last staged line of a key, when a later line with that key was rejected by the parser (a bad
+      // cell): the file's last word on the key is that line, so the older one must not load in its place.
+      when: 'r.superseded_by_line IS NOT NULL',
+      reason: 'duplicate_key',
+      column: columnOf(key[0] as string),
+      message: `format('The key %s appears again on line %s, which was rejected (see its error); no line with this key is loaded.', ${keyText}, r.superseded_by_line)`,
     },
   ];
   if (plan.customerReference && policy === 'reject') {
@@ -254,11 +263,15 @@ async function validateAndLoad(
     plan.orderAndProduct ? 'LEFT JOIN orders o ON o.external_id = st.order_external_id LEFT JOIN import_product_refs prf ON prf.ref = st.sku' : '',
   ].join(' ');
   const refColumns = [reference ? 'COALESCE(c.id, ua.customer_id) AS customer_id' : '', plan.orderAndProduct ? 'o.id AS order_id, prf.product_id' : ''].filter(Boolean).join(', ');
+  // Ranked: the last line of each key the parser rejected (one hash join), which supersedes the staged
+  // lines of that key before it.
+  const fileKey = plan.fileKey.join(', ');
   const ranking = options.rankDuplicates
-    ? `row_number() OVER w AS key_rank, first_value(st.line) OVER w AS winner_line
+    ? `row_number() OVER w AS key_rank, first_value(st.line) OVER w AS winner_line, CASE WHEN k.last_line > st.line THEN k.last_line END AS superseded_by_line
          FROM staged st ${joins}
+         LEFT JOIN (SELECT ${fileKey}, max(line) AS last_line FROM import_rejected_keys GROUP BY ${fileKey}) k ON ${rejectedKeyMatch(plan, 'st')}
        WINDOW w AS (PARTITION BY ${plan.fileKey.map((k) => `st.${k}`).join(', ')} ORDER BY st.line DESC)`
-    : `1::bigint AS key_rank, st.line AS winner_line FROM staged st ${joins}`;
+    : `1::bigint AS key_rank, st.line AS winner_line, NULL::bigint AS superseded_by_line FROM staged st ${joins}`;
   const rules = rejectRules(plan, input.onUnknownReference, (field) => input.fieldColumns[field] ?? field);
   await db.query(
     `CREATE TEMP TABLE import_rows ON COMMIT DROP AS
@@ -288,11 +301,13 @@ async function validateAndLoad(
       `INSERT INTO import_errors (import_id, line_number, "column", reason_code, message, raw_row)
        SELECT $1, r.line, ${caseOf(rules, (rule) => literal(rule.column))}, r.reject_reason, ${caseOf(rules, (rule) => rule.message)},
               (to_jsonb(s) - 'line' - 'absent' - $2::text[] - COALESCE(s.absent, '{}'))::text
-         FROM import_rows r JOIN ${staging} s ON s.line = r.line WHERE r.reject_reason IS NOT NULL`,
+         FROM import_rows r JOIN ${staging} s ON s.line = r.line LEFT JOIN import_rows w ON w.line = r.winner_line AND w.line <> r.line
+        WHERE r.reject_reason IS NOT NULL`,
       [input.importId, notInFile],
     );
   }
   if (!options.rankDuplicates && rejectedHere > 0 && (await rejectedRowSharesKey(db, plan))) throw new RankingNeeded();
+  if (!options.rankDuplicates && (await laterLineRejectedByParser(db, plan))) throw new RankingNeeded();
   lap('recordRejects');
   const rowsRejected = input.parseRejected + rejectedHere;
 
@@ -437,6 +452,22 @@ async function rejectedRowSharesKey(db: TenantDatabaseClient, plan: EntityLoadPl
     `SELECT EXISTS (SELECT 1 FROM import_rows r JOIN import_rows o ON ${sameKey} AND o.line <> r.line WHERE r.reject_reason IS NOT NULL) AS shared`,
   );
   return rows[0]?.shared === true;
+}
+
+/**
+ * Whether a line the parser rejected (with its key readable: import_rejected_keys) has the key of an
+ * earlier staged row: that row is then superseded, and only ranking works out which rows are.
+ */
+async function laterLineRejectedByParser(db: TenantDatabaseClient, plan: EntityLoadPlan): Promise<boolean> {
+  const { rows } = await db.query<{ later: boolean }>(
+    `SELECT EXISTS (SELECT 1 FROM import_rejected_keys k JOIN import_rows r ON ${rejectedKeyMatch(plan, 'r')} AND k.line > r.line) AS later`,
+  );
+  return rows[0]?.later === true;
+}
+
+/** A rejected line's key (`k`, text) equals the key of the staged row `alias`. */
+function rejectedKeyMatch(plan: EntityLoadPlan, alias: string): string {
+  return plan.fileKey.map((field) => `k.${field} = ${alias}.${field}::text`).join(' AND ');
 }
 
 /** Parents the file refers to but the tenant does not have: customers (by external id) and products (by SKU). */
