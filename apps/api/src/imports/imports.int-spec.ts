@@ -321,6 +321,16 @@ describe('imports API: POST /v1/imports/{entity}, GET /v1/imports[/{id}[/errors]
       expect(await tenantRows(own, `SELECT id FROM imports WHERE idempotency_key = 'same-1'`)).toEqual([{ id: first.body['importId'] }]);
     });
 
+    it('replays a retry that names the encoding latin1 where the first said windows-1252: the parser reads both as Windows-1252', async () => {
+      const first = await send('encoding-1', { headers: { 'import-mapping': '{"columns":{"Nome":"name"},"encoding":"windows-1252"}' } });
+      expect(first.status).toBe(202);
+      const replayed = await send('encoding-1', { headers: { 'import-mapping': '{"encoding":"latin1","columns":{"nome":"name"}}' } });
+      expect([replayed.status, replayed.headers.get('idempotent-replayed')]).toEqual([202, 'true']);
+      expect(replayed.body).toEqual(first.body);
+      const utf8 = await send('encoding-1', { headers: { 'import-mapping': '{"columns":{"Nome":"name"},"encoding":"utf-8"}' } });
+      expect([utf8.status, utf8.body['code']]).toEqual([422, 'idempotency_key_reused']);
+    });
+
     it('refuses a retry whose options or mapping change how the file is read (422)', async () => {
       const first = await send('options-1');
       expect(first.status).toBe(202);

@@ -20,6 +20,12 @@ describe('uploadFingerprint', () => {
     expect(withMapping({ columns: {}, locale: {} })).toBe(withMapping(undefined));
   });
 
+  it('is the same for the two names of the encoding the parser reads as Windows-1252', () => {
+    expect(withMapping({ columns: { Nome: 'name' }, encoding: 'latin1' })).toBe(withMapping({ columns: { Nome: 'name' }, encoding: 'windows-1252' }));
+    expect(withMapping({ encoding: 'latin1' })).not.toBe(withMapping({ encoding: 'utf-8' }));
+    expect(withMapping({ encoding: 'latin1' })).not.toBe(withMapping(undefined));
+  });
+
   it('differs for anything that changes how the file is read or loaded', () => {
     const base = uploadFingerprint(BASE);
     const variants: Array<Partial<UploadMeaning>> = [

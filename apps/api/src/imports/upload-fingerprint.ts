@@ -23,9 +23,18 @@ function columnTarget(target: string | ImportColumnMapping | null): ImportColumn
 }
 
 /**
+ * The encoding the parser decodes with (libs/parsing text-decoding): `latin1` is read as Windows-1252,
+ * its superset, so the two names are one setting.
+ */
+function effectiveEncoding(encoding: ImportMapping['encoding']): ImportMapping['encoding'] {
+  return encoding === 'latin1' ? 'windows-1252' : encoding;
+}
+
+/**
  * The mapping as the parser applies it (libs/parsing column-plan): source columns by their normalised
  * name (`Nome` and `nome` are one column; the api refuses a mapping that names one twice), a bare field
- * name as `{ field }`, no transforms as none, and empty parts, or an empty mapping, as absent.
+ * name as `{ field }`, no transforms as none, `latin1` as `windows-1252`, and empty parts, or an empty
+ * mapping, as absent.
  */
 function effectiveMapping(mapping: ImportMapping | undefined): Record<string, unknown> | undefined {
   if (mapping === undefined) return undefined;
@@ -35,7 +44,7 @@ function effectiveMapping(mapping: ImportMapping | undefined): Record<string, un
     ...(isEmpty(mapping.constants) ? {} : { constants: mapping.constants }),
     ...(isEmpty(mapping.locale) ? {} : { locale: mapping.locale }),
     ...(mapping.delimiter === undefined ? {} : { delimiter: mapping.delimiter }),
-    ...(mapping.encoding === undefined ? {} : { encoding: mapping.encoding }),
+    ...(mapping.encoding === undefined ? {} : { encoding: effectiveEncoding(mapping.encoding) }),
   };
   return isEmpty(effective) ? undefined : effective;
 }
