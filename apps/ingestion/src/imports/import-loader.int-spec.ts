@@ -211,6 +211,28 @@ describe.each<{ loads: string; env: Record<string, string> }>([
     });
   });
 
+  describe('two customers of one file given the same alias', () => {
+    it('the last line that gives it wins; the earlier one is rejected duplicate_alias instead of losing its alias silently', async () => {
+      const tenant = await ingestion.seedTenant('alias-conflict');
+      const content = ['external_id,name,aliases', 'AL1,Ana,shared|al1x', 'AL2,Bia,shared', 'AL3,Caio,al3x'].join('\n');
+      const outcome = await ingestion.importFile(tenant, { entity: 'customers', content, options: { maxRejectedShare: 0.9 } });
+      expect(outcome).toMatchObject({ status: 'partially_succeeded', rowsReceived: 3, rowsLoaded: 2, rowsRejected: 1 });
+      expect(await errors(tenant, outcome.importId)).toEqual([
+        {
+          line: 2,
+          column: 'aliases',
+          reason_code: 'duplicate_alias',
+          message: 'The alias "shared" is also given to customer AL2 on line 3; an alias names one customer, and the last line that gives it wins.',
+        },
+      ]);
+      expect(await aliases(tenant)).toEqual([
+        { alias: 'al3x', external_id: 'AL3' },
+        { alias: 'shared', external_id: 'AL2' },
+      ]);
+      expect((await customers(tenant)).map((row) => (row as { external_id: string }).external_id)).toEqual(['AL2', 'AL3']);
+    });
+  });
+
   describe('order items', () => {
     it('numbers lines by position within their order, links known SKUs, rejects lines of unknown orders', async () => {
       const tenant = await ingestion.seedTenant('items');
