@@ -59,6 +59,7 @@ export {
   type ImportMapping,
   type ImportColumnMapping,
 } from './rest/import-mapping.schema';
+export { narrowUnionIssues } from './rest/union-issues';
 export {
   DEFAULT_SCORECARD,
   SCORECARD_MAX_ABS_VALUE,

@@ -28,6 +28,33 @@ describe('parseImportMapping', () => {
     expect(fieldsOf(() => parseImportMapping('orders', '{}', '{}'))).toEqual(['query.mapping:conflicting_mapping']);
   });
 
+  it('names the option at fault in a column given as an object, with the values it takes, not the whole column', () => {
+    const refused = (mapping: unknown) => {
+      try {
+        parseImportMapping('customers', undefined, JSON.stringify(mapping));
+      } catch (error) {
+        if (error instanceof ValidationError) return error.fieldErrors.map(({ field, code, message }) => ({ field, code, message }));
+        throw error;
+      }
+      throw new Error('expected a ValidationError');
+    };
+    expect(refused({ columns: { a: { field: 'customer_since', dateFormat: 'yyyy/dd/mm' } } })).toEqual([
+      { field: 'header.import-mapping.columns.a.dateFormat', code: 'invalid_value', message: expect.stringContaining('"dd/mm/yyyy"') },
+    ]);
+    expect(refused({ columns: { a: { field: 'aliases', transforms: ['reverse'] } } })).toEqual([
+      { field: 'header.import-mapping.columns.a.transforms.0', code: 'invalid_value', message: expect.stringContaining('"trim"|"lowercase"|"uppercase"') },
+    ]);
+    // An unknown option is named as an unknown field is anywhere in the API.
+    expect(refused({ columns: { a: { field: 'name', dateformat: 'dd/mm/yyyy' } }, colums: {} })).toEqual([
+      { field: 'header.import-mapping.columns.a.dateformat', code: 'unrecognized_keys', message: 'Unknown field "dateformat".' },
+      { field: 'header.import-mapping.colums', code: 'unrecognized_keys', message: 'Unknown field "colums".' },
+    ]);
+    // A column that is none of a field name, an object or null says what it may be.
+    expect(refused({ columns: { a: 12 } })).toEqual([
+      { field: 'header.import-mapping.columns.a', code: 'invalid_union', message: 'Invalid input: expected string, object or null' },
+    ]);
+  });
+
   it('names a source column given twice (compared normalised, like the parser) and an option its target field cannot use', () => {
     expect(fieldsOf(() => parseImportMapping('customers', undefined, JSON.stringify({ columns: { Region: 'custom.r', region: 'custom.s', 'REGIÃO': null } })))).toEqual([
       'header.import-mapping.columns.region:duplicate_column',

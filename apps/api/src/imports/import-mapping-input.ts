@@ -1,14 +1,16 @@
 import {
   CANONICAL_ENTITY_SPECS,
   importMappingSchemaFor,
+  narrowUnionIssues,
   type CanonicalEntity,
   type CanonicalFieldType,
   type FieldError,
   type ImportColumnMapping,
   type ImportMapping,
 } from '@pulse/contracts';
-import { fieldErrorsForNulCharacters, ValidationError } from '@pulse/errors';
+import { fieldErrorsForNulCharacters, fieldErrorsFromZod, ValidationError } from '@pulse/errors';
 import { normalizeHeader } from '@pulse/parsing';
+import { z } from 'zod';
 
 /**
  * The field types each column option applies to, as the parser applies them (libs/parsing
@@ -77,7 +79,8 @@ export function parseImportMapping(entity: CanonicalEntity, fromQuery: string | 
   }
   const raw = fromQuery ?? fromHeader;
   if (raw === undefined) return undefined;
-  const field = fromQuery !== undefined ? 'query.mapping' : 'header.import-mapping';
+  const [location, name] = fromQuery !== undefined ? (['query', 'mapping'] as const) : (['header', 'import-mapping'] as const);
+  const field = `${location}.${name}` as const;
   let json: unknown;
   try {
     json = JSON.parse(raw);
@@ -89,9 +92,10 @@ export function parseImportMapping(entity: CanonicalEntity, fromQuery: string | 
   if (nulErrors.length > 0) throw new ValidationError(nulErrors);
   const parsed = importMappingSchemaFor(entity).safeParse(json);
   if (!parsed.success) {
-    throw new ValidationError(
-      parsed.error.issues.map((issue) => ({ field: [field, ...issue.path.map(String)].join('.'), code: issue.code, message: issue.message })),
-    );
+    // A column given as an object is told what is wrong in it (`columns.a.dateFormat`, with the values it
+    // takes), not "Invalid input" for the whole column; unknown keys are named one by one, as in any body.
+    const issues = narrowUnionIssues(parsed.error.issues).map((issue) => ({ ...issue, path: [name, ...issue.path] }));
+    throw new ValidationError(fieldErrorsFromZod(new z.ZodError(issues), location));
   }
   const errors = mappingConsistencyErrors(entity, parsed.data, field);
   if (errors.length > 0) throw new ValidationError(errors);

@@ -178,6 +178,18 @@ describe('imports API: POST /v1/imports/{entity}, GET /v1/imports[/{id}[/errors]
     expect(await filesUnder(path.join(storageDir, 'tenants', other.tenantId))).toEqual(before);
   });
 
+  it('names the bad option of a column given as an object, with the values it takes (400)', async () => {
+    const cases: Array<[mapping: unknown, field: string, allowed: string]> = [
+      [{ columns: { a: { field: 'customer_since', dateFormat: 'yyyy/dd/mm' } } }, 'header.import-mapping.columns.a.dateFormat', '"yyyy-mm-dd"|"dd/mm/yyyy"|"mm/dd/yyyy"'],
+      [{ columns: { a: { field: 'aliases', transforms: ['reverse'] } } }, 'header.import-mapping.columns.a.transforms.0', '"trim"|"lowercase"|"uppercase"'],
+    ];
+    for (const [mapping, field, allowed] of cases) {
+      const refused = await upload('customers', CSV, { key: other.apiKey, headers: { 'import-mapping': JSON.stringify(mapping) } });
+      expect([mapping, refused.status, refused.headers.get('content-type')]).toEqual([mapping, 400, expect.stringContaining('application/problem+json')]);
+      expect([mapping, refused.body['errors']]).toEqual([mapping, [{ field, code: 'invalid_value', message: expect.stringContaining(allowed) }]]);
+    }
+  });
+
   it('refuses at once, 400 naming the field, a mapping the loader would refuse or ignore: a column named twice, an option its target cannot use', async () => {
     const own = await api.seedTenant('imports-mappings');
     const cases: Array<[entity: string, mapping: unknown, field: string, code: string]> = [
