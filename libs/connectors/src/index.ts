@@ -19,6 +19,7 @@ export { FullReadKeys, recordKey, keyOfValues } from './incremental/delete-detec
 export { keysetStateSchema, type KeysetState, type SyncMode } from './incremental/keyset-scan';
 export { compareSchemas, assertNoBreakingDrift, SchemaDriftError, type ColumnChange, type ExpectedColumn, type SchemaDrift } from './schema-drift';
 export { sealCredentials, openCredentials, credentialNames, secretValues } from './security/credentials';
+export { credentialDestination } from './security/credential-destination';
 export { SecretScrubber, withScrubbedErrors } from './security/secret-scrubber';
 export { SqlConnector, type SqlDriver, type SqlStreamConfig, type ResultColumn } from './sql/sql-connector';
 export { buildPageQuery, type PageQuery, type PageQueryInput, type SqlSource, type TableRef } from './sql/page-query';

@@ -87,7 +87,12 @@ export class SourcesController {
     tags: ['sources'],
     params: sourceIdParams,
     body: updateSourceSchema,
-    responses: { 200: { description: 'The source', schema: sourceSchema }, 404: { description: 'source.not_found' }, 409: { description: 'source.name_taken' } },
+    responses: {
+      200: { description: 'The source', schema: sourceSchema },
+      404: { description: 'source.not_found' },
+      409: { description: 'source.name_taken' },
+      422: { description: 'source.credentials_required: the new connection would send the stored credentials to another host, port, TLS or SSH setting or URL origin; send them in the same request' },
+    },
   })
   patch(
     @CurrentTenant() tenant: TenantContext,

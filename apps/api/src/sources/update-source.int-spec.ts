@@ -64,6 +64,27 @@ describe('PATCH /v1/sources/{id}: settings version, position and recorded column
     expect(await stored(id)).toEqual({ configVersion: 3, columns: null, positions: 0 });
   });
 
+  it('a connection that would send the stored credentials elsewhere needs them again in the same PATCH', async () => {
+    const created = await api.request('POST', '/v1/sources', { key: tenant.apiKey, body: { name: 'guarded', entity: 'customers', connection, credentials: { password: 'db-secret' } } });
+    expect(created.status).toBe(201);
+    const id = created.body['id'] as string;
+
+    // Before: 200, and the next test or sync sent "db-secret" to a server of the caller's choosing.
+    const elsewhere = await patch(id, { connection: { ...connection, host: 'collector.example.net' } });
+    expect(elsewhere.status).toBe(422);
+    expect(elsewhere.body).toMatchObject({ code: 'source.credentials_required', errors: [{ field: 'body.credentials', code: 'required' }] });
+    expect((await patch(id, { connection: { ...connection, port: 15432 } })).status).toBe(422);
+    expect((await patch(id, { connection: { ...connection, ssl: { rejectUnauthorized: false } } })).status).toBe(422);
+    const unchanged = await api.request('GET', `/v1/sources/${id}`, { key: tenant.apiKey });
+    expect(unchanged.body).toMatchObject({ connection: { host: 'db.example.com', port: 5432 }, credentialsSet: ['password'] });
+
+    // What to read may change freely; a new destination with its own credentials too.
+    expect((await patch(id, { connection: { ...connection, table: { name: 'accounts_v2' } } })).status).toBe(200);
+    const moved = await patch(id, { connection: { ...connection, host: 'db2.example.com' }, credentials: { password: 'db2-secret' } });
+    expect(moved.status).toBe(200);
+    expect(moved.body).toMatchObject({ connection: { host: 'db2.example.com' }, credentialsSet: ['password'] });
+  });
+
   it("drops the position a sync commits while the PATCH of the connection runs (the sync's commit holds the source row)", async () => {
     const created = await api.request('POST', '/v1/sources', { key: tenant.apiKey, body: { name: 'raced', entity: 'customers', connection } });
     const id = created.body['id'] as string;

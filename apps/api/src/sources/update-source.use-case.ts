@@ -1,7 +1,7 @@
 import { Injectable } from '@nestjs/common';
-import type { SourceDto, UpdateSourceInput } from '@pulse/contracts';
-import { sealCredentials } from '@pulse/connectors';
-import { ConflictError } from '@pulse/errors';
+import type { SourceConnection, SourceDto, UpdateSourceInput } from '@pulse/contracts';
+import { credentialDestination, sealCredentials } from '@pulse/connectors';
+import { ConflictError, DomainError } from '@pulse/errors';
 import { TenantDatabasePool, type TenantContext } from '@pulse/tenancy';
 import { checkSchedule } from './create-source.use-case';
 import { SourceQueries } from './source-queries';
@@ -24,7 +24,10 @@ export class UpdateSourceUseCase {
   async execute(tenant: TenantContext, id: string, input: UpdateSourceInput): Promise<SourceDto> {
     checkSchedule(input.schedule);
     return this.tenants.withTenantTransaction(tenant, async (db) => {
-      await this.queries.findOrThrow(db, id);
+      const current = await this.queries.findOrThrow(db, id);
+      if (input.connection !== undefined && input.credentials === undefined && current.credentialsSet.length > 0) {
+        assertSameCredentialDestination(current.connection, input.connection);
+      }
       const sets: string[] = [];
       const values: unknown[] = [id];
       const set = (column: string, value: unknown, cast = '') => {
@@ -60,4 +63,18 @@ export class UpdateSourceUseCase {
       return this.queries.findOrThrow(db, id);
     });
   }
+}
+
+/**
+ * The stored credentials go only where they were given for: a new connection that sends them elsewhere
+ * (another host or port, another TLS or tunnel setting, another REST origin) needs them again in the same
+ * PATCH. Otherwise anyone allowed to edit the source could have Pulse hand its write-only password to a
+ * server of their choosing.
+ */
+function assertSameCredentialDestination(current: SourceConnection, next: SourceConnection): void {
+  if (credentialDestination(current) === credentialDestination(next)) return;
+  const message =
+    'The new connection would send the stored credentials somewhere else (another host, port, TLS or SSH setting, or URL origin): ' +
+    'send the credentials for it in the same request (they are write-only and never follow a connection elsewhere).';
+  throw new DomainError('unprocessable', 'source.credentials_required', message, [{ field: 'body.credentials', code: 'required', message }]);
 }
