@@ -14,24 +14,24 @@ function fieldsOf(run: () => unknown): string[] {
 describe('parseImportMapping', () => {
   it('accepts a mapping for the entity, from the query or the header', () => {
     const mapping = { columns: { Cliente: 'external_id', Nome: { field: 'name', transforms: ['trim'] } }, constants: { segment: 'smb' } };
-    expect(parseImportMapping('customers', JSON.stringify(mapping), undefined)).toEqual(mapping);
-    expect(parseImportMapping('customers', undefined, JSON.stringify(mapping))).toEqual(mapping);
-    expect(parseImportMapping('customers', undefined, undefined)).toBeUndefined();
+    expect(parseImportMapping('customers', 'csv', JSON.stringify(mapping), undefined)).toEqual(mapping);
+    expect(parseImportMapping('customers', 'csv', undefined, JSON.stringify(mapping))).toEqual(mapping);
+    expect(parseImportMapping('customers', 'csv', undefined, undefined)).toBeUndefined();
   });
 
   it('names the field at fault', () => {
-    expect(fieldsOf(() => parseImportMapping('orders', JSON.stringify({ columns: { Total: { field: 'amount' } } }), undefined))).toEqual([
+    expect(fieldsOf(() => parseImportMapping('orders', 'csv', JSON.stringify({ columns: { Total: { field: 'amount' } } }), undefined))).toEqual([
       'query.mapping.columns.Total.field:custom',
     ]);
-    expect(fieldsOf(() => parseImportMapping('orders', undefined, JSON.stringify({ delimiter: ':' })))).toEqual(['header.import-mapping.delimiter:invalid_value']);
-    expect(fieldsOf(() => parseImportMapping('orders', '{not json', undefined))).toEqual(['query.mapping:invalid_json']);
-    expect(fieldsOf(() => parseImportMapping('orders', '{}', '{}'))).toEqual(['query.mapping:conflicting_mapping']);
+    expect(fieldsOf(() => parseImportMapping('orders', 'csv', undefined, JSON.stringify({ delimiter: ':' })))).toEqual(['header.import-mapping.delimiter:invalid_value']);
+    expect(fieldsOf(() => parseImportMapping('orders', 'csv', '{not json', undefined))).toEqual(['query.mapping:invalid_json']);
+    expect(fieldsOf(() => parseImportMapping('orders', 'csv', '{}', '{}'))).toEqual(['query.mapping:conflicting_mapping']);
   });
 
   it('names the option at fault in a column given as an object, with the values it takes, not the whole column', () => {
     const refused = (mapping: unknown) => {
       try {
-        parseImportMapping('customers', undefined, JSON.stringify(mapping));
+        parseImportMapping('customers', 'csv', undefined, JSON.stringify(mapping));
       } catch (error) {
         if (error instanceof ValidationError) return error.fieldErrors.map(({ field, code, message }) => ({ field, code, message }));
         throw error;
@@ -56,20 +56,32 @@ describe('parseImportMapping', () => {
   });
 
   it('names a source column given twice (compared normalised, like the parser) and an option its target field cannot use', () => {
-    expect(fieldsOf(() => parseImportMapping('customers', undefined, JSON.stringify({ columns: { Region: 'custom.r', region: 'custom.s', 'REGIÃO': null } })))).toEqual([
+    expect(fieldsOf(() => parseImportMapping('customers', 'csv', undefined, JSON.stringify({ columns: { Region: 'custom.r', region: 'custom.s', 'REGIÃO': null } })))).toEqual([
       'header.import-mapping.columns.region:duplicate_column',
     ]);
-    expect(fieldsOf(() => parseImportMapping('customers', JSON.stringify({ columns: { Nome: { field: 'name', split: ';', dateFormat: 'dd/mm/yyyy', decimalSeparator: ',' } } }), undefined))).toEqual([
+    expect(fieldsOf(() => parseImportMapping('customers', 'csv', JSON.stringify({ columns: { Nome: { field: 'name', split: ';', dateFormat: 'dd/mm/yyyy', decimalSeparator: ',' } } }), undefined))).toEqual([
       'query.mapping.columns.Nome.split:inapplicable_option',
       'query.mapping.columns.Nome.dateFormat:inapplicable_option',
       'query.mapping.columns.Nome.decimalSeparator:inapplicable_option',
     ]);
     const fitting = { columns: { Outros: { field: 'aliases', split: ';', transforms: ['trim'] }, Desde: { field: 'customer_since', dateFormat: 'dd/mm/yyyy' }, Nome: { field: 'name', transforms: ['trim'] } } };
-    expect(parseImportMapping('customers', JSON.stringify(fitting), undefined)).toEqual(fitting);
+    expect(parseImportMapping('customers', 'csv', JSON.stringify(fitting), undefined)).toEqual(fitting);
+  });
+
+  it('refuses a constant for a field a column is mapped to in a CSV file (the column always wins), not in NDJSON (it fills records without the key)', () => {
+    const mapping = JSON.stringify({ columns: { Email: 'email', Nome: { field: 'name' }, Zona: null }, constants: { email: 'x@y', name: 'Ana', segment: 'smb' } });
+    expect(fieldsOf(() => parseImportMapping('customers', 'csv', undefined, mapping))).toEqual([
+      'header.import-mapping.constants.email:duplicate_target',
+      'header.import-mapping.constants.name:duplicate_target',
+    ]);
+    expect(parseImportMapping('customers', 'ndjson', undefined, mapping)).toEqual(JSON.parse(mapping));
+    // A column mapped to null or into custom feeds no canonical field.
+    const apart = { columns: { Email: null, Mail: 'custom.email' }, constants: { email: 'x@y' } };
+    expect(parseImportMapping('customers', 'csv', JSON.stringify(apart), undefined)).toEqual(apart);
   });
 
   it('refuses a NUL character escaped in the JSON (jsonb cannot hold it), naming where it is', () => {
-    expect(fieldsOf(() => parseImportMapping('customers', '{"columns":{"Nome\\u0000":"name"}}', undefined))).toEqual(['query.mapping.columns.Nome\u0000:nul_character']);
-    expect(fieldsOf(() => parseImportMapping('customers', undefined, '{"constants":{"segment":"\\u0000"}}'))).toEqual(['header.import-mapping.constants.segment:nul_character']);
+    expect(fieldsOf(() => parseImportMapping('customers', 'csv', '{"columns":{"Nome\\u0000":"name"}}', undefined))).toEqual(['query.mapping.columns.Nome\u0000:nul_character']);
+    expect(fieldsOf(() => parseImportMapping('customers', 'csv', undefined, '{"constants":{"segment":"\\u0000"}}'))).toEqual(['header.import-mapping.constants.segment:nul_character']);
   });
 });

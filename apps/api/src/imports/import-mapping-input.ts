@@ -6,6 +6,7 @@ import {
   type CanonicalFieldType,
   type FieldError,
   type ImportColumnMapping,
+  type ImportFormat,
   type ImportMapping,
 } from '@pulse/contracts';
 import { fieldErrorsForNulCharacters, fieldErrorsFromZod, ValidationError } from '@pulse/errors';
@@ -29,14 +30,18 @@ const OPTIONS = Object.keys(OPTION_TYPES) as Array<keyof typeof OPTION_TYPES>;
 /**
  * What the schema cannot see but the loader would refuse, or silently not apply, whatever the file:
  * two entries for one source column (`Region` and `region`: the parser compares header names
- * normalised, and fails the import), two columns into one custom key, and a column option its target
- * field has no use for (`split` on `name`).
+ * normalised, and fails the import), two columns into one custom key, a column option its target
+ * field has no use for (`split` on `name`), and in a CSV file a constant for a field a column is mapped
+ * to: the parser requires every mapped column in the header, and a column feeds its field in every row
+ * (an empty cell is an empty value), so such a constant would never be applied. In NDJSON it is: a
+ * record may leave the key out, and the constant fills the field of those records.
  */
-function mappingConsistencyErrors(entity: CanonicalEntity, mapping: ImportMapping, field: string): FieldError[] {
+function mappingConsistencyErrors(entity: CanonicalEntity, format: ImportFormat, mapping: ImportMapping, field: string): FieldError[] {
   const errors: FieldError[] = [];
   const types = new Map(CANONICAL_ENTITY_SPECS[entity].fields.map((canonical) => [canonical.name, canonical.type]));
   const sources = new Map<string, string>();
   const customTargets = new Map<string, string>();
+  const fedBy = new Map<string, string>();
   for (const [source, target] of Object.entries(mapping.columns ?? {})) {
     const at = `${field}.columns.${source}`;
     const name = normalizeHeader(source);
@@ -49,11 +54,13 @@ function mappingConsistencyErrors(entity: CanonicalEntity, mapping: ImportMappin
     if (target === null) continue;
     const column: ImportColumnMapping = typeof target === 'string' ? { field: target } : target;
     if (column.field.startsWith('custom.')) {
-      const fedBy = customTargets.get(column.field);
-      if (fedBy !== undefined) {
-        errors.push({ field: typeof target === 'string' ? at : `${at}.field`, code: 'duplicate_target', message: `${column.field} is already fed by column "${fedBy}"` });
+      const earlierColumn = customTargets.get(column.field);
+      if (earlierColumn !== undefined) {
+        errors.push({ field: typeof target === 'string' ? at : `${at}.field`, code: 'duplicate_target', message: `${column.field} is already fed by column "${earlierColumn}"` });
       }
       customTargets.set(column.field, source);
+    } else if (!fedBy.has(column.field)) {
+      fedBy.set(column.field, source);
     }
     const type = types.get(column.field);
     for (const option of OPTIONS) {
@@ -65,6 +72,17 @@ function mappingConsistencyErrors(entity: CanonicalEntity, mapping: ImportMappin
       errors.push({ field: `${at}.${option}`, code: 'inapplicable_option', message });
     }
   }
+  if (format === 'csv') {
+    for (const constant of Object.keys(mapping.constants ?? {})) {
+      const column = fedBy.get(constant);
+      if (column === undefined) continue;
+      errors.push({
+        field: `${field}.constants.${constant}`,
+        code: 'duplicate_target',
+        message: `${constant} is fed by column "${column}", which every row of a CSV file has: the constant would never be applied (leave it out, or map the column to null)`,
+      });
+    }
+  }
   return errors;
 }
 
@@ -73,7 +91,7 @@ function mappingConsistencyErrors(entity: CanonicalEntity, mapping: ImportMappin
  * header (a body is the file itself). Validated for the entity before a byte of the file is stored, so a
  * typo in a field name is a 400 naming it (`query.mapping.columns.Cliente.field`), not a failed import.
  */
-export function parseImportMapping(entity: CanonicalEntity, fromQuery: string | undefined, fromHeader: string | undefined): ImportMapping | undefined {
+export function parseImportMapping(entity: CanonicalEntity, format: ImportFormat, fromQuery: string | undefined, fromHeader: string | undefined): ImportMapping | undefined {
   if (fromQuery !== undefined && fromHeader !== undefined) {
     throw new ValidationError([{ field: 'query.mapping', code: 'conflicting_mapping', message: 'Send the mapping in the query or in the Import-Mapping header, not both.' }]);
   }
@@ -97,7 +115,7 @@ export function parseImportMapping(entity: CanonicalEntity, fromQuery: string | 
     const issues = narrowUnionIssues(parsed.error.issues).map((issue) => ({ ...issue, path: [name, ...issue.path] }));
     throw new ValidationError(fieldErrorsFromZod(new z.ZodError(issues), location));
   }
-  const errors = mappingConsistencyErrors(entity, parsed.data, field);
+  const errors = mappingConsistencyErrors(entity, format, parsed.data, field);
   if (errors.length > 0) throw new ValidationError(errors);
   return parsed.data;
 }

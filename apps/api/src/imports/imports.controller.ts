@@ -82,7 +82,7 @@ export class ImportsController {
     }
     const body = request.body;
     try {
-      const mapping = parseImportMapping(entity, query.mapping, utf8HeaderOf(request, 'import-mapping'));
+      const mapping = parseImportMapping(entity, format, query.mapping, utf8HeaderOf(request, 'import-mapping'));
       const idempotencyKey = singleHeader(request, 'idempotency-key');
       if (idempotencyKey !== undefined && !IDEMPOTENCY_KEY.test(idempotencyKey)) {
         throw new ValidationError([{ field: 'header.idempotency-key', code: 'invalid_format', message: 'Use 1-255 visible ASCII characters (a UUID, say).' }]);

@@ -220,6 +220,27 @@ describe('imports API: POST /v1/imports/{entity}, GET /v1/imports[/{id}[/errors]
     expect(await filesUnder(path.join(storageDir, 'tenants', own.tenantId))).toEqual([`imports/${accepted.body['importId'] as string}/upload.csv`]);
   });
 
+  it('refuses a constant for a field a CSV column is mapped to (the column would always win), and takes it as a default in NDJSON', async () => {
+    const own = await api.seedTenant('imports-constants');
+    for (const mapping of [{ columns: { Email: 'email' }, constants: { email: 'x@y' } }, { columns: { id: 'external_id', Correio: { field: 'email', transforms: ['trim'] } }, constants: { email: 'x@y' } }]) {
+      const refused = await upload('customers', 'id,Email\nc1,a@b\n', { key: own.apiKey, headers: { 'import-mapping': JSON.stringify(mapping) } });
+      expect([mapping, refused.status, refused.headers.get('content-type')]).toEqual([mapping, 400, expect.stringContaining('application/problem+json')]);
+      expect([mapping, refused.body['errors']]).toEqual([mapping, [expect.objectContaining({ field: 'header.import-mapping.constants.email', code: 'duplicate_target' })]]);
+    }
+    expect(await filesUnder(path.join(storageDir, 'tenants', own.tenantId))).toEqual([]);
+
+    // A column mapped to null feeds nothing: the constant fills the field.
+    const ignored = await upload('customers', 'external_id,Email\nc1,a@b\n', { key: own.apiKey, headers: { 'import-mapping': JSON.stringify({ columns: { Email: null }, constants: { email: 'x@y' } }) } });
+    expect(ignored.status).toBe(202);
+    // An NDJSON record may leave the key out: the constant fills the field in those records.
+    const ndjson = await upload('customers', '{"external_id":"c1","Email":"a@b"}\n{"external_id":"c2"}\n', {
+      key: own.apiKey,
+      contentType: 'application/x-ndjson',
+      headers: { 'import-mapping': JSON.stringify({ columns: { Email: 'email' }, constants: { email: 'x@y' } }) },
+    });
+    expect(ndjson.status).toBe(202);
+  });
+
   it('cuts off an upload larger than IMPORT_MAX_BYTES with 413 and keeps none of it', async () => {
     const big = Buffer.alloc(3 * 1024 * 1024, 'x');
     const tooLarge = await upload('customers', big, { key: other.apiKey });

@@ -36,7 +36,11 @@ export const importColumnMappingSchema = z.strictObject({
 export const importMappingSchema = z.strictObject({
   /** Source column -> canonical field name, a column mapping, or `null` to leave the column out on purpose. */
   columns: z.record(z.string().min(1), z.union([z.string().min(1), importColumnMappingSchema, z.null()])).optional(),
-  /** Canonical field -> the same value for every row (e.g. `{ "currency": "BRL" }`); a mapped column wins. */
+  /**
+   * Canonical field -> a value for the rows the file gives none (e.g. `{ "currency": "BRL" }`): in CSV,
+   * every row when no column feeds the field (a column feeds it in every row: an upload's mapping may not
+   * have a constant for a field a column is mapped to); in NDJSON, the records that leave its key out.
+   */
   constants: z.record(z.string().min(1), z.string()).optional(),
   /** How numbers and dates are written in the whole file; detected when absent (see libs/parsing/README.md). */
   locale: z
