@@ -33,6 +33,18 @@ describe('compileScorecard(...).score', () => {
       });
     });
 
+    it.each([
+      // revenue90d on the default 0..1000 line: exact scores 37.825, 67.335, 83.155 (in binary floating point
+      // 37.824999999999996, ...), two decimals half away from zero as every rounding of docs/metrics.md.
+      ['378.2500', 37.83],
+      ['673.3500', 67.34],
+      ['831.5500', 83.16],
+      ['125.0050', 12.5],
+    ])("rounds a measure's score of revenue %s to %s, as the exact decimal would round", (revenue, expected) => {
+      const health = scorer.score(values({ days_since_last_order: '45', revenue_90d: revenue, orders_count: '4' }));
+      expect(health.contributions.find((c) => c.measure === 'revenue90d')?.score).toBe(expected);
+    });
+
     it('scores a customer who never ordered 0 (red): recency and revenue count as 0, orders are left out', () => {
       const health = scorer.score(values({ orders_count: '' }));
       expect(health.score).toBe(0);

@@ -102,8 +102,13 @@ function contribution(measure: ScorecardMeasure, value: number | null, score: nu
   return { measure: measure.metric, value, weight: measure.weight, score: score === null ? null : round2(score), points };
 }
 
+/**
+ * Two decimals, half away from zero, as the exact decimal would round: the hundredths are taken to 12
+ * significant digits first, so float noise (37.825 computed as 37.824999999999996) cannot flip a half.
+ */
 function round2(value: number): number {
-  return Math.round(value * 100) / 100;
+  const hundredths = Number((Math.abs(value) * 100).toPrecision(12));
+  return (Math.sign(value) * Math.round(hundredths)) / 100;
 }
 
 /**
