@@ -35,7 +35,7 @@ export class IngestionRequestedHandler {
 
   @EventPattern(ingestionRequestedV1.topic)
   async onRequested(@Payload() event: RequestedEvent, @Ctx() context: PubSubContext): Promise<void> {
-    await this.concurrency.run(async () => {
+    await this.concurrency.run(event.tenantId, async () => {
       // A suspended tenant's database cannot be written, not even to fail the import: it stays queued and
       // the tenant's reactivation runs it (dead-lettering the request would leave it queued forever).
       const tenant = await this.tenants.findUnlessSuspended(event.tenantId, event.correlationId);
