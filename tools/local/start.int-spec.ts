@@ -156,6 +156,24 @@ describe('npm start (tools/local/start.mjs)', () => {
     const live = ((await keys.json()) as { items: Array<{ name: string; prefix: string; revokedAt: string | null }> }).items.filter((key) => key.revokedAt === null);
     expect(live.map((key) => [key.name.startsWith('npm start '), secondKey.startsWith(`${key.prefix}_`)])).toEqual([[true, true]]);
 
+    // The demo source reads its CRM database with a login of its own (the server's superuser could read
+    // every database, the control plane's included), and syncs with this start's password for it.
+    const lastSyncOfDemoSource = async () => {
+      const response = await fetch(`http://127.0.0.1:${apiPort}/v1/sources`, { headers: { authorization: `Bearer ${secondKey}` } });
+      const { items } = (await response.json()) as { items: Array<{ name: string; connection: { user: string }; lastSync: { status: string; errorCode: string | null } | null }> };
+      return items.find((item) => item.name === 'Demo CRM (PostgreSQL)');
+    };
+    expect((await lastSyncOfDemoSource())?.connection.user).toBe('pulse_demo_crm_reader');
+    for (let waited = 0; ; waited += 500) {
+      const lastSync = (await lastSyncOfDemoSource())?.lastSync;
+      if (lastSync && (lastSync.status === 'succeeded' || lastSync.status === 'failed')) {
+        expect(lastSync).toMatchObject({ status: 'succeeded', errorCode: null });
+        break;
+      }
+      if (waited > 60_000) throw new Error(`the demo source's sync did not end: ${JSON.stringify(lastSync)}`);
+      await new Promise((resolve) => setTimeout(resolve, 500));
+    }
+
     expect(await pulse.stop('SIGINT', { killAfterMs: 60_000 })).toBe(0);
   });
 

@@ -245,6 +245,12 @@ function printSummary({ started, database, pubsubEmulatorHost, emulatorStarted, 
 // customers every 5 minutes (incremental on updated_at), and once right away. A few accounts change on
 // every start, so each run has something new to pull. Failing here never stops `npm start`.
 const DEMO_SOURCE_NAME = 'Demo CRM (PostgreSQL)';
+/**
+ * The login the demo source reads demo_crm with: it may connect to that database and read its one table,
+ * nothing else. Never the server's own login (a superuser): a source's tenant can edit its query and table,
+ * and would read every database on the server with it, the control plane and other tenants included.
+ */
+const DEMO_SOURCE_LOGIN = 'pulse_demo_crm_reader';
 
 async function ensureDemoSource(serverUrl, apiUrl, apiKey) {
   const { default: pg } = await import('pg');
@@ -260,9 +266,16 @@ async function ensureDemoSource(serverUrl, apiUrl, apiKey) {
     }
   };
   const adminDatabase = decodeURIComponent(new URL(serverUrl).pathname.slice(1)) || 'postgres';
+  // A new password on every start: the source is given it below, and no other copy is kept.
+  const readerPassword = crypto.randomBytes(24).toString('base64url');
   await withDatabase(adminDatabase, async (client) => {
     const { rowCount } = await client.query("SELECT 1 FROM pg_database WHERE datname = 'demo_crm'");
     if (rowCount === 0) await client.query('CREATE DATABASE demo_crm');
+    const role = await client.query('SELECT 1 FROM pg_roles WHERE rolname = $1', [DEMO_SOURCE_LOGIN]);
+    if (role.rowCount === 0) await client.query(`CREATE ROLE ${DEMO_SOURCE_LOGIN} LOGIN NOSUPERUSER NOCREATEDB NOCREATEROLE`);
+    await client.query(`ALTER ROLE ${DEMO_SOURCE_LOGIN} PASSWORD ${client.escapeLiteral(readerPassword)}`);
+    await client.query(`REVOKE CONNECT ON DATABASE demo_crm FROM PUBLIC`);
+    await client.query(`GRANT CONNECT ON DATABASE demo_crm TO ${DEMO_SOURCE_LOGIN}`);
   });
   await withDatabase('demo_crm', async (client) => {
     await client.query(`CREATE TABLE IF NOT EXISTS crm_accounts (
@@ -271,6 +284,7 @@ async function ensureDemoSource(serverUrl, apiUrl, apiKey) {
       SELECT 'crm-' || lpad(g::text, 3, '0'), 'CRM Account ' || g, 'contact' || g || '@example.com', (ARRAY['smb', 'mid-market', 'enterprise'])[1 + g % 3]
         FROM generate_series(1, 50) g ON CONFLICT (account_id) DO NOTHING`);
     await client.query('UPDATE crm_accounts SET updated_at = now() WHERE account_id IN (SELECT account_id FROM crm_accounts ORDER BY random() LIMIT 3)');
+    await client.query(`GRANT SELECT ON crm_accounts TO ${DEMO_SOURCE_LOGIN}`);
   });
   const call = async (method, urlPath, body) => {
     const response = await fetch(`${apiUrl}${urlPath}`, {
@@ -283,21 +297,28 @@ async function ensureDemoSource(serverUrl, apiUrl, apiKey) {
   };
   const existing = await call('GET', '/v1/sources?limit=200');
   let source = existing.body?.items?.find((item) => item.name === DEMO_SOURCE_NAME);
+  const server = new URL(serverUrl);
+  const connection = {
+    kind: 'postgres', host: server.hostname, port: Number(server.port || 5432), database: 'demo_crm', user: DEMO_SOURCE_LOGIN,
+    table: { name: 'crm_accounts' }, cursorColumns: ['updated_at'], primaryKey: ['account_id'], lookbackSeconds: 60,
+  };
+  const credentials = { password: readerPassword };
   if (!source) {
-    const server = new URL(serverUrl);
     const created = await call('POST', '/v1/sources', {
       name: DEMO_SOURCE_NAME,
       entity: 'customers',
-      connection: {
-        kind: 'postgres', host: server.hostname, port: Number(server.port || 5432), database: 'demo_crm', user: decodeURIComponent(server.username),
-        table: { name: 'crm_accounts' }, cursorColumns: ['updated_at'], primaryKey: ['account_id'], lookbackSeconds: 60,
-      },
-      ...(server.password ? { credentials: { password: decodeURIComponent(server.password) } } : {}),
+      connection,
+      credentials,
       mapping: { columns: { account_id: 'external_id', company: 'name', contact_email: 'email', segment: 'segment' } },
       schedule: '*/5 * * * *',
     });
     if (created.status !== 201) throw new Error(`creating it answered HTTP ${created.status} ${created.body?.code ?? ''}`);
     source = created.body;
+  } else {
+    // This start's password; and the reader login for a source an earlier version created with the server's own.
+    const moved = source.connection?.user !== DEMO_SOURCE_LOGIN;
+    const updated = await call('PATCH', `/v1/sources/${source.id}`, moved ? { connection, credentials } : { credentials });
+    if (updated.status !== 200) throw new Error(`updating it answered HTTP ${updated.status} ${updated.body?.code ?? ''}`);
   }
   const run = await call('POST', `/v1/sources/${source.id}/syncs`);
   if (run.status !== 202) throw new Error(`queuing a sync answered HTTP ${run.status} ${run.body?.code ?? ''}`);
