@@ -40,16 +40,43 @@ describe('SourceAddressPolicy (public only, the default)', () => {
     ['::ffff:7f00:1', 'loopback'],
     ['::ffff:169.254.169.254', 'linkLocal'],
     ['::ffff:10.0.0.1', 'private'],
-    // IPv6 forms embedding IPv4 (NAT64, 6to4) are not public unicast either.
-    ['64:ff9b::7f00:1', 'rfc6052'],
-    ['2002:7f00:1::', '6to4'],
+    // Every other IPv6 form carrying an IPv4 address is judged as that address too: IPv4-compatible
+    // (::/96), IPv4-translated (::ffff:0:0/96), NAT64 (64:ff9b::/96), 6to4 (2002::/16) and Teredo
+    // (2001::/32: its server, and its client stored inverted).
+    ['::7f00:1', 'loopback'],
+    ['::127.0.0.1', 'loopback'],
+    ['::a00:1', 'private'],
+    ['::169.254.169.254', 'linkLocal'],
+    ['::2', 'unspecified'],
+    ['::ffff:0:7f00:1', 'loopback'],
+    ['64:ff9b::7f00:1', 'loopback'],
+    ['64:ff9b::10.1.2.3', 'private'],
+    ['64:ff9b::a9fe:a9fe', 'linkLocal'],
+    ['2002:7f00:1::', 'loopback'],
+    ['2002:c0a8:101:5::1', 'private'],
+    ['2002:a9fe:a9fe::1', 'linkLocal'],
+    ['2001:0:4136:e378:8000:63bf:80ff:fffe', 'loopback'],
+    ['2001:0:a00:1::f7f7:f7f7', 'private'],
+    // The local-use NAT64 prefix (RFC 8215) puts the IPv4 address where its operator chose: not readable, refused.
+    ['64:ff9b:1::7f00:1', 'rfc6052'],
   ])('refuses %s (%s)', async (address, range) => {
     expect(SourceAddressPolicy.rangeOf(address)).toBe(range);
     expect(policy.allows(address, address)).toBe(false);
     await expect(policy.resolve(address)).rejects.toMatchObject({ code: 'source_address_not_allowed', kind: 'forbidden', address, range });
   });
 
-  it.each(['8.8.8.8', '1.1.1.1', '172.32.0.1', '100.128.0.1', '2001:4860:4860::8888', '::ffff:8.8.8.8'])('allows the public address %s', async (address) => {
+  it.each([
+    '8.8.8.8',
+    '1.1.1.1',
+    '172.32.0.1',
+    '100.128.0.1',
+    '2001:4860:4860::8888',
+    '::ffff:8.8.8.8',
+    // The IPv6 forms of a public IPv4 address reach that address: NAT64 (an IPv6-only cluster's DNS64 answers), 6to4, Teredo.
+    '64:ff9b::808:808',
+    '2002:808:808::1',
+    '2001:0:4136:e378:8000:63bf:f7f7:f7f7',
+  ])('allows the public address %s', async (address) => {
     expect(policy.allows(address, address)).toBe(true);
     await expect(policy.resolve(address)).resolves.toMatchObject({ address, range: 'unicast' });
   });
@@ -96,6 +123,17 @@ describe('SourceAddressPolicy with an operator allow-list', () => {
     expect(SourceAddressPolicy.allowing(['10.20.0.0/16'], records).allows('::ffff:10.20.0.9', '::ffff:10.20.0.9')).toBe(true);
     expect(SourceAddressPolicy.allowing(['::ffff:10.20.0.0/112'], records).allows('10.20.0.9', '10.20.0.9')).toBe(true);
     expect(SourceAddressPolicy.allowing(['::ffff:10.20.0.0/112'], records).allows('10.21.0.9', '10.21.0.9')).toBe(false);
+  });
+
+  it('applies an IPv4 range to the other IPv6 forms carrying its addresses, and an IPv6 range to those forms as written', () => {
+    const loopback = SourceAddressPolicy.allowing(['127.0.0.0/8'], records);
+    for (const address of ['::7f00:1', '64:ff9b::7f00:1', '2002:7f00:1::', '2001:0:4136:e378:8000:63bf:80ff:fffe']) {
+      expect([address, loopback.allows(address, address)]).toEqual([address, true]);
+    }
+    expect(loopback.allows('64:ff9b::a00:1', '64:ff9b::a00:1')).toBe(false);
+    // A Teredo address is allowed only when both the server and the client it names are: here the server is private.
+    expect(loopback.allows('2001:0:a00:1::80ff:fffe', '2001:0:a00:1::80ff:fffe')).toBe(false);
+    expect(SourceAddressPolicy.allowing(['64:ff9b::/96'], records).allows('64:ff9b::a00:1', '64:ff9b::a00:1')).toBe(true);
   });
 
   it('allows a single address and IPv6 ranges', async () => {

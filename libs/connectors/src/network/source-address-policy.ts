@@ -37,9 +37,45 @@ export interface AddressLookup {
 
 const systemLookup: AddressLookup = (host) => dnsLookup(host, { all: true, verbatim: true });
 
-/** IPv4-mapped IPv6 (::ffff:127.0.0.1) is judged as the IPv4 address it carries. */
+/** IPv4-mapped IPv6 (::ffff:127.0.0.1) is read as the IPv4 address it carries. */
 function parse(address: string): Address {
   return ipaddr.process(address.replace(/%.*$/, ''));
+}
+
+function ipv4Of(high: number, low: number): ipaddr.IPv4 {
+  return new ipaddr.IPv4([high >> 8, high & 0xff, low >> 8, low & 0xff]);
+}
+
+/**
+ * The IPv4 addresses an IPv6 address carries, which a packet to it ends up at: IPv4-compatible
+ * (`::7f00:1`, ::/96, but `::` and `::1`), IPv4-translated (::ffff:0:0/96), NAT64's well-known prefix
+ * (64:ff9b::/96), 6to4 (2002:AABB:CCDD::/48) and Teredo (2001::/32: its server's address, and its
+ * client's, stored inverted). None for any other address. ipaddr.js calls ::/96 unicast, so
+ * `::7f00:1` would pass for public; the others it puts in ranges of their own, which say nothing of the
+ * address inside. (The local-use NAT64 prefix 64:ff9b:1::/48 embeds it where its operator chose: not read.)
+ */
+function embeddedIPv4(address: ipaddr.IPv6): ipaddr.IPv4[] {
+  const [p0, p1, p2, p3, p4, p5, p6, p7] = address.parts as [number, number, number, number, number, number, number, number];
+  const range = address.range();
+  if (range === 'unspecified' || range === 'loopback') return [];
+  if (p0 === 0 && p1 === 0 && p2 === 0 && p3 === 0 && p4 === 0 && p5 === 0) return [ipv4Of(p6, p7)];
+  if (range === 'rfc6145') return [ipv4Of(p6, p7)];
+  if (p0 === 0x64 && p1 === 0xff9b && p2 === 0 && p3 === 0 && p4 === 0 && p5 === 0) return [ipv4Of(p6, p7)];
+  if (p0 === 0x2002) return [ipv4Of(p1, p2)];
+  if (range === 'teredo') return [ipv4Of(p2, p3), ipv4Of(p6 ^ 0xffff, p7 ^ 0xffff)];
+  return [];
+}
+
+/**
+ * How the policy sees an address: its range, which for an IPv6 form carrying IPv4 addresses is the
+ * first non-public range of those (else 'unicast'), and those addresses.
+ */
+function classify(address: string): { parsed: Address; range: string; embedded: ipaddr.IPv4[] } {
+  const parsed = parse(address);
+  const embedded = parsed.kind() === 'ipv6' ? embeddedIPv4(parsed as ipaddr.IPv6) : [];
+  if (embedded.length === 0) return { parsed, range: parsed.range(), embedded };
+  const range = embedded.map((ipv4) => ipv4.range()).find((name) => name !== 'unicast') ?? 'unicast';
+  return { parsed, range, embedded };
 }
 
 function normaliseHostName(host: string): string {
@@ -49,8 +85,9 @@ function normaliseHostName(host: string): string {
 /**
  * Which addresses tenant-configured sources may connect to. Public unicast addresses always; loopback,
  * private, link-local (the metadata server), CGNAT, unique-local, unspecified, multicast, broadcast and
- * other special-purpose ranges (also when written as IPv4-mapped IPv6) only where the operator's
- * allow-list names the network or the configured host name. Ranges come from ipaddr.js.
+ * other special-purpose ranges only where the operator's allow-list names the network or the configured
+ * host name. Ranges come from ipaddr.js; an IPv6 address carrying an IPv4 one (mapped, IPv4-compatible,
+ * NAT64, 6to4, Teredo) is judged by the IPv4 address it carries.
  *
  * Every connector resolves a host through `resolve` and connects to the address it returns, so the
  * address checked is the address used (no DNS-rebinding window between check and connect).
@@ -102,17 +139,26 @@ export class SourceAddressPolicy {
     return new SourceAddressPolicy(networks, hostNames, entries.map((entry) => entry.trim()).filter(Boolean), lookup);
   }
 
-  /** The range ipaddr.js puts an address in: 'unicast' for public addresses, else 'loopback', 'private', ... */
+  /**
+   * The range ipaddr.js puts an address in: 'unicast' for public addresses, else 'loopback', 'private', ...
+   * An IPv6 form carrying an IPv4 address (NAT64, 6to4, ...) is in the range of the IPv4 address.
+   */
   static rangeOf(address: string): string {
-    return parse(address).range();
+    return classify(address).range;
   }
 
-  /** Whether `host` (as configured) may connect to `address` (as resolved). */
+  /**
+   * Whether `host` (as configured) may connect to `address` (as resolved). An IPv6 form carrying IPv4
+   * addresses is allowed when a listed IPv6 range holds it as written, or when each of the IPv4
+   * addresses it carries is public or in a listed range.
+   */
   allows(host: string, address: string): boolean {
-    const parsed = parse(address);
-    if (parsed.range() === 'unicast') return true;
+    const { parsed, range, embedded } = classify(address);
+    if (range === 'unicast') return true;
     if (this.hostNames.has(normaliseHostName(host))) return true;
-    return this.networks.some(([network, bits]) => network.kind() === parsed.kind() && parsed.match(network, bits));
+    const listed = (candidate: Address) => this.networks.some(([network, bits]) => network.kind() === candidate.kind() && candidate.match(network, bits));
+    if (listed(parsed)) return true;
+    return embedded.length > 0 && embedded.every((ipv4) => ipv4.range() === 'unicast' || listed(ipv4));
   }
 
   /**
@@ -124,8 +170,7 @@ export class SourceAddressPolicy {
     const candidates = isIP(literal) !== 0 ? [{ address: literal, family: isIP(literal) }] : await this.lookupOrThrow(host);
     let refused: { address: string; range: string } | null = null;
     for (const candidate of candidates) {
-      const parsed = parse(candidate.address);
-      const range = parsed.range();
+      const range = SourceAddressPolicy.rangeOf(candidate.address);
       if (this.allows(host, candidate.address)) {
         return { host, address: candidate.address, family: candidate.family === 6 ? 6 : 4, range };
       }
