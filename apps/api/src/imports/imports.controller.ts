@@ -50,6 +50,7 @@ export class ImportsController {
       'Answers 202 with the import id at once; the file is parsed, validated and loaded in the background: follow `links.self`, rejected rows are at `links.errors`.',
       'A column mapping (JSON, see importMappingSchema) goes in the `mapping` query parameter or the `Import-Mapping` header.',
       'Send an Idempotency-Key to make retries safe: the same key with the same bytes, media type, options (defaults applied) and mapping returns the first response (same import id); with anything that changes how the file is read (other bytes, media type, entity, option or mapping) it is 422.',
+      'The key is claimed when the upload ends: of two uploads with one key at once (a retry while the first attempt is still sending), the one that ends first is the import, and the other gets its response replayed (or 422) when it ends.',
       'See docs/ingestion.md for upsert vs replace and the rejected-share threshold.',
     ].join('\n'),
     tags: ['imports'],
@@ -63,7 +64,7 @@ export class ImportsController {
     responses: {
       202: { description: 'The queued import', schema: importAcceptedSchema },
       400: { description: 'validation_failed (bad option or mapping, field by field)' },
-      409: { description: 'idempotency_key_in_progress' },
+      409: { description: 'idempotency_key_in_progress: the upload ended while another with the same Idempotency-Key, which ended first, was being queued; retry' },
       413: { description: 'payload_too_large' },
       415: { description: 'unsupported_media_type (send text/csv or application/x-ndjson)' },
       422: { description: 'idempotency_key_reused' },

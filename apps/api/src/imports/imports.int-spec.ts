@@ -317,6 +317,63 @@ describe('imports API: POST /v1/imports/{entity}, GET /v1/imports[/{id}[/errors]
     });
   });
 
+  describe('Idempotency-Key: a retry while the first attempt is still uploading', () => {
+    /**
+     * Starts an upload that sends `first`, then waits for `gate` before sending `rest`: a slow client, or
+     * a first attempt its client gave up on while the server still reads it.
+     */
+    function slowUpload(key: string, idempotencyKey: string, first: string, rest: string, gate: Promise<unknown>) {
+      let sent = 0;
+      const body = new ReadableStream<Uint8Array>({
+        async pull(controller) {
+          if (sent === 0) controller.enqueue(Buffer.from(first));
+          else if (sent === 1) {
+            await gate;
+            controller.enqueue(Buffer.from(rest));
+          } else controller.close();
+          sent += 1;
+        },
+      });
+      return fetch(`${api.baseUrl}/v1/imports/customers`, {
+        method: 'POST',
+        headers: { authorization: `Bearer ${key}`, 'content-type': 'text/csv', 'idempotency-key': idempotencyKey },
+        body,
+        duplex: 'half',
+      } as RequestInit).then(async (response) => ({ status: response.status, headers: response.headers, body: JSON.parse(await response.text()) as Record<string, unknown> }));
+    }
+
+    it('makes the upload that ends first the import: the slower one, same bytes, gets its 202 replayed (no 409, no second import)', async () => {
+      const own = await api.seedTenant('imports-concurrent');
+      let release: () => void = () => undefined;
+      const gate = new Promise<void>((resolve) => (release = resolve));
+      const slow = slowUpload(own.apiKey, 'slow-1', CSV.slice(0, 20), CSV.slice(20), gate);
+      await new Promise((resolve) => setTimeout(resolve, 300));
+      const retry = await upload('customers', CSV, { key: own.apiKey, headers: { 'idempotency-key': 'slow-1' } });
+      expect([retry.status, retry.headers.get('idempotent-replayed')]).toEqual([202, null]);
+      release();
+      const first = await slow;
+      expect([first.status, first.headers.get('idempotent-replayed')]).toEqual([202, 'true']);
+      expect(first.body).toEqual(retry.body);
+      expect(await tenantRows(own, 'SELECT id FROM imports')).toEqual([{ id: retry.body['importId'] }]);
+      expect(await filesUnder(path.join(storageDir, 'tenants', own.tenantId))).toEqual([`imports/${retry.body['importId'] as string}/upload.csv`]);
+    });
+
+    it('answers the slower upload with other bytes 422 once it ends, keeping the import of the one that ended first', async () => {
+      const own = await api.seedTenant('imports-concurrent-other');
+      let release: () => void = () => undefined;
+      const gate = new Promise<void>((resolve) => (release = resolve));
+      const slow = slowUpload(own.apiKey, 'slow-2', CSV.slice(0, 20), `${CSV.slice(20)}c3,Carla,carla@example.com\n`, gate);
+      await new Promise((resolve) => setTimeout(resolve, 300));
+      const retry = await upload('customers', CSV, { key: own.apiKey, headers: { 'idempotency-key': 'slow-2' } });
+      expect(retry.status).toBe(202);
+      release();
+      const first = await slow;
+      expect([first.status, first.body['code']]).toEqual([422, 'idempotency_key_reused']);
+      expect(await tenantRows(own, 'SELECT id FROM imports')).toEqual([{ id: retry.body['importId'] }]);
+      expect(await filesUnder(path.join(storageDir, 'tenants', own.tenantId))).toEqual([`imports/${retry.body['importId'] as string}/upload.csv`]);
+    });
+  });
+
   describe('Idempotency-Key: what the key is bound to', () => {
     let own: SeededTenant;
     const NDJSON = '{"external_id":"c1","name":"Ana"}\n';

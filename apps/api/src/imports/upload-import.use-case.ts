@@ -48,7 +48,10 @@ type RequestedPayload = EventPayload<typeof ingestionRequestedV1>;
  * Idempotency-Key: a streamed body cannot be hashed before it is read, so the key is claimed after the
  * upload, bound to what the import means (uploadFingerprint: entity, format, options, mapping) and the
  * SHA-256 of the bytes. A replay or a conflict
- * deletes the bytes just stored; the first request's object stays the import's.
+ * deletes the bytes just stored; the first request's object stays the import's. So of two uploads with
+ * one key at once (a client retrying while its first attempt is still sending), the one that ends first
+ * is the import and the other is answered as if it came after: a retry never waits on an attempt its
+ * client may have given up on, and only one that ends while the other is being queued gets a 409.
  */
 @Injectable()
 export class UploadImportUseCase {
