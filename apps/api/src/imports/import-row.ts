@@ -11,6 +11,7 @@ export interface ImportRow {
   rows_received: string;
   rows_loaded: string;
   rows_rejected: string;
+  rows_deleted: string;
   created_at: Date;
   started_at: Date | null;
   finished_at: Date | null;
@@ -22,7 +23,7 @@ export interface ImportRow {
 }
 
 export const IMPORT_COLUMNS = `id, entity, status, mode, format, source_id, options, rows_received, rows_loaded, rows_rejected,
-  created_at, started_at, finished_at, timings, error_code, error,
+  rows_deleted, created_at, started_at, finished_at, timings, error_code, error,
   to_char(created_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"') AS cursor_created_at`;
 
 export function importLinks(id: string): ImportDto['links'] {
@@ -44,6 +45,7 @@ export function toImportDto(row: ImportRow): ImportDto {
     rowsReceived: Number(row.rows_received),
     rowsLoaded: Number(row.rows_loaded),
     rowsRejected: Number(row.rows_rejected),
+    rowsDeleted: Number(row.rows_deleted),
     createdAt: row.created_at.toISOString(),
     startedAt: row.started_at?.toISOString() ?? null,
     finishedAt: row.finished_at?.toISOString() ?? null,

@@ -93,6 +93,7 @@ describe('imports API: POST /v1/imports/{entity}, GET /v1/imports[/{id}[/errors]
       rowsReceived: 0,
       rowsLoaded: 0,
       rowsRejected: 0,
+      rowsDeleted: 0,
       startedAt: null,
       finishedAt: null,
       durationMs: null,
@@ -100,6 +101,9 @@ describe('imports API: POST /v1/imports/{entity}, GET /v1/imports[/{id}[/errors]
       errorCode: null,
       error: null,
     });
+    // As the loader records a replace's deletes (apps/ingestion import-loader.int-spec.ts checks the column).
+    await tenantRows(tenant, `UPDATE imports SET rows_deleted = 7 WHERE id = $1`, [importId]);
+    expect((await api.get(`/v1/imports/${importId}`, { key: tenant.apiKey })).body).toMatchObject({ rowsDeleted: 7 });
     const outbox = await tenantRows<{ topic: string; published_at: Date | null }>(tenant, `SELECT topic, published_at FROM outbox WHERE payload->>'importId' = $1`, [importId]);
     expect(outbox).toEqual([{ topic: 'ingestion.requested.v1', published_at: expect.any(Date) }]);
   });
@@ -127,6 +131,25 @@ describe('imports API: POST /v1/imports/{entity}, GET /v1/imports[/{id}[/errors]
     // Other routes keep refusing CSV as they did before imports existed.
     const elsewhere = await fetch(`${api.baseUrl}/v1/metrics/refresh`, { method: 'POST', headers: { authorization: `Bearer ${tenant.apiKey}`, 'content-type': 'text/csv' }, body: 'a\n' });
     expect(elsewhere.status).toBe(415);
+  });
+
+  it('answers any other media type, or none, with 401 without a key and with the 415 naming the upload types with one', async () => {
+    for (const contentType of ['text/plain', 'application/x-www-form-urlencoded', 'application/xml', undefined, 'nonsense']) {
+      const send = (authorization?: string) =>
+        fetch(`${api.baseUrl}/v1/imports/customers`, {
+          method: 'POST',
+          headers: { ...(contentType ? { 'content-type': contentType } : {}), ...(authorization ? { authorization } : {}) },
+          body: Buffer.from('external_id,name\nc1,Ana\n'),
+        }).then(async (response) => ({ status: response.status, contentType: response.headers.get('content-type'), body: JSON.parse(await response.text()) as Record<string, unknown> }));
+      for (const authorization of [undefined, `Bearer pulse_${'A'.repeat(12)}_${'b'.repeat(32)}`]) {
+        const anonymous = await send(authorization);
+        expect([contentType, authorization, anonymous.status, anonymous.body['code']]).toEqual([contentType, authorization, 401, authorization ? 'auth.invalid_api_key' : 'auth.missing_api_key']);
+      }
+      const refused = await send(`Bearer ${tenant.apiKey}`);
+      expect([contentType, refused.status, refused.contentType]).toEqual([contentType, 415, expect.stringContaining('application/problem+json')]);
+      expect(refused.body).toMatchObject({ status: 415, code: 'unsupported_media_type', detail: expect.stringContaining('Send the file as text/csv or application/x-ndjson') });
+    }
+    expect(await tenantRows(tenant, `SELECT id FROM imports WHERE format NOT IN ('csv', 'ndjson')`)).toEqual([]);
   });
 
   it('answers a JSON body with 415 whatever it holds (valid, malformed, empty), once the key is checked', async () => {

@@ -338,9 +338,14 @@ describe.each<{ loads: string; env: Record<string, string> }>([
     });
 
     it('replace deletes the rows the file does not have, cascading to their orders', async () => {
+      const before = (await customers(tenant)).length;
       const outcome = await ingestion.importFile(tenant, { entity: 'customers', mode: 'replace', content: 'external_id,name\nc1,One\nc2,Two' });
       expect(outcome).toMatchObject({ status: 'succeeded', rowsLoaded: 2 });
       expect((await customers(tenant)).map((c) => c['external_id'])).toEqual(['c1', 'c2']);
+      // What GET /v1/imports/{id} shows as rowsDeleted: the customers deleted (all but c1 and c2; at least
+      // c3), not their cascaded orders (o3).
+      expect(before).toBeGreaterThanOrEqual(3);
+      expect(await ingestion.rows(tenant, 'SELECT rows_deleted::int AS n FROM imports WHERE id = $1', [outcome.importId])).toEqual([{ n: before - 2 }]);
       expect((await ingestion.rows(tenant, 'SELECT external_id FROM orders ORDER BY 1')).map((o) => o['external_id'])).toEqual(['o1']);
     });
 

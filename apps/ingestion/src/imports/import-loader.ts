@@ -325,9 +325,9 @@ export class ImportLoader {
       }
       const finished = await db.query<{ finished_at: Date }>(
         `UPDATE imports SET status = $2, rows_received = $3, rows_loaded = $4, rows_rejected = $5, error_code = $6, error = $7, timings = $8::jsonb,
-                finished_at = clock_timestamp()
+                rows_deleted = $9, finished_at = clock_timestamp()
           WHERE id = $1 RETURNING finished_at`,
-        [record.id, result.status, result.rowsReceived, result.rowsLoaded, result.rowsRejected, result.errorCode, result.error, JSON.stringify(timings)],
+        [record.id, result.status, result.rowsReceived, result.rowsLoaded, result.rowsRejected, result.errorCode, result.error, JSON.stringify(timings), result.rowsDeleted ?? 0],
       );
       outcome = { importId: record.id, entity: record.entity, ...result, startedAt, finishedAt: finished.rows[0]?.finished_at ?? new Date(), ranNow: true };
       if (request.eventId) await db.query('INSERT INTO processed_events (consumer, event_id) VALUES ($1, $2) ON CONFLICT DO NOTHING', [CONSUMER, request.eventId]);

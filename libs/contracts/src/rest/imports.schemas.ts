@@ -54,6 +54,12 @@ export const importSchema = z.object({
   rowsReceived: z.number().int().nonnegative(),
   rowsLoaded: z.number().int().nonnegative(),
   rowsRejected: z.number().int().nonnegative(),
+  /**
+   * Rows of the entity the import deleted: with mode=replace, those the file does not have; for a source's
+   * full read, those the source no longer has. Rows of other entities deleted with them (a customer's
+   * orders, by cascade) are not counted. 0 for an upsert.
+   */
+  rowsDeleted: z.number().int().nonnegative(),
   createdAt: z.iso.datetime(),
   startedAt: z.iso.datetime().nullable(),
   finishedAt: z.iso.datetime().nullable(),
