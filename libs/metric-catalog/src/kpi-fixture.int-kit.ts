@@ -20,11 +20,11 @@ export const FIXTURE_ROWS: Partial<Record<CanonicalEntity, Rows>> = {
   customers: ['c0', 'c1', 'c2', 'c3', 'c4', 'c5', 'c6', 'c7'].map((id) => ({ external_id: id, name: `Customer ${id}` })),
   products: ['A', 'B', 'C', 'E', 'Z'].map((sku) => ({ sku, name: `Product ${sku}` })),
   orders: [
-    // c1: three qualifying orders, one canceled (mixed case: statuses compare case-insensitively)
+    // c1: three qualifying orders, one canceled (mixed case and padded: statuses compare trimmed and case-insensitively)
     { external_id: 'o1', customer_external_id: 'c1', ordered_at: '2023-06-15T15:00:00Z', status: 'paid', total: '100' }, // local 2023-06-15
     { external_id: 'o2', customer_external_id: 'c1', ordered_at: '2024-01-20T15:00:00Z', status: 'paid', total: '50' }, // 2024-01-20
     { external_id: 'o3', customer_external_id: 'c1', ordered_at: '2024-03-31T12:00:00Z', status: null, total: '30' }, // 2024-03-31
-    { external_id: 'o4', customer_external_id: 'c1', ordered_at: '2024-03-20T12:00:00Z', status: 'Canceled', total: '500' },
+    { external_id: 'o4', customer_external_id: 'c1', ordered_at: '2024-03-20T12:00:00Z', status: ' Canceled ', total: '500' },
     // c2: an order at 23:30 local on the last day of February (already March in UTC) and one at 23:59 on
     // the as-of day (counts), one at 00:00 local the day after (after the as-of day: ignored)
     { external_id: 'o5', customer_external_id: 'c2', ordered_at: '2024-03-01T02:30:00Z', status: 'paid', total: '80' }, // 2024-02-29 23:30
@@ -92,8 +92,8 @@ export const FIXTURE_ROWS: Partial<Record<CanonicalEntity, Rows>> = {
     { external_id: 't2', customer_external_id: 'c1', opened_at: '2024-02-01T12:00:00Z', closed_at: '2024-02-05T12:00:00Z', status: 'closed' },
     // closed after the as-of day: open as of it
     { external_id: 't3', customer_external_id: 'c2', opened_at: '2024-03-25T12:00:00Z', closed_at: '2024-04-03T12:00:00Z', status: 'closed' },
-    // no closed_at, but the status says resolved
-    { external_id: 't4', customer_external_id: 'c2', opened_at: '2024-01-10T12:00:00Z', closed_at: null, status: 'Resolved' },
+    // no closed_at, but the status says resolved (written with a trailing space)
+    { external_id: 't4', customer_external_id: 'c2', opened_at: '2024-01-10T12:00:00Z', closed_at: null, status: 'Resolved ' },
     // opened after the as-of day
     { external_id: 't5', customer_external_id: 'c3', opened_at: '2024-04-02T12:00:00Z', closed_at: null, status: 'open' },
   ],

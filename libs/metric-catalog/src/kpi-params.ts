@@ -11,7 +11,7 @@ export interface KpiParams {
   timezone: string;
   /** A customer is churned once their last qualifying order is more than this many days back. */
   churnWindowDays: number;
-  /** Order statuses (compared case-insensitively) that count toward nothing. */
+  /** Order statuses (compared trimmed and case-insensitively) that count toward nothing. */
   excludedOrderStatuses: string[];
 }
 
@@ -66,7 +66,7 @@ export function parseKpiParamsOrThrow(params: KpiParams): KpiParams {
   }
   return {
     ...result.data,
-    excludedOrderStatuses: [...new Set(result.data.excludedOrderStatuses.map((status) => status.toLowerCase()))],
+    excludedOrderStatuses: [...new Set(result.data.excludedOrderStatuses.map((status) => status.trim().toLowerCase()))],
   };
 }
 
