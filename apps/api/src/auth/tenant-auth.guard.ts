@@ -6,8 +6,13 @@ import { createTenantContext, TenantResolver, type TenantContext } from '@pulse/
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { API_CONFIG, type ApiConfig } from '../config/api.config';
 
-/** `tenantPlan` (the key's tenant's plan) sets the tenant's rate limits; `tenantScopes` (the key's) what it may do. */
+/**
+ * `tenantPlan` (the key's tenant's plan) sets the tenant's rate limits; `tenantScopes` (the key's) what it
+ * may do. `tenantRoute`: the route needs a key (set before the key is looked at, so refusals have it too),
+ * which makes its answer private (privateResponseHook).
+ */
 export type TenantRequest = FastifyRequest & {
+  tenantRoute?: true;
   tenant?: TenantContext;
   tenantPlan?: string;
   tenantCurrency?: string;
@@ -34,6 +39,7 @@ export class TenantAuthGuard implements CanActivate {
     if (doc?.public) return true;
 
     const request = context.switchToHttp().getRequest<TenantRequest>();
+    request.tenantRoute = true;
     assertSingleAuthorizationHeader(request.raw.rawHeaders, context.switchToHttp().getResponse<FastifyReply>());
     const token = /^Bearer\s+(\S+)$/i.exec(request.headers.authorization ?? '')?.[1];
     if (!token) throw new DomainError('unauthenticated', 'auth.missing_api_key', 'Send your API key as "Authorization: Bearer <key>".');

@@ -3,6 +3,7 @@ import type { Provider } from '@nestjs/common';
 import { HttpAdapterHost } from '@nestjs/core';
 import type { FastifyInstance } from 'fastify';
 import { API_CONFIG, type ApiConfig } from '../config/api.config';
+import { privateResponseHook } from './cache-control/private-response.hook';
 import { etagHook } from './etag/etag.hook';
 
 export const FASTIFY_CONVENTIONS = Symbol('FASTIFY_CONVENTIONS');
@@ -20,6 +21,7 @@ export const fastifyConventionsProvider: Provider = {
   useFactory: async (adapterHost: HttpAdapterHost, config: ApiConfig): Promise<true> => {
     const fastify = adapterHost.httpAdapter.getInstance<FastifyInstance>();
     fastify.addHook('onSend', etagHook);
+    fastify.addHook('onSend', privateResponseHook);
     // gzip/deflate only: brotli's better ratio costs far more CPU per response at default quality.
     // Responses only: request bodies are never compressed by our clients' SDKs, and the plugin's
     // request-decompression hook would otherwise run on every request.
