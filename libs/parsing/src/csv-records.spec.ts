@@ -3,8 +3,8 @@ import { detectRecordDelimiter, readCsvRecords, type RecordDelimiter } from './c
 import type { CsvDelimiter } from './delimiter-detection';
 
 // readCsvRecords tokenises with Papa Parse and hands text Papa Parse would read differently to csv-parse.
-// Its records (and errors) must be exactly those csv-parse gives for the whole text with the options the
-// parser has always used, whatever the chunk boundaries.
+// Its records (and errors) must be exactly those csv-parse gives for the whole text with the parser's
+// options, every one of CRLF, LF and CR ending a record (README "CSV"), whatever the chunk boundaries.
 
 interface Outcome {
   records?: string[][];
@@ -12,10 +12,10 @@ interface Outcome {
   error?: string;
 }
 
-/** The reference: csv-parse on the whole text, as the parser read files before. */
+/** The reference: csv-parse on the whole text, with every line break ending a record (a CR followed by LF is one). */
 function csvParseOutcome(text: string, delimiter: CsvDelimiter): Outcome {
   try {
-    return { records: parse(text, { delimiter, relax_column_count: true, relax_quotes: true }) as string[][] };
+    return { records: parse(text, { delimiter, record_delimiter: ['\r\n', '\n', '\r'], relax_column_count: true, relax_quotes: true }) as string[][] };
   } catch (error) {
     return { error: `${(error as { code: string }).code}: ${(error as Error).message}` };
   }
@@ -77,6 +77,27 @@ describe('readCsvRecords', () => {
     }
   });
 
+  it('ends a record at every CRLF, LF and CR outside quotes of one file; quoted line breaks stay as written; a CRLF is one line', async () => {
+    // Header ending in LF, rows in CRLF (the `\r` must not stay in the last field), LF rows after a CRLF
+    // header (each its own record), a lone CR, a blank CRLF line, quoted LF, CRLF and CR kept as data.
+    const text = 'id,note\nKA,gold\r\nKB,"two\r\nlines"\r\nX1\nX2\rX3,"a\rb\nc"\n\r\nW4,b,,,\r\nlast';
+    const expected = {
+      records: [['id', 'note'], ['KA', 'gold'], ['KB', 'two\r\nlines'], ['X1'], ['X2'], ['X3', 'a\rb\nc'], [''], ['W4', 'b', '', '', ''], ['last']],
+      lines: [1, 2, 3, 5, 6, 7, 10, 11, 12],
+    };
+    expect(csvParseOutcome(text, ',')).toEqual({ records: expected.records });
+    for (let cut = 0; cut <= text.length; cut += 1) {
+      expect(await readOutcome(text, ',', [cut], true)).toEqual(expected);
+    }
+  });
+
+  it('counts the line breaks inside quoted fields of a CR file', async () => {
+    const text = 'id,note\r1,"two\rlines"\r2,x\r';
+    for (let cut = 0; cut <= text.length; cut += 1) {
+      expect(await readOutcome(text, ',', [cut], true)).toEqual({ records: [['id', 'note'], ['1', 'two\rlines'], ['2', 'x']], lines: [1, 2, 4] });
+    }
+  });
+
   it.each([
     ['closing quote, spaces, delimiter (csv-parse keeps the text)', 'a,b\n"ab" ,c\n', [['a', 'b'], ['"ab" ', 'c']]],
     ['closing quote, spaces, line break', 'a,b\n"ab"  \nc,d\n', [['a', 'b'], ['"ab"  '], ['c', 'd']]],
@@ -116,6 +137,53 @@ describe('readCsvRecords', () => {
           const actual = await readOutcome(text, delimiter, cuts);
           if (JSON.stringify(actual) !== JSON.stringify(expected)) disagreements.push(`${JSON.stringify(delimiter)} ${JSON.stringify(text)} ${JSON.stringify(cuts)}`);
         }
+      }
+    }
+    expect(disagreements).toEqual([]);
+  });
+
+  it('reads 3000 generated well-formed texts mixing CRLF, LF and CR like csv-parse, with the line each record starts on, cut anywhere', async () => {
+    let seed = 5;
+    const next = (): number => {
+      seed = (seed * 1103515245 + 12345) % 2147483648;
+      return seed / 2147483648;
+    };
+    const pick = <T,>(items: readonly T[]): T => items[Math.floor(next() * items.length)] as T;
+    const breaks = ['\n', '\r\n', '\r'];
+    const disagreements: string[] = [];
+    for (const delimiter of [',', ';', '\t'] as CsvDelimiter[]) {
+      for (let n = 0; n < 1000; n += 1) {
+        // Records of plain and quoted fields (quoted ones holding quotes, delimiters and any line break),
+        // ended by one line break throughout or by any; `starts` are where records begin.
+        const oneBreak = next() < 0.5 ? pick(breaks) : undefined;
+        const count = 1 + Math.floor(next() * 8);
+        let text = '';
+        const starts: number[] = [];
+        for (let r = 0; r < count; r += 1) {
+          const fields: string[] = [];
+          for (let f = Math.floor(next() * 4); f >= 0; f -= 1) {
+            let value = '';
+            if (next() < 0.4) {
+              for (let i = Math.floor(next() * 6); i > 0; i -= 1) value += pick(['a', '"', '\n', '\r', '\r\n', delimiter, ' ']);
+              fields.push(`"${value.replace(/"/g, '""')}"`);
+            } else {
+              for (let i = Math.floor(next() * 4); i > 0; i -= 1) value += pick(['a', 'b', ' ', 'é']);
+              fields.push(value);
+            }
+          }
+          const record = fields.join(delimiter);
+          let lineBreak = r < count - 1 || next() < 0.5 ? (oneBreak ?? pick(breaks)) : '';
+          // A CR ending one record and an empty record ending in LF would be one CRLF.
+          if (text.endsWith('\r') && `${record}${lineBreak}`.startsWith('\n')) lineBreak = '\r';
+          starts.push(text.length);
+          text += `${record}${lineBreak}`;
+        }
+        const lineAt = (offset: number): number => 1 + (text.slice(0, offset).match(/\r\n|\r|\n/g) ?? []).length;
+        const reference = csvParseOutcome(text, delimiter);
+        const expected = reference.records === undefined ? reference : { records: reference.records, lines: starts.slice(0, reference.records.length).map(lineAt) };
+        const cuts = Array.from({ length: Math.floor(next() * 5) }, () => Math.floor(next() * text.length)).sort((x, y) => x - y);
+        const actual = await readOutcome(text, delimiter, cuts, true);
+        if (JSON.stringify(actual) !== JSON.stringify(expected)) disagreements.push(`${JSON.stringify(delimiter)} ${JSON.stringify(text)} ${JSON.stringify(cuts)}`);
       }
     }
     expect(disagreements).toEqual([]);

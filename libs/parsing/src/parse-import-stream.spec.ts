@@ -395,6 +395,71 @@ describe('parseImportStream: streaming', () => {
   });
 });
 
+describe('parseImportStream: line endings mixed in one file', () => {
+  it('ends data lines in CRLF under a header ending in LF without a CR left in their last field', async () => {
+    const custom = await parseAll('external_id,name,plan_tier\nKA,Alpha,gold\r\nKB,Beta,silver\r\n', { entity: 'customers' });
+    expect(custom.rejects).toEqual([]);
+    expect(custom.rows).toEqual([
+      { line: 2, values: { external_id: 'KA', name: 'Alpha' }, custom: { plan_tier: 'gold' } },
+      { line: 3, values: { external_id: 'KB', name: 'Beta' }, custom: { plan_tier: 'silver' } },
+    ]);
+    const key = await parseAll('name,external_id\nAlpha,KEY1\r\n', { entity: 'customers' });
+    expect(key.rows).toEqual([{ line: 2, values: { name: 'Alpha', external_id: 'KEY1' }, custom: {} }]);
+    const skus = await parseAll('sku,name\nSKU-1,Mug\r\nSKU-2,Cable\r\n', { entity: 'products' });
+    expect(skus.rows.map((row) => row.values['sku'])).toEqual(['SKU-1', 'SKU-2']);
+    // Excel pads rows with empty fields: still empty, so still ignored.
+    const padded = await parseAll('external_id,name,plan_tier\nW3,a,x\r\nW4,b,,,\r\n', { entity: 'customers' });
+    expect(padded.rejects).toEqual([]);
+    expect(padded.rows.map((row) => [row.line, row.values['external_id'], row.custom['plan_tier']])).toEqual([
+      [2, 'W3', 'x'],
+      [3, 'W4', null],
+    ]);
+  });
+
+  it('ends every LF line under a header ending in CRLF (no record spanning lines, no quoting the file never had)', async () => {
+    const one = await parseAll('external_id\r\nX1\nX2\nX3\r\nX4\r\n', { entity: 'customers' });
+    expect(one.rejects).toEqual([]);
+    expect(one.rows.map((row) => [row.line, row.values['external_id']])).toEqual([
+      [2, 'X1'],
+      [3, 'X2'],
+      [4, 'X3'],
+      [5, 'X4'],
+    ]);
+    expect(one.batches.at(-1)).toMatchObject({ recordsRead: 4, lastLine: 5 });
+    const three = await parseAll('external_id,name,segment\r\nX1,a,s\nX2,b,s\nX3,c,s\r\n', { entity: 'customers' });
+    expect(three.rejects).toEqual([]);
+    expect(three.rows.map((row) => [row.line, row.values['external_id'], row.values['segment']])).toEqual([
+      [2, 'X1', 's'],
+      [3, 'X2', 's'],
+      [4, 'X3', 's'],
+    ]);
+  });
+
+  it('keeps line breaks inside quotes as written and counts lines right in a file mixing CRLF, LF and CR', async () => {
+    const { rows, rejects, batches } = await parseAll('external_id,name\nC1,"Ana\r\nMaria"\r\nC2,x\rC3,"a\rb"\r\n\nC4,y\n', { entity: 'customers' });
+    expect(rejects).toEqual([]);
+    expect(rows.map((row) => [row.line, row.values['external_id'], row.values['name']])).toEqual([
+      [2, 'C1', 'Ana\r\nMaria'],
+      [4, 'C2', 'x'],
+      [5, 'C3', 'a\rb'],
+      [8, 'C4', 'y'],
+    ]);
+    expect(batches.at(-1)).toMatchObject({ recordsRead: 4, lastLine: 8 });
+  });
+
+  it('reads a file whose rows switch line endings past the first chunks like one written with a single ending', async () => {
+    // A CRLF export with rows appended in LF: well past the 64 KiB sample and over several chunks.
+    const rows = Array.from({ length: 6000 }, (_, i) => `C${i},"Name ${i}, Ltda"`);
+    const text = `external_id,name\r\n${rows.slice(0, 3000).join('\r\n')}\r\n${rows.slice(3000).join('\n')}\n`;
+    for (const chunkSize of [64 * 1024, 4093]) {
+      const parsed = await parseAll(text, { entity: 'customers' }, chunkSize);
+      expect(parsed.rejects).toEqual([]);
+      expect(parsed.rows).toHaveLength(6000);
+      expect(parsed.rows[4500]).toEqual({ line: 4502, values: { external_id: 'C4500', name: 'Name 4500, Ltda' }, custom: {} });
+    }
+  });
+});
+
 describe('parseImportStream: files that are not in one encoding', () => {
   it('fails a CSV file whose rows are partly UTF-8, partly Latin-1, instead of loading either as mojibake', async () => {
     const mixed = Buffer.concat([Buffer.from('external_id,name\nM1,São Paulo\nM2,Fran', 'utf8'), Buffer.from([0xe7]), Buffer.from('a\n', 'utf8')]);
