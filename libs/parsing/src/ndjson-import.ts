@@ -18,6 +18,7 @@ import { indexedTextChecks, tooLongForIndex, tooLongMessage, type IndexedTextChe
 import { exactJsonValue, longNumberTokens } from './json-number-tokens';
 import { exactNumberOf, plainNumberText } from './number-formats';
 import type { CanonicalRow, JsonValue, ParsedBatch, RowRejection } from './parse-types';
+import { ParseError } from './parse-error';
 import { firstInvalidUtf8, type DecodedText } from './text-decoding';
 import { hasUnpairedSurrogate } from './unpaired-surrogates';
 import { isBlankText, isFailure, type ColumnLocale, type ValueConverter } from './value-converters';
@@ -306,6 +307,8 @@ const UNPAIRED_SURROGATE_MESSAGE =
 interface NotUtf8Line {
   readonly shown: string;
   readonly message: string;
+  /** The line decoded with U+FFFD for its bad bytes: only to tell whether it is complete JSON (truncatedFileError). */
+  readonly lossy: string;
 }
 
 /** The line's text, or why it is not UTF-8 (the first bad byte and where it is in the line). */
@@ -314,6 +317,7 @@ function decodeLine(bytes: Buffer): string | NotUtf8Line {
   const at = firstInvalidUtf8(bytes);
   return {
     shown: showBadBytes(bytes),
+    lossy: bytes.toString('utf8'),
     message:
       `The line is not valid UTF-8: byte 0x${(bytes[at] as number).toString(16).toUpperCase().padStart(2, '0')} at byte ${at + 1} of the line is not part of a UTF-8 character. ` +
       'NDJSON is UTF-8; set the import encoding to windows-1252 if the whole file is Windows-1252 (Latin-1).',
@@ -334,13 +338,18 @@ function showBadBytes(bytes: Buffer): string {
   return shown;
 }
 
+/** Whether the file's last line lacks its `\n`: set by textLines just before it gives that line. */
+interface FileEnd {
+  unterminated: boolean;
+}
+
 /**
- * Lines of the file, without their `\n` (the last line may lack one). Windows-1252 files come decoded
+ * Lines of the file, without their `\n` (the last line may lack one: `end.unterminated`). Windows-1252 files come decoded
  * (strings); UTF-8 files as bytes, which are split at LF bytes (never part of a multi-byte character) and
  * checked: a chunk's whole lines at once (simdutf), and line by line only when that fails, so a line that
  * is not UTF-8 is rejected on its own instead of failing the file.
  */
-async function* textLines(chunks: AsyncGenerator<Buffer | string>): AsyncGenerator<string | NotUtf8Line> {
+async function* textLines(chunks: AsyncGenerator<Buffer | string>, end: FileEnd): AsyncGenerator<string | NotUtf8Line> {
   let rest = '';
   let pending: Buffer[] = [];
   for await (const chunk of chunks) {
@@ -383,8 +392,32 @@ async function* textLines(chunks: AsyncGenerator<Buffer | string>): AsyncGenerat
     }
     if (lastEnd + 1 < chunk.length) pending.push(chunk.subarray(lastEnd + 1));
   }
+  end.unterminated = rest !== '' || pending.length > 0;
   if (rest !== '') yield rest;
   if (pending.length > 0) yield decodeLine(Buffer.concat(pending));
+}
+
+/**
+ * A last line without its newline that is not complete JSON is how an interrupted export or upload ends
+ * (`{"external_id":"T0002","name":"tw`). Rejecting that line alone would load the rest as if it were the
+ * whole file, and a replace would delete the record it cut off (and what cascades from it): the file
+ * fails instead, as CSV does for a quote left open at its end.
+ */
+function truncatedFileError(line: number): ParseError {
+  return new ParseError(
+    'truncated_file',
+    `The last line (line ${line}) ends without a newline and is not complete JSON: the file looks truncated (an interrupted export or upload), so nothing was loaded. ` +
+      'Export the whole file again; if that line is really written so, end it with a newline and it is rejected alone.',
+  );
+}
+
+function isJson(text: string): boolean {
+  try {
+    JSON.parse(text);
+    return true;
+  } catch {
+    return false;
+  }
 }
 
 export async function* parseNdjson(text: DecodedText, context: NdjsonContext): AsyncGenerator<ParsedBatch> {
@@ -425,7 +458,8 @@ export async function* parseNdjson(text: DecodedText, context: NdjsonContext): A
     return new NdjsonRecordConverter(context.entity, context.resolved, records, locale);
   };
 
-  for await (const read of textLines(text.chunks)) {
+  const end: FileEnd = { unterminated: false };
+  for await (const read of textLines(text.chunks, end)) {
     line += 1;
     const rawLine = typeof read === 'string' ? read : read.shown;
     const raw = rawLine.endsWith('\r') ? rawLine.slice(0, -1) : rawLine;
@@ -438,6 +472,7 @@ export async function* parseNdjson(text: DecodedText, context: NdjsonContext): A
         const parsed: unknown = JSON.parse(raw);
         record = typeof parsed === 'object' && parsed !== null && !Array.isArray(parsed) ? (parsed as JsonRecord) : undefined;
       } catch {
+        if (end.unterminated) throw truncatedFileError(line);
         record = undefined;
       }
       if (record !== undefined && hasUnpairedSurrogate(raw, record)) {
@@ -445,6 +480,8 @@ export async function* parseNdjson(text: DecodedText, context: NdjsonContext): A
         notText = UNPAIRED_SURROGATE_MESSAGE;
       }
     }
+    // A last line cut inside a multi-byte character is not UTF-8: truncated as well, unless it is JSON all the same.
+    if (end.unterminated && typeof read !== 'string' && !isJson(read.lossy)) throw truncatedFileError(line);
     const tokens = record === undefined ? undefined : longNumberTokens(raw);
     if (converter === undefined) {
       sample.push({ record, tokens, line, raw, notUtf8: notText });

@@ -10,6 +10,7 @@ export type ParseErrorCode =
   | 'invalid_encoding'
   | 'empty_file'
   | 'malformed_csv'
+  | 'truncated_file'
   | 'missing_required_column'
   | 'invalid_mapping'
   | 'unknown_timezone'

@@ -237,6 +237,36 @@ describe('parseImportStream: NDJSON corpus', () => {
     ]);
   });
 
+  it('fails a file whose last line ends without a newline and is not complete JSON (an interrupted export), naming the line', async () => {
+    const good = Array.from({ length: 3 }, (_, i) => JSON.stringify({ external_id: `T000${i}`, name: `Customer ${i}` })).join('\n');
+    const truncated = await parseErrorOf(parseAll(`${good}\n{"external_id":"T0003","name":"tw`, { entity: 'customers', format: 'ndjson' }));
+    expect(truncated.code).toBe('truncated_file');
+    expect(truncated.message).toBe(
+      'The last line (line 4) ends without a newline and is not complete JSON: the file looks truncated (an interrupted export or upload), so nothing was loaded. ' +
+        'Export the whole file again; if that line is really written so, end it with a newline and it is rejected alone.',
+    );
+    // Past the sample window and batches already given, in Windows-1252 too, and cut inside a UTF-8 character.
+    const many = Array.from({ length: 2500 }, (_, i) => JSON.stringify({ external_id: `M${i}`, name: `Customer ${i}` })).join('\n');
+    for (const [bytes, encoding] of [
+      [Buffer.from(`${many}\n{"external_id":"M9","na`, 'utf8'), undefined],
+      [Buffer.from(`${many}\n{"external_id":"M9","name":"Jo\u00e3`, 'latin1'), 'windows-1252'],
+      [Buffer.concat([Buffer.from(`${many}\n{"external_id":"M9","name":"Jo`, 'utf8'), Buffer.from([0xc3])]), undefined],
+    ] as const) {
+      const error = await parseErrorOf(parseAll(bytes, { entity: 'customers', format: 'ndjson', batchSize: 100, ...(encoding ? { mapping: { encoding } } : {}) }, 4096));
+      expect([error.code, error.message.split(':')[0]]).toEqual(['truncated_file', 'The last line (line 2501) ends without a newline and is not complete JSON']);
+    }
+    // A last line without a newline that is complete JSON loads; one that is JSON but no object, or that
+    // ends with a newline, is rejected alone as before.
+    const complete = await parseAll(`${good}\n{"external_id":"T0003","name":"three"}`, { entity: 'customers', format: 'ndjson' });
+    expect(complete.rows.map((row) => row.values['external_id'])).toEqual(['T0000', 'T0001', 'T0002', 'T0003']);
+    const notObject = await parseAll(`${good}\n[1,2]`, { entity: 'customers', format: 'ndjson' });
+    expect(notObject.rejects.map(({ line, reasonCode }) => [line, reasonCode])).toEqual([[4, 'invalid_json']]);
+    const terminated = await parseAll(`${good}\n{"external_id":"T0003","name":"tw\n`, { entity: 'customers', format: 'ndjson' });
+    expect(terminated.rejects.map(({ line, reasonCode }) => [line, reasonCode])).toEqual([[4, 'invalid_json']]);
+    const blank = await parseAll(`${good}\n  `, { entity: 'customers', format: 'ndjson' });
+    expect([blank.rows.length, blank.rejects]).toEqual([3, []]);
+  });
+
   it('gives zero rows for an empty NDJSON file', async () => {
     const { batches } = await parseAll('', { entity: 'usage_events', format: 'ndjson' });
     expect(batches).toEqual([{ rows: [], rejects: [], recordsRead: 0, lastLine: 0, fieldColumns: {} }]);
