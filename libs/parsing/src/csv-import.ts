@@ -33,6 +33,9 @@ interface CsvContext {
 
 const isBlankLine = (fields: readonly string[]): boolean => fields.length === 1 && fields[0] === '';
 
+/** A line of only spaces or empty fields: before the header, skipped like a blank line (a file of nothing else is empty). */
+const isSpacesOnly = (fields: readonly string[]): boolean => fields.every((field) => field.trim() === '');
+
 /**
  * Compiled conversion of one file's records: per column a converter chosen once from the header, the
  * mapping and the sample, so the per-record work is a loop over arrays.
@@ -172,6 +175,8 @@ export async function* parseCsv(text: DecodedText, context: CsvContext): AsyncGe
   let headers: string[] | undefined;
   let converter: CsvRecordConverter | undefined;
   let nextLine = 1;
+  // Whether lines of only spaces or empty fields came before the header (or made up the whole file).
+  let onlySpaces = false;
   const sample: { fields: string[]; line: number; endLine: number }[] = [];
 
   /** Converts one record into the batch; true when the batch is full (a plain function: no generator per record). */
@@ -198,6 +203,10 @@ export async function* parseCsv(text: DecodedText, context: CsvContext): AsyncGe
           continue;
         }
         if (headers === undefined) {
+          if (isSpacesOnly(record)) {
+            onlySpaces = true;
+            continue;
+          }
           headers = record;
           batch.lastLine = endLine;
           continue;
@@ -230,7 +239,8 @@ export async function* parseCsv(text: DecodedText, context: CsvContext): AsyncGe
     );
   }
   if (headers === undefined) {
-    throw new ParseError('empty_file', 'The file is empty: a CSV import needs at least a header line.');
+    const what = onlySpaces ? 'The file is empty (only blank lines, spaces or empty fields)' : 'The file is empty';
+    throw new ParseError('empty_file', `${what}: a CSV import needs at least a header line.`);
   }
   if (converter === undefined) {
     converter = new CsvRecordConverter(context.entity, headers, context.resolved, sample.map((s) => s.fields), delimiter, context.zone);

@@ -163,6 +163,14 @@ describe('parseImportStream: CSV corpus', () => {
 
   it('fails an empty file, and gives one empty batch for a header-only file', async () => {
     expect((await parseErrorOf(parseAll(readParsingCorpusFile(PARSING_CORPUS.empty), { entity: 'customers' }))).code).toBe('empty_file');
+    // Only spaces, tabs and line breaks (or Excel's rows of empty fields): empty too, not a header of blank column names.
+    for (const blank of ['   ', '  \n \t \r\n\n', '\r\n   \r\n', ',,\r\n , \r\n']) {
+      const error = await parseErrorOf(parseAll(blank, { entity: 'customers' }));
+      expect([error.code, error.message]).toEqual(['empty_file', 'The file is empty (only blank lines, spaces or empty fields): a CSV import needs at least a header line.']);
+    }
+    // Such lines before the header are skipped like blank lines.
+    const late = await parseAll('  \n,,\nexternal_id,name\nC1,Ana\n', { entity: 'customers' });
+    expect([late.rows, late.rejects]).toEqual([[{ line: 4, values: { external_id: 'C1', name: 'Ana' }, custom: {} }], []]);
     const { batches } = await parseAll(readParsingCorpusFile(PARSING_CORPUS.customersHeaderOnly), { entity: 'customers' });
     expect(batches).toEqual([{ rows: [], rejects: [], recordsRead: 0, lastLine: 1, fieldColumns: { external_id: 'external_id', name: 'name' } }]);
   });

@@ -22,6 +22,30 @@ describe('detectEncoding', () => {
   });
 });
 
+describe('a UTF-16 file without a byte-order mark', () => {
+  const text = 'external_id,name\r\nC1,São Paulo\r\nC2,Ana\r\n';
+  const littleEndian = Buffer.from(text, 'utf16le');
+  const bigEndian = Buffer.from(littleEndian).swap16();
+
+  it('is refused as UTF-16 (not as binary), in either byte order, for CSV and NDJSON alike', async () => {
+    for (const bytes of [littleEndian, bigEndian]) {
+      const refused = expect.objectContaining({
+        code: 'unknown_encoding',
+        message: 'The file looks like UTF-16 without a byte-order mark (every other byte is NUL); save it as UTF-8 (or Latin-1) text.',
+      });
+      expect(() => detectEncoding(bytes, true)).toThrow(refused);
+      for (const format of ['csv', 'ndjson'] as const) await expect(decodeText(Readable.from([bytes], { objectMode: false }), undefined, format)).rejects.toEqual(refused);
+    }
+  });
+
+  it('leaves other files with NUL bytes binary', () => {
+    const binary = Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a, 0x00, 0x00, 0x00, 0x0d, 0x49, 0x48, 0x44, 0x52, 0x00, 0x00, 0x01, 0x00, 0x00, 0x00, 0x00, 0xc8]);
+    expect(() => detectEncoding(binary, true)).toThrow(expect.objectContaining({ code: 'unreadable_file' }));
+    // Text with a NUL here and there (a few pairs are no sign of UTF-16).
+    expect(() => detectEncoding(Buffer.from('external_id,name\nC1,A\u0000na\nC2,Bia\n'), true)).toThrow(expect.objectContaining({ code: 'unreadable_file' }));
+  });
+});
+
 describe('decodeText', () => {
   // Over the 64 KiB sample so the streaming path runs; 4-byte emoji, 3-byte €, 2-byte ã.
   const text = `${'São Paulo € 😀\r\n'.repeat(5000)}`;

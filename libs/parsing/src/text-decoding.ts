@@ -187,8 +187,35 @@ function refuseBinary(sample: Buffer): 'utf-8' {
   if ((sample[0] === 0xff && sample[1] === 0xfe) || (sample[0] === 0xfe && sample[1] === 0xff)) {
     throw new ParseError('unknown_encoding', 'The file is UTF-16; export it as UTF-8 (or Latin-1) text.');
   }
-  if (sample.includes(0)) throw new ParseError('unreadable_file', 'The file contains NUL bytes: it looks binary, not CSV or NDJSON text.');
+  if (sample.includes(0)) {
+    if (looksUtf16(sample)) {
+      throw new ParseError('unknown_encoding', 'The file looks like UTF-16 without a byte-order mark (every other byte is NUL); save it as UTF-8 (or Latin-1) text.');
+    }
+    throw new ParseError('unreadable_file', 'The file contains NUL bytes: it looks binary, not CSV or NDJSON text.');
+  }
   return 'utf-8';
+}
+
+/** Byte pairs looked at by looksUtf16, and how many it needs. */
+const UTF16_PAIRS = 1024;
+const UTF16_MIN_PAIRS = 8;
+
+/**
+ * Whether the sample looks like UTF-16 text without a byte-order mark: in ASCII and Latin-1 text every
+ * character has a NUL high byte, so (of the first 1024 byte pairs, at least 8) nearly all bytes on one
+ * side of each pair are NUL (90 %: other scripts and € have none) and almost none on the other (2 %: a
+ * NUL low byte is U+0000 or a rare letter such as U+0100). Binary files have NUL bytes on both sides.
+ */
+function looksUtf16(sample: Buffer): boolean {
+  const pairs = Math.min(UTF16_PAIRS, Math.floor(sample.length / 2));
+  if (pairs < UTF16_MIN_PAIRS) return false;
+  let evenNul = 0;
+  let oddNul = 0;
+  for (let pair = 0; pair < pairs; pair += 1) {
+    if (sample[2 * pair] === 0) evenNul += 1;
+    if (sample[2 * pair + 1] === 0) oddNul += 1;
+  }
+  return Math.min(evenNul, oddNul) <= 0.02 * pairs && Math.max(evenNul, oddNul) >= 0.9 * pairs;
 }
 
 /**
