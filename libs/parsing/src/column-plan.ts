@@ -9,6 +9,7 @@ import {
 import { customConverter, inferCustomType, type CustomSample, type CustomType, type CustomValue } from './custom-columns';
 import { dayMonthEvidence, type DayMonthOrder } from './date-formats';
 import { normalizeHeader } from './header-names';
+import { headerSplitHint, quotedColumns, type DelimiterChoice } from './header-split-hint';
 import { detectDecimalSeparator, type DecimalSeparator } from './number-formats';
 import { ParseError } from './parse-error';
 import { canonicalConverter, isFailure, type ColumnLocale, type DateReadingRule, type ValueConverter } from './value-converters';
@@ -61,14 +62,16 @@ export function resolveMapping(entity: CanonicalEntity, mapping: unknown): Resol
  * otherwise be ignored while the real column lands in `custom`. Columns mapped to null may be absent
  * (nothing to leave out). NDJSON is not checked: records legitimately leave keys out (README, "Mapping").
  */
-export function assertMappedColumnsPresent(resolved: ResolvedMapping, names: readonly string[], headers: readonly string[]): void {
+export function assertMappedColumnsPresent(resolved: ResolvedMapping, names: readonly string[], headers: readonly string[], delimiter: DelimiterChoice): void {
   const present = new Set(names);
   const missing: string[] = [];
   for (const [name, target] of resolved.columns) if (target !== null && !present.has(name)) missing.push(resolved.sources.get(name) ?? name);
   if (missing.length === 0) return;
+  const named = `The mapping names ${missing.length === 1 ? 'a column' : 'columns'} the file does not have: ${missing.map((source) => `"${source}"`).join(', ')}`;
+  const hint = headerSplitHint(missing, headers, delimiter);
   throw new ParseError(
     'invalid_mapping',
-    `The mapping names ${missing.length === 1 ? 'a column' : 'columns'} the file does not have: ${missing.map((source) => `"${source}"`).join(', ')} (columns found: ${headers.join(', ') || 'none'}).`,
+    hint === undefined ? `${named} (columns found: ${headers.join(', ') || 'none'}).` : `${named} (columns found: ${quotedColumns(headers)}). ${hint}`,
   );
 }
 
@@ -138,12 +141,16 @@ export function constantValues(entity: CanonicalEntity, resolved: ResolvedMappin
 }
 
 /** Required fields fed by neither a column nor a constant: the file cannot be loaded. */
-export function assertRequiredColumns(entity: CanonicalEntity, fed: ReadonlySet<string>, headerDescription: string): void {
+export function assertRequiredColumns(entity: CanonicalEntity, fed: ReadonlySet<string>, headers: readonly string[], delimiter: DelimiterChoice): void {
   const missing = CANONICAL_ENTITY_SPECS[entity].fields.filter((field) => field.required && !fed.has(field.name)).map((field) => field.name);
   if (missing.length > 0) {
+    const named = `The file has no column for the required field${missing.length === 1 ? '' : 's'} ${missing.join(', ')} of ${entity}`;
+    const hint = headerSplitHint(missing, headers, delimiter);
     throw new ParseError(
       'missing_required_column',
-      `The file has no column for the required field${missing.length === 1 ? '' : 's'} ${missing.join(', ')} of ${entity} (${headerDescription}). Rename the column or map it.`,
+      hint === undefined
+        ? `${named} (columns found: ${headers.join(', ') || 'none'}). Rename the column or map it.`
+        : `${named} (columns found: ${quotedColumns(headers)}). ${hint}`,
     );
   }
 }

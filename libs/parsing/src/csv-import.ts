@@ -14,7 +14,8 @@ import {
 } from './column-plan';
 import { detectRecordDelimiter, readCsvRecords } from './csv-records';
 import type { CustomValue } from './custom-columns';
-import { detectDelimiter, type CsvDelimiter } from './delimiter-detection';
+import { bestDelimiter, delimiterScores, type CsvDelimiter } from './delimiter-detection';
+import type { DelimiterChoice } from './header-split-hint';
 import { normalizeHeaderRow } from './header-names';
 import { indexedTextChecks, tooLongForIndex, tooLongMessage, type IndexedTextCheck } from './indexed-text';
 import { ParseError } from './parse-error';
@@ -58,23 +59,26 @@ class CsvRecordConverter {
   /** ParsedBatch.fieldColumns: the header as written of each canonical field a column feeds. */
   readonly fieldColumns: Readonly<Record<string, string>>;
   private readonly quote: RegExp;
+  private readonly delimiter: CsvDelimiter;
 
   constructor(
     entity: CanonicalEntity,
     private readonly headers: readonly string[],
     resolved: ResolvedMapping,
     sample: readonly string[][],
-    private readonly delimiter: CsvDelimiter,
+    delimiterChoice: DelimiterChoice,
     zone: ZonedTime,
   ) {
+    const delimiter = delimiterChoice.delimiter;
+    this.delimiter = delimiter;
     const names = normalizeHeaderRow(headers);
-    assertMappedColumnsPresent(resolved, names, headers);
+    assertMappedColumnsPresent(resolved, names, headers, delimiterChoice);
     const targets = targetsOf(entity, names, resolved);
     assertUniqueCustomKeys(targets, headers);
     const fed = new Set<string>();
     for (const target of targets) if (target.kind === 'canonical') fed.add(target.field.name);
     const constantsFed = new Set(Object.keys(resolved.mapping?.constants ?? {}));
-    assertRequiredColumns(entity, new Set([...fed, ...constantsFed]), `columns found: ${headers.join(', ') || 'none'}`);
+    assertRequiredColumns(entity, new Set([...fed, ...constantsFed]), headers, delimiterChoice);
 
     const columnSample = (index: number): string[] => sample.filter((record) => record.length > index).map((record) => record[index] as string);
     // Numbers and dates of every column (canonical or custom) inform the locale.
@@ -169,7 +173,10 @@ class CsvRecordConverter {
 
 export async function* parseCsv(text: DecodedText, context: CsvContext): AsyncGenerator<ParsedBatch> {
   const { batch } = context;
-  const delimiter: CsvDelimiter = context.resolved.mapping?.delimiter ?? detectDelimiter(text.sample, text.complete);
+  const setting = context.resolved.mapping?.delimiter;
+  const scores = setting === undefined ? delimiterScores(text.sample, text.complete) : undefined;
+  const delimiterChoice: DelimiterChoice = { delimiter: setting ?? bestDelimiter(scores ?? new Map()), scores };
+  const delimiter = delimiterChoice.delimiter;
   const blocks = readCsvRecords(text.chunks, delimiter, detectRecordDelimiter(text.sample, delimiter, text.complete));
 
   let headers: string[] | undefined;
@@ -213,7 +220,7 @@ export async function* parseCsv(text: DecodedText, context: CsvContext): AsyncGe
         }
         sample.push({ fields: record, line, endLine });
         if (sample.length < SAMPLE_RECORDS) continue;
-        converter = new CsvRecordConverter(context.entity, headers, context.resolved, sample.map((s) => s.fields), delimiter, context.zone);
+        converter = new CsvRecordConverter(context.entity, headers, context.resolved, sample.map((s) => s.fields), delimiterChoice, context.zone);
         batch.fieldColumns = converter.fieldColumns;
         for (const held of sample.splice(0)) if (consume(held.fields, held.line, held.endLine)) yield batch.take();
       }
@@ -243,7 +250,7 @@ export async function* parseCsv(text: DecodedText, context: CsvContext): AsyncGe
     throw new ParseError('empty_file', `${what}: a CSV import needs at least a header line.`);
   }
   if (converter === undefined) {
-    converter = new CsvRecordConverter(context.entity, headers, context.resolved, sample.map((s) => s.fields), delimiter, context.zone);
+    converter = new CsvRecordConverter(context.entity, headers, context.resolved, sample.map((s) => s.fields), delimiterChoice, context.zone);
     batch.fieldColumns = converter.fieldColumns;
     for (const held of sample.splice(0)) if (consume(held.fields, held.line, held.endLine)) yield batch.take();
   }

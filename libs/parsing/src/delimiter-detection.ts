@@ -14,19 +14,32 @@ const SAMPLE_LINES = 50;
  * means a single-column file, read with `,`.
  */
 export function detectDelimiter(sample: string, complete: boolean): CsvDelimiter {
+  return bestDelimiter(delimiterScores(sample, complete));
+}
+
+/** The score of each candidate the header contains (detectDelimiter's rule). */
+export function delimiterScores(sample: string, complete: boolean): Map<CsvDelimiter, number> {
   const unquoted = sample.replace(QUOTED, '""');
   let lines = unquoted.split('\n');
   // The last line may be cut by the end of the sample.
   if (!complete && lines.length > 1) lines = lines.slice(0, -1);
   lines = lines.slice(0, SAMPLE_LINES).filter((line) => line.trim() !== '');
+  const scores = new Map<CsvDelimiter, number>();
   const header = lines[0];
-  if (header === undefined) return ',';
+  if (header === undefined) return scores;
+  for (const delimiter of CSV_DELIMITERS) {
+    const expected = countOf(header, delimiter);
+    if (expected > 0) scores.set(delimiter, lines.filter((line) => countOf(line, delimiter) === expected).length);
+  }
+  return scores;
+}
+
+/** The candidate with the highest score, the first in CSV_DELIMITERS' order among equals; `,` when none. */
+export function bestDelimiter(scores: ReadonlyMap<CsvDelimiter, number>): CsvDelimiter {
   let best: CsvDelimiter = ',';
   let bestScore = 0;
   for (const delimiter of CSV_DELIMITERS) {
-    const expected = countOf(header, delimiter);
-    if (expected === 0) continue;
-    const score = lines.filter((line) => countOf(line, delimiter) === expected).length;
+    const score = scores.get(delimiter) ?? 0;
     if (score > bestScore) {
       best = delimiter;
       bestScore = score;

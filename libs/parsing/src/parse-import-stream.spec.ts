@@ -52,6 +52,42 @@ describe('parseImportStream: CSV corpus', () => {
     expect(orders.message).toContain('required field ordered_at of orders');
   });
 
+  it('names the delimiter the header was split at, and suggests setting it, when a required column is inside a column found', async () => {
+    // `,` and `;` fit every line alike (one and two per line): the rule gives the tie to `,`.
+    const tie = 'external_id;name;Receita (R$, bruto)\nC1;Ana;1.234,56\nC2;Bia;99,90\n';
+    const detected = await parseErrorOf(parseAll(tie, { entity: 'customers' }));
+    expect(detected.code).toBe('missing_required_column');
+    expect(detected.message).toBe(
+      'The file has no column for the required field external_id of customers (columns found: "external_id;name;Receita (R$", " bruto)"). ' +
+        'The header was split at ",", detected from the first lines of the file (";" fits them as well, and "," comes first in the order , ; tab |), ' +
+        'but the column "external_id;name;Receita (R$" has external_id in it: if the file is separated by ";", set the delimiter in the import mapping: {"delimiter":";"}.',
+    );
+    const tabs = await parseErrorOf(parseAll('id\tname\nexternal_id\tname\n', { entity: 'customers', mapping: { delimiter: '|' } }));
+    expect(tabs.message).toBe(
+      'The file has no column for the required field external_id of customers (columns found: id\tname). Rename the column or map it.',
+    );
+    const set = await parseErrorOf(parseAll('external_id\tname\nC1\tAna\n', { entity: 'customers', mapping: { delimiter: ';' } }));
+    expect(set.message).toBe(
+      'The file has no column for the required field external_id of customers (columns found: "external_id\tname"). ' +
+        'The header was split at ";", set in the import mapping, but the column "external_id\tname" has external_id in it: ' +
+        'if the file is separated by tab, set the delimiter in the import mapping: {"delimiter":"\\t"}.',
+    );
+    const unknown = await parseErrorOf(parseAll('external_id:name\nC1:Ana\n', { entity: 'customers' }));
+    expect(unknown.message).toBe(
+      'The file has no column for the required field external_id of customers (columns found: "external_id:name"). ' +
+        'The header was split at ",", detected from the first lines of the file, but the column "external_id:name" has external_id in it: ' +
+        'the file looks separated by another character; the import reads , ; tab or |, which the import mapping\'s "delimiter" sets.',
+    );
+    // A column the mapping names, inside a column found, says the same.
+    const mapped = await parseErrorOf(parseAll('Cliente;Nome;Receita (R$, bruto)\nC1;Ana;1,5\n', { entity: 'customers', mapping: { columns: { Cliente: 'external_id' } } }));
+    expect([mapped.code, mapped.message]).toEqual([
+      'invalid_mapping',
+      'The mapping names a column the file does not have: "Cliente" (columns found: "Cliente;Nome;Receita (R$", " bruto)"). ' +
+        'The header was split at ",", detected from the first lines of the file (";" fits them as well, and "," comes first in the order , ; tab |), ' +
+        'but the column "Cliente;Nome;Receita (R$" has Cliente in it: if the file is separated by ";", set the delimiter in the import mapping: {"delimiter":";"}.',
+    ]);
+  });
+
   it('detects Windows-1252, `;`, dd/mm/yyyy and decimal comma in a Brazilian export', async () => {
     const { rows, rejects } = await parseAll(readParsingCorpusFile(PARSING_CORPUS.customersLatin1Semicolon), { entity: 'customers' });
     expect(rejects).toEqual([]);
