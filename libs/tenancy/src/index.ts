@@ -36,6 +36,7 @@ export {
 export type { TenantConnectionPool, TenantPoolSettings } from './pool/pg-tenant-pool';
 export { issueApiKey, parseApiKey, apiKeySecretMatches, hashApiKeySecret, type IssuedApiKey } from './api-keys/api-key';
 export { TenantResolver, type ResolvedTenant, type ResolvedApiKey, type TenantResolverOptions } from './resolution/tenant-resolver';
+export { normalizeHost } from './resolution/host-name';
 export {
   controlPlaneConnectionResolver,
   listLiveTenants,
@@ -44,4 +45,4 @@ export {
   type LiveTenant,
   type TenantDatabaseLocation,
 } from './directory/control-plane-directory';
-export { withIndexesRebuilt } from './bulk-load/rebuilt-indexes';
+export { withIndexesRebuilt, type RebuiltIndexesOptions } from './bulk-load/rebuilt-indexes';

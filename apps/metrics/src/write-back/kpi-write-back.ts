@@ -45,6 +45,20 @@ export interface WriteBackResult {
   timings: Record<string, number>;
 }
 
+export interface WriteBackOptions {
+  /**
+   * How long one attempt to lock the KPI tables may wait (its lock_timeout). Readers that come while
+   * an ACCESS EXCLUSIVE request waits queue behind it, so this is also the longest they wait for a
+   * write-back that cannot start yet (a long reader is still on a KPI table). Default 200 ms.
+   */
+  lockAttemptTimeoutMs?: number;
+  /** Attempts stop after this long: the write-back fails with lock_not_available (55P03). Default 60 s. */
+  lockWaitLimitMs?: number;
+}
+
+const LOCK_ATTEMPT_TIMEOUT_MS = 200;
+const LOCK_WAIT_LIMIT_MS = 60_000;
+
 const STAGE = { customers: 'metrics_stage_customer_kpis', products: 'metrics_stage_product_kpis', series: 'metrics_stage_metric_series' };
 const RESOLVED = 'metrics_resolved_customers';
 const PRODUCT_UPSERT = `ON CONFLICT (sku) DO UPDATE SET ${[
@@ -71,17 +85,24 @@ const TREND = healthTrendSql('r.health_score', 'r.previous_score');
  *
  * 1. COPY each file into a typed temporary staging table; customer rows are scored on the way
  *    (@pulse/health-scoring). Nothing live is touched yet, so bad files fail here.
- * 2. Resolve customer_external_id to customers.id next to each customer's current score (the previous
- *    run's, for the trend) and append one health_scores row per scored customer.
- * 3. TRUNCATE customer_kpis, product_kpis and metric_series and INSERT the new sets (customer_kpis with
- *    its secondary indexes and foreign key rebuilt around the insert: see withIndexesRebuilt). An
- *    incremental product file (`productKpisScope: 'touched'`) is upserted over product_kpis instead.
+ * 2. Lock customers and products in SHARE mode (writers wait, readers do not), resolve
+ *    customer_external_id to customers.id next to each customer's current score (the previous run's,
+ *    for the trend) and append one health_scores row per scored customer.
+ * 3. Lock the KPI tables it replaces, all at once (lockKpiTables), TRUNCATE them and INSERT the new
+ *    sets (customer_kpis with its secondary indexes rebuilt around the insert: see withIndexesRebuilt).
+ *    An incremental product file (`productKpisScope: 'touched'`) is upserted over product_kpis instead.
  *
- * Readers never see a half-written set: until COMMIT they read the previous results (TRUNCATE's lock
- * makes them wait during step 3 rather than see empty tables), and any error or a lost connection rolls
+ * Readers never see a half-written set: until COMMIT they read the previous results (the lock makes
+ * them wait during step 3 rather than see empty tables), and any error or a lost connection rolls
  * everything back, leaving the previous results as they were.
+ *
+ * Readers never deadlock with it: they take ACCESS SHARE, customers (or products) before the KPI table
+ * joined to it, one statement at a time. From step 3 on this transaction waits for no lock a reader can
+ * hold — it keeps customer_kpis' foreign key rather than dropping it, which would take ACCESS EXCLUSIVE
+ * on customers (the trigger of the key lives there) while a list read holds customers and waits for
+ * customer_kpis — and before it, it holds nothing a reader waits for.
  */
-export async function writeBackKpis(db: TenantDatabaseClient, input: WriteBackInput): Promise<WriteBackResult> {
+export async function writeBackKpis(db: TenantDatabaseClient, input: WriteBackInput, options: WriteBackOptions = {}): Promise<WriteBackResult> {
   const timings: Record<string, number> = {};
   const timed = async <T>(label: string, work: () => Promise<T>): Promise<T> => {
     const started = performance.now();
@@ -106,13 +127,21 @@ export async function writeBackKpis(db: TenantDatabaseClient, input: WriteBackIn
 
   const unknown = await timed('write_back.unknown_customers', () => unknownCustomers(db));
 
+  // The rows every KPI row points to stay put until COMMIT: a delete of a customer or product (an import
+  // in replace mode) would cascade into a KPI table locked below while this transaction checks the
+  // foreign key of that very row, a deadlock. SHARE lets every reader through.
+  await timed('write_back.lock_referenced', () => db.query('LOCK TABLE customers, products IN SHARE MODE'));
   await timed('write_back.resolve_customers', () => resolveCustomers(db));
   // Appending history locks out no reader (the rows stay invisible until COMMIT), so it goes first.
   const historyRows = await timed('write_back.health_scores', () => insertHealthHistory(db, input));
-  // From here on readers of the KPI tables wait: TRUNCATE locks them until COMMIT.
+  // From here on readers of the KPI tables wait until COMMIT.
   const incrementalProducts = input.productKpisScope === 'touched';
-  await timed('write_back.truncate', () => db.query(`TRUNCATE customer_kpis, metric_series${incrementalProducts ? '' : ', product_kpis'}`));
-  const customerRows = await timed('write_back.customer_kpis', () => withIndexesRebuilt(db, 'customer_kpis', () => insertCustomerKpis(db, input)));
+  const replaced = ['customer_kpis', 'metric_series', ...(incrementalProducts ? [] : ['product_kpis'])];
+  await timed('write_back.lock_kpi_tables', () => lockKpiTables(db, replaced, options));
+  await timed('write_back.truncate', () => db.query(`TRUNCATE ${replaced.join(', ')}`));
+  const customerRows = await timed('write_back.customer_kpis', () =>
+    withIndexesRebuilt(db, 'customer_kpis', () => insertCustomerKpis(db, input), { foreignKeys: 'keep' }),
+  );
   const productRows = await timed('write_back.product_kpis', async () => {
     const { rowCount } = await db.query(
       `INSERT INTO product_kpis (sku, product_id, first_purchase_at, last_purchase_at, days_since_last_purchase, units, revenue,
@@ -146,6 +175,37 @@ export async function writeBackKpis(db: TenantDatabaseClient, input: WriteBackIn
     unknownMetrics: scorecard.unknownMetrics,
     timings,
   };
+}
+
+/**
+ * Takes ACCESS EXCLUSIVE on every KPI table the write-back replaces, in one statement, before touching
+ * any of them, each attempt waiting at most lockAttemptTimeoutMs (lock_timeout): a reader that comes
+ * while the request waits (for a long reader still on one of the tables) queues behind it, so an
+ * attempt that does not get them all in time lets go of what it got (ROLLBACK TO SAVEPOINT), lets the
+ * queued readers through and tries again, until lockWaitLimitMs, when it fails with lock_not_available
+ * (55P03: the run fails database_unavailable).
+ */
+async function lockKpiTables(db: TenantDatabaseClient, tables: readonly string[], options: WriteBackOptions): Promise<void> {
+  const attemptMs = options.lockAttemptTimeoutMs ?? LOCK_ATTEMPT_TIMEOUT_MS;
+  const limitMs = options.lockWaitLimitMs ?? LOCK_WAIT_LIMIT_MS;
+  const started = performance.now();
+  const { rows } = await db.query<{ lock_timeout: string }>(`SELECT current_setting('lock_timeout') AS lock_timeout`);
+  await db.query(`SELECT set_config('lock_timeout', $1, true)`, [`${attemptMs}ms`]);
+  for (let attempt = 1; ; attempt++) {
+    await db.query('SAVEPOINT kpi_tables_lock');
+    try {
+      await db.query(`LOCK TABLE ${tables.join(', ')} IN ACCESS EXCLUSIVE MODE`);
+      await db.query('RELEASE SAVEPOINT kpi_tables_lock');
+      break;
+    } catch (error) {
+      if ((error as { code?: unknown }).code !== '55P03') throw error;
+      await db.query('ROLLBACK TO SAVEPOINT kpi_tables_lock');
+      const pauseMs = Math.min(1_000, 50 * attempt);
+      if (performance.now() - started + pauseMs + attemptMs > limitMs) throw error;
+      await new Promise((resolve) => setTimeout(resolve, pauseMs));
+    }
+  }
+  await db.query(`SELECT set_config('lock_timeout', $1, true)`, [rows[0]?.lock_timeout ?? '0']);
 }
 
 /**

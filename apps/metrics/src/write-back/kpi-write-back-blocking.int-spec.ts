@@ -1,0 +1,154 @@
+import { DEFAULT_SCORECARD } from '@pulse/contracts';
+import { createTestDatabase, type TestDatabase } from '@pulse/testing';
+import { createWriteStream } from 'node:fs';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import { Pool, type PoolClient } from 'pg';
+import { writeBackKpis, type WriteBackInput } from './kpi-write-back';
+
+// How long the api's reads wait while a write-back of the whole tenant goes live: readers run back to
+// back on their own connections (as api requests do: one autocommit statement each) for the length of
+// a write-back. PULSE_WRITE_BACK_BLOCKING_CUSTOMERS sets the size (docs/metrics.md reports 100,000);
+// the figures are printed when it is set.
+
+const CUSTOMERS = Number(process.env['PULSE_WRITE_BACK_BLOCKING_CUSTOMERS'] ?? 2_000);
+const REPORT = process.env['PULSE_WRITE_BACK_BLOCKING_CUSTOMERS'] !== undefined;
+const CUSTOMER_HEADER =
+  'customer_external_id,orders_count,first_order_at,last_order_at,days_since_last_order,revenue_total,revenue_30d,revenue_90d,revenue_365d,aov,rfm_recency,rfm_frequency,rfm_monetary,rfm_segment,mrr,last_nps,open_tickets,active_30d';
+
+const READS = {
+  /** GET /v1/customers?sort=-revenue90d: customers LEFT JOIN customer_kpis. */
+  customerList: {
+    text: `SELECT c.external_id, k.revenue_90d, k.health_band FROM customers c LEFT JOIN customer_kpis k ON k.customer_id = c.id
+            WHERE k.revenue_90d IS NOT NULL ORDER BY k.revenue_90d DESC, k.customer_id DESC LIMIT 51`,
+    values: [],
+  },
+  /** What reads customers alone (the customers' own rows, aliases, imports' lookups). */
+  customerOnly: { text: `SELECT id, name FROM customers WHERE external_id = $1`, values: ['c42'] },
+} as const;
+
+interface ReaderFigures {
+  reads: number;
+  errors: string[];
+  medianMs: number;
+  longestMs: number;
+  /** Reads that took over 100 ms (a read takes a few milliseconds unless it waits for a lock), and their time. */
+  slowReads: number;
+  slowMs: number;
+}
+
+let database: TestDatabase;
+let dir: string;
+let input: Omit<WriteBackInput, 'runId'>;
+const pools: Pool[] = [];
+const connections: PoolClient[] = [];
+
+/** A connection of its own (a pool of one: the write-back takes a pool's client). */
+async function connect(): Promise<PoolClient> {
+  const pool = new Pool({ connectionString: database.url, max: 1 });
+  pools.push(pool);
+  const client = await pool.connect();
+  connections.push(client);
+  return client;
+}
+
+async function writeBack(client: PoolClient) {
+  const { rows } = await client.query<{ id: string }>(`INSERT INTO metric_runs (status, reason, as_of) VALUES ('running', 'manual', '2026-03-01') RETURNING id`);
+  await client.query('BEGIN');
+  try {
+    const result = await writeBackKpis(client, { ...input, runId: (rows[0] as { id: string }).id });
+    await client.query('COMMIT');
+    return result;
+  } catch (error) {
+    await client.query('ROLLBACK');
+    throw error;
+  }
+}
+
+/** Runs `read` back to back until `stop` resolves. */
+async function readUntil(client: PoolClient, read: { text: string; values: readonly unknown[] }, stop: { done: boolean }): Promise<ReaderFigures> {
+  const errors: string[] = [];
+  const times: number[] = [];
+  while (!stop.done) {
+    const started = performance.now();
+    try {
+      await client.query(read.text, [...read.values]);
+    } catch (error) {
+      errors.push((error as { code?: string }).code ?? String(error));
+    }
+    times.push(performance.now() - started);
+  }
+  const slow = times.filter((ms) => ms > 100);
+  return {
+    reads: times.length,
+    errors,
+    medianMs: Math.round([...times].sort((a, b) => a - b)[Math.floor(times.length / 2)] ?? 0),
+    longestMs: Math.round(Math.max(0, ...times)),
+    slowReads: slow.length,
+    slowMs: Math.round(slow.reduce((sum, ms) => sum + ms, 0)),
+  };
+}
+
+beforeAll(async () => {
+  database = await createTestDatabase({ prefix: 'metrics_write_back_blocking', migrationsDir: path.resolve(__dirname, '../../../../libs/tenancy/prisma/migrations') });
+  dir = await mkdtemp(path.join(os.tmpdir(), 'pulse-write-back-blocking-'));
+  const setup = await connect();
+  await setup.query(`INSERT INTO customers (external_id, name) SELECT 'c' || i, 'Customer ' || i FROM generate_series(1, ${CUSTOMERS}) i`);
+  await setup.query(`INSERT INTO products (sku, name) SELECT 'SKU-' || i, 'Product ' || i FROM generate_series(1, 100) i`);
+  await setup.query('ANALYZE customers, products');
+  const customers = path.join(dir, 'customers.csv');
+  const out = createWriteStream(customers);
+  out.write(CUSTOMER_HEADER + '\n');
+  for (let i = 1; i <= CUSTOMERS; i++) {
+    out.write(`c${i},${i % 17},2026-01-0${1 + (i % 9)}T10:00:00.000000Z,2026-02-0${1 + (i % 9)}T10:00:00.000000Z,${i % 60},${i}.0000,${i % 300}.0000,${i % 900}.5000,${i}.0000,${(i % 97) + 1}.2500,${1 + (i % 5)},${1 + ((i * 3) % 5)},${1 + ((i * 7) % 5)},Loyal,${i % 50}.0000,${i % 11},${i % 3},${i % 2 === 0}\n`);
+  }
+  await new Promise((resolve, reject) => out.end((error?: Error | null) => (error ? reject(error) : resolve(undefined))));
+  const products = path.join(dir, 'products.csv');
+  await writeFile(
+    products,
+    ['sku,first_purchase_at,last_purchase_at,days_since_last_purchase,units,revenue,distinct_buyers,repeat_buyer_rate,median_reorder_interval_days']
+      .concat(Array.from({ length: 100 }, (_, i) => `SKU-${i + 1},,,,${i}.0000,${i}0.0000,${i},0.500000,`))
+      .join('\n') + '\n',
+  );
+  const series = path.join(dir, 'series.csv');
+  await writeFile(series, 'metric,grain,period_start,value\nrevenue,day,2026-03-01,10.000000\n');
+  input = {
+    asOf: '2026-03-01',
+    customerKpis: { location: customers, rows: CUSTOMERS },
+    productKpis: { location: products, rows: 100 },
+    metricSeries: { location: series, rows: 1 },
+    scorecard: { version: null, definition: DEFAULT_SCORECARD },
+  };
+  // The previous results the readers read while the next ones are written.
+  await writeBack(setup);
+}, 600_000);
+
+afterAll(async () => {
+  for (const client of connections) client.release(true);
+  await Promise.all(pools.map((pool) => pool.end().catch(() => undefined)));
+  await database?.drop();
+  await rm(dir, { recursive: true, force: true });
+});
+
+it('readers of the customer list wait for the write-back to commit and never fail; readers of customers alone never wait', async () => {
+  const [writer, listReader, customerReader] = [await connect(), await connect(), await connect()];
+  const stop = { done: false };
+  const readers = Promise.all([readUntil(listReader, READS.customerList, stop), readUntil(customerReader, READS.customerOnly, stop)]);
+  const started = performance.now();
+  const result = await writeBack(writer).finally(() => {
+    stop.done = true;
+  });
+  const writeBackMs = Math.round(performance.now() - started);
+  const [list, customerOnly] = await readers;
+
+  if (REPORT) {
+    process.stdout.write(
+      `${JSON.stringify({ customers: CUSTOMERS, writeBackMs, timings: result.timings, customerList: list, customerOnly }, null, 1)}\n`,
+    );
+  }
+  expect(result.rowCounts.customer_kpis).toBe(CUSTOMERS);
+  expect(list.errors).toEqual([]);
+  expect(customerOnly.errors).toEqual([]);
+  expect(list.reads).toBeGreaterThan(0);
+}, 600_000);
