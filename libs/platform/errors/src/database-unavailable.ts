@@ -49,3 +49,15 @@ export function isDatabaseUnavailable(error: unknown): boolean {
   if (typeof code === 'string') return NETWORK_CODES.has(code) || isUnavailableSqlState(code);
   return typeof message === 'string' && PG_MESSAGES.has(message);
 }
+
+/**
+ * 40001 serialization_failure (also a hot standby cancelling a query that conflicts with recovery) and
+ * 40P01 deadlock_detected: the statement lost to a concurrent transaction and was rolled back, so running
+ * it again may well succeed. Not an outage (isDatabaseUnavailable leaves them out): what to do about
+ * one depends on whether the request wrote anything.
+ */
+export function isTransactionConflict(error: unknown): boolean {
+  if (typeof error !== 'object' || error === null || error instanceof DomainError) return false;
+  const { code } = error as { code?: unknown };
+  return code === '40001' || code === '40P01';
+}

@@ -3,4 +3,4 @@ export { fieldErrorsFromZod, validationErrorFromZod, type InputLocation } from '
 export { fieldErrorsForNulCharacters } from './nul-characters';
 export { assertSingleAuthorizationHeader, type ChallengeHeaderTarget } from './authorization-header';
 export { toProblemDetails, problemDetails, problemType, httpStatusOf, titleOf, UNAVAILABLE_RETRY_AFTER_SECONDS } from './problem-details';
-export { isDatabaseUnavailable } from './database-unavailable';
+export { isDatabaseUnavailable, isTransactionConflict } from './database-unavailable';

@@ -52,14 +52,19 @@ describe('problemFor', () => {
 
 describe('ProblemDetailsFilter', () => {
   // A Fastify server (inject: no sockets) whose only route throws `error` through the filter.
-  async function answer(error: unknown, headers: Record<string, string> = {}) {
+  async function answer(error: unknown, headers: Record<string, string> = {}, method: 'GET' | 'HEAD' | 'POST' = 'GET') {
     const server = Fastify();
-    server.get('/v1/tenants', (request, reply) => {
-      const host = { switchToHttp: () => ({ getRequest: () => request, getResponse: () => reply }) } as unknown as ArgumentsHost;
-      new ProblemDetailsFilter().catch(error, host);
-      return reply;
+    server.route({
+      method: ['GET', 'HEAD', 'POST'],
+      url: '/v1/tenants',
+      exposeHeadRoute: false,
+      handler: (request, reply) => {
+        const host = { switchToHttp: () => ({ getRequest: () => request, getResponse: () => reply }) } as unknown as ArgumentsHost;
+        new ProblemDetailsFilter().catch(error, host);
+        return reply;
+      },
     });
-    const response = await server.inject({ method: 'GET', url: '/v1/tenants', headers });
+    const response = await server.inject({ method, url: '/v1/tenants', headers });
     await server.close();
     return response;
   }
@@ -84,5 +89,20 @@ describe('ProblemDetailsFilter', () => {
 
     const bug = await answer(new TypeError('x is undefined'));
     expect([bug.statusCode, bug.headers['retry-after'], bug.json().code]).toEqual([500, undefined, 'internal_error']);
+  });
+
+  it('answers a read that lost a deadlock or a serialization failure with 503 and Retry-After; a write that lost one stays a 500', async () => {
+    const deadlock = Object.assign(new Error('deadlock detected'), { code: '40P01' });
+    const serialization = Object.assign(new Error('could not serialize access due to concurrent update'), { code: '40001' });
+    for (const error of [deadlock, serialization]) {
+      const read = await answer(error);
+      expect([read.statusCode, read.headers['retry-after']]).toEqual([503, '5']);
+      expect(read.json()).toMatchObject({ code: 'database_unavailable', detail: 'A concurrent change to the data got in the way of this read; retry in a few seconds.' });
+      expect(read.json().detail).not.toContain('deadlock');
+      const head = await answer(error, {}, 'HEAD');
+      expect([head.statusCode, head.headers['retry-after']]).toEqual([503, '5']);
+      const write = await answer(error, {}, 'POST');
+      expect([write.statusCode, write.headers['retry-after'], write.json().code]).toEqual([500, undefined, 'internal_error']);
+    }
   });
 });

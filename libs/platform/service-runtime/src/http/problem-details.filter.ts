@@ -1,6 +1,6 @@
 import { Catch, HttpException, Logger, type ArgumentsHost, type ExceptionFilter } from '@nestjs/common';
 import { PROBLEM_JSON_CONTENT_TYPE, type ProblemDetails } from '@pulse/contracts';
-import { DomainError, isDatabaseUnavailable, problemDetails, toProblemDetails, UNAVAILABLE_RETRY_AFTER_SECONDS } from '@pulse/errors';
+import { DomainError, isDatabaseUnavailable, isTransactionConflict, problemDetails, toProblemDetails, UNAVAILABLE_RETRY_AFTER_SECONDS } from '@pulse/errors';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 
 /** Stable codes for failures raised by the HTTP stack itself rather than by our domain. */
@@ -68,6 +68,20 @@ export function problemFor(exception: unknown, instance: string | undefined): Pr
   return toProblemDetails(exception, instance);
 }
 
+/** Methods that change nothing (RFC 9110 9.2.1): running one again is always safe. */
+const SAFE_METHODS = new Set(['GET', 'HEAD']);
+
+/**
+ * A read that lost a deadlock or a serialization failure (isTransactionConflict) changed nothing and
+ * will most likely succeed when sent again: a 503 `database_unavailable` with Retry-After, like an
+ * outage, not a 500 (it is no bug). A write that loses one stays a 500: whether and how to retry it is
+ * the route's to decide.
+ */
+export function readConflictProblem(exception: unknown, method: string, instance: string | undefined): ProblemDetails | undefined {
+  if (!SAFE_METHODS.has(method.toUpperCase()) || !isTransactionConflict(exception)) return undefined;
+  return problemDetails(503, 'database_unavailable', 'A concurrent change to the data got in the way of this read; retry in a few seconds.', instance);
+}
+
 /**
  * The one HTTP mapping of errors: every error response is RFC 9457 problem+json. It also writes the one
  * log line that says why a request failed with a 5xx (the request's completion line, request-log.ts, only
@@ -82,14 +96,16 @@ export class ProblemDetailsFilter implements ExceptionFilter {
     const http = host.switchToHttp();
     const request = http.getRequest<FastifyRequest>();
     const reply = http.getResponse<FastifyReply>();
-    const problem = problemFor(exception, problemInstance(request.url));
+    const instance = problemInstance(request.url);
+    const readConflict = readConflictProblem(exception, request.method, instance);
+    const problem = readConflict ?? problemFor(exception, instance);
 
     if (problem.status >= 500 && problem.code !== 'not_ready') {
       const message = `request failed: ${request.method} ${request.url}`;
       if (exception instanceof DomainError) {
         // Expected outage with its reason in the body.
         this.logger.warn({ code: problem.code, detail: problem.detail }, message);
-      } else if (isDatabaseUnavailable(exception)) {
+      } else if (readConflict || isDatabaseUnavailable(exception)) {
         // The driver's error says which database and how (timeout, refused): the body does not.
         this.logger.warn({ code: problem.code, err: exception }, message);
       } else {
