@@ -1,6 +1,9 @@
 import { DiscoveryService, MetadataScanner } from '@nestjs/core';
-import { discoverRoutes, type ApiRouteDoc } from '@pulse/service-runtime';
+import { discoverRoutes, POSTGRES_POOL, type ApiRouteDoc } from '@pulse/service-runtime';
+import { randomBytes } from 'node:crypto';
 import { get as httpGet } from 'node:http';
+import { connect } from 'node:net';
+import type { Pool } from 'pg';
 import { getWithHeaders } from '@pulse/testing';
 import { ApiUnderTest, uniqueSlug, type SeededTenant } from '../api.int-kit';
 
@@ -149,6 +152,103 @@ describe('tenant authentication and isolation (real PostgreSQL)', () => {
     expect((await requestWithTarget(api.baseUrl, 'http://api.pulse.test/v1/customers/shared-id', headers)).status).toBe(200);
   });
 
+  it('refuses a request with two Host headers with 400 invalid_host (RFC 9112), whichever comes first', async () => {
+    for (const hosts of [
+      ['api.pulse.test', `${acme.slug}.pulse.test`],
+      [`${acme.slug}.pulse.test`, 'api.pulse.test'],
+      [`${globex.slug}.pulse.test`, `${globex.slug}.pulse.test`],
+    ]) {
+      const response = await rawGet(api.baseUrl, '/v1/customers/shared-id', [...hosts.map((host) => `Host: ${host}`), `Authorization: Bearer ${globex.apiKey}`]);
+      expect([hosts, response.status, response.headers['content-type'], problemCode(response.body)]).toEqual([hosts, 400, expect.stringMatching(/^application\/problem\+json/), 'invalid_host']);
+    }
+  });
+
+  it('answers a host that is not a valid host[:port] with 400 invalid_host wherever the request names it, never as the bare API host', async () => {
+    const other = `${acme.slug}.pulse.test`;
+    const key = `Bearer ${globex.apiKey}`;
+    const spellings = [`${other}:abc`, `${other}..`, `${other} :3300`, `${other}:65536`, `${other}%2e`, `user@${other}`, `${other}\\`, '[::1', '[fe80::1%25eth0]:3000'];
+    const seen: unknown[] = [];
+    for (const spelling of spellings) {
+      const inHost = await rawGet(api.baseUrl, '/v1/customers/shared-id', [`Host: ${spelling}`, `Authorization: ${key}`]);
+      const forwarded = await api.get('/v1/customers/shared-id', { key: globex.apiKey, host: `api.pulse.test, ${spelling}` });
+      const standard = await api.get('/v1/customers/shared-id', { key: globex.apiKey, headers: { forwarded: `for=192.0.2.1;host="${spelling}"` } });
+      seen.push([spelling, inHost.status, problemCode(inHost.body), forwarded.status, forwarded.body.code, standard.status, standard.body.code]);
+    }
+    expect(seen).toEqual(spellings.map((spelling) => [spelling, 400, 'invalid_host', 400, 'invalid_host', 400, 'invalid_host']));
+    // In an absolute-form request target too (the request line cannot hold a space). Fastify does not route
+    // a port that is not a number, nor an empty host; Node refuses a backslash; a userinfo that is not
+    // RFC 3986's is refused, as parsers disagree on where it ends.
+    const targets = [
+      `http://${other}:abc/v1/customers/shared-id`,
+      `http://${other}../v1/customers/shared-id`,
+      `http://${other}%zz@api.pulse.test/v1/customers/shared-id`,
+      'http:///v1/customers/shared-id',
+      `http://${other}\\@api.pulse.test/v1/customers/shared-id`,
+    ];
+    const answers: unknown[] = [];
+    for (const target of targets) {
+      const response = await rawGet(api.baseUrl, target, ['Host: api.pulse.test', `Authorization: ${key}`]);
+      answers.push([target, response.status, problemCode(response.body)]);
+    }
+    expect(answers).toEqual([
+      [targets[0], 404, 'route_not_found'],
+      [targets[1], 400, 'invalid_host'],
+      [targets[2], 400, 'invalid_host'],
+      [targets[3], 404, 'route_not_found'],
+      [targets[4], 400, 'malformed_request'],
+    ]);
+    const detail = await api.get('/v1/customers/shared-id', { key: globex.apiKey, host: `${other}:abc` });
+    expect(detail.body.detail).toBe(`X-Forwarded-Host "${other}:abc" is not a valid host[:port] (RFC 9110, 7.2).`);
+  });
+
+  it("refuses another tenant's host written with an empty port (RFC 3986: the scheme's default), in Host or in the request target", async () => {
+    const other = `${acme.slug}.pulse.test:`;
+    const inHost = await rawGet(api.baseUrl, '/v1/customers/shared-id', [`Host: ${other}`, `Authorization: Bearer ${globex.apiKey}`]);
+    expect([inHost.status, problemCode(inHost.body)]).toEqual([403, 'auth.host_mismatch']);
+    const inTarget = await rawGet(api.baseUrl, `http://${other}/v1/customers/shared-id`, ['Host: api.pulse.test', `Authorization: Bearer ${globex.apiKey}`]);
+    expect([inTarget.status, problemCode(inTarget.body)]).toEqual([403, 'auth.host_mismatch']);
+    expect((await rawGet(api.baseUrl, '/v1/customers/shared-id', [`Host: ${other}`, `Authorization: Bearer ${acme.apiKey}`])).status).toBe(200);
+  });
+
+  it('keeps the spellings a host may have: any letter case, one trailing dot, a port, an IPv4 or IPv6 address', async () => {
+    const upper = `${acme.slug.toUpperCase()}.PULSE.TEST.:3300`;
+    expect((await rawGet(api.baseUrl, '/v1/customers/shared-id', [`Host: ${upper}`, `Authorization: Bearer ${acme.apiKey}`])).status).toBe(200);
+    expect((await rawGet(api.baseUrl, '/v1/customers/shared-id', [`Host: ${upper}`, `Authorization: Bearer ${globex.apiKey}`])).status).toBe(403);
+    for (const host of ['[::1]:3000', '[::1]', '127.0.0.1:3000', 'API.pulse.test.']) {
+      expect([host, (await rawGet(api.baseUrl, '/v1/customers/shared-id', [`Host: ${host}`, `Authorization: Bearer ${globex.apiKey}`])).status]).toEqual([host, 200]);
+    }
+  });
+
+  it('refuses more than 5 hosts in X-Forwarded-Host or in Forwarded with 400 naming the header', async () => {
+    const names = (count: number) => Array.from({ length: count }, (_, i) => `n${i}-${randomBytes(4).toString('hex')}.example.org`);
+    const six = await api.get('/v1/customers/shared-id', { key: globex.apiKey, host: names(6).join(', ') });
+    expect([six.status, six.body.code, six.body.detail]).toEqual([400, 'invalid_host', 'X-Forwarded-Host names 6 hosts; at most 5 are taken.']);
+    const forwarded = await api.get('/v1/customers/shared-id', { key: globex.apiKey, headers: { forwarded: names(6).map((name) => `for=192.0.2.1;host=${name}`).join(', ') } });
+    expect([forwarded.status, forwarded.body.code, forwarded.body.detail]).toEqual([400, 'invalid_host', 'Forwarded names 6 hosts; at most 5 are taken.']);
+    expect((await api.get('/v1/customers/shared-id', { key: globex.apiKey, host: names(5).join(', ') })).status).toBe(200);
+  });
+
+  it('looks the hosts of a request up in one control-plane query, and an unknown or revoked key once per TTL', async () => {
+    const lookups = countControlPlaneLookups(api);
+    try {
+      // Hosts no tenant has (the bare API host, as far as the key is concerned): each would have been a query.
+      const unknownHosts = Array.from({ length: 5 }, (_, i) => `u${i}-${randomBytes(4).toString('hex')}.example.org`);
+      expect((await api.get('/v1/customers/shared-id', { key: globex.apiKey, host: unknownHosts.join(', ') })).status).toBe(200);
+      expect(lookups.of(/tenant_hostnames|FROM tenants/)).toBe(1);
+
+      const unknownKey = `pulse_${randomBytes(6).toString('hex')}_${'b'.repeat(32)}`;
+      const revoked = await api.seedTenant('revoked-key');
+      await api.controlPlaneSql('UPDATE api_keys SET revoked_at = now() WHERE tenant_id = $1', [revoked.tenantId]);
+      for (let i = 0; i < 10; i++) {
+        expect((await api.get('/v1/customers/shared-id', { key: unknownKey })).status).toBe(401);
+        expect((await api.get('/v1/customers/shared-id', { key: revoked.apiKey })).status).toBe(401);
+      }
+      expect(lookups.of(/FROM api_keys/)).toBe(2);
+    } finally {
+      lookups.stop();
+    }
+  });
+
   it("states money in the tenant's currency (setting, default USD)", async () => {
     const brazilian = await api.seedTenant('brl', { settings: { currency: 'BRL' } });
     await api.tenantSql(brazilian, `INSERT INTO customers (external_id, name) VALUES ('c1', 'Cliente')`);
@@ -245,4 +345,44 @@ function requestWithTarget(baseUrl: string, target: string, headers: Record<stri
     });
     request.on('error', reject);
   });
+}
+
+/** A GET written byte for byte (node:http and fetch would refuse or fix some of these requests): status, headers and body. */
+function rawGet(baseUrl: string, target: string, headerLines: string[]): Promise<{ status: number; headers: Record<string, string>; body: string }> {
+  const { hostname, port } = new URL(baseUrl);
+  return new Promise((resolve, reject) => {
+    const socket = connect(Number(port), hostname, () => {
+      // write, not end: a half-closed socket would have the server drop a request still being served.
+      socket.write([`GET ${target} HTTP/1.1`, ...headerLines, 'Connection: close', '', ''].join('\r\n'));
+    });
+    let raw = '';
+    socket.setEncoding('latin1');
+    socket.on('data', (chunk: string) => (raw += chunk));
+    socket.on('error', reject);
+    socket.on('end', () => {
+      const [head = '', ...rest] = raw.split('\r\n\r\n');
+      const [statusLine = '', ...lines] = head.split('\r\n');
+      const headers = Object.fromEntries(lines.map((line) => [line.slice(0, line.indexOf(':')).toLowerCase(), line.slice(line.indexOf(':') + 1).trim()]));
+      resolve({ status: Number(statusLine.split(' ')[1]), headers, body: rest.join('\r\n\r\n') });
+    });
+  });
+}
+
+/** The `code` of a problem+json body read by rawGet (chunked or not). */
+function problemCode(body: string): unknown {
+  const json = /\{.*\}/s.exec(body)?.[0];
+  return json ? (JSON.parse(json) as { code?: unknown }).code : undefined;
+}
+
+/** Counts the queries the api's control-plane pool runs from now on, by their SQL. */
+function countControlPlaneLookups(api: ApiUnderTest): { of(sql: RegExp): number; stop(): void } {
+  const pool = api.app.get<Pool>(POSTGRES_POOL, { strict: false });
+  const original = pool.query;
+  const texts: string[] = [];
+  pool.query = function (this: Pool, ...args: unknown[]) {
+    const [config] = args;
+    texts.push(typeof config === 'string' ? config : String((config as { text?: string } | undefined)?.text ?? ''));
+    return (original as (...inner: unknown[]) => unknown).apply(this, args);
+  } as Pool['query'];
+  return { of: (sql) => texts.filter((text) => sql.test(text)).length, stop: () => void (pool.query = original) };
 }

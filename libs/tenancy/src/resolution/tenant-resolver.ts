@@ -2,6 +2,8 @@ import { DomainError } from '@pulse/errors';
 import { isReservedSlug } from '@pulse/contracts';
 import type { Pool } from 'pg';
 import { apiKeySecretMatches, parseApiKey } from '../api-keys/api-key';
+import { ExpiringSet } from './expiring-set';
+import { normalizeHost } from './host-name';
 
 export interface ResolvedTenant {
   tenantId: string;
@@ -57,7 +59,15 @@ export interface TenantResolverOptions {
   /** How long a resolution is reused. Events (tenant.updated/offboarded) invalidate earlier. */
   cacheTtlMs: number;
   maxCacheEntries?: number;
+  /**
+   * How long a key prefix that found no live key (unknown or revoked) is answered 401 without asking the
+   * control plane again; default the shorter of cacheTtlMs and 10 s.
+   */
+  unknownKeyTtlMs?: number;
 }
+
+/** The most host names one request may have looked up (the api's guard allows fewer). */
+const MAX_HOSTS_PER_REQUEST = 16;
 
 const unauthenticated = () => new DomainError('unauthenticated', 'auth.invalid_api_key', 'The API key is unknown or revoked.');
 
@@ -80,7 +90,13 @@ export class TenantResolver {
    * Host names that are no tenant's (the bare API host): remembered too, or every request on them would
    * query the control plane. Any tenant event clears them, since it may have added a hostname.
    */
-  private readonly hostMisses = new Map<string, number>();
+  private readonly hostMisses: ExpiringSet;
+  /**
+   * Key prefixes with no live key (unknown or revoked), briefly: a client retrying a wrong or revoked key
+   * costs one control-plane query per TTL, not one per request. Safe: a prefix is 71 random bits chosen
+   * at issue, so no key issued later has one a client sent before, and a revoked key never comes back.
+   */
+  private readonly unknownKeys: ExpiringSet;
   private readonly maxEntries: number;
 
   constructor(
@@ -88,6 +104,8 @@ export class TenantResolver {
     private readonly options: TenantResolverOptions,
   ) {
     this.maxEntries = options.maxCacheEntries ?? 10_000;
+    this.hostMisses = new ExpiringSet(options.cacheTtlMs, this.maxEntries);
+    this.unknownKeys = new ExpiringSet(options.unknownKeyTtlMs ?? Math.min(options.cacheTtlMs, 10_000), this.maxEntries);
   }
 
   async resolveApiKey(token: string): Promise<ResolvedApiKey> {
@@ -96,14 +114,19 @@ export class TenantResolver {
     const cacheKey = `key:${parsed.prefix}`;
     let entry = this.fresh(cacheKey);
     if (!entry) {
+      if (this.unknownKeys.has(parsed.prefix)) throw unauthenticated();
       const { rows } = await this.controlPlane.query<KeyRow>(
         `SELECT k.id AS key_id, k.secret_hash, COALESCE(k.scopes, '{}') AS scopes, k.revoked_at, ${TENANT_COLUMNS}
            FROM api_keys k JOIN tenants t ON t.id = k.tenant_id WHERE k.prefix = $1`,
         [parsed.prefix],
       );
       const row = rows[0];
+      if (!row || row.revoked_at) {
+        this.unknownKeys.add(parsed.prefix);
+        throw unauthenticated();
+      }
       // The hash is cached, not the secret check: every request proves it holds the secret.
-      entry = this.remember(cacheKey, row && !row.revoked_at ? { row, secretHash: row.secret_hash, resolved: toResolvedKey(row) } : undefined);
+      entry = this.remember(cacheKey, { row, secretHash: row.secret_hash, resolved: toResolvedKey(row) });
     }
     if (!entry?.secretHash || !apiKeySecretMatches(parsed.secret, entry.secretHash)) throw unauthenticated();
     assertServable(entry.row);
@@ -120,27 +143,39 @@ export class TenantResolver {
     this.controlPlane.query('UPDATE api_keys SET last_used_at = now() WHERE id = $1', [keyId]).catch(() => this.lastRecordedUse.delete(keyId));
   }
 
-  /** The tenant a host name belongs to, or undefined when it is not a tenant host (e.g. the bare API host). */
+  /**
+   * The tenant a host name belongs to, or undefined when it is not a tenant host (e.g. the bare API host).
+   * A value that is no valid host[:port] is 400 `invalid_host` (normalizeHost), never "no tenant's".
+   */
   async resolveHost(host: string): Promise<ResolvedTenant | undefined> {
-    const entry = await this.lookUpHost(normalizeHost(host));
+    const hostname = normalizeHost(host);
+    const entry = (await this.lookUpHosts([hostname])).get(hostname);
     if (!entry) return undefined;
     assertServable(entry.row);
     return entry.resolved;
   }
 
   /**
-   * Whether a key of tenant `tenantId` may be used on `host`: on its own tenant's host, or on a host that
-   * is no tenant's (the bare API host: a reserved name under the base domain such as `api.<base domain>`,
-   * or any host no tenant registered). Never on another tenant's host, whatever that tenant's status (not
-   * the caller's to know), nor on `<slug>.<base domain>` for a slug no tenant has: answering that one
-   * differently from another tenant's host would tell any key holder which slugs exist.
+   * The first of `hosts` on which a key of tenant `tenantId` may not be used, or undefined when it may be
+   * used on all of them. It may be used on its own tenant's host, or on a host that is no tenant's (the
+   * bare API host: a reserved name under the base domain such as `api.<base domain>`, or any host no
+   * tenant registered). Never on another tenant's host, whatever that tenant's status (not the caller's
+   * to know), nor on `<slug>.<base domain>` for a slug no tenant has: answering that one differently from
+   * another tenant's host would tell any key holder which slugs exist. The names not cached are looked up
+   * in one query, and at most MAX_HOSTS_PER_REQUEST of them, so a request's hosts cost one query at most.
    */
-  async hostAdmits(host: string, tenantId: string): Promise<boolean> {
-    const hostname = normalizeHost(host);
-    const owner = (await this.lookUpHost(hostname))?.resolved.tenantId;
-    if (owner !== undefined) return owner === tenantId;
-    const slug = this.slugOf(hostname);
-    return slug === undefined || isReservedSlug(slug);
+  async firstForeignHost(hosts: readonly string[], tenantId: string): Promise<string | undefined> {
+    const hostnames = [...new Set(hosts.map((host) => normalizeHost(host)))];
+    if (hostnames.length > MAX_HOSTS_PER_REQUEST) {
+      throw new DomainError('invalid_input', 'invalid_host', `The request names ${hostnames.length} hosts; at most ${MAX_HOSTS_PER_REQUEST} are taken.`);
+    }
+    const entries = await this.lookUpHosts(hostnames);
+    return hostnames.find((hostname) => {
+      const owner = entries.get(hostname)?.resolved.tenantId;
+      if (owner !== undefined) return owner !== tenantId;
+      const slug = this.slugOf(hostname);
+      return slug !== undefined && !isReservedSlug(slug);
+    });
   }
 
   /** The slug a host names, for `<slug>.<baseDomain>` (one label); undefined for any other host. */
@@ -150,27 +185,36 @@ export class TenantResolver {
     return slug && !slug.includes('.') ? slug : undefined;
   }
 
-  /** The cache entry of a host name already normalised (normalizeHost). */
-  private async lookUpHost(hostname: string): Promise<CacheEntry | undefined> {
-    const cacheKey = `host:${hostname}`;
-    if ((this.hostMisses.get(hostname) ?? 0) > Date.now()) return undefined;
-    let entry = this.fresh(cacheKey);
-    if (!entry) {
-      const slug = this.slugOf(hostname);
-      const { rows } = slug
-        ? await this.controlPlane.query<TenantRow>(`SELECT ${TENANT_COLUMNS} FROM tenants t WHERE t.slug = $1`, [slug])
-        : await this.controlPlane.query<TenantRow>(
-            `SELECT ${TENANT_COLUMNS} FROM tenant_hostnames h JOIN tenants t ON t.id = h.tenant_id WHERE h.hostname = $1`,
-            [hostname],
-          );
-      const row = rows[0];
-      entry = this.remember(cacheKey, row ? { row, resolved: toResolvedTenant(row) } : undefined);
-      if (!row && this.options.cacheTtlMs > 0) {
-        if (this.hostMisses.size >= this.maxEntries) this.hostMisses.clear();
-        this.hostMisses.set(hostname, Date.now() + this.options.cacheTtlMs);
-      }
+  /**
+   * The cache entries of host names already normalised (normalizeHost), by name; none for a name that is
+   * no tenant's. What the cache does not know is read in one query: `<slug>.<base domain>` by slug, any
+   * other name among the custom hostnames.
+   */
+  private async lookUpHosts(hostnames: readonly string[]): Promise<Map<string, CacheEntry | undefined>> {
+    const entries = new Map<string, CacheEntry | undefined>();
+    const unknown: string[] = [];
+    for (const hostname of hostnames) {
+      const cached = this.hostMisses.has(hostname) ? null : this.fresh(`host:${hostname}`);
+      if (cached === undefined) unknown.push(hostname);
+      else entries.set(hostname, cached ?? undefined);
     }
-    return entry;
+    if (unknown.length === 0) return entries;
+
+    const slugHosts = unknown.filter((hostname) => this.slugOf(hostname) !== undefined);
+    const customHosts = unknown.filter((hostname) => this.slugOf(hostname) === undefined);
+    const { rows } = await this.controlPlane.query<TenantRow & { hostname: string }>(
+      `SELECT q.hostname, ${TENANT_COLUMNS} FROM unnest($1::text[], $2::text[]) AS q(hostname, slug) JOIN tenants t ON t.slug = q.slug
+       UNION ALL
+       SELECT h.hostname, ${TENANT_COLUMNS} FROM tenant_hostnames h JOIN tenants t ON t.id = h.tenant_id WHERE h.hostname = ANY($3::text[])`,
+      [slugHosts, slugHosts.map((hostname) => this.slugOf(hostname)), customHosts],
+    );
+    const found = new Map(rows.map((row) => [row.hostname, row]));
+    for (const hostname of unknown) {
+      const row = found.get(hostname);
+      if (!row) this.hostMisses.add(hostname);
+      entries.set(hostname, this.remember(`host:${hostname}`, row ? { row, resolved: toResolvedTenant(row) } : undefined));
+    }
+    return entries;
   }
 
   /** Drops everything cached about a tenant (on tenant.updated / tenant.offboarded). */
@@ -192,7 +236,7 @@ export class TenantResolver {
   }
 
   private remember(key: string, found: Omit<CacheEntry, 'expiresAt'> | undefined): CacheEntry | undefined {
-    // Misses are not cached: a key issued a moment ago must work at once.
+    // Misses are not kept here (hostMisses and unknownKeys keep them, each with its own rules).
     if (!found || this.options.cacheTtlMs <= 0) return found ? { ...found, expiresAt: 0 } : undefined;
     if (this.cache.size >= this.maxEntries) this.cache.delete(this.cache.keys().next().value as string);
     const entry = { ...found, expiresAt: Date.now() + this.options.cacheTtlMs };
@@ -213,7 +257,3 @@ function toResolvedKey(row: KeyRow): ResolvedApiKey {
   return { ...toResolvedTenant(row), keyId: row.key_id, scopes: row.scopes };
 }
 
-/** A Host value as names compare: lower case, without port or trailing dot. */
-function normalizeHost(host: string): string {
-  return host.toLowerCase().replace(/:\d+$/, '').replace(/\.$/, '');
-}
