@@ -11,6 +11,7 @@ import { HealthDistributionModule } from './health/health-distribution.module';
 import { MetricSeriesModule } from './metrics/series/metric-series.module';
 import { ProductsModule } from './products/products.module';
 import { DocsModule } from './docs/docs.module';
+import { BodyMediaTypeGuard } from './http/body-media-type';
 import { HttpConventionsModule } from './http/http-conventions.module';
 import { RateLimitGuard } from './http/rate-limit/rate-limit.guard';
 import { ImportsModule } from './imports/imports.module';
@@ -53,14 +54,16 @@ export class AppModule {
       providers: [
         { provide: API_CONFIG, useValue: config },
         // Global guards run in this order: who the tenant is, its rate limit, whether the key's scopes
-        // allow the method, then a JSON body that parses, no body on a route that takes none, and no
-        // undeclared query parameter.
+        // allow the method, then a body of a media type the route takes, a JSON body that parses, no body
+        // on a route that takes none, and no undeclared query parameter.
         // Authentication first: a client without a valid key gets 401/403 before any 400 about its request.
         { provide: APP_GUARD, useClass: TenantAuthGuard },
         { provide: APP_GUARD, useClass: RateLimitGuard },
         { provide: APP_GUARD, useClass: ApiKeyScopeGuard },
-        // An upload route refuses other media types with 415 before a JSON body's parse error is looked at.
+        // An upload route refuses other media types with 415 before a JSON body's parse error is looked at;
+        // any other route a body Fastify left unread (not JSON), with the 415 that names JSON.
         { provide: APP_GUARD, useClass: UploadMediaTypeGuard },
+        { provide: APP_GUARD, useClass: BodyMediaTypeGuard },
         { provide: APP_GUARD, useClass: MalformedBodyGuard },
         { provide: APP_GUARD, useClass: UndeclaredBodyGuard },
         { provide: APP_GUARD, useClass: UndeclaredQueryGuard },

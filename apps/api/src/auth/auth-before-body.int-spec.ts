@@ -1,8 +1,11 @@
 import { DEFAULT_SCORECARD } from '@pulse/contracts';
 import { ApiUnderTest, type SeededTenant } from '../api.int-kit';
 
-/** A request whose body is sent as given (not JSON-encoded), as a client with a bug would send it. */
-async function send(api: ApiUnderTest, method: string, urlPath: string, options: { key?: string; contentType?: string; body?: string } = {}) {
+/**
+ * A request whose body is sent as given (not JSON-encoded), as a client with a bug would send it. A body
+ * given as bytes goes without a Content-Type unless one is named (fetch adds `text/plain` to a string).
+ */
+async function send(api: ApiUnderTest, method: string, urlPath: string, options: { key?: string; contentType?: string; body?: string | Uint8Array } = {}) {
   const response = await fetch(`${api.baseUrl}${urlPath}`, {
     method,
     headers: {
@@ -12,8 +15,23 @@ async function send(api: ApiUnderTest, method: string, urlPath: string, options:
     body: options.body,
   });
   const text = await response.text();
-  return { status: response.status, contentType: response.headers.get('content-type'), body: text ? (JSON.parse(text) as Record<string, unknown>) : {} };
+  return {
+    status: response.status,
+    contentType: response.headers.get('content-type'),
+    rateLimited: response.headers.get('ratelimit-limit') !== null,
+    body: text ? (JSON.parse(text) as Record<string, unknown>) : {},
+  };
 }
+
+/** Bodies of media types no JSON route takes; `undefined`: bytes without a Content-Type; `nonsense`: not a media type at all. */
+const OTHER_MEDIA_TYPES: Array<[contentType: string | undefined, body: string]> = [
+  ['application/x-www-form-urlencoded', 'asOf=2026-11-26'],
+  ['text/plain', '{"asOf":"2026-11-26"}'],
+  ['application/xml', '<refresh/>'],
+  ['text/csv', 'asOf\n2026-11-26\n'],
+  [undefined, '{"asOf":"2026-11-26"}'],
+  ['nonsense', '{"asOf":"2026-11-26"}'],
+];
 
 const JSON_TYPE = 'application/json';
 
@@ -109,17 +127,31 @@ describe('authentication comes before the body (real PostgreSQL)', () => {
     expect(response.body).toMatchObject({ code: 'payload_too_large' });
   });
 
-  it.each(BODY_ROUTES)('refuses %s %s with a body of another media type with 415, unread, before authentication', async (method, path) => {
-    for (const [contentType, body] of [
-      ['application/x-www-form-urlencoded', 'asOf=2026-11-26'],
-      ['text/plain', '{"asOf":"2026-11-26"}'],
-      ['application/xml', '<refresh/>'],
-    ] as const) {
-      for (const key of [tenant.apiKey, undefined]) {
-        const response = await send(api, method, path, { key, contentType, body });
-        expect([contentType, key !== undefined, response.status]).toEqual([contentType, key !== undefined, 415]);
-        expect(response.contentType).toMatch(/^application\/problem\+json/);
-        expect(response.body).toMatchObject({ status: 415, code: 'unsupported_media_type', instance: path });
+  it.each(BODY_ROUTES)('answers %s %s with a body of another media type, or none, with 401 without a key and 415 with one, after the rate limit', async (method, path) => {
+    for (const [contentType, body] of OTHER_MEDIA_TYPES) {
+      const anonymous = await send(api, method, path, { contentType, body: Buffer.from(body) });
+      expect([contentType, anonymous.status, anonymous.contentType]).toEqual([contentType, 401, expect.stringMatching(/^application\/problem\+json/)]);
+      expect(anonymous.body).toMatchObject({ status: 401, code: 'auth.missing_api_key', instance: path });
+
+      const refused = await send(api, method, path, { key: tenant.apiKey, contentType, body: Buffer.from(body) });
+      expect([contentType, refused.status, refused.contentType, refused.rateLimited]).toEqual([contentType, 415, expect.stringMatching(/^application\/problem\+json/), true]);
+      expect(refused.body).toMatchObject({ status: 415, code: 'unsupported_media_type', instance: path, detail: expect.stringContaining('Send the body as application/json') });
+    }
+  });
+
+  it('answers every route that may take a body with 401 for any media type without a key: nothing about a request is told before authentication', async () => {
+    const document = (await api.get('/openapi.json')).body as { paths: Record<string, Record<string, { security?: unknown[] }>> };
+    const id = '00000000-0000-4000-8000-000000000000';
+    const operations = Object.entries(document.paths).flatMap(([template, methods]) =>
+      Object.keys(methods)
+        .filter((method) => ['post', 'put', 'patch', 'delete'].includes(method))
+        .map((method) => [method.toUpperCase(), template.replace('{entity}', 'customers').replace(/\{[^}]+\}/g, id)] as const),
+    );
+    expect(operations.length).toBeGreaterThanOrEqual(BODY_ROUTES.length + 4);
+    for (const [method, path] of operations) {
+      for (const [contentType, body] of OTHER_MEDIA_TYPES) {
+        const response = await send(api, method, path, { contentType, body: Buffer.from(body) });
+        expect([method, path, contentType, response.status]).toEqual([method, path, contentType, 401]);
       }
     }
   });

@@ -206,7 +206,7 @@ describe('the api answers as its OpenAPI document says', () => {
     expect(patterns.some((pattern) => pattern.test('custom.a-b'))).toBe(false);
   });
 
-  it('metrics, health distribution and scorecard: series values, a refresh without a body, 415 and 413 before authentication', async () => {
+  it('metrics, health distribution and scorecard: series values, a refresh without a body, 415 after authentication and 413 before', async () => {
     const scorecard = {
       measures: [{ metric: 'revenue90d', weight: 1, direction: 'higher_is_better', scoring: { type: 'linear', min: 0, max: 1000 }, missing: { rule: 'exclude' } }],
       bands: { yellow: 40, green: 70 },
@@ -227,7 +227,7 @@ describe('the api answers as its OpenAPI document says', () => {
         { url: '/v1/scorecard', body: { measures: [] }, status: 400 },
         { url: '/v1/scorecard', raw: '{', status: 400 },
         { url: '/v1/scorecard', raw: 'a=1', contentType: 'text/plain', status: 415 },
-        { url: '/v1/scorecard', raw: 'a=1', contentType: 'text/plain', key: null, status: 415 },
+        { url: '/v1/scorecard', raw: 'a=1', contentType: 'text/plain', key: null, status: 401 },
         { url: '/v1/scorecard', raw: JSON.stringify({ pad: 'x'.repeat(1_100_000) }), key: null, status: 413 },
         ...refusals('/v1/scorecard', { write: true, body: scorecard }),
       ])),
@@ -239,6 +239,7 @@ describe('the api answers as its OpenAPI document says', () => {
         { url: MR, status: 202 },
         { url: MR, body: { other: 1 }, status: 400 },
         { url: MR, raw: 'x', contentType: 'text/plain', status: 415 },
+        { url: MR, raw: 'x', contentType: 'application/x-www-form-urlencoded', key: null, status: 401 },
         ...refusals(MR, { write: true, body: {} }),
       ])),
       ...(await conditionalGet('/v1/metrics/runs/{id}', `/v1/metrics/runs/${RUN_OK}`)),
@@ -270,6 +271,7 @@ describe('the api answers as its OpenAPI document says', () => {
         { url: '/v1/imports/widgets', ...upload, status: 400 },
         { url: '/v1/imports/customers', body: { a: 1 }, status: 415 },
         { url: '/v1/imports/customers', raw: 'a', contentType: 'text/plain', status: 415 },
+        { url: '/v1/imports/customers', raw: 'a', contentType: 'text/plain', key: null, status: 401 },
         ...refusals('/v1/imports/customers', { write: true, ...upload }),
       ])),
       ...(await conditionalGet('/v1/imports', '/v1/imports')),
@@ -296,6 +298,7 @@ describe('the api answers as its OpenAPI document says', () => {
         { url: `${S}/${id}/syncs`, body: {}, status: 202 },
         { url: `${S}/${id}/syncs`, body: { force: true }, status: 400 },
         { url: `${S}/${id}/syncs`, raw: 'x', contentType: 'text/plain', status: 415 },
+        { url: `${S}/${id}/syncs`, raw: 'x', contentType: 'text/plain', key: null, status: 401 },
         ...refusals(`${S}/${id}/syncs`, { write: true }),
       ])),
       ...(await conditionalGet('/v1/sources/{id}/syncs', `${S}/${id}/syncs`)),

@@ -10,11 +10,11 @@ const ref = (name: string): ResponseHeaderSpec => ({ $ref: `#/components/headers
 
 /**
  * The headers the api's responses refer to (components.headers of the document). Which response carries
- * which follows the order a request goes through: Fastify refuses a body over the limit (413) or of a
- * media type it has no parser for (415) before any guard; then TenantAuthGuard (401, 403 tenant/host, 400
- * for two Authorization headers, 503 when the control plane does not answer), RateLimitGuard (sets the
- * RateLimit-* headers, or 429), ApiKeyScopeGuard (403 insufficient_scope), the body and query guards
- * (400, the upload's 415) and the route. Only what comes after RateLimitGuard carries its headers.
+ * which follows the order a request goes through: Fastify refuses a JSON body over the limit (413) before
+ * any guard; then TenantAuthGuard (401, 403 tenant/host, 400 for two Authorization headers, 503 when the
+ * control plane does not answer), RateLimitGuard (sets the RateLimit-* headers, or 429), ApiKeyScopeGuard
+ * (403 insufficient_scope), the media-type guards (415 for a body Fastify left unread), the body and query
+ * guards (400) and the route. Only what comes after RateLimitGuard carries its headers.
  */
 export const API_RESPONSE_HEADERS: Record<string, ResponseHeaderDoc> = {
   'X-Correlation-Id': {
@@ -79,10 +79,13 @@ const AUTHENTICATED_ROUTE_RESPONSES: Record<number, ApiResponseDoc> = {
   },
 };
 
-/** What Fastify answers for a request body before any guard (so before authentication): every method it reads a body for. */
+/**
+ * What a route answers for a body it does not take, on every method Fastify reads a body for: 413 before
+ * any guard (so before authentication), 415 once the key is checked (body-media-type.ts).
+ */
 const BODY_RESPONSES: Record<number, ApiResponseDoc> = {
   413: { description: 'payload_too_large: the body is over the limit (1 MiB of JSON), refused before authentication' },
-  415: { description: 'unsupported_media_type: a body that is not application/json, refused before authentication' },
+  415: { description: 'unsupported_media_type: a body that is not application/json, refused once the key is checked' },
 };
 const BODY_METHODS = new Set(['post', 'put', 'patch', 'delete']);
 
@@ -124,9 +127,11 @@ function authenticatedHeaders(status: string, route: { tagged: boolean; idempote
         ...sometimes({ 'WWW-Authenticate': ref('WWW-Authenticate') }, 'Only on auth.insufficient_scope.'),
       };
     case 413:
-    case 415:
-      // Fastify's refusal comes before any guard; the upload route's own 413/415 come after the rate limit.
+      // Fastify's refusal comes before any guard; the upload route's own 413 comes after the rate limit.
       return route.upload ? { ...CORRELATION, ...RATE_LIMIT_AFTER_AUTH_ONLY("Only on the upload route's own refusal, after authentication.") } : CORRELATION;
+    case 415:
+      // The media-type guards run after the rate limit, on every route.
+      return { ...CORRELATION, ...RATE_LIMIT };
     case 429:
       return { ...CORRELATION, ...RATE_LIMIT, 'Retry-After': ref('Retry-After') };
     case 503:

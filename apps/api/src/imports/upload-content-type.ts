@@ -2,6 +2,7 @@ import { Injectable, SetMetadata, UnsupportedMediaTypeException, type CanActivat
 import { HttpAdapterHost, Reflector } from '@nestjs/core';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import type { ImportFormat } from '@pulse/contracts';
+import { contentTypeAsSent, leaveBodyUnread } from '../http/body-media-type';
 
 /** The media types an import upload may have, and the file format each one means. */
 export const UPLOAD_MEDIA_TYPES: Readonly<Record<string, ImportFormat>> = {
@@ -21,9 +22,10 @@ export const UPLOAD_CONTENT_TYPES = Symbol('UPLOAD_CONTENT_TYPES');
 
 /**
  * Lets CSV and NDJSON bodies through to the upload route as the raw request stream: Fastify would
- * otherwise refuse them (no parser) or buffer them whole (bodyLimit applies only to buffered parsers).
- * The route streams the body to object storage and enforces its own size limit. Every other route
- * keeps refusing these media types with 415, as before.
+ * otherwise leave them unread (the catch-all parser, apps/api/src/http/body-media-type.ts) or buffer
+ * them whole (bodyLimit applies only to buffered parsers). The route streams the body to object storage
+ * and enforces its own size limit. On every other route they are left unread like any body that is not
+ * JSON, and refused with 415 once the key is checked (BodyMediaTypeGuard).
  */
 export const uploadContentTypesProvider: Provider = {
   provide: UPLOAD_CONTENT_TYPES,
@@ -32,7 +34,8 @@ export const uploadContentTypesProvider: Provider = {
     const fastify = adapterHost.httpAdapter.getInstance<FastifyInstance>();
     fastify.addContentTypeParser(Object.keys(UPLOAD_MEDIA_TYPES), (request, payload, done) => {
       if (request.routeOptions.url !== IMPORT_ROUTE) {
-        done(Object.assign(new Error(`Unsupported Media Type: ${request.headers['content-type'] ?? ''}`), { statusCode: 415 }), undefined);
+        leaveBodyUnread(request);
+        done(null, undefined);
         return;
       }
       done(null, payload);
@@ -52,10 +55,11 @@ export function unsupportedUploadType(contentType: string | undefined): Unsuppor
 }
 
 /**
- * An upload route takes CSV or NDJSON only: any other media type is 415, whatever its body holds. A
- * global guard registered after authentication, rate limit and scopes (a client without a valid key gets
- * its 401 first, as for any body) and before MalformedBodyGuard, which would otherwise answer a JSON body
- * that does not parse with 400 and one that parses with the route's 415.
+ * An upload route takes CSV or NDJSON only: any other media type, or none, is 415, whatever its body
+ * holds. A global guard registered after authentication, rate limit and scopes (a client without a valid
+ * key gets its 401 first, as for any body), before BodyMediaTypeGuard, whose 415 names JSON, and before
+ * MalformedBodyGuard, which would otherwise answer a JSON body that does not parse with 400 and one that
+ * parses with the route's 415.
  */
 @Injectable()
 export class UploadMediaTypeGuard implements CanActivate {
@@ -63,7 +67,7 @@ export class UploadMediaTypeGuard implements CanActivate {
 
   canActivate(context: ExecutionContext): boolean {
     if (!this.reflector.get<boolean | undefined>(UPLOAD_BODY_METADATA, context.getHandler())) return true;
-    const contentType = context.switchToHttp().getRequest<FastifyRequest>().headers['content-type'];
+    const contentType = contentTypeAsSent(context.switchToHttp().getRequest<FastifyRequest>());
     if (uploadFormatOf(contentType) !== undefined) return true;
     throw unsupportedUploadType(contentType);
   }

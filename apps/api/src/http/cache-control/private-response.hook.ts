@@ -13,7 +13,7 @@ export const PRIVATE_CACHE_CONTROL = 'private, no-cache';
  * `tenantRoute` before it looks at the key), refusals included, gets `Cache-Control: private, no-cache`
  * and `Vary: Authorization`, so no cache in front of the api can serve one tenant's answer to another
  * key. Public routes (probes, /openapi.json, /docs) keep their own headers, as do requests refused
- * before the guard (no route, or a body Fastify will not read).
+ * before the guard (no route, or a JSON body over the limit).
  */
 export async function privateResponseHook(request: FastifyRequest, reply: FastifyReply, payload: unknown): Promise<unknown> {
   if (!(request as TenantRequest).tenantRoute) return payload;
@@ -49,11 +49,12 @@ export const PRIVATE_RESPONSE_HEADER_DOCS: Record<string, ResponseHeaderDoc> = {
 const ref = (name: string): ResponseHeaderSpec => ({ $ref: `#/components/headers/${name}` });
 
 /**
- * The two headers on one status of an authenticated route: on every answer, but a 413/415 may lack them
- * when Fastify gave it before any guard, for a body it would not read.
+ * The two headers on one status of an authenticated route: on every answer, but a 413 may lack them
+ * when Fastify gave it before any guard, for a JSON body over its limit (a 415 comes after the guards:
+ * apps/api/src/http/body-media-type.ts).
  */
 export function privateResponseHeaders(status: string): Record<string, ResponseHeaderSpec> {
-  if (status === '413' || status === '415') {
+  if (status === '413') {
     const absent = ' Absent when the body was refused before authentication.';
     return Object.fromEntries(
       Object.entries(PRIVATE_RESPONSE_HEADER_DOCS).map(([name, doc]) => [name, { description: `${doc.description}${absent}`, schema: doc.schema, required: false }]),
