@@ -1,4 +1,4 @@
-import type { FieldError } from '@pulse/contracts';
+import { narrowUnionIssues, type FieldError } from '@pulse/contracts';
 import type { z } from 'zod';
 import { ValidationError } from './domain-error';
 
@@ -6,10 +6,12 @@ export type InputLocation = 'body' | 'query' | 'path' | 'header';
 
 /**
  * Turns zod issues into field errors named after where the value came from (`body.hostnames.0`). An
- * object with unknown keys gets one error per key, naming it (`query.colour`), not one for the object.
+ * object with unknown keys gets one error per key, naming it (`query.colour`), not one for the object. A
+ * union whose input was plainly meant for one branch (an object where the others take a string) reports
+ * that branch's errors at their own paths (`body.mapping.columns.a.dateFormat`), not "Invalid input".
  */
 export function fieldErrorsFromZod(error: z.ZodError, location: InputLocation): FieldError[] {
-  return error.issues.flatMap((issue): FieldError[] => {
+  return narrowUnionIssues(error.issues).flatMap((issue): FieldError[] => {
     const path = [location, ...issue.path.map(String)];
     if (issue.code === 'unrecognized_keys') {
       return issue.keys.map((key) => ({ field: [...path, key].join('.'), code: issue.code, message: `Unknown field "${key}".` }));
