@@ -10,7 +10,8 @@ export const FASTIFY_CONVENTIONS = Symbol('FASTIFY_CONVENTIONS');
 
 /**
  * Registers the api's Fastify-level conventions on its own Fastify instance (other services do not get
- * them): ETags with 304, then compression. An async provider, so Nest waits for the plugin to load
+ * them): ETags with 304, Cache-Control: private and Vary: Authorization on the answers of routes that
+ * need a key (private-response.hook.ts), then compression. An async provider, so Nest waits for the plugin to load
  * while it builds the module graph: @fastify/compress hooks routes as they are added (onRoute), so it
  * must be loaded before Nest registers any. The ETag hook comes first so it hashes the JSON before
  * compression replaces the payload with a stream.

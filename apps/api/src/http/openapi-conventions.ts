@@ -63,7 +63,8 @@ const AUTHENTICATED_ROUTE_RESPONSES: Record<number, ApiResponseDoc> = {
   400: {
     description:
       'validation_failed: a path or query parameter that is not valid, or one the route does not take (each field named in `errors`); ' +
-      'bad_request: two Authorization headers',
+      'bad_request: two Authorization headers; invalid_host: a Host, X-Forwarded-Host or Forwarded host that is not host[:port], two Host headers, ' +
+      'or more than 5 hosts in X-Forwarded-Host or Forwarded',
   },
   401: { description: 'auth.missing_api_key or auth.invalid_api_key: no valid tenant API key' },
   403: {
@@ -74,8 +75,9 @@ const AUTHENTICATED_ROUTE_RESPONSES: Record<number, ApiResponseDoc> = {
   429: { description: "rate_limited: over the tenant plan's rate; retry after Retry-After seconds" },
   503: {
     description:
-      'database_unavailable: the database cannot be reached or does not answer in time; tenant_database_busy: no connection ' +
-      'to it became free in time. Retry after Retry-After seconds',
+      'database_unavailable: the database cannot be reached or does not answer in time, or (on a GET or HEAD) the read lost a ' +
+      'deadlock or serialization conflict with a concurrent write; tenant_database_busy: no connection to it became free in time. ' +
+      'Retry after Retry-After seconds',
   },
 };
 
@@ -114,7 +116,7 @@ function authenticatedHeaders(status: string, route: { tagged: boolean; idempote
     case 400:
       return {
         ...CORRELATION,
-        ...RATE_LIMIT_AFTER_AUTH_ONLY('Absent on the 400 for two Authorization headers, refused before the rate limit.'),
+        ...RATE_LIMIT_AFTER_AUTH_ONLY('Absent on the 400 for two Authorization headers or for the hosts (invalid_host), refused before the rate limit.'),
         ...sometimes({ 'WWW-Authenticate': ref('WWW-Authenticate') }, 'Only on the 400 for two Authorization headers.'),
       };
     case 401:
