@@ -90,6 +90,11 @@ export const apiConfigSchema = z
     /** The largest import upload accepted; larger bodies are cut off with 413. */
     IMPORT_MAX_BYTES: positiveInt(10 * 1024 ** 3),
     /**
+     * Imports a tenant may have queued or running at once; an upload past it is 429 (before its bytes are
+     * stored), so one tenant cannot fill the shared storage and ingestion queue.
+     */
+    IMPORT_MAX_PENDING_PER_TENANT: positiveInt(20),
+    /**
      * Private networks a source's connection test may reach (CIDRs, addresses, host names, comma-separated);
      * by default none: loopback, RFC 1918, link-local (the metadata server) and the like are refused.
      */
@@ -132,7 +137,7 @@ export const apiConfigSchema = z
       idempotencyKeyTtlHours: env.IDEMPOTENCY_KEY_TTL_HOURS,
       compressionThresholdBytes: env.COMPRESSION_THRESHOLD_BYTES,
     },
-    imports: { storage: toObjectStorageSettings(env), maxUploadBytes: env.IMPORT_MAX_BYTES },
+    imports: { storage: toObjectStorageSettings(env), maxUploadBytes: env.IMPORT_MAX_BYTES, maxPendingPerTenant: env.IMPORT_MAX_PENDING_PER_TENANT },
     sources: { allowedPrivateNetworks: env.SOURCE_ALLOWED_PRIVATE_NETWORKS },
   }));
 

@@ -1,6 +1,6 @@
 import { Controller, Get, HttpCode, Param, PayloadTooLargeException, Post, Query, Req, Res } from '@nestjs/common';
 import { importAcceptedSchema, importErrorPageSchema, importPageSchema, importSchema, type ImportAcceptedDto, type ImportDto, type ImportErrorPageDto, type ImportPageDto } from '@pulse/contracts';
-import { NotFoundError, ValidationError } from '@pulse/errors';
+import { DomainError, NotFoundError, ValidationError } from '@pulse/errors';
 import { ApiRoute, ZodValidationPipe } from '@pulse/service-runtime';
 import { TenantDatabasePool, type TenantContext } from '@pulse/tenancy';
 import type { FastifyReply, FastifyRequest } from 'fastify';
@@ -14,7 +14,7 @@ import { listImportErrors } from './list-import-errors';
 import { listImports } from './list-imports';
 import { UploadBody, unsupportedUploadType, uploadFormatOf } from './upload-content-type';
 import { UploadTooLargeError } from './upload-meter';
-import { UploadImportUseCase } from './upload-import.use-case';
+import { PENDING_IMPORTS_RETRY_AFTER_SECONDS, TOO_MANY_PENDING_IMPORTS, UploadImportUseCase } from './upload-import.use-case';
 import { utf8HeaderOf } from '../http/header-text';
 import { idempotencyKeyHeader } from '../http/openapi-conventions';
 
@@ -68,6 +68,10 @@ export class ImportsController {
       413: { description: 'payload_too_large' },
       415: { description: 'unsupported_media_type (send text/csv or application/x-ndjson)' },
       422: { description: 'idempotency_key_reused' },
+      429: {
+        description:
+          'rate_limited: over the plan rate; or imports.too_many_pending: the tenant already has IMPORT_MAX_PENDING_PER_TENANT (20) imports queued or running, refused before the body is stored. Retry after Retry-After seconds',
+      },
     },
   })
   async create(
@@ -103,6 +107,7 @@ export class ImportsController {
       // The rest of an unread body would be taken for the next request on this connection: close it.
       if (!body.readableEnded) void reply.header('connection', 'close');
       if (error instanceof UploadTooLargeError) throw new PayloadTooLargeException(error.message);
+      if (error instanceof DomainError && error.code === TOO_MANY_PENDING_IMPORTS) void reply.header('retry-after', String(PENDING_IMPORTS_RETRY_AFTER_SECONDS));
       throw error;
     }
   }

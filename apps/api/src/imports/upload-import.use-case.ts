@@ -9,6 +9,7 @@ import {
   type ImportMode,
   type ImportOptions,
 } from '@pulse/contracts';
+import { DomainError } from '@pulse/errors';
 import { awaitPublishBriefly, EventPublisher, enqueueEvent, publishAfterCommit } from '@pulse/messaging';
 import { importObjectKey } from '@pulse/object-storage';
 import { TenantDatabasePool, type TenantContext } from '@pulse/tenancy';
@@ -39,6 +40,10 @@ export interface UploadImportResult {
 
 type RequestedPayload = EventPayload<typeof ingestionRequestedV1>;
 
+/** The 429 of an upload past the tenant's cap on pending imports (its Retry-After: PENDING_IMPORTS_RETRY_AFTER_SECONDS). */
+export const TOO_MANY_PENDING_IMPORTS = 'imports.too_many_pending';
+export const PENDING_IMPORTS_RETRY_AFTER_SECONDS = 30;
+
 /**
  * POST /v1/imports/{entity}: streams the file to object storage (never whole in memory), then records
  * a queued `imports` row and its ingestion.requested.v1 event in one transaction, and publishes the
@@ -65,6 +70,7 @@ export class UploadImportUseCase {
   ) {}
 
   async execute(tenant: TenantContext, input: UploadImportInput): Promise<UploadImportResult> {
+    await this.assertRoomForAnother(tenant, input.idempotencyKey);
     const importId = randomUUID();
     const key = importObjectKey(tenant.tenantId, importId, `upload.${input.format === 'csv' ? 'csv' : 'ndjson'}`);
     const meter = new UploadMeter(this.config.imports.maxUploadBytes);
@@ -91,6 +97,28 @@ export class UploadImportUseCase {
       await discardUpload();
       throw error;
     }
+  }
+
+  /**
+   * A soft cap on the tenant's imports queued or running (`IMPORT_MAX_PENDING_PER_TENANT`), checked before
+   * anything is stored: uploads at the same moment may pass it by a few. A retry of an upload whose
+   * Idempotency-Key is known goes on (to its replay or 422), whatever the count.
+   */
+  private async assertRoomForAnother(tenant: TenantContext, idempotencyKey: string | undefined): Promise<void> {
+    const limit = this.config.imports.maxPendingPerTenant;
+    const { rows } = await this.tenants.query<{ pending: number; known: boolean }>(
+      tenant,
+      `SELECT (SELECT count(*)::int FROM imports WHERE status IN ('queued', 'running')) AS pending,
+              EXISTS (SELECT 1 FROM idempotency_keys WHERE key = $1) AS known`,
+      [idempotencyKey ?? null],
+    );
+    const { pending = 0, known = false } = rows[0] ?? {};
+    if (pending < limit || known) return;
+    throw new DomainError(
+      'rate_limited',
+      TOO_MANY_PENDING_IMPORTS,
+      `This tenant has ${pending} imports queued or running (at most ${limit}): send this file again once some have finished (GET /v1/imports?status=queued).`,
+    );
   }
 
   private async queue(tenant: TenantContext, importId: string, objectUri: string, bytes: number, input: UploadImportInput): Promise<ImportAcceptedDto> {

@@ -129,6 +129,9 @@ describe('tenant schema', () => {
       // Ingestion's lookup of the imports whose warehouse loads are still to be handed over, at every import's commit.
       const pendingLoads = JSON.stringify(await plan(`SELECT id, checkpoint -> 'warehouse' AS loads FROM imports WHERE checkpoint ? 'warehouse' ORDER BY finished_at, id`));
       expect(pendingLoads).toContain('imports_pending_warehouse_idx');
+      // The api's count of pending imports before each upload.
+      const pendingImports = JSON.stringify(await plan(`SELECT count(*) FROM imports WHERE status IN ('queued', 'running')`));
+      expect(pendingImports).toContain('imports_pending_idx');
     } finally {
       await client.query('RESET enable_seqscan');
     }
