@@ -117,6 +117,13 @@ describe('readCsvRecords', () => {
     expect(await readOutcome(text, ',', [8, 20, 30])).toEqual(expected);
   });
 
+  it('fails an unclosed quote with csv-parse\'s line after quoted CRLFs, LFs and CRs and mixed line breaks, cut anywhere', async () => {
+    const text = 'id,note\r\n1,"a\r\nb"\n2,"c\rd\ne"\r3,x\r\n\n4,"open\r\n5,y\n';
+    const expected = csvParseOutcome(text, ',');
+    expect(expected.error).toContain('CSV_QUOTE_NOT_CLOSED');
+    for (let cut = 0; cut <= text.length; cut += 1) expect(await readOutcome(text, ',', [cut])).toEqual(expected);
+  });
+
   it('agrees with csv-parse on 400 generated texts per delimiter and line-break style, cut anywhere', async () => {
     let seed = 3;
     const next = (): number => {

@@ -138,8 +138,6 @@ interface PapaRead {
   readonly records: string[][];
   readonly cursor: number;
   readonly failed: boolean;
-  /** Records ended by a CRLF (csv-parse counts a CRLF two lines, except one that ends a record). */
-  readonly crlfRecords: number;
 }
 
 /**
@@ -175,8 +173,7 @@ export async function* readCsvRecords(
   };
   const papaRead = (text: string, newline: RecordDelimiter, ignoreLastRow: boolean): PapaRead => {
     const result = papaFor(newline).parse(text, 0, ignoreLastRow) as { data: string[][]; errors: Papa.ParseError[]; meta: { cursor: number } };
-    const records = result.data;
-    return { records, cursor: result.meta.cursor, failed: result.errors.length > 0, crlfRecords: newline === '\r\n' ? records.length : 0 };
+    return { records: result.data, cursor: result.meta.cursor, failed: result.errors.length > 0 };
   };
   const suspicious = acceptedSpacesAfterQuote(delimiter);
   let expected = firstLineBreak;
@@ -188,9 +185,9 @@ export async function* readCsvRecords(
   // in the length of a huge quoted field.
   let parseAtLength = 0;
   let nextLine = 1;
-  // Lines as csv-parse counts them in its error messages: every CR or LF character, except that a CRLF
-  // ending a record counts once.
-  let csvParseLines = 0;
+  // csv-parse counts a CRLF inside quotes as two lines in its error messages (every CR or LF character,
+  // except that a CRLF ending a record counts once): its count is nextLine - 1 plus these.
+  const quoted: QuotedCrlfs = { count: 0 };
   let ended = false;
   // Whether `pending` holds chunks not yet parsed: at the end they are parsed like any chunk first, so
   // that the final parse (the only one that keeps an unterminated last record) sees that record alone.
@@ -213,7 +210,7 @@ export async function* readCsvRecords(
     const last = ended && !unparsed;
     unparsed = false;
     if (suspicious.test(text)) {
-      yield* readWithCsvParse(text, iterator, delimiter, nextLine, csvParseLines);
+      yield* readWithCsvParse(text, iterator, delimiter, nextLine, nextLine - 1 + quoted.count);
       return;
     }
     // A CR that ends the text may be the first half of a CRLF: its record waits for the next chunk.
@@ -226,7 +223,6 @@ export async function* readCsvRecords(
     } else {
       const records: string[][] = [];
       let failed = false;
-      let crlfRecords = 0;
       let cursor = 0;
       for (let i = 0; i < runs.length && !failed; i += 1) {
         const run = runs[i] as LineBreakRun;
@@ -235,14 +231,13 @@ export async function* readCsvRecords(
         const part = papaRead(input.slice(cursor, final ? input.length : run.end), run.newline, final ? !last : true);
         for (let r = 0; r < part.records.length; r += 1) records.push(part.records[r] as string[]);
         failed = part.failed;
-        crlfRecords += part.crlfRecords;
         cursor = final ? cursor + part.cursor : run.end;
       }
-      read = { records, cursor, failed, crlfRecords };
+      read = { records, cursor, failed };
       expected = (runs[runs.length - 1] as LineBreakRun).newline;
     }
     if (read.failed) {
-      yield* readWithCsvParse(text, iterator, delimiter, nextLine, csvParseLines);
+      yield* readWithCsvParse(text, iterator, delimiter, nextLine, nextLine - 1 + quoted.count);
       return;
     }
     const records = read.records;
@@ -257,25 +252,17 @@ export async function* readCsvRecords(
     } else {
       for (let i = 0; i < records.length; i += 1) {
         lines[i] = nextLine;
-        nextLine += linesSpanned(records[i] as string[], counted);
+        nextLine += linesSpanned(records[i] as string[], counted, quoted);
       }
     }
     lines[records.length] = nextLine;
     if (records.length > 0) yield { records, lines };
     if (last) return;
-    csvParseLines += countLineBreaks(text, read.cursor) - read.crlfRecords;
     const rest = text.slice(read.cursor);
     pending = rest === '' ? [] : [rest];
     pendingLength = rest.length;
     parseAtLength = read.cursor === 0 ? 2 * text.length : 0;
   }
-}
-
-function countLineBreaks(text: string, end: number): number {
-  let count = 0;
-  for (let at = text.indexOf('\n'); at !== -1 && at < end; at = text.indexOf('\n', at + 1)) count += 1;
-  for (let at = text.indexOf('\r'); at !== -1 && at < end; at = text.indexOf('\r', at + 1)) count += 1;
-  return count;
 }
 
 /** How line breaks inside quoted fields of a text with more than one kind of line break are counted. */
@@ -286,16 +273,26 @@ function lineBreakCount(text: string): Exclude<LineBreakCount, 'none'> {
   return 'lf';
 }
 
+/** CRLFs met inside quoted fields (linesSpanned counts them). */
+interface QuotedCrlfs {
+  count: number;
+}
+
 /**
  * Lines a record spans: one, plus the line breaks inside its quoted fields, a CRLF counting once. Which
  * characters need looking for depends on the text: only LF where every CR is part of a CRLF (or there is
  * none), only CR where there is no LF, both in a text that mixes them.
  */
-function linesSpanned(fields: readonly string[], counted: Exclude<LineBreakCount, 'none'>): number {
+function linesSpanned(fields: readonly string[], counted: Exclude<LineBreakCount, 'none'>, quoted: QuotedCrlfs): number {
   let lines = 1;
   for (let i = 0; i < fields.length; i += 1) {
     const field = fields[i] as string;
-    if (counted !== 'cr') for (let at = field.indexOf('\n'); at !== -1; at = field.indexOf('\n', at + 1)) lines += 1;
+    if (counted !== 'cr') {
+      for (let at = field.indexOf('\n'); at !== -1; at = field.indexOf('\n', at + 1)) {
+        lines += 1;
+        if (field.charCodeAt(at - 1) === 13) quoted.count += 1;
+      }
+    }
     if (counted !== 'lf') for (let at = field.indexOf('\r'); at !== -1; at = field.indexOf('\r', at + 1)) if (field.charCodeAt(at + 1) !== 10) lines += 1;
   }
   return lines;
@@ -346,7 +343,7 @@ async function* readWithCsvParse(
       }
       block.records.push(record);
       block.lines.push(nextLine);
-      nextLine += linesSpanned(record, 'any');
+      nextLine += linesSpanned(record, 'any', { count: 0 });
       if (block.records.length === FALLBACK_BLOCK) {
         block.lines.push(nextLine);
         yield block;
