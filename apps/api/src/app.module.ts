@@ -5,6 +5,7 @@ import { MalformedBodyGuard, OpenApiModule, PostgresModule, UndeclaredBodyGuard,
 import { API_RESPONSE_HEADERS, apiResponseHeaders } from './http/openapi-conventions';
 import { ApiKeyScopeGuard } from './auth/api-key-scope.guard';
 import { TenantAuthGuard } from './auth/tenant-auth.guard';
+import { TenantHostGuard } from './auth/tenant-host.guard';
 import { API_CONFIG, type ApiConfig } from './config/api.config';
 import { CustomersModule } from './customers/customers.module';
 import { HealthDistributionModule } from './health/health-distribution.module';
@@ -59,6 +60,7 @@ export class AppModule {
         // Authentication first: a client without a valid key gets 401/403 before any 400 about its request.
         { provide: APP_GUARD, useClass: TenantAuthGuard },
         { provide: APP_GUARD, useClass: RateLimitGuard },
+        { provide: APP_GUARD, useClass: TenantHostGuard },
         { provide: APP_GUARD, useClass: ApiKeyScopeGuard },
         // An upload route refuses other media types with 415 before a JSON body's parse error is looked at;
         // any other route a body Fastify left unread (not JSON), with the 415 that names JSON.

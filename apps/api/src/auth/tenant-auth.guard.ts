@@ -13,6 +13,8 @@ import { API_CONFIG, type ApiConfig } from '../config/api.config';
  */
 export type TenantRequest = FastifyRequest & {
   tenantRoute?: true;
+  /** The hosts the request claims to be for (normalised), checked against the key's tenant by TenantHostGuard. */
+  claimedHosts?: readonly string[];
   tenant?: TenantContext;
   tenantPlan?: string;
   tenantCurrency?: string;
@@ -23,8 +25,8 @@ export type TenantRequest = FastifyRequest & {
 /**
  * Every route is tenant-authenticated unless its @ApiRoute marks it public (health, docs): the guard is
  * global, so a new route cannot be added without it by accident. The API key names the tenant; a
- * tenant host name (`<slug>.<base domain>` or a custom hostname) must name the same one; a dedicated api
- * workload serves its own tenant only.
+ * tenant host name (`<slug>.<base domain>` or a custom hostname) must name the same one (TenantHostGuard,
+ * after the rate limit); a dedicated api workload serves its own tenant only.
  */
 @Injectable()
 export class TenantAuthGuard implements CanActivate {
@@ -47,11 +49,9 @@ export class TenantAuthGuard implements CanActivate {
     if (!token) throw new DomainError('unauthenticated', 'auth.missing_api_key', 'Send your API key as "Authorization: Bearer <key>".');
 
     const key = await this.resolver.resolveApiKey(token);
-    // Whose host it is, not whether that tenant is live (nor whether it exists): none of this caller's business.
-    const foreign = await this.resolver.firstForeignHost(hosts, key.tenantId);
-    if (foreign !== undefined) {
-      throw new DomainError('forbidden', 'auth.host_mismatch', `This API key does not belong to the tenant of ${foreign}.`);
-    }
+    // Whose the hosts are is TenantHostGuard's to check, after the rate limit has counted the request: a
+    // host no tenant's cache knows costs a control-plane lookup, which a key holder must not get for free.
+    request.claimedHosts = hosts;
     const dedicated = this.config.tenancy.dedicatedTenant;
     if (dedicated && key.slug !== dedicated) {
       throw new DomainError('forbidden', 'auth.tenant_not_served_here', `This endpoint serves tenant "${dedicated}" only.`);

@@ -58,6 +58,19 @@ describe('api HTTP conventions', () => {
       expect(neighbour.headers.get('ratelimit-remaining')).toBe('4');
     });
 
+    it("counts a request on another tenant's host in the key's rate, so its host lookups are rate-limited too", async () => {
+      const prober = await api.seedTenant('conv-hosts');
+      const statuses: number[] = [];
+      for (let i = 0; i < 6; i += 1) {
+        // A different host each time: none is cached, each would cost a control-plane lookup.
+        const response = await api.get('/v1/scorecard', { key: prober.apiKey, host: `${other.slug}.pulse.test, probe-${i}.example.com` });
+        statuses.push(response.status);
+        if (response.status === 403) expect(response.headers.get('ratelimit-remaining')).toBe(String(4 - i));
+      }
+      // Before: 403 every time, never counted.
+      expect(statuses).toEqual([403, 403, 403, 403, 403, 429]);
+    });
+
     it('puts the headers on error responses too, and leaves public routes alone', async () => {
       const notFound = await api.get('/v1/metrics/runs/00000000-0000-4000-8000-000000000000', { key: other.apiKey });
       expect(notFound.status).toBe(404);

@@ -125,7 +125,7 @@ function authenticatedHeaders(status: string, route: { tagged: boolean; idempote
     case 403:
       return {
         ...CORRELATION,
-        ...RATE_LIMIT_AFTER_AUTH_ONLY('Only on auth.insufficient_scope: the other 403s come before the rate limit.'),
+        ...RATE_LIMIT_AFTER_AUTH_ONLY('Only on auth.insufficient_scope and auth.host_mismatch: the other 403s come before the rate limit.'),
         ...sometimes({ 'WWW-Authenticate': ref('WWW-Authenticate') }, 'Only on auth.insufficient_scope.'),
       };
     case 413:
