@@ -115,6 +115,8 @@ describe('metrics runs', () => {
       ]);
       const [history] = await kit.tenantSql<{ n: number }>(tenant, `SELECT count(*)::int AS n FROM health_scores WHERE run_id = $1`, [runId]);
       expect(history).toEqual({ n: 4 });
+      // The customer_kpis the swap replaced is dropped after the COMMIT, in a transaction of its own.
+      await waitUntil(async () => (await kit.tenantSql(tenant, `SELECT relname FROM pg_class WHERE relkind = 'r' AND relname LIKE 'customer\\_kpis\\_%'`)).length === 0, 'the replaced customer_kpis dropped');
 
       await waitUntil(async () => kit.computed.some((event) => event.data.runId === runId), 'metrics.computed.v1');
       const event = kit.computed.find((e) => e.data.runId === runId);
@@ -217,6 +219,7 @@ describe('metrics runs', () => {
       await kit.tenantSql(tenant, `DROP TRIGGER slow_health ON health_scores; DROP FUNCTION slow_health();`);
 
       expect(await kit.tenantSql(tenant, `SELECT customer_id, health_score, run_id FROM customer_kpis ORDER BY customer_id`)).toEqual(before);
+      expect(await kit.tenantSql(tenant, `SELECT relname FROM pg_class WHERE relkind = 'r' AND relname LIKE 'customer\\_kpis\\_%'`)).toEqual([]);
       const [interrupted] = await kit.tenantSql<{ status: string }>(tenant, `SELECT status FROM metric_runs WHERE id = $1`, [runId]);
       expect(interrupted?.status).toBe('running');
 

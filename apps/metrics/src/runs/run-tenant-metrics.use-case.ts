@@ -10,7 +10,7 @@ import path from 'node:path';
 import { METRICS_CONFIG, type MetricsConfig } from '../config/metrics.config';
 import { TenantDirectory, type LiveTenant } from '../tenancy/tenant-directory';
 import { KPI_COMPUTER, WAREHOUSE, type KpiComputer } from '../warehouse/warehouse.tokens';
-import { writeBackKpis } from '../write-back/kpi-write-back';
+import { dropReplacedCustomerKpis, writeBackKpis } from '../write-back/kpi-write-back';
 import { activeScorecard } from './active-scorecard';
 import { kpiParamsFor } from './kpi-params';
 import { claimQueuedRuns, finishRuns, productsTouchedSince, requeueInterruptedRuns, setRunsAsOf, tryLockTenantRuns, unlockTenantRuns, type ClaimedRuns } from './metric-run-records';
@@ -93,6 +93,8 @@ export class RunTenantMetricsUseCase {
       for (const [label, ms] of Object.entries(outputs.timings)) timings[`compute.${label}`] = ms;
 
       const scorecard = await activeScorecard(db);
+      // A table an earlier write-back replaced and did not drop (a crash came between, or its locks were held too long).
+      await this.dropReplaced(db, log);
       mark = performance.now();
       await db.query('BEGIN');
       try {
@@ -113,6 +115,7 @@ export class RunTenantMetricsUseCase {
         const { finishedAt } = await finishRuns(db, claimed, { status: 'succeeded', timings, rowCounts, computedWith: { params, dataWatermark: outputs.dataWatermark } });
         const published = await this.enqueueComputed(db, context, claimed, params.asOf, startedAt, finishedAt, written.rowCounts, timings);
         await db.query('COMMIT');
+        await this.dropReplaced(db, log);
         if (written.rowCounts.unknown_customers > 0) {
           this.logger.warn({ ...log, unknownCustomers: written.rowCounts.unknown_customers, sample: written.unknownCustomerSample }, 'KPI rows for customers not in the tenant database were not written');
         }
@@ -134,6 +137,21 @@ export class RunTenantMetricsUseCase {
       return undefined;
     } finally {
       await rm(workDir, { recursive: true, force: true });
+    }
+  }
+
+  /**
+   * The customer_kpis tables write-backs replaced, dropped each in its own short transaction (dropping
+   * one takes ACCESS EXCLUSIVE on customers: never inside a write-back's transaction). Run after the
+   * write-back's COMMIT and before the next one's BEGIN. A failure is only logged: results are not
+   * affected (the swap names each replaced table after its own oid), and a later run drops it.
+   */
+  private async dropReplaced(db: TenantDatabaseClient, log: Record<string, unknown>): Promise<void> {
+    try {
+      const { dropped, ms } = await dropReplacedCustomerKpis(db);
+      if (dropped.length > 0) this.logger.info({ ...log, dropped, ms }, 'replaced customer_kpis dropped');
+    } catch (error) {
+      this.logger.warn({ ...log, err: error }, 'a replaced customer_kpis could not be dropped yet; a later run drops it');
     }
   }
 

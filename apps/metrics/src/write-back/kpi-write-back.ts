@@ -1,6 +1,6 @@
 import { compileScorecard, healthTrendSql, type CompiledScorecard } from '@pulse/health-scoring';
 import type { ScorecardDefinition } from '@pulse/contracts';
-import { withIndexesRebuilt, type TenantDatabaseClient } from '@pulse/tenancy';
+import type { TenantDatabaseClient } from '@pulse/tenancy';
 import { parse } from 'csv-parse';
 import { escapeLiteral } from 'pg';
 import { Readable } from 'node:stream';
@@ -10,6 +10,7 @@ import { CUSTOMER_STAGE_COLUMNS, customerHealthRows, type CustomerHealthCounts }
 import { kpiFileParts } from './kpi-files';
 import { assertKpiHeader, CUSTOMER_KPI_COLUMNS, METRIC_SERIES_COLUMNS, PRODUCT_KPI_COLUMNS, stagingTableSql } from './kpi-output-columns';
 import { KpiValueError } from './kpi-value-error';
+import { createReplacementTable, dropReplacedTables, finishReplacementTable, swapReplacementTable } from './replacement-table';
 
 export interface KpiFile {
   location: string;
@@ -49,11 +50,18 @@ export interface WriteBackOptions {
   /**
    * How long one attempt to lock the KPI tables may wait (its lock_timeout). Readers that come while
    * an ACCESS EXCLUSIVE request waits queue behind it, so this is also the longest they wait for a
-   * write-back that cannot start yet (a long reader is still on a KPI table). Default 200 ms.
+   * write-back that cannot start yet (a long reader is still on a KPI table). Default 200 ms. The same
+   * for each attempt of dropReplacedCustomerKpis (on customers and the replaced table).
    */
   lockAttemptTimeoutMs?: number;
   /** Attempts stop after this long: the write-back fails with lock_not_available (55P03). Default 60 s. */
   lockWaitLimitMs?: number;
+}
+
+/** The replaced customer_kpis tables dropped, and how long that took. */
+export interface ReplacedTablesDropped {
+  dropped: string[];
+  ms: number;
 }
 
 const LOCK_ATTEMPT_TIMEOUT_MS = 200;
@@ -85,22 +93,28 @@ const TREND = healthTrendSql('r.health_score', 'r.previous_score');
  *
  * 1. COPY each file into a typed temporary staging table; customer rows are scored on the way
  *    (@pulse/health-scoring). Nothing live is touched yet, so bad files fail here.
- * 2. Lock customers and products in SHARE mode (writers wait, readers do not), resolve
+ * 2. Lock customers (SHARE ROW EXCLUSIVE) and products (SHARE): writers wait, readers do not. Resolve
  *    customer_external_id to customers.id next to each customer's current score (the previous run's,
  *    for the trend) and append one health_scores row per scored customer.
- * 3. Lock the KPI tables it replaces, all at once (lockKpiTables), TRUNCATE them and INSERT the new
- *    sets (customer_kpis with its secondary indexes rebuilt around the insert: see withIndexesRebuilt).
- *    An incremental product file (`productKpisScope: 'touched'`) is upserted over product_kpis instead.
+ * 3. Build the new customer KPIs beside the live ones, in customer_kpis_next (replacement-table.ts):
+ *    INSERT, then its indexes (one sorted build each), primary and foreign key, ANALYZE. Readers still
+ *    read the live table meanwhile.
+ * 4. Lock the KPI tables it replaces, all at once (lockKpiTables), swap customer_kpis_next in by renames
+ *    (the live table becomes customer_kpis_replaced_<oid>), TRUNCATE the small tables and INSERT their
+ *    new sets. An incremental product file (`productKpisScope: 'touched'`) is upserted over product_kpis
+ *    instead.
+ *
+ * The caller drops the replaced table after the COMMIT, outside the transaction: dropReplacedCustomerKpis.
  *
  * Readers never see a half-written set: until COMMIT they read the previous results (the lock makes
- * them wait during step 3 rather than see empty tables), and any error or a lost connection rolls
- * everything back, leaving the previous results as they were.
+ * them wait during step 4 — renames and the small tables, milliseconds — rather than see a mix), and any
+ * error or a lost connection rolls everything back, leaving the previous results as they were.
  *
  * Readers never deadlock with it: they take ACCESS SHARE, customers (or products) before the KPI table
- * joined to it, one statement at a time. From step 3 on this transaction waits for no lock a reader can
- * hold — it keeps customer_kpis' foreign key rather than dropping it, which would take ACCESS EXCLUSIVE
- * on customers (the trigger of the key lives there) while a list read holds customers and waits for
- * customer_kpis — and before it, it holds nothing a reader waits for.
+ * joined to it, one statement at a time. From step 4 on this transaction waits for no lock a reader can
+ * hold — it never drops a foreign key to customers (dropping one, or a table that has one, takes ACCESS
+ * EXCLUSIVE on customers, where its trigger lives, while a list read holds customers and waits for
+ * customer_kpis) — and before it, it holds nothing a reader waits for.
  */
 export async function writeBackKpis(db: TenantDatabaseClient, input: WriteBackInput, options: WriteBackOptions = {}): Promise<WriteBackResult> {
   const timings: Record<string, number> = {};
@@ -129,19 +143,29 @@ export async function writeBackKpis(db: TenantDatabaseClient, input: WriteBackIn
 
   // The rows every KPI row points to stay put until COMMIT: a delete of a customer or product (an import
   // in replace mode) would cascade into a KPI table locked below while this transaction checks the
-  // foreign key of that very row, a deadlock. SHARE lets every reader through.
-  await timed('write_back.lock_referenced', () => db.query('LOCK TABLE customers, products IN SHARE MODE'));
+  // foreign key of that very row, a deadlock. Both modes let every reader through; customers gets SHARE
+  // ROW EXCLUSIVE at once because adding customer_kpis_next's foreign key takes it (no upgrade later).
+  await timed('write_back.lock_referenced', async () => {
+    await db.query('LOCK TABLE customers IN SHARE ROW EXCLUSIVE MODE');
+    await db.query('LOCK TABLE products IN SHARE MODE');
+  });
   await timed('write_back.resolve_customers', () => resolveCustomers(db));
   // Appending history locks out no reader (the rows stay invisible until COMMIT), so it goes first.
   const historyRows = await timed('write_back.health_scores', () => insertHealthHistory(db, input));
+  // The new customer KPIs, built while readers still read the live ones.
+  // Timed as one step (insert, indexes, keys, ANALYZE), as the in-place insert with its index rebuild was.
+  const customerKpis = await timed('write_back.customer_kpis', async () => {
+    const replacement = await createReplacementTable(db, 'customer_kpis');
+    const rows = await insertCustomerKpis(db, replacement.next, input);
+    await finishReplacementTable(db, replacement);
+    return { replacement, rows };
+  });
   // From here on readers of the KPI tables wait until COMMIT.
   const incrementalProducts = input.productKpisScope === 'touched';
-  const replaced = ['customer_kpis', 'metric_series', ...(incrementalProducts ? [] : ['product_kpis'])];
-  await timed('write_back.lock_kpi_tables', () => lockKpiTables(db, replaced, options));
-  await timed('write_back.truncate', () => db.query(`TRUNCATE ${replaced.join(', ')}`));
-  const customerRows = await timed('write_back.customer_kpis', () =>
-    withIndexesRebuilt(db, 'customer_kpis', () => insertCustomerKpis(db, input), { foreignKeys: 'keep' }),
-  );
+  const truncated = ['metric_series', ...(incrementalProducts ? [] : ['product_kpis'])];
+  await timed('write_back.lock_kpi_tables', () => lockKpiTables(db, ['customer_kpis', ...truncated], options));
+  await timed('write_back.swap', () => swapReplacementTable(db, customerKpis.replacement));
+  await timed('write_back.truncate', () => db.query(`TRUNCATE ${truncated.join(', ')}`));
   const productRows = await timed('write_back.product_kpis', async () => {
     const { rowCount } = await db.query(
       `INSERT INTO product_kpis (sku, product_id, first_purchase_at, last_purchase_at, days_since_last_purchase, units, revenue,
@@ -164,7 +188,7 @@ export async function writeBackKpis(db: TenantDatabaseClient, input: WriteBackIn
   });
   return {
     rowCounts: {
-      customer_kpis: customerRows,
+      customer_kpis: customerKpis.rows,
       product_kpis: productRows,
       metric_series: seriesRows,
       health_scores: historyRows,
@@ -222,9 +246,23 @@ async function resolveCustomers(db: TenantDatabaseClient): Promise<void> {
   );
 }
 
-async function insertCustomerKpis(db: TenantDatabaseClient, input: WriteBackInput): Promise<number> {
+/**
+ * Drops the customer_kpis tables earlier write-backs replaced, each in its own short transaction (see
+ * dropReplacedTables): after the write-back's COMMIT, and before the next write-back starts its
+ * transaction, in case a crash or a lock held too long came between. Outside any transaction.
+ */
+export async function dropReplacedCustomerKpis(db: TenantDatabaseClient, options: WriteBackOptions = {}): Promise<ReplacedTablesDropped> {
+  const started = performance.now();
+  const dropped = await dropReplacedTables(db, 'customer_kpis', {
+    attemptMs: options.lockAttemptTimeoutMs ?? LOCK_ATTEMPT_TIMEOUT_MS,
+    limitMs: options.lockWaitLimitMs ?? LOCK_WAIT_LIMIT_MS,
+  });
+  return { dropped, ms: Math.round(performance.now() - started) };
+}
+
+async function insertCustomerKpis(db: TenantDatabaseClient, table: string, input: WriteBackInput): Promise<number> {
   const { rowCount } = await db.query(
-    `INSERT INTO customer_kpis (customer_id, orders_count, first_order_at, last_order_at, days_since_last_order, revenue_total,
+    `INSERT INTO ${table} (customer_id, orders_count, first_order_at, last_order_at, days_since_last_order, revenue_total,
                                 revenue_30d, revenue_90d, revenue_365d, aov, rfm_recency, rfm_frequency, rfm_monetary, rfm_segment,
                                 mrr, last_nps, open_tickets, active_30d, health_score, health_band, health_trend, as_of, run_id)
      SELECT r.customer_id, COALESCE(r.orders_count, 0), r.first_order_at, r.last_order_at, r.days_since_last_order,

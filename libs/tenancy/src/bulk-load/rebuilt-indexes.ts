@@ -16,8 +16,8 @@ export interface RebuiltIndexesOptions {
    * `keep`: they stay, checked row by row (about a third more time for the insert). Dropping a foreign
    * key takes ACCESS EXCLUSIVE on the table it references (its triggers live there) until COMMIT, so
    * every reader of that table waits, and one that holds it while it waits for `table` deadlocks with
-   * this transaction: keep them when the referenced table is read while `table` is filled (the metrics
-   * write-back's customer_kpis -> customers).
+   * this transaction: keep them when the referenced table is read while `table` is filled. (The metrics
+   * write-back no longer fills customer_kpis in place: it swaps in a table built beside it.)
    */
   foreignKeys?: 'rebuild' | 'keep';
 }
@@ -32,7 +32,7 @@ export interface RebuiltIndexesOptions {
  * Only for a table that is empty inside the caller's transaction and locked ACCESS EXCLUSIVE there
  * (just truncated, or checked empty after LOCK TABLE): nobody sees it without its indexes, a unique
  * index rebuilt over duplicates fails the transaction rather than losing one, and a rollback restores
- * everything. Used by the metrics write-back (customer_kpis) and by imports into empty tables.
+ * everything. Used by imports into empty tables.
  */
 export async function withIndexesRebuilt<T>(db: TenantDatabaseClient, table: string, fill: () => Promise<T>, options: RebuiltIndexesOptions = {}): Promise<T> {
   const { rows: indexes } = await db.query<IndexRow>(
