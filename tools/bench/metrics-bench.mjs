@@ -313,9 +313,12 @@ async function main() {
 
     const m = Object.fromEntries(Object.entries(results).map(([key, values]) => [key, median(values)]));
     const wb = last.writeBack.result;
-    // The customer KPI rows' share of the write-back: scoring + staging, resolving ids, TRUNCATE, the insert
-    // with its indexes and foreign key rebuilt. The health history insert is reported on its own line.
-    const customerPart = ['write_back.stage.customer_kpis', 'write_back.resolve_customers', 'write_back.truncate', 'write_back.customer_kpis'].reduce((sum, label) => sum + (wb.timings[label] ?? 0), 0);
+    // The customer KPI rows' share of the write-back: scoring + staging, resolving ids, building the new
+    // customer_kpis beside the live one (insert, indexes, foreign key, ANALYZE) and swapping it in. The
+    // health history insert is reported on its own line.
+    const customerPart = ['write_back.stage.customer_kpis', 'write_back.resolve_customers', 'write_back.customer_kpis', 'write_back.swap'].reduce((sum, label) => sum + (wb.timings[label] ?? 0), 0);
+    // From the KPI tables' lock to the last insert: what a reader of them may wait for.
+    const readersWait = ['write_back.lock_kpi_tables', 'write_back.swap', 'write_back.truncate', 'write_back.product_kpis', 'write_back.metric_series'].reduce((sum, label) => sum + (wb.timings[label] ?? 0), 0);
     const per = (timings, label) => seconds(timings[label] ?? 0);
     const markdown = `## Metrics
 
@@ -342,12 +345,13 @@ Write-back of the run (${wb.rowCounts.customer_kpis.toLocaleString('en-US')} cus
 | COPY product KPIs, series into staging | ${seconds((wb.timings['write_back.stage.product_kpis'] ?? 0) + (wb.timings['write_back.stage.metric_series'] ?? 0))} |
 | count unknown customers | ${per(wb.timings, 'write_back.unknown_customers')} |
 | resolve customer ids next to the previous scores | ${per(wb.timings, 'write_back.resolve_customers')} |
-| INSERT health_scores history (before the TRUNCATE: no reader waits for it) | ${per(wb.timings, 'write_back.health_scores')} |
-| TRUNCATE customer_kpis, product_kpis, metric_series | ${per(wb.timings, 'write_back.truncate')} |
-| INSERT customer_kpis (secondary indexes and foreign key rebuilt) | ${per(wb.timings, 'write_back.customer_kpis')} |
-| INSERT product_kpis, metric_series | ${seconds((wb.timings['write_back.product_kpis'] ?? 0) + (wb.timings['write_back.metric_series'] ?? 0))} |
-| customer KPI rows: scoring, staging, resolving, TRUNCATE, INSERT | ${seconds(customerPart)} |
-| of which readers of customer_kpis wait (TRUNCATE to the last INSERT) | ${seconds(['write_back.truncate', 'write_back.customer_kpis', 'write_back.product_kpis', 'write_back.metric_series'].reduce((sum, label) => sum + (wb.timings[label] ?? 0), 0))} |
+| INSERT health_scores history (invisible until COMMIT: no reader waits for it) | ${per(wb.timings, 'write_back.health_scores')} |
+| build the new customer_kpis beside the live one: INSERT, indexes, foreign key, ANALYZE (readers read the live one) | ${per(wb.timings, 'write_back.customer_kpis')} |
+| lock the KPI tables (ACCESS EXCLUSIVE, 200 ms attempts) | ${per(wb.timings, 'write_back.lock_kpi_tables')} |
+| swap customer_kpis in by renames | ${per(wb.timings, 'write_back.swap')} |
+| TRUNCATE product_kpis, metric_series; INSERT them | ${seconds((wb.timings['write_back.truncate'] ?? 0) + (wb.timings['write_back.product_kpis'] ?? 0) + (wb.timings['write_back.metric_series'] ?? 0))} |
+| customer KPI rows: scoring, staging, resolving, building, swapping | ${seconds(customerPart)} |
+| of which readers of the KPI tables may wait (their lock to the last INSERT) | ${seconds(readersWait)} |
 | **write-back total** | **${seconds(m.writeBack)}** |
 | plain COPY of the same ${last.copy.rows.toLocaleString('en-US')} customer_kpis rows into an empty copy of the table (same indexes, foreign key) | ${seconds(m.copy)} |
 

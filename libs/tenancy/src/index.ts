@@ -45,4 +45,4 @@ export {
   type LiveTenant,
   type TenantDatabaseLocation,
 } from './directory/control-plane-directory';
-export { withIndexesRebuilt, type RebuiltIndexesOptions } from './bulk-load/rebuilt-indexes';
+export { withIndexesRebuilt } from './bulk-load/rebuilt-indexes';

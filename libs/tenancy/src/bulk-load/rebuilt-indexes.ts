@@ -10,18 +10,6 @@ interface ForeignKeyRow {
   definition: string;
 }
 
-export interface RebuiltIndexesOptions {
-  /**
-   * `rebuild` (default): the table's foreign keys are dropped and added back, validated by one join.
-   * `keep`: they stay, checked row by row (about a third more time for the insert). Dropping a foreign
-   * key takes ACCESS EXCLUSIVE on the table it references (its triggers live there) until COMMIT, so
-   * every reader of that table waits, and one that holds it while it waits for `table` deadlocks with
-   * this transaction: keep them when the referenced table is read while `table` is filled. (The metrics
-   * write-back no longer fills customer_kpis in place: it swaps in a table built beside it.)
-   */
-  foreignKeys?: 'rebuild' | 'keep';
-}
-
 /**
  * Runs `fill` on a table emptied in the caller's transaction with its secondary indexes and foreign keys
  * dropped, then recreates them exactly as the catalog had them (same names and definitions, so the
@@ -33,8 +21,13 @@ export interface RebuiltIndexesOptions {
  * (just truncated, or checked empty after LOCK TABLE): nobody sees it without its indexes, a unique
  * index rebuilt over duplicates fails the transaction rather than losing one, and a rollback restores
  * everything. Used by imports into empty tables.
+ *
+ * Dropping a foreign key takes ACCESS EXCLUSIVE on the table it references (its triggers live there)
+ * until COMMIT: during a tenant's first bulk load of orders, say, readers of its customers wait for the
+ * load to commit. (The metrics write-back, whose referenced table is read all the time, builds its table
+ * beside the live one and swaps it in instead: apps/metrics replacement-table.ts.)
  */
-export async function withIndexesRebuilt<T>(db: TenantDatabaseClient, table: string, fill: () => Promise<T>, options: RebuiltIndexesOptions = {}): Promise<T> {
+export async function withIndexesRebuilt<T>(db: TenantDatabaseClient, table: string, fill: () => Promise<T>): Promise<T> {
   const { rows: indexes } = await db.query<IndexRow>(
     `SELECT i.indexname, i.indexdef FROM pg_indexes i
       WHERE i.schemaname = current_schema() AND i.tablename = $1
@@ -42,13 +35,10 @@ export async function withIndexesRebuilt<T>(db: TenantDatabaseClient, table: str
       ORDER BY i.indexname`,
     [table],
   );
-  const { rows: foreignKeys } =
-    options.foreignKeys === 'keep'
-      ? { rows: [] }
-      : await db.query<ForeignKeyRow>(
-          `SELECT conname, pg_get_constraintdef(oid) AS definition FROM pg_constraint WHERE conrelid = $1::regclass AND contype = 'f' ORDER BY conname`,
-          [table],
-        );
+  const { rows: foreignKeys } = await db.query<ForeignKeyRow>(
+    `SELECT conname, pg_get_constraintdef(oid) AS definition FROM pg_constraint WHERE conrelid = $1::regclass AND contype = 'f' ORDER BY conname`,
+    [table],
+  );
   for (const fk of foreignKeys) await db.query(`ALTER TABLE ${table} DROP CONSTRAINT ${quoteIdent(fk.conname)}`);
   for (const index of indexes) await db.query(`DROP INDEX ${quoteIdent(index.indexname)}`);
   const result = await fill();
