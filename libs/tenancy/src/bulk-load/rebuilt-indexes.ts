@@ -5,27 +5,21 @@ interface IndexRow {
   indexname: string;
 }
 
-interface ForeignKeyRow {
-  conname: string;
-  definition: string;
-}
-
 /**
- * Runs `fill` on a table emptied in the caller's transaction with its secondary indexes and foreign keys
- * dropped, then recreates them exactly as the catalog had them (same names and definitions, so the
- * migrations and the schema stay in agreement). Building an index once over a million sorted rows
- * costs a fraction of maintaining twelve of them row by row, and one validating join replaces a
- * foreign-key check per row. The primary key stays: it still catches duplicate rows.
+ * Runs `fill` on a table emptied in the caller's transaction with its secondary indexes dropped, then
+ * recreates them exactly as the catalog had them (same names and definitions, so the migrations and the
+ * schema stay in agreement). Building an index once over a million sorted rows costs a fraction of
+ * maintaining twelve of them row by row. The primary key stays: it still catches duplicate rows.
+ *
+ * Foreign keys stay too, checked row by row: dropping one takes ACCESS EXCLUSIVE on the table it
+ * references (its triggers live there) until COMMIT, so during a tenant's first bulk load of orders every
+ * api read of its customers waited for the whole load (past the api's statement timeout at millions of
+ * rows), and a reader holding customers held up the load.
  *
  * Only for a table that is empty inside the caller's transaction and locked ACCESS EXCLUSIVE there
  * (just truncated, or checked empty after LOCK TABLE): nobody sees it without its indexes, a unique
  * index rebuilt over duplicates fails the transaction rather than losing one, and a rollback restores
  * everything. Used by imports into empty tables.
- *
- * Dropping a foreign key takes ACCESS EXCLUSIVE on the table it references (its triggers live there)
- * until COMMIT: during a tenant's first bulk load of orders, say, readers of its customers wait for the
- * load to commit. (The metrics write-back, whose referenced table is read all the time, builds its table
- * beside the live one and swaps it in instead: apps/metrics replacement-table.ts.)
  */
 export async function withIndexesRebuilt<T>(db: TenantDatabaseClient, table: string, fill: () => Promise<T>): Promise<T> {
   const { rows: indexes } = await db.query<IndexRow>(
@@ -35,15 +29,9 @@ export async function withIndexesRebuilt<T>(db: TenantDatabaseClient, table: str
       ORDER BY i.indexname`,
     [table],
   );
-  const { rows: foreignKeys } = await db.query<ForeignKeyRow>(
-    `SELECT conname, pg_get_constraintdef(oid) AS definition FROM pg_constraint WHERE conrelid = $1::regclass AND contype = 'f' ORDER BY conname`,
-    [table],
-  );
-  for (const fk of foreignKeys) await db.query(`ALTER TABLE ${table} DROP CONSTRAINT ${quoteIdent(fk.conname)}`);
   for (const index of indexes) await db.query(`DROP INDEX ${quoteIdent(index.indexname)}`);
   const result = await fill();
   for (const index of indexes) await db.query(index.indexdef);
-  for (const fk of foreignKeys) await db.query(`ALTER TABLE ${table} ADD CONSTRAINT ${quoteIdent(fk.conname)} ${fk.definition}`);
   return result;
 }
 
