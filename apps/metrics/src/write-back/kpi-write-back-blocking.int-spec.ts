@@ -4,8 +4,9 @@ import { createWriteStream } from 'node:fs';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
-import { Pool, type PoolClient } from 'pg';
+import type { PoolClient } from 'pg';
 import { dropReplacedCustomerKpis, writeBackKpis, type WriteBackInput } from './kpi-write-back';
+import { CUSTOMER_HEADER, PRODUCT_HEADER, SERIES_HEADER, SingleConnections } from './write-back.int-kit';
 
 // How long the api's reads wait while a write-back of the whole tenant goes live: readers run back to
 // back on their own connections (as api requests do: one autocommit statement each) for the length of
@@ -20,8 +21,6 @@ const CUSTOMERS = Number(process.env['PULSE_WRITE_BACK_BLOCKING_CUSTOMERS'] ?? 5
 /** The longest a read may take during a write-back: far above a read's own time, far below a rebuild. */
 const READ_BOUND_MS = 500;
 const REPORT = process.env['PULSE_WRITE_BACK_BLOCKING_CUSTOMERS'] !== undefined;
-const CUSTOMER_HEADER =
-  'customer_external_id,orders_count,first_order_at,last_order_at,days_since_last_order,revenue_total,revenue_30d,revenue_90d,revenue_365d,aov,rfm_recency,rfm_frequency,rfm_monetary,rfm_segment,mrr,last_nps,open_tickets,active_30d';
 
 const READS = {
   /** GET /v1/customers?sort=-revenue90d: customers LEFT JOIN customer_kpis. */
@@ -49,16 +48,11 @@ interface ReaderFigures {
 let database: TestDatabase;
 let dir: string;
 let input: Omit<WriteBackInput, 'runId'>;
-const pools: Pool[] = [];
-const connections: PoolClient[] = [];
+const connections = new SingleConnections();
 
 /** A connection of its own (a pool of one: the write-back takes a pool's client). */
-async function connect(): Promise<PoolClient> {
-  const pool = new Pool({ connectionString: database.url, max: 1 });
-  pools.push(pool);
-  const client = await pool.connect();
-  connections.push(client);
-  return client;
+function connect(): Promise<PoolClient> {
+  return connections.connect(database.url);
 }
 
 /** A write-back as a run does it: its transaction, then the replaced customer_kpis dropped in its own. */
@@ -137,12 +131,12 @@ beforeAll(async () => {
   const products = path.join(dir, 'products.csv');
   await writeFile(
     products,
-    ['sku,first_purchase_at,last_purchase_at,days_since_last_purchase,units,revenue,distinct_buyers,repeat_buyer_rate,median_reorder_interval_days']
+    [PRODUCT_HEADER]
       .concat(Array.from({ length: 100 }, (_, i) => `SKU-${i + 1},,,,${i}.0000,${i}0.0000,${i},0.500000,`))
       .join('\n') + '\n',
   );
   const series = path.join(dir, 'series.csv');
-  await writeFile(series, 'metric,grain,period_start,value\nrevenue,day,2026-03-01,10.000000\n');
+  await writeFile(series, `${SERIES_HEADER}\nrevenue,day,2026-03-01,10.000000\n`);
   input = {
     asOf: '2026-03-01',
     customerKpis: { location: customers, rows: CUSTOMERS },
@@ -155,8 +149,7 @@ beforeAll(async () => {
 }, 600_000);
 
 afterAll(async () => {
-  for (const client of connections) client.release(true);
-  await Promise.all(pools.map((pool) => pool.end().catch(() => undefined)));
+  await connections.closeAll();
   await database?.drop();
   await rm(dir, { recursive: true, force: true });
 });

@@ -1,20 +1,17 @@
 import { DEFAULT_SCORECARD } from '@pulse/contracts';
 import { createTestDatabase, type TestDatabase } from '@pulse/testing';
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { mkdtemp, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
-import { Pool, type PoolClient } from 'pg';
+import type { PoolClient } from 'pg';
 import { runFailureOf } from '../runs/run-failure';
 import { writeBackKpis, type WriteBackInput, type WriteBackOptions } from './kpi-write-back';
+import { CUSTOMER_HEADER, PRODUCT_HEADER, SERIES_HEADER, SingleConnections, writeKpiFile } from './write-back.int-kit';
 
 // The write-back against readers that run at the same time, as the api's do (one autocommit statement
 // each). Every interleaving is forced through pg_locks: a step starts once the previous one is seen
 // waiting for its lock, never after a sleep.
 
-const CUSTOMER_HEADER =
-  'customer_external_id,orders_count,first_order_at,last_order_at,days_since_last_order,revenue_total,revenue_30d,revenue_90d,revenue_365d,aov,rfm_recency,rfm_frequency,rfm_monetary,rfm_segment,mrr,last_nps,open_tickets,active_30d';
-const PRODUCT_HEADER = 'sku,first_purchase_at,last_purchase_at,days_since_last_purchase,units,revenue,distinct_buyers,repeat_buyer_rate,median_reorder_interval_days';
-const SERIES_HEADER = 'metric,grain,period_start,value';
 const CUSTOMERS = 20;
 
 /** GET /v1/customers' statement: customers first, then customer_kpis (customer-list.sql.ts). */
@@ -24,16 +21,11 @@ const LIST_PAGE = `SELECT c.external_id, k.revenue_90d, k.health_band FROM custo
 let database: TestDatabase;
 let dir: string;
 let files: Pick<WriteBackInput, 'customerKpis' | 'productKpis' | 'metricSeries'>;
-const pools: Pool[] = [];
-const connections: PoolClient[] = [];
+const connections = new SingleConnections();
 
 /** A connection of its own (a pool of one: the write-back takes a pool's client). */
-async function connect(): Promise<PoolClient> {
-  const pool = new Pool({ connectionString: database.url, max: 1 });
-  pools.push(pool);
-  const client = await pool.connect();
-  connections.push(client);
-  return client;
+function connect(): Promise<PoolClient> {
+  return connections.connect(database.url);
 }
 
 async function pidOf(client: PoolClient): Promise<number> {
@@ -84,11 +76,7 @@ beforeAll(async () => {
   const setup = await connect();
   await setup.query(`INSERT INTO customers (external_id, name) SELECT 'c' || i, 'Customer ' || lpad(i::text, 3, '0') FROM generate_series(1, ${CUSTOMERS}) i`);
   await setup.query(`INSERT INTO products (sku, name) VALUES ('SKU-A', 'A')`);
-  const write = async (file: string, header: string, lines: string[]) => {
-    const location = path.join(dir, `${file}.csv`);
-    await writeFile(location, [header, ...lines].join('\n') + '\n');
-    return { location, rows: lines.length };
-  };
+  const write = (file: string, header: string, lines: string[]) => writeKpiFile(path.join(dir, `${file}.csv`), header, lines);
   files = {
     customerKpis: await write(
       'customers',
@@ -103,8 +91,7 @@ beforeAll(async () => {
 });
 
 afterAll(async () => {
-  for (const client of connections) client.release(true);
-  await Promise.all(pools.map((pool) => pool.end().catch(() => undefined)));
+  await connections.closeAll();
   await database?.drop();
   await rm(dir, { recursive: true, force: true });
 });

@@ -2,11 +2,12 @@ import { DEFAULT_SCORECARD } from '@pulse/contracts';
 import { migrateTenantDatabase } from '@pulse/tenancy';
 import { createTenantRoleDatabase, dropTenantRoleDatabases, testPostgresUrlOrThrow, type TenantRoleDatabase } from '@pulse/testing';
 import { randomBytes } from 'node:crypto';
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { mkdtemp, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
-import { Pool, type PoolClient } from 'pg';
+import type { PoolClient } from 'pg';
 import { dropReplacedCustomerKpis, writeBackKpis, type WriteBackInput, type WriteBackOptions } from './kpi-write-back';
+import { CUSTOMER_HEADER, PRODUCT_HEADER, SERIES_HEADER, SingleConnections, writeKpiFile } from './write-back.int-kit';
 
 // customer_kpis is replaced by a table built beside it and swapped in by renames. What the swap must
 // leave as it found it: the tenant schema as the migrations define it (names, definitions, owner,
@@ -14,10 +15,6 @@ import { dropReplacedCustomerKpis, writeBackKpis, type WriteBackInput, type Writ
 // Tenants here are provisioned as the registry does: their own login role, schema applied as that role,
 // and the write-back connects as that role (as the metrics service does: tenantDatabaseUrl).
 
-const CUSTOMER_HEADER =
-  'customer_external_id,orders_count,first_order_at,last_order_at,days_since_last_order,revenue_total,revenue_30d,revenue_90d,revenue_365d,aov,rfm_recency,rfm_frequency,rfm_monetary,rfm_segment,mrr,last_nps,open_tickets,active_30d';
-const PRODUCT_HEADER = 'sku,first_purchase_at,last_purchase_at,days_since_last_purchase,units,revenue,distinct_buyers,repeat_buyer_rate,median_reorder_interval_days';
-const SERIES_HEADER = 'metric,grain,period_start,value';
 const CUSTOMERS = 200;
 
 /** Each tenant has its own role (the database's owner): named `tenant` so that two tenants compare. */
@@ -70,8 +67,7 @@ const ONE_CUSTOMER = {
 };
 
 const roleDatabases: TenantRoleDatabase[] = [];
-const pools: Pool[] = [];
-const connections: PoolClient[] = [];
+const connections = new SingleConnections();
 let dir: string;
 let fresh: TenantRoleDatabase;
 let tenant: TenantRoleDatabase;
@@ -85,12 +81,8 @@ async function tenantDatabase(prefix: string): Promise<TenantRoleDatabase> {
 }
 
 /** A connection of its own as the tenant's role (a pool of one: the write-back takes a pool's client). */
-async function connect(database: TenantRoleDatabase): Promise<PoolClient> {
-  const pool = new Pool({ connectionString: database.url, max: 1 });
-  pools.push(pool);
-  const client = await pool.connect();
-  connections.push(client);
-  return client;
+function connect(database: TenantRoleDatabase): Promise<PoolClient> {
+  return connections.connect(database.url);
 }
 
 async function schemaOf(database: TenantRoleDatabase): Promise<Record<string, unknown>[]> {
@@ -99,11 +91,7 @@ async function schemaOf(database: TenantRoleDatabase): Promise<Record<string, un
 }
 
 async function kpiFiles(name: string, revenue: (i: number) => number): Promise<Pick<WriteBackInput, 'customerKpis' | 'productKpis' | 'metricSeries'>> {
-  const write = async (file: string, header: string, lines: string[]) => {
-    const location = path.join(dir, `${name}-${file}.csv`);
-    await writeFile(location, [header, ...lines].join('\n') + '\n');
-    return { location, rows: lines.length };
-  };
+  const write = (file: string, header: string, lines: string[]) => writeKpiFile(path.join(dir, `${name}-${file}.csv`), header, lines);
   return {
     customerKpis: await write(
       'customers',
@@ -150,8 +138,7 @@ beforeAll(async () => {
 }, 120_000);
 
 afterAll(async () => {
-  for (const client of connections) client.release(true);
-  await Promise.all(pools.map((pool) => pool.end().catch(() => undefined)));
+  await connections.closeAll();
   await dropTenantRoleDatabases(testPostgresUrlOrThrow(), roleDatabases.map((database) => database.name));
   await rm(dir, { recursive: true, force: true });
 });

@@ -8,14 +8,11 @@ import { Pool, type PoolClient } from 'pg';
 import { runFailureOf } from '../runs/run-failure';
 import { CUSTOMER_KPI_COLUMNS, METRIC_SERIES_COLUMNS, PRODUCT_KPI_COLUMNS } from './kpi-output-columns';
 import { writeBackKpis, type WriteBackInput } from './kpi-write-back';
+import { CUSTOMER_HEADER, PRODUCT_HEADER, SERIES_HEADER, writeKpiFile } from './write-back.int-kit';
 
 // The write-back on its own, with KPI files written by hand (as the metric catalog would write them),
 // into a real tenant schema.
 
-const CUSTOMER_HEADER =
-  'customer_external_id,orders_count,first_order_at,last_order_at,days_since_last_order,revenue_total,revenue_30d,revenue_90d,revenue_365d,aov,rfm_recency,rfm_frequency,rfm_monetary,rfm_segment,mrr,last_nps,open_tickets,active_30d';
-const PRODUCT_HEADER = 'sku,first_purchase_at,last_purchase_at,days_since_last_purchase,units,revenue,distinct_buyers,repeat_buyer_rate,median_reorder_interval_days';
-const SERIES_HEADER = 'metric,grain,period_start,value';
 
 let database: TestDatabase;
 let pool: Pool;
@@ -40,11 +37,7 @@ afterAll(async () => {
 });
 
 async function files(name: string, customers: string[], products: string[] = [], series: string[] = []) {
-  const write = async (file: string, header: string, lines: string[]) => {
-    const location = path.join(dir, `${name}-${file}.csv`);
-    await writeFile(location, [header, ...lines].join('\n') + '\n');
-    return { location, rows: lines.length };
-  };
+  const write = (file: string, header: string, lines: string[]) => writeKpiFile(path.join(dir, `${name}-${file}.csv`), header, lines);
   return {
     customerKpis: await write('customers', CUSTOMER_HEADER, customers),
     productKpis: await write('products', PRODUCT_HEADER, products),
