@@ -1,6 +1,5 @@
 import type { INestApplication } from '@nestjs/common';
 import { SecretBox } from '@pulse/crypto';
-import { connectEventConsumers } from '@pulse/messaging';
 import { createServiceApp } from '@pulse/service-runtime';
 import { issueApiKey, migrateTenantDatabase } from '@pulse/tenancy';
 import {
@@ -18,6 +17,7 @@ import {
 import { randomBytes, randomUUID } from 'node:crypto';
 import path from 'node:path';
 import type { Client } from 'pg';
+import { connectApiEventConsumers } from './api-event-consumers';
 import { AppModule } from './app.module';
 import { apiConfigSchema } from './config/api.config';
 
@@ -73,7 +73,7 @@ export class ApiUnderTest {
     };
     const config = apiConfigSchema.parse(environment);
     const app = await createServiceApp(AppModule.register(config), config.service);
-    if (options.consumeEvents) await connectEventConsumers(app, 'api', `test-${randomBytes(3).toString('hex')}`);
+    if (options.consumeEvents) await connectApiEventConsumers(app, `test-${randomBytes(3).toString('hex')}`);
     await app.listen({ port: 0, host: '127.0.0.1' });
     return new ApiUnderTest(app, await app.getUrl(), controlPlane, SecretBox.fromBase64(secretsKey), environment);
   }

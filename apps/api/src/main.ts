@@ -1,6 +1,6 @@
-import { connectEventConsumers } from '@pulse/messaging';
 import { runService } from '@pulse/service-runtime';
 import { setFlagsFromString } from 'node:v8';
+import { connectApiEventConsumers } from './api-event-consumers';
 import { AppModule } from './app.module';
 import { apiConfigSchema } from './config/api.config';
 
@@ -16,5 +16,5 @@ void runService({
   configSchema: apiConfigSchema,
   settings: (config) => config.service,
   rootModule: (config) => AppModule.register(config),
-  beforeListen: (app) => connectEventConsumers(app, 'api'),
+  beforeListen: (app) => connectApiEventConsumers(app),
 });

@@ -68,7 +68,7 @@ export class IngestionUnderTest {
       ...env,
     });
     const app = await createServiceApp(AppModule.register(config), config.service);
-    if (options.consumeEvents) await connectEventConsumers(app, 'ingestion', `test-${randomBytes(3).toString('hex')}`);
+    if (options.consumeEvents) await connectEventConsumers(app, 'ingestion', { host: `test-${randomBytes(3).toString('hex')}` });
     await app.init();
     return new IngestionUnderTest(app, controlPlane, SecretBox.fromBase64(secretsKey), folder, secretsKey, emulator);
   }

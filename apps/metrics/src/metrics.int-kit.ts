@@ -82,7 +82,7 @@ export class MetricsUnderTest {
       ...env,
     });
     const app = await createServiceApp(AppModule.register(config), config.service);
-    await connectEventConsumers(app, 'metrics', `test-${randomBytes(3).toString('hex')}`);
+    await connectEventConsumers(app, 'metrics', { host: `test-${randomBytes(3).toString('hex')}` });
     await app.listen({ port: 0, host: '127.0.0.1' });
 
     const pubsub = createPubSubClient({ projectId: 'pulse-test', emulatorHost: emulator.address });

@@ -15,7 +15,7 @@ export { decodeMessage, type DecodeResult } from './consuming/decode-message';
 export { decideOnFailure, type FailureDecision } from './consuming/failure-decision';
 export { PubSubServer, type PubSubServerOptions, type ReadinessRegistration } from './consuming/pubsub.server';
 export { PubSubContext } from './consuming/pubsub.context';
-export { connectEventConsumers } from './consuming/connect-event-consumers';
+export { connectEventConsumers, type EventConsumersOptions } from './consuming/connect-event-consumers';
 export { awaitPublishBriefly, enqueueEvent, publishAfterCommit, OUTBOX_TABLE_SQL, REQUEST_PUBLISH_WAIT_MS, type SqlExecutor } from './outbox/outbox-writer';
 export { OutboxRelay, relayOutboxBatch, type OutboxRelayOptions, type OutboxBatchOptions, type OutboxConnection } from './outbox/outbox-relay';
 export { TenantOutboxSweeper, type TenantOutboxSweeperOptions } from './outbox/tenant-outbox-sweeper';

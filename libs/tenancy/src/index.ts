@@ -2,6 +2,7 @@ export { TenancyError, type TenancyErrorCode } from './tenancy-errors';
 export {
   createTenantContext,
   withCorrelationId,
+  tenantLogFields,
   TENANT_ID_PATTERN,
   TENANT_SLUG_PATTERN,
   type TenantContext,

@@ -62,7 +62,7 @@ export class TenantAuthGuard implements CanActivate {
     request.tenantCurrency = key.currency;
     request.tenantTimezone = key.timezone;
     request.tenantScopes = key.scopes;
-    assignRequestLogFields({ tenantId: key.tenantId });
+    assignRequestLogFields(request, { tenantId: key.tenantId });
     return true;
   }
 }

@@ -12,7 +12,7 @@ import {
 import { DomainError } from '@pulse/errors';
 import { awaitPublishBriefly, EventPublisher, enqueueEvent, publishAfterCommit } from '@pulse/messaging';
 import { importObjectKey } from '@pulse/object-storage';
-import { TenantDatabasePool, type TenantContext } from '@pulse/tenancy';
+import { TenantDatabasePool, tenantLogFields, type TenantContext } from '@pulse/tenancy';
 import { PinoLogger } from 'nestjs-pino';
 import { randomUUID } from 'node:crypto';
 import type { Readable } from 'node:stream';
@@ -78,7 +78,7 @@ export class UploadImportUseCase {
     const stored = await this.storage.put(key, input.body.pipe(meter), { contentType: input.format === 'csv' ? 'text/csv' : 'application/x-ndjson' });
     const contentSha256 = meter.digest();
 
-    const discardUpload = () => this.storage.delete(key).catch((error: unknown) => this.logger.warn({ err: error, key }, 'could not delete a discarded upload'));
+    const discardUpload = () => this.storage.delete(key).catch((error: unknown) => this.logger.warn({ ...tenantLogFields(tenant), err: error, key }, 'could not delete a discarded upload'));
     const { idempotencyKey } = input;
     if (idempotencyKey !== undefined) {
       const fingerprint = uploadFingerprint({ ...input, contentSha256 });
@@ -153,7 +153,7 @@ export class UploadImportUseCase {
     });
     await awaitPublishBriefly(
       publishAfterCommit(this.publisher, (sql, values) => this.tenants.query(tenant, sql, values), ingestionRequestedV1, payload, metadata),
-      (error) => this.logger.warn({ err: error, importId, eventId }, 'ingestion.requested.v1 not published; left in the tenant outbox'),
+      (error) => this.logger.warn({ ...tenantLogFields(tenant), err: error, importId, eventId }, 'ingestion.requested.v1 not published; left in the tenant outbox'),
     );
     return { importId, status: 'queued', links: importLinks(importId) };
   }

@@ -19,15 +19,22 @@ class PassThroughRpcFilter implements RpcExceptionFilter {
   }
 }
 
+export interface EventConsumersOptions {
+  /** Names this process's broadcast subscriptions, with a random suffix; the pod name on Kubernetes. Default: hostname. */
+  host?: string;
+  /** PubSubServerOptions.bindLogContext. Default true. */
+  bindLogContext?: boolean;
+}
+
 /**
  * Attaches the Pub/Sub transport to a service app: every `@EventPattern(topic)` handler in its modules
- * starts consuming. Call before `listen`; `app.close()` drains and closes the consumers. `host` (the
- * pod name on Kubernetes) and a random suffix name this process's broadcast subscriptions. Each
+ * starts consuming. Call before `listen`; `app.close()` drains and closes the consumers. Each
  * subscription registers a readiness probe that fails while its consumer cannot receive.
  */
-export async function connectEventConsumers(app: INestApplication, consumer: string, host = hostname()): Promise<void> {
+export async function connectEventConsumers(app: INestApplication, consumer: string, options: EventConsumersOptions = {}): Promise<void> {
   const server = new PubSubServer({
-    host,
+    host: options.host ?? hostname(),
+    bindLogContext: options.bindLogContext,
     readiness: app.get(ReadinessRegistry, { strict: false }),
     pubsub: app.get<PubSub>(PUBSUB_CLIENT),
     settings: app.get<MessagingSettings>(MESSAGING_SETTINGS),

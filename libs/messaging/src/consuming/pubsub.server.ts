@@ -46,6 +46,14 @@ export interface PubSubServerOptions {
   logger: Logger;
   /** Each subscription registers a probe here that fails while its consumer cannot receive. */
   readiness?: ReadinessRegistration;
+  /**
+   * Whether handlers that log through nestjs-pino's PinoLogger get the message's fields (correlationId,
+   * tenantId, eventId) on their lines, bound by its AsyncLocalStorage. Default true. On Node 20 the first
+   * AsyncLocalStorage run turns on promise hooks for the rest of the process, a cost on every promise it
+   * makes: a service that serves requests and whose handlers write no lines (the api) turns it off
+   * (service-runtime's request-log.ts).
+   */
+  bindLogContext?: boolean;
 }
 
 /** Since when, and why, a consumer cannot receive; one incident from the first failure to recovery. */
@@ -265,10 +273,11 @@ export class PubSubServer extends Server implements CustomTransportStrategy {
     const { envelope } = decoded;
     const logger = base.child({ correlationId: envelope.correlationId, tenantId: envelope.tenantId, eventId: envelope.eventId });
     try {
-      await storage.run(new Store(logger), async () => {
+      const handle = async () => {
         const result = await handler(envelope, new PubSubContext([message, subscriptionName]));
         await lastValueFrom(this.transformToObservable(result), { defaultValue: undefined });
-      });
+      };
+      await (this.options.bindLogContext === false ? handle() : storage.run(new Store(logger), handle));
       message.ack();
     } catch (error) {
       const decision = decideOnFailure(error, message.deliveryAttempt ?? 0, this.options.settings.maxDeliveryAttempts);

@@ -4,7 +4,7 @@ export { ReadinessRegistry, type ReadinessProbe } from './health/readiness-regis
 export { PostgresModule, POSTGRES_POOL, type PostgresOptions } from './postgres/postgres.module';
 export { ProblemDetailsFilter, problemFor } from './http/problem-details.filter';
 export { ROOT_LOGGER } from './logging/logging.module';
-export { assignRequestLogFields } from './logging/request-log';
+export { assignRequestLogFields, requestLogger } from './logging/request-log';
 export { ZodValidationPipe } from './http/zod-validation.pipe';
 export { UndeclaredQueryGuard } from './http/undeclared-query.guard';
 export { MalformedBodyGuard } from './http/malformed-body.guard';

@@ -56,7 +56,7 @@ export async function createServiceApp(rootModule: DynamicModule, settings: Serv
   fastify.addHook('onResponse', logging.hooks.onResponse);
   fastify.addHook('onRequestAbort', logging.hooks.onRequestAbort);
   app.useLogger(app.get(Logger));
-  app.useGlobalFilters(new ProblemDetailsFilter());
+  app.useGlobalFilters(new ProblemDetailsFilter(logging.root));
   return app;
 }
 

@@ -56,3 +56,12 @@ export function createTenantContext(input: TenantContextInput): TenantContext {
 export function withCorrelationId(context: TenantContext, correlationId: string): TenantContext {
   return createTenantContext({ tenantId: context.tenantId, slug: context.slug, correlationId });
 }
+
+/**
+ * The fields that tie a log line to the tenant and the request or message it was written for, for
+ * lines written where no request's logger is at hand (e.g. after the response, when an event publish
+ * fails).
+ */
+export function tenantLogFields(context: TenantContext): { tenantId: string; correlationId?: string } {
+  return context.correlationId === undefined ? { tenantId: context.tenantId } : { tenantId: context.tenantId, correlationId: context.correlationId };
+}

@@ -1,7 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { metricsRefreshRequestedV1, type EventPayload } from '@pulse/contracts';
 import { awaitPublishBriefly, EventPublisher, enqueueEvent, publishAfterCommit, type EventMetadata } from '@pulse/messaging';
-import { TenantDatabasePool, type TenantContext, type TenantDatabaseClient } from '@pulse/tenancy';
+import { TenantDatabasePool, tenantLogFields, type TenantContext, type TenantDatabaseClient } from '@pulse/tenancy';
 import { PinoLogger } from 'nestjs-pino';
 import { randomUUID } from 'node:crypto';
 import { METRIC_RUN_COLUMNS, toMetricRunDto, type MetricRunRow } from './metric-run-row';
@@ -51,7 +51,7 @@ export class MetricRefreshRequests {
   async publish(tenant: TenantContext, queued: QueuedRefresh): Promise<void> {
     await awaitPublishBriefly(
       publishAfterCommit(this.publisher, (sql, values) => this.tenants.query(tenant, sql, values), metricsRefreshRequestedV1, queued.payload, queued.metadata),
-      (error) => this.logger.warn({ err: error, runId: queued.run.id, eventId: queued.metadata.eventId }, 'metrics.refresh-requested.v1 not published; left in the tenant outbox'),
+      (error) => this.logger.warn({ ...tenantLogFields(tenant), err: error, runId: queued.run.id, eventId: queued.metadata.eventId }, 'metrics.refresh-requested.v1 not published; left in the tenant outbox'),
     );
   }
 }

@@ -1,6 +1,7 @@
 import { NotFoundException, ServiceUnavailableException, type ArgumentsHost } from '@nestjs/common';
 import { DomainError, ValidationError } from '@pulse/errors';
 import Fastify from 'fastify';
+import pino from 'pino';
 import { ProblemDetailsFilter, problemFor } from './problem-details.filter';
 
 describe('problemFor', () => {
@@ -60,7 +61,7 @@ describe('ProblemDetailsFilter', () => {
       exposeHeadRoute: false,
       handler: (request, reply) => {
         const host = { switchToHttp: () => ({ getRequest: () => request, getResponse: () => reply }) } as unknown as ArgumentsHost;
-        new ProblemDetailsFilter().catch(error, host);
+        new ProblemDetailsFilter(pino({ enabled: false })).catch(error, host);
         return reply;
       },
     });

@@ -1,7 +1,9 @@
-import { Catch, HttpException, Logger, type ArgumentsHost, type ExceptionFilter } from '@nestjs/common';
+import { Catch, HttpException, type ArgumentsHost, type ExceptionFilter } from '@nestjs/common';
 import { PROBLEM_JSON_CONTENT_TYPE, type ProblemDetails } from '@pulse/contracts';
 import { DomainError, isDatabaseUnavailable, isTransactionConflict, problemDetails, toProblemDetails, UNAVAILABLE_RETRY_AFTER_SECONDS } from '@pulse/errors';
 import type { FastifyReply, FastifyRequest } from 'fastify';
+import type { Logger } from 'pino';
+import { requestLogger } from '../logging/request-log';
 
 /** Stable codes for failures raised by the HTTP stack itself rather than by our domain. */
 const CODE_BY_STATUS: Record<number, string> = {
@@ -90,7 +92,8 @@ export function readConflictProblem(exception: unknown, method: string, instance
  */
 @Catch()
 export class ProblemDetailsFilter implements ExceptionFilter {
-  private readonly logger = new Logger('HTTP');
+  /** `rootLogger`: for a request refused before the request log hooks gave it its own (request-log.ts). */
+  constructor(private readonly rootLogger: Logger) {}
 
   catch(exception: unknown, host: ArgumentsHost): void {
     const http = host.switchToHttp();
@@ -101,15 +104,16 @@ export class ProblemDetailsFilter implements ExceptionFilter {
     const problem = readConflict ?? problemFor(exception, instance);
 
     if (problem.status >= 500 && problem.code !== 'not_ready') {
+      const logger = requestLogger(request, this.rootLogger);
       const message = `request failed: ${request.method} ${request.url}`;
       if (exception instanceof DomainError) {
         // Expected outage with its reason in the body.
-        this.logger.warn({ code: problem.code, detail: problem.detail }, message);
+        logger.warn({ context: 'HTTP', code: problem.code, detail: problem.detail }, message);
       } else if (readConflict || isDatabaseUnavailable(exception)) {
         // The driver's error says which database and how (timeout, refused): the body does not.
-        this.logger.warn({ code: problem.code, err: exception }, message);
+        logger.warn({ context: 'HTTP', code: problem.code, err: exception }, message);
       } else {
-        this.logger.error({ err: exception, code: problem.code }, message);
+        logger.error({ context: 'HTTP', err: exception, code: problem.code }, message);
       }
     }
     if (problem.status === 503 && problem.code !== 'not_ready' && !reply.hasHeader('retry-after')) {

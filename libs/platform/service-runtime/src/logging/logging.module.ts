@@ -2,6 +2,7 @@ import { Module, type DynamicModule } from '@nestjs/common';
 import type { ServiceSettings } from '@pulse/config';
 import { CORRELATION_ID_HEADER, correlationIdFrom, createRootLogger } from '@pulse/logging';
 import type { IncomingHttpHeaders } from 'node:http';
+import type { Logger } from 'pino';
 import { LoggerModule } from 'nestjs-pino';
 import { requestLoggingHooks } from './request-log';
 
@@ -23,13 +24,13 @@ export function echoCorrelationId(request: { id: string }, reply: { header(name:
 }
 
 /**
- * Structured logging with pino, through nestjs-pino's PinoLogger/Logger for Nest: every line written
- * while serving a request carries the correlation id (taken from X-Correlation-Id or generated, and
- * echoed in the response) and each request gets one completion line (request-log.ts).
+ * Structured logging with pino, through nestjs-pino's PinoLogger/Logger for Nest. Each request gets a
+ * logger of its own, tagged with its correlation id (taken from X-Correlation-Id or generated, and echoed
+ * in the response), that code serving it logs through (requestLogger), and one completion line
+ * (request-log.ts). Modules add tenantId to it once they know it (assignRequestLogFields).
  * Log lines outside a request (boot, shutdown, message handlers) come from the same root logger.
- * Modules add tenantId to the request's log context once they know it (assignRequestLogFields).
  */
-export function loggingModule(settings: ServiceSettings): { module: DynamicModule; hooks: ReturnType<typeof requestLoggingHooks> } {
+export function loggingModule(settings: ServiceSettings): { module: DynamicModule; root: Logger; hooks: ReturnType<typeof requestLoggingHooks> } {
   const logger = createRootLogger({
     service: settings.name,
     version: settings.version,
@@ -46,6 +47,7 @@ export function loggingModule(settings: ServiceSettings): { module: DynamicModul
       providers: [{ provide: ROOT_LOGGER, useValue: logger }],
       exports: [ROOT_LOGGER, nestLogging],
     },
+    root: logger,
     hooks: requestLoggingHooks(logger),
   };
 }

@@ -1,21 +1,24 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { storage, type Store } from 'nestjs-pino/storage';
 import type { Logger } from 'pino';
 
 /**
  * What one request logs under: its correlation id plus the fields modules learn while serving it
- * (tenantId once the request is authenticated). nestjs-pino's PinoLogger reads `logger` from this store
- * (AsyncLocalStorage), so every line written while serving the request carries those fields.
+ * (tenantId once the request is authenticated). It hangs on the request itself, and code serving the
+ * request logs through `requestLogger(request)`.
+ *
+ * Not through AsyncLocalStorage (nestjs-pino's PinoLogger reads its store from one): on Node 20 the first
+ * `run` of any AsyncLocalStorage turns on V8 promise hooks for the rest of the process, and from then on
+ * every promise made anywhere pays for them. In the api benchmark that was 40-85 µs of server CPU per
+ * single-customer read (about a fifth of it; docs/benchmarks.md, "API").
  *
  * The child logger is made only when a line is written: most requests write none until their
  * completion line, and at LOG_LEVEL=warn not even that. pino-http, which this replaces, made two child
  * loggers per request and PinoLogger.assign a third: a visible share of a read's CPU time in the api
- * benchmark (docs/benchmarks.md).
+ * benchmark.
  */
-export class RequestLogStore implements Store {
+export class RequestLogStore {
   private readonly fields: Record<string, unknown>;
   private child: Logger | undefined;
-  readonly responseLogger = undefined;
   /** performance.now() when the request arrived: an aborted request has no reply time to report. */
   readonly startedAt = performance.now();
 
@@ -31,27 +34,31 @@ export class RequestLogStore implements Store {
     return this.child;
   }
 
-  /** PinoLogger.assign replaces the logger with a child of it: keep that child. */
-  set logger(logger: Logger) {
-    this.child = logger;
-  }
-
   assign(fields: Record<string, unknown>): void {
     Object.assign(this.fields, fields);
     if (this.child) this.child = this.child.child(fields);
   }
 }
 
-/**
- * Adds fields (e.g. tenantId) to every later line of the current request, its completion line
- * included. Outside a request (a message handler, a scheduler) there is nothing to add them to.
- */
-export function assignRequestLogFields(fields: Record<string, unknown>): void {
-  const store = storage.getStore();
-  if (store instanceof RequestLogStore) store.assign(fields);
+const REQUEST_LOG = Symbol('requestLog');
+
+/** The log store the onRequest hook gave a request; none for a request refused before the hooks ran. */
+function requestLogStore(request: object): RequestLogStore | undefined {
+  return (request as { [REQUEST_LOG]?: RequestLogStore })[REQUEST_LOG];
 }
 
-const REQUEST_LOG = Symbol('requestLog');
+/**
+ * The logger for lines about a request, tagged with its correlation id and assigned fields; `fallback`
+ * (the root logger of the caller's choice) for a request refused before the hooks ran.
+ */
+export function requestLogger(request: object, fallback: Logger): Logger {
+  return requestLogStore(request)?.logger ?? fallback;
+}
+
+/** Adds fields (e.g. tenantId) to every later line of the request, its completion line included. */
+export function assignRequestLogFields(request: object, fields: Record<string, unknown>): void {
+  requestLogStore(request)?.assign(fields);
+}
 
 interface LoggedRequest {
   id: string;
@@ -74,8 +81,7 @@ function isProbe(url: string): boolean {
 }
 
 /**
- * Fastify hooks for request logging: onRequest binds the request's log store for everything that runs
- * while serving it; onResponse writes one "request completed" line (info) with method, url as the client
+ * Fastify hooks for request logging: onRequest gives the request its log store; onResponse writes one "request completed" line (info) with method, url as the client
  * sent it, status, response time and the store's fields, "request errored" (warn) for a 5xx. That line
  * is never an error: the failure itself is logged once, by whoever knows why (ProblemDetailsFilter: an
  * error with the stack for a bug, a warning for an outage), under the same correlation id; a second
@@ -87,9 +93,8 @@ function isProbe(url: string): boolean {
 export function requestLoggingHooks(root: Logger) {
   return {
     onRequest(request: LoggedRequest, _reply: LoggedReply, done: () => void): void {
-      const store = new RequestLogStore(root, request.id);
-      request[REQUEST_LOG] = store;
-      storage.run(store, done);
+      request[REQUEST_LOG] = new RequestLogStore(root, request.id);
+      done();
     },
     onResponse(request: LoggedRequest, reply: LoggedReply, done: () => void): void {
       const failed = reply.statusCode >= 500;
