@@ -13,17 +13,20 @@ export const PRIVATE_CACHE_CONTROL = 'private, no-cache';
  * `tenantRoute` before it looks at the key), refusals included, gets `Cache-Control: private, no-cache`
  * and `Vary: Authorization`, so no cache in front of the api can serve one tenant's answer to another
  * key. Public routes (probes, /openapi.json, /docs) keep their own headers, as do requests refused
- * before the guard (no route, or a JSON body over the limit).
+ * before the guard (no route, or a JSON body over the limit). A callback hook, as etagHook is.
  */
-export async function privateResponseHook(request: FastifyRequest, reply: FastifyReply, payload: unknown): Promise<unknown> {
-  if (!(request as TenantRequest).tenantRoute) return payload;
-  void reply.header('cache-control', PRIVATE_CACHE_CONTROL);
-  void reply.header('vary', withVary(reply.getHeader('vary'), 'Authorization'));
-  return payload;
+export function privateResponseHook(request: FastifyRequest, reply: FastifyReply, payload: unknown, done: (error: null, payload: unknown) => void): void {
+  if ((request as TenantRequest).tenantRoute) {
+    void reply.header('cache-control', PRIVATE_CACHE_CONTROL);
+    void reply.header('vary', withVary(reply.getHeader('vary'), 'Authorization'));
+  }
+  done(null, payload);
 }
 
 /** A Vary value with `name` added, unless it is there already (in any letter case) or Vary is `*`. */
 export function withVary(current: string | number | string[] | undefined, name: string): string {
+  // Most answers have no Vary yet (an uncompressed body): skip the parsing, on every request.
+  if (current === undefined || current === '') return name;
   const tokens = (Array.isArray(current) ? current : [String(current ?? '')])
     .flatMap((value) => value.split(','))
     .map((token) => token.trim())

@@ -32,8 +32,14 @@ export function isTaggedRoute(path: string | undefined): boolean {
 /**
  * Fastify onSend hook: every successful JSON GET (but the probes) gets an ETag of its body, and a
  * matching If-None-Match gets 304 without the body. Runs on the serialised JSON, before compression.
+ * A callback hook, not an async one: it runs on every response, and an async hook costs a promise and
+ * a turn of the microtask queue each time.
  */
-export async function etagHook(request: FastifyRequest, reply: FastifyReply, payload: unknown): Promise<unknown> {
+export function etagHook(request: FastifyRequest, reply: FastifyReply, payload: unknown, done: (error: null, payload: unknown) => void): void {
+  done(null, taggedPayload(request, reply, payload));
+}
+
+function taggedPayload(request: FastifyRequest, reply: FastifyReply, payload: unknown): unknown {
   if ((request.method !== 'GET' && request.method !== 'HEAD') || reply.statusCode !== 200) return payload;
   if (!isTaggedRoute(request.routeOptions.url)) return payload;
   if (typeof payload !== 'string' && !Buffer.isBuffer(payload)) return payload;
