@@ -521,15 +521,29 @@ Targets (issue 5):
 | at least 70% of the bare route's throughput | ${met(rpsOk)}: list ${((list.api.rps / list.bare.rps) * 100).toFixed(0)}%, single read ${((single.api.rps / single.bare.rps) * 100).toFixed(0)}% |
 | tenant resolution and auth path under 1 ms | ${met(authOk)}: ${us(authMicros.tenantHost)} on a tenant host, ${us(authMicros.otherHost)} on another host (warm cache) |
 
+Tried and not kept:
+
+- Without the compression plugin (2026-11-27, fifth session, single read, one round each): 141 against 145 µs of server
+  CPU per request, within the noise (the floor's own figure moved from 68 to 75 µs between the two runs).
+- Rendering each list item as JSON in PostgreSQL (\`json_build_object\` in the page's statement, the text passed through
+  to the response; second session): Node's CPU per page fell from about 900 to 500 µs, but PostgreSQL's rose from about
+  530 to 1,260 µs, so a page cost the machine more (one connection, 3,000 pages, same statement prepared).
+- A larger young generation (\`--max-semi-space-size=64\` for both servers): no gain beyond the noise on the list (the
+  objects that cost the collector were being allocated in the old generation: see pretenuring below).
+- Upper bounds, by builds with a part removed (single read, server CPU per request above the floor's, on the slower
+  machine of the second session): without the compression plugin's hooks about 35 µs less, without the ETag hook about
+  20 µs less (one run each, while other work ran). Both are features the issue asks for (gzip, ETag), so neither was
+  removed. (The same experiment put the request log store's AsyncLocalStorage at about 30 µs; it went, see the end.)
+
 What the profiles (\`--profile\`), the server CPU per request and A/B runs of modified builds (\`API_BENCH_DIST\`) show:
 
 - Socket writes (\`writev\`: a query is one, a response another) are the largest item of both servers' profiles: about
   60% of the floor's CPU for a single read and a third of the api's (a profile of the single read, 2026-11-26). Both
   servers pay them equally.
 - Single read: the api spends ${times(single.api.cpu, single.bare.cpu)} the floor's CPU per request. Request logging was the largest
-  share until pino-http was replaced (below); what remains is spread thin: nestjs-pino's AsyncLocalStorage (its promise
-  hooks tax every \`await\` of the request), Nest's router with two global guards and a parameter pipe, the API key hash,
-  the ETag, rate-limit headers, the tenant pool checkout and DTO mapping, none above about 10 µs. Nest itself is cheap:
+  share until pino-http was replaced, then AsyncLocalStorage's promise hooks (both below); what remains is spread thin:
+  Nest's router with its global guards (nine, most of them a property check on a GET) and a parameter pipe, the API key
+  hash, the ETag, rate-limit headers, the tenant pool checkout and DTO mapping, none above about 10 µs. Nest itself is cheap:
   a Nest route with two global guards costs 34 µs against 25 µs for the same Fastify route (a separate experiment
   without database).
 - List: the api spends ${times(list.api.cpu, list.bare.cpu)} the floor's CPU per page: parsing and validating the query and building its
@@ -571,6 +585,17 @@ any request), scavenges took about 1.5 ms again: in runs on the same machine the
 its p99 from 98-104 ms to 61-75 ms, the api's CPU per page from 1.8 to 1.4-1.5 times the floor's; the floor, given the
 same setting, did not change (1,528 and 1,530 pages/s: its heap never grew). The single read did not move beyond the
 noise (62% before, 63% after).
+
+Then AsyncLocalStorage went (2026-11-27, sixth session of the day). The request log store had been bound with nestjs-pino's
+AsyncLocalStorage (\`storage.run\` in the onRequest hook), so that log lines written while serving a request carried its
+correlation id. On Node 20 the first \`run\` of any AsyncLocalStorage turns on V8's promise hooks for the rest of the process:
+every promise made afterwards, by Nest, Fastify's hooks or pg, calls into them. The store now hangs on the request and code
+serving it logs through \`requestLogger(request, root)\` (libs/platform/service-runtime/src/logging/request-log.ts); the api's
+event consumers, whose handlers write no lines, bind no context either (an integration test fails if the api starts an
+AsyncLocalStorage). Single read, two rounds each, same machine, same hour: the api's server CPU per request went from 349-351
+to 265-313 µs (a build with only \`storage.run\` removed), the floor's stayed at 148-165 µs, and the api/floor throughput
+ratio from 49-57% to 63-64%; the list went from 60% of the floor (one round, before) to 75-83% (three rounds, after). The ETag and
+Cache-Control hooks became callback hooks at the same time (no promise per response; not measurable on its own here).
 `;
 }
 

@@ -4,7 +4,7 @@ import type { Logger } from 'pino';
 /**
  * What one request logs under: its correlation id plus the fields modules learn while serving it
  * (tenantId once the request is authenticated). It hangs on the request itself, and code serving the
- * request logs through `requestLogger(request)`.
+ * request logs through `requestLogger(request, root)`.
  *
  * Not through AsyncLocalStorage (nestjs-pino's PinoLogger reads its store from one): on Node 20 the first
  * `run` of any AsyncLocalStorage turns on V8 promise hooks for the rest of the process, and from then on
@@ -16,7 +16,7 @@ import type { Logger } from 'pino';
  * loggers per request and PinoLogger.assign a third: a visible share of a read's CPU time in the api
  * benchmark.
  */
-export class RequestLogStore {
+class RequestLogStore {
   private readonly fields: Record<string, unknown>;
   private child: Logger | undefined;
   /** performance.now() when the request arrived: an aborted request has no reply time to report. */
@@ -81,14 +81,15 @@ function isProbe(url: string): boolean {
 }
 
 /**
- * Fastify hooks for request logging: onRequest gives the request its log store; onResponse writes one "request completed" line (info) with method, url as the client
- * sent it, status, response time and the store's fields, "request errored" (warn) for a 5xx. That line
- * is never an error: the failure itself is logged once, by whoever knows why (ProblemDetailsFilter: an
- * error with the stack for a bug, a warning for an outage), under the same correlation id; a second
- * ERROR line per failure would double every error report and alert. At warn, 5xx completion lines
- * stay, so a 5xx answered without the filter still shows. A client that closes the connection before
- * its response is complete gets no onResponse: onRequestAbort writes a "request aborted" line instead,
- * so every logged request ends with one line either way.
+ * Fastify hooks for request logging: onRequest gives the request its log store; onResponse writes one
+ * "request completed" line (info) with method, url as the client sent it, status, response time and the
+ * store's fields, "request errored" (warn) for a 5xx. That line is never an error: the failure itself is
+ * logged once, by whoever knows why (ProblemDetailsFilter: an error with the stack for a bug, a warning
+ * for an outage), under the same correlation id; a second ERROR line per failure would double every
+ * error report and alert. At warn, 5xx completion lines stay, so a 5xx answered without the filter still
+ * shows. A client that closes the connection before its response is complete gets no onResponse:
+ * onRequestAbort writes a "request aborted" line instead, so every logged request ends with one line
+ * either way.
  */
 export function requestLoggingHooks(root: Logger) {
   return {
