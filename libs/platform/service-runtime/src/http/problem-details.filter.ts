@@ -105,15 +105,16 @@ export class ProblemDetailsFilter implements ExceptionFilter {
 
     if (problem.status >= 500 && problem.code !== 'not_ready') {
       const logger = requestLogger(request, this.rootLogger);
+      const line = { context: 'HTTP', code: problem.code };
       const message = `request failed: ${request.method} ${request.url}`;
       if (exception instanceof DomainError) {
         // Expected outage with its reason in the body.
-        logger.warn({ context: 'HTTP', code: problem.code, detail: problem.detail }, message);
+        logger.warn({ ...line, detail: problem.detail }, message);
       } else if (readConflict || isDatabaseUnavailable(exception)) {
         // The driver's error says which database and how (timeout, refused): the body does not.
-        logger.warn({ context: 'HTTP', code: problem.code, err: exception }, message);
+        logger.warn({ ...line, err: exception }, message);
       } else {
-        logger.error({ context: 'HTTP', err: exception, code: problem.code }, message);
+        logger.error({ ...line, err: exception }, message);
       }
     }
     if (problem.status === 503 && problem.code !== 'not_ready' && !reply.hasHeader('retry-after')) {
