@@ -1,7 +1,7 @@
 import { Module, type DynamicModule } from '@nestjs/common';
 import { APP_GUARD } from '@nestjs/core';
 import { MessagingModule } from '@pulse/messaging';
-import { MalformedBodyGuard, OpenApiModule, PostgresModule, UndeclaredBodyGuard, UndeclaredQueryGuard } from '@pulse/service-runtime';
+import { BodyMediaTypeGuard, MalformedBodyGuard, OpenApiModule, PostgresModule, UndeclaredBodyGuard, UndeclaredQueryGuard } from '@pulse/service-runtime';
 import { API_RESPONSE_HEADERS, apiResponseHeaders } from './http/openapi-conventions';
 import { ApiKeyScopeGuard } from './auth/api-key-scope.guard';
 import { TenantAuthGuard } from './auth/tenant-auth.guard';
@@ -12,7 +12,6 @@ import { HealthDistributionModule } from './health/health-distribution.module';
 import { MetricSeriesModule } from './metrics/series/metric-series.module';
 import { ProductsModule } from './products/products.module';
 import { DocsModule } from './docs/docs.module';
-import { BodyMediaTypeGuard } from './http/body-media-type';
 import { HttpConventionsModule } from './http/http-conventions.module';
 import { RateLimitGuard } from './http/rate-limit/rate-limit.guard';
 import { ImportsModule } from './imports/imports.module';

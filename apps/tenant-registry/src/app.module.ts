@@ -1,7 +1,7 @@
 import { Module, type DynamicModule } from '@nestjs/common';
 import { APP_GUARD } from '@nestjs/core';
 import { MessagingModule } from '@pulse/messaging';
-import { MalformedBodyGuard, OpenApiModule, UndeclaredQueryGuard } from '@pulse/service-runtime';
+import { BodyMediaTypeGuard, MalformedBodyGuard, OpenApiModule, UndeclaredQueryGuard } from '@pulse/service-runtime';
 import { ApiKeyUseCases } from './api-keys/api-key.use-cases';
 import { ApiKeysController } from './api-keys/api-keys.controller';
 import { OperatorAuthGuard } from './auth/operator-auth.guard';
@@ -35,9 +35,11 @@ export class AppModule {
       controllers: [TenantsController, ApiKeysController],
       providers: [
         { provide: TENANT_REGISTRY_CONFIG, useValue: config },
-        // Global guards run in this order: the operator token first (401 before any 400 about the request),
-        // then a JSON body that parses and no undeclared query parameter.
+        // Global guards run in this order: the operator token first (401 before any 400 or 415 about the
+        // request), then a body of JSON (415 for another media type, left unread), a JSON body that parses,
+        // and no undeclared query parameter.
         { provide: APP_GUARD, useClass: OperatorAuthGuard },
+        { provide: APP_GUARD, useClass: BodyMediaTypeGuard },
         { provide: APP_GUARD, useClass: MalformedBodyGuard },
         { provide: APP_GUARD, useClass: UndeclaredQueryGuard },
         ControlPlaneClient,

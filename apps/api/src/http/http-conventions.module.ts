@@ -1,6 +1,5 @@
 import { Global, Module } from '@nestjs/common';
 import { TenancyModule } from '../tenancy/tenancy.module';
-import { bodyMediaTypesProvider } from './body-media-type';
 import { fastifyConventionsProvider } from './fastify-conventions';
 import { IdempotencyInterceptor } from './idempotency/idempotency.interceptor';
 import { IdempotencyStore } from './idempotency/idempotency-store';
@@ -9,8 +8,7 @@ import { TenantRateLimiter } from './rate-limit/tenant-rate-limiter';
 
 /**
  * The public API's HTTP conventions: per-tenant rate limits (RateLimitGuard, registered as a global guard
- * after TenantAuthGuard in AppModule; ReplicaHeartbeat shares them among the live replicas), bodies of
- * other media types than JSON left unread until the key is checked (BodyMediaTypeGuard, likewise),
+ * after TenantAuthGuard in AppModule; ReplicaHeartbeat shares them among the live replicas),
  * Idempotency-Key (on @Idempotent routes; guards run before interceptors, so a request is counted against
  * its rate limit before an idempotency record is looked up), ETag/304 and compression. Global: the guard and @Idempotent's interceptor are instantiated in
  * whichever feature module uses them.
@@ -20,7 +18,6 @@ import { TenantRateLimiter } from './rate-limit/tenant-rate-limiter';
   imports: [TenancyModule],
   providers: [
     fastifyConventionsProvider,
-    bodyMediaTypesProvider,
     TenantRateLimiter,
     ReplicaHeartbeat,
     IdempotencyStore,

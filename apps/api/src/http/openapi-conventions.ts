@@ -83,7 +83,7 @@ const AUTHENTICATED_ROUTE_RESPONSES: Record<number, ApiResponseDoc> = {
 
 /**
  * What a route answers for a body it does not take, on every method Fastify reads a body for: 413 before
- * any guard (so before authentication), 415 once the key is checked (body-media-type.ts).
+ * any guard (so before authentication), 415 once the key is checked (service-runtime's body-media-type.ts).
  */
 const BODY_RESPONSES: Record<number, ApiResponseDoc> = {
   413: { description: 'payload_too_large: the body is over the limit (1 MiB of JSON), refused before authentication' },

@@ -2,7 +2,7 @@ import { Injectable, SetMetadata, UnsupportedMediaTypeException, type CanActivat
 import { HttpAdapterHost, Reflector } from '@nestjs/core';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import type { ImportFormat } from '@pulse/contracts';
-import { contentTypeAsSent, leaveBodyUnread } from '../http/body-media-type';
+import { contentTypeAsSent, leaveBodyUnread } from '@pulse/service-runtime';
 
 /** The media types an import upload may have, and the file format each one means. */
 export const UPLOAD_MEDIA_TYPES: Readonly<Record<string, ImportFormat>> = {
@@ -22,7 +22,7 @@ export const UPLOAD_CONTENT_TYPES = Symbol('UPLOAD_CONTENT_TYPES');
 
 /**
  * Lets CSV and NDJSON bodies through to the upload route as the raw request stream: Fastify would
- * otherwise leave them unread (the catch-all parser, apps/api/src/http/body-media-type.ts) or buffer
+ * otherwise leave them unread (the catch-all parser of @pulse/service-runtime's body-media-type.ts) or buffer
  * them whole (bodyLimit applies only to buffered parsers). The route streams the body to object storage
  * and enforces its own size limit. On every other route they are left unread like any body that is not
  * JSON, and refused with 415 once the key is checked (BodyMediaTypeGuard).

@@ -142,6 +142,28 @@ describe('tenant registry (real PostgreSQL, Pub/Sub emulator)', () => {
     });
   });
 
+  it('checks the operator token before the media type: a form body is 401 without the token, 415 with it, and nothing is created', async () => {
+    const post = async (token: string | null, contentType: string) => {
+      const response = await fetch(`${registry.baseUrl}/v1/tenants`, {
+        method: 'POST',
+        headers: { 'content-type': contentType, ...(token ? { authorization: `Bearer ${token}` } : {}) },
+        body: 'slug=form-tenant&name=Form',
+      });
+      return { status: response.status, contentType: response.headers.get('content-type'), body: (await response.json()) as Record<string, unknown> };
+    };
+
+    for (const contentType of ['application/x-www-form-urlencoded', 'text/plain', 'nonsense']) {
+      expect(await post(null, contentType)).toMatchObject({ status: 401, body: { code: 'auth.missing_token' } });
+      const authenticated = await post(OPERATOR_TOKEN, contentType);
+      expect(authenticated).toMatchObject({
+        status: 415,
+        contentType: expect.stringMatching(/^application\/problem\+json/),
+        body: { code: 'unsupported_media_type', instance: '/v1/tenants', detail: `Send the body as application/json, not ${contentType}.` },
+      });
+    }
+    expect((await registry.call('GET', '/v1/tenants/form-tenant')).status).toBe(404);
+  });
+
   it('refuses a request with two Authorization headers with 400 instead of using the first, as the api does', async () => {
     for (const tokens of [
       [OPERATOR_TOKEN, OPERATOR_TOKEN],

@@ -8,6 +8,7 @@ export { assignRequestLogFields, requestLogger } from './logging/request-log';
 export { ZodValidationPipe } from './http/zod-validation.pipe';
 export { UndeclaredQueryGuard } from './http/undeclared-query.guard';
 export { MalformedBodyGuard } from './http/malformed-body.guard';
+export { BodyMediaTypeGuard, contentTypeAsSent, leaveBodyUnread } from './http/body-media-type';
 export { UndeclaredBodyGuard } from './http/undeclared-body.guard';
 export { queryDecimal, queryInteger } from './http/query-numbers';
 export { ApiRoute, API_ROUTE_METADATA, type ApiRouteDoc, type ApiResponseDoc } from './openapi/api-route.decorator';

@@ -48,7 +48,8 @@ export async function createServiceApp(rootModule: DynamicModule, settings: Serv
     }),
     { bufferLogs: true },
   );
-  // A malformed JSON body is a 400 only after authentication: the service registers MalformedBodyGuard.
+  // A malformed JSON body is a 400, and a body of another media type a 415, only after authentication:
+  // the service registers MalformedBodyGuard and BodyMediaTypeGuard after its authentication guard.
   deferJsonBodyErrors(app);
   const fastify = app.getHttpAdapter().getInstance();
   fastify.addHook('onRequest', echoCorrelationId);

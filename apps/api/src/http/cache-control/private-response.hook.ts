@@ -54,7 +54,7 @@ const ref = (name: string): ResponseHeaderSpec => ({ $ref: `#/components/headers
 /**
  * The two headers on one status of an authenticated route: on every answer, but a 413 may lack them
  * when Fastify gave it before any guard, for a JSON body over its limit (a 415 comes after the guards:
- * apps/api/src/http/body-media-type.ts).
+ * libs/platform/service-runtime/src/http/body-media-type.ts).
  */
 export function privateResponseHeaders(status: string): Record<string, ResponseHeaderSpec> {
   if (status === '413') {

@@ -1,5 +1,6 @@
 import type { NestFastifyApplication } from '@nestjs/platform-fastify';
 import type { FastifyBodyParser, FastifyInstance, FastifyRequest } from 'fastify';
+import { leaveOtherMediaTypesUnread } from './body-media-type';
 
 /** Why each request's JSON body could not be read; only MalformedBodyGuard reads it. */
 const bodyErrors = new WeakMap<FastifyRequest, Error>();
@@ -46,9 +47,9 @@ export function bodyParseErrorOf(request: FastifyRequest): Error | undefined {
  * api's import upload: apps/api/src/imports/upload-content-type.ts). The providers of a service's
  * modules run before this, so such parsers are in place already and are left alone.
  *
- * Still refused before authentication: a body over the limit (413) and a media type no parser takes
- * (415). Refusing those early protects the server: it never reads past the limit, nor a body it
- * cannot parse.
+ * A body of a media type no parser takes is left unread, for BodyMediaTypeGuard to refuse with 415 after
+ * authentication (leaveOtherMediaTypesUnread). Still refused before authentication: a JSON body over the
+ * limit (413), which protects the server: it never reads past the limit.
  */
 export function deferJsonBodyErrors(app: NestFastifyApplication): void {
   const adapter = app.getHttpAdapter();
@@ -62,4 +63,5 @@ export function deferJsonBodyErrors(app: NestFastifyApplication): void {
     { parseAs: 'string', bodyLimit },
     jsonParserDeferringErrors(fastify.getDefaultJsonParser(onProtoPoisoning, onConstructorPoisoning)),
   );
+  leaveOtherMediaTypesUnread(fastify);
 }

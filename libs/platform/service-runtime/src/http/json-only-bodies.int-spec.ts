@@ -1,8 +1,9 @@
 import type { NestFastifyApplication } from '@nestjs/platform-fastify';
 import { startServiceUnderTest } from './service-under-test.int-kit';
 
-// A route's body is JSON: a body of another media type is 415, refused before it is read (a route
-// that takes other media types registers a parser for them itself, as the api's import upload does).
+// A route's body is JSON: a body of another media type is 415, left unread and refused by
+// BodyMediaTypeGuard (after the service's authentication guard; a route that takes other media types
+// registers a parser for them itself, as the api's import upload does).
 
 describe('request bodies of other media types than JSON', () => {
   let app: NestFastifyApplication;
@@ -34,6 +35,14 @@ describe('request bodies of other media types than JSON', () => {
     expect(response.headers.get('content-type')).toMatch(/^application\/problem\+json/);
     expect(response.headers.get('x-correlation-id')).toBe('media-1');
     expect(response.body).toMatchObject({ status: 415, code: 'unsupported_media_type', instance: '/v1/items/abc' });
+  });
+
+  it('refuses a Content-Type that is no media type, and a body without one, with 415 naming what was sent', async () => {
+    const nonsense = await put('nonsense', '{"name":"a"}');
+    expect(nonsense).toMatchObject({ status: 415, body: { code: 'unsupported_media_type', detail: 'Send the body as application/json, not nonsense.' } });
+    const response = await fetch(`${baseUrl}/v1/items/abc`, { method: 'PUT', body: new Uint8Array(Buffer.from('{"name":"a"}')) });
+    expect(response.status).toBe(415);
+    expect(await response.json()).toMatchObject({ code: 'unsupported_media_type', detail: 'Send the body as application/json, with a Content-Type header saying so.' });
   });
 
   it('refuses them unread: a form over the body limit is still a 415, not a 413', async () => {

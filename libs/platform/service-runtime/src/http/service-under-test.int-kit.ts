@@ -1,9 +1,12 @@
 import { Body, Controller, Get, Module, Param, Put, type DynamicModule } from '@nestjs/common';
+import { APP_GUARD } from '@nestjs/core';
 import type { NestFastifyApplication } from '@nestjs/platform-fastify';
 import { connect } from 'node:net';
 import { z } from 'zod';
 import { ApiRoute } from '../openapi/api-route.decorator';
 import { createServiceApp } from '../run-service';
+import { BodyMediaTypeGuard } from './body-media-type';
+import { MalformedBodyGuard } from './malformed-body.guard';
 import { ZodValidationPipe } from './zod-validation.pipe';
 
 // A service built by createServiceApp, as every Pulse service is, with one small resource, listening on
@@ -33,7 +36,14 @@ class ItemsController {
   }
 }
 
-@Module({ controllers: [ItemsController] })
+// The body guards every service with body routes registers (after its authentication guard: this one has none).
+@Module({
+  controllers: [ItemsController],
+  providers: [
+    { provide: APP_GUARD, useClass: BodyMediaTypeGuard },
+    { provide: APP_GUARD, useClass: MalformedBodyGuard },
+  ],
+})
 class ItemsModule {}
 
 export async function startServiceUnderTest(): Promise<{ app: NestFastifyApplication; baseUrl: string; port: number }> {

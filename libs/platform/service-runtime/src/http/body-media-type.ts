@@ -1,5 +1,4 @@
-import { Injectable, UnsupportedMediaTypeException, type CanActivate, type ExecutionContext, type Provider } from '@nestjs/common';
-import { HttpAdapterHost } from '@nestjs/core';
+import { Injectable, UnsupportedMediaTypeException, type CanActivate, type ExecutionContext } from '@nestjs/common';
 import type { FastifyInstance, FastifyRequest, onRequestHookHandler } from 'fastify';
 
 /** Requests whose body is of a media type the route does not take: left unread, refused once the key is checked. */
@@ -7,7 +6,7 @@ const unreadBodies = new WeakSet<FastifyRequest>();
 /** The Content-Type of requests whose header is no media type at all, as sent (moved aside: see moveInvalidContentTypeAside). */
 const invalidContentTypes = new WeakMap<FastifyRequest, string>();
 
-/** Leaves the request's body unread, for BodyMediaTypeGuard (or the upload route's guard) to refuse after authentication. */
+/** Leaves the request's body unread, for BodyMediaTypeGuard (or a route's own media-type guard) to refuse after authentication. */
 export function leaveBodyUnread(request: FastifyRequest): void {
   unreadBodies.add(request);
 }
@@ -46,31 +45,24 @@ const moveInvalidContentTypeAside: onRequestHookHandler = (request, _reply, done
   done();
 };
 
-export const BODY_MEDIA_TYPES = Symbol('BODY_MEDIA_TYPES');
-
 /**
  * Fastify reads a body before any guard runs, and answers 415 for a media type it has no parser for:
- * a client without a key would learn what the route takes before its 401. A catch-all parser takes
+ * a client without credentials would learn what the route takes before its 401. A catch-all parser takes
  * every media type no other parser takes (a form, `text/plain`, XML, a body without a Content-Type),
- * without reading a byte, and marks the request for BodyMediaTypeGuard, which refuses it with 415 after
- * authentication, the rate limit and the key's scope. The body is never buffered: Node discards what is
- * left of it once the answer is sent. JSON keeps its parser (a body over 1 MiB is still 413 before
- * authentication: the limit is what keeps the server from reading it), and CSV and NDJSON theirs
- * (apps/api/src/imports/upload-content-type.ts).
+ * without reading a byte, and marks the request for BodyMediaTypeGuard, which the service registers
+ * after its authentication guard (and, on the api, the rate limit and the key's scope) to refuse it with
+ * 415. The body is never buffered: Node discards what is left of it once the answer is sent. JSON keeps
+ * its parser (a body over the limit is still 413 before authentication: the limit is what keeps the
+ * server from reading it), and a route that takes other media types registers parsers of its own (the
+ * api's CSV and NDJSON upload: apps/api/src/imports/upload-content-type.ts).
  */
-export const bodyMediaTypesProvider: Provider = {
-  provide: BODY_MEDIA_TYPES,
-  inject: [HttpAdapterHost],
-  useFactory: (adapterHost: HttpAdapterHost): true => {
-    const fastify = adapterHost.httpAdapter.getInstance<FastifyInstance>();
-    fastify.addHook('onRequest', moveInvalidContentTypeAside);
-    fastify.addContentTypeParser('*', (request, _payload, done) => {
-      leaveBodyUnread(request);
-      done(null, undefined);
-    });
-    return true;
-  },
-};
+export function leaveOtherMediaTypesUnread(fastify: FastifyInstance): void {
+  fastify.addHook('onRequest', moveInvalidContentTypeAside);
+  fastify.addContentTypeParser('*', (request, _payload, done) => {
+    leaveBodyUnread(request);
+    done(null, undefined);
+  });
+}
 
 /** The 415 of a route whose body is JSON. */
 export function unsupportedBodyType(contentType: string | undefined): UnsupportedMediaTypeException {
@@ -80,9 +72,10 @@ export function unsupportedBodyType(contentType: string | undefined): Unsupporte
 }
 
 /**
- * Refuses, with 415, a body the catch-all parser (or the upload parser, on another route) left unread.
- * A global guard registered after authentication, rate limit and scopes, and after the upload route's
- * own media-type guard, which names the types that route takes.
+ * Refuses, with 415, a body the catch-all parser (or a route's own parser, on another route) left
+ * unread. Every service whose routes take a body registers it as a global guard after its authentication
+ * guard (and after any route's own media-type guard, which names the types that route takes); without
+ * it, such a body would reach the route as no body at all.
  */
 @Injectable()
 export class BodyMediaTypeGuard implements CanActivate {
