@@ -1,10 +1,11 @@
-import { PubSub, type Message } from '@google-cloud/pubsub';
+import type { Message, PubSub } from '@google-cloud/pubsub';
 import { Module, type DynamicModule, type INestApplication, type Type } from '@nestjs/common';
 import type { MessagingSettings, ServiceSettings } from '@pulse/config';
 import { startEmulatorUnderTest, startPubSubEmulator, type EmulatorUnderTest, type RunningPubSubEmulator } from '@pulse/pubsub-emulator';
 import { createServiceApp } from '@pulse/service-runtime';
 import { connectEventConsumers } from './consuming/connect-event-consumers';
 import { MessagingModule } from './messaging.module';
+import { createPubSubClient } from './pubsub-client';
 
 // Helpers shared by the messaging integration tests: the project's emulator in-process, real Nest apps
 // with the real transport, and a reader for dead-letter topics.
@@ -75,8 +76,9 @@ export function collect(pubsub: PubSub, subscription: string): { messages: Messa
   return { messages, close: () => sub.close() };
 }
 
+/** A client of the test's own, configured as the services' are. */
 export function testPubSub(settings: MessagingSettings): PubSub {
-  return new PubSub({ projectId: settings.projectId, apiEndpoint: settings.emulatorHost, emulatorMode: true });
+  return createPubSubClient(settings);
 }
 
 /** What the app's /readyz answers: its status code and problem+json or terminus body. */

@@ -7,7 +7,7 @@ import type { EmulatorUnderTest } from '@pulse/pubsub-emulator';
 import { waitFor } from '@pulse/testing';
 import pino from 'pino';
 import { EventPublisher } from '../publishing/event-publisher';
-import { messagingSettings, readiness, startServerUnderTest, startServiceApp, subscriptionIds, testPubSub } from '../messaging.int-kit';
+import { messagingSettings, readiness, startEmulator, startServerUnderTest, startServiceApp, subscriptionIds, testPubSub } from '../messaging.int-kit';
 import { ensureSubscription, ensureTopic, subscriptionName } from '../topology';
 import { PubSubServer } from './pubsub.server';
 
@@ -186,6 +186,35 @@ describe(`Pub/Sub consumer recovery (real client, ${process.env['PUBSUB_EMULATOR
       await server.close();
     }
   });
+
+  it('shuts down within seconds when Pub/Sub stops answering, and says its per-replica subscription is left to expire', async () => {
+    // An emulator of its own, to stop: the client's delete of the subscription then retries for a minute.
+    const own = await startEmulator();
+    const ownSettings = messagingSettings(own);
+    const ownPubSub = testPubSub(ownSettings);
+    const lines: Array<{ level: number; msg: string; subscriptions?: string[] }> = [];
+    const logger = pino({ level: 'info', messageKey: 'msg' }, { write: (line: string) => void lines.push(JSON.parse(line)) });
+    const server = new PubSubServer({ pubsub: ownPubSub, settings: ownSettings, consumer: 'leaving', host: 'test-host', logger });
+    server.addHandler(tenantUpdatedV1.topic, async () => undefined, true, { broadcast: true });
+    try {
+      await new Promise<void>((resolve, reject) => void server.listen((error) => (error ? reject(error) : resolve())));
+      const subscriptions = await subscriptionIds(ownPubSub, `${tenantUpdatedV1.topic}.leaving.`);
+      expect(subscriptions).toHaveLength(1);
+
+      await own.stop();
+      const closing = Date.now();
+      await server.close();
+
+      // Well inside a service's shutdown budget (10 s), which it used to run out of.
+      expect(Date.now() - closing).toBeLessThan(6_000);
+      expect(lines.filter((line) => line.level === 40).map((line) => [line.msg, line.subscriptions])).toEqual([
+        ["could not delete this replica's subscriptions; they expire after a day unused", subscriptions],
+      ]);
+    } finally {
+      await ownPubSub.close();
+      await own.stop();
+    }
+  }, 30_000);
 
   it('gives two processes of one service on one host per-replica subscriptions of their own: stopping one leaves the other receiving', async () => {
     // Same service name, same host (this machine's): only the process differs.

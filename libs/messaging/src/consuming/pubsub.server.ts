@@ -26,6 +26,12 @@ const RETRY_MAX_DELAY_MS = 60_000;
  * this long: a subscription that is still missing fails the stream within a round trip.
  */
 const RECOVERY_CONFIRM_MS = 2_000;
+/**
+ * How long shutdown waits for this replica's own subscriptions to be deleted. Without a bound, a Pub/Sub
+ * that does not answer held the shutdown until the service's budget ran out (exit 1 after 10 s); left
+ * behind, they expire after a day unused.
+ */
+const SUBSCRIPTION_DELETE_TIMEOUT_MS = 3_000;
 
 /** Where readiness probes are registered (service-runtime's ReadinessRegistry). */
 export interface ReadinessRegistration {
@@ -132,10 +138,25 @@ export class PubSubServer extends Server implements CustomTransportStrategy {
     this.timers.clear();
     await Promise.allSettled([...this.inFlight]);
     await Promise.all(this.consumers.map((entry) => entry.subscription?.close()));
-    // A replica's own subscriptions go with it (they would expire anyway, a day later). Their names are
-    // this process's alone, so this cannot take another process's subscription away.
-    await Promise.allSettled(this.consumers.filter((entry) => entry.broadcast).map((entry) => this.options.pubsub.subscription(entry.name).delete()));
+    await this.deleteReplicaSubscriptions();
     this.consumers.length = 0;
+  }
+
+  /**
+   * A replica's own subscriptions go with it (they would expire anyway, a day later). Their names are
+   * this process's alone, so this cannot take another process's subscription away.
+   */
+  private async deleteReplicaSubscriptions(): Promise<void> {
+    const names = this.consumers.filter((entry) => entry.broadcast).map((entry) => entry.name);
+    if (names.length === 0) return;
+    const deletions = Promise.allSettled(names.map((name) => this.options.pubsub.subscription(name).delete()));
+    let failure: unknown;
+    try {
+      failure = (await withTimeout(deletions, SUBSCRIPTION_DELETE_TIMEOUT_MS)).find((result) => result.status === 'rejected')?.reason;
+    } catch (timedOut) {
+      failure = timedOut;
+    }
+    if (failure) this.options.logger.warn({ err: failure, subscriptions: names }, "could not delete this replica's subscriptions; they expire after a day unused");
   }
 
   on(): never {

@@ -142,12 +142,16 @@ describe('transactional outbox (real PostgreSQL, project emulator)', () => {
     consumerApp = await startConsumer();
     relay.start();
 
-    await waitFor(async () => (await ledger()).length === 6, { timeoutMs: 30_000, description: 'all six events to arrive' });
+    // gRPC reconnects to the restarted emulator only when its backoff allows (at most 10 s: pubsub-client.ts);
+    // the consumer's client shares that connection (grpc-js pools subchannels per target within a process).
+    await waitFor(async () => (await ledger()).length === 6, { timeoutMs: 45_000, description: 'all six events to arrive' });
     const received = consumerApp.get(Deliveries).received;
     expect(received.filter((r) => r.tenantId === 'acme').map((r) => r.runId)).toEqual(['a1', 'a2', 'a3']);
     expect(received.filter((r) => r.tenantId === 'globex').map((r) => r.runId)).toEqual(['g1', 'g2', 'g3']);
     await relay.stop();
-  }, 90_000);
+    // Each failed publish takes 2-6 s (the client's retries), and stop() waits for the round under way: on a
+    // loaded machine the whole test took over a minute.
+  }, 150_000);
 
   it('republishes after a crash between publish and mark, and the consumer applies the event once', async () => {
     await changeAndEnqueue('acme', 'crash-window');
