@@ -62,10 +62,14 @@ export class OutboxRelay {
   }
 
   /** One round: publishes what it can of the next batch. Returns how many events were published. */
-  async relayOnce(): Promise<number> {
+  relayOnce(): Promise<number> {
+    return this.round(() => false);
+  }
+
+  private async round(stopRequested: () => boolean): Promise<number> {
     const client = await this.options.pool.connect();
     try {
-      return await relayOutboxBatch(client, { publish: this.options.publish, logger: this.options.logger, batchSize: this.batchSize });
+      return await relayOutboxBatch(client, { publish: this.options.publish, logger: this.options.logger, batchSize: this.batchSize, stopRequested });
     } finally {
       client.release();
     }
@@ -75,7 +79,8 @@ export class OutboxRelay {
     while (!this.stopping) {
       let published = 0;
       try {
-        published = await this.relayOnce();
+        // stop() ends the round between events rather than after the batch.
+        published = await this.round(() => this.stopping);
       } catch (error) {
         this.options.logger.error({ err: error }, 'outbox relay round failed');
       }
@@ -117,6 +122,12 @@ export interface OutboxBatchOptions {
    * naming another tenant (a writer bug, a tampered row) can never become that tenant's event.
    */
   tenantId?: string;
+  /**
+   * Asked before each event: once it answers true the batch ends there. A publish that fails takes seconds
+   * (the client's retries), so a batch naming many tenants while Pub/Sub is down would otherwise hold a
+   * shutdown for a few seconds per tenant.
+   */
+  stopRequested?: () => boolean;
 }
 
 /**
@@ -149,6 +160,7 @@ async function publishBatch(client: OutboxConnection, options: OutboxBatchOption
   const blockedTenants = new Set<string>();
   let published = 0;
   for (const row of rows) {
+    if (options.stopRequested?.()) break;
     if (blockedTenants.has(row.tenant_id)) continue;
     try {
       await options.publish(toMessage(row));

@@ -153,6 +153,39 @@ describe('transactional outbox (real PostgreSQL, project emulator)', () => {
     // loaded machine the whole test took over a minute.
   }, 150_000);
 
+  it('stops between events when asked to stop: a shutdown waits for the publish under way only', async () => {
+    for (const tenant of ['t1', 't2', 't3', 't4']) await changeAndEnqueue(tenant, `run-${tenant}`);
+    // Pub/Sub down: the first publish answers only when the test says so (a failing publish takes seconds),
+    // any later one fails at once.
+    const attempted: string[] = [];
+    let fail: (error: Error) => void = () => undefined;
+    const stoppable = new OutboxRelay({
+      pool,
+      publish: (message) => {
+        attempted.push(message.attributes.tenantId);
+        if (attempted.length > 1) return Promise.reject(new Error('14 UNAVAILABLE'));
+        return new Promise<void>((_resolve, reject) => (fail = reject));
+      },
+      logger: pino({ level: 'silent' }),
+    });
+    stoppable.start();
+    await waitFor(() => attempted.length === 1, { timeoutMs: 10_000, description: 'the first publish to start' });
+
+    const stopped = stoppable.stop();
+    fail(new Error('14 UNAVAILABLE'));
+    await stopped;
+
+    // The other three tenants' events were not attempted (each would have held the shutdown), and all four wait.
+    expect(attempted).toEqual(['t1']);
+    const waiting = await pool.query<{ tenant_id: string; attempts: number }>('SELECT tenant_id, attempts FROM outbox WHERE published_at IS NULL ORDER BY id');
+    expect(waiting.rows).toEqual([
+      { tenant_id: 't1', attempts: 1 },
+      { tenant_id: 't2', attempts: 0 },
+      { tenant_id: 't3', attempts: 0 },
+      { tenant_id: 't4', attempts: 0 },
+    ]);
+  });
+
   it('republishes after a crash between publish and mark, and the consumer applies the event once', async () => {
     await changeAndEnqueue('acme', 'crash-window');
     expect(await relay.relayOnce()).toBe(1);

@@ -84,6 +84,7 @@ export class TenantOutboxSweeper<Tenant> {
             topics: this.options.topics,
             minAgeMs: this.options.minAgeMs ?? 10_000,
             tenantId: this.options.tenantIdOf(tenant),
+            stopRequested: () => this.stopping,
           });
           published += count;
           // A full batch means more may be waiting; anything less (failures included) ends the tenant's turn.
