@@ -156,13 +156,16 @@ describeWithKubectl('warehouse and object storage in each lane', () => {
         'pulse-metrics | roles/bigquery.jobUser | pulse-example | ',
         'pulse-metrics | roles/cloudsql.client | pulse-example | ',
         'pulse-metrics | roles/storage.objectUser | warehouse-staging | ',
+        // Erasing an offboarded tenant's uploads and staged files, and offboarding exports.
+        'pulse-tenant-registry | projects/pulse-example/roles/pulseObjectEraser | uploads | ',
         'pulse-tenant-registry | roles/cloudsql.client | pulse-example | ',
-        // Offboarding exports, and erasing an offboarded tenant's uploads and staged files.
         'pulse-tenant-registry | roles/storage.objectUser | exports | ',
-        'pulse-tenant-registry | roles/storage.objectUser | uploads | ',
       ]);
       const role = infra.find((m) => m.kind === 'IAMCustomRole' && m.metadata.name === 'pulse-warehouse-dataset-creator');
       expect(role?.spec).toMatchObject({ resourceID: 'pulseWarehouseDatasetCreator', permissions: ['bigquery.datasets.create'] });
+      // What deleteObjectsUnder calls on GCS (list, then delete each object), and nothing that reads a file.
+      const eraser = infra.find((m) => m.kind === 'IAMCustomRole' && m.metadata.name === 'pulse-object-eraser');
+      expect(eraser?.spec).toMatchObject({ resourceID: 'pulseObjectEraser', permissions: ['storage.objects.delete', 'storage.objects.list'] });
     });
 
     it("the dataset condition covers the warehouse's tenant datasets", () => {
