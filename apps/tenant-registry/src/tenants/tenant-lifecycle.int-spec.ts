@@ -117,15 +117,18 @@ describe('tenant registry (real PostgreSQL, Pub/Sub emulator)', () => {
     expect((await registry.call('GET', '/v1/tenants?limit=0&color=red')).status).toBe(400);
   });
 
+  /** POST /v1/tenants with a raw body, as a client that does not send JSON (or sends broken JSON) would. */
+  const postRaw = async (token: string | null, contentType: string, body: string) => {
+    const response = await fetch(`${registry.baseUrl}/v1/tenants`, {
+      method: 'POST',
+      headers: { 'content-type': contentType, ...(token ? { authorization: `Bearer ${token}` } : {}) },
+      body,
+    });
+    return { status: response.status, contentType: response.headers.get('content-type'), body: (await response.json()) as Record<string, unknown> };
+  };
+
   it('checks the operator token before the body: a malformed JSON body is 401 without the token, 400 with it', async () => {
-    const post = async (token: string | null) => {
-      const response = await fetch(`${registry.baseUrl}/v1/tenants`, {
-        method: 'POST',
-        headers: { 'content-type': 'application/json', ...(token ? { authorization: `Bearer ${token}` } : {}) },
-        body: '{bad',
-      });
-      return { status: response.status, contentType: response.headers.get('content-type'), body: (await response.json()) as Record<string, unknown> };
-    };
+    const post = (token: string | null) => postRaw(token, 'application/json', '{bad');
 
     expect(await post(null)).toMatchObject({ status: 401, body: { code: 'auth.missing_token' } });
     expect(await post('wrong-token')).toMatchObject({ status: 401, body: { code: 'auth.invalid_token' } });
@@ -143,14 +146,7 @@ describe('tenant registry (real PostgreSQL, Pub/Sub emulator)', () => {
   });
 
   it('checks the operator token before the media type: a form body is 401 without the token, 415 with it, and nothing is created', async () => {
-    const post = async (token: string | null, contentType: string) => {
-      const response = await fetch(`${registry.baseUrl}/v1/tenants`, {
-        method: 'POST',
-        headers: { 'content-type': contentType, ...(token ? { authorization: `Bearer ${token}` } : {}) },
-        body: 'slug=form-tenant&name=Form',
-      });
-      return { status: response.status, contentType: response.headers.get('content-type'), body: (await response.json()) as Record<string, unknown> };
-    };
+    const post = (token: string | null, contentType: string) => postRaw(token, contentType, 'slug=form-tenant&name=Form');
 
     for (const contentType of ['application/x-www-form-urlencoded', 'text/plain', 'nonsense']) {
       expect(await post(null, contentType)).toMatchObject({ status: 401, body: { code: 'auth.missing_token' } });

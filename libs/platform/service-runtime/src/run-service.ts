@@ -8,6 +8,7 @@ import type { z } from 'zod';
 import { Logger } from 'nestjs-pino';
 import { HealthModule } from './health/health.module';
 import { ReadinessRegistry } from './health/readiness-registry';
+import { leaveOtherMediaTypesUnread } from './http/body-media-type';
 import { deferJsonBodyErrors } from './http/json-body-parser';
 import { answerClientError, sendFrameworkError } from './http/framework-errors';
 import { ServiceFastifyAdapter } from './http/method-not-allowed';
@@ -52,6 +53,7 @@ export async function createServiceApp(rootModule: DynamicModule, settings: Serv
   // the service registers MalformedBodyGuard and BodyMediaTypeGuard after its authentication guard.
   deferJsonBodyErrors(app);
   const fastify = app.getHttpAdapter().getInstance();
+  leaveOtherMediaTypesUnread(fastify);
   fastify.addHook('onRequest', echoCorrelationId);
   fastify.addHook('onRequest', logging.hooks.onRequest);
   fastify.addHook('onResponse', logging.hooks.onResponse);

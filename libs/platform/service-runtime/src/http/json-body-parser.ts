@@ -1,6 +1,5 @@
 import type { NestFastifyApplication } from '@nestjs/platform-fastify';
 import type { FastifyBodyParser, FastifyInstance, FastifyRequest } from 'fastify';
-import { leaveOtherMediaTypesUnread } from './body-media-type';
 
 /** Why each request's JSON body could not be read; only MalformedBodyGuard reads it. */
 const bodyErrors = new WeakMap<FastifyRequest, Error>();
@@ -47,9 +46,9 @@ export function bodyParseErrorOf(request: FastifyRequest): Error | undefined {
  * api's import upload: apps/api/src/imports/upload-content-type.ts). The providers of a service's
  * modules run before this, so such parsers are in place already and are left alone.
  *
- * A body of a media type no parser takes is left unread, for BodyMediaTypeGuard to refuse with 415 after
- * authentication (leaveOtherMediaTypesUnread). Still refused before authentication: a JSON body over the
- * limit (413), which protects the server: it never reads past the limit.
+ * A body of a media type no parser takes is left unread by leaveOtherMediaTypesUnread, which
+ * createServiceApp installs next to this. Still refused before authentication: a JSON body over the limit
+ * (413), which protects the server: it never reads past the limit.
  */
 export function deferJsonBodyErrors(app: NestFastifyApplication): void {
   const adapter = app.getHttpAdapter();
@@ -63,5 +62,4 @@ export function deferJsonBodyErrors(app: NestFastifyApplication): void {
     { parseAs: 'string', bodyLimit },
     jsonParserDeferringErrors(fastify.getDefaultJsonParser(onProtoPoisoning, onConstructorPoisoning)),
   );
-  leaveOtherMediaTypesUnread(fastify);
 }
