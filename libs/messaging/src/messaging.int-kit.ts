@@ -3,6 +3,7 @@ import { Module, type DynamicModule, type INestApplication, type Type } from '@n
 import type { MessagingSettings, ServiceSettings } from '@pulse/config';
 import { startEmulatorUnderTest, startPubSubEmulator, type EmulatorUnderTest, type RunningPubSubEmulator } from '@pulse/pubsub-emulator';
 import { createServiceApp } from '@pulse/service-runtime';
+import { freePort } from '@pulse/testing';
 import { connectEventConsumers } from './consuming/connect-event-consumers';
 import { MessagingModule } from './messaging.module';
 import { createPubSubClient } from './pubsub-client';
@@ -10,9 +11,13 @@ import { createPubSubClient } from './pubsub-client';
 // Helpers shared by the messaging integration tests: the project's emulator in-process, real Nest apps
 // with the real transport, and a reader for dead-letter topics.
 
-/** The project's emulator in-process, on a given port so a test can restart it where it was. */
-export async function startEmulator(port = 0): Promise<RunningPubSubEmulator> {
-  return startPubSubEmulator({ host: '127.0.0.1', port });
+/**
+ * The project's emulator in-process, on a given port so a test can restart it where it was. Its first
+ * port is one no outgoing connection can take while it is stopped (freePort), or the restart could fail
+ * with EADDRINUSE on a busy machine.
+ */
+export async function startEmulator(port?: number): Promise<RunningPubSubEmulator> {
+  return startPubSubEmulator({ host: '127.0.0.1', port: port ?? (await freePort()) });
 }
 
 /**

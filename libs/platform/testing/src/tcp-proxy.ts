@@ -1,4 +1,5 @@
 import net from 'node:net';
+import { freePort } from './free-port';
 
 /**
  * A TCP forwarder between a service and its dependency, so a test can make the dependency unreachable
@@ -17,7 +18,9 @@ export class TcpProxy {
   ) {}
 
   static async start(target: { host: string; port: number }): Promise<TcpProxy> {
-    const proxy = new TcpProxy(target, 0);
+    // resume() listens on this port again after an interrupt: a port the kernel could meanwhile give an
+    // outgoing connection would make that fail with EADDRINUSE.
+    const proxy = new TcpProxy(target, await freePort());
     await proxy.resume();
     return proxy;
   }
