@@ -44,10 +44,14 @@ export class LocalFolderStorage implements ObjectStorage {
     const file = this.pathOf(key);
     await mkdir(path.dirname(file), { recursive: true });
     const partial = `${file}.${randomBytes(6).toString('hex')}${PARTIAL_SUFFIX}`;
+    const out = createWriteStream(partial, { flags: 'wx' });
     try {
-      await pipeline(body, createWriteStream(partial, { flags: 'wx' }));
+      await pipeline(body, out);
       await rename(partial, file);
     } catch (error) {
+      // A body that fails at once rejects the pipeline while the file may still be being opened: removed
+      // before it exists, it would be created afterwards and left behind. Once closed, it is there or never will be.
+      if (!out.closed) await new Promise<void>((resolve) => out.once('close', () => resolve()));
       await rm(partial, { force: true });
       throw error;
     }

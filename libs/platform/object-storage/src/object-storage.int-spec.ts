@@ -174,6 +174,27 @@ describe('GcsStorage requests (checked against the JSON API)', () => {
   });
 });
 
+describe('LocalFolderStorage writes', () => {
+  it('leaves no partial file behind an upload whose body fails before its file is even open (many in a row: it is a race)', async () => {
+    const folder = await mkdtemp(path.join(tmpdir(), 'pulse-storage-'));
+    try {
+      const storage = new LocalFolderStorage(folder);
+      for (let upload = 0; upload < 500; upload += 1) {
+        const failing = new Readable({
+          read() {
+            this.destroy(new Error('client went away'));
+          },
+        });
+        await expect(storage.put(`t/${upload}/upload.csv`, failing)).rejects.toThrow('client went away');
+      }
+      const left = (await readdir(folder, { recursive: true })).filter((entry) => entry.endsWith('.csv') || entry.endsWith('.partial'));
+      expect(left).toEqual([]);
+    } finally {
+      await rm(folder, { recursive: true, force: true });
+    }
+  });
+});
+
 describe('LocalFolderStorage reads', () => {
   /** Open file descriptors of this process that point at `file` (Linux's /proc). */
   const openDescriptorsOf = async (file: string) => {
