@@ -10,6 +10,8 @@ export interface OutboxRelayOptions {
   batchSize?: number;
   /** Pause between rounds when the outbox is empty or Pub/Sub is failing. */
   pollIntervalMs?: number;
+  /** How long stop() waits for the publish under way before giving it up (see OutboxBatchOptions.abandon). Default 2 s. */
+  stopGraceMs?: number;
 }
 
 interface OutboxRow {
@@ -27,6 +29,15 @@ interface OutboxRow {
 const RELAY_LOCK_KEY = 'pulse.outbox-relay';
 
 /**
+ * A healthy Pub/Sub answers a publish in milliseconds; an unreachable one only after the publish timeout
+ * and the client's retries (about 20 s), twice a service's whole shutdown budget.
+ */
+export const OUTBOX_STOP_GRACE_MS = 2_000;
+
+/** What a row given up at shutdown records as its last error. */
+export const ABANDONED_AT_SHUTDOWN = 'shutdown came before Pub/Sub answered; the event goes out again later';
+
+/**
  * Publishes outbox rows in id order and marks them sent. When Pub/Sub is unreachable rows simply wait;
  * a failed event blocks the later events of its tenant (order per tenant) but not other tenants'.
  * A crash between publish and mark republishes the same eventId, which consumers dedupe.
@@ -36,6 +47,7 @@ export class OutboxRelay {
   private readonly pollIntervalMs: number;
   private running: Promise<void> | undefined;
   private stopping = false;
+  private abandon = new AbortController();
   private wake: (() => void) | undefined;
 
   constructor(private readonly options: OutboxRelayOptions) {
@@ -46,6 +58,7 @@ export class OutboxRelay {
   start(): void {
     if (this.running) return;
     this.stopping = false;
+    this.abandon = new AbortController();
     this.running = this.loop();
   }
 
@@ -54,22 +67,23 @@ export class OutboxRelay {
     this.wake?.();
   }
 
+  /** Ends the loop between events, giving up a publish still under way after the grace period. */
   async stop(): Promise<void> {
     this.stopping = true;
     this.wake?.();
-    await this.running;
+    await waitThenAbandon(this.running, this.abandon, this.options.stopGraceMs);
     this.running = undefined;
   }
 
   /** One round: publishes what it can of the next batch. Returns how many events were published. */
   relayOnce(): Promise<number> {
-    return this.round(() => false);
+    return this.round({});
   }
 
-  private async round(stopRequested: () => boolean): Promise<number> {
+  private async round(stop: Pick<OutboxBatchOptions, 'stopRequested' | 'abandon'>): Promise<number> {
     const client = await this.options.pool.connect();
     try {
-      return await relayOutboxBatch(client, { publish: this.options.publish, logger: this.options.logger, batchSize: this.batchSize, stopRequested });
+      return await relayOutboxBatch(client, { publish: this.options.publish, logger: this.options.logger, batchSize: this.batchSize, ...stop });
     } finally {
       client.release();
     }
@@ -80,7 +94,7 @@ export class OutboxRelay {
       let published = 0;
       try {
         // stop() ends the round between events rather than after the batch.
-        published = await this.round(() => this.stopping);
+        published = await this.round({ stopRequested: () => this.stopping, abandon: this.abandon.signal });
       } catch (error) {
         this.options.logger.error({ err: error }, 'outbox relay round failed');
       }
@@ -128,6 +142,12 @@ export interface OutboxBatchOptions {
    * shutdown for a few seconds per tenant.
    */
   stopRequested?: () => boolean;
+  /**
+   * Aborted when the caller cannot wait any longer (a shutdown past its grace): the publish under way is
+   * given up and the batch ends. Whether Pub/Sub stored the event is unknown, so its row stays unpublished
+   * and goes out again later; consumers deduplicate on eventId.
+   */
+  abandon?: AbortSignal;
 }
 
 /**
@@ -163,10 +183,15 @@ async function publishBatch(client: OutboxConnection, options: OutboxBatchOption
     if (options.stopRequested?.()) break;
     if (blockedTenants.has(row.tenant_id)) continue;
     try {
-      await options.publish(toMessage(row));
+      await untilAborted(options.publish(toMessage(row)), options.abandon);
       await client.query('UPDATE outbox SET published_at = now(), attempts = attempts + 1, last_error = NULL WHERE id = $1', [row.id]);
       published += 1;
     } catch (error) {
+      if (error instanceof PublishAbandoned) {
+        await client.query('UPDATE outbox SET attempts = attempts + 1, last_error = $2 WHERE id = $1', [row.id, ABANDONED_AT_SHUTDOWN]);
+        options.logger.warn({ eventId: row.event_id, topic: row.topic, tenantId: row.tenant_id }, 'outbox publish given up at shutdown; the event goes out again later');
+        break;
+      }
       blockedTenants.add(row.tenant_id);
       const reason = error instanceof Error ? error.message : String(error);
       await client.query('UPDATE outbox SET attempts = attempts + 1, last_error = $2 WHERE id = $1', [row.id, reason.slice(0, 2000)]);
@@ -174,6 +199,29 @@ async function publishBatch(client: OutboxConnection, options: OutboxBatchOption
     }
   }
   return published;
+}
+
+/** Waits for a relay loop to end, aborting `abandon` if it is still running after the grace period. */
+export async function waitThenAbandon(running: Promise<void> | undefined, abandon: AbortController, graceMs = OUTBOX_STOP_GRACE_MS): Promise<void> {
+  const giveUp = setTimeout(() => abandon.abort(), graceMs);
+  try {
+    await running;
+  } finally {
+    clearTimeout(giveUp);
+  }
+}
+
+class PublishAbandoned extends Error {}
+
+/** The publish's outcome, unless `signal` aborts first (the publish then goes on unobserved). */
+function untilAborted(publishing: Promise<void>, signal: AbortSignal | undefined): Promise<void> {
+  if (!signal) return publishing;
+  return new Promise((resolve, reject) => {
+    const abandoned = () => reject(new PublishAbandoned());
+    if (signal.aborted) abandoned();
+    signal.addEventListener('abort', abandoned, { once: true });
+    publishing.then(resolve, reject).finally(() => signal.removeEventListener('abort', abandoned));
+  });
 }
 
 function toMessage(row: OutboxRow): EventMessage {

@@ -10,7 +10,7 @@ import { Pool } from 'pg';
 import { PROCESSED_EVENTS_TABLE_SQL, processOnce } from '../idempotency/process-once';
 import { messagingSettings, startEmulator, startServiceApp, testPubSub } from '../messaging.int-kit';
 import { EventPublisher } from '../publishing/event-publisher';
-import { OutboxRelay } from './outbox-relay';
+import { ABANDONED_AT_SHUTDOWN, OutboxRelay } from './outbox-relay';
 import { OUTBOX_TABLE_SQL, enqueueEvent } from './outbox-writer';
 
 type RefreshEvent = EventEnvelope<EventPayload<typeof metricsRefreshRequestedV1>>;
@@ -183,6 +183,42 @@ describe('transactional outbox (real PostgreSQL, project emulator)', () => {
       { tenant_id: 't2', attempts: 0 },
       { tenant_id: 't3', attempts: 0 },
       { tenant_id: 't4', attempts: 0 },
+    ]);
+  });
+
+  it('gives up a publish that has not answered by the end of the stop grace: its event stays unpublished and goes out later', async () => {
+    for (const tenant of ['t1', 't2']) await changeAndEnqueue(tenant, `run-${tenant}`);
+    // Pub/Sub unreachable: a publish answers only after about 20 s, twice a shutdown's budget. This one never does.
+    const attempted: string[] = [];
+    const stuck = new OutboxRelay({
+      pool,
+      publish: (message) => {
+        attempted.push(message.attributes.tenantId);
+        return new Promise<void>(() => undefined);
+      },
+      logger: pino({ level: 'silent' }),
+      stopGraceMs: 200,
+    });
+    stuck.start();
+    await waitFor(() => attempted.length === 1, { timeoutMs: 10_000, description: 'the first publish to start' });
+
+    await stuck.stop(); // without the grace this would wait for ever
+
+    expect(attempted).toEqual(['t1']);
+    const waiting = await pool.query<{ tenant_id: string; attempts: number; last_error: string | null }>(
+      'SELECT tenant_id, attempts, last_error FROM outbox WHERE published_at IS NULL ORDER BY id',
+    );
+    expect(waiting.rows).toEqual([
+      { tenant_id: 't1', attempts: 1, last_error: ABANDONED_AT_SHUTDOWN },
+      { tenant_id: 't2', attempts: 0, last_error: null },
+    ]);
+
+    // The next relay (another replica, or this one restarted) publishes both.
+    expect(await relay.relayOnce()).toBe(2);
+    await waitFor(async () => (await ledger()).length === 2, { timeoutMs: 10_000, description: 'both events to arrive' });
+    expect(await ledger()).toEqual([
+      { tenant_id: 't1', run_id: 'run-t1' },
+      { tenant_id: 't2', run_id: 'run-t2' },
     ]);
   });
 

@@ -5,7 +5,9 @@ import { createTestDatabase, waitFor, type TestDatabase } from '@pulse/testing';
 import pino from 'pino';
 import { Pool } from 'pg';
 import { collect, messagingSettings, startEmulator, testPubSub } from '../messaging.int-kit';
+import type { EventMessage } from '../publishing/event-message';
 import { EventPublisher } from '../publishing/event-publisher';
+import { ABANDONED_AT_SHUTDOWN } from './outbox-relay';
 import { OUTBOX_TABLE_SQL, enqueueEvent } from './outbox-writer';
 import { TenantOutboxSweeper } from './tenant-outbox-sweeper';
 
@@ -44,7 +46,7 @@ describe('TenantOutboxSweeper (real PostgreSQL, project emulator)', () => {
     }
   };
 
-  const sweeper = (options: { unreachable?: string } = {}) =>
+  const sweeper = (options: { unreachable?: string; publish?: (message: EventMessage) => Promise<void>; stopGraceMs?: number } = {}) =>
     new TenantOutboxSweeper<Tenant>({
       listTenants: async () => [acme, globex],
       withTenantConnection: async (owner, work) => {
@@ -57,11 +59,12 @@ describe('TenantOutboxSweeper (real PostgreSQL, project emulator)', () => {
         }
       },
       tenantIdOf: (owner) => owner.tenantId,
-      publish: (message) => publisher.publishMessage(message),
+      publish: options.publish ?? ((message) => publisher.publishMessage(message)),
       logger: pino({ level: 'silent' }),
       topics: [ingestionRequestedV1.topic, metricsRefreshRequestedV1.topic],
       minAgeMs: 10_000,
       batchSize: 2,
+      stopGraceMs: options.stopGraceMs,
     });
 
   const runIds = () => arrived.flatMap((subscription) => subscription.messages.map((message) => `${message.attributes.tenantId}:${(JSON.parse(message.data.toString()) as { runId: string }).runId}`));
@@ -145,6 +148,32 @@ describe('TenantOutboxSweeper (real PostgreSQL, project emulator)', () => {
     await waitFor(async () => runIds().length >= 1, { timeoutMs: 10_000, description: "globex's event to arrive" });
     expect(runIds()).toEqual(['globex:delivered']);
     expect(await unpublished(acme)).toEqual(['stuck']);
+  });
+
+  it('gives up the publishes still under way when stopped past its grace; the next round publishes them', async () => {
+    await leave(acme, 'a-stuck', 60);
+    await leave(globex, 'g-stuck', 60);
+    // Pub/Sub unreachable: a publish answers only after about 20 s. These never do.
+    const attempted: string[] = [];
+    const stuck = sweeper({
+      publish: (message) => {
+        attempted.push(message.attributes.tenantId ?? '');
+        return new Promise<void>(() => undefined);
+      },
+      stopGraceMs: 200,
+    });
+    stuck.start();
+    await waitFor(() => attempted.length === 2, { timeoutMs: 10_000, description: "both tenants' publishes to start" });
+
+    await stuck.stop(); // without the grace this would wait for ever
+
+    for (const owner of [acme, globex]) {
+      const { rows } = await owner.pool.query<{ attempts: number; last_error: string | null }>('SELECT attempts, last_error FROM outbox WHERE published_at IS NULL');
+      expect(rows).toEqual([{ attempts: 1, last_error: ABANDONED_AT_SHUTDOWN }]);
+    }
+    expect(await sweeper().sweepOnce()).toBe(2);
+    await waitFor(async () => runIds().length >= 2, { timeoutMs: 10_000, description: 'both events to arrive' });
+    expect(runIds().sort()).toEqual(['acme:a-stuck', 'globex:g-stuck']);
   });
 
   it('leaves rows unpublished, with the error, while Pub/Sub is down; the next round after it is back publishes them', async () => {

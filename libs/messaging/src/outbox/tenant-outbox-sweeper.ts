@@ -1,6 +1,6 @@
 import type { Logger } from 'pino';
 import type { EventMessage } from '../publishing/event-message';
-import { relayOutboxBatch, type OutboxConnection } from './outbox-relay';
+import { relayOutboxBatch, waitThenAbandon, type OutboxConnection } from './outbox-relay';
 
 export interface TenantOutboxSweeperOptions<Tenant> {
   /** The tenants whose databases may hold outbox rows, read again every round (e.g. from the control plane). */
@@ -23,6 +23,8 @@ export interface TenantOutboxSweeperOptions<Tenant> {
   /** Tenant databases swept at once. Default 4. */
   concurrency?: number;
   batchSize?: number;
+  /** How long stop() waits for the publishes under way before giving them up (as OutboxRelay's). Default 2 s. */
+  stopGraceMs?: number;
 }
 
 /**
@@ -37,6 +39,7 @@ export class TenantOutboxSweeper<Tenant> {
   private readonly intervalMs: number;
   private running: Promise<void> | undefined;
   private stopping = false;
+  private abandon = new AbortController();
   private wake: (() => void) | undefined;
 
   constructor(private readonly options: TenantOutboxSweeperOptions<Tenant>) {
@@ -46,13 +49,15 @@ export class TenantOutboxSweeper<Tenant> {
   start(): void {
     if (this.running) return;
     this.stopping = false;
+    this.abandon = new AbortController();
     this.running = this.loop();
   }
 
+  /** Ends the round between events, giving up the publishes still under way after the grace period. */
   async stop(): Promise<void> {
     this.stopping = true;
     this.wake?.();
-    await this.running;
+    await waitThenAbandon(this.running, this.abandon, this.options.stopGraceMs);
     this.running = undefined;
   }
 
@@ -85,6 +90,7 @@ export class TenantOutboxSweeper<Tenant> {
             minAgeMs: this.options.minAgeMs ?? 10_000,
             tenantId: this.options.tenantIdOf(tenant),
             stopRequested: () => this.stopping,
+            abandon: this.abandon.signal,
           });
           published += count;
           // A full batch means more may be waiting; anything less (failures included) ends the tenant's turn.
