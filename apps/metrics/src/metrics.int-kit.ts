@@ -153,6 +153,11 @@ export class MetricsUnderTest {
     }
   }
 
+  /** Stops the kit's Pub/Sub emulator: from then on every publish fails, after the client's retries. */
+  async stopPubSub(): Promise<void> {
+    await this.emulator.stop();
+  }
+
   async runs(tenant: SeededTenant): Promise<RunRow[]> {
     return this.tenantSql<RunRow>(tenant, `${RUN_SELECT} ORDER BY requested_at, id`);
   }

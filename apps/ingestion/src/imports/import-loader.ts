@@ -9,7 +9,7 @@ import {
   type ImportOptions,
 } from '@pulse/contracts';
 import { DomainError } from '@pulse/errors';
-import { EventPublisher, enqueueEvent, publishAfterCommit } from '@pulse/messaging';
+import { awaitPublishBriefly, EventPublisher, enqueueEvent, publishAfterCommit } from '@pulse/messaging';
 import { importObjectKey, tenantPrefix, type ObjectStorage } from '@pulse/object-storage';
 import { TenantDatabasePool, type TenantContext, type TenantDatabaseClient } from '@pulse/tenancy';
 import type { Warehouse } from '@pulse/warehouse';
@@ -439,23 +439,29 @@ export class ImportLoader {
     );
   }
 
-  /** After commit, like the api's requests; if this fails, the tenant outbox sweeper publishes the row (same eventId). */
+  /**
+   * After commit, like the api's requests: waited for at most a second (awaitPublishBriefly), since against
+   * an unreachable Pub/Sub a publish fails only after about 20 s, which would hold the import's message and,
+   * at shutdown, the service's exit. If it fails, the tenant outbox sweeper publishes the row (same eventId).
+   */
   private async publishOutcome(tenant: TenantContext, outcome: ImportOutcome, eventId: string): Promise<void> {
-    try {
-      const { rows } = await this.tenants.query<{ topic: string; payload: Record<string, unknown>; correlation_id: string; occurred_at: Date }>(
-        tenant,
-        'SELECT topic, payload, correlation_id, occurred_at FROM outbox WHERE event_id = $1',
-        [eventId],
-      );
-      const row = rows[0];
-      if (!row) return;
-      const metadata = { tenantId: tenant.tenantId, correlationId: row.correlation_id, eventId, occurredAt: row.occurred_at };
-      const execute = (sql: string, values: unknown[]) => this.tenants.query(tenant, sql, values);
-      if (row.topic === ingestionFailedV1.topic) await publishAfterCommit(this.publisher, execute, ingestionFailedV1, ingestionFailedV1.payload.parse(row.payload), metadata);
-      else await publishAfterCommit(this.publisher, execute, ingestionCompletedV1, ingestionCompletedV1.payload.parse(row.payload), metadata);
-    } catch (error) {
-      this.logger.warn({ err: error, importId: outcome.importId, eventId }, 'import outcome event not published; left in the tenant outbox');
-    }
+    await awaitPublishBriefly(this.publishOutcomeRow(tenant, eventId), (error) =>
+      this.logger.warn({ err: error, importId: outcome.importId, eventId }, 'import outcome event not published; left in the tenant outbox'),
+    );
+  }
+
+  private async publishOutcomeRow(tenant: TenantContext, eventId: string): Promise<void> {
+    const { rows } = await this.tenants.query<{ topic: string; payload: Record<string, unknown>; correlation_id: string; occurred_at: Date }>(
+      tenant,
+      'SELECT topic, payload, correlation_id, occurred_at FROM outbox WHERE event_id = $1',
+      [eventId],
+    );
+    const row = rows[0];
+    if (!row) return;
+    const metadata = { tenantId: tenant.tenantId, correlationId: row.correlation_id, eventId, occurredAt: row.occurred_at };
+    const execute = (sql: string, values: unknown[]) => this.tenants.query(tenant, sql, values);
+    if (row.topic === ingestionFailedV1.topic) await publishAfterCommit(this.publisher, execute, ingestionFailedV1, ingestionFailedV1.payload.parse(row.payload), metadata);
+    else await publishAfterCommit(this.publisher, execute, ingestionCompletedV1, ingestionCompletedV1.payload.parse(row.payload), metadata);
   }
 }
 

@@ -148,3 +148,30 @@ describe('crash safety and redelivery (real PostgreSQL, Pub/Sub emulator)', () =
     expect((await ingestion.rows(tenant, 'SELECT external_id FROM customers ORDER BY 1')).map((r) => r['external_id'])).toEqual(['c1', 'c2']);
   });
 });
+
+describe('an import while Pub/Sub is down', () => {
+  let ingestion: IngestionUnderTest;
+
+  beforeAll(async () => {
+    ingestion = await IngestionUnderTest.start();
+  }, 120_000);
+
+  afterAll(async () => {
+    await ingestion?.stop();
+  });
+
+  it('ends without waiting out the failing publish of its ingestion.completed event, which stays in the tenant outbox', async () => {
+    const tenant = await ingestion.seedTenant('pubsub-down');
+    await ingestion.emulator.stop();
+
+    const started = Date.now();
+    const outcome = await ingestion.importFile(tenant, { entity: 'customers', content: 'external_id,name\nc1,One\n' });
+
+    // A publish to an unreachable Pub/Sub fails only after about 20 s (a minute for a topic not used
+    // before); the import (and the message that asked for it, and a shutdown waiting for it) must not wait.
+    expect(Date.now() - started).toBeLessThan(10_000);
+    expect(outcome).toMatchObject({ status: 'succeeded', rowsLoaded: 1 });
+    const outbox = await ingestion.rows<{ topic: string; published: boolean }>(tenant, `SELECT topic, published_at IS NOT NULL AS published FROM outbox WHERE payload->>'importId' = $1`, [outcome.importId]);
+    expect(outbox).toEqual([{ topic: 'ingestion.completed.v1', published: false }]);
+  }, 60_000);
+});

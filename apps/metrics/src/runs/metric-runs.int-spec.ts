@@ -2,6 +2,7 @@ import { ingestionCompletedV1, metricsRefreshRequestedV1, tenantOffboardedV1 } f
 import { existsSync } from 'node:fs';
 import { randomUUID } from 'node:crypto';
 import { MetricsUnderTest, type SeededTenant } from '../metrics.int-kit';
+import { RunTenantMetricsUseCase } from './run-tenant-metrics.use-case';
 
 // The metrics service end to end: events in over the Pub/Sub emulator, KPIs computed by the metric
 // catalog in a real DuckDB warehouse, results written to real tenant databases, metrics.computed.v1 out.
@@ -292,4 +293,33 @@ describe('metrics runs', () => {
     await kit.publish(tenantOffboardedV1, healthy, { slug: healthy.slug, exportUri: 'file:///exports/x.zip', offboardedAt: new Date().toISOString() });
     await waitUntil(async () => !existsSync(kit.warehouseFile(healthy)), 'the warehouse file to be removed');
   });
+});
+
+describe('a metrics run while Pub/Sub is down', () => {
+  let kit: MetricsUnderTest;
+
+  beforeAll(async () => {
+    kit = await MetricsUnderTest.start({ METRICS_CONCURRENCY: '1' });
+  }, 120_000);
+
+  afterAll(async () => {
+    await kit?.stop();
+  });
+
+  it('ends without waiting out the failing publish of its metrics.computed event, which stays in the tenant outbox', async () => {
+    const tenant = await kit.seedTenant('pubsub-down');
+    await seedShop(kit, tenant);
+    const runId = await kit.queueRunLikeTheApi(tenant, { reason: 'manual', asOf: '2026-06-30' });
+    await kit.stopPubSub();
+
+    const started = Date.now();
+    await kit.app.get(RunTenantMetricsUseCase).execute(tenant.tenantId);
+
+    // A publish to an unreachable Pub/Sub fails only after about 20 s; the run (and the message that
+    // asked for it, and a shutdown waiting for it) must not wait for that.
+    expect(Date.now() - started).toBeLessThan(10_000);
+    expect(await kit.waitForRun(tenant, runId)).toMatchObject({ status: 'succeeded' });
+    const outbox = await kit.tenantSql<{ topic: string; published: boolean }>(tenant, `SELECT topic, published_at IS NOT NULL AS published FROM outbox WHERE payload->>'runId' = $1`, [runId]);
+    expect(outbox).toEqual([{ topic: 'metrics.computed.v1', published: false }]);
+  }, 60_000);
 });
