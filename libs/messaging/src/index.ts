@@ -16,7 +16,7 @@ export { decideOnFailure, type FailureDecision } from './consuming/failure-decis
 export { PubSubServer, type PubSubServerOptions, type ReadinessRegistration } from './consuming/pubsub.server';
 export { PubSubContext } from './consuming/pubsub.context';
 export { connectEventConsumers, type EventConsumersOptions } from './consuming/connect-event-consumers';
-export { awaitPublishBriefly, enqueueEvent, publishAfterCommit, OUTBOX_TABLE_SQL, REQUEST_PUBLISH_WAIT_MS, type SqlExecutor } from './outbox/outbox-writer';
+export { enqueueEvent, publishAfterCommit, OUTBOX_TABLE_SQL, PUBLISH_AFTER_COMMIT_WAIT_MS, type SqlExecutor } from './outbox/outbox-writer';
 export { OutboxRelay, relayOutboxBatch, type OutboxRelayOptions, type OutboxBatchOptions, type OutboxConnection } from './outbox/outbox-relay';
 export { TenantOutboxSweeper, type TenantOutboxSweeperOptions } from './outbox/tenant-outbox-sweeper';
 export { processOnce, PROCESSED_EVENTS_TABLE_SQL, type ProcessOnceKey, type ProcessOnceResult } from './idempotency/process-once';

@@ -10,7 +10,7 @@ import {
   type ImportOptions,
 } from '@pulse/contracts';
 import { DomainError } from '@pulse/errors';
-import { awaitPublishBriefly, EventPublisher, enqueueEvent, publishAfterCommit } from '@pulse/messaging';
+import { EventPublisher, enqueueEvent, publishAfterCommit } from '@pulse/messaging';
 import { importObjectKey } from '@pulse/object-storage';
 import { TenantDatabasePool, tenantLogFields, type TenantContext } from '@pulse/tenancy';
 import { PinoLogger } from 'nestjs-pino';
@@ -151,8 +151,10 @@ export class UploadImportUseCase {
       );
       await enqueueEvent((sql, values) => db.query(sql, values), ingestionRequestedV1, payload, metadata);
     });
-    await awaitPublishBriefly(
-      publishAfterCommit(this.publisher, (sql, values) => this.tenants.query(tenant, sql, values), ingestionRequestedV1, payload, metadata),
+    await publishAfterCommit(
+      this.publisher,
+      (sql, values) => this.tenants.query(tenant, sql, values),
+      { contract: ingestionRequestedV1, payload, metadata },
       (error) => this.logger.warn({ ...tenantLogFields(tenant), err: error, importId, eventId }, 'ingestion.requested.v1 not published; left in the tenant outbox'),
     );
     return { importId, status: 'queued', links: importLinks(importId) };

@@ -3,13 +3,14 @@ import {
   ingestionCompletedV1,
   ingestionFailedV1,
   type CanonicalEntity,
+  type EventPayload,
   type ImportFormat,
   type ImportMapping,
   type ImportMode,
   type ImportOptions,
 } from '@pulse/contracts';
 import { DomainError } from '@pulse/errors';
-import { awaitPublishBriefly, EventPublisher, enqueueEvent, publishAfterCommit } from '@pulse/messaging';
+import { EventPublisher, enqueueEvent, publishAfterCommit, type EventMetadata } from '@pulse/messaging';
 import { importObjectKey, tenantPrefix, type ObjectStorage } from '@pulse/object-storage';
 import { TenantDatabasePool, type TenantContext, type TenantDatabaseClient } from '@pulse/tenancy';
 import type { Warehouse } from '@pulse/warehouse';
@@ -68,6 +69,14 @@ export interface RunImportRequest {
 }
 
 const CONSUMER = 'ingestion';
+
+/** The event an import's outcome announces, as written to the tenant outbox and published after commit. */
+type OutcomeContract = typeof ingestionFailedV1 | typeof ingestionCompletedV1;
+interface OutcomeEvent {
+  contract: OutcomeContract;
+  payload: EventPayload<OutcomeContract>;
+  metadata: EventMetadata & { eventId: string };
+}
 
 /**
  * Thrown by a `beforeCommit` hook when the import must not be applied after all (a source sync whose
@@ -314,7 +323,7 @@ export class ImportLoader {
     timings: Record<string, number> = {},
   ): Promise<ImportOutcome> {
     let outcome!: ImportOutcome;
-    let eventId!: string;
+    let event!: OutcomeEvent;
     await db.query('BEGIN');
     try {
       let result = failure;
@@ -331,7 +340,7 @@ export class ImportLoader {
       );
       outcome = { importId: record.id, entity: record.entity, ...result, startedAt, finishedAt: finished.rows[0]?.finished_at ?? new Date(), ranNow: true };
       if (request.eventId) await db.query('INSERT INTO processed_events (consumer, event_id) VALUES ($1, $2) ON CONFLICT DO NOTHING', [CONSUMER, request.eventId]);
-      eventId = await this.enqueueOutcome(db, request.tenant, outcome);
+      event = await this.enqueueOutcome(db, request.tenant, outcome);
       await request.beforeCommit?.(db, outcome);
     } catch (error) {
       await db.query('ROLLBACK').catch(() => undefined);
@@ -353,7 +362,7 @@ export class ImportLoader {
         (error: unknown) => error,
       );
     });
-    await this.publishOutcome(request.tenant, outcome, eventId);
+    await this.publishOutcome(request.tenant, event);
     await db.query(dropStagingTableSql(record.id));
     // Committed, but the warehouse has not got everything: the loads stay recorded on the import, and a
     // redelivery (or the tenant's next import) delivers them; failing here makes that redelivery come.
@@ -424,44 +433,31 @@ export class ImportLoader {
     }
   }
 
-  private async enqueueOutcome(db: TenantDatabaseClient, tenant: TenantContext, outcome: ImportOutcome): Promise<string> {
+  /** Writes the outcome's event to the tenant outbox, in the transaction that records the outcome. */
+  private async enqueueOutcome(db: TenantDatabaseClient, tenant: TenantContext, outcome: ImportOutcome): Promise<OutcomeEvent> {
     const metadata = { tenantId: tenant.tenantId, correlationId: tenant.correlationId ?? outcome.importId, eventId: randomUUID(), occurredAt: outcome.finishedAt };
-    const execute = (sql: string, values: unknown[]) => db.query(sql, values);
     const counts = { rowsReceived: outcome.rowsReceived, rowsLoaded: outcome.rowsLoaded, rowsRejected: outcome.rowsRejected };
-    if (outcome.status === 'failed') {
-      return enqueueEvent(execute, ingestionFailedV1, { importId: outcome.importId, entity: outcome.entity, reason: outcome.errorCode ?? 'failed', message: outcome.error ?? '', ...counts, failedAt: outcome.finishedAt.toISOString() }, metadata);
-    }
-    return enqueueEvent(
-      execute,
-      ingestionCompletedV1,
-      { importId: outcome.importId, entity: outcome.entity, status: outcome.status, ...counts, startedAt: outcome.startedAt.toISOString(), finishedAt: outcome.finishedAt.toISOString() },
-      metadata,
-    );
+    const event: OutcomeEvent =
+      outcome.status === 'failed'
+        ? {
+            contract: ingestionFailedV1,
+            payload: { importId: outcome.importId, entity: outcome.entity, reason: outcome.errorCode ?? 'failed', message: outcome.error ?? '', ...counts, failedAt: outcome.finishedAt.toISOString() },
+            metadata,
+          }
+        : {
+            contract: ingestionCompletedV1,
+            payload: { importId: outcome.importId, entity: outcome.entity, status: outcome.status, ...counts, startedAt: outcome.startedAt.toISOString(), finishedAt: outcome.finishedAt.toISOString() },
+            metadata,
+          };
+    await enqueueEvent((sql, values) => db.query(sql, values), event.contract, event.payload, metadata);
+    return event;
   }
 
-  /**
-   * After commit, like the api's requests: waited for at most a second (awaitPublishBriefly), since against
-   * an unreachable Pub/Sub a publish fails only after about 20 s, which would hold the import's message and,
-   * at shutdown, the service's exit. If it fails, the tenant outbox sweeper publishes the row (same eventId).
-   */
-  private async publishOutcome(tenant: TenantContext, outcome: ImportOutcome, eventId: string): Promise<void> {
-    await awaitPublishBriefly(this.publishOutcomeRow(tenant, eventId), (error) =>
-      this.logger.warn({ err: error, importId: outcome.importId, eventId }, 'import outcome event not published; left in the tenant outbox'),
+  /** After commit, like the api's requests (publishAfterCommit); if that fails, the tenant outbox sweeper publishes the row (same eventId). */
+  private async publishOutcome(tenant: TenantContext, event: OutcomeEvent): Promise<void> {
+    await publishAfterCommit(this.publisher, (sql, values) => this.tenants.query(tenant, sql, values), event, (error) =>
+      this.logger.warn({ err: error, importId: event.payload.importId, eventId: event.metadata.eventId }, 'import outcome event not published; left in the tenant outbox'),
     );
-  }
-
-  private async publishOutcomeRow(tenant: TenantContext, eventId: string): Promise<void> {
-    const { rows } = await this.tenants.query<{ topic: string; payload: Record<string, unknown>; correlation_id: string; occurred_at: Date }>(
-      tenant,
-      'SELECT topic, payload, correlation_id, occurred_at FROM outbox WHERE event_id = $1',
-      [eventId],
-    );
-    const row = rows[0];
-    if (!row) return;
-    const metadata = { tenantId: tenant.tenantId, correlationId: row.correlation_id, eventId, occurredAt: row.occurred_at };
-    const execute = (sql: string, values: unknown[]) => this.tenants.query(tenant, sql, values);
-    if (row.topic === ingestionFailedV1.topic) await publishAfterCommit(this.publisher, execute, ingestionFailedV1, ingestionFailedV1.payload.parse(row.payload), metadata);
-    else await publishAfterCommit(this.publisher, execute, ingestionCompletedV1, ingestionCompletedV1.payload.parse(row.payload), metadata);
   }
 }
 

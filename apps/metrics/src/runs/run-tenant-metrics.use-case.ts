@@ -1,6 +1,6 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { metricsComputedV1, type EventPayload } from '@pulse/contracts';
-import { awaitPublishBriefly, EventPublisher, enqueueEvent, publishAfterCommit } from '@pulse/messaging';
+import { EventPublisher, enqueueEvent, publishAfterCommit } from '@pulse/messaging';
 import { createTenantContext, TenantDatabasePool, type TenantContext, type TenantDatabaseClient } from '@pulse/tenancy';
 import type { Warehouse } from '@pulse/warehouse';
 import { PinoLogger } from 'nestjs-pino';
@@ -188,14 +188,15 @@ export class RunTenantMetricsUseCase {
 
   /**
    * After commit, the fast path: the event is published here and its outbox row marked, waited for at
-   * most a second (awaitPublishBriefly): against an unreachable Pub/Sub a publish fails only after about
-   * 20 s, which would hold the run's message and, at shutdown, the service's exit. A failure is logged, not
-   * thrown (the results are committed): the row stays unpublished and the TenantOutboxSweeper
-   * (TenancyModule) publishes it, with the same eventId.
+   * most a second (publishAfterCommit), so that an unreachable Pub/Sub holds neither the run's message nor,
+   * at shutdown, the service's exit. A failure is logged, not thrown (the results are committed): the row
+   * stays unpublished and the TenantOutboxSweeper (TenancyModule) publishes it, with the same eventId.
    */
   private async publish(context: TenantContext, published: Published): Promise<void> {
-    await awaitPublishBriefly(
-      publishAfterCommit(this.publisher, (sql, values) => this.tenants.query(context, sql, values), metricsComputedV1, published.payload, published.metadata),
+    await publishAfterCommit(
+      this.publisher,
+      (sql, values) => this.tenants.query(context, sql, values),
+      { contract: metricsComputedV1, payload: published.payload, metadata: published.metadata },
       (error) => this.logger.warn({ err: error, runId: published.payload.runId, eventId: published.metadata.eventId }, 'metrics.computed.v1 not published; left in the tenant outbox'),
     );
   }

@@ -48,34 +48,40 @@ CREATE INDEX IF NOT EXISTS outbox_unpublished_idx ON outbox (id) WHERE published
 `;
 
 /**
- * The fast path after the commit that enqueued an event: publish it now and mark its outbox row sent.
- * Throws when either step fails; the caller logs and moves on, since the committed row stays unpublished
- * and the service's TenantOutboxSweeper (or OutboxRelay) publishes it later with the same eventId.
+ * The fast path after the commit that enqueued an event: publish it now and mark its outbox row sent,
+ * waiting for that at most `waitMs` (awaitPublishBriefly). Never throws: a failure, early or late, goes to
+ * `onFailure`, since the committed row stays unpublished and the service's TenantOutboxSweeper (or
+ * OutboxRelay) publishes it later with the same eventId.
  */
 export async function publishAfterCommit<Contract extends EventContract>(
   publisher: EventPublisher,
   execute: SqlExecutor,
-  contract: Contract,
-  payload: EventPayload<Contract>,
-  metadata: EventMetadata & { eventId: string },
+  event: { contract: Contract; payload: EventPayload<Contract>; metadata: EventMetadata & { eventId: string } },
+  onFailure: (error: unknown) => void,
+  waitMs = PUBLISH_AFTER_COMMIT_WAIT_MS,
 ): Promise<void> {
-  await publisher.publish(contract, payload, metadata);
-  await execute('UPDATE outbox SET published_at = now() WHERE event_id = $1 AND published_at IS NULL', [metadata.eventId]);
+  const publishing = (async () => {
+    await publisher.publish(event.contract, event.payload, event.metadata);
+    await execute('UPDATE outbox SET published_at = now() WHERE event_id = $1 AND published_at IS NULL', [event.metadata.eventId]);
+  })();
+  await awaitPublishBriefly(publishing, onFailure, waitMs);
 }
 
 /**
- * How long a request that has already succeeded waits for its event's fast-path publish. Pub/Sub answers
- * in milliseconds when healthy; when it is not, the event is safe in the outbox, so the response must not
- * wait out the publisher's own timeout (15 s per attempt: a client saw 28 s for a 202 with Pub/Sub down).
+ * How long work that has already committed (an api request, an import, a metrics run) waits for its event's
+ * fast-path publish. Pub/Sub answers in milliseconds when healthy; when it is unreachable a publish fails
+ * only after about 20 s (a minute for a topic the process has not used yet: a client saw 28 s for a 202),
+ * while the event is safe in the outbox. Neither a response nor a handler holding its message and the
+ * service's shutdown should wait that out.
  */
-export const REQUEST_PUBLISH_WAIT_MS = 1_000;
+export const PUBLISH_AFTER_COMMIT_WAIT_MS = 1_000;
 
 /**
  * Waits for `publishing` (a publishAfterCommit) at most `waitMs`, then lets it go on in the background:
  * a late success still marks the outbox row sent. Its failure, early or late, goes to `onFailure` and is
  * never thrown (the sweeper publishes the row later).
  */
-export async function awaitPublishBriefly(publishing: Promise<void>, onFailure: (error: unknown) => void, waitMs = REQUEST_PUBLISH_WAIT_MS): Promise<void> {
+export async function awaitPublishBriefly(publishing: Promise<void>, onFailure: (error: unknown) => void, waitMs: number): Promise<void> {
   const settled = publishing.catch(onFailure);
   // Past the wait the publish goes on; only the waiting stops.
   await withTimeout(settled, waitMs).catch(() => undefined);

@@ -1,6 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { metricsRefreshRequestedV1, type EventPayload } from '@pulse/contracts';
-import { awaitPublishBriefly, EventPublisher, enqueueEvent, publishAfterCommit, type EventMetadata } from '@pulse/messaging';
+import { EventPublisher, enqueueEvent, publishAfterCommit, type EventMetadata } from '@pulse/messaging';
 import { TenantDatabasePool, tenantLogFields, type TenantContext, type TenantDatabaseClient } from '@pulse/tenancy';
 import { PinoLogger } from 'nestjs-pino';
 import { randomUUID } from 'node:crypto';
@@ -45,12 +45,14 @@ export class MetricRefreshRequests {
   }
 
   /**
-   * After commit, waiting briefly (awaitPublishBriefly). A failure is logged, not thrown: the run is
+   * After commit, waiting briefly (publishAfterCommit). A failure is logged, not thrown: the run is
    * recorded and the client's request succeeded; the unpublished outbox row is what the sweeper retries.
    */
   async publish(tenant: TenantContext, queued: QueuedRefresh): Promise<void> {
-    await awaitPublishBriefly(
-      publishAfterCommit(this.publisher, (sql, values) => this.tenants.query(tenant, sql, values), metricsRefreshRequestedV1, queued.payload, queued.metadata),
+    await publishAfterCommit(
+      this.publisher,
+      (sql, values) => this.tenants.query(tenant, sql, values),
+      { contract: metricsRefreshRequestedV1, payload: queued.payload, metadata: queued.metadata },
       (error) => this.logger.warn({ ...tenantLogFields(tenant), err: error, runId: queued.run.id, eventId: queued.metadata.eventId }, 'metrics.refresh-requested.v1 not published; left in the tenant outbox'),
     );
   }
