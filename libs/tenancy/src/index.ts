@@ -47,3 +47,4 @@ export {
   type TenantDatabaseLocation,
 } from './directory/control-plane-directory';
 export { withIndexesRebuilt } from './bulk-load/rebuilt-indexes';
+export { isLockNotAvailable, withLockRetry, type LockRetryOptions } from './bulk-load/lock-retry';

@@ -19,6 +19,8 @@ import { randomUUID } from 'node:crypto';
 import { INGESTION_CONFIG, type IngestionConfig } from '../config/ingestion.config';
 import { HELD_ELSEWHERE, withSessionLock, withSessionLockIfFree } from '../tenancy/session-lock';
 import { applyStagedRows, type ApplyResult } from './finalize/apply-staged-rows';
+import { dropForeignKeysForBulkLoad, restoreDroppedForeignKeys } from './finalize/bulk-load-foreign-keys';
+import { ENTITY_LOAD_PLANS } from './finalize/entity-load-plan';
 import { writeStagedFile, type StagedRows } from './finalize/staged-file';
 import type { ImportOutcome } from './import-outcome';
 import { readImport, TERMINAL_STATUSES, type ImportRecord } from './import-record';
@@ -107,6 +109,13 @@ function unstorableValue(error: unknown): string | undefined {
   const message = error instanceof Error ? error.message : String(error);
   return `PostgreSQL refused a value of the file (SQLSTATE ${code}: ${message.slice(0, 300)}); nothing was changed.`;
 }
+
+/**
+ * Dropping a table's foreign keys for a bulk load locks the tables they reference against readers: each
+ * attempt waits at most 200 ms for them (what an api read may wait behind it), and after 2 s of readers
+ * the load keeps its keys instead (slower, but nobody waits for it).
+ */
+const BULK_LOAD_LOCK_RETRY = { attemptMs: 200, limitMs: 2_000 };
 
 /**
  * Runs imports: file -> parser -> staging (checkpointed) -> one final transaction that resolves,
@@ -249,8 +258,9 @@ export class ImportLoader {
 
     const stagingMs = Date.now() - stagingStarted;
     this.logger.info({ importId: record.id, staged, stagingMs }, 'import staged');
+    const timings = { staging: stagingMs, ...(await this.dropForeignKeysForBulkLoad(db, record, staged)) };
     try {
-      return await this.finish(db, request, record, startedAt, undefined, staged, { staging: stagingMs });
+      return await this.finish(db, request, record, startedAt, undefined, staged, timings);
     } catch (error) {
       if (error instanceof ImportWithdrawnError) {
         this.logger.warn({ importId: record.id, errorCode: error.code }, 'import withdrawn before commit');
@@ -266,7 +276,10 @@ export class ImportLoader {
       }
       // The apply was rolled back. A value PostgreSQL refuses fails every retry alike: end the import now.
       const refused = unstorableValue(error);
-      if (!refused) throw error;
+      if (!refused) {
+        await this.restoreForeignKeysAfterRollback(db, record.id);
+        throw error;
+      }
       this.logger.error({ importId: record.id, err: error }, 'import failed: PostgreSQL refused a value');
       return this.finish(
         db,
@@ -291,6 +304,39 @@ export class ImportLoader {
       throw new DomainError('invalid_input', 'import.foreign_object', "The import's file is not stored under this tenant; nothing was read.");
     }
     return key;
+  }
+
+  /**
+   * A file large enough for a bulk load into an empty table: its foreign keys are dropped in a short
+   * transaction of their own before the final one, which adds them back (bulk-load-foreign-keys.ts).
+   * Returns the step's timing, if it ran.
+   */
+  private async dropForeignKeysForBulkLoad(db: TenantDatabaseClient, record: ImportRecord, staged: StagingCheckpoint): Promise<Record<string, number>> {
+    if (staged.stagedRows < this.config.loading.bulkLoadMinRows) return {};
+    const started = Date.now();
+    const table = ENTITY_LOAD_PLANS[record.entity].table;
+    const result = await dropForeignKeysForBulkLoad(db, record.id, table, BULK_LOAD_LOCK_RETRY);
+    if (result.outcome === 'not_needed') return {};
+    if (result.outcome === 'busy') {
+      this.logger.info({ importId: record.id, table }, 'foreign keys kept for the bulk load: the tables they join stayed in use; each row is checked as it is inserted');
+    }
+    return { dropForeignKeys: Date.now() - started };
+  }
+
+  /**
+   * After a final transaction that rolled back: the foreign keys this import dropped come back at once
+   * (the table holds what it held before), instead of when the import runs again. A failure here leaves
+   * them recorded on the import, for that next run.
+   */
+  private async restoreForeignKeysAfterRollback(db: TenantDatabaseClient, importId: string): Promise<void> {
+    try {
+      await db.query('BEGIN');
+      await restoreDroppedForeignKeys(db, importId);
+      await db.query('COMMIT');
+    } catch (error) {
+      await db.query('ROLLBACK').catch(() => undefined);
+      this.logger.warn({ importId, err: error }, 'could not restore the foreign keys dropped for the bulk load; the next run of the import does');
+    }
   }
 
   /** Creates the staging table, or checks that what it holds is what the checkpoint says; otherwise starts over. */
@@ -331,6 +377,9 @@ export class ImportLoader {
         const applied = await this.apply(db, request, record, staged);
         Object.assign(timings, applied.timings);
         result = outcomeFields(applied, record, staged);
+      } else {
+        // Nothing is loaded: whatever an earlier run of the import dropped for its bulk load comes back.
+        await restoreDroppedForeignKeys(db, record.id);
       }
       const finished = await db.query<{ finished_at: Date }>(
         `UPDATE imports SET status = $2, rows_received = $3, rows_loaded = $4, rows_rejected = $5, error_code = $6, error = $7, timings = $8::jsonb,
@@ -388,7 +437,13 @@ export class ImportLoader {
       fieldColumns: staged.fieldColumns ?? {},
       bulkLoadMinRows: this.config.loading.bulkLoadMinRows,
     });
-    const started = Date.now();
+    let started = Date.now();
+    // Right after the insert rather than at the end: adding a key holds off writers of the table it
+    // references until COMMIT, and the staged files below take seconds at millions of rows.
+    if (await restoreDroppedForeignKeys(db, record.id)) {
+      result.timings['restoreForeignKeys'] = Date.now() - started;
+      started = Date.now();
+    }
     if (result.decision === 'applied' && (result.rowsLoaded > 0 || result.rowsDeleted > 0)) {
       // The files are written inside the transaction (they copy what it stored) and the loads are recorded
       // on the import with the data; the warehouse is given them after COMMIT (finish), never before.

@@ -1,4 +1,4 @@
-import type { TenantDatabaseClient } from '@pulse/tenancy';
+import { withLockRetry, type LockRetryOptions, type TenantDatabaseClient } from '@pulse/tenancy';
 import { escapeIdentifier } from 'pg';
 
 /**
@@ -19,13 +19,6 @@ export interface ReplacementTable {
   /** Constraints backed by an index (primary key, unique, exclusion): name and definition. */
   indexConstraints: { name: string; definition: string }[];
   foreignKeys: { name: string; definition: string }[];
-}
-
-export interface LockRetryOptions {
-  /** lock_timeout of one attempt: readers queued behind the waiting request wait at most this long. */
-  attemptMs: number;
-  /** Attempts stop after this long with lock_not_available (55P03). */
-  limitMs: number;
 }
 
 /**
@@ -127,30 +120,13 @@ export async function dropReplacedTables(db: TenantDatabaseClient, table: string
   );
   for (const { name, referenced } of rows) {
     const replaced = escapeIdentifier(name);
-    await withLockRetry(db, options, [`TRUNCATE ${replaced}`]);
-    await withLockRetry(db, options, [`LOCK TABLE ${[...referenced, replaced].join(', ')} IN ACCESS EXCLUSIVE MODE`, `DROP TABLE ${replaced}`]);
+    await withLockRetry(db, options, () => db.query(`TRUNCATE ${replaced}`));
+    await withLockRetry(db, options, async () => {
+      await db.query(`LOCK TABLE ${[...referenced, replaced].join(', ')} IN ACCESS EXCLUSIVE MODE`);
+      await db.query(`DROP TABLE ${replaced}`);
+    });
   }
   return rows.map((row) => row.name);
-}
-
-/** Runs `statements` in a transaction of their own, each attempt with a lock_timeout, retried on 55P03 until the limit. */
-async function withLockRetry(db: TenantDatabaseClient, options: LockRetryOptions, statements: readonly string[]): Promise<void> {
-  const started = performance.now();
-  for (let attempt = 1; ; attempt++) {
-    await db.query('BEGIN');
-    try {
-      await db.query(`SELECT set_config('lock_timeout', $1, true)`, [`${options.attemptMs}ms`]);
-      for (const statement of statements) await db.query(statement);
-      await db.query('COMMIT');
-      return;
-    } catch (error) {
-      await db.query('ROLLBACK').catch(() => undefined);
-      if ((error as { code?: unknown }).code !== '55P03') throw error;
-      const pauseMs = Math.min(1_000, 50 * attempt);
-      if (performance.now() - started + pauseMs + options.attemptMs > options.limitMs) throw error;
-      await new Promise((resolve) => setTimeout(resolve, pauseMs));
-    }
-  }
 }
 
 function temporaryName(replacement: ReplacementTable, kind: 'c' | 'i', n: number): string {

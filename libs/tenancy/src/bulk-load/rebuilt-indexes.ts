@@ -11,10 +11,10 @@ interface IndexRow {
  * schema stay in agreement). Building an index once over a million sorted rows costs a fraction of
  * maintaining twelve of them row by row. The primary key stays: it still catches duplicate rows.
  *
- * Foreign keys stay too, checked row by row: dropping one takes ACCESS EXCLUSIVE on the table it
- * references (its triggers live there) until COMMIT, so during a tenant's first bulk load of orders every
- * api read of its customers waited for the whole load (past the api's statement timeout at millions of
- * rows), and a reader holding customers held up the load.
+ * Foreign keys stay too: dropping one takes ACCESS EXCLUSIVE on the table it references (its triggers
+ * live there) until COMMIT, so inside the caller's transaction every reader of that table would wait for
+ * the whole load. Ingestion drops them in a short transaction of its own before the load and adds them
+ * back in it (apps/ingestion, bulk-load-foreign-keys.ts).
  *
  * Only for a table that is empty inside the caller's transaction and locked ACCESS EXCLUSIVE there
  * (just truncated, or checked empty after LOCK TABLE): nobody sees it without its indexes, a unique
