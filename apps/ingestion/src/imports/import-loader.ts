@@ -318,7 +318,7 @@ export class ImportLoader {
     const result = await dropForeignKeysForBulkLoad(db, record.id, table, BULK_LOAD_LOCK_RETRY);
     if (result.outcome === 'not_needed') return {};
     if (result.outcome === 'busy') {
-      this.logger.info({ importId: record.id, table }, 'foreign keys kept for the bulk load: the tables they join stayed in use; each row is checked as it is inserted');
+      this.logger.info({ importId: record.id, table }, 'foreign keys kept for the bulk load: the tables they reference stayed in use; each row is checked as it is inserted');
     }
     return { dropForeignKeys: Date.now() - started };
   }
