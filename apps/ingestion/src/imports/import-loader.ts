@@ -1,4 +1,4 @@
-import { Inject, Injectable } from '@nestjs/common';
+import { Inject, Injectable, type BeforeApplicationShutdown } from '@nestjs/common';
 import {
   ingestionCompletedV1,
   ingestionFailedV1,
@@ -25,6 +25,7 @@ import { writeStagedFile, type StagedRows } from './finalize/staged-file';
 import type { ImportOutcome } from './import-outcome';
 import { readImport, TERMINAL_STATUSES, type ImportRecord } from './import-record';
 import { IMPORT_STORAGE, IMPORT_WAREHOUSE } from './ingestion-dependencies';
+import { importInterrupted, RunningImport } from './running-import';
 import { EMPTY_CHECKPOINT, stageFile, type StagingCheckpoint } from './staging/stage-file';
 import { createStagingTableSql, dropStagingTableSql, stagingTableName } from './staging/staging-table';
 
@@ -68,6 +69,12 @@ export interface RunImportRequest {
   maxDeleteShare?: number;
   /** Tests: called after each committed staging window (a thrown error simulates a crash there). */
   onCheckpoint?: (checkpoint: StagingCheckpoint) => Promise<void> | void;
+  /**
+   * Shutdown may interrupt the run (ImportLoader.beforeApplicationShutdown): the request's event is
+   * delivered again and the import resumes from its last checkpoint. The event handlers set it; source
+   * syncs do not (their scheduler lets the syncs under way finish).
+   */
+  interruptible?: boolean;
 }
 
 const CONSUMER = 'ingestion';
@@ -124,7 +131,11 @@ const BULK_LOAD_LOCK_RETRY = { attemptMs: 200, limitMs: 2_000 };
  * unfinished one resumes from its checkpoint. Two workers never run one import at once (advisory lock).
  */
 @Injectable()
-export class ImportLoader {
+export class ImportLoader implements BeforeApplicationShutdown {
+  /** Interruptible imports under way in this process (beforeApplicationShutdown). */
+  private readonly running = new Set<RunningImport>();
+  private stopping = false;
+
   constructor(
     private readonly tenants: TenantDatabasePool,
     private readonly publisher: EventPublisher,
@@ -158,7 +169,50 @@ export class ImportLoader {
   }
 
   async run(request: RunImportRequest): Promise<ImportOutcome> {
-    return this.withImportLock(request, (db) => this.runLocked(db, request));
+    if (!request.interruptible) return this.withImportLock(request, (db) => this.runLocked(db, request));
+    if (this.stopping) throw importInterrupted(request.importId);
+    return this.withImportLock(request, async (db) => {
+      const running = await RunningImport.on(db, request.tenant, request.importId);
+      this.running.add(running);
+      try {
+        return await this.runLocked(db, request, running);
+      } catch (error) {
+        // A cancelled statement, or the check between steps: either way the import was interrupted.
+        throw running.signal.aborted ? running.signal.reason : error;
+      } finally {
+        this.running.delete(running);
+        running.ended();
+      }
+    });
+  }
+
+  /**
+   * Shutdown (SIGTERM: a deploy, a node drained) does not wait for imports under way, which can take
+   * minutes: each is interrupted, between staging windows or by cancelling the statement of its final
+   * transaction, which rolls back. Its request fails and is delivered again, to another replica, and the
+   * import resumes from its last committed window. Runs before the consumers drain (Nest calls this hook
+   * before closing the transports), so they find the handlers done; new requests meanwhile fail the same way.
+   */
+  async beforeApplicationShutdown(): Promise<void> {
+    this.stopping = true;
+    const runs = [...this.running];
+    if (runs.length === 0) return;
+    this.logger.info({ imports: runs.map((run) => run.importId) }, 'shutting down: interrupting imports under way; they resume from their last checkpoint when their requests are delivered again');
+    for (const run of runs) run.interrupt();
+    // A cancel reaches only the statement running when it arrives: sent again until each run has let go.
+    const cancel = () => {
+      for (const run of runs) {
+        if (!run.statementsCancellable) continue;
+        this.tenants.query(run.tenant, 'SELECT pg_cancel_backend($1)', [run.backendPid]).catch((error: unknown) => this.logger.warn({ err: error, importId: run.importId }, 'could not cancel the statement of an interrupted import'));
+      }
+    };
+    cancel();
+    const timer = setInterval(cancel, 500);
+    try {
+      await Promise.all(runs.map((run) => run.done));
+    } finally {
+      clearInterval(timer);
+    }
   }
 
   /**
@@ -208,7 +262,7 @@ export class ImportLoader {
     });
   }
 
-  private async runLocked(db: TenantDatabaseClient, request: RunImportRequest): Promise<ImportOutcome> {
+  private async runLocked(db: TenantDatabaseClient, request: RunImportRequest, running?: RunningImport): Promise<ImportOutcome> {
     const record = await readImport(db, request.importId);
     if (!record) throw new DomainError('not_found', 'import.not_found', `No import ${request.importId} in tenant ${request.tenant.slug}.`);
     if (TERMINAL_STATUSES.includes(record.status)) {
@@ -241,6 +295,7 @@ export class ImportLoader {
         batchRows: this.config.loading.batchRows,
         checkpointRows: this.config.loading.checkpointRows,
         onCheckpoint: request.onCheckpoint,
+        signal: running?.signal,
       });
     } catch (error) {
       if (!isWholeFileFailure(error)) throw error;
@@ -258,10 +313,17 @@ export class ImportLoader {
 
     const stagingMs = Date.now() - stagingStarted;
     this.logger.info({ importId: record.id, staged, stagingMs }, 'import staged');
+    running?.signal.throwIfAborted();
     const timings = { staging: stagingMs, ...(await this.dropForeignKeysForBulkLoad(db, record, staged)) };
     try {
-      return await this.finish(db, request, record, startedAt, undefined, staged, timings);
+      running?.signal.throwIfAborted();
+      const finish = () => this.finish(db, request, record, startedAt, undefined, staged, timings);
+      return await (running ? running.cancellable(finish) : finish());
     } catch (error) {
+      if (running?.signal.aborted) {
+        await this.restoreForeignKeysAfterRollback(db, record.id);
+        throw error;
+      }
       if (error instanceof ImportWithdrawnError) {
         this.logger.warn({ importId: record.id, errorCode: error.code }, 'import withdrawn before commit');
         return this.finish(

@@ -43,7 +43,7 @@ export class IngestionRequestedHandler {
         this.logger.info({ importId: event.payload.importId }, 'tenant suspended: the import waits for its reactivation');
         return;
       }
-      const request = { tenant: tenant.context, timezone: tenant.timezone, importId: event.payload.importId, eventId: event.eventId };
+      const request = { tenant: tenant.context, timezone: tenant.timezone, importId: event.payload.importId, eventId: event.eventId, interruptible: true };
       try {
         await this.loader.run(request);
       } catch (error) {

@@ -44,7 +44,7 @@ export class TenantReactivatedHandler {
     if (importIds.length > 0) this.logger.info({ imports: importIds.length }, 'tenant writable again: running its waiting imports');
     // One at a time: these are background work, next to the imports ingestion.requested.v1 brings in.
     for (const importId of importIds) {
-      const request = { tenant: tenant.context, timezone: tenant.timezone, importId };
+      const request = { tenant: tenant.context, timezone: tenant.timezone, importId, interruptible: true };
       try {
         await this.loader.run(request);
       } catch (error) {

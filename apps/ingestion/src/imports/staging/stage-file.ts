@@ -48,6 +48,8 @@ export interface StageFileInput {
   checkpointRows: number;
   /** Called after each committed window (tests inject a crash here). */
   onCheckpoint?: (checkpoint: StagingCheckpoint) => Promise<void> | void;
+  /** Aborted: staging stops before the next batch, the open window rolled back (shutdown). */
+  signal?: AbortSignal;
 }
 
 /**
@@ -145,6 +147,7 @@ export async function stageFile(db: TenantDatabaseClient, input: StageFileInput)
       batchSize: input.batchRows,
     });
     for await (const batch of batches) {
+      input.signal?.throwIfAborted();
       window ??= await open();
       if (window.failure) throw window.failure;
       fieldColumns = { ...fieldColumns, ...batch.fieldColumns };
