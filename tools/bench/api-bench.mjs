@@ -5,7 +5,7 @@
 // one run, and writes the numbers to docs/benchmarks.md. The machine is small and shared, so what
 // matters are the ratios within one run, not the absolute figures.
 //
-//   node tools/bench/api-bench.mjs [--reseed] [--duration 15] [--connections 50] [--rounds 2] [--no-doc] [--profile] [--only <case>]
+//   node tools/bench/api-bench.mjs [--reseed] [--duration 15] [--connections 50] [--rounds 2] [--pool 5] [--no-doc] [--profile] [--only <case>]
 //
 // Needs `nx run api:build` first: it starts dist/apps/api/main.js and reuses the compiled SQL builder,
 // tenancy and crypto code from dist, so the bench measures exactly what ships.
@@ -33,11 +33,14 @@ const TENANT_DB = 'tenant_pulse_bench'; // named as the registry names tenant da
 const CONTROL_DB = 'pulse_bench_control_plane';
 const LIST_QUERY = { healthBand: 'red', sort: '-revenue90d', limit: '50' };
 const LIST_PATH = `/v1/customers?${new URLSearchParams(LIST_QUERY)}`;
-const POOL_SIZE = 20; // the api's per-tenant pool and the bare pool get the same number of connections
 
 const args = process.argv.slice(2);
 const flag = (name) => args.includes(`--${name}`);
 const option = (name, fallback) => (args.includes(`--${name}`) ? Number(args[args.indexOf(`--${name}`) + 1]) : fallback);
+// The api's per-tenant pool and the bare pool get the same number of connections (`--pool n`): by default
+// the api's own default (TENANT_POOL_PER_TENANT, 5), as deployed. On 2 cores, 20 connections gave both
+// servers longer tails (docs/benchmarks.md, "API").
+const POOL_SIZE = option('pool', 5);
 
 /**
  * The statements GET /v1/customers runs for LIST_QUERY, built by the api's own compiled code: per
@@ -475,7 +478,7 @@ function render(results, authMicros, machine, { duration, connections, rounds })
 
 Measured ${machine.date.slice(0, 10)} on ${machine.nproc} cores (${machine.cpu}), Node ${machine.node}, PostgreSQL ${machine.postgresVersion} (${machine.postgres === 'server' ? "the machine's server" : 'embedded'}), the machine shared with other work (1-minute load average ${machine.loadAverage.toFixed(1)} at the start).
 
-Command: \`npx nx run api:build && npm run bench:api\` (\`node tools/bench/api-bench.mjs [--reseed] [--duration s] [--connections n] [--rounds n] [--no-doc] [--profile] [--only <case>]\`;
+Command: \`npx nx run api:build && npm run bench:api\` (\`node tools/bench/api-bench.mjs [--reseed] [--duration s] [--connections n] [--rounds n] [--pool n] [--no-doc] [--profile] [--only <case>]\`;
 \`--profile\` writes V8 CPU profiles of both servers to tmp/bench-profiles).
 
 Setup: one tenant with ${CUSTOMERS.toLocaleString('en')} customers with KPIs (seeded once by the script with generate_series,
@@ -520,6 +523,19 @@ Targets (issue 5):
 | p99 under 50 ms (api, ${connections} connections) | ${met(p99Ok)}: list ${list.api.p99} ms, single read ${single.api.p99} ms (the floor: list ${list.bare.p99} ms, single read ${single.bare.p99} ms) |
 | at least 70% of the bare route's throughput | ${met(rpsOk)}: list ${((list.api.rps / list.bare.rps) * 100).toFixed(0)}%, single read ${((single.api.rps / single.bare.rps) * 100).toFixed(0)}% |
 | tenant resolution and auth path under 1 ms | ${met(authOk)}: ${us(authMicros.tenantHost)} on a tenant host, ${us(authMicros.otherHost)} on another host (warm cache) |
+
+Pool size (2026-11-28): until then the bench gave both servers 20 connections; the api's default is 5
+(\`TENANT_POOL_PER_TENANT\`), which the bench now uses (\`--pool n\` to change it). Three rounds each way on the same machine
+in the same hour (medians): with 20, list p99 117 ms through the api and 83 ms through the floor, the api at 70% of the
+floor's throughput; single read p99 34 and 27 ms, 79%. With 5: list p99 92 and 86 ms, 90%; single read p99 30 and
+25 ms, 96%. Twenty server processes on two cores compete with both servers and the load generator for the CPU, and the
+api, which keeps more of each request in flight, lost more to it. The list's p99 stays out of this machine's reach for
+any server running this SQL: the floor's own was 75-89 ms in those rounds (by the Little's-law bound below, 50
+connections cannot average much under 40 ms a page even through the floor, and p99 is about twice the mean). The api's
+list p99 had been further from the floor's than its throughput: with \`--trace-gc\` (20 connections, 2026-11-27), its
+young-generation collections during the list load took 6.6 ms each on average against the floor's 2.3 ms, since every
+request in flight holds its rows, DTOs and JSON through more turns of the event loop; a young generation of 64 MB
+(\`--max-semi-space-size=64\`) cut the collector time per page but made each collection 16 ms and the p99 worse: not kept.
 
 Tried and not kept:
 
