@@ -42,11 +42,18 @@ describe('SIGTERM while an import is under way (the built ingestion service)', (
     await ingestion?.stop();
   });
 
-  /** Records a queued import of `content` and publishes its ingestion.requested.v1, as the api does. */
-  async function requestImport(tenant: SeededTenant, entity: 'customers' | 'orders', content: string): Promise<string> {
+  /** Records a queued import of `content`, as the api does before it publishes the request. */
+  async function queueImport(tenant: SeededTenant, entity: 'customers' | 'orders', content: string): Promise<{ importId: string; objectUri: string }> {
     const stored = await ingestion.storage.put(importObjectKey(tenant.tenantId, randomUUID(), 'upload.csv'), Readable.from([content]));
     const importId = randomUUID();
     await ingestion.rows(tenant, `INSERT INTO imports (id, entity, status, mode, format, object_uri) VALUES ($1, $2, 'queued', 'upsert', 'csv', $3)`, [importId, entity, stored.uri]);
+    return { importId, objectUri: stored.uri };
+  }
+
+  /** A queued import of `content` and its ingestion.requested.v1. */
+  async function requestImport(tenant: SeededTenant, entity: 'customers' | 'orders', content: string): Promise<string> {
+    const { importId, objectUri } = await queueImport(tenant, entity, content);
+    const stored = { uri: objectUri };
     await new EventPublisher(pubsub, { autoCreate: true }).publish(
       ingestionRequestedV1,
       { importId, entity, origin: { kind: 'upload', objectUri: stored.uri, format: 'csv' }, mode: 'upsert' },
@@ -121,5 +128,17 @@ describe('SIGTERM while an import is under way (the built ingestion service)', (
       const resumed = await ingestion.loader.run({ tenant: tenant.context, timezone: 'UTC', importId });
       expect(resumed).toMatchObject({ status: 'succeeded', rowsLoaded: 2 });
     });
+  }, 120_000);
+
+  it('runs at start an upload left unfinished whose request is gone (the local emulator keeps nothing across a restart)', async () => {
+    const tenant = await ingestion.seedTenant('boot-resume');
+    // Interrupted and never delivered again: no ingestion.requested.v1 for it anywhere.
+    const { importId } = await queueImport(tenant, 'customers', customersCsv(1_000));
+    await ingestion.rows(tenant, `UPDATE imports SET status = 'running', started_at = now() WHERE id = $1`, [importId]);
+
+    service = await ingestion.startBuiltService();
+
+    await waitFor(async () => (await importRecord(tenant, importId))?.status === 'succeeded', { description: 'the unfinished upload to be run at start', timeoutMs: 30_000 });
+    expect(await ingestion.rows(tenant, 'SELECT count(*)::int AS n FROM customers')).toEqual([{ n: 1_000 }]);
   }, 120_000);
 });

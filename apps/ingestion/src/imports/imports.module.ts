@@ -4,12 +4,16 @@ import { ImportLoader } from './import-loader';
 import { importStorageProvider, importWarehouseProvider } from './ingestion-dependencies';
 import { IngestionRequestedHandler } from './ingestion-requested.handler';
 import { TenantReactivatedHandler } from './tenant-reactivated.handler';
+import { UnfinishedUploadsAtBoot } from './unfinished-uploads-at-boot';
 
-/** Loading imports: the ingestion.requested.v1 and tenant.updated.v1 (reactivation) consumers and the ImportLoader (also used by source syncs). */
+/**
+ * Loading imports: the ingestion.requested.v1 and tenant.updated.v1 (reactivation) consumers, the uploads
+ * left unfinished run at boot, and the ImportLoader (also used by source syncs).
+ */
 @Module({
   imports: [TenancyModule],
   controllers: [IngestionRequestedHandler, TenantReactivatedHandler],
-  providers: [importStorageProvider, importWarehouseProvider, ImportLoader],
+  providers: [importStorageProvider, importWarehouseProvider, ImportLoader, UnfinishedUploadsAtBoot],
   exports: [ImportLoader],
 })
 export class ImportsModule {}
