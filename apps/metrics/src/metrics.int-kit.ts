@@ -15,7 +15,7 @@ import path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import type { Client } from 'pg';
 import { AppModule } from './app.module';
-import { metricsConfigSchema } from './config/metrics.config';
+import { metricsConfigSchema, type MetricsConfig } from './config/metrics.config';
 
 // The metrics service in-process against real PostgreSQL (a control plane and tenant databases made the
 // way the registry makes them), a real DuckDB warehouse folder and the project's Pub/Sub emulator.
@@ -39,9 +39,11 @@ export class MetricsUnderTest {
   /** Tenant databases made by seedTenant, dropped by stop. */
   private readonly databases: string[] = [];
   private readonly box: SecretBox;
+  private serviceRunning = true;
 
   private constructor(
-    readonly app: INestApplication,
+    private service: INestApplication,
+    private readonly config: MetricsConfig,
     private readonly controlPlane: TestDatabase,
     private readonly emulator: RunningPubSubEmulator,
     private readonly pubsub: PubSub,
@@ -81,21 +83,37 @@ export class MetricsUnderTest {
       ...settings,
       ...env,
     });
-    const app = await createServiceApp(AppModule.register(config), config.service);
-    await connectEventConsumers(app, 'metrics', { host: `test-${randomBytes(3).toString('hex')}` });
-    await app.listen({ port: 0, host: '127.0.0.1' });
+    const app = await startService(config);
 
     const pubsub = createPubSubClient({ projectId: 'pulse-test', emulatorHost: emulator.address });
     const publisher = new EventPublisher(pubsub, { autoCreate: true });
     await pubsub.createTopic('metrics.computed.v1').catch(() => undefined);
     const [subscription] = await pubsub.topic('metrics.computed.v1').createSubscription(`metrics-test-${randomBytes(4).toString('hex')}`);
     const ingestionWarehouse = createDuckDbWarehouse({ directory: path.join(scratch, 'warehouse') });
-    const kit = new MetricsUnderTest(app, controlPlane, emulator, pubsub, publisher, subscription, ingestionWarehouse, scratch, secretsKey);
+    const kit = new MetricsUnderTest(app, config, controlPlane, emulator, pubsub, publisher, subscription, ingestionWarehouse, scratch, secretsKey);
     subscription.on('message', (message: Message) => {
       kit.computed.push({ attributes: message.attributes, data: JSON.parse(message.data.toString('utf8')) as ComputedEvent['data'] });
       message.ack();
     });
     return kit;
+  }
+
+  get app(): INestApplication {
+    return this.service;
+  }
+
+  /** Shuts the service down as SIGTERM would (every shutdown hook); returns how long that took. */
+  async stopService(): Promise<number> {
+    const started = Date.now();
+    this.serviceRunning = false;
+    await this.service.close();
+    return Date.now() - started;
+  }
+
+  /** Starts the service again on the same control plane, warehouse folder and Pub/Sub emulator. */
+  async startServiceAgain(): Promise<void> {
+    this.service = await startService(this.config);
+    this.serviceRunning = true;
   }
 
   /** A tenant with its own role and database (tenant schema applied as that role), registered live. */
@@ -163,7 +181,7 @@ export class MetricsUnderTest {
   }
 
   async stop(): Promise<void> {
-    await this.app?.close();
+    if (this.serviceRunning) await this.service.close();
     await this.computedSubscription.close().catch(() => undefined);
     await this.pubsub.close().catch(() => undefined);
     await this.ingestionWarehouse.close();
@@ -172,6 +190,13 @@ export class MetricsUnderTest {
     await this.controlPlane.drop();
     await rm(this.scratch, { recursive: true, force: true });
   }
+}
+
+async function startService(config: MetricsConfig): Promise<INestApplication> {
+  const app = await createServiceApp(AppModule.register(config), config.service);
+  await connectEventConsumers(app, 'metrics', { host: `test-${randomBytes(3).toString('hex')}` });
+  await app.listen({ port: 0, host: '127.0.0.1' });
+  return app;
 }
 
 export interface RunRow {

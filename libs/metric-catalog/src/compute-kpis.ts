@@ -49,6 +49,8 @@ export interface ComputeKpisOptions {
    * always computed in full.
    */
   productsTouchedSince?: string;
+  /** Stops the statement under way when aborted (Warehouse QueryOptions.signal); computeKpis then rejects with its reason. */
+  signal?: AbortSignal;
 }
 
 const FILE_NAMES: Record<CompiledQuery['label'], string> = {
@@ -86,6 +88,7 @@ export async function computeKpis(
   // Taken before computing: rows loaded meanwhile (BigQuery) are then seen as touched by the next run.
   const [{ watermark }] = await warehouse.query<{ watermark: string | null }>(tenant, dataWatermarkSql(dialect), {
     label: 'data_watermark',
+    signal: options.signal,
   });
   const files = {} as Record<CompiledQuery['label'], OutputFile>;
   const timings: Record<string, number> = {};
@@ -95,6 +98,7 @@ export async function computeKpis(
     const result = await warehouse.exportQuery(tenant, query.sql, {
       label: query.label,
       destination: destinationOf(outputDir, query.label),
+      signal: options.signal,
     });
     const ms = Math.round(performance.now() - started);
     files[query.label] = { location: result.location, rows: result.rows, columns: [...query.columns] };

@@ -4,6 +4,7 @@ export type {
   WarehouseTenant,
   StagedLoad,
   QueryOptions,
+  ApplyLoadsOptions,
   ExportOptions,
   ExportResult,
   WarehouseRow,

@@ -26,6 +26,16 @@ export interface StagedLoad {
 export interface QueryOptions {
   /** Names the metric (or step) for logs and BigQuery job labels. */
   readonly label: string;
+  /**
+   * Stops the statement when aborted (DuckDB: the connection is interrupted; BigQuery: the job is
+   * cancelled): the call then rejects with the signal's reason, and nothing of the statement is kept.
+   */
+  readonly signal?: AbortSignal;
+}
+
+export interface ApplyLoadsOptions {
+  /** Stops between loads and interrupts the one under way (rolled back; it stays queued). */
+  readonly signal?: AbortSignal;
 }
 
 export interface ExportOptions extends QueryOptions {
@@ -56,7 +66,7 @@ export interface Warehouse {
   /** Queue a staged canonical file for the tenant's warehouse tables (ingestion calls it once the rows are committed in PostgreSQL). */
   appendStaged(load: StagedLoad): Promise<void>;
   /** Apply queued loads in order (DuckDB: the single writer does it before computing; BigQuery: no-op). */
-  applyPendingLoads(tenant: WarehouseTenant): Promise<{ applied: number }>;
+  applyPendingLoads(tenant: WarehouseTenant, options?: ApplyLoadsOptions): Promise<{ applied: number }>;
   /** Run statements; `label` names the metric for logs/BigQuery job labels. */
   execute(tenant: WarehouseTenant, sql: string, options: QueryOptions): Promise<void>;
   query<T = WarehouseRow>(tenant: WarehouseTenant, sql: string, options: QueryOptions): Promise<T[]>;

@@ -12,7 +12,7 @@ import {
 import { DomainError } from '@pulse/errors';
 import { EventPublisher, enqueueEvent, publishAfterCommit, type EventMetadata } from '@pulse/messaging';
 import { importObjectKey, tenantPrefix, type ObjectStorage } from '@pulse/object-storage';
-import { TenantDatabasePool, type TenantContext, type TenantDatabaseClient } from '@pulse/tenancy';
+import { InterruptibleWork, interruptAll, TenantDatabasePool, type TenantContext, type TenantDatabaseClient } from '@pulse/tenancy';
 import type { Warehouse } from '@pulse/warehouse';
 import { PinoLogger } from 'nestjs-pino';
 import { randomUUID } from 'node:crypto';
@@ -25,7 +25,7 @@ import { writeStagedFile, type StagedRows } from './finalize/staged-file';
 import type { ImportOutcome } from './import-outcome';
 import { readImport, TERMINAL_STATUSES, type ImportRecord } from './import-record';
 import { IMPORT_STORAGE, IMPORT_WAREHOUSE } from './ingestion-dependencies';
-import { importInterrupted, RunningImport } from './running-import';
+import { importInterrupted } from './import-interrupted';
 import { EMPTY_CHECKPOINT, stageFile, type StagingCheckpoint } from './staging/stage-file';
 import { createStagingTableSql, dropStagingTableSql, stagingTableName } from './staging/staging-table';
 
@@ -133,7 +133,7 @@ const BULK_LOAD_LOCK_RETRY = { attemptMs: 200, limitMs: 2_000 };
 @Injectable()
 export class ImportLoader implements BeforeApplicationShutdown {
   /** Interruptible imports under way in this process (beforeApplicationShutdown). */
-  private readonly running = new Set<RunningImport>();
+  private readonly running = new Set<InterruptibleWork>();
   private stopping = false;
 
   constructor(
@@ -172,7 +172,7 @@ export class ImportLoader implements BeforeApplicationShutdown {
     if (!request.interruptible) return this.withImportLock(request, (db) => this.runLocked(db, request));
     if (this.stopping) throw importInterrupted(request.importId);
     return this.withImportLock(request, async (db) => {
-      const running = await RunningImport.on(db, request.tenant, request.importId);
+      const running = await InterruptibleWork.on(db, request.tenant, request.importId);
       this.running.add(running);
       try {
         return await this.runLocked(db, request, running);
@@ -197,22 +197,10 @@ export class ImportLoader implements BeforeApplicationShutdown {
     this.stopping = true;
     const runs = [...this.running];
     if (runs.length === 0) return;
-    this.logger.info({ imports: runs.map((run) => run.importId) }, 'shutting down: interrupting imports under way; they resume from their last checkpoint when their requests are delivered again');
-    for (const run of runs) run.interrupt();
-    // A cancel reaches only the statement running when it arrives: sent again until each run has let go.
-    const cancel = () => {
-      for (const run of runs) {
-        if (!run.statementsCancellable) continue;
-        this.tenants.query(run.tenant, 'SELECT pg_cancel_backend($1)', [run.backendPid]).catch((error: unknown) => this.logger.warn({ err: error, importId: run.importId }, 'could not cancel the statement of an interrupted import'));
-      }
-    };
-    cancel();
-    const timer = setInterval(cancel, 500);
-    try {
-      await Promise.all(runs.map((run) => run.done));
-    } finally {
-      clearInterval(timer);
-    }
+    this.logger.info({ imports: runs.map((run) => run.id) }, 'shutting down: interrupting imports under way; they resume from their last checkpoint when their requests are delivered again');
+    await interruptAll(runs, (run) => importInterrupted(run.id), this.tenants, (run, error) =>
+      this.logger.warn({ err: error, importId: run.id }, 'could not cancel the statement of an interrupted import'),
+    );
   }
 
   /**
@@ -262,7 +250,7 @@ export class ImportLoader implements BeforeApplicationShutdown {
     });
   }
 
-  private async runLocked(db: TenantDatabaseClient, request: RunImportRequest, running?: RunningImport): Promise<ImportOutcome> {
+  private async runLocked(db: TenantDatabaseClient, request: RunImportRequest, running?: InterruptibleWork): Promise<ImportOutcome> {
     const record = await readImport(db, request.importId);
     if (!record) throw new DomainError('not_found', 'import.not_found', `No import ${request.importId} in tenant ${request.tenant.slug}.`);
     if (TERMINAL_STATUSES.includes(record.status)) {

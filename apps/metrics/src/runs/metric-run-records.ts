@@ -94,6 +94,14 @@ export async function finishRuns(db: TenantDatabaseClient, claimed: ClaimedRuns,
   return { finishedAt: rows[0]?.finished_at ?? new Date() };
 }
 
+/** Runs shutdown interrupted go back to the queue (same ids, so a client polling one sees it run again). */
+export async function requeueRuns(db: TenantDatabaseClient, claimed: ClaimedRuns): Promise<void> {
+  await db.query(
+    `UPDATE metric_runs SET status = 'queued', started_at = NULL, covered_by_run_id = NULL WHERE id = ANY($1::uuid[]) AND status = 'running'`,
+    [[claimed.runId, ...claimed.coveredRunIds]],
+  );
+}
+
 /**
  * Runs left `running` by a process that died mid-run go back to the queue (same ids, so a client
  * polling one sees it run again). Call only while holding the tenant's run lock: then no live process

@@ -323,3 +323,44 @@ describe('a metrics run while Pub/Sub is down', () => {
     expect(outbox).toEqual([{ topic: 'metrics.computed.v1', published: false }]);
   }, 60_000);
 });
+
+describe('a metrics run at shutdown', () => {
+  let kit: MetricsUnderTest;
+
+  beforeAll(async () => {
+    kit = await MetricsUnderTest.start({ METRICS_CONCURRENCY: '1' });
+  }, 120_000);
+
+  afterAll(async () => {
+    await kit?.stop();
+  });
+
+  it('is interrupted in its write-back, which rolls back; the run goes back to the queue and the next start runs it', async () => {
+    const tenant = await kit.seedTenant('shutdown');
+    await seedShop(kit, tenant);
+    // Holds the write-back inside its transaction for 30 s: far past the 10 s shutdown budget.
+    await kit.tenantSql(
+      tenant,
+      `CREATE FUNCTION slow_health() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN PERFORM pg_sleep(30); RETURN NEW; END $$;
+       CREATE TRIGGER slow_health BEFORE INSERT ON health_scores FOR EACH STATEMENT EXECUTE FUNCTION slow_health();`,
+    );
+    const runId = await kit.queueRunLikeTheApi(tenant, { reason: 'manual', asOf: '2026-06-30' });
+    await kit.publish(metricsRefreshRequestedV1, tenant, { runId, reason: 'manual', asOf: '2026-06-30' });
+    const sleeping = `SELECT pid FROM pg_stat_activity WHERE datname = current_database() AND application_name = 'metrics' AND wait_event = 'PgSleep'`;
+    await waitUntil(async () => (await kit.tenantSql(tenant, sleeping)).length > 0, 'the write-back to reach the health history');
+
+    expect(await kit.stopService()).toBeLessThan(5_000);
+
+    const [queued] = await kit.tenantSql<{ status: string; started_at: Date | null; finished_at: Date | null }>(tenant, `SELECT status, started_at, finished_at FROM metric_runs WHERE id = $1`, [runId]);
+    expect(queued).toEqual({ status: 'queued', started_at: null, finished_at: null });
+    expect(await kit.tenantSql(tenant, `SELECT count(*)::int AS n FROM customer_kpis`)).toEqual([{ n: 0 }]);
+    expect(await kit.tenantSql(tenant, `SELECT count(*)::int AS n FROM health_scores`)).toEqual([{ n: 0 }]);
+    expect(await kit.tenantSql(tenant, sleeping)).toEqual([]);
+    await kit.tenantSql(tenant, `DROP TRIGGER slow_health ON health_scores; DROP FUNCTION slow_health();`);
+
+    // The sweep at boot finds the queued run (no event asks for it again).
+    await kit.startServiceAgain();
+    expect(await kit.waitForRun(tenant, runId)).toMatchObject({ status: 'succeeded', as_of: '2026-06-30' });
+    expect((await healthOf(kit, tenant)).map((row) => row['health_score'])).toEqual([92, 21, 0, 59]);
+  }, 60_000);
+});

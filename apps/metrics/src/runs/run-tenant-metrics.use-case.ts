@@ -1,7 +1,7 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { metricsComputedV1, type EventPayload } from '@pulse/contracts';
 import { EventPublisher, enqueueEvent, publishAfterCommit } from '@pulse/messaging';
-import { createTenantContext, TenantDatabasePool, type TenantContext, type TenantDatabaseClient } from '@pulse/tenancy';
+import { createTenantContext, TenantDatabasePool, type InterruptibleWork, type TenantContext, type TenantDatabaseClient } from '@pulse/tenancy';
 import type { Warehouse } from '@pulse/warehouse';
 import { PinoLogger } from 'nestjs-pino';
 import { randomUUID } from 'node:crypto';
@@ -13,8 +13,9 @@ import { KPI_COMPUTER, WAREHOUSE, type KpiComputer } from '../warehouse/warehous
 import { dropReplacedCustomerKpis, writeBackKpis } from '../write-back/kpi-write-back';
 import { activeScorecard } from './active-scorecard';
 import { kpiParamsFor } from './kpi-params';
-import { claimQueuedRuns, finishRuns, productsTouchedSince, requeueInterruptedRuns, setRunsAsOf, tryLockTenantRuns, unlockTenantRuns, type ClaimedRuns } from './metric-run-records';
+import { claimQueuedRuns, finishRuns, productsTouchedSince, requeueInterruptedRuns, requeueRuns, setRunsAsOf, tryLockTenantRuns, unlockTenantRuns, type ClaimedRuns } from './metric-run-records';
 import { runFailureOf } from './run-failure';
+import { RunInterruptions } from './run-interruptions';
 
 type ComputedPayload = EventPayload<typeof metricsComputedV1>;
 
@@ -28,7 +29,8 @@ interface Published {
  * warehouse's pending loads, compute every KPI there (@pulse/metric-catalog), score health and write
  * everything back in one transaction together with the run's outcome and its metrics.computed.v1
  * event (outbox). Any failure leaves the previous results in place and the runs failed with a code and
- * a message safe to show the tenant (runFailureOf); the error itself is logged with the run's ids.
+ * a message safe to show the tenant (runFailureOf); the error itself is logged with the run's ids. A run
+ * shutdown interrupts (RunInterruptions) goes back to the queue instead.
  */
 @Injectable()
 export class RunTenantMetricsUseCase {
@@ -39,11 +41,14 @@ export class RunTenantMetricsUseCase {
     @Inject(KPI_COMPUTER) private readonly computeKpis: KpiComputer,
     private readonly publisher: EventPublisher,
     @Inject(METRICS_CONFIG) private readonly config: MetricsConfig,
+    private readonly interruptions: RunInterruptions,
     private readonly logger: PinoLogger,
   ) {}
 
   /** Returns `more: true` when the tenant still has queued runs (another as-of date) or another replica holds it. */
   async execute(tenantId: string): Promise<{ more: boolean }> {
+    // Shutting down: the queued runs stay queued for the next sweep (another replica's, or the next start's).
+    if (this.interruptions.shuttingDown) return { more: false };
     const tenant = await this.directory.findLiveTenant(tenantId);
     if (!tenant) {
       this.logger.warn({ tenantId }, 'metrics run skipped: the tenant is not live (suspended, offboarded or unknown)');
@@ -58,17 +63,18 @@ export class RunTenantMetricsUseCase {
         if (requeued > 0) this.logger.warn({ tenantId, requeued }, 'runs interrupted by a stopped process were queued again');
         const claimed = await claimQueuedRuns(db);
         if (!claimed) return { more: false, published: undefined };
-        const published = await this.runClaimed(db, context, tenant, claimed);
+        const published = await this.interruptions.track(db, context, claimed.runId, (run) => this.runClaimed(db, context, tenant, claimed, run));
         return { more: claimed.more, published };
       } finally {
-        await unlockTenantRuns(db);
+        await onceMoreIfCancelled(() => unlockTenantRuns(db));
       }
     });
     if (result.published) await this.publish(context, result.published);
     return { more: result.more };
   }
 
-  private async runClaimed(db: TenantDatabaseClient, context: TenantContext, tenant: LiveTenant, claimed: ClaimedRuns): Promise<Published | undefined> {
+  private async runClaimed(db: TenantDatabaseClient, context: TenantContext, tenant: LiveTenant, claimed: ClaimedRuns, run: InterruptibleWork): Promise<Published | undefined> {
+    const { signal } = run;
     const log = { tenantId: tenant.tenantId, runId: claimed.runId, correlationId: context.correlationId, covered: claimed.coveredRunIds.length, reasons: claimed.reasons };
     const timings: Record<string, number> = {};
     const started = Date.now();
@@ -81,13 +87,14 @@ export class RunTenantMetricsUseCase {
       const warehouseTenant = { tenantId: tenant.tenantId, slug: tenant.slug };
 
       let mark = performance.now();
-      const loads = await this.warehouse.applyPendingLoads(warehouseTenant);
+      const loads = await this.warehouse.applyPendingLoads(warehouseTenant, { signal });
       timings['warehouse.apply_pending_loads'] = Math.round(performance.now() - mark);
 
       mark = performance.now();
       const touchedSince = await productsTouchedSince(db, params);
       const outputs = await this.computeKpis(this.warehouse, warehouseTenant, params, this.outputDir(workDir, tenant.tenantId, claimed.runId), {
         ...(touchedSince ? { productsTouchedSince: touchedSince } : {}),
+        signal,
       });
       timings['compute'] = Math.round(performance.now() - mark);
       for (const [label, ms] of Object.entries(outputs.timings)) timings[`compute.${label}`] = ms;
@@ -95,40 +102,49 @@ export class RunTenantMetricsUseCase {
       const scorecard = await activeScorecard(db);
       // A table an earlier write-back replaced and did not drop (a crash came between, or its locks were held too long).
       await this.dropReplaced(db, log);
+      signal.throwIfAborted();
       mark = performance.now();
-      await db.query('BEGIN');
-      try {
-        const written = await writeBackKpis(db, {
-          runId: claimed.runId,
-          asOf: params.asOf,
-          customerKpis: outputs.customerKpis,
-          productKpis: outputs.productKpis,
-          metricSeries: outputs.metricSeries,
-          productKpisScope: outputs.productKpisScope,
-          scorecard,
-        });
-        Object.assign(timings, written.timings);
-        timings['write_back'] = Math.round(performance.now() - mark);
-        timings['total'] = Date.now() - started;
-        // product_kpis counts the rows this run wrote: all SKUs, or (incremental) the touched ones.
-        const rowCounts = { ...written.rowCounts, warehouse_loads_applied: loads.applied, product_kpis_incremental: outputs.productKpisScope === 'touched' ? 1 : 0 };
-        const { finishedAt } = await finishRuns(db, claimed, { status: 'succeeded', timings, rowCounts, computedWith: { params, dataWatermark: outputs.dataWatermark } });
-        const published = await this.enqueueComputed(db, context, claimed, params.asOf, startedAt, finishedAt, written.rowCounts, timings);
-        await db.query('COMMIT');
-        await this.dropReplaced(db, log);
-        if (written.rowCounts.unknown_customers > 0) {
-          this.logger.warn({ ...log, unknownCustomers: written.rowCounts.unknown_customers, sample: written.unknownCustomerSample }, 'KPI rows for customers not in the tenant database were not written');
+      // Shutdown cancels the statement under way (RunInterruptions): the transaction rolls back whole.
+      const { published, written, rowCounts } = await run.cancellable(async () => {
+        await db.query('BEGIN');
+        try {
+          const written = await writeBackKpis(db, {
+            runId: claimed.runId,
+            asOf: params.asOf,
+            customerKpis: outputs.customerKpis,
+            productKpis: outputs.productKpis,
+            metricSeries: outputs.metricSeries,
+            productKpisScope: outputs.productKpisScope,
+            scorecard,
+          });
+          Object.assign(timings, written.timings);
+          timings['write_back'] = Math.round(performance.now() - mark);
+          timings['total'] = Date.now() - started;
+          // product_kpis counts the rows this run wrote: all SKUs, or (incremental) the touched ones.
+          const rowCounts = { ...written.rowCounts, warehouse_loads_applied: loads.applied, product_kpis_incremental: outputs.productKpisScope === 'touched' ? 1 : 0 };
+          const { finishedAt } = await finishRuns(db, claimed, { status: 'succeeded', timings, rowCounts, computedWith: { params, dataWatermark: outputs.dataWatermark } });
+          const published = await this.enqueueComputed(db, context, claimed, params.asOf, startedAt, finishedAt, written.rowCounts, timings);
+          await db.query('COMMIT');
+          return { published, written, rowCounts };
+        } catch (error) {
+          // A connection too broken to roll back has lost the transaction anyway; report the first error.
+          await db.query('ROLLBACK').catch(() => undefined);
+          throw error;
         }
-        if (written.unknownMetrics.length > 0) this.logger.warn({ ...log, unknownMetrics: written.unknownMetrics }, 'scorecard measures name no known KPI; they count as missing');
-        this.logger.info({ ...log, asOf: params.asOf, timings, rowCounts }, 'metrics run succeeded');
-        return published;
-      } catch (error) {
-        // A connection too broken to roll back has lost the transaction anyway; report the first error.
-        await db.query('ROLLBACK').catch(() => undefined);
-        throw error;
+      });
+      await this.dropReplaced(db, log);
+      if (written.rowCounts.unknown_customers > 0) {
+        this.logger.warn({ ...log, unknownCustomers: written.rowCounts.unknown_customers, sample: written.unknownCustomerSample }, 'KPI rows for customers not in the tenant database were not written');
       }
+      if (written.unknownMetrics.length > 0) this.logger.warn({ ...log, unknownMetrics: written.unknownMetrics }, 'scorecard measures name no known KPI; they count as missing');
+      this.logger.info({ ...log, asOf: params.asOf, timings, rowCounts }, 'metrics run succeeded');
+      return published;
     } catch (error) {
       timings['total'] = Date.now() - started;
+      if (signal.aborted) {
+        await this.requeueInterrupted(db, claimed, log);
+        return undefined;
+      }
       const failure = runFailureOf(error);
       // The whole error (message, stack, causes, PostgreSQL fields) only here: the run records the code
       // and a message safe to show. The covered runs' ids find this line too.
@@ -137,6 +153,20 @@ export class RunTenantMetricsUseCase {
       return undefined;
     } finally {
       await rm(workDir, { recursive: true, force: true });
+    }
+  }
+
+  /**
+   * Whatever the run was doing when shutdown came (a warehouse statement, the write-back), nothing of it
+   * was kept: the runs go back to the queue. If even that fails, they stay `running`, and the tenant's next
+   * run queues them again (requeueInterruptedRuns).
+   */
+  private async requeueInterrupted(db: TenantDatabaseClient, claimed: ClaimedRuns, log: Record<string, unknown>): Promise<void> {
+    try {
+      await onceMoreIfCancelled(() => requeueRuns(db, claimed));
+      this.logger.warn({ ...log, coveredRunIds: claimed.coveredRunIds }, 'metrics run interrupted by shutdown; the previous results stay in place and the run is queued again');
+    } catch (error) {
+      this.logger.warn({ ...log, err: error }, 'metrics run interrupted by shutdown; it stays running until the next run of the tenant queues it again');
     }
   }
 
@@ -202,3 +232,15 @@ export class RunTenantMetricsUseCase {
   }
 }
 
+/**
+ * Shutdown's cancel requests (RunInterruptions) are aimed at the write-back, but one sent just before it
+ * ended can reach the connection's next statement: run once more if it was cancelled (query_canceled).
+ */
+async function onceMoreIfCancelled<T>(statement: () => Promise<T>): Promise<T> {
+  try {
+    return await statement();
+  } catch (error) {
+    if ((error as { code?: string }).code !== '57014') throw error;
+    return statement();
+  }
+}

@@ -18,14 +18,14 @@ export interface FakeQueryResult {
 interface JobResource {
   jobReference: { projectId: string; jobId: string; location?: string };
   configuration: Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any
-  status: { state: 'DONE'; errorResult?: { reason: string; message: string }; errors?: unknown[] };
+  status: { state: 'RUNNING' | 'DONE'; errorResult?: { reason: string; message: string }; errors?: unknown[] };
 }
 
 /**
  * A small stand-in for the BigQuery REST API (v2): datasets and tables (get/insert/delete), jobs
  * (insert/get) and getQueryResults, enough for the real client to run the adapter. It records every
- * request; jobs complete at once; query results come from `answerQuery`; `failJob` makes a job end with
- * an error, as BigQuery reports it (status.errorResult).
+ * request; jobs complete at once (or, while `holdJobs` is set, stay RUNNING until cancelled); query results
+ * come from `answerQuery`; `failJob` makes a job end with an error, as BigQuery reports it (status.errorResult).
  */
 export class BigQueryFake {
   readonly requests: RecordedRequest[] = [];
@@ -33,6 +33,8 @@ export class BigQueryFake {
   readonly tables = new Map<string, { numRows: string }>();
   answerQuery: (sql: string) => FakeQueryResult | undefined = () => undefined;
   failJob: (configuration: JobResource['configuration']) => { reason: string; message: string } | undefined = () => undefined;
+  /** New jobs stay RUNNING until jobs.cancel (which ends them as BigQuery does: DONE, reason `stopped`). */
+  holdJobs = false;
   private readonly jobs = new Map<string, JobResource>();
   private server: Server | undefined;
 
@@ -74,6 +76,7 @@ export class BigQueryFake {
     if (parts[0] === 'datasets') return this.datasetRoute(method, parts.slice(1), body, response);
     if (parts[0] === 'jobs' && method === 'POST' && parts.length === 1) return this.insertJob(body as JobResource, response);
     if (parts[0] === 'jobs' && method === 'GET' && parts.length === 2) return this.getJob(parts[1], response);
+    if (parts[0] === 'jobs' && method === 'POST' && parts.length === 3 && parts[2] === 'cancel') return this.cancelJob(parts[1], response);
     if (parts[0] === 'queries' && method === 'GET' && parts.length === 2) return this.queryResults(parts[1], url.searchParams, response);
     return this.notFound(response, `No route ${method} ${path}`);
   }
@@ -114,9 +117,9 @@ export class BigQueryFake {
     const errorResult = this.failJob(resource.configuration);
     const job: JobResource = {
       ...resource,
-      status: errorResult ? { state: 'DONE', errorResult, errors: [errorResult] } : { state: 'DONE' },
+      status: errorResult ? { state: 'DONE', errorResult, errors: [errorResult] } : { state: this.holdJobs ? 'RUNNING' : 'DONE' },
     };
-    if (!errorResult) {
+    if (!errorResult && !this.holdJobs) {
       const destination = (resource.configuration.load ?? resource.configuration.query)?.destinationTable as
         | { datasetId: string; tableId: string }
         | undefined;
@@ -134,6 +137,16 @@ export class BigQueryFake {
     const job = this.jobs.get(jobId);
     if (!job) return this.notFound(response, `Not found: Job ${jobId}`);
     this.send(response, 200, job);
+  }
+
+  private cancelJob(jobId: string, response: ServerResponse): void {
+    const job = this.jobs.get(jobId);
+    if (!job) return this.notFound(response, `Not found: Job ${jobId}`);
+    if (job.status.state === 'RUNNING') {
+      const errorResult = { reason: 'stopped', message: 'Job execution was cancelled: User requested cancellation' };
+      job.status = { state: 'DONE', errorResult, errors: [errorResult] };
+    }
+    this.send(response, 200, { kind: 'bigquery#jobCancelResponse', job });
   }
 
   private queryResults(jobId: string, params: URLSearchParams, response: ServerResponse): void {

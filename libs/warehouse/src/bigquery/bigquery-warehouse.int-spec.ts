@@ -218,6 +218,31 @@ describe('BigQueryWarehouse against a BigQuery REST fake', () => {
     });
   });
 
+  it('cancels the running job when the signal aborts, and rejects with the signal\'s reason at once', async () => {
+    fake.holdJobs = true;
+    const stop = new AbortController();
+    const exporting = warehouse.exportQuery(tenant, 'SELECT sku FROM products', {
+      label: 'product_kpis',
+      destination: 'gs://pulse-exports/acme/run-2/product_kpis-*.csv',
+      signal: stop.signal,
+    });
+    await waitFor(() => jobInserts().length === 1);
+    const interrupted = new Error('shutting down');
+    stop.abort(interrupted);
+
+    await expect(exporting).rejects.toBe(interrupted);
+    const jobId = jobReference(jobInserts()[0]!)['jobId'] as string;
+    await waitFor(() => fake.requests.some((request) => request.method === 'POST' && request.path === `/jobs/${jobId}/cancel`));
+    const cancel = fake.requests.find((request) => request.path === `/jobs/${jobId}/cancel`)!;
+    expect(cancel.query).toMatchObject({ location: 'southamerica-east1' });
+    // No extract job: the half-computed result is never written anywhere.
+    expect(jobInserts()).toHaveLength(1);
+
+    // An already aborted signal starts nothing.
+    await expect(warehouse.query(tenant, 'SELECT 1', { label: 'late', signal: stop.signal })).rejects.toBe(interrupted);
+    expect(jobInserts()).toHaveLength(1);
+  });
+
   it('exports through a scratch table and an extract job writing CSV with a header to GCS', async () => {
     fake.answerQuery = () => ({ schema: { fields: [{ name: 'sku', type: 'STRING' }] }, rows: [{ f: [{ v: 'A' }] }, { f: [{ v: 'B' }] }, { f: [{ v: 'C' }] }] });
 
@@ -271,3 +296,11 @@ describe('BigQueryWarehouse against a BigQuery REST fake', () => {
     expect(fake.datasets.has(DATASET)).toBe(false);
   });
 });
+
+async function waitFor(condition: () => boolean, timeoutMs = 5_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!condition()) {
+    if (Date.now() > deadline) throw new Error('timed out waiting for a request to the fake');
+    await new Promise((resolve) => setTimeout(resolve, 20));
+  }
+}

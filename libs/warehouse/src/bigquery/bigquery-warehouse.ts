@@ -86,12 +86,12 @@ export class BigQueryWarehouse implements Warehouse {
 
   async execute(tenant: WarehouseTenant, sql: string, options: QueryOptions): Promise<void> {
     const datasetId = await this.prepareTenant(tenant);
-    await this.runJob(options.label, { labels: this.labels(tenant, options.label), query: this.queryConfiguration(datasetId, sql) });
+    await this.runJob(options.label, { labels: this.labels(tenant, options.label), query: this.queryConfiguration(datasetId, sql) }, options.signal);
   }
 
   async query<T = WarehouseRow>(tenant: WarehouseTenant, sql: string, options: QueryOptions): Promise<T[]> {
     const datasetId = await this.prepareTenant(tenant);
-    const job = await this.runJob(options.label, { labels: this.labels(tenant, options.label), query: this.queryConfiguration(datasetId, sql) });
+    const job = await this.runJob(options.label, { labels: this.labels(tenant, options.label), query: this.queryConfiguration(datasetId, sql) }, options.signal);
     const rows: WarehouseRow[] = [];
     let pageToken: string | undefined;
     do {
@@ -127,7 +127,7 @@ export class BigQueryWarehouse implements Warehouse {
           createDisposition: 'CREATE_IF_NEEDED',
           writeDisposition: 'WRITE_TRUNCATE',
         },
-      });
+      }, options.signal);
       const [metadata] = await this.call(options.label, () => this.options.client.dataset(datasetId).table(scratchId).getMetadata());
       await this.runJob(options.label, {
         labels,
@@ -139,7 +139,7 @@ export class BigQueryWarehouse implements Warehouse {
           fieldDelimiter: ',',
           compression: 'NONE',
         },
-      });
+      }, options.signal);
       await this.deleteTable(datasetId, scratchId);
       return { rows: Number((metadata as { numRows?: string }).numRows ?? 0), location: options.destination };
     } catch (error) {
@@ -232,12 +232,11 @@ export class BigQueryWarehouse implements Warehouse {
   }
 
   /** Inserts a job and waits until it is DONE; a job that ended with an error throws. */
-  private async runJob(label: string, configuration: JobConfiguration): Promise<Job> {
-    return this.call(label, async () => {
-      const [job] = await this.options.client.createJob({ configuration, location: this.options.location });
-      await job.promise();
-      return job;
-    });
+  private async runJob(label: string, configuration: JobConfiguration, signal?: AbortSignal): Promise<Job> {
+    signal?.throwIfAborted();
+    const [job] = await this.call(label, () => this.options.client.createJob({ configuration, location: this.options.location }), signal);
+    await this.call(label, () => jobDone(job, signal), signal);
+    return job;
   }
 
   private async deleteTable(datasetId: string, tableId: string): Promise<void> {
@@ -249,14 +248,44 @@ export class BigQueryWarehouse implements Warehouse {
     }
   }
 
-  private async call<T>(label: string, work: () => Promise<T>): Promise<T> {
+  /** Errors become WarehouseErrors naming `label`; once `signal` has aborted, its reason is what is thrown. */
+  private async call<T>(label: string, work: () => Promise<T>, signal?: AbortSignal): Promise<T> {
     try {
       return await work();
     } catch (error) {
+      signal?.throwIfAborted();
       if (error instanceof WarehouseError) throw error;
       throw new WarehouseError('warehouse_query_failed', `${label}: ${errorMessage(error)}`, { cause: error });
     }
   }
+}
+
+/**
+ * Resolves when the job is DONE (the client polls it while a 'complete' listener is registered), rejects
+ * if it ended with an error. An aborted `signal` stops waiting and polling at once, cancels the job
+ * (jobs.cancel: BigQuery stops it in its own time, and commits none of its writes) and rejects with the
+ * signal's reason.
+ */
+function jobDone(job: Job, signal: AbortSignal | undefined): Promise<void> {
+  return new Promise<void>((resolve, reject) => {
+    const settle = (finish: () => void) => {
+      job.removeListener('complete', onComplete);
+      signal?.removeEventListener('abort', onAbort);
+      finish();
+    };
+    const onComplete = () => settle(resolve);
+    const onError = (error: unknown) => settle(() => reject(error));
+    const onAbort = () =>
+      settle(() => {
+        job.cancel().catch(() => undefined);
+        reject(signal?.reason);
+      });
+    // Stays registered: a poll already under way when the signal aborts may still end in 'error'.
+    job.on('error', onError);
+    if (signal?.aborted) return onAbort();
+    job.on('complete', onComplete);
+    signal?.addEventListener('abort', onAbort, { once: true });
+  });
 }
 
 async function ignoreAlreadyExists(create: () => Promise<unknown>): Promise<void> {

@@ -189,6 +189,41 @@ describe('DuckDbWarehouse', () => {
     });
   });
 
+  it('interrupts a statement when its signal aborts, rejecting with the signal\'s reason; the connection goes on', async () => {
+    const stop = new AbortController();
+    const interrupted = new Error('shutting down');
+    const started = Date.now();
+    setTimeout(() => stop.abort(interrupted), 200);
+    // Ten billion rows to sum: minutes on one thread.
+    const long = 'SELECT sum(a.range * b.range) AS total FROM range(100000) a, range(100000) b';
+    await expect(warehouse.exportQuery(tenant, long, { label: 'long', destination: path.join(dir, 'out', 'long.csv'), signal: stop.signal })).rejects.toBe(interrupted);
+    expect(Date.now() - started).toBeLessThan(5_000);
+    // Nothing half-written beside the destination.
+    expect(await readdir(path.join(dir, 'out'))).toEqual([]);
+    expect(await warehouse.query(tenant, 'SELECT 41 + 1 AS n', { label: 'after' })).toEqual([{ n: 42 }]);
+    // An already aborted signal runs nothing.
+    await expect(warehouse.execute(tenant, 'CREATE TABLE never AS SELECT 1 AS a', { label: 'late', signal: stop.signal })).rejects.toBe(interrupted);
+    expect(await warehouse.query(tenant, "SELECT count(*) AS n FROM information_schema.tables WHERE table_name = 'never'", { label: 'check' })).toEqual([{ n: 0 }]);
+  });
+
+  it('leaves an interrupted load queued with nothing of it applied; the next call applies it whole', async () => {
+    const rows = 1_000_000;
+    const file = path.join(dir, 'orders-big.csv');
+    const lines = [ORDERS_HEADER];
+    for (let i = 0; i < rows; i++) lines.push(`o-${i},c-${i % 1000},2024-03-01T10:00:00Z,paid,BRL,${i % 997}.5000,`);
+    await writeFile(file, lines.join('\n') + '\n');
+    await warehouse.appendStaged({ tenant, entity: 'orders', importId: 'imp-big', mode: 'upsert', objectUri: pathToFileURL(file).href });
+
+    const stop = new AbortController();
+    const interrupted = new Error('shutting down');
+    setTimeout(() => stop.abort(interrupted), 100);
+    await expect(warehouse.applyPendingLoads(tenant, { signal: stop.signal })).rejects.toBe(interrupted);
+    expect(await warehouse.query(tenant, 'SELECT count(*) AS n FROM orders', { label: 'count' })).toEqual([{ n: 0 }]);
+
+    expect(await warehouse.applyPendingLoads(tenant)).toEqual({ applied: 1 });
+    expect(await warehouse.query(tenant, 'SELECT count(*) AS n, count(DISTINCT external_id) AS ids FROM orders', { label: 'count' })).toEqual([{ n: rows, ids: rows }]);
+  }, 60_000);
+
   it('drops a tenant: file and queued loads gone, a later use starts empty', async () => {
     await loadDuckDbRows(warehouse, tenant, 'products', [{ sku: 'A' }]);
     await warehouse.appendStaged({

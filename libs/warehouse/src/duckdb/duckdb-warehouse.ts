@@ -4,7 +4,8 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { assertSafeName, localPathOf, type FetchObject } from '../object-uri';
 import { assertStagedHeader } from '../staged-file-header';
-import type { ExportOptions, ExportResult, QueryOptions, StagedLoad, Warehouse, WarehouseRow, WarehouseTenant } from '../warehouse';
+import { stoppedOnAbort } from '../abortable';
+import type { ApplyLoadsOptions, ExportOptions, ExportResult, QueryOptions, StagedLoad, Warehouse, WarehouseRow, WarehouseTenant } from '../warehouse';
 import { errorMessage, WarehouseError } from '../warehouse-error';
 import { KeyedMutex } from '../keyed-mutex';
 import { sqlString } from './duckdb-sql';
@@ -74,26 +75,31 @@ export class DuckDbWarehouse implements Warehouse {
     );
   }
 
-  applyPendingLoads(tenant: WarehouseTenant): Promise<{ applied: number }> {
-    return this.withDatabase(tenant, async (database) => {
-      let applied = 0;
-      for (const entry of await this.inbox.pending(tenant.tenantId)) {
-        if (await database.applyLoad(entry)) applied += 1;
-        await this.inbox.remove(entry);
-      }
-      return { applied };
-    });
+  /** An interrupted load is rolled back (applyLoad's transaction) and stays in the inbox for the next call. */
+  applyPendingLoads(tenant: WarehouseTenant, options: ApplyLoadsOptions = {}): Promise<{ applied: number }> {
+    const { signal } = options;
+    return this.withDatabase(tenant, (database) =>
+      stoppedOnAbort(signal, () => database.connection.interrupt(), async () => {
+        let applied = 0;
+        for (const entry of await this.inbox.pending(tenant.tenantId)) {
+          signal?.throwIfAborted();
+          if (await database.applyLoad(entry)) applied += 1;
+          await this.inbox.remove(entry);
+        }
+        return { applied };
+      }),
+    );
   }
 
   execute(tenant: WarehouseTenant, sql: string, options: QueryOptions): Promise<void> {
     return this.withDatabase(tenant, async (database) => {
-      await this.run(options.label, () => database.connection.run(sql));
+      await this.run(database, options, () => database.connection.run(sql));
     });
   }
 
   query<T = WarehouseRow>(tenant: WarehouseTenant, sql: string, options: QueryOptions): Promise<T[]> {
     return this.withDatabase(tenant, async (database) => {
-      const reader = await this.run(options.label, () => database.connection.runAndReadAll(sql));
+      const reader = await this.run(database, options, () => database.connection.runAndReadAll(sql));
       return readWarehouseRows(reader) as T[];
     });
   }
@@ -115,7 +121,7 @@ export class DuckDbWarehouse implements Warehouse {
       await mkdir(path.dirname(destination), { recursive: true });
       const temporary = `${destination}.${randomUUID()}.partial`;
       try {
-        const result = await this.run(options.label, () =>
+        const result = await this.run(database, options, () =>
           database.connection.runAndReadAll(
             `COPY (${withoutTrailingSemicolon(sql)}) TO ${sqlString(temporary)} (FORMAT csv, HEADER, DELIMITER ',')`,
           ),
@@ -212,12 +218,15 @@ export class DuckDbWarehouse implements Warehouse {
     }
   }
 
-  private async run<T>(label: string, statement: () => Promise<T>): Promise<T> {
-    try {
-      return await statement();
-    } catch (error) {
-      throw new WarehouseError('warehouse_query_failed', `${label}: ${errorMessage(error)}`, { cause: error });
-    }
+  /** Runs a statement on the tenant's connection; an aborted `signal` interrupts it (DuckDB rolls it back). */
+  private run<T>(database: DuckDbTenantDatabase, { label, signal }: QueryOptions, statement: () => Promise<T>): Promise<T> {
+    return stoppedOnAbort(signal, () => database.connection.interrupt(), async () => {
+      try {
+        return await statement();
+      } catch (error) {
+        throw new WarehouseError('warehouse_query_failed', `${label}: ${errorMessage(error)}`, { cause: error });
+      }
+    });
   }
 }
 
