@@ -9,6 +9,9 @@ describe('detectDelimiter', () => {
     // Commas inside quotes do not count: the file is `;`-separated.
     ['"x, y";b\n"1, 2, 3";4\n', ';'],
     ['single\nvalue\n', ','],
+    // Records ended by a lone CR (old Mac exports), commas in the values.
+    ['sku;name;price\rA;x;12,5\rB;y;3,0\r', ';'],
+    ['a;b\r\n1,5;2\r\n', ';'],
   ] as const)('detects the delimiter of %j', (sample, expected) => {
     expect(detectDelimiter(sample, true)).toBe(expected);
   });

@@ -20,7 +20,8 @@ export function detectDelimiter(sample: string, complete: boolean): CsvDelimiter
 /** The score of each candidate the header contains (detectDelimiter's rule). */
 export function delimiterScores(sample: string, complete: boolean): Map<CsvDelimiter, number> {
   const unquoted = sample.replace(QUOTED, '""');
-  let lines = unquoted.split('\n');
+  // A lone CR ends a record too (old Mac exports), as in the record reader.
+  let lines = unquoted.split(/\r\n|\r|\n/);
   // The last line may be cut by the end of the sample.
   if (!complete && lines.length > 1) lines = lines.slice(0, -1);
   lines = lines.slice(0, SAMPLE_LINES).filter((line) => line.trim() !== '');

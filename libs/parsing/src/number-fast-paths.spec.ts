@@ -20,7 +20,6 @@ describe('parseDecimal fast paths', () => {
     // left to the general reader, same answers
     ['-0,00', ',', '0.0000'],
     ['00,5', ',', '0.5000'],
-    ['0.123,5', ',', '123.5000'],
     ['+1,5', ',', '1.5000'],
     [' 1.234,5 ', ',', '1234.5000'],
   ] as const)('reads %s with %s as %s', (text, separator, expected) => {
@@ -41,6 +40,9 @@ describe('parseDecimal fast paths', () => {
     ['-', ','],
     ['--1,5', ','],
     ['1 234,5', ','],
+    // 0 is no thousands group (it would turn 0.500 into 500).
+    ['0.123,5', ','],
+    ['0.500', ','],
   ] as const)('refuses %s with %s', (text, separator) => {
     expect(parseDecimal(text, separator)).toBeUndefined();
     expect(parseDecimalByPattern(text, separator)).toBeUndefined();

@@ -23,6 +23,10 @@ describe('parseDecimal', () => {
     ['abc', '.'],
     ['', '.'],
     ['1e5', '.'],
+    // A first group of 0 is no thousands grouping: never 500.
+    ['0.500', ','],
+    ['-0.125', ','],
+    ['0,500', '.'],
   ] as const)('refuses %s with %s', (text, separator) => {
     expect(parseDecimal(text, separator)).toBeUndefined();
   });
@@ -43,6 +47,11 @@ describe('detectDecimalSeparator', () => {
     expect(detectDecimalSeparator(['12.5', '1,234'], ';')).toBe('.');
     expect(detectDecimalSeparator(['1.234', '7'], ';')).toBe(',');
     expect(detectDecimalSeparator(['1,234', 'x'], ',')).toBe('.');
+  });
+
+  it('counts 0.125 and 0,125 as votes: a leading 0 group is never thousands', () => {
+    expect(detectDecimalSeparator(['0.125', '0.500'], ';')).toBe('.');
+    expect(detectDecimalSeparator(['0,125', '1.234'], ',')).toBe(',');
   });
 });
 

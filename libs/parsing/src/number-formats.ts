@@ -1,8 +1,9 @@
 export type DecimalSeparator = '.' | ',';
 
-// Digits with optional thousands grouping (the other separator, groups of three) and an optional fraction.
-const DOT_DECIMAL = /^([+-]?)(\d{1,3}(?:,\d{3})+|\d+)(?:\.(\d+))?$/;
-const COMMA_DECIMAL = /^([+-]?)(\d{1,3}(?:\.\d{3})+|\d+)(?:,(\d+))?$/;
+// Digits with optional thousands grouping (the other separator, groups of three, the first group without
+// a leading zero: `0.500` is no thousands, and with a decimal comma it is no number) and an optional fraction.
+const DOT_DECIMAL = /^([+-]?)([1-9]\d{0,2}(?:,\d{3})+|\d+)(?:\.(\d+))?$/;
+const COMMA_DECIMAL = /^([+-]?)([1-9]\d{0,2}(?:\.\d{3})+|\d+)(?:,(\d+))?$/;
 const PLAIN_DECIMAL = /^(-?)(\d+)(?:\.(\d+))?$/;
 /** Already canonical: no sign, no leading zero (or just `0`). */
 const CANONICAL_INTEGER = /^(?:0|[1-9]\d*)$/;

@@ -162,6 +162,21 @@ describe.each<{ loads: string; env: Record<string, string> }>([
   });
 
   describe('a duplicate key whose earlier row has an unknown reference', () => {
+    it('creates no stub for the rejected row: only loaded rows make parents', async () => {
+      const tenant = await ingestion.seedTenant('dupstub');
+      await ingestion.importFile(tenant, { entity: 'customers', content: 'external_id\nc1' });
+      const content = ['external_id,customer_external_id,ordered_at', 'o1,typo-cust,2026-01-01T00:00:00Z', 'o1,c1,2026-01-02T00:00:00Z'].join('\n');
+      const outcome = await ingestion.importFile(tenant, { entity: 'orders', content, options: { onUnknownReference: 'create_stub' } });
+      expect(outcome).toMatchObject({ status: 'partially_succeeded', rowsLoaded: 1, rowsRejected: 1 });
+      expect(await ingestion.rows(tenant, 'SELECT external_id FROM customers ORDER BY 1')).toEqual([{ external_id: 'c1' }]);
+
+      // An order line whose order is unknown is rejected; its SKU does not become a product.
+      const items = ['order_external_id,line_number,sku,quantity,unit_price', 'o1,1,SKU-REAL,1,10', 'no-such-order,1,SKU-TYPO,1,10'].join('\n');
+      const lines = await ingestion.importFile(tenant, { entity: 'order_items', content: items, options: { onUnknownReference: 'create_stub', maxRejectedShare: 0.9 } });
+      expect(lines).toMatchObject({ rowsLoaded: 1, rowsRejected: 1 });
+      expect(await ingestion.rows(tenant, 'SELECT sku FROM products ORDER BY 1')).toEqual([{ sku: 'SKU-REAL' }]);
+    });
+
     it('still ranks it: the earlier row is the duplicate, the later one loads', async () => {
       const tenant = await ingestion.seedTenant('dupref');
       await ingestion.importFile(tenant, { entity: 'customers', content: 'external_id\nc1' });
@@ -335,6 +350,16 @@ describe.each<{ loads: string; env: Record<string, string> }>([
       ]);
       const failed = await ingestion.rows(tenant, `SELECT topic, payload->>'reason' AS reason FROM outbox WHERE payload->>'importId' = $1`, [outcome.importId]);
       expect(failed).toEqual([{ topic: 'ingestion.failed.v1', reason: 'rejected_share_exceeded' }]);
+    });
+
+    it('loads an import whose rejected share is exactly the threshold (63 of 90 at 0.7)', async () => {
+      // 0.7 x 90 is 62.99999999999999 in floating point: the import at the limit used to fail.
+      const own = await ingestion.seedTenant('share');
+      await ingestion.importFile(own, { entity: 'customers', content: 'external_id\nc1' });
+      const lines = Array.from({ length: 90 }, (_, i) => `s${i},${i < 27 ? 'c1' : 'ghost'},2026-03-07T00:00:00Z`);
+      const content = ['external_id,customer_external_id,ordered_at', ...lines].join('\n');
+      const outcome = await ingestion.importFile(own, { entity: 'orders', content, options: { maxRejectedShare: 0.7 } });
+      expect(outcome).toMatchObject({ status: 'partially_succeeded', rowsReceived: 90, rowsLoaded: 27, rowsRejected: 63 });
     });
 
     it('replace deletes the rows the file does not have, cascading to their orders', async () => {

@@ -196,7 +196,7 @@ export async function applyStagedRows(db: TenantDatabaseClient, input: ApplyInpu
     await db.query('ANALYZE import_unique_aliases');
   }
   if (plan.orderAndProduct) {
-    // Products keep a table of distinct SKUs: few, and it feeds createStubs.
+    // Products keep a table of distinct SKUs: few, joined to every row in building import_rows.
     await db.query(
       `CREATE TEMP TABLE import_product_refs ON COMMIT DROP AS
        SELECT d.ref, p.id AS product_id FROM (SELECT DISTINCT sku AS ref FROM ${staging}) d LEFT JOIN products p ON p.sku = d.ref`,
@@ -316,7 +316,9 @@ async function validateAndLoad(
   lap('recordRejects');
   const rowsRejected = input.parseRejected + rejectedHere;
 
-  if (input.rowsReceived > 0 && rowsRejected > input.maxRejectedShare * input.rowsReceived) {
+  // Divided, not multiplied: 63 of 90 is exactly a share of 0.7 (both round to the same double), where
+  // 0.7 * 90 is 62.99999999999999 and failed an import at the limit.
+  if (input.rowsReceived > 0 && rowsRejected / input.rowsReceived > input.maxRejectedShare) {
     return { decision: 'rejected_share_exceeded', rowsLoaded: 0, rowsRejected, ...NOTHING_APPLIED };
   }
   if (input.mode === 'replace' && loadable === 0) return { decision: 'empty_replace', rowsLoaded: 0, rowsRejected, ...NOTHING_APPLIED };
@@ -506,7 +508,11 @@ function rejectedKeyMatch(plan: EntityLoadPlan, alias: string): string {
   return plan.fileKey.map((field) => `k.${field} = ${alias}.${field}::text`).join(' AND ');
 }
 
-/** Parents the file refers to but the tenant does not have: customers (by external id) and products (by SKU). */
+/**
+ * Parents the file refers to but the tenant does not have: customers (by external id) and products (by
+ * SKU), for the rows that load only: a rejected line (a duplicate key, an order line whose order is
+ * unknown) makes no parent.
+ */
 async function createStubs(db: TenantDatabaseClient, plan: EntityLoadPlan): Promise<ApplyResult['stubsCreated']> {
   const created: ApplyResult['stubsCreated'] = {};
   const reference = plan.customerReference?.field;
@@ -515,7 +521,8 @@ async function createStubs(db: TenantDatabaseClient, plan: EntityLoadPlan): Prom
   if (reference) {
     const inserted = await db.query(
       `WITH created AS (
-         INSERT INTO customers (external_id) SELECT DISTINCT r.${reference} FROM import_rows r WHERE r.customer_id IS NULL AND r.${reference} IS NOT NULL
+         INSERT INTO customers (external_id) SELECT DISTINCT r.${reference} FROM import_rows r
+          WHERE r.customer_id IS NULL AND r.reject_reason IS NULL AND r.${reference} IS NOT NULL
          ON CONFLICT (external_id) DO NOTHING RETURNING external_id)
        INSERT INTO import_stubs (entity, key) SELECT 'customers', external_id FROM created`,
     );
@@ -527,7 +534,10 @@ async function createStubs(db: TenantDatabaseClient, plan: EntityLoadPlan): Prom
   }
   if (plan.orderAndProduct) {
     const inserted = await db.query(
-      `WITH created AS (INSERT INTO products (sku) SELECT ref FROM import_product_refs WHERE product_id IS NULL ON CONFLICT (sku) DO NOTHING RETURNING sku)
+      `WITH created AS (
+         INSERT INTO products (sku) SELECT DISTINCT r.sku FROM import_rows r
+          WHERE r.product_id IS NULL AND r.reject_reason IS NULL AND r.sku IS NOT NULL
+         ON CONFLICT (sku) DO NOTHING RETURNING sku)
        INSERT INTO import_stubs (entity, key) SELECT 'products', sku FROM created`,
     );
     created.products = inserted.rowCount ?? 0;
