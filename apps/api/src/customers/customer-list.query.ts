@@ -6,7 +6,7 @@ import { isPostgresDate, isPostgresInstant } from '../request-input/postgres-val
 import { queryInteger } from '@pulse/service-runtime';
 import { CUSTOMER_KPI_FIELDS, CUSTOMER_SORT_FIELDS, CUSTOMER_TIEBREAKER, RANGE_OPERATORS, type CustomerKpiField, type RangeOperator } from './customer-list-fields';
 import type { CursorPosition, SortKey } from './keyset-pagination';
-import { decodeCursor } from './list-cursor';
+import { decodeCursor, MAX_CURSOR_LENGTH } from './list-cursor';
 import { parseSort, sortSignature } from './list-sort';
 
 const HEALTH_BANDS = ['red', 'yellow', 'green'] as const;
@@ -29,7 +29,7 @@ const rangeKeys = Object.fromEntries(
  */
 export const customerListQuerySchema = z.strictObject({
   limit: queryInteger(z.number().int().min(1).max(500).default(50)),
-  cursor: z.string().max(4096).optional(),
+  cursor: z.string().max(MAX_CURSOR_LENGTH).optional(),
   sort: z.string().max(500).optional().describe('Comma list of fields, `-` for descending: name or any KPI (e.g. -revenue90d,name). Default name.'),
   healthBand: z
     .string()

@@ -10,7 +10,8 @@ import { CUSTOM_FIELD_FILTER_PATTERNS, customerListQuerySchema, parseCustomerLis
 import { customerPageSchema, customerSchema, type CustomerDto, type CustomerPageDto } from './customer.schemas';
 import { listCustomers } from './list-customers';
 
-const detailParams = z.strictObject({ externalId: z.string().min(1).max(255) });
+// As long as ingestion stores one (INDEXED_TEXT_MAX_BYTES of UTF-8: at most that many characters).
+const detailParams = z.strictObject({ externalId: z.string().min(1).max(2600) });
 
 @Controller('v1/customers')
 export class CustomersController {

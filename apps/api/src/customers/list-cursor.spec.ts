@@ -22,6 +22,14 @@ describe('decodeCursor', () => {
     expect(decodeFor('-revenueTotal', [largest], '1').values).toEqual([largest]);
   });
 
+  it('carries text as long as ingestion stores it (2600 bytes of UTF-8): a long name never ends the walk', () => {
+    const longName = 'A'.repeat(2600);
+    const accented = 'é'.repeat(1300);
+    expect(decodeFor('name', [longName], '1').values).toEqual([longName]);
+    expect(decodeFor('-name', [accented], '1').values).toEqual([accented]);
+    expect(decodeFor('sku', ['S'.repeat(2600)], 'S'.repeat(2600), 'products').id).toBe('S'.repeat(2600));
+  });
+
   it.each([
     ['an integer beyond int4', 'orders', ['9999999999'], '1', 'customers'],
     ['an id beyond int8', 'name', ['x'], '9999999999999999999', 'customers'],

@@ -5,7 +5,7 @@ import { TenantDatabasePool, type TenantContext } from '@pulse/tenancy';
 import { z } from 'zod';
 import { CurrentTenant, TenantCurrency } from '../auth/current-tenant.decorator';
 import { readKeysetPage } from '../customers/keyset-page';
-import { decodeCursor } from '../customers/list-cursor';
+import { decodeCursor, MAX_CURSOR_LENGTH } from '../customers/list-cursor';
 import { parseSort, sortSignature } from '../customers/list-sort';
 import { buildProductListSql, PRODUCT_SORT_FIELDS, PRODUCT_TIEBREAKER, type ProductListSpec } from './product-list.sql';
 import { PRODUCT_COLUMNS, PRODUCT_FROM, toProductDto, type ProductRow } from './product-row';
@@ -13,14 +13,15 @@ import { productPageSchema, productSchema, type ProductDto, type ProductPageDto 
 
 const listQuery = z.strictObject({
   limit: queryInteger(z.number().int().min(1).max(500).default(50)),
-  cursor: z.string().max(4096).optional(),
+  cursor: z.string().max(MAX_CURSOR_LENGTH).optional(),
   sort: z
     .string()
     .max(500)
     .optional()
     .describe(`Comma list, \`-\` for descending, of: ${Object.keys(PRODUCT_SORT_FIELDS).join(', ')}. Default sku.`),
 });
-const detailParams = z.strictObject({ sku: z.string().min(1).max(255) });
+// As long as ingestion stores one (INDEXED_TEXT_MAX_BYTES of UTF-8: at most that many characters).
+const detailParams = z.strictObject({ sku: z.string().min(1).max(2600) });
 
 type PageRow = ProductRow & Record<`cursor_${number}`, string | null>;
 
