@@ -226,6 +226,31 @@ describe.each<{ loads: string; env: Record<string, string> }>([
     });
   });
 
+  describe('a duplicate key whose earlier line equals the stored row', () => {
+    it('is still a duplicate: the earlier line is rejected and its aliases are not recorded', async () => {
+      const tenant = await ingestion.seedTenant('dupsame');
+      await ingestion.importFile(tenant, { entity: 'customers', content: 'external_id,name\nk1,Kim\nk2,Lia' });
+      // Line 2 changes nothing stored (its alias aside); line 3 renames k1.
+      const content = ['external_id,name,aliases', 'k1,Kim,kim-old', 'k1,Kim Lee,', 'k2,Lia,'].join('\n');
+      const outcome = await ingestion.importFile(tenant, { entity: 'customers', content, options: { maxRejectedShare: 0.9 } });
+      expect(outcome).toMatchObject({ status: 'partially_succeeded', rowsReceived: 3, rowsLoaded: 2, rowsRejected: 1 });
+      expect(await errors(tenant, outcome.importId)).toEqual([
+        { line: 2, column: 'external_id', reason_code: 'duplicate_key', message: 'The key k1 appears again on line 3; the last occurrence is loaded.' },
+      ]);
+      expect((await customers(tenant)).map((row) => (row as { name: string }).name)).toEqual(['Kim Lee', 'Lia']);
+      // Before: the unchanged line 2 was skipped by the upsert, line 3 updated k1 alone, and the superseded line's alias loaded.
+      expect(await aliases(tenant)).toEqual([]);
+    });
+
+    it('is still a duplicate when both lines equal the stored row', async () => {
+      const tenant = await ingestion.seedTenant('dupboth');
+      await ingestion.importFile(tenant, { entity: 'products', content: 'sku,name\nP1,Pen\nP2,Ink' });
+      const outcome = await ingestion.importFile(tenant, { entity: 'products', content: 'sku,name\nP1,Pen\nP1,Pen\nP2,Ink', options: { maxRejectedShare: 0.9 } });
+      expect(outcome).toMatchObject({ status: 'partially_succeeded', rowsReceived: 3, rowsLoaded: 2, rowsRejected: 1 });
+      expect((await errors(tenant, outcome.importId)).map(({ line, reason_code }) => ({ line, reason_code }))).toEqual([{ line: 2, reason_code: 'duplicate_key' }]);
+    });
+  });
+
   describe('two customers of one file given the same alias', () => {
     it('the last line that gives it wins; the earlier one is rejected duplicate_alias instead of losing its alias silently', async () => {
       const tenant = await ingestion.seedTenant('alias-conflict');

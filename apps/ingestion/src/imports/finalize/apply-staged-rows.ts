@@ -208,9 +208,9 @@ export async function applyStagedRows(db: TenantDatabaseClient, input: ApplyInpu
 
   // Most files have no duplicate keys, and ranking them (a sort of every staged row by key) costs more
   // than the load itself at millions of rows. So the rows are first loaded as if the keys were unique:
-  // if one is not, the load fails on it (the unique index rebuilt after a bulk insert, or ON CONFLICT
-  // reaching a row twice), everything since the savepoint is undone, and the load runs again with the
-  // duplicates ranked. An import that would not load (too many rejects, empty replace) also runs again
+  // if one is not, the load fails on it (the unique index rebuilt after a bulk insert; an upsert, which
+  // skips unchanged rows and so may never reach a row twice, checks first), everything since the
+  // savepoint is undone, and the load runs again with the duplicates ranked. An import that would not load (too many rejects, empty replace) also runs again
   // ranked, so that its errors list every duplicate too.
   await db.query('SAVEPOINT import_unranked');
   try {
@@ -227,7 +227,7 @@ export async function applyStagedRows(db: TenantDatabaseClient, input: ApplyInpu
   return { ...(await validateAndLoad(db, input, { rankDuplicates: true }, lap)), timings };
 }
 
-/** A rejected row shares its key with another row: only ranking tells which of them is the duplicate. */
+/** Rows share a key and the unranked load would not fail on it: only ranking tells which of them is the duplicate. */
 class RankingNeeded extends Error {}
 
 /** unique_violation (a unique index rebuilt over duplicates) or cardinality_violation (ON CONFLICT DO UPDATE reaching a row twice). */
@@ -338,6 +338,9 @@ async function validateAndLoad(
     await withIndexesRebuilt(db, plan.table, () => insertAll(db, plan, input.sourceId));
     lap('insertIntoEmptyTable');
   } else {
+    // The upsert cannot be trusted to trip over a repeated key: a line equal to the stored row is skipped
+    // (nothing changes), so a later line with its key updates the row as if it were the only one.
+    if (!options.rankDuplicates && (await loadableKeyRepeats(db, plan))) throw new RankingNeeded();
     await upsert(db, plan, input.sourceId, input.fieldsPresent, input.fieldsAbsentFromSomeRecords);
     lap('upsert');
   }
@@ -446,6 +449,19 @@ async function refuseSourceDeletes(
   if (loadable === 0) return { decision: 'empty_full_read', counts };
   if (counts.unseen > maxShare * counts.rows) return { decision: 'delete_share_exceeded', counts };
   return null;
+}
+
+/**
+ * Whether two loadable rows share a key (one hash aggregate: cheaper than ranking, which sorts, and far
+ * cheaper than the upsert's index probe per row it guards).
+ */
+async function loadableKeyRepeats(db: TenantDatabaseClient, plan: EntityLoadPlan): Promise<boolean> {
+  const key = plan.fileKey.join(', ');
+  const { rows } = await db.query<{ repeats: boolean }>(
+    `SELECT EXISTS (SELECT 1 FROM import_rows WHERE reject_reason IS NULL${plan.keyOptional ? ` AND ${plan.fileKey[0]} IS NOT NULL` : ''}
+                     GROUP BY ${key} HAVING count(*) > 1) AS repeats`,
+  );
+  return rows[0]?.repeats === true;
 }
 
 /**
