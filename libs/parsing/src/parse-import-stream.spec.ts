@@ -146,6 +146,16 @@ describe('parseImportStream: CSV corpus', () => {
     expect(batches.at(-1)).toMatchObject({ recordsRead: 7, lastLine: 11 });
   });
 
+  it('reads Cyrillic headers: a mapping names them as written, unmapped ones land in custom spelt in ASCII', async () => {
+    const file = 'Код;Имя;Город;Сотрудники\nK-1;Иван;Москва;120\nK-2;Ольга;Казань;\n';
+    const { rows, rejects } = await parseAll(file, { entity: 'customers', mapping: { columns: { Код: 'external_id', Имя: 'name' } } });
+    expect(rejects).toEqual([]);
+    expect(rows).toEqual([
+      { line: 2, values: { external_id: 'K-1', name: 'Иван' }, custom: { gorod: 'Москва', sotrudniki: 120 } },
+      { line: 3, values: { external_id: 'K-2', name: 'Ольга' }, custom: { gorod: 'Казань', sotrudniki: null } },
+    ]);
+  });
+
   it('reads `;` + Portuguese headers through a mapping, with dd/mm/yyyy HH:mm and decimal comma detected', async () => {
     const mapping = { columns: { Pedido: 'external_id', Cliente: 'customer_external_id', Data: 'ordered_at', Valor: 'total', Status: 'status' } };
     const { rows, rejects } = await parseAll(readParsingCorpusFile(PARSING_CORPUS.ordersPtBr), { entity: 'orders', mapping, timezone: 'America/Sao_Paulo' });
