@@ -150,7 +150,7 @@ async function seed(tenantUrl) {
   console.log(`seeding ${CUSTOMERS.toLocaleString('en')} customers (once; reused by later runs)...`);
   await sql(tenantUrl, async (db) => {
     await db.query("SET maintenance_work_mem = '256MB'");
-    // Building secondary indexes once after the load is several times faster than maintaining 15 of
+    // Building secondary indexes once after the load is several times faster than maintaining two dozen of
     // them row by row; their definitions come from the catalog, so they stay the migrations' own.
     const { rows: indexes } = await db.query(
       `SELECT indexname, indexdef FROM pg_indexes

@@ -372,7 +372,7 @@ Reading the figures:
   product_kpis (the medians) costs most in every engine. The catalog against (a) isolates the overhead
   of the generated SQL; (a) against (b) shows what DuckDB gains over PostgreSQL on these definitions.
 - The write-back inserts the rows into a new customer_kpis, built beside the live one inside its
-  transaction, and only then adds its fifteen secondary indexes and its foreign key (one sorted build
+  transaction, and only then adds its secondary indexes and its foreign key (one sorted build
   each), which is why it beats a plain COPY that maintains them row by row; readers keep reading the live
   table meanwhile and wait only for the swap. Its largest step is the health history: one row per customer per
   run into an append-only table whose foreign keys and indexes must be maintained row by row.

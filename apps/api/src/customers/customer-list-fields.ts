@@ -12,7 +12,6 @@ export const CUSTOMER_KPI_FIELDS = {
   orders: kpi('orders_count', 'integer'),
   firstOrderAt: kpi('first_order_at', 'timestamptz'),
   lastOrderAt: kpi('last_order_at', 'timestamptz'),
-  // No index (it orders like lastOrderAt reversed within a run); sortable and filterable all the same.
   daysSinceLastOrder: kpi('days_since_last_order', 'integer'),
   revenueTotal: kpi('revenue_total', 'numeric'),
   revenue30d: kpi('revenue_30d', 'numeric'),

@@ -1,5 +1,6 @@
 import { Client, Pool, type PoolClient } from 'pg';
 import { ApiUnderTest, type SeededTenant } from '../api.int-kit';
+import { CUSTOMER_SORT_FIELDS } from './customer-list-fields';
 import { parseCustomerListQuery } from './customer-list.query';
 import { buildCustomerListSql } from './customer-list.sql';
 import { listQuery, listStatementName, MAX_PREPARED_LIST_STATEMENTS } from './list-statement';
@@ -36,12 +37,22 @@ describe('customer list query plans on 100k customers (real PostgreSQL)', () => 
       SELECT 'c' || i, 'Customer ' || md5(i::text), (ARRAY['smb', 'mid', 'ent'])[1 + i % 3],
         jsonb_build_object('plan', (ARRAY['gold', 'silver', 'bronze', 'free', 'trial', 'legacy', 'pro', 'team'])[1 + i % 8], 'employees', i % 500, 'vip', i % 1000 = 0)
       FROM generate_series(1, 100000) AS i`);
+    // Every sortable KPI has values (a tenth of customers without orders have no order KPIs).
     await db.query(`
-      INSERT INTO customer_kpis (customer_id, orders_count, revenue_90d, health_score, health_band, as_of, run_id)
-      SELECT id, id % 40, (id * 7919 % 100000) / 100.0, id % 101,
+      INSERT INTO customer_kpis (customer_id, orders_count, first_order_at, last_order_at, days_since_last_order,
+        revenue_total, revenue_30d, revenue_90d, revenue_365d, aov, rfm_recency, rfm_frequency, rfm_monetary,
+        mrr, last_nps, open_tickets, health_score, health_band, as_of, run_id)
+      SELECT id, id % 40, o.first_at, o.last_at, date '2026-01-01' - o.last_at::date,
+        (id * 31 % 900000) / 100.0, (id * 13 % 5000) / 100.0, (id * 7919 % 100000) / 100.0, (id * 17 % 200000) / 100.0,
+        CASE WHEN o.last_at IS NOT NULL THEN (id * 11 % 30000) / 100.0 END,
+        CASE WHEN o.last_at IS NOT NULL THEN 1 + id % 5 END, CASE WHEN o.last_at IS NOT NULL THEN 1 + id / 7 % 5 END,
+        CASE WHEN o.last_at IS NOT NULL THEN 1 + id / 3 % 5 END,
+        (id * 3 % 50000) / 100.0, CASE WHEN id % 4 > 0 THEN id % 11 END, id % 7, id % 101,
         (CASE WHEN id % 101 < 40 THEN 'red' WHEN id % 101 < 70 THEN 'yellow' ELSE 'green' END)::health_band,
         date '2026-01-01', gen_random_uuid()
-      FROM customers`);
+      FROM customers
+      CROSS JOIN LATERAL (SELECT CASE WHEN id % 10 > 0 THEN timestamptz '2024-01-01' + (id * 7 % 700) * interval '1 day' END AS first_at,
+                                 CASE WHEN id % 10 > 0 THEN timestamptz '2025-12-31' - (id % 600) * interval '1 day' - (id % 86400) * interval '1 second' END AS last_at) o`);
     // Statistics of the whole table, not of a sample: a 30,000-row sample of these 1,000 distinct custom
     // documents puts a random subset in the most-common-values list, and the estimate for a value on 200
     // customers (custom.employees=120) then varied enough from one ANALYZE to the next to flip the plan
@@ -97,6 +108,15 @@ describe('customer list query plans on 100k customers (real PostgreSQL)', () => 
       expect(plan.filter((line) => line.startsWith('Seq Scan') || line.startsWith('Sort'))).toEqual([]);
       expect(plan.some((line) => /Index (Only )?Scan|Bitmap Index Scan/.test(line))).toBe(true);
       if (index) expect(plan.find((line) => line.includes(' using '))).toContain(index);
+    }
+  });
+
+  // "Sort on any KPI column" (issue 5): every sortable field, either way, pages through its own index.
+  it.each(Object.keys(CUSTOMER_SORT_FIELDS).flatMap((field) => [field, `-${field}`]))('reads the first and second page sorted by %s through an index, without sorting', async (sort) => {
+    for (const secondPage of [false, true]) {
+      const plan = await planOf({ sort }, secondPage);
+      expect(plan.filter((line) => line.startsWith('Seq Scan') || line.startsWith('Sort') || line.startsWith('Incremental Sort'))).toEqual([]);
+      expect(plan.some((line) => /Index (Only )?Scan/.test(line))).toBe(true);
     }
   });
 

@@ -150,7 +150,7 @@ describe('customer_kpis swapped in by a write-back', () => {
 
     const [after, expected] = [await schemaOf(tenant), await schemaOf(fresh)];
     expect(after).toEqual(expected);
-    expect(after.filter((row) => row['kind'] === 'index' && String(row['name']).startsWith('customer_kpis_'))).toHaveLength(16);
+    expect(after.filter((row) => row['kind'] === 'index' && String(row['name']).startsWith('customer_kpis_'))).toHaveLength(23);
     // Owned by the tenant's role, the one the api and the write-back connect as, with no other grants.
     expect(after.find((row) => row['name'] === 'customer_kpis' && row['kind'] === 'relation')?.['definition']).toBe('r tenant p');
     expect((await client.query(`SELECT current_user = $1 AS tenant_role`, [tenant.name])).rows).toEqual([{ tenant_role: true }]);
