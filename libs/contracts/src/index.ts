@@ -59,6 +59,7 @@ export {
   type ImportMapping,
   type ImportColumnMapping,
 } from './rest/import-mapping.schema';
+export { CUSTOM_FIELD_NAME_MAX_LENGTH, CUSTOM_FIELD_NAME_PATTERN, isCustomFieldName } from './rest/custom-field-name';
 export { narrowUnionIssues } from './rest/union-issues';
 export {
   DEFAULT_SCORECARD,

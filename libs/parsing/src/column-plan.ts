@@ -1,5 +1,6 @@
 import {
   CANONICAL_ENTITY_SPECS,
+  CUSTOM_FIELD_NAME_MAX_LENGTH,
   importMappingSchemaFor,
   type CanonicalEntity,
   type CanonicalField,
@@ -88,6 +89,27 @@ export function assertUniqueCustomKeys(targets: readonly ColumnTarget[], headers
       );
     }
     owners.set(target.key, index);
+  });
+}
+
+/**
+ * A custom key longer than a custom field name may be (CUSTOM_FIELD_NAME_MAX_LENGTH): the API could not
+ * filter on it nor a scorecard score it, and cutting it could merge two columns. The message says how to
+ * name the column instead; `source` is the column (or NDJSON key) as the file writes it.
+ */
+export function customKeyTooLong(key: string, source: string): string | undefined {
+  if (key.length <= CUSTOM_FIELD_NAME_MAX_LENGTH) return undefined;
+  return (
+    `"${source}" would be the custom field ${key.length} characters long; a custom field name has at most ${CUSTOM_FIELD_NAME_MAX_LENGTH}. ` +
+    `Map it to a shorter one ({"columns": {${JSON.stringify(source)}: "custom.<name>"}}), or leave it out with null.`
+  );
+}
+
+/** CSV: a column whose custom key would be too long fails the file (customKeyTooLong). */
+export function assertCustomKeysFit(targets: readonly ColumnTarget[], headers: readonly string[]): void {
+  targets.forEach((target, index) => {
+    const message = target.kind === 'custom' ? customKeyTooLong(target.key, headers[index] as string) : undefined;
+    if (message) throw new ParseError('invalid_mapping', `Column ${message}`);
   });
 }
 

@@ -4,6 +4,7 @@ import {
   SAMPLE_RECORDS,
   assertMappedColumnsPresent,
   assertRequiredColumns,
+  assertCustomKeysFit,
   assertUniqueCustomKeys,
   canonicalColumnConverter,
   constantValues,
@@ -75,6 +76,7 @@ class CsvRecordConverter {
     assertMappedColumnsPresent(resolved, names, headers, delimiterChoice);
     const targets = targetsOf(entity, names, resolved);
     assertUniqueCustomKeys(targets, headers);
+    assertCustomKeysFit(targets, headers);
     const fed = new Set<string>();
     for (const target of targets) if (target.kind === 'canonical') fed.add(target.field.name);
     const constantsFed = new Set(Object.keys(resolved.mapping?.constants ?? {}));

@@ -6,6 +6,7 @@ import {
   canonicalColumnConverter,
   constantValues,
   customColumnOf,
+  customKeyTooLong,
   decideLocale,
   targetsOf,
   type ColumnTarget,
@@ -260,6 +261,11 @@ class NdjsonRecordConverter {
         if (earlier !== undefined) {
           this.registerKeys(record, keys, i + 1, tokens);
           return this.withKey(record, tokens, { line, column: key, reasonCode: 'invalid_value', message: collisionMessage(earlier, key, target.key), raw });
+        }
+        const tooLong = customKeyTooLong(target.key, key);
+        if (tooLong) {
+          this.registerKeys(record, keys, i + 1, tokens);
+          return this.withKey(record, tokens, { line, column: key, reasonCode: 'too_long', message: `Key ${tooLong}`, raw });
         }
         this.customKeySources.set(target.key, key);
         const token = tokens?.get(key);

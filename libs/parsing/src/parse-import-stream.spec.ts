@@ -891,6 +891,40 @@ describe('parseImportStream: custom keys and mappings', () => {
     ]);
   });
 
+  // 255 characters: the longest custom field name the API filters on and a scorecard scores.
+  const longest = 'x'.repeat(255);
+  const tooLong = `Q${'w'.repeat(255)}`;
+
+  it('fails a CSV file with a column whose custom key would be longer than 255 characters, saying how to map it', async () => {
+    const error = await parseErrorOf(parseAll(`external_id,${tooLong}\nA,1\n`, { entity: 'customers' }));
+    expect(error.code).toBe('invalid_mapping');
+    expect(error.message).toBe(
+      `Column "${tooLong}" would be the custom field 256 characters long; a custom field name has at most 255. ` +
+        `Map it to a shorter one ({"columns": {"${tooLong}": "custom.<name>"}}), or leave it out with null.`,
+    );
+    // Mapped to a shorter key, left out, or at the limit, the file loads.
+    const mapped = await parseAll(`external_id,${tooLong},${longest}\nA,1,2\n`, { entity: 'customers', mapping: { columns: { [tooLong]: 'custom.q' } } });
+    expect(mapped.rows).toEqual([{ line: 2, values: { external_id: 'A' }, custom: { q: 1, [longest]: 2 } }]);
+    const left = await parseAll(`external_id,${tooLong}\nA,1\n`, { entity: 'customers', mapping: { columns: { [tooLong]: null } } });
+    expect(left.rows).toEqual([{ line: 2, values: { external_id: 'A' }, custom: {} }]);
+  });
+
+  it('rejects an NDJSON record with a key whose custom key would be longer than 255 characters; the other records load', async () => {
+    const file = `{"external_id":"A","${tooLong}":1}\n{"external_id":"B","${longest}":2}\n`;
+    const { rows, rejects } = await parseAll(file, { entity: 'customers', format: 'ndjson' });
+    expect(rows).toEqual([{ line: 2, values: { external_id: 'B' }, custom: { [longest]: 2 } }]);
+    expect(rejects).toEqual([
+      {
+        line: 1,
+        column: tooLong,
+        reasonCode: 'too_long',
+        message: `Key "${tooLong}" would be the custom field 256 characters long; a custom field name has at most 255. Map it to a shorter one ({"columns": {"${tooLong}": "custom.<name>"}}), or leave it out with null.`,
+        raw: `{"external_id":"A","${tooLong}":1}`,
+        key: { external_id: 'A' },
+      },
+    ]);
+  });
+
   it('fails a CSV file whose mapping names a column the header does not have', async () => {
     const error = await parseErrorOf(parseAll('external_id,Email\nA,a@x.com\n', { entity: 'customers', mapping: { columns: { Emial: 'email', Telefone: 'custom.phone', Notas: null } } }));
     expect(error.code).toBe('invalid_mapping');

@@ -53,6 +53,18 @@ describe('parseCustomerListQuery', () => {
     ]);
   });
 
+  it('takes a segment and custom field names as long as ingestion stores them (2,600 and 255 characters)', () => {
+    const segment = 'S'.repeat(2600);
+    const name = `n${'x'.repeat(254)}`;
+    const spec = parseCustomerListQuery({ segment, [`custom.${name}`]: 'v', [`custom.${name}[gte]`]: '1' }, 'UTC');
+    expect(spec.segment).toBe(segment);
+    expect(spec.custom).toEqual([
+      { name, op: 'eq', value: 'v' },
+      { name, op: 'gte', value: '1' },
+    ]);
+    expect(fieldsOf(() => parseCustomerListQuery({ segment: `${segment}S` }, 'UTC'))).toEqual(['query.segment']);
+  });
+
   it.each([
     [{ foo: '1' }, 'query.foo'],
     [{ sort: 'name,bogus' }, 'query.sort'],
@@ -61,6 +73,8 @@ describe('parseCustomerListQuery', () => {
     [{ 'custom.a->>b': '1' }, 'query.custom.a->>b'],
     [{ 'custom.plan': ['gold', 'silver'] }, 'query.custom.plan'],
     [{ 'custom.n[gt]': '1e9' }, 'query.custom.n[gt]'],
+    [{ [`custom.${'n'.repeat(256)}`]: '1' }, `query.custom.${'n'.repeat(256)}`],
+    [{ 'custom._n': '1' }, 'query.custom._n'],
     [{ 'orders[gte]': '-' }, 'query.orders[gte]'],
     [{ cursor: 'abc' }, 'query.cursor'],
   ])('refuses %j naming %s', (query, field) => {

@@ -1,4 +1,4 @@
-import type { FieldError } from '@pulse/contracts';
+import { CUSTOM_FIELD_NAME_MAX_LENGTH, CUSTOM_FIELD_NAME_PATTERN, type FieldError } from '@pulse/contracts';
 import { fieldErrorsForNulCharacters, ValidationError, validationErrorFromZod } from '@pulse/errors';
 import { assertTenantTimezone } from '../tenancy/tenant-timezone';
 import { z } from 'zod';
@@ -35,7 +35,8 @@ export const customerListQuerySchema = z.strictObject({
     .string()
     .regex(/^(red|yellow|green)(,(red|yellow|green))*$/, 'Comma list of red, yellow, green')
     .optional(),
-  segment: z.string().min(1).max(255).optional(),
+  // As long as ingestion stores one (with the name, at most INDEXED_TEXT_MAX_BYTES of UTF-8).
+  segment: z.string().min(1).max(2600).optional(),
   ...rangeKeys,
 });
 
@@ -68,7 +69,7 @@ export interface CustomerListSpec {
   timezone: string;
 }
 
-const CUSTOM_KEY = /^custom\.([A-Za-z0-9_]{1,64})(?:\[(eq|gt|gte|lt|lte)\])?$/;
+const CUSTOM_KEY = new RegExp(`^custom\\.(${CUSTOM_FIELD_NAME_PATTERN})(?:\\[(eq|gt|gte|lt|lte)\\])?$`);
 const NUMBER = /^-?\d{1,30}(\.\d{1,30})?$/;
 
 /**
@@ -78,12 +79,12 @@ const NUMBER = /^-?\d{1,30}(\.\d{1,30})?$/;
  */
 export const CUSTOM_FIELD_FILTER_PATTERNS = [
   {
-    pattern: /^custom\.[A-Za-z0-9_]{1,64}(\[eq\])?$/,
+    pattern: new RegExp(`^custom\\.${CUSTOM_FIELD_NAME_PATTERN}(\\[eq\\])?$`),
     description: 'custom.<name>=value: equality on a custom field (the JSON string; a number also matches equal JSON numbers, true/false the JSON boolean)',
     schema: z.string().max(1000),
   },
   {
-    pattern: /^custom\.[A-Za-z0-9_]{1,64}\[(gt|gte|lt|lte)\]$/,
+    pattern: new RegExp(`^custom\\.${CUSTOM_FIELD_NAME_PATTERN}\\[(gt|gte|lt|lte)\\]$`),
     description: 'custom.<name>[gt|gte|lt|lte]=number: numeric comparison on a custom field (rows whose value is a number or numeric string)',
     schema: z.string().regex(NUMBER),
   },
@@ -108,7 +109,7 @@ function parseCustomFilters(raw: Record<string, unknown>, errors: FieldError[]):
     const field = `query.${key}`;
     const match = CUSTOM_KEY.exec(key);
     if (!match) {
-      errors.push({ field, code: 'invalid_custom_field', message: 'Custom field filters are custom.<name> or custom.<name>[eq|gt|gte|lt|lte]; <name> is 1-64 letters, digits or _.' });
+      errors.push({ field, code: 'invalid_custom_field', message: `Custom field filters are custom.<name> or custom.<name>[eq|gt|gte|lt|lte]; <name> is 1-${CUSTOM_FIELD_NAME_MAX_LENGTH} letters, digits or _, not starting with _.` });
       continue;
     }
     const op = (match[2] ?? 'eq') as RangeOperator;

@@ -167,6 +167,25 @@ describe('GET /v1/customers (real PostgreSQL)', () => {
     await db.query(`DELETE FROM customers WHERE external_id = 'hostile'`);
   });
 
+  it('filters on the longest segment and custom field name ingestion stores (2,600 and 255 characters)', async () => {
+    const segment = `Segmento ${'ã'.repeat(2591)}`;
+    const field = `n${'x'.repeat(254)}`;
+    await db.query(`INSERT INTO customers (external_id, name, segment, custom) VALUES ('long-1', 'Long', $1, $2), ('long-2', 'Longer', 'smb', $2)`, [
+      segment,
+      JSON.stringify({ [field]: 7 }),
+    ]);
+    try {
+      const bySegment = await list({ segment });
+      expect(bySegment.status).toBe(200);
+      expect((bySegment.body.items as Array<{ externalId: string }>).map((item) => item.externalId)).toEqual(['long-1']);
+      const byField = await list({ [`custom.${field}[gte]`]: '7' });
+      expect(byField.status).toBe(200);
+      expect((byField.body.items as Array<{ externalId: string }>).map((item) => item.externalId)).toEqual(['long-1', 'long-2']);
+    } finally {
+      await db.query(`DELETE FROM customers WHERE external_id LIKE 'long-%'`);
+    }
+  });
+
   it('matches JSON booleans with custom.<name>=true|false, and the strings "true"/"false" as before', async () => {
     // What the parser stores for a vip column of true/false (or sim/não), next to text a string column kept.
     await db.query(`
@@ -229,7 +248,8 @@ describe('GET /v1/customers (real PostgreSQL)', () => {
     ['custom.pläne', 'x'],
     ['custom.', 'x'],
     ['custom.a.b', 'x'],
-    [`custom.${'a'.repeat(65)}`, 'x'],
+    [`custom.${'a'.repeat(256)}`, 'x'],
+    ['custom._plan', 'x'],
     ['custom.plan[like]', 'x'],
     ['custom.employees[gt]', '1 OR 1=1'],
     ['custom.employees[gt]', 'abc'],

@@ -1,4 +1,5 @@
 import { Controller, Get, Param, Query } from '@nestjs/common';
+import { CUSTOM_FIELD_NAME_MAX_LENGTH } from '@pulse/contracts';
 import { NotFoundError } from '@pulse/errors';
 import { ApiRoute, ZodValidationPipe } from '@pulse/service-runtime';
 import { TenantDatabasePool, type TenantContext } from '@pulse/tenancy';
@@ -30,7 +31,7 @@ export class CustomersController {
       'A date with a tenant timezone that is not an IANA name is 422 `tenant.invalid_timezone`.',
       'Custom fields: `custom.<name>=value` (equality; matches the JSON string, and if the value is a number every equal JSON number and the string of its shortest form, if it is `true` or `false` the JSON boolean) and',
       '`custom.<name>[gt|gte|lt|lte]=<number>` (numeric; only rows whose value is a number or numeric string match).',
-      '<name> is 1-64 letters, digits or _. Unknown parameters and sort fields are a 400.',
+      `<name> is 1-${CUSTOM_FIELD_NAME_MAX_LENGTH} letters, digits or _, not starting with _ (as ingestion names custom fields). Unknown parameters and sort fields are a 400.`,
     ].join('\n'),
     tags: ['customers'],
     query: customerListQuerySchema,

@@ -30,12 +30,13 @@ describe('importMappingSchemaFor', () => {
 
   it('refuses two columns feeding one field, and empty or unsafe custom keys', () => {
     const result = importMappingSchemaFor('customers').safeParse({
-      columns: { id: 'external_id', code: { field: 'external_id' }, x: 'custom.', y: 'custom.__proto__' },
+      columns: { id: 'external_id', code: { field: 'external_id' }, x: 'custom.', y: 'custom.__proto__', z: `custom.${'z'.repeat(256)}`, ok: `custom.${'k'.repeat(255)}` },
     });
     expect(result.error?.issues.map((issue) => issue.message)).toEqual([
       'field "external_id" is already mapped from column "id"',
-      '"custom." needs a key of letters, digits and _ after "custom." (not starting with _)',
-      '"custom.__proto__" needs a key of letters, digits and _ after "custom." (not starting with _)',
+      '"custom." needs a key of letters, digits and _ after "custom." (not starting with _, at most 255 characters)',
+      '"custom.__proto__" needs a key of letters, digits and _ after "custom." (not starting with _, at most 255 characters)',
+      `"custom.${'z'.repeat(256)}" needs a key of letters, digits and _ after "custom." (not starting with _, at most 255 characters)`,
     ]);
   });
 

@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import type { CanonicalEntity } from '../entities/canonical-entity.schema';
 import { CANONICAL_ENTITY_SPECS } from '../entities/canonical-fields';
+import { CUSTOM_FIELD_NAME_MAX_LENGTH, isCustomFieldName } from './custom-field-name';
 
 /**
  * How a tenant's file maps onto an entity's canonical fields (issue 6): sent with an upload, carried in
@@ -8,7 +9,7 @@ import { CANONICAL_ENTITY_SPECS } from '../entities/canonical-fields';
  * whose normalised header equals a canonical field map to it and every other column lands in `custom`.
  *
  * Source column names are compared after the parser's header normalisation (trim, lowercase, accents
- * removed, spaces and punctuation -> `_`), so `"Customer ID"`, `"customer id"` and `"customer_id"` are the
+ * removed, other scripts spelt in ASCII, spaces and punctuation -> `_`), so `"Customer ID"`, `"customer id"` and `"customer_id"` are the
  * same column.
  */
 
@@ -59,8 +60,6 @@ export type ImportMapping = z.infer<typeof importMappingSchema>;
 export type ImportColumnMapping = z.infer<typeof importColumnMappingSchema>;
 
 const CUSTOM_PREFIX = 'custom.';
-// Keys like the parser's normalised headers; no leading `_`, so never `__proto__`.
-const CUSTOM_KEY = /^[A-Za-z0-9][A-Za-z0-9_]*$/;
 
 /**
  * The mapping schema for one entity: the shape above, plus every target and constant must name one of
@@ -77,8 +76,12 @@ export function importMappingSchemaFor(entity: CanonicalEntity) {
       const field = typeof target === 'string' ? target : target.field;
       const path = typeof target === 'string' ? ['columns', source] : ['columns', source, 'field'];
       if (field.startsWith(CUSTOM_PREFIX)) {
-        if (!CUSTOM_KEY.test(field.slice(CUSTOM_PREFIX.length))) {
-          ctx.addIssue({ code: 'custom', path, message: `"${field}" needs a key of letters, digits and _ after "custom." (not starting with _)` });
+        if (!isCustomFieldName(field.slice(CUSTOM_PREFIX.length))) {
+          ctx.addIssue({
+            code: 'custom',
+            path,
+            message: `"${field}" needs a key of letters, digits and _ after "custom." (not starting with _, at most ${CUSTOM_FIELD_NAME_MAX_LENGTH} characters)`,
+          });
         }
         continue;
       }

@@ -23,6 +23,15 @@ describe('scorecardDefinitionSchema bounds', () => {
     ).toEqual([]);
   });
 
+  it('scores custom fields by any name ingestion gives one (up to 255 characters, a digit first too), and nothing else', () => {
+    const metrics = (...names: string[]) => issuesOf({ measures: names.map((metric) => measure({ metric })), bands: { yellow: 40, green: 70 } });
+    expect(metrics('custom.nps_2024', `custom.${'f'.repeat(255)}`, 'custom.2024_revenue', 'custom.kod_klienta')).toEqual([]);
+    const refused = { message: 'must be a KPI name or custom.<field>' };
+    expect(metrics(`custom.${'f'.repeat(256)}`, 'custom._x', 'custom.', 'custom.a-b', '2024_revenue')).toEqual(
+      [0, 1, 2, 3, 4].map((i) => ({ path: `measures.${i}.metric`, ...refused })),
+    );
+  });
+
   it('refuses weights above 1000, such as two of 1e308 that sum to infinity', () => {
     expect(issuesOf({ measures: [measure({ weight: 1e308 }), measure({ metric: 'revenue90d', weight: 1e308 })], bands: { yellow: 40, green: 70 } })).toEqual([
       { path: 'measures.0.weight', message: 'must be at most 1000' },

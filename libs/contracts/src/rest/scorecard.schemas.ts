@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { CUSTOM_FIELD_NAME_PATTERN } from './custom-field-name';
 
 // The health scorecard: shared by the api (GET/PUT /v1/scorecard) and the metrics service, which scores
 // customers with it (@pulse/health-scoring). The scoring rules these comments state are implemented there.
@@ -33,7 +34,7 @@ export const linearScoringSchema = z.strictObject({ type: z.literal('linear'), m
 export const scorecardMeasureSchema = z
   .strictObject({
     /** A KPI of the metric catalog (`daysSinceLastOrder`, `revenue90d`, ...) or a `custom.<field>`. */
-    metric: z.string().regex(/^(custom\.)?[A-Za-z][A-Za-z0-9_]{0,62}$/, 'must be a KPI name or custom.<field>'),
+    metric: z.string().regex(new RegExp(`^(?:[A-Za-z][A-Za-z0-9_]{0,62}|custom\\.${CUSTOM_FIELD_NAME_PATTERN})$`), 'must be a KPI name or custom.<field>'),
     weight: z.number().min(0, 'must be >= 0').max(SCORECARD_MAX_WEIGHT, `must be at most ${SCORECARD_MAX_WEIGHT}`),
     direction: z.enum(['higher_is_better', 'lower_is_better']).default('higher_is_better'),
     scoring: z.discriminatedUnion('type', [thresholdScoringSchema, linearScoringSchema]),
