@@ -53,6 +53,16 @@ describe('parseCustomerListQuery', () => {
     ]);
   });
 
+  it('names every invalid field in one answer: the shape, custom filters, range values and the sort', () => {
+    const query = { foo: '1', limit: '0', 'custom.a-b': '1', 'orders[gte]': 'many', 'revenue90d[lt]': 'x'.repeat(65), sort: '-bogus' };
+    expect(fieldsOf(() => parseCustomerListQuery(query, 'UTC')).sort()).toEqual(
+      ['query.foo', 'query.limit', 'query.custom.a-b', 'query.orders[gte]', 'query.revenue90d[lt]', 'query.sort'].sort(),
+    );
+    // A range value both too long and not a number is named once.
+    expect(fieldsOf(() => parseCustomerListQuery({ 'revenue90d[lt]': 'x'.repeat(65) }, 'UTC'))).toEqual(['query.revenue90d[lt]']);
+    expect(fieldsOf(() => parseCustomerListQuery({ 'orders[gte]': 'many', sort: 'nope' }, 'UTC'))).toEqual(['query.orders[gte]', 'query.sort']);
+  });
+
   it('takes a segment and custom field names as long as ingestion stores them (2,600 and 255 characters)', () => {
     const segment = 'S'.repeat(2600);
     const name = `n${'x'.repeat(254)}`;

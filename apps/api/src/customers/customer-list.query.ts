@@ -138,6 +138,17 @@ function assertTimezoneForDates(ranges: RangeFilter[], timezone: string): void {
   assertTenantTimezone(timezone, 'a date cannot be placed in it: filter with an instant with Z or an offset (2026-06-18T00:00-04:00) instead');
 }
 
+/** `parse`'s result, or undefined with its ValidationError's field errors added to `errors`. */
+function fieldErrorsInto<T>(errors: FieldError[], parse: () => T): T | undefined {
+  try {
+    return parse();
+  } catch (error) {
+    if (!(error instanceof ValidationError)) throw error;
+    errors.push(...error.fieldErrors);
+    return undefined;
+  }
+}
+
 /**
  * Turns the raw query string (as Fastify parses it: `a[gte]` is a literal key) into a list spec;
  * `timezone` is the tenant's (setting `timezone`), where a date alone on an instant field starts.
@@ -158,25 +169,25 @@ export function parseCustomerListQuery(raw: Record<string, unknown>, timezone: s
     else target[key] = value;
   }
 
-  const errors: FieldError[] = [];
-  const custom = parseCustomFilters(customRaw, errors);
+  // Every field's error in one answer (the shape, custom filters, range values, the sort), so that a
+  // client fixes its query once instead of once per stage. A field the shape refuses is not checked again.
   const parsed = customerListQuerySchema.safeParse(standardRaw);
-  if (!parsed.success) throw new ValidationError([...validationErrorFromZod(parsed.error, 'query').fieldErrors, ...errors]);
-  if (errors.length > 0) throw new ValidationError(errors);
-
-  const query = parsed.data;
+  const errors: FieldError[] = parsed.success ? [] : [...validationErrorFromZod(parsed.error, 'query').fieldErrors];
+  const refused = new Set(errors.map((error) => error.field));
+  const custom = parseCustomFilters(customRaw, errors);
   const ranges: RangeFilter[] = [];
   for (const { key, field, op } of RANGE_KEYS) {
-    const value = query[key];
-    if (value === undefined) continue;
+    const value = standardRaw[key];
+    if (typeof value !== 'string' || refused.has(`query.${key}`)) continue;
     const problem = rangeValueError(field, value);
     if (problem) errors.push({ field: `query.${key}`, code: 'invalid_value', message: problem });
     else ranges.push({ field, op, value });
   }
-  if (errors.length > 0) throw new ValidationError(errors);
+  const sort = refused.has('query.sort') ? [] : fieldErrorsInto(errors, () => parseSort(standardRaw['sort'] as string | undefined, CUSTOMER_SORT_FIELDS, 'name'));
+  if (!parsed.success || errors.length > 0 || !sort) throw new ValidationError(errors);
   assertTimezoneForDates(ranges, timezone);
 
-  const sort = parseSort(query.sort, CUSTOMER_SORT_FIELDS, 'name');
+  const query = parsed.data;
   const signature = sortSignature(sort);
   return {
     limit: query.limit,
