@@ -35,7 +35,7 @@ export {
   type TenantTransactionOptions,
 } from './pool/tenant-database-pool';
 export type { TenantConnectionPool, TenantPoolSettings } from './pool/pg-tenant-pool';
-export { InterruptibleWork, interruptAll } from './pool/interruptible-work';
+export { InterruptibleWork, InterruptibleWorks } from './pool/interruptible-work';
 export { issueApiKey, parseApiKey, apiKeySecretMatches, hashApiKeySecret, type IssuedApiKey } from './api-keys/api-key';
 export { TenantResolver, type ResolvedTenant, type ResolvedApiKey, type TenantResolverOptions } from './resolution/tenant-resolver';
 export { normalizeHost } from './resolution/host-name';

@@ -12,7 +12,7 @@ import {
 import { DomainError } from '@pulse/errors';
 import { EventPublisher, enqueueEvent, publishAfterCommit, type EventMetadata } from '@pulse/messaging';
 import { importObjectKey, tenantPrefix, type ObjectStorage } from '@pulse/object-storage';
-import { InterruptibleWork, interruptAll, TenantDatabasePool, type TenantContext, type TenantDatabaseClient } from '@pulse/tenancy';
+import { InterruptibleWorks, TenantDatabasePool, type InterruptibleWork, type TenantContext, type TenantDatabaseClient } from '@pulse/tenancy';
 import type { Warehouse } from '@pulse/warehouse';
 import { PinoLogger } from 'nestjs-pino';
 import { randomUUID } from 'node:crypto';
@@ -133,8 +133,7 @@ const BULK_LOAD_LOCK_RETRY = { attemptMs: 200, limitMs: 2_000 };
 @Injectable()
 export class ImportLoader implements BeforeApplicationShutdown {
   /** Interruptible imports under way in this process (beforeApplicationShutdown). */
-  private readonly running = new Set<InterruptibleWork>();
-  private stopping = false;
+  private readonly running: InterruptibleWorks;
 
   constructor(
     private readonly tenants: TenantDatabasePool,
@@ -143,7 +142,9 @@ export class ImportLoader implements BeforeApplicationShutdown {
     @Inject(IMPORT_STORAGE) private readonly storage: ObjectStorage,
     @Inject(IMPORT_WAREHOUSE) private readonly warehouse: Warehouse,
     @Inject(INGESTION_CONFIG) private readonly config: IngestionConfig,
-  ) {}
+  ) {
+    this.running = new InterruptibleWorks(tenants, (run) => importInterrupted(run.id));
+  }
 
   /** Records a queued import (source syncs; uploads are recorded by the api). Returns its id. */
   async createImport(tenant: TenantContext, spec: NewImport): Promise<string> {
@@ -170,20 +171,17 @@ export class ImportLoader implements BeforeApplicationShutdown {
 
   async run(request: RunImportRequest): Promise<ImportOutcome> {
     if (!request.interruptible) return this.withImportLock(request, (db) => this.runLocked(db, request));
-    if (this.stopping) throw importInterrupted(request.importId);
-    return this.withImportLock(request, async (db) => {
-      const running = await InterruptibleWork.on(db, request.tenant, request.importId);
-      this.running.add(running);
-      try {
-        return await this.runLocked(db, request, running);
-      } catch (error) {
-        // A cancelled statement, or the check between steps: either way the import was interrupted.
-        throw running.signal.aborted ? running.signal.reason : error;
-      } finally {
-        this.running.delete(running);
-        running.ended();
-      }
-    });
+    if (this.running.shuttingDown) throw importInterrupted(request.importId);
+    return this.withImportLock(request, (db) =>
+      this.running.track(db, request.tenant, request.importId, async (running) => {
+        try {
+          return await this.runLocked(db, request, running);
+        } catch (error) {
+          // A cancelled statement, or the check between steps: either way the import was interrupted.
+          throw running.signal.aborted ? running.signal.reason : error;
+        }
+      }),
+    );
   }
 
   /**
@@ -194,13 +192,11 @@ export class ImportLoader implements BeforeApplicationShutdown {
    * before closing the transports), so they find the handlers done; new requests meanwhile fail the same way.
    */
   async beforeApplicationShutdown(): Promise<void> {
-    this.stopping = true;
-    const runs = [...this.running];
-    if (runs.length === 0) return;
-    this.logger.info({ imports: runs.map((run) => run.id) }, 'shutting down: interrupting imports under way; they resume from their last checkpoint when their requests are delivered again');
-    await interruptAll(runs, (run) => importInterrupted(run.id), this.tenants, (run, error) =>
-      this.logger.warn({ err: error, importId: run.id }, 'could not cancel the statement of an interrupted import'),
-    );
+    await this.running.interruptAll({
+      interrupting: (runs) =>
+        this.logger.info({ imports: runs.map((run) => run.id) }, 'shutting down: interrupting imports under way; they resume from their last checkpoint when their requests are delivered again'),
+      cancelFailed: (run, error) => this.logger.warn({ err: error, importId: run.id }, 'could not cancel the statement of an interrupted import'),
+    });
   }
 
   /**

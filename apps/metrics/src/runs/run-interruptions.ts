@@ -1,6 +1,6 @@
 import { Injectable, type BeforeApplicationShutdown } from '@nestjs/common';
 import { DomainError } from '@pulse/errors';
-import { InterruptibleWork, interruptAll, TenantDatabasePool, type TenantContext, type TenantDatabaseClient } from '@pulse/tenancy';
+import { InterruptibleWorks, TenantDatabasePool, type InterruptibleWork, type TenantContext, type TenantDatabaseClient } from '@pulse/tenancy';
 import { PinoLogger } from 'nestjs-pino';
 
 /**
@@ -13,40 +13,29 @@ import { PinoLogger } from 'nestjs-pino';
  */
 @Injectable()
 export class RunInterruptions implements BeforeApplicationShutdown {
-  private stopping = false;
-  private readonly runs = new Set<InterruptibleWork>();
+  private readonly runs: InterruptibleWorks;
 
   constructor(
-    private readonly tenants: TenantDatabasePool,
+    tenants: TenantDatabasePool,
     private readonly logger: PinoLogger,
-  ) {}
+  ) {
+    this.runs = new InterruptibleWorks(tenants, metricsRunInterrupted);
+  }
 
   get shuttingDown(): boolean {
-    return this.stopping;
+    return this.runs.shuttingDown;
   }
 
   /** Runs `work` (run `runId` on its own connection `db`) as a run shutdown may interrupt. */
-  async track<T>(db: TenantDatabaseClient, tenant: TenantContext, runId: string, work: (run: InterruptibleWork) => Promise<T>): Promise<T> {
-    const run = await InterruptibleWork.on(db, tenant, runId);
-    this.runs.add(run);
-    // Began while shutdown was starting: interrupted before it does anything.
-    if (this.stopping) run.interrupt(metricsRunInterrupted());
-    try {
-      return await work(run);
-    } finally {
-      this.runs.delete(run);
-      run.ended();
-    }
+  track<T>(db: TenantDatabaseClient, tenant: TenantContext, runId: string, work: (run: InterruptibleWork) => Promise<T>): Promise<T> {
+    return this.runs.track(db, tenant, runId, work);
   }
 
   async beforeApplicationShutdown(): Promise<void> {
-    this.stopping = true;
-    const runs = [...this.runs];
-    if (runs.length === 0) return;
-    this.logger.info({ runs: runs.map((run) => run.id) }, 'shutting down: interrupting metrics runs under way; they are queued again');
-    await interruptAll(runs, metricsRunInterrupted, this.tenants, (run, error) =>
-      this.logger.warn({ err: error, runId: run.id }, 'could not cancel the write-back of an interrupted metrics run'),
-    );
+    await this.runs.interruptAll({
+      interrupting: (runs) => this.logger.info({ runs: runs.map((run) => run.id) }, 'shutting down: interrupting metrics runs under way; they are queued again'),
+      cancelFailed: (run, error) => this.logger.warn({ err: error, runId: run.id }, 'could not cancel the write-back of an interrupted metrics run'),
+    });
   }
 }
 
