@@ -94,11 +94,15 @@ export async function finishRuns(db: TenantDatabaseClient, claimed: ClaimedRuns,
   return { finishedAt: rows[0]?.finished_at ?? new Date() };
 }
 
-/** Runs shutdown interrupted go back to the queue (same ids, so a client polling one sees it run again). */
+/**
+ * Runs shutdown interrupted go back to the queue (same ids, so a client polling one sees it run again),
+ * with the as-of date they were requested for: a "today" run is again one for the day it runs on, not
+ * for the day it was interrupted on (setRunsAsOf had fixed it).
+ */
 export async function requeueRuns(db: TenantDatabaseClient, claimed: ClaimedRuns): Promise<void> {
   await db.query(
-    `UPDATE metric_runs SET status = 'queued', started_at = NULL, covered_by_run_id = NULL WHERE id = ANY($1::uuid[]) AND status = 'running'`,
-    [[claimed.runId, ...claimed.coveredRunIds]],
+    `UPDATE metric_runs SET status = 'queued', started_at = NULL, covered_by_run_id = NULL, as_of = $2::date WHERE id = ANY($1::uuid[]) AND status = 'running'`,
+    [[claimed.runId, ...claimed.coveredRunIds], claimed.requestedAsOf],
   );
 }
 

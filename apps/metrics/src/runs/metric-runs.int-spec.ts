@@ -363,4 +363,28 @@ describe('a metrics run at shutdown', () => {
     expect(await kit.waitForRun(tenant, runId)).toMatchObject({ status: 'succeeded', as_of: '2026-06-30' });
     expect((await healthOf(kit, tenant)).map((row) => row['health_score'])).toEqual([92, 21, 0, 59]);
   }, 60_000);
+
+  it('queues an interrupted run for "today" as a run for today again, not for the day it was interrupted on', async () => {
+    const tenant = await kit.seedTenant('shutdown-today');
+    await seedShop(kit, tenant);
+    await kit.tenantSql(
+      tenant,
+      `CREATE FUNCTION slow_health() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN PERFORM pg_sleep(30); RETURN NEW; END $$;
+       CREATE TRIGGER slow_health BEFORE INSERT ON health_scores FOR EACH STATEMENT EXECUTE FUNCTION slow_health();`,
+    );
+    const runId = await kit.queueRunLikeTheApi(tenant, { reason: 'manual' });
+    await kit.publish(metricsRefreshRequestedV1, tenant, { runId, reason: 'manual' });
+    const sleeping = `SELECT pid FROM pg_stat_activity WHERE datname = current_database() AND application_name = 'metrics' AND wait_event = 'PgSleep'`;
+    await waitUntil(async () => (await kit.tenantSql(tenant, sleeping)).length > 0, 'the write-back to reach the health history');
+    // Running, the run shows the date it computes for (the tenant's today: UTC here).
+    const today = () => new Date().toISOString().slice(0, 10);
+    expect(await kit.tenantSql(tenant, `SELECT to_char(as_of, 'YYYY-MM-DD') AS as_of FROM metric_runs WHERE id = $1`, [runId])).toEqual([{ as_of: today() }]);
+
+    await kit.stopService();
+    expect(await kit.tenantSql(tenant, `SELECT status, as_of FROM metric_runs WHERE id = $1`, [runId])).toEqual([{ status: 'queued', as_of: null }]);
+    await kit.tenantSql(tenant, `DROP TRIGGER slow_health ON health_scores; DROP FUNCTION slow_health();`);
+
+    await kit.startServiceAgain();
+    expect(await kit.waitForRun(tenant, runId)).toMatchObject({ status: 'succeeded', as_of: today() });
+  }, 60_000);
 });
