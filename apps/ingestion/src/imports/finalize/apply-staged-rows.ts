@@ -210,8 +210,9 @@ export async function applyStagedRows(db: TenantDatabaseClient, input: ApplyInpu
   // than the load itself at millions of rows. So the rows are first loaded as if the keys were unique:
   // if one is not, the load fails on it (the unique index rebuilt after a bulk insert; an upsert, which
   // skips unchanged rows and so may never reach a row twice, checks first), everything since the
-  // savepoint is undone, and the load runs again with the duplicates ranked. An import that would not load (too many rejects, empty replace) also runs again
-  // ranked, so that its errors list every duplicate too.
+  // savepoint is undone, and the load runs again with the duplicates ranked. An import that would not
+  // load (too many rejects, empty replace) also runs again ranked, so that its errors list every
+  // duplicate too.
   await db.query('SAVEPOINT import_unranked');
   try {
     const result = await validateAndLoad(db, input, { rankDuplicates: false }, lap);
