@@ -5,6 +5,7 @@ import { mkdtemp, readdir, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { TenantDatabasePool } from '@pulse/tenancy';
 import { Client } from 'pg';
 import { ApiUnderTest, type SeededTenant } from '../api.int-kit';
 import { PublishedEvents } from '../published-events.int-kit';
@@ -337,6 +338,32 @@ describe('imports API: POST /v1/imports/{entity}, GET /v1/imports[/{id}[/errors]
       const otherEntity = await upload('contacts', CSV, { headers: { 'idempotency-key': 'upload-2' } });
       expect(otherEntity.status).toBe(422);
       expect(await tenantRows(tenant, `SELECT id FROM imports WHERE idempotency_key = 'upload-2'`)).toHaveLength(1);
+    });
+  });
+
+  describe('Idempotency-Key: an answer lost after the commit', () => {
+    it('keeps the import and its file, and replays the import to the retry', async () => {
+      const pool = api.app.get(TenantDatabasePool);
+      const transaction = pool.withTenantTransaction.bind(pool);
+      // The import and the key's response commit, then the connection drops before the answer.
+      const lostAnswer = jest.spyOn(pool, 'withTenantTransaction').mockImplementationOnce(async (...args: Parameters<typeof transaction>) => {
+        await transaction(...args);
+        throw new Error('Connection terminated unexpectedly');
+      });
+      try {
+        const lost = await upload('customers', CSV, { headers: { 'idempotency-key': 'upload-lost' } });
+        expect(lost.status).toBe(503);
+      } finally {
+        lostAnswer.mockRestore();
+      }
+      const retry = await upload('customers', CSV, { headers: { 'idempotency-key': 'upload-lost' } });
+      expect(retry.status).toBe(202);
+      expect(retry.headers.get('idempotent-replayed')).toBe('true');
+      const importId = String(retry.body['importId']);
+      // Before: the file of the committed import was deleted and the retry queued a second import.
+      expect(await tenantRows(tenant, `SELECT id FROM imports WHERE idempotency_key = 'upload-lost'`)).toEqual([{ id: importId }]);
+      const stored = await filesUnder(path.join(storageDir, 'tenants', tenant.tenantId, 'imports'));
+      expect(stored.filter((file) => file.startsWith(importId))).toHaveLength(1);
     });
   });
 

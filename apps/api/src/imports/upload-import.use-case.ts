@@ -17,7 +17,7 @@ import { PinoLogger } from 'nestjs-pino';
 import { randomUUID } from 'node:crypto';
 import type { Readable } from 'node:stream';
 import { API_CONFIG, type ApiConfig } from '../config/api.config';
-import { IdempotencyStore, usableClaim } from '../http/idempotency/idempotency-store';
+import { IdempotencyStore, usableClaim, type IdempotencyClaim } from '../http/idempotency/idempotency-store';
 import { importLinks } from './import-row';
 import { IMPORT_STORAGE, type ImportStorage } from './import-storage';
 import { uploadFingerprint } from './upload-fingerprint';
@@ -82,20 +82,38 @@ export class UploadImportUseCase {
     const { idempotencyKey } = input;
     if (idempotencyKey !== undefined) {
       const fingerprint = uploadFingerprint({ ...input, contentSha256 });
-      const claimed = await this.idempotency.claim(tenant, idempotencyKey, fingerprint);
+      let claimed: IdempotencyClaim;
+      try {
+        claimed = await this.idempotency.claim(tenant, idempotencyKey, fingerprint);
+      } catch (error) {
+        // The tenant database did not answer: nothing refers to the bytes stored.
+        await discardUpload();
+        throw error;
+      }
       if (claimed.outcome !== 'claimed') await discardUpload();
       const claim = usableClaim(claimed);
       if (claim.outcome === 'replay') return { accepted: claim.body as ImportAcceptedDto, replayed: true };
     }
 
     try {
-      const accepted = await this.queue(tenant, importId, stored.uri, stored.size, input);
-      if (idempotencyKey !== undefined) await this.idempotency.complete(tenant, idempotencyKey, 202, accepted);
-      return { accepted, replayed: false };
+      return { accepted: await this.queue(tenant, importId, stored.uri, stored.size, input), replayed: false };
     } catch (error) {
-      if (idempotencyKey !== undefined) await this.idempotency.release(tenant, idempotencyKey);
-      await discardUpload();
+      // The import and its key's response commit together (queue): a key still in progress is freed for
+      // the retry. The bytes go only when the import is known not to exist: a commit whose answer was
+      // lost has queued an import that needs them, and the retry replays it.
+      if (idempotencyKey !== undefined) await this.idempotency.release(tenant, idempotencyKey).catch(() => undefined);
+      if (await this.importMissing(tenant, importId)) await discardUpload();
       throw error;
+    }
+  }
+
+  /** True only when the tenant database answers that no import has this id. */
+  private async importMissing(tenant: TenantContext, importId: string): Promise<boolean> {
+    try {
+      const { rows } = await this.tenants.query(tenant, 'SELECT 1 FROM imports WHERE id = $1', [importId]);
+      return rows.length === 0;
+    } catch {
+      return false;
     }
   }
 
@@ -121,7 +139,9 @@ export class UploadImportUseCase {
     );
   }
 
+  /** Records the queued import, its event and (with a key) its 202 in one transaction; then publishes. */
   private async queue(tenant: TenantContext, importId: string, objectUri: string, bytes: number, input: UploadImportInput): Promise<ImportAcceptedDto> {
+    const accepted: ImportAcceptedDto = { importId, status: 'queued', links: importLinks(importId) };
     const payload: RequestedPayload = {
       importId,
       entity: input.entity,
@@ -150,6 +170,7 @@ export class UploadImportUseCase {
         ],
       );
       await enqueueEvent((sql, values) => db.query(sql, values), ingestionRequestedV1, payload, metadata);
+      if (input.idempotencyKey !== undefined) await this.idempotency.completeIn(db, input.idempotencyKey, 202, accepted);
     });
     await publishAfterCommit(
       this.publisher,
@@ -157,6 +178,6 @@ export class UploadImportUseCase {
       { contract: ingestionRequestedV1, payload, metadata },
       (error) => this.logger.warn({ ...tenantLogFields(tenant), err: error, importId, eventId }, 'ingestion.requested.v1 not published; left in the tenant outbox'),
     );
-    return { importId, status: 'queued', links: importLinks(importId) };
+    return accepted;
   }
 }

@@ -4,6 +4,7 @@ import { assertValidCron, sealCredentials } from '@pulse/connectors';
 import { ConflictError, ValidationError } from '@pulse/errors';
 import { TenantDatabasePool, type TenantContext } from '@pulse/tenancy';
 import { SourceQueries } from './source-queries';
+import type { IdempotentResponse } from '../http/idempotency/idempotent-response';
 
 /** A cron expression the scheduler would refuse is a 400 now, not a silent source that never runs. */
 export function checkSchedule(schedule: string | null | undefined): void {
@@ -23,9 +24,9 @@ export class CreateSourceUseCase {
     private readonly queries: SourceQueries,
   ) {}
 
-  async execute(tenant: TenantContext, input: CreateSourceInput): Promise<SourceDto> {
+  async execute(tenant: TenantContext, input: CreateSourceInput, idempotent?: IdempotentResponse): Promise<SourceDto> {
     checkSchedule(input.schedule);
-    return this.tenants.withTenantClient(tenant, async (db) => {
+    return this.tenants.withTenantTransaction(tenant, async (db) => {
       const inserted = await db.query<{ id: string }>(
         `INSERT INTO sources (name, kind, entity, config, credentials, mapping, schedule, enabled)
          VALUES ($1, $2, $3, $4::jsonb, $5, $6::jsonb, $7, $8)
@@ -43,7 +44,9 @@ export class CreateSourceUseCase {
       );
       const id = inserted.rows[0]?.id;
       if (!id) throw new ConflictError('source.name_taken', `A source named "${input.name}" already exists.`);
-      return this.queries.findOrThrow(db, id);
+      const source = await this.queries.findOrThrow(db, id);
+      await idempotent?.recordIn(db, source);
+      return source;
     });
   }
 }

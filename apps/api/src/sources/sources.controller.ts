@@ -18,6 +18,7 @@ import { TenantDatabasePool, type TenantContext } from '@pulse/tenancy';
 import type { z } from 'zod';
 import { CurrentTenant } from '../auth/current-tenant.decorator';
 import { Idempotent } from '../http/idempotency/idempotent.decorator';
+import { IdempotencyOf, type IdempotentResponse } from '../http/idempotency/idempotent-response';
 import { CreateSourceUseCase } from './create-source.use-case';
 import { RequestSyncUseCase } from './request-sync.use-case';
 import { SourceQueries } from './source-queries';
@@ -54,8 +55,12 @@ export class SourcesController {
       409: { description: 'source.name_taken' },
     },
   })
-  post(@CurrentTenant() tenant: TenantContext, @Body(new ZodValidationPipe(createSourceSchema, 'body')) body: CreateSourceInput): Promise<SourceDto> {
-    return this.create.execute(tenant, body);
+  post(
+    @CurrentTenant() tenant: TenantContext,
+    @Body(new ZodValidationPipe(createSourceSchema, 'body')) body: CreateSourceInput,
+    @IdempotencyOf() idempotent: IdempotentResponse | undefined,
+  ): Promise<SourceDto> {
+    return this.create.execute(tenant, body, idempotent);
   }
 
   @Get()
@@ -141,8 +146,12 @@ export class SourcesController {
     headers: idempotencyKeyHeader,
     responses: { 202: { description: 'The queued run', schema: queuedSourceSyncSchema }, 404: { description: 'source.not_found' }, 409: { description: 'source.disabled' } },
   })
-  sync(@CurrentTenant() tenant: TenantContext, @Param(new ZodValidationPipe(sourceIdParams, 'path')) { id }: z.output<typeof sourceIdParams>): Promise<SourceSyncDto> {
-    return this.requestSync.execute(tenant, id);
+  sync(
+    @CurrentTenant() tenant: TenantContext,
+    @Param(new ZodValidationPipe(sourceIdParams, 'path')) { id }: z.output<typeof sourceIdParams>,
+    @IdempotencyOf() idempotent: IdempotentResponse | undefined,
+  ): Promise<SourceSyncDto> {
+    return this.requestSync.execute(tenant, id, idempotent);
   }
 
   @Get(':id/syncs')

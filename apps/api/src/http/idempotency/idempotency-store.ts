@@ -1,6 +1,6 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { DomainError } from '@pulse/errors';
-import { TenantDatabasePool, type TenantContext } from '@pulse/tenancy';
+import { TenantDatabasePool, type TenantContext, type TenantDatabaseClient } from '@pulse/tenancy';
 import { API_CONFIG, type ApiConfig } from '../../config/api.config';
 
 /**
@@ -44,7 +44,9 @@ export class IdempotencyStore {
 
   /**
    * Claims the key for this request, atomically: a new key, an expired one, or one whose holder's lease
-   * ran out is ours; otherwise the existing record says what to do.
+   * ran out while holding it for this same request is ours; otherwise the existing record says what to
+   * do. A lapsed lease is no licence for another request: its holder may have done the work before dying,
+   * so the key stays bound to what it was first used for (422 for anything else).
    */
   async claim(tenant: TenantContext, key: string, requestHash: string): Promise<IdempotencyClaim> {
     return this.tenants.withTenantClient(tenant, async (db) => {
@@ -53,7 +55,8 @@ export class IdempotencyStore {
          ON CONFLICT (key) DO UPDATE SET request_hash = EXCLUDED.request_hash, status = 'in_progress', response_status = NULL,
            response_body = NULL, created_at = now(), completed_at = NULL, expires_at = EXCLUDED.expires_at
          WHERE idempotency_keys.expires_at < now()
-            OR (idempotency_keys.status = 'in_progress' AND idempotency_keys.created_at < now() - make_interval(secs => $4))
+            OR (idempotency_keys.status = 'in_progress' AND idempotency_keys.created_at < now() - make_interval(secs => $4)
+                AND idempotency_keys.request_hash = EXCLUDED.request_hash)
          RETURNING key`,
         [key, requestHash, this.config.http.idempotencyKeyTtlHours, IN_PROGRESS_LEASE_SECONDS],
       );
@@ -70,14 +73,25 @@ export class IdempotencyStore {
   }
 
   async complete(tenant: TenantContext, key: string, status: number, body: unknown): Promise<void> {
-    await this.tenants.query(
-      tenant,
-      `UPDATE idempotency_keys SET status = 'completed', response_status = $2, response_body = $3::json, completed_at = now() WHERE key = $1`,
-      [key, status, JSON.stringify(body ?? null)],
-    );
+    await this.tenants.withTenantClient(tenant, (db) => this.completeIn(db, key, status, body));
   }
 
-  /** The request failed: forget the key so that the client's retry runs it again. */
+  /**
+   * Records the response on `db`: inside the transaction that did the work, the record commits with it,
+   * so a client whose answer was lost after the commit gets it replayed, never the work done again.
+   */
+  async completeIn(db: TenantDatabaseClient, key: string, status: number, body: unknown): Promise<void> {
+    await db.query(`UPDATE idempotency_keys SET status = 'completed', response_status = $2, response_body = $3::json, completed_at = now() WHERE key = $1`, [
+      key,
+      status,
+      JSON.stringify(body ?? null),
+    ]);
+  }
+
+  /**
+   * The request failed: forget the key so that the client's retry runs it again. A key whose response
+   * was recorded (completeIn, committed before the failure) stays: the retry replays it.
+   */
   async release(tenant: TenantContext, key: string): Promise<void> {
     await this.tenants.query(tenant, `DELETE FROM idempotency_keys WHERE key = $1 AND status = 'in_progress'`, [key]);
   }

@@ -6,6 +6,7 @@ import type { FastifyReply } from 'fastify';
 import { from, lastValueFrom, type Observable } from 'rxjs';
 import type { TenantRequest } from '../../auth/tenant-auth.guard';
 import { IdempotencyStore, usableClaim } from './idempotency-store';
+import { IDEMPOTENT_RESPONSE, IdempotentResponse } from './idempotent-response';
 import { requestFingerprint } from './request-fingerprint';
 
 const KEY_PATTERN = /^[\x21-\x7e]{1,255}$/;
@@ -17,6 +18,7 @@ const KEY_PATTERN = /^[\x21-\x7e]{1,255}$/;
  * `idempotency_key_reused`; a retry while the first is still running gets 409
  * `idempotency_key_in_progress` at once (rather than waiting, which would hold a connection and a
  * request slot): retry it after a moment. A failed request releases its key, so a retry runs again.
+ * Handlers record the response in their own transaction where they can (IdempotentResponse).
  */
 @Injectable()
 export class IdempotencyInterceptor implements NestInterceptor {
@@ -31,10 +33,11 @@ export class IdempotencyInterceptor implements NestInterceptor {
       throw new ValidationError([{ field: 'header.idempotency-key', code: 'invalid_format', message: 'Use 1-255 visible ASCII characters (a UUID, say).' }]);
     }
     const reply = context.switchToHttp().getResponse<FastifyReply>();
-    return from(this.run(request.tenant, key, requestFingerprint(request.method, request.url, request.body), successStatus(context), reply, next));
+    return from(this.run(request, key, requestFingerprint(request.method, request.url, request.body), successStatus(context), reply, next));
   }
 
-  private async run(tenant: TenantContext, key: string, hash: string, status: number, reply: FastifyReply, next: CallHandler): Promise<unknown> {
+  private async run(request: TenantRequest & { [IDEMPOTENT_RESPONSE]?: IdempotentResponse }, key: string, hash: string, status: number, reply: FastifyReply, next: CallHandler): Promise<unknown> {
+    const tenant = request.tenant as TenantContext;
     const claim = usableClaim(await this.store.claim(tenant, key, hash));
     switch (claim.outcome) {
       case 'replay':
@@ -43,14 +46,18 @@ export class IdempotencyInterceptor implements NestInterceptor {
       case 'claimed':
         break;
     }
+    const response = new IdempotentResponse(this.store, key, status);
+    request[IDEMPOTENT_RESPONSE] = response;
     let body: unknown;
     try {
       body = await lastValueFrom(next.handle(), { defaultValue: undefined });
     } catch (error) {
+      // Frees the key unless the handler's transaction recorded the response and committed (its answer
+      // lost on the way back): then the key stays completed and the client's retry gets the replay.
       await this.store.release(tenant, key);
       throw error;
     }
-    await this.store.complete(tenant, key, status, body);
+    if (!response.recorded) await this.store.complete(tenant, key, status, body);
     return body;
   }
 }

@@ -4,6 +4,7 @@ import type { TenantContext } from '@pulse/tenancy';
 import type { z } from 'zod';
 import { CurrentTenant, TenantTimezone } from '../../auth/current-tenant.decorator';
 import { Idempotent } from '../../http/idempotency/idempotent.decorator';
+import { IdempotencyOf, type IdempotentResponse } from '../../http/idempotency/idempotent-response';
 import { GetMetricRunUseCase } from './get-metric-run.use-case';
 import { metricRunParams, metricRunSchema, queuedMetricRunSchema, refreshRequestSchema, type MetricRunDto } from './metric-run.schemas';
 import { REFRESH_AS_OF_RANGE_TEXT } from './refresh-as-of';
@@ -37,8 +38,9 @@ export class MetricRunsController {
     @CurrentTenant() tenant: TenantContext,
     @TenantTimezone() timezone: string,
     @Body(new ZodValidationPipe(refreshRequestSchema, 'body')) body: z.output<typeof refreshRequestSchema>,
+    @IdempotencyOf() idempotent: IdempotentResponse | undefined,
   ): Promise<MetricRunDto> {
-    return this.requestRefresh.execute(tenant, body, timezone);
+    return this.requestRefresh.execute(tenant, body, timezone, idempotent);
   }
 
   @Get('runs/:id')

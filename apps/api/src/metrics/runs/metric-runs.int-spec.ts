@@ -1,4 +1,5 @@
 import { localDateOf } from '@pulse/metric-catalog';
+import { TenantDatabasePool } from '@pulse/tenancy';
 import { Client } from 'pg';
 import { ApiUnderTest, type SeededTenant } from '../../api.int-kit';
 import { PublishedEvents } from '../../published-events.int-kit';
@@ -266,6 +267,48 @@ describe('POST /v1/metrics/refresh and GET /v1/metrics/runs/{id}', () => {
       const duplicate = await api.request('POST', '/v1/metrics/refresh', { key: tenant.apiKey, body: {}, headers: { 'idempotency-key': 'running-key' } });
       expect(duplicate.status).toBe(409);
       expect(duplicate.body).toMatchObject({ status: 409, code: 'idempotency_key_in_progress' });
+    });
+
+    it('takes over a key whose first request died holding it only for that same request: another body is 422', async () => {
+      // The record a request leaves when its replica dies between claiming the key and completing it,
+      // its 60 s lease long gone: it may have queued its run, so the key stays bound to its body.
+      const { requestFingerprint } = await import('../../http/idempotency/request-fingerprint');
+      const stale = (key: string, body: unknown) =>
+        api.tenantSql(tenant, `INSERT INTO idempotency_keys (key, request_hash, expires_at, created_at) VALUES ($1, $2, now() + interval '1 hour', now() - interval '2 minutes')`, [
+          key,
+          requestFingerprint('POST', '/v1/metrics/refresh', body),
+        ]);
+      await stale('died-1', { asOf: '2026-05-01' });
+      const other = await api.request('POST', '/v1/metrics/refresh', { key: tenant.apiKey, body: { asOf: '2026-05-02' }, headers: { 'idempotency-key': 'died-1' } });
+      expect(other.status).toBe(422);
+      expect(other.body).toMatchObject({ code: 'idempotency_key_reused' });
+      const same = await api.request('POST', '/v1/metrics/refresh', { key: tenant.apiKey, body: { asOf: '2026-05-01' }, headers: { 'idempotency-key': 'died-1' } });
+      expect(same.status).toBe(202);
+      expect(same.headers.get('idempotent-replayed')).toBeNull();
+    });
+
+    it('replays the run to a retry whose first answer was lost after the commit, instead of queuing another', async () => {
+      const pool = api.app.get(TenantDatabasePool);
+      const transaction = pool.withTenantTransaction.bind(pool);
+      // The run and the key's response commit, then the connection drops before the answer: the route
+      // gets the driver's error, as when a network fault hits during COMMIT.
+      const lostAnswer = jest.spyOn(pool, 'withTenantTransaction').mockImplementationOnce(async (...args: Parameters<typeof transaction>) => {
+        await transaction(...args);
+        throw new Error('Connection terminated unexpectedly');
+      });
+      const body = { asOf: '2026-04-01' };
+      try {
+        const lost = await api.request('POST', '/v1/metrics/refresh', { key: tenant.apiKey, body, headers: { 'idempotency-key': 'lost-answer' } });
+        expect(lost.status).toBe(503);
+        expect(lost.body).toMatchObject({ code: 'database_unavailable' });
+      } finally {
+        lostAnswer.mockRestore();
+      }
+      const retry = await api.request('POST', '/v1/metrics/refresh', { key: tenant.apiKey, body, headers: { 'idempotency-key': 'lost-answer' } });
+      expect(retry.status).toBe(202);
+      expect(retry.headers.get('idempotent-replayed')).toBe('true');
+      // Before: the lost request's key was freed, and the retry queued a second run.
+      expect(await tenantRows(tenant, `SELECT id FROM metric_runs WHERE as_of = '2026-04-01'`)).toEqual([{ id: retry.body['id'] }]);
     });
 
     it('lets a retry run again after a failed request, and refuses a malformed key', async () => {
