@@ -13,7 +13,7 @@ import { normalizeHeader } from './header-names';
 import { headerSplitHint, quotedColumns, type DelimiterChoice } from './header-split-hint';
 import { detectDecimalSeparator, type DecimalSeparator } from './number-formats';
 import { ParseError } from './parse-error';
-import { canonicalConverter, isFailure, type ColumnLocale, type DateReadingRule, type ValueConverter } from './value-converters';
+import { canonicalConverter, compileTransforms, isFailure, type ColumnLocale, type DateReadingRule, type ValueConverter } from './value-converters';
 import type { ZonedTime } from './zoned-time';
 
 /** Records read before types and locale are decided; always the first ones of the file (resumes agree). */
@@ -27,7 +27,12 @@ export type ColumnTarget =
       /** A key field or the customer reference: only whitespace is empty (canonicalConverter). */
       readonly identifying: boolean;
     }
-  | { readonly kind: 'custom'; readonly key: string }
+  | {
+      readonly kind: 'custom';
+      readonly key: string;
+      /** The mapping's entry for the column (`custom.<key>` with its own separator, date format, transforms). */
+      readonly columnMapping?: ImportColumnMapping;
+    }
   | { readonly kind: 'ignored' };
 
 /** The mapping after schema validation, with source columns keyed by their normalised name. */
@@ -137,7 +142,7 @@ export function targetsOf(entity: CanonicalEntity, names: readonly string[], res
     const mapped = resolved.columns.get(name);
     if (mapped === null) return { kind: 'ignored' };
     if (mapped !== undefined) {
-      if (mapped.field.startsWith('custom.')) return { kind: 'custom', key: mapped.field.slice('custom.'.length) };
+      if (mapped.field.startsWith('custom.')) return { kind: 'custom', key: mapped.field.slice('custom.'.length), columnMapping: mapped };
       return { kind: 'canonical', field: fields.get(mapped.field) as CanonicalField, columnMapping: mapped, identifying: isIdentifyingField(entity, mapped.field) };
     }
     const field = fields.get(name);
@@ -179,19 +184,30 @@ export function assertRequiredColumns(entity: CanonicalEntity, fed: ReadonlySet<
 
 /**
  * The file's decimal separator and day/month order: the mapping's locale when given, else detected from
- * the sample (number-formats.ts and the README describe the rules).
+ * the sample (number-formats.ts and the README describe the rules). `sample.numbers` and `sample.dates`
+ * are the values of the columns that follow the file's separator and date order: a column whose mapping
+ * sets its own has no say in the file's.
  */
 export function decideLocale(
   resolved: ResolvedMapping,
-  sampleValues: Iterable<string>,
+  sample: { numbers: readonly string[]; dates: readonly string[] },
   delimiter: string | undefined,
   zone: ZonedTime,
   fallbackSeparator: DecimalSeparator | undefined,
 ): ColumnLocale {
   const locale = resolved.mapping?.locale;
-  const values = [...sampleValues];
-  const decimalSeparator = locale?.decimalSeparator ?? fallbackSeparator ?? detectDecimalSeparator(values, delimiter);
-  return { decimalSeparator, dates: dateRule(locale?.dateFormat, values), zone };
+  const decimalSeparator = locale?.decimalSeparator ?? fallbackSeparator ?? detectDecimalSeparator(sample.numbers, delimiter);
+  return { decimalSeparator, dates: dateRule(locale?.dateFormat, sample.dates), zone };
+}
+
+/** The locale a column is read with: the file's, with the column's own separator and date format. */
+export function columnLocaleOf(locale: ColumnLocale, columnMapping: ImportColumnMapping | undefined): ColumnLocale {
+  if (columnMapping?.decimalSeparator === undefined && columnMapping?.dateFormat === undefined) return locale;
+  return {
+    ...locale,
+    decimalSeparator: columnMapping.decimalSeparator ?? locale.decimalSeparator,
+    dates: columnMapping.dateFormat === undefined ? locale.dates : dateRule(columnMapping.dateFormat, []),
+  };
 }
 
 export function dateRule(format: NonNullable<ImportMapping['locale']>['dateFormat'], samples: readonly string[]): DateReadingRule {
@@ -239,13 +255,21 @@ export interface CustomColumn {
   readonly convert: (text: string) => CustomValue;
 }
 
-export function customColumnOf(sample: readonly CustomSample[], locale: ColumnLocale): CustomColumn {
-  const type = inferCustomType(sample, locale);
-  return { type, convert: customConverter(type, locale) };
+/**
+ * A custom column's type and converter, from its sample read as the column is: with its mapping's
+ * transforms, separator and date format (`custom.<key>` entries take the same options as fields).
+ */
+export function customColumnOf(sample: readonly CustomSample[], locale: ColumnLocale, columnMapping?: ImportColumnMapping): CustomColumn {
+  const transform = compileTransforms(columnMapping?.transforms);
+  const columnLocale = columnLocaleOf(locale, columnMapping);
+  const type = inferCustomType(
+    sample.map((value) => (typeof value === 'string' ? transform(value) : value)),
+    columnLocale,
+  );
+  const convert = customConverter(type, columnLocale);
+  return { type, convert: columnMapping?.transforms?.length ? (text) => convert(transform(text)) : convert };
 }
 
 export function canonicalColumnConverter(target: Extract<ColumnTarget, { kind: 'canonical' }>, locale: ColumnLocale): ValueConverter {
-  const dateFormat = target.columnMapping?.dateFormat;
-  const columnLocale = dateFormat === undefined ? locale : { ...locale, dates: dateRule(dateFormat, []) };
-  return canonicalConverter(target.field, columnLocale, target.columnMapping, target.identifying);
+  return canonicalConverter(target.field, columnLocaleOf(locale, target.columnMapping), target.columnMapping, target.identifying);
 }

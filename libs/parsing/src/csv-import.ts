@@ -83,10 +83,14 @@ class CsvRecordConverter {
     assertRequiredColumns(entity, new Set([...fed, ...constantsFed]), headers, delimiterChoice);
 
     const columnSample = (index: number): string[] => sample.filter((record) => record.length > index).map((record) => record[index] as string);
-    // Numbers and dates of every column (canonical or custom) inform the locale.
-    const localeSample: string[] = [];
+    // Numbers and dates of every column (canonical or custom) inform the locale; a column whose mapping
+    // sets its own separator or date format votes only on the other.
+    const localeSample = { numbers: [] as string[], dates: [] as string[] };
     targets.forEach((target, index) => {
-      if (target.kind !== 'ignored' && !(target.kind === 'canonical' && target.field.type === 'text')) localeSample.push(...columnSample(index));
+      if (target.kind === 'ignored' || (target.kind === 'canonical' && target.field.type === 'text')) return;
+      const values = columnSample(index);
+      if (target.columnMapping?.decimalSeparator === undefined) localeSample.numbers.push(...values);
+      if (target.columnMapping?.dateFormat === undefined) localeSample.dates.push(...values);
     });
     const locale = decideLocale(resolved, localeSample, delimiter, zone, undefined);
 
@@ -98,7 +102,7 @@ class CsvRecordConverter {
       } else if (target.kind === 'custom') {
         this.customIndexes.push(index);
         this.customKeys.push(target.key);
-        this.customConverters.push(customColumnOf(columnSample(index), locale).convert);
+        this.customConverters.push(customColumnOf(columnSample(index), locale, target.columnMapping).convert);
       }
     });
     for (const field of this.canonicalFields) this.valuesTemplate[field] = null;

@@ -1,4 +1,4 @@
-import { CANONICAL_ENTITY_SPECS, type CanonicalEntity, type CanonicalField } from '@pulse/contracts';
+import { CANONICAL_ENTITY_SPECS, type CanonicalEntity, type CanonicalField, type ImportColumnMapping } from '@pulse/contracts';
 import { isUtf8 } from 'node:buffer';
 import type { BatchBuilder } from './batch-builder';
 import {
@@ -134,6 +134,8 @@ class NdjsonRecordConverter {
   /** Names taken in the record being read, and the key that wrote each custom key (reused per record). */
   private readonly namesInRecord = new Set<string>();
   private readonly customKeySources = new Map<string, string>();
+  /** Custom keys the mapping names, with their entries (own separator, date format, transforms). */
+  private readonly customMappings = new Map<string, ImportColumnMapping>();
 
   constructor(
     private readonly entity: CanonicalEntity,
@@ -144,6 +146,7 @@ class NdjsonRecordConverter {
     // Mapping targets are fed by their source key whenever it is present; constants fill the rest.
     this.mappedSources = new Map();
     for (const [source, target] of resolved.columns) if (target !== null) this.mappedSources.set(target.field, source);
+    for (const target of resolved.columns.values()) if (target?.field.startsWith('custom.')) this.customMappings.set(target.field.slice('custom.'.length), target);
     const customSamples = new Map<string, CustomSample[]>();
     for (const { record, tokens } of sample) {
       this.namesInRecord.clear();
@@ -156,7 +159,7 @@ class NdjsonRecordConverter {
         }
       }
     }
-    for (const [key, values] of customSamples) this.customColumns.set(key, customColumnOf(values, locale));
+    for (const [key, values] of customSamples) this.customColumns.set(key, customColumnOf(values, locale, this.customMappings.get(key)));
     // A constant fills its field in the records that do not carry it (checked per record in convert).
     this.constants = [...constantValues(entity, resolved, new Set(), locale)];
     this.requiredFields = CANONICAL_ENTITY_SPECS[entity].fields.filter((field) => field.required).map((field) => field.name);
@@ -210,7 +213,7 @@ class NdjsonRecordConverter {
   private customColumnFor(key: string, value: unknown, token: string | undefined): CustomColumn {
     let column = this.customColumns.get(key);
     if (column === undefined) {
-      column = customColumnOf([sampleOf(value, token)], this.locale);
+      column = customColumnOf([sampleOf(value, token)], this.locale, this.customMappings.get(key));
       this.customColumns.set(key, column);
     }
     return column;
@@ -452,9 +455,14 @@ export async function* parseNdjson(text: DecodedText, context: NdjsonContext): A
   };
   const build = (): NdjsonRecordConverter => {
     const records = sample.flatMap((held) => (held.record === undefined ? [] : [{ record: held.record, tokens: held.tokens }]));
-    const values: string[] = [];
-    for (const { record } of records) for (const value of Object.values(record)) if (typeof value === 'string') values.push(value);
-    const locale = decideLocale(context.resolved, values, undefined, context.zone, context.resolved.mapping?.locale?.decimalSeparator ?? '.');
+    // Keys whose mapping sets their own date format do not vote on the file's (decimals: a dot by default).
+    const dates: string[] = [];
+    for (const { record } of records) {
+      for (const [key, value] of Object.entries(record)) {
+        if (typeof value === 'string' && context.resolved.columns.get(normalizeHeader(key))?.dateFormat === undefined) dates.push(value);
+      }
+    }
+    const locale = decideLocale(context.resolved, { numbers: [], dates }, undefined, context.zone, context.resolved.mapping?.locale?.decimalSeparator ?? '.');
     // Mapped keys as the mapping writes them; other keys are named by their field (records may spell them differently).
     const fieldColumns: Record<string, string> = {};
     for (const [name, target] of context.resolved.columns) {

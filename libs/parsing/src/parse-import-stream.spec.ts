@@ -891,6 +891,44 @@ describe('parseImportStream: custom keys and mappings', () => {
     ]);
   });
 
+  it("reads a custom.<key> column with its own separator, date format and transforms, as a field's", async () => {
+    const file = 'external_id,customer_since,Peso,Renovacao,Plano\nC1,03/15/2024,"1,250",04/03/2024, GOLD \nC2,03/16/2024,"2,500",05/03/2024,Silver\n';
+    const mapping = {
+      columns: {
+        Peso: { field: 'custom.peso', decimalSeparator: ',' as const },
+        Renovacao: { field: 'custom.renovacao', dateFormat: 'dd/mm/yyyy' as const },
+        Plano: { field: 'custom.plano', transforms: ['trim' as const, 'lowercase' as const] },
+      },
+    };
+    const { rows, rejects } = await parseAll(file, { entity: 'customers', mapping });
+    expect(rejects).toEqual([]);
+    // Before: the file's locale (a dot, month first from customer_since) read 1250 and 2024-04-03, and " GOLD " stayed as written.
+    expect(rows.map((row) => [row.values['customer_since'], row.custom])).toEqual([
+      ['2024-03-15', { peso: 1.25, renovacao: '2024-03-04', plano: 'gold' }],
+      ['2024-03-16', { peso: 2.5, renovacao: '2024-03-05', plano: 'silver' }],
+    ]);
+  });
+
+  it("does not let a column with its own separator or date format decide the file's for the others", async () => {
+    // unit_price's decimal commas voted the whole file to a comma, and quantity 1.500 became 1500.
+    const items = 'order_external_id,sku,quantity,unit_price\nO1,A,1.500,"12,50"\nO2,B,2.250,"7,90"\n';
+    const lines = await parseAll(items, { entity: 'order_items', mapping: { columns: { unit_price: { field: 'unit_price', decimalSeparator: ',' } } } });
+    expect(lines.rejects).toEqual([]);
+    expect(lines.rows.map((row) => [row.values['quantity'], row.values['unit_price']])).toEqual([
+      ['1.5000', '12.5000'],
+      ['2.2500', '7.9000'],
+    ]);
+    // started_at's month-first dates said nothing about ended_at, whose 03/04/2024 is then ambiguous.
+    const subscriptions = 'external_id,customer_external_id,mrr,started_at,ended_at\nS1,C1,10,03/15/2024,03/04/2024\nS2,C1,10,03/16/2024,\n';
+    const read = await parseAll(subscriptions, { entity: 'subscriptions', mapping: { columns: { started_at: { field: 'started_at', dateFormat: 'mm/dd/yyyy' } } } });
+    expect(read.rejects.map((reject) => [reject.line, reject.column, reject.reasonCode])).toEqual([[2, 'ended_at', 'ambiguous_date']]);
+    expect(read.rows.map((row) => row.values['started_at'])).toEqual(['2024-03-16T00:00:00.000Z']);
+    // NDJSON alike (its decimals are a dot unless the mapping says otherwise; only dates vote).
+    const ndjson = '{"external_id":"S1","customer_external_id":"C1","mrr":10,"started_at":"03/15/2024","ended_at":"03/04/2024"}\n';
+    const records = await parseAll(ndjson, { entity: 'subscriptions', format: 'ndjson', mapping: { columns: { started_at: { field: 'started_at', dateFormat: 'mm/dd/yyyy' } } } });
+    expect(records.rejects.map((reject) => [reject.line, reject.column, reject.reasonCode])).toEqual([[1, 'ended_at', 'ambiguous_date']]);
+  });
+
   // 255 characters: the longest custom field name the API filters on and a scorecard scores.
   const longest = 'x'.repeat(255);
   const tooLong = `Q${'w'.repeat(255)}`;
