@@ -1,7 +1,7 @@
 import type { INestApplication } from '@nestjs/common';
 import { SecretBox } from '@pulse/crypto';
 import { createServiceApp } from '@pulse/service-runtime';
-import { issueApiKey, migrateTenantDatabase } from '@pulse/tenancy';
+import { issueApiKey, migrateTenantDatabase, TenantDatabasePool } from '@pulse/tenancy';
 import {
   createTenantRoleDatabase,
   createTestDatabase,
@@ -137,6 +137,24 @@ export class ApiUnderTest {
   /** Runs SQL in a tenant's database as its own role. */
   async tenantSql(tenant: SeededTenant, sql: string, values: unknown[] = []): Promise<void> {
     await admin((client) => client.query(sql, values), tenant.databaseUrl);
+  }
+
+  /**
+   * Runs `send` while the api's next tenant transaction commits and then fails as a lost COMMIT answer
+   * does (the driver's "Connection terminated unexpectedly"): the work is done, the route sees an error.
+   */
+  async withNextCommitAnswerLost<T>(send: () => Promise<T>): Promise<T> {
+    const pool = this.app.get(TenantDatabasePool);
+    const transaction = pool.withTenantTransaction.bind(pool);
+    const lostAnswer = jest.spyOn(pool, 'withTenantTransaction').mockImplementationOnce(async (...args: Parameters<typeof transaction>) => {
+      await transaction(...args);
+      throw new Error('Connection terminated unexpectedly');
+    });
+    try {
+      return await send();
+    } finally {
+      lostAnswer.mockRestore();
+    }
   }
 
   async get(urlPath: string, options: { key?: string; host?: string; headers?: Record<string, string> } = {}) {

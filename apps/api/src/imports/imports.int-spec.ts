@@ -5,7 +5,6 @@ import { mkdtemp, readdir, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { TenantDatabasePool } from '@pulse/tenancy';
 import { Client } from 'pg';
 import { ApiUnderTest, type SeededTenant } from '../api.int-kit';
 import { PublishedEvents } from '../published-events.int-kit';
@@ -343,19 +342,9 @@ describe('imports API: POST /v1/imports/{entity}, GET /v1/imports[/{id}[/errors]
 
   describe('Idempotency-Key: an answer lost after the commit', () => {
     it('keeps the import and its file, and replays the import to the retry', async () => {
-      const pool = api.app.get(TenantDatabasePool);
-      const transaction = pool.withTenantTransaction.bind(pool);
       // The import and the key's response commit, then the connection drops before the answer.
-      const lostAnswer = jest.spyOn(pool, 'withTenantTransaction').mockImplementationOnce(async (...args: Parameters<typeof transaction>) => {
-        await transaction(...args);
-        throw new Error('Connection terminated unexpectedly');
-      });
-      try {
-        const lost = await upload('customers', CSV, { headers: { 'idempotency-key': 'upload-lost' } });
-        expect(lost.status).toBe(503);
-      } finally {
-        lostAnswer.mockRestore();
-      }
+      const lost = await api.withNextCommitAnswerLost(() => upload('customers', CSV, { headers: { 'idempotency-key': 'upload-lost' } }));
+      expect(lost.status).toBe(503);
       const retry = await upload('customers', CSV, { headers: { 'idempotency-key': 'upload-lost' } });
       expect(retry.status).toBe(202);
       expect(retry.headers.get('idempotent-replayed')).toBe('true');

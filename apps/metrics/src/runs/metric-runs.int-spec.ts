@@ -335,19 +335,29 @@ describe('a metrics run at shutdown', () => {
     await kit?.stop();
   });
 
-  it('is interrupted in its write-back, which rolls back; the run goes back to the queue and the next start runs it', async () => {
-    const tenant = await kit.seedTenant('shutdown');
+  const SLEEPING = `SELECT pid FROM pg_stat_activity WHERE datname = current_database() AND application_name = 'metrics' AND wait_event = 'PgSleep'`;
+
+  /**
+   * Seeds the shop, requests a run (for `asOf`, or "today") and waits until its write-back is held inside
+   * its transaction for 30 s (a trigger sleeps): far past the 10 s shutdown budget.
+   */
+  async function runHeldInWriteBack(tenant: SeededTenant, asOf: string | undefined): Promise<string> {
     await seedShop(kit, tenant);
-    // Holds the write-back inside its transaction for 30 s: far past the 10 s shutdown budget.
     await kit.tenantSql(
       tenant,
       `CREATE FUNCTION slow_health() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN PERFORM pg_sleep(30); RETURN NEW; END $$;
        CREATE TRIGGER slow_health BEFORE INSERT ON health_scores FOR EACH STATEMENT EXECUTE FUNCTION slow_health();`,
     );
-    const runId = await kit.queueRunLikeTheApi(tenant, { reason: 'manual', asOf: '2026-06-30' });
-    await kit.publish(metricsRefreshRequestedV1, tenant, { runId, reason: 'manual', asOf: '2026-06-30' });
-    const sleeping = `SELECT pid FROM pg_stat_activity WHERE datname = current_database() AND application_name = 'metrics' AND wait_event = 'PgSleep'`;
-    await waitUntil(async () => (await kit.tenantSql(tenant, sleeping)).length > 0, 'the write-back to reach the health history');
+    const request = { reason: 'manual' as const, ...(asOf ? { asOf } : {}) };
+    const runId = await kit.queueRunLikeTheApi(tenant, request);
+    await kit.publish(metricsRefreshRequestedV1, tenant, { runId, ...request });
+    await waitUntil(async () => (await kit.tenantSql(tenant, SLEEPING)).length > 0, 'the write-back to reach the health history');
+    return runId;
+  }
+
+  it('is interrupted in its write-back, which rolls back; the run goes back to the queue and the next start runs it', async () => {
+    const tenant = await kit.seedTenant('shutdown');
+    const runId = await runHeldInWriteBack(tenant, '2026-06-30');
 
     expect(await kit.stopService()).toBeLessThan(5_000);
 
@@ -355,7 +365,7 @@ describe('a metrics run at shutdown', () => {
     expect(queued).toEqual({ status: 'queued', started_at: null, finished_at: null });
     expect(await kit.tenantSql(tenant, `SELECT count(*)::int AS n FROM customer_kpis`)).toEqual([{ n: 0 }]);
     expect(await kit.tenantSql(tenant, `SELECT count(*)::int AS n FROM health_scores`)).toEqual([{ n: 0 }]);
-    expect(await kit.tenantSql(tenant, sleeping)).toEqual([]);
+    expect(await kit.tenantSql(tenant, SLEEPING)).toEqual([]);
     await kit.tenantSql(tenant, `DROP TRIGGER slow_health ON health_scores; DROP FUNCTION slow_health();`);
 
     // The sweep at boot finds the queued run (no event asks for it again).
@@ -366,16 +376,7 @@ describe('a metrics run at shutdown', () => {
 
   it('queues an interrupted run for "today" as a run for today again, not for the day it was interrupted on', async () => {
     const tenant = await kit.seedTenant('shutdown-today');
-    await seedShop(kit, tenant);
-    await kit.tenantSql(
-      tenant,
-      `CREATE FUNCTION slow_health() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN PERFORM pg_sleep(30); RETURN NEW; END $$;
-       CREATE TRIGGER slow_health BEFORE INSERT ON health_scores FOR EACH STATEMENT EXECUTE FUNCTION slow_health();`,
-    );
-    const runId = await kit.queueRunLikeTheApi(tenant, { reason: 'manual' });
-    await kit.publish(metricsRefreshRequestedV1, tenant, { runId, reason: 'manual' });
-    const sleeping = `SELECT pid FROM pg_stat_activity WHERE datname = current_database() AND application_name = 'metrics' AND wait_event = 'PgSleep'`;
-    await waitUntil(async () => (await kit.tenantSql(tenant, sleeping)).length > 0, 'the write-back to reach the health history');
+    const runId = await runHeldInWriteBack(tenant, undefined);
     // Running, the run shows the date it computes for (the tenant's today: UTC here).
     const today = () => new Date().toISOString().slice(0, 10);
     expect(await kit.tenantSql(tenant, `SELECT to_char(as_of, 'YYYY-MM-DD') AS as_of FROM metric_runs WHERE id = $1`, [runId])).toEqual([{ as_of: today() }]);

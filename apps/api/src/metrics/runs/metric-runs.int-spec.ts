@@ -1,5 +1,4 @@
 import { localDateOf } from '@pulse/metric-catalog';
-import { TenantDatabasePool } from '@pulse/tenancy';
 import { Client } from 'pg';
 import { ApiUnderTest, type SeededTenant } from '../../api.int-kit';
 import { PublishedEvents } from '../../published-events.int-kit';
@@ -288,22 +287,11 @@ describe('POST /v1/metrics/refresh and GET /v1/metrics/runs/{id}', () => {
     });
 
     it('replays the run to a retry whose first answer was lost after the commit, instead of queuing another', async () => {
-      const pool = api.app.get(TenantDatabasePool);
-      const transaction = pool.withTenantTransaction.bind(pool);
-      // The run and the key's response commit, then the connection drops before the answer: the route
-      // gets the driver's error, as when a network fault hits during COMMIT.
-      const lostAnswer = jest.spyOn(pool, 'withTenantTransaction').mockImplementationOnce(async (...args: Parameters<typeof transaction>) => {
-        await transaction(...args);
-        throw new Error('Connection terminated unexpectedly');
-      });
+      // The run and the key's response commit, then the connection drops before the answer.
       const body = { asOf: '2026-04-01' };
-      try {
-        const lost = await api.request('POST', '/v1/metrics/refresh', { key: tenant.apiKey, body, headers: { 'idempotency-key': 'lost-answer' } });
-        expect(lost.status).toBe(503);
-        expect(lost.body).toMatchObject({ code: 'database_unavailable' });
-      } finally {
-        lostAnswer.mockRestore();
-      }
+      const lost = await api.withNextCommitAnswerLost(() => api.request('POST', '/v1/metrics/refresh', { key: tenant.apiKey, body, headers: { 'idempotency-key': 'lost-answer' } }));
+      expect(lost.status).toBe(503);
+      expect(lost.body).toMatchObject({ code: 'database_unavailable' });
       const retry = await api.request('POST', '/v1/metrics/refresh', { key: tenant.apiKey, body, headers: { 'idempotency-key': 'lost-answer' } });
       expect(retry.status).toBe(202);
       expect(retry.headers.get('idempotent-replayed')).toBe('true');
