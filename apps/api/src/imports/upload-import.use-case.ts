@@ -17,7 +17,7 @@ import { PinoLogger } from 'nestjs-pino';
 import { randomUUID } from 'node:crypto';
 import type { Readable } from 'node:stream';
 import { API_CONFIG, type ApiConfig } from '../config/api.config';
-import { IdempotencyStore, usableClaim, type IdempotencyClaim } from '../http/idempotency/idempotency-store';
+import { IdempotencyStore, usableClaim, type IdempotencyClaim, type IdempotencyLease } from '../http/idempotency/idempotency-store';
 import { importLinks } from './import-row';
 import { IMPORT_STORAGE, type ImportStorage } from './import-storage';
 import { uploadFingerprint } from './upload-fingerprint';
@@ -39,6 +39,12 @@ export interface UploadImportResult {
 }
 
 type RequestedPayload = EventPayload<typeof ingestionRequestedV1>;
+
+/** The upload's Idempotency-Key and the claim on it that this upload holds. */
+interface HeldKey {
+  key: string;
+  lease: IdempotencyLease;
+}
 
 /** The 429 of an upload past the tenant's cap on pending imports (its Retry-After: PENDING_IMPORTS_RETRY_AFTER_SECONDS). */
 export const TOO_MANY_PENDING_IMPORTS = 'imports.too_many_pending';
@@ -79,12 +85,12 @@ export class UploadImportUseCase {
     const contentSha256 = meter.digest();
 
     const discardUpload = () => this.storage.delete(key).catch((error: unknown) => this.logger.warn({ ...tenantLogFields(tenant), err: error, key }, 'could not delete a discarded upload'));
-    const { idempotencyKey } = input;
-    if (idempotencyKey !== undefined) {
+    let heldKey: HeldKey | undefined;
+    if (input.idempotencyKey !== undefined) {
       const fingerprint = uploadFingerprint({ ...input, contentSha256 });
       let claimed: IdempotencyClaim;
       try {
-        claimed = await this.idempotency.claim(tenant, idempotencyKey, fingerprint);
+        claimed = await this.idempotency.claim(tenant, input.idempotencyKey, fingerprint);
       } catch (error) {
         // The tenant database did not answer: nothing refers to the bytes stored.
         await discardUpload();
@@ -93,15 +99,16 @@ export class UploadImportUseCase {
       if (claimed.outcome !== 'claimed') await discardUpload();
       const claim = usableClaim(claimed);
       if (claim.outcome === 'replay') return { accepted: claim.body as ImportAcceptedDto, replayed: true };
+      heldKey = { key: input.idempotencyKey, lease: claim.lease };
     }
 
     try {
-      return { accepted: await this.queue(tenant, importId, stored.uri, stored.size, input), replayed: false };
+      return { accepted: await this.queue(tenant, importId, stored.uri, stored.size, input, heldKey), replayed: false };
     } catch (error) {
       // The import and its key's response commit together (queue): a key still in progress is freed for
       // the retry. The bytes go only when the import is known not to exist: a commit whose answer was
       // lost has queued an import that needs them, and the retry replays it.
-      if (idempotencyKey !== undefined) await this.idempotency.release(tenant, idempotencyKey).catch(() => undefined);
+      if (heldKey !== undefined) await this.idempotency.release(tenant, heldKey.key, heldKey.lease).catch(() => undefined);
       if (await this.importMissing(tenant, importId)) await discardUpload();
       throw error;
     }
@@ -140,7 +147,7 @@ export class UploadImportUseCase {
   }
 
   /** Records the queued import, its event and (with a key) its 202 in one transaction; then publishes. */
-  private async queue(tenant: TenantContext, importId: string, objectUri: string, bytes: number, input: UploadImportInput): Promise<ImportAcceptedDto> {
+  private async queue(tenant: TenantContext, importId: string, objectUri: string, bytes: number, input: UploadImportInput, heldKey: HeldKey | undefined): Promise<ImportAcceptedDto> {
     const accepted: ImportAcceptedDto = { importId, status: 'queued', links: importLinks(importId) };
     const payload: RequestedPayload = {
       importId,
@@ -170,7 +177,7 @@ export class UploadImportUseCase {
         ],
       );
       await enqueueEvent((sql, values) => db.query(sql, values), ingestionRequestedV1, payload, metadata);
-      if (input.idempotencyKey !== undefined) await this.idempotency.completeIn(db, input.idempotencyKey, 202, accepted);
+      if (heldKey !== undefined) await this.idempotency.completeIn(db, heldKey.key, heldKey.lease, 202, accepted);
     });
     await publishAfterCommit(
       this.publisher,

@@ -9,8 +9,16 @@ import { API_CONFIG, type ApiConfig } from '../../config/api.config';
  */
 const IN_PROGRESS_LEASE_SECONDS = 60;
 
+/**
+ * Which claim of a key a request holds: the claim's `created_at`, as text to keep its microseconds. Every
+ * claim sets it to its own now(), and a key is taken over only a lease after its last claim, so two
+ * holders of one key never share it. A request that outlived its lease, its key taken over by a retry,
+ * neither records its response over the retry's nor frees the retry's claim.
+ */
+export type IdempotencyLease = string;
+
 export type IdempotencyClaim =
-  | { outcome: 'claimed' }
+  | { outcome: 'claimed'; lease: IdempotencyLease }
   | { outcome: 'replay'; status: number; body: unknown }
   | { outcome: 'mismatch' }
   | { outcome: 'in_progress' };
@@ -57,10 +65,11 @@ export class IdempotencyStore {
          WHERE idempotency_keys.expires_at < now()
             OR (idempotency_keys.status = 'in_progress' AND idempotency_keys.created_at < now() - make_interval(secs => $4)
                 AND idempotency_keys.request_hash = EXCLUDED.request_hash)
-         RETURNING key`,
+         RETURNING created_at::text AS lease`,
         [key, requestHash, this.config.http.idempotencyKeyTtlHours, IN_PROGRESS_LEASE_SECONDS],
       );
-      if (claimed.rowCount === 1) return { outcome: 'claimed' };
+      const lease = (claimed.rows[0] as { lease: string } | undefined)?.lease;
+      if (lease !== undefined) return { outcome: 'claimed', lease };
 
       const { rows } = await db.query<KeyRow>('SELECT request_hash, status, response_status, response_body FROM idempotency_keys WHERE key = $1', [key]);
       const row = rows[0];
@@ -72,27 +81,42 @@ export class IdempotencyStore {
     });
   }
 
-  async complete(tenant: TenantContext, key: string, status: number, body: unknown): Promise<void> {
-    await this.tenants.withTenantClient(tenant, (db) => this.completeIn(db, key, status, body));
+  /** Records the response of work already done; a retry that took the key over records its own instead. */
+  async complete(tenant: TenantContext, key: string, lease: IdempotencyLease, status: number, body: unknown): Promise<void> {
+    await this.tenants.withTenantClient(tenant, (db) => this.recordResponse(db, key, lease, status, body));
   }
 
   /**
    * Records the response on `db`: inside the transaction that did the work, the record commits with it,
    * so a client whose answer was lost after the commit gets it replayed, never the work done again.
+   * When a retry has taken the key over (this request outlived its lease), throws 409 so that the
+   * transaction rolls back: the retry's work is the one that counts, and its response the one replayed.
    */
-  async completeIn(db: TenantDatabaseClient, key: string, status: number, body: unknown): Promise<void> {
-    await db.query(`UPDATE idempotency_keys SET status = 'completed', response_status = $2, response_body = $3::json, completed_at = now() WHERE key = $1`, [
-      key,
-      status,
-      JSON.stringify(body ?? null),
-    ]);
+  async completeIn(db: TenantDatabaseClient, key: string, lease: IdempotencyLease, status: number, body: unknown): Promise<void> {
+    if (await this.recordResponse(db, key, lease, status, body)) return;
+    throw new DomainError(
+      'conflict',
+      'idempotency_key_in_progress',
+      'This request outlived its Idempotency-Key lease and a retry took the key over: nothing was done by this request; retry to get the response of the one that holds the key.',
+    );
+  }
+
+  /** False when the claim is no longer this request's. */
+  private async recordResponse(db: TenantDatabaseClient, key: string, lease: IdempotencyLease, status: number, body: unknown): Promise<boolean> {
+    const recorded = await db.query(
+      `UPDATE idempotency_keys SET status = 'completed', response_status = $3, response_body = $4::json, completed_at = now()
+       WHERE key = $1 AND created_at = $2::timestamptz AND status = 'in_progress'`,
+      [key, lease, status, JSON.stringify(body ?? null)],
+    );
+    return recorded.rowCount === 1;
   }
 
   /**
    * The request failed: forget the key so that the client's retry runs it again. A key whose response
-   * was recorded (completeIn, committed before the failure) stays: the retry replays it.
+   * was recorded (completeIn, committed before the failure) stays: the retry replays it; so does a key a
+   * retry took over.
    */
-  async release(tenant: TenantContext, key: string): Promise<void> {
-    await this.tenants.query(tenant, `DELETE FROM idempotency_keys WHERE key = $1 AND status = 'in_progress'`, [key]);
+  async release(tenant: TenantContext, key: string, lease: IdempotencyLease): Promise<void> {
+    await this.tenants.query(tenant, `DELETE FROM idempotency_keys WHERE key = $1 AND created_at = $2::timestamptz AND status = 'in_progress'`, [key, lease]);
   }
 }

@@ -46,7 +46,7 @@ export class IdempotencyInterceptor implements NestInterceptor {
       case 'claimed':
         break;
     }
-    const response = new IdempotentResponse(this.store, key, status);
+    const response = new IdempotentResponse(this.store, key, claim.lease, status);
     request[IDEMPOTENT_RESPONSE] = response;
     let body: unknown;
     try {
@@ -54,10 +54,10 @@ export class IdempotencyInterceptor implements NestInterceptor {
     } catch (error) {
       // Frees the key unless the handler's transaction recorded the response and committed (its answer
       // lost on the way back): then the key stays completed and the client's retry gets the replay.
-      await this.store.release(tenant, key);
+      await this.store.release(tenant, key, claim.lease);
       throw error;
     }
-    if (!response.recorded) await this.store.complete(tenant, key, status, body);
+    if (!response.recorded) await this.store.complete(tenant, key, claim.lease, status, body);
     return body;
   }
 }

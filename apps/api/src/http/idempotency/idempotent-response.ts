@@ -1,6 +1,6 @@
 import { createParamDecorator, type ExecutionContext } from '@nestjs/common';
 import type { TenantDatabaseClient } from '@pulse/tenancy';
-import type { IdempotencyStore } from './idempotency-store';
+import type { IdempotencyLease, IdempotencyStore } from './idempotency-store';
 
 /**
  * The response of a request that claimed an Idempotency-Key, for its use case to record in the
@@ -15,6 +15,7 @@ export class IdempotentResponse {
   constructor(
     private readonly store: IdempotencyStore,
     readonly key: string,
+    readonly lease: IdempotencyLease,
     private readonly status: number,
   ) {}
 
@@ -23,7 +24,7 @@ export class IdempotentResponse {
   }
 
   async recordIn(db: TenantDatabaseClient, body: unknown): Promise<void> {
-    await this.store.completeIn(db, this.key, this.status, body);
+    await this.store.completeIn(db, this.key, this.lease, this.status, body);
     this.recordedInTransaction = true;
   }
 }

@@ -18,6 +18,19 @@ async function tenantRows<T>(tenant: SeededTenant, sql: string, values: unknown[
   }
 }
 
+/**
+ * Waits until `count` sessions of the tenant's database wait for a lock. Asked on a connection of its
+ * own: a transaction sees pg_stat_activity as it was at its first look.
+ */
+async function waitForLockWaiters(tenant: SeededTenant, count: number): Promise<void> {
+  for (let attempt = 0; attempt < 200; attempt += 1) {
+    const [row] = await tenantRows<{ waiting: number }>(tenant, `SELECT count(*)::int AS waiting FROM pg_stat_activity WHERE datname = current_database() AND wait_event_type = 'Lock'`);
+    if ((row?.waiting ?? 0) >= count) return;
+    await new Promise((resolve) => setTimeout(resolve, 25));
+  }
+  throw new Error(`fewer than ${count} sessions waited for a lock within 5 s`);
+}
+
 describe('POST /v1/metrics/refresh and GET /v1/metrics/runs/{id}', () => {
   let events: PublishedEvents;
   let api: ApiUnderTest;
@@ -284,6 +297,37 @@ describe('POST /v1/metrics/refresh and GET /v1/metrics/runs/{id}', () => {
       const same = await api.request('POST', '/v1/metrics/refresh', { key: tenant.apiKey, body: { asOf: '2026-05-01' }, headers: { 'idempotency-key': 'died-1' } });
       expect(same.status).toBe(202);
       expect(same.headers.get('idempotent-replayed')).toBeNull();
+    });
+
+    it('keeps a key taken over by a retry from the request that outlived its lease: one run, the retry\'s, replayed after', async () => {
+      const body = { asOf: '2026-03-01' };
+      const send = () => api.request('POST', '/v1/metrics/refresh', { key: tenant.apiKey, body, headers: { 'idempotency-key': 'outlived' } });
+      const blocker = new Client({ connectionString: tenant.databaseUrl });
+      await blocker.connect();
+      try {
+        // Holds every insert into metric_runs: a request waits there with its key claimed.
+        await blocker.query('BEGIN');
+        await blocker.query('LOCK TABLE metric_runs IN SHARE ROW EXCLUSIVE MODE');
+        const first = send();
+        await waitForLockWaiters(tenant, 1);
+        // The first request's lease runs out (as after 60 s) and the client's retry takes the key over.
+        await api.tenantSql(tenant, `UPDATE idempotency_keys SET created_at = created_at - interval '2 minutes' WHERE key = 'outlived'`);
+        const retry = send();
+        await waitForLockWaiters(tenant, 2);
+        await blocker.query('COMMIT');
+
+        const [outlived, retried] = await Promise.all([first, retry]);
+        expect(outlived.status).toBe(409);
+        expect(outlived.body).toMatchObject({ code: 'idempotency_key_in_progress' });
+        expect(retried.status).toBe(202);
+        // Before: both queued a run, and the first's response was recorded over the retry's claim.
+        expect(await tenantRows(tenant, `SELECT id FROM metric_runs WHERE as_of = '2026-03-01'`)).toEqual([{ id: retried.body['id'] }]);
+        const again = await send();
+        expect(again.headers.get('idempotent-replayed')).toBe('true');
+        expect(again.body['id']).toBe(retried.body['id']);
+      } finally {
+        await blocker.end();
+      }
     });
 
     it('replays the run to a retry whose first answer was lost after the commit, instead of queuing another', async () => {
