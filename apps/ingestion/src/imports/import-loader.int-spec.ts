@@ -421,6 +421,20 @@ describe.each<{ loads: string; env: Record<string, string> }>([
       expect(await ingestion.rows(tenant, 'SELECT external_id FROM orders ORDER BY 1')).toEqual([{ external_id: 'o1' }, { external_id: 'o2' }]);
     });
 
+    it('so does a row rejected for a NUL character, which PostgreSQL cannot store: a replace keeps its row', async () => {
+      const tenant = await ingestion.seedTenant('nul');
+      await ingestion.importFile(tenant, { entity: 'customers', content: 'external_id,name\nc1,One\nc2,Two\nc3,Three' });
+      const content = ['{"external_id":"c1","name":"Uno"}', '{"external_id":"c2","name":"Do\\u0000s"}'].join('\n');
+      const outcome = await ingestion.importFile(tenant, { entity: 'customers', format: 'ndjson', mode: 'replace', content });
+      expect(outcome).toMatchObject({ status: 'partially_succeeded', rowsLoaded: 1, rowsRejected: 1 });
+      // Before: the rejection named no row, so the replace deleted c2 (and would have cascaded to its orders).
+      expect(await ingestion.rows(tenant, 'SELECT external_id, name FROM customers ORDER BY 1')).toEqual([
+        { external_id: 'c1', name: 'Uno' },
+        { external_id: 'c2', name: 'Two' },
+      ]);
+      expect(await errors(tenant, outcome.importId)).toEqual([{ line: 2, column: 'name', reason_code: 'invalid_value', message: 'The value contains a NUL character, which cannot be stored.' }]);
+    });
+
     it('an order line numbered by position counts a rejected line before it, so no line takes another one’s number', async () => {
       const tenant = await ingestion.seedTenant('positions');
       await ingestion.importFile(tenant, { entity: 'customers', content: 'external_id\nc1' });
@@ -670,6 +684,27 @@ describe.each<{ loads: string; env: Record<string, string> }>([
       expect(await warehouseCustomers()).toEqual([customer]);
       expect(await tenantOrders()).toEqual([{ external_id: 'o1', customer_external_id: 'c1' }]);
       expect(await warehouseOrders()).toEqual([{ external_id: 'o1', customer_external_id: 'c1' }]);
+    });
+
+    it("a replace of events without a key leaves exactly the file's events, in the tenant table and the warehouse", async () => {
+      const events = (...lines: string[]) => ['external_id,customer_external_id,type,occurred_at', ...lines].join('\n');
+      await ingestion.importFile(tenant, { entity: 'usage_events', content: events(',c1,login,2026-01-01T00:00:00Z', ',c1,login,2026-01-02T00:00:00Z', 'e1,c1,export,2026-01-03T00:00:00Z') });
+      const outcome = await ingestion.importFile(tenant, { entity: 'usage_events', mode: 'replace', content: events(',c1,search,2026-02-01T00:00:00Z', 'e2,c1,export,2026-02-02T00:00:00Z') });
+      // Before: the file's keyless event matched no line of the file either and was deleted with the old ones.
+      expect(outcome).toMatchObject({ status: 'succeeded', rowsLoaded: 2 });
+      const expected = [
+        { external_id: null, type: 'search' },
+        { external_id: 'e2', type: 'export' },
+      ];
+      expect(await ingestion.rows(tenant, 'SELECT external_id, type FROM usage_events ORDER BY occurred_at')).toEqual(expected);
+      expect(await inWarehouse('SELECT external_id, type FROM usage_events ORDER BY occurred_at')).toEqual(expected);
+      expect(await ingestion.rows(tenant, 'SELECT rows_deleted::int AS n FROM imports WHERE id = $1', [outcome.importId])).toEqual([{ n: 3 }]);
+
+      const responses = 'external_id,customer_external_id,score,responded_at\n,c1,9,2026-02-03T00:00:00Z';
+      await ingestion.importFile(tenant, { entity: 'nps_responses', content: responses.replace(',9,', ',3,') });
+      expect(await ingestion.importFile(tenant, { entity: 'nps_responses', mode: 'replace', content: responses })).toMatchObject({ status: 'succeeded', rowsLoaded: 1 });
+      expect(await ingestion.rows(tenant, 'SELECT score FROM nps_responses')).toEqual([{ score: 9 }]);
+      expect(await inWarehouse('SELECT score FROM nps_responses')).toEqual([{ score: 9 }]);
     });
 
     it('an import whose final transaction rolls back (its beforeCommit hook fails) leaves nothing queued for the warehouse', async () => {

@@ -334,6 +334,11 @@ async function validateAndLoad(
     stubsCreated = await createStubs(db, plan);
     lap('createStubs');
   }
+  // Rows without a key (usage events, NPS responses) match no line of a file, so a replace, or a source's
+  // full read, replaces them all: the stored ones go before the file's are added, as the delete after the
+  // load could not tell the two apart.
+  const deletesUnseen = input.mode === 'replace' || Boolean(input.deleteUnseenOfSource && input.sourceId);
+  const keylessDeleted = deletesUnseen && plan.keyOptional ? await deleteKeylessRows(db, plan, input.mode === 'replace' ? null : input.sourceId) : 0;
   const loadedIntoEmptyTable = loadable >= input.bulkLoadMinRows && (await lockIfEmpty(db, plan.table));
   if (loadedIntoEmptyTable) {
     await withIndexesRebuilt(db, plan.table, () => insertAll(db, plan, input.sourceId));
@@ -357,7 +362,7 @@ async function validateAndLoad(
     deleted = await deleteWhatTheFileDoesNotHave(db, plan, input.sourceId);
     lap('deleteUnseen');
   }
-  return { decision: 'applied', rowsLoaded: loadable, rowsRejected, stubsCreated, loadedIntoEmptyTable, ...deleted };
+  return { decision: 'applied', rowsLoaded: loadable, rowsRejected, stubsCreated, loadedIntoEmptyTable, ...deleted, rowsDeleted: keylessDeleted + deleted.rowsDeleted };
 }
 
 const NOTHING_APPLIED = { stubsCreated: {}, loadedIntoEmptyTable: false, rowsDeleted: 0, cascadedTo: [] };
@@ -410,10 +415,11 @@ async function deleteWhatTheFileDoesNotHave(
   plan: EntityLoadPlan,
   sourceId: string | null,
 ): Promise<{ rowsDeleted: number; cascadedTo: CanonicalEntity[] }> {
+  // Keyless rows are the file's own by now (deleteKeylessRows took the stored ones).
   await db.query(
     `CREATE TEMP TABLE import_replaced ON COMMIT DROP AS
     SELECT t.id FROM ${plan.table} t
-     WHERE ${sourceId ? 't.source_id = $1 AND ' : ''}${unseenRowSql(plan)}`,
+     WHERE ${sourceId ? 't.source_id = $1 AND ' : ''}${plan.keyOptional ? `t.${plan.fileKey[0]} IS NOT NULL AND ` : ''}${unseenRowSql(plan)}`,
     sourceId ? [sourceId] : [],
   );
   const cascadedTo: CanonicalEntity[] = [];
@@ -423,6 +429,15 @@ async function deleteWhatTheFileDoesNotHave(
   }
   const deleted = await db.query(`DELETE FROM ${plan.table} t USING import_replaced d WHERE t.id = d.id`);
   return { rowsDeleted: deleted.rowCount ?? 0, cascadedTo };
+}
+
+/**
+ * Replace (`sourceId` null), or delete detection of a source's full read (`sourceId`): deletes the stored
+ * rows without a key, before the file's are loaded. Such rows have no children (no cascade).
+ */
+async function deleteKeylessRows(db: TenantDatabaseClient, plan: EntityLoadPlan, sourceId: string | null): Promise<number> {
+  const deleted = await db.query(`DELETE FROM ${plan.table} WHERE ${plan.fileKey[0]} IS NULL${sourceId ? ' AND source_id = $1' : ''}`, sourceId ? [sourceId] : []);
+  return deleted.rowCount ?? 0;
 }
 
 /**

@@ -1,4 +1,4 @@
-import type { CanonicalEntity, ImportMapping } from '@pulse/contracts';
+import { CANONICAL_ENTITY_SPECS, type CanonicalEntity, type ImportMapping } from '@pulse/contracts';
 import { parseImportStream, type RowRejection } from '@pulse/parsing';
 import type { TenantDatabaseClient } from '@pulse/tenancy';
 import { once } from 'node:events';
@@ -66,6 +66,7 @@ export async function stageFile(db: TenantDatabaseClient, input: StageFileInput)
   const absentSomewhere = new Set(committed.fieldsAbsentFromSomeRecords ?? []);
   let fieldColumns: Record<string, string> = { ...committed.fieldColumns };
   const columnOf = (field: string): string => fieldColumns[field] ?? field;
+  const keyFields = CANONICAL_ENTITY_SPECS[input.entity].key;
   let window: StagingWindow | undefined;
   // A window's transaction, from its BEGIN until its COMMIT has returned: rolled back if anything fails in between.
   let inTransaction = false;
@@ -156,7 +157,7 @@ export async function stageFile(db: TenantDatabaseClient, input: StageFileInput)
         // The parser gives each row the fields the file has (a missing column is absent, an empty cell null).
         for (const field in row.values) present.add(field);
         if (recordAbsent) for (const field of fields) if (!(field in row.values)) absentSomewhere.add(field);
-        const line = stagingLine(row, fields, recordAbsent, columnOf);
+        const line = stagingLine(row, fields, { recordAbsent, columnOf, keyFields });
         if (typeof line === 'string') {
           chunk += line;
           window.staged += 1;

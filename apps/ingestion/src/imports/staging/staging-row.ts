@@ -6,6 +6,17 @@ const SPECIAL = /[\\\n\r\t\u0000]/;
 const ESCAPED = /[\\\n\r\t]/g;
 const ESCAPES: Record<string, string> = { '\\': '\\\\', '\n': '\\n', '\r': '\\r', '\t': '\\t' };
 const escapeChar = (char: string): string => ESCAPES[char] as string;
+/** A NUL as JSON.stringify writes it: `\u0000` after an even number of backslashes (after an odd one, it is the text `\u0000`). */
+const ESCAPED_NUL = /(?<!\\)(?:\\\\)*\\u0000/;
+
+export interface StagingLineOptions {
+  /** NDJSON: also list the fields the record leaves out. */
+  recordAbsent?: boolean;
+  /** A field as the file names it (its header), for a rejection. */
+  columnOf?: (field: string) => string;
+  /** The entity's key fields: a rejected row still names the row it was meant for by those it gives. */
+  keyFields?: readonly string[];
+}
 
 /**
  * One parsed row as a line of COPY's text format for its staging table (tab-separated, `\N` for NULL,
@@ -13,10 +24,10 @@ const escapeChar = (char: string): string => ESCAPES[char] as string;
  * or in `custom`): rejecting that row is better than failing the batch. Text format rather than CSV
  * because `custom` is JSON, full of double quotes that CSV would have to double on every row.
  * `recordAbsent` (NDJSON) also lists the fields the record leaves out, as a text[] literal: an upsert
- * keeps their stored values, where an explicit null clears them. `columnOf` names a field as the file does
- * (its header), for the rejection.
+ * keeps their stored values, where an explicit null clears them.
  */
-export function stagingLine(row: CanonicalRow, fields: readonly string[], recordAbsent = false, columnOf: (field: string) => string = (field) => field): string | RowRejection {
+export function stagingLine(row: CanonicalRow, fields: readonly string[], options: StagingLineOptions = {}): string | RowRejection {
+  const { recordAbsent = false, columnOf = (field: string) => field } = options;
   let line = String(row.line);
   let absent = '';
   for (let i = 0; i < fields.length; i += 1) {
@@ -29,7 +40,7 @@ export function stagingLine(row: CanonicalRow, fields: readonly string[], record
     } else if (!SPECIAL.test(value)) {
       line += `\t${value}`;
     } else {
-      if (value.includes('\u0000')) return nulRejection(row, columnOf(field));
+      if (value.includes('\u0000')) return nulRejection(row, columnOf(field), options.keyFields);
       line += `\t${value.replace(ESCAPED, escapeChar)}`;
     }
   }
@@ -38,18 +49,28 @@ export function stagingLine(row: CanonicalRow, fields: readonly string[], record
   // backslashes are the only text-format specials it can leave.
   const custom = JSON.stringify(row.custom);
   if (custom.includes('\\')) {
-    if (custom.includes('\\u0000')) return nulRejection(row, 'custom');
+    if (ESCAPED_NUL.test(custom)) return nulRejection(row, 'custom', options.keyFields);
     return `${line}\t${custom.replace(ESCAPED, escapeChar)}\t${absentColumn}\n`;
   }
   return `${line}\t${custom}\t${absentColumn}\n`;
 }
 
-function nulRejection(row: CanonicalRow, column: string): RowRejection {
+/**
+ * Like a parser's rejection, it carries the key fields the row gives (without a NUL): a replace keeps that
+ * row, a duplicate key's earlier line does not load in its place, and an order's line numbering counts it.
+ */
+function nulRejection(row: CanonicalRow, column: string, keyFields: readonly string[] = []): RowRejection {
+  let key: Record<string, string> | undefined;
+  for (const field of keyFields) {
+    const value = row.values[field];
+    if (typeof value === 'string' && value.trim() !== '' && !value.includes('\u0000')) (key ??= {})[field] = value;
+  }
   return {
     line: row.line,
     column,
     reasonCode: 'invalid_value',
     message: 'The value contains a NUL character, which cannot be stored.',
     raw: JSON.stringify({ ...row.values, custom: row.custom }),
+    ...(key ? { key } : {}),
   };
 }
