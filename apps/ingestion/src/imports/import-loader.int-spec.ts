@@ -722,6 +722,25 @@ describe.each<{ loads: string; env: Record<string, string> }>([
       }
       expect(await tenantCustomers()).toEqual(before);
       expect(await warehouseCustomers()).toEqual(before);
+      // No request will come again to finish them: both are failed, not left running for good.
+      const failed = await ingestion.rows(tenant, `SELECT status, error_code FROM imports WHERE error LIKE '%injected failure before commit%'`);
+      expect(failed).toEqual([
+        { status: 'failed', error_code: 'load_failed' },
+        { status: 'failed', error_code: 'load_failed' },
+      ]);
+    });
+
+    it("fails a source's import left unfinished by a worker that died before loading the source's next file", async () => {
+      const [source] = await ingestion.rows<{ id: string }>(tenant, `INSERT INTO sources (name, kind, entity, config) VALUES ('crm', 'postgres', 'customers', '{}'::jsonb) RETURNING id`);
+      const sourceId = (source as { id: string }).id;
+      const objectUri = await ingestion.upload(tenant, 'external_id,name\nc1,Ana');
+      const spec = { entity: 'customers' as const, format: 'csv' as const, objectUri, mode: 'upsert' as const, options: { onUnknownReference: 'reject' as const, maxRejectedShare: 0.5 }, sourceId };
+      const orphan = await ingestion.loader.createImport(tenant.context, spec);
+      await ingestion.rows(tenant, `UPDATE imports SET status = 'running', started_at = now() WHERE id = $1`, [orphan]);
+
+      const outcome = await ingestion.loader.load(tenant.context, 'UTC', spec);
+      expect(outcome).toMatchObject({ status: 'succeeded', rowsLoaded: 1 });
+      expect(await ingestion.rows(tenant, 'SELECT status, error_code FROM imports WHERE id = $1', [orphan])).toEqual([{ status: 'failed', error_code: 'load_failed' }]);
     });
   });
 

@@ -157,7 +157,12 @@ export class ImportLoader implements BeforeApplicationShutdown {
     return importId;
   }
 
-  /** createImport + run: loads a file to completion; `beforeCommit` joins the final transaction. */
+  /**
+   * createImport + run: loads a file to completion; `beforeCommit` joins the final transaction. No
+   * request will be delivered again to finish such an import, so one that throws is failed at once
+   * (abandon: nothing of it applied, foreign keys it dropped restored), and a source's imports left
+   * unfinished by a worker that died are failed before its next one: none stays running for good.
+   */
   async load(
     tenant: TenantContext,
     timezone: string,
@@ -165,8 +170,27 @@ export class ImportLoader implements BeforeApplicationShutdown {
     beforeCommit?: RunImportRequest['beforeCommit'],
     options: Pick<RunImportRequest, 'deleteUnseenOfSource' | 'maxDeleteShare'> = {},
   ): Promise<ImportOutcome> {
+    if (spec.sourceId) await this.abandonUnfinishedOfSource(tenant, timezone, spec.sourceId);
     const importId = await this.createImport(tenant, spec);
-    return this.run({ tenant, timezone, importId, beforeCommit, ...options });
+    try {
+      return await this.run({ tenant, timezone, importId, beforeCommit, ...options });
+    } catch (error) {
+      await this.abandon({ tenant, timezone, importId }, error, 1).catch((abandonError: unknown) =>
+        this.logger.warn({ importId, err: abandonError }, 'could not fail an import whose load threw; the next load of its source fails it'),
+      );
+      throw error;
+    }
+  }
+
+  /**
+   * A source's imports still queued or running when it starts another: their worker died mid-load (the
+   * caller holds the source's sync lock, so no other worker is loading them). Failed for good.
+   */
+  private async abandonUnfinishedOfSource(tenant: TenantContext, timezone: string, sourceId: string): Promise<void> {
+    const { rows } = await this.tenants.query<{ id: string }>(tenant, `SELECT id FROM imports WHERE source_id = $1 AND status IN ('queued', 'running') ORDER BY created_at, id`, [
+      sourceId,
+    ]);
+    for (const { id } of rows) await this.abandon({ tenant, timezone, importId: id }, new Error('its sync stopped before finishing it'), 1);
   }
 
   async run(request: RunImportRequest): Promise<ImportOutcome> {
