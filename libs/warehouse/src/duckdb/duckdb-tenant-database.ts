@@ -72,9 +72,17 @@ export class DuckDbTenantDatabase {
     return new DuckDbTenantDatabase(instance, connection, path);
   }
 
-  private async isApplied(entryId: string): Promise<boolean> {
+  /**
+   * The entry, or the same load handed over again: a caller that died between handing a load over and
+   * recording that it had (ingestion) hands it over once more, as a new entry. An import hands over at
+   * most one load per entity and mode, so those name the load; applied twice, its rows without a key
+   * would be appended twice.
+   */
+  private async isApplied(entry: InboxEntry): Promise<boolean> {
+    const { importId, entity, mode } = entry.manifest;
     const reader = await this.connection.runAndReadAll(
-      `SELECT count(*) FROM ${APPLIED_LOADS_TABLE} WHERE inbox_entry = ${sqlString(entryId)}`,
+      `SELECT count(*) FROM ${APPLIED_LOADS_TABLE}
+        WHERE inbox_entry = ${sqlString(entry.id)} OR (import_id = ${sqlString(importId)} AND entity = ${sqlString(entity)} AND mode = ${sqlString(mode)})`,
     );
     return Number(reader.getRows()[0][0]) > 0;
   }
@@ -85,7 +93,7 @@ export class DuckDbTenantDatabase {
    * Returns false when the entry had already been applied.
    */
   async applyLoad(entry: InboxEntry): Promise<boolean> {
-    if (await this.isApplied(entry.id)) return false;
+    if (await this.isApplied(entry)) return false;
     const { entity, mode, importId } = entry.manifest;
     await this.connection.run('BEGIN TRANSACTION');
     try {

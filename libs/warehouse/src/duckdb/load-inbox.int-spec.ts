@@ -70,6 +70,18 @@ describe('DuckDB load inbox', () => {
     ).toEqual([{ import_id: 'imp-a', entity: 'orders', mode: 'upsert' }]);
   });
 
+  it('applies a load handed over again (its caller died before recording the hand-over) once', async () => {
+    const load = await orderLoad('imp-a', 'upsert', [['o-1', '10']]);
+    await ingestion.appendStaged(load);
+    expect(await metrics.applyPendingLoads(tenant)).toEqual({ applied: 1 });
+    await metrics.execute(tenant, "UPDATE orders SET total = 11 WHERE external_id = 'o-1'", { label: 'later change' });
+
+    await ingestion.appendStaged(load);
+    expect(await metrics.applyPendingLoads(tenant)).toEqual({ applied: 0 });
+    expect(await orders()).toEqual([{ external_id: 'o-1', total: '11.0000' }]);
+    expect(await readdir(inboxDir())).toEqual([]);
+  });
+
   it('loses nothing and applies nothing twice while many callers queue loads during applies', async () => {
     const callers = 40;
     const loads = await Promise.all(
