@@ -132,7 +132,7 @@ describe('writeBackKpis', () => {
     ]);
   });
 
-  it('scores against the previous run for the trend, scores custom fields, and keeps the history per run', async () => {
+  it('scores custom fields, keeps the history per run, and gives a trend only against scores of the same scorecard and an earlier day', async () => {
     const secondRun = await newRun('2026-07-31');
     const scorecard = scorecardDefinitionSchema.parse({
       measures: [
@@ -142,9 +142,9 @@ describe('writeBackKpis', () => {
       bands: { yellow: 40, green: 70 },
     });
     const outputs = await files('second', [
-      // c1: days 41 -> 79.5; seats 25 -> 100: 89.75 -> 90, green; was 92: -2, stable.
+      // c1: days 41 -> 79.5; seats 25 -> 100: 89.75 -> 90, green (was 92 with the default scorecard).
       'c1,4,2026-04-15 12:00:00+00,2026-06-20 12:00:00+00,41,1200.0000,0,0,0,300,5,4,5,champions,0,9,0,false',
-      // c2: days 100 -> 50; seats "3" -> 30: 40, yellow; was 21: +19, improving.
+      // c2: days 100 -> 50; seats "3" -> 30: 40, yellow (was 21: +19 only because the scorecard changed).
       'c2,2,2026-01-10 12:00:00+00,2026-04-22 12:00:00+00,100,80.0000,0,0,0,40,1,1,1,,0,,0,false',
       // c,3: no days, no seats: both excluded -> no score; the trend needs a score: NULL.
       '"c,3",0,,,,,,,,,,,,,,,,',
@@ -156,8 +156,8 @@ describe('writeBackKpis', () => {
 
     expect((await customerList()).map((row) => [row.external_id, row.health_score, row.health_band, row.health_trend, row.as_of])).toEqual([
       ['c,3', null, null, null, '2026-07-31'],
-      ['c1', 90, 'green', 'stable', '2026-07-31'],
-      ['c2', 40, 'yellow', 'improving', '2026-07-31'],
+      ['c1', 90, 'green', null, '2026-07-31'],
+      ['c2', 40, 'yellow', null, '2026-07-31'],
       ['c4', 0, 'red', null, '2026-07-31'],
     ]);
     const { rows: history } = await client.query(
@@ -166,13 +166,39 @@ describe('writeBackKpis', () => {
     expect(history.map((row) => [row.external_id, row.score, row.trend, row.scorecard_version])).toEqual([
       ['c,3', 0, null, null],
       ['c1', 92, null, null],
-      ['c1', 90, 'stable', 3],
+      ['c1', 90, null, 3],
       ['c2', 21, null, null],
-      ['c2', 40, 'improving', 3],
+      ['c2', 40, null, 3],
       ['c4', 0, null, 3],
     ]);
     // Product KPIs and series of the first run were replaced by the (empty) sets of the second.
     expect((await client.query('SELECT count(*)::int AS n FROM product_kpis')).rows[0]).toEqual({ n: 0 });
+
+    // The same scorecard on a later day: trends against the second run.
+    const sameScorecardLater = await files('third', [
+      // c1: as before, 90; was 90: stable.
+      'c1,4,2026-04-15 12:00:00+00,2026-06-20 12:00:00+00,41,1200.0000,0,0,0,300,5,4,5,champions,0,9,0,false',
+      // c2: days 20 -> 90; seats 30: 60, yellow; was 40: +20, improving.
+      'c2,3,2026-01-10 12:00:00+00,2026-07-26 12:00:00+00,20,120.0000,40,40,120,40,4,3,3,,0,,0,false',
+      '"c,3",0,,,,,,,,,,,,,,,,',
+      // c4: 0 again; was 0: stable.
+      'c4,1,2026-01-12 12:00:00+00,2026-01-12 12:00:00+00,200,10,0,0,0,10,1,1,1,,0,,0,false',
+    ]);
+    await writeBack({ runId: await newRun('2026-08-15'), asOf: '2026-08-15', ...sameScorecardLater, scorecard: { version: 3, definition: scorecard } });
+    expect((await customerList()).map((row) => [row.external_id, row.health_score, row.health_trend])).toEqual([
+      ['c,3', null, null],
+      ['c1', 90, 'stable'],
+      ['c2', 60, 'improving'],
+      ['c4', 0, 'stable'],
+    ]);
+    // A run for a past day would compare it with a later one: no trend.
+    await writeBack({ runId: await newRun('2026-07-15'), asOf: '2026-07-15', ...sameScorecardLater, scorecard: { version: 3, definition: scorecard } });
+    expect((await customerList()).map((row) => [row.external_id, row.health_score, row.health_trend])).toEqual([
+      ['c,3', null, null],
+      ['c1', 90, null],
+      ['c2', 60, null],
+      ['c4', 0, null],
+    ]);
   });
 
   it('leaves the previous results in place when the write-back fails half-way (after the customer rows went in)', async () => {

@@ -149,7 +149,7 @@ export async function writeBackKpis(db: TenantDatabaseClient, input: WriteBackIn
     await db.query('LOCK TABLE customers IN SHARE ROW EXCLUSIVE MODE');
     await db.query('LOCK TABLE products IN SHARE MODE');
   });
-  await timed('write_back.resolve_customers', () => resolveCustomers(db));
+  await timed('write_back.resolve_customers', async () => resolveCustomers(db, await liveScoresComparable(db, input)));
   // Appending history locks out no reader (the rows stay invisible until COMMIT), so it goes first.
   const historyRows = await timed('write_back.health_scores', () => insertHealthHistory(db, input));
   // The new customer KPIs, built while readers still read the live ones.
@@ -233,13 +233,28 @@ async function lockKpiTables(db: TenantDatabaseClient, tables: readonly string[]
 }
 
 /**
- * The staged customers with their customers.id (unknown ones drop out here; they were counted before)
- * and their current score, which is the previous run's: the trend compares with it.
+ * Whether the live scores (the previous run's) can tell this run's trend: scored with the same scorecard
+ * version, as of this run's day or an earlier one. A scorecard change moves every score with no change in
+ * the customer, and a run for a past day would compare that day with a later one: no trend then.
  */
-async function resolveCustomers(db: TenantDatabaseClient): Promise<void> {
+async function liveScoresComparable(db: TenantDatabaseClient, input: WriteBackInput): Promise<boolean> {
+  const { rows } = await db.query<{ comparable: boolean }>(
+    `SELECT k.as_of <= $1::date AND h.scorecard_version IS NOT DISTINCT FROM $2::int AS comparable
+       FROM (SELECT run_id, as_of FROM customer_kpis LIMIT 1) k
+       JOIN LATERAL (SELECT scorecard_version FROM health_scores WHERE run_id = k.run_id LIMIT 1) h ON true`,
+    [input.asOf, input.scorecard.version],
+  );
+  return rows[0]?.comparable === true;
+}
+
+/**
+ * The staged customers with their customers.id (unknown ones drop out here; they were counted before)
+ * and, when comparable, their current score, which is the previous run's: the trend compares with it.
+ */
+async function resolveCustomers(db: TenantDatabaseClient, comparable: boolean): Promise<void> {
   await db.query(
     `CREATE TEMP TABLE ${RESOLVED} ON COMMIT DROP AS
-     SELECT c.id AS customer_id, s.*, k.health_score AS previous_score
+     SELECT c.id AS customer_id, s.*, ${comparable ? 'k.health_score' : 'NULL::smallint'} AS previous_score
        FROM ${STAGE.customers} s
        JOIN customers c ON c.external_id = s.customer_external_id
        LEFT JOIN customer_kpis k ON k.customer_id = c.id`,
