@@ -3,6 +3,7 @@ export {
   DEFAULT_CHURN_WINDOW_DAYS,
   DEFAULT_EXCLUDED_ORDER_STATUSES,
   InvalidKpiParamsError,
+  canonicalTimezone,
   defaultKpiParams,
   kpiParamsSchema,
   localDateOf,

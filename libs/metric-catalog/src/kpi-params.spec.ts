@@ -7,6 +7,12 @@ describe('KPI params', () => {
     expect(parseKpiParamsOrThrow(valid).excludedOrderStatuses).toEqual(['canceled', 'refunded']);
   });
 
+  it('gives the timezone its canonical name, which every time zone database knows (PostgreSQL 15 refuses US/Pacific-New)', () => {
+    expect(parseKpiParamsOrThrow({ ...valid, timezone: 'US/Pacific-New' }).timezone).toBe('America/Los_Angeles');
+    expect(parseKpiParamsOrThrow({ ...valid, timezone: 'america/sao_paulo' }).timezone).toBe('America/Sao_Paulo');
+    expect(parseKpiParamsOrThrow(valid).timezone).toBe('America/Sao_Paulo');
+  });
+
   it.each([
     [{ asOf: '2024-3-31' }, /asOf: asOf must be a YYYY-MM-DD date/],
     [{ asOf: '2023-02-29' }, /asOf: asOf is not a calendar date/],

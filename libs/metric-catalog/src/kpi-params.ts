@@ -20,13 +20,22 @@ function isCalendarDate(value: string): boolean {
   return !Number.isNaN(parsed.getTime()) && parsed.toISOString().slice(0, 10) === value;
 }
 
-function isIanaTimezone(value: string): boolean {
+/**
+ * The canonical name of an IANA time zone as ICU resolves it (`US/Pacific-New` -> `America/Los_Angeles`,
+ * `america/sao_paulo` -> `America/Sao_Paulo`), or undefined when `value` names none. SQL gets this name:
+ * ICU accepts aliases that PostgreSQL's (or BigQuery's) time zone database no longer has, while every
+ * canonical name is known to them.
+ */
+export function canonicalTimezone(value: string): string | undefined {
   try {
-    new Intl.DateTimeFormat('en-US', { timeZone: value });
-    return true;
+    return new Intl.DateTimeFormat('en-US', { timeZone: value }).resolvedOptions().timeZone;
   } catch {
-    return false;
+    return undefined;
   }
+}
+
+function isIanaTimezone(value: string): boolean {
+  return canonicalTimezone(value) !== undefined;
 }
 
 export const kpiParamsSchema = z.object({
@@ -55,7 +64,8 @@ export class InvalidKpiParamsError extends Error {
 }
 
 /**
- * Validated params with statuses lower-cased (they are compared case-insensitively). Throws
+ * Validated params with statuses lower-cased (they are compared case-insensitively) and the timezone's
+ * canonical name (canonicalTimezone). Throws
  * InvalidKpiParamsError naming every bad field, so a bad tenant setting fails the run before any SQL.
  */
 export function parseKpiParamsOrThrow(params: KpiParams): KpiParams {
@@ -66,6 +76,7 @@ export function parseKpiParamsOrThrow(params: KpiParams): KpiParams {
   }
   return {
     ...result.data,
+    timezone: canonicalTimezone(result.data.timezone) as string,
     excludedOrderStatuses: [...new Set(result.data.excludedOrderStatuses.map((status) => status.trim().toLowerCase()))],
   };
 }

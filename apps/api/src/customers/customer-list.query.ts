@@ -1,6 +1,6 @@
 import { CUSTOM_FIELD_NAME_MAX_LENGTH, CUSTOM_FIELD_NAME_PATTERN, type FieldError } from '@pulse/contracts';
 import { fieldErrorsForNulCharacters, ValidationError, validationErrorFromZod } from '@pulse/errors';
-import { assertTenantTimezone } from '../tenancy/tenant-timezone';
+import { tenantTimezoneOrThrow } from '../tenancy/tenant-timezone';
 import { z } from 'zod';
 import { isPostgresDate, isPostgresInstant } from '../request-input/postgres-values';
 import { queryInteger } from '@pulse/service-runtime';
@@ -132,10 +132,10 @@ export function isLocalDayRange(range: RangeFilter): boolean {
   return CUSTOMER_KPI_FIELDS[range.field].type === 'timestamptz' && isPostgresDate(range.value);
 }
 
-/** A date alone has to be placed in the tenant's timezone, which must then be one. */
-function assertTimezoneForDates(ranges: RangeFilter[], timezone: string): void {
-  if (!ranges.some(isLocalDayRange)) return;
-  assertTenantTimezone(timezone, 'a date cannot be placed in it: filter with an instant with Z or an offset (2026-06-18T00:00-04:00) instead');
+/** A date alone has to be placed in the tenant's timezone, which must then be one: its canonical name for SQL. */
+function timezoneForDates(ranges: RangeFilter[], timezone: string): string {
+  if (!ranges.some(isLocalDayRange)) return timezone;
+  return tenantTimezoneOrThrow(timezone, 'a date cannot be placed in it: filter with an instant with Z or an offset (2026-06-18T00:00-04:00) instead');
 }
 
 /** `parse`'s result, or undefined with its ValidationError's field errors added to `errors`. */
@@ -185,7 +185,7 @@ export function parseCustomerListQuery(raw: Record<string, unknown>, timezone: s
   }
   const sort = refused.has('query.sort') ? [] : fieldErrorsInto(errors, () => parseSort(standardRaw['sort'] as string | undefined, CUSTOMER_SORT_FIELDS, 'name'));
   if (!parsed.success || errors.length > 0 || !sort) throw new ValidationError(errors);
-  assertTimezoneForDates(ranges, timezone);
+  const zone = timezoneForDates(ranges, timezone);
 
   const query = parsed.data;
   const signature = sortSignature(sort);
@@ -198,7 +198,7 @@ export function parseCustomerListQuery(raw: Record<string, unknown>, timezone: s
     ...(query.segment !== undefined ? { segment: query.segment } : {}),
     ranges,
     custom,
-    timezone,
+    timezone: zone,
   };
 }
 

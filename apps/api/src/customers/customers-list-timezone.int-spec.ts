@@ -86,6 +86,14 @@ describe('GET /v1/customers date filters on instants, in the tenant timezone (re
     expect(await ids(santiago, { 'lastOrderAt[lt]': '2026-09-06' })).toEqual(['scl-5th-2359']);
   });
 
+  it('takes an alias ICU knows and PostgreSQL no longer does (US/Pacific-New) as its canonical zone', async () => {
+    // Los Angeles is UTC-7 in June: 2026-06-18 starts at 07:00Z. Before: PostgreSQL refused the name, a 500.
+    const losAngeles = await api.seedTenant('tz-alias', { settings: { timezone: 'US/Pacific-New' } });
+    await seedOrders(api, losAngeles);
+    expect(await ids(losAngeles, { 'lastOrderAt[gte]': '2026-06-18' })).toEqual(['ny-18th-2359']);
+    expect(await ids(losAngeles, { 'lastOrderAt[lt]': '2026-06-18' })).toEqual(['ny-17th-2330', 'ny-18th-0015', 'utc-midnight']);
+  });
+
   it('answers 422 tenant.invalid_timezone for a date when the tenant timezone is not an IANA name, and serves instants', async () => {
     const response = await api.get('/v1/customers?lastOrderAt[gte]=2026-06-18', { key: broken.apiKey });
     expect(response.status).toBe(422);

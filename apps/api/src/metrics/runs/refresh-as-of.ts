@@ -1,6 +1,6 @@
 import { ValidationError } from '@pulse/errors';
 import { localDateOf } from '@pulse/metric-catalog';
-import { assertTenantTimezone } from '../../tenancy/tenant-timezone';
+import { tenantTimezoneOrThrow } from '../../tenancy/tenant-timezone';
 
 /**
  * The earliest as-of day a refresh takes. A run's series reach from the earliest data to its as-of day,
@@ -24,7 +24,7 @@ function addDays(day: string, days: number): string {
  * that is no IANA name is the tenant's configuration, not the request's fault (422, as on customers).
  */
 export function assertRefreshAsOfInRange(asOf: string, timezone: string, now = new Date()): void {
-  assertTenantTimezone(timezone, "the tenant's today, which bounds asOf, is unknown: refresh without asOf (the run fails naming the setting)");
+  tenantTimezoneOrThrow(timezone, "the tenant's today, which bounds asOf, is unknown: refresh without asOf (the run fails naming the setting)");
   const latest = addDays(localDateOf(now, timezone), 1);
   // YYYY-MM-DD strings compare in calendar order.
   if (asOf >= EARLIEST_REFRESH_AS_OF && asOf <= latest) return;
