@@ -30,8 +30,8 @@ export const FIXTURE_ROWS: Partial<Record<CanonicalEntity, Rows>> = {
     { external_id: 'o5', customer_external_id: 'c2', ordered_at: '2024-03-01T02:30:00Z', status: 'paid', total: '80' }, // 2024-02-29 23:30
     { external_id: 'o6', customer_external_id: 'c2', ordered_at: '2024-04-01T02:59:00Z', status: 'paid', total: '20' }, // 2024-03-31 23:59
     { external_id: 'o7', customer_external_id: 'c2', ordered_at: '2024-04-01T03:00:00Z', status: 'paid', total: '999' }, // 2024-04-01 00:00
-    // c3: a refunded order (excluded) and one qualifying order
-    { external_id: 'o8', customer_external_id: 'c3', ordered_at: '2023-10-01T15:00:00Z', status: 'refunded', total: '200' },
+    // c3: a refunded order (excluded; a tab after the status, as some exports write) and one qualifying order
+    { external_id: 'o8', customer_external_id: 'c3', ordered_at: '2023-10-01T15:00:00Z', status: 'refunded\t', total: '200' },
     { external_id: 'o9', customer_external_id: 'c3', ordered_at: '2023-12-01T15:00:00Z', status: 'paid', total: '40' }, // 2023-12-01
     // c4: two orders on the same day, one earlier
     { external_id: 'o14', customer_external_id: 'c4', ordered_at: '2024-02-15T15:00:00Z', status: 'paid', total: '25' }, // 2024-02-15
@@ -40,7 +40,7 @@ export const FIXTURE_ROWS: Partial<Record<CanonicalEntity, Rows>> = {
     // c5: an order without a total (counts as an order with 0 revenue)
     { external_id: 'o12', customer_external_id: 'c5', ordered_at: '2024-02-10T15:00:00Z', status: 'paid', total: null }, // 2024-02-10
     // c7: only a cancelled order
-    { external_id: 'o13', customer_external_id: 'c7', ordered_at: '2024-03-15T15:00:00Z', status: 'cancelled', total: '70' },
+    { external_id: 'o13', customer_external_id: 'c7', ordered_at: '2024-03-15T15:00:00Z', status: '\u00a0cancelled', total: '70' }, // a no-break space before it
   ],
   order_items: [
     { order_external_id: 'o1', line_number: 1, sku: 'A', quantity: '2', unit_price: '10' },
@@ -92,8 +92,8 @@ export const FIXTURE_ROWS: Partial<Record<CanonicalEntity, Rows>> = {
     { external_id: 't2', customer_external_id: 'c1', opened_at: '2024-02-01T12:00:00Z', closed_at: '2024-02-05T12:00:00Z', status: 'closed' },
     // closed after the as-of day: open as of it
     { external_id: 't3', customer_external_id: 'c2', opened_at: '2024-03-25T12:00:00Z', closed_at: '2024-04-03T12:00:00Z', status: 'closed' },
-    // no closed_at, but the status says resolved (written with a trailing space)
-    { external_id: 't4', customer_external_id: 'c2', opened_at: '2024-01-10T12:00:00Z', closed_at: null, status: 'Resolved ' },
+    // no closed_at, but the status says resolved (written with a trailing line break)
+    { external_id: 't4', customer_external_id: 'c2', opened_at: '2024-01-10T12:00:00Z', closed_at: null, status: 'Resolved\r\n' },
     // opened after the as-of day
     { external_id: 't5', customer_external_id: 'c3', opened_at: '2024-04-02T12:00:00Z', closed_at: null, status: 'open' },
   ],

@@ -48,7 +48,7 @@ export function createCompileContext(dialect: SqlDialect, params: KpiParams, opt
     productsTouchedSince: options.productsTouchedSince === undefined ? undefined : dialect.timestamp(options.productsTouchedSince),
     windowStart: (days) => dialect.startOfDay(dialect.addDays(asOfDay, -(days - 1)), params.timezone),
     qualifyingStatus: (column) =>
-      excluded.length === 0 ? 'TRUE' : `(${column} IS NULL OR LOWER(TRIM(${column})) NOT IN (${excluded.join(', ')}))`,
+      excluded.length === 0 ? 'TRUE' : `(${column} IS NULL OR LOWER(${dialect.trimmed(column)}) NOT IN (${excluded.join(', ')}))`,
   };
 }
 

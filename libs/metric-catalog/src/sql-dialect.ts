@@ -57,7 +57,17 @@ export interface SqlDialect {
   toDecimal(expression: string, scale: number): string;
   /** An instant as ISO-8601 UTC text with microseconds and Z: '2024-01-31T23:30:00.000000Z'. */
   isoTimestamp(timestamp: string): string;
+  /**
+   * Text without leading and trailing whitespace, the same characters in both engines (those of
+   * JavaScript's String.prototype.trim, which tenant settings are trimmed with): a bare TRIM strips only
+   * spaces in DuckDB and every whitespace character in BigQuery, so a status "refunded\t" counted as
+   * revenue in one and not in the other.
+   */
+  trimmed(text: string): string;
 }
+
+/** The code points String.prototype.trim removes (ECMAScript WhiteSpace and LineTerminator). */
+const WHITESPACE_CODE_POINTS = [9, 10, 11, 12, 13, 32, 160, 5760, 8192, 8193, 8194, 8195, 8196, 8197, 8198, 8199, 8200, 8201, 8202, 8232, 8233, 8239, 8287, 12288, 65279];
 
 // UTC with Z, up to microseconds (kept: loaded_at watermarks have microseconds).
 const ISO_UTC_INSTANT = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d{1,6})?Z$/;
@@ -179,6 +189,7 @@ export const duckdbDialect: SqlDialect = {
   textValues: (values, column) => `(VALUES ${values.map((value) => `(${duckdbDialect.text(value)})`).join(', ')}) AS ${column}_values(${column})`,
   toDecimal: (expression, scale) => `CAST(${expression} AS DECIMAL(38, ${scale}))`,
   isoTimestamp: (timestamp) => `strftime(${utcWallClock(timestamp)}, '%Y-%m-%dT%H:%M:%S.%fZ')`,
+  trimmed: (text) => `TRIM(${text}, ${WHITESPACE_CODE_POINTS.map((codePoint) => `chr(${codePoint})`).join(' || ')})`,
 };
 
 const BIGQUERY_TYPES: Record<SqlType, string> = {
@@ -223,6 +234,7 @@ export const bigqueryDialect: SqlDialect = {
   // BIGNUMERIC, not NUMERIC: a NUMERIC cast would fail past 10^29 (and round to 9 places before ROUND).
   toDecimal: (expression, scale) => `ROUND(CAST(${expression} AS BIGNUMERIC), ${scale})`,
   isoTimestamp: (timestamp) => `FORMAT_TIMESTAMP('%Y-%m-%dT%H:%M:%E6SZ', ${timestamp}, 'UTC')`,
+  trimmed: (text) => `TRIM(${text}, CODE_POINTS_TO_STRING([${WHITESPACE_CODE_POINTS.join(', ')}]))`,
 };
 
 export function sqlDialect(name: 'duckdb' | 'bigquery'): SqlDialect {

@@ -51,7 +51,7 @@ export const customerSources: readonly MetricSource[] = [
     relation: (ctx) => `SELECT customer_external_id AS customer_id FROM support_tickets
   WHERE opened_at < ${ctx.asOfEnd}
     AND (closed_at >= ${ctx.asOfEnd}
-      OR (closed_at IS NULL AND (status IS NULL OR LOWER(TRIM(status)) NOT IN (${CLOSED_TICKET_STATUSES.map((status) => ctx.dialect.text(status)).join(', ')}))))`,
+      OR (closed_at IS NULL AND (status IS NULL OR LOWER(${ctx.dialect.trimmed('status')}) NOT IN (${CLOSED_TICKET_STATUSES.map((status) => ctx.dialect.text(status)).join(', ')}))))`,
   },
   {
     name: 'customer_usage_30d',
