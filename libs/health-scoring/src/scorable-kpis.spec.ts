@@ -7,6 +7,11 @@ describe('measureSource', () => {
     expect(measureSource('custom.tier_level')).toEqual({ kind: 'custom', field: 'tier_level' });
     expect(measureSource('revenue_90d')).toEqual({ kind: 'unknown' });
   });
+
+  it.each([['toString'], ['constructor'], ['valueOf'], ['hasOwnProperty'], ['__proto__'], ['isPrototypeOf']])(
+    'does not take %p, a property every object inherits, for a KPI',
+    (metric) => expect(measureSource(metric)).toEqual({ kind: 'unknown' }),
+  );
 });
 
 describe('toScorableNumber', () => {

@@ -30,8 +30,9 @@ export type MeasureSource = { kind: 'kpi'; column: string } | { kind: 'custom'; 
 
 export function measureSource(metric: string): MeasureSource {
   if (metric.startsWith(CUSTOM_PREFIX)) return { kind: 'custom', field: metric.slice(CUSTOM_PREFIX.length) };
-  const column = (SCORABLE_KPIS as Record<string, string>)[metric];
-  return column ? { kind: 'kpi', column } : { kind: 'unknown' };
+  // Own properties only: `toString` or `constructor` would otherwise be found on Object.prototype.
+  if (!Object.hasOwn(SCORABLE_KPIS, metric)) return { kind: 'unknown' };
+  return { kind: 'kpi', column: SCORABLE_KPIS[metric as ScorableKpi] };
 }
 
 /**

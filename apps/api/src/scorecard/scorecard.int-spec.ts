@@ -48,6 +48,15 @@ describe('GET/PUT /v1/scorecard', () => {
     expect((await api.get('/v1/scorecard', { key: tenant.apiKey })).body).toMatchObject({ version: 0, isDefault: true });
   });
 
+  it.each([['toString'], ['constructor'], ['valueOf'], ['hasOwnProperty']])('refuses %p, a property every JavaScript object has, as it refuses any name that is no KPI', async (metric) => {
+    const body = { ...definition, measures: [{ ...definition.measures[0], metric }, ...definition.measures.slice(1)] };
+    const response = await api.request('PUT', '/v1/scorecard', { key: tenant.apiKey, body });
+    expect(response.status).toBe(400);
+    expect(response.body['code']).toBe('validation_failed');
+    expect(response.body['errors']).toEqual([expect.objectContaining({ field: 'body.measures.0.metric', message: expect.stringContaining(`"${metric}" is not a KPI`) })]);
+    expect((await api.get('/v1/scorecard', { key: tenant.apiKey })).body).toMatchObject({ version: 0, isDefault: true });
+  });
+
   it('stores a new active version, queues a recompute and publishes it (reason scorecard_changed)', async () => {
     const put = await api.request('PUT', '/v1/scorecard', { key: tenant.apiKey, body: definition });
     expect(put.status).toBe(200);

@@ -63,4 +63,8 @@ describe('customerHealthRows', () => {
     await expect(collect(records(['customer_external_id', 'score']))).rejects.toThrow(/customer_kpis.csv has the wrong columns: missing orders_count/);
     await expect(collect(records())).rejects.toThrow('KPI file customer_kpis.csv is empty (no header line)');
   });
+
+  it('refuses extra columns named like properties every JavaScript object has', async () => {
+    await expect(collect(records([...HEADER, 'constructor', 'toString']))).rejects.toThrow(/customer_kpis.csv has the wrong columns: unexpected constructor, toString/);
+  });
 });

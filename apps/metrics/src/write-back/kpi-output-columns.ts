@@ -50,7 +50,8 @@ export type CustomerKpiColumn = keyof typeof CUSTOMER_KPI_COLUMNS;
 export function assertKpiHeader(file: string, header: readonly string[], expected: Readonly<Record<string, string>>): void {
   const want = Object.keys(expected);
   const missing = want.filter((column) => !header.includes(column));
-  const unexpected = header.filter((column) => !(column in expected));
+  // Own keys only: `in` would take a column named `constructor` or `toString` for an expected one.
+  const unexpected = header.filter((column) => !Object.hasOwn(expected, column));
   const duplicated = header.filter((column, index) => header.indexOf(column) !== index);
   if (missing.length || unexpected.length || duplicated.length) {
     const parts = [
