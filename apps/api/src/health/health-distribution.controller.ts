@@ -18,27 +18,27 @@ export class HealthDistributionController {
     responses: { 200: { description: 'The distribution', schema: healthDistributionSchema } },
   })
   async distribution(@CurrentTenant() tenant: TenantContext): Promise<HealthDistributionDto> {
-    const [bands, deciles] = await this.tenants.withTenantClient(tenant, async (db) => [
-      // Customers without a customer_kpis row count as unscored, hence counting from customers.
-      (
-        await db.query<{ band: string | null; count: number }>(
-          `SELECT k.health_band::text AS band, count(*)::int AS count FROM customers c LEFT JOIN customer_kpis k ON k.customer_id = c.id GROUP BY 1`,
-        )
-      ).rows,
-      (
-        await db.query<{ bucket: number; count: number }>(
-          `SELECT least(greatest(health_score, 0) / 10, 9)::int AS bucket, count(*)::int AS count FROM customer_kpis WHERE health_score IS NOT NULL GROUP BY 1`,
-        )
-      ).rows,
-    ]);
-    const band = (name: string | null) => bands.filter((row) => row.band === name).reduce((sum, row) => sum + row.count, 0);
+    // One statement, so one snapshot: bands and deciles always count the same rows, even while a metrics
+    // write-back commits new scores (two statements could straddle its commit and disagree). Customers
+    // without a customer_kpis row count as unscored, hence counting from customers.
+    const { rows } = await this.tenants.query<{ band: string | null; bucket: number | null; count: number }>(
+      tenant,
+      `SELECT k.health_band::text AS band,
+              -- greatest() skips NULLs: an unscored customer must not land in the first decile.
+              CASE WHEN k.health_score IS NOT NULL THEN least(greatest(k.health_score, 0) / 10, 9) END::int AS bucket,
+              count(*)::int AS count
+         FROM customers c LEFT JOIN customer_kpis k ON k.customer_id = c.id
+        GROUP BY 1, 2`,
+    );
+    const sum = (matches: (row: (typeof rows)[number]) => boolean) => rows.filter(matches).reduce((total, row) => total + row.count, 0);
+    const band = (name: string | null) => sum((row) => row.band === name);
     return {
-      total: bands.reduce((sum, row) => sum + row.count, 0),
+      total: sum(() => true),
       bands: { red: band('red'), yellow: band('yellow'), green: band('green'), unscored: band(null) },
       deciles: Array.from({ length: BUCKETS }, (_, i) => ({
         from: i * 10,
         to: i === BUCKETS - 1 ? 100 : i * 10 + 9,
-        count: deciles.find((row) => row.bucket === i)?.count ?? 0,
+        count: sum((row) => row.bucket === i),
       })),
     };
   }

@@ -1,3 +1,4 @@
+import { Client } from 'pg';
 import { ApiUnderTest, type SeededTenant } from '../api.int-kit';
 
 // These tests read many pages quickly: rate limiting is not what they check.
@@ -43,6 +44,71 @@ describe('GET /v1/health/distribution (real PostgreSQL)', () => {
         { from: 90, to: 100, count: 2 },
       ],
     });
+  });
+
+  it('counts bands and deciles in one snapshot while a write-back commits new scores during the read', async () => {
+    const tenant = await api.seedTenant('distribution-snapshot');
+    await api.tenantSql(tenant, `INSERT INTO customers (external_id) SELECT 'c' || i FROM generate_series(1, 6) i`);
+    await api.tenantSql(
+      tenant,
+      `INSERT INTO customer_kpis (customer_id, health_score, health_band, as_of, run_id)
+       SELECT c.id, v.score, v.band::health_band, date '2026-01-01', gen_random_uuid()
+       FROM (VALUES ('c1', 10, 'red'), ('c2', 20, 'red'), ('c3', 30, 'red'), ('c4', 50, 'yellow'), ('c5', 80, 'green')) AS v(external_id, score, band)
+         JOIN customers c USING (external_id)`,
+    );
+    // The interleaving is made with locks, not timing. The holder rebuilds customers_pkey and keeps its
+    // ACCESS EXCLUSIVE lock: the read has locked customers and customer_kpis (parse analysis) and waits to
+    // plan (the planner locks every index of customers). The writer rescores everyone green and asks for
+    // customer_kpis exclusively: it queues behind the read. Once the holder lets go, the read's statement
+    // runs on the old scores and the writer gets its lock; a second statement of the read would now wait
+    // for the writer's commit and count the new scores.
+    const holder = new Client({ connectionString: tenant.databaseUrl });
+    const writer = new Client({ connectionString: tenant.databaseUrl });
+    const observer = new Client({ connectionString: tenant.databaseUrl });
+    await Promise.all([holder.connect(), writer.connect(), observer.connect()]);
+    try {
+      const waitingFor = async (relation: string, pid: number | null, answered: () => boolean): Promise<number | undefined> => {
+        for (let polls = 0; polls < 2_000; polls++) {
+          const { rows } = await observer.query<{ pid: number }>(`SELECT pid FROM pg_locks WHERE NOT granted AND relation = $1::regclass AND ($2::int IS NULL OR pid = $2)`, [relation, pid]);
+          if (rows[0]) return rows[0].pid;
+          if (answered()) return undefined;
+          await new Promise((resolve) => setTimeout(resolve, 5));
+        }
+        throw new Error(`nobody waited for ${relation}`);
+      };
+      const writerPid = (await writer.query<{ pid: number }>('SELECT pg_backend_pid() AS pid')).rows[0]?.pid as number;
+
+      await holder.query('BEGIN');
+      await holder.query('REINDEX INDEX customers_pkey');
+      let answered = false;
+      const answer = api.get('/v1/health/distribution', { key: tenant.apiKey }).finally(() => (answered = true));
+      const readerPid = await waitingFor('customers_pkey', null, () => answered);
+      expect(readerPid).toEqual(expect.any(Number));
+
+      await writer.query('BEGIN');
+      await writer.query(`UPDATE customer_kpis SET health_score = 90, health_band = 'green'`);
+      const writerLocked = writer.query('LOCK TABLE customer_kpis IN ACCESS EXCLUSIVE MODE');
+      await waitingFor('customer_kpis', writerPid, () => false);
+      await holder.query('ROLLBACK');
+      await writerLocked;
+      await waitingFor('customer_kpis', readerPid as number, () => answered);
+      await writer.query('COMMIT');
+
+      const response = await answer;
+      expect(response.status).toBe(200);
+      expect(response.body).toEqual({
+        total: 6,
+        bands: { red: 3, yellow: 1, green: 1, unscored: 1 },
+        deciles: [0, 1, 1, 1, 0, 1, 0, 0, 1, 0].map((count, i) => ({ from: i * 10, to: i === 9 ? 100 : i * 10 + 9, count })),
+      });
+      // The next read sees the write-back's scores, bands and deciles alike.
+      expect((await api.get('/v1/health/distribution', { key: tenant.apiKey })).body).toMatchObject({
+        bands: { red: 0, yellow: 0, green: 5, unscored: 1 },
+        deciles: expect.arrayContaining([{ from: 90, to: 100, count: 5 }]),
+      });
+    } finally {
+      await Promise.all([holder.end(), writer.end(), observer.end()]);
+    }
   });
 
   it('answers zeros for a tenant without customers, and 401 without a key', async () => {
