@@ -186,6 +186,20 @@ describe('GET /v1/customers (real PostgreSQL)', () => {
     }
   });
 
+  it('walks past the longest name ingestion stores, also one of control characters: every nextCursor it gives is accepted', async () => {
+    // 2600 bytes each; in a cursor's JSON each control character took six.
+    await db.query(`INSERT INTO customers (external_id, name) VALUES ('long-1', repeat(chr(1), 2600)), ('long-2', repeat('ç', 1300)), ('long-3', repeat('z', 2600))`);
+    try {
+      for (const sort of ['name', '-name']) {
+        const rows = await walk({ limit: '1', sort });
+        expect(rows).toEqual(await expected(`SELECT c.external_id ${FROM} ORDER BY c.name ${sort === 'name' ? 'ASC' : 'DESC'} NULLS LAST, c.id ${sort === 'name' ? 'ASC' : 'DESC'}`));
+        expect(rows).toHaveLength(153);
+      }
+    } finally {
+      await db.query(`DELETE FROM customers WHERE external_id LIKE 'long-%'`);
+    }
+  });
+
   it('matches JSON booleans with custom.<name>=true|false, and the strings "true"/"false" as before', async () => {
     // What the parser stores for a vip column of true/false (or sim/não), next to text a string column kept.
     await db.query(`

@@ -3,10 +3,18 @@ import type { KeysetPageRequest } from '../customers/keyset-page';
 import { limitClause, type ListStatement } from '../customers/list-statement';
 import { PRODUCT_COLUMNS, PRODUCT_FROM } from './product-row';
 
+/**
+ * How much of a product's name its sort compares: product names have no length limit (they are not
+ * indexed, so ingestion takes any), but a page's cursor carries the sort values of its last row, at
+ * most MAX_VALUE_BYTES (2600) of UTF-8 each. 650 characters are at most 2600 bytes; names alike in them
+ * are ordered by SKU.
+ */
+export const PRODUCT_NAME_SORT_CHARACTERS = 650;
+
 /** Sortable fields of GET /v1/products (API name -> SQL). Only sku is never NULL. */
 export const PRODUCT_SORT_FIELDS: Readonly<Record<string, SortColumn>> = {
   sku: { sql: 's.sku', type: 'text', nullable: false },
-  name: { sql: 'p.name', type: 'text', nullable: true },
+  name: { sql: `left(p.name, ${PRODUCT_NAME_SORT_CHARACTERS})`, type: 'text', nullable: true },
   price: { sql: 'p.price', type: 'numeric', nullable: true },
   firstPurchaseAt: { sql: 'pk.first_purchase_at', type: 'timestamptz', nullable: true },
   lastPurchaseAt: { sql: 'pk.last_purchase_at', type: 'timestamptz', nullable: true },

@@ -66,6 +66,32 @@ describe('GET /v1/products and /v1/products/{sku} (real PostgreSQL)', () => {
     expect(skus).toHaveLength(45);
   });
 
+  it('walks past product names of any length and text of control characters: every nextCursor it gives is accepted', async () => {
+    // Product names have no length limit (ingestion takes any): the sort compares their first 650
+    // characters, then the SKU. A SKU is at most 2600 bytes (ingestion), here all control characters.
+    const controlSku = '\u0001'.repeat(2600);
+    await db.query(
+      `INSERT INTO products (sku, name) VALUES ('LONG-1', repeat('x', 3000)), ('LONG-2', repeat('y', 9000)), ('LONG-3', repeat(chr(1), 3000)),
+         ('LONG-4', repeat('😀', 3000)), ('LONG-5', repeat('x', 3000) || 'a'), ('LONG-6', repeat('x', 649) || 'w' || repeat('x', 3000)), ($1, 'Control SKU')`,
+      [controlSku],
+    );
+    try {
+      for (const [sort, orderBy] of [
+        ['name', 'left(p.name, 650) ASC NULLS LAST, s.sku ASC'],
+        ['-name', 'left(p.name, 650) DESC NULLS LAST, s.sku DESC'],
+        ['-sku', 's.sku DESC'],
+        ['name,-sku', 'left(p.name, 650) ASC NULLS LAST, s.sku DESC'],
+      ]) {
+        const skus = await walk({ limit: '1', sort: sort as string });
+        const { rows } = await db.query<{ sku: string }>(`SELECT s.sku FROM ${FROM} ORDER BY ${orderBy}`);
+        expect(skus).toEqual(rows.map((row) => row.sku));
+        expect(skus).toHaveLength(52);
+      }
+    } finally {
+      await db.query(`DELETE FROM products WHERE sku LIKE 'LONG-%' OR sku = $1`, [controlSku]);
+    }
+  });
+
   it('returns a catalog product with its SKU KPIs', async () => {
     const response = await get('/v1/products/SKU-001');
     expect(response.status).toBe(200);
