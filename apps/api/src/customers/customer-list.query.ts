@@ -2,7 +2,7 @@ import { CUSTOM_FIELD_NAME_MAX_LENGTH, CUSTOM_FIELD_NAME_PATTERN, type FieldErro
 import { fieldErrorsForNulCharacters, ValidationError, validationErrorFromZod } from '@pulse/errors';
 import { tenantTimezoneOrThrow } from '../tenancy/tenant-timezone';
 import { z } from 'zod';
-import { isPostgresDate, isPostgresInstant } from '../request-input/postgres-values';
+import { isPostgresDate, isPostgresInstant, POSTGRES_INSTANT_PATTERN } from '../request-input/postgres-values';
 import { queryInteger } from '@pulse/service-runtime';
 import { CUSTOMER_KPI_FIELDS, CUSTOMER_SORT_FIELDS, CUSTOMER_TIEBREAKER, RANGE_OPERATORS, type CustomerKpiField, type RangeOperator } from './customer-list-fields';
 import type { CursorPosition, SortKey } from './keyset-pagination';
@@ -10,6 +10,8 @@ import { decodeCursor, MAX_CURSOR_LENGTH } from './list-cursor';
 import { parseSort, sortSignature } from './list-sort';
 
 const HEALTH_BANDS = ['red', 'yellow', 'green'] as const;
+// The KPI amount columns are NUMERIC(38,4): up to 34 digits before the point.
+const KPI_DECIMAL = /^-?\d{1,38}(\.\d{1,38})?$/;
 export type HealthBand = (typeof HEALTH_BANDS)[number];
 
 /** Every `<kpi>[<op>]` parameter, in a fixed order (built once: a list request checks each of them). */
@@ -17,10 +19,30 @@ const RANGE_KEYS = (Object.keys(CUSTOMER_KPI_FIELDS) as CustomerKpiField[]).flat
   (Object.keys(RANGE_OPERATORS) as RangeOperator[]).map((op) => ({ key: `${field}[${op}]` as const, field, op })),
 );
 
+const INTEGER_RANGE_MESSAGE = 'expected an integer from -999999999 to 999999999';
+const DECIMAL_MESSAGE = 'expected a decimal number';
+const INSTANT_MESSAGE =
+  'expected an ISO-8601 date or instant (YYYY-MM-DD, or YYYY-MM-DDTHH:MM[:SS[.ffffff]] with Z or an offset up to ±15:59) of a real day in years 0001-9999';
+
+/**
+ * A `<kpi>[<op>]` parameter by the KPI's type, so that /openapi.json says what is accepted: an integer, a
+ * decimal as text with its pattern (JavaScript would write 1e-7), a date or instant with its pattern
+ * (whether the day exists is checked after: rangeValueError).
+ */
+function rangeParameter(field: CustomerKpiField, op: RangeOperator): z.ZodType {
+  const description = `${field} ${op} value`;
+  switch (CUSTOMER_KPI_FIELDS[field].type) {
+    case 'integer':
+      return queryInteger(z.number().int(INTEGER_RANGE_MESSAGE).min(-999_999_999, INTEGER_RANGE_MESSAGE).max(999_999_999, INTEGER_RANGE_MESSAGE)).optional().describe(description);
+    case 'timestamptz':
+      return z.string().regex(POSTGRES_INSTANT_PATTERN, INSTANT_MESSAGE).optional().describe(description);
+    default:
+      return z.string().regex(KPI_DECIMAL, DECIMAL_MESSAGE).optional().describe(description);
+  }
+}
+
 const rangeKeys = Object.fromEntries(
-  Object.keys(CUSTOMER_KPI_FIELDS).flatMap((field) =>
-    Object.keys(RANGE_OPERATORS).map((op) => [`${field}[${op}]`, z.string().max(64).optional().describe(`${field} ${op} value`)]),
-  ),
+  (Object.keys(CUSTOMER_KPI_FIELDS) as CustomerKpiField[]).flatMap((field) => (Object.keys(RANGE_OPERATORS) as RangeOperator[]).map((op) => [`${field}[${op}]`, rangeParameter(field, op)])),
 ) as Record<`${CustomerKpiField}[${RangeOperator}]`, z.ZodOptional<z.ZodString>>;
 
 /**
@@ -89,18 +111,14 @@ export const CUSTOM_FIELD_FILTER_PATTERNS = [
     schema: z.string().regex(NUMBER),
   },
 ];
-// The KPI amount columns are NUMERIC(38,4): up to 34 digits before the point.
-const KPI_DECIMAL = /^-?\d{1,38}(\.\d{1,38})?$/;
 const INTEGER = /^-?\d{1,9}$/;
 const MAX_CUSTOM_FILTERS = 20;
 
 function rangeValueError(field: CustomerKpiField, value: string): string | undefined {
   const type = CUSTOMER_KPI_FIELDS[field].type;
-  if (type === 'integer') return INTEGER.test(value) ? undefined : 'expected an integer from -999999999 to 999999999';
-  if (type === 'timestamptz') {
-    return isPostgresInstant(value) ? undefined : 'expected an ISO-8601 date or instant (YYYY-MM-DD, or YYYY-MM-DDTHH:MM[:SS[.ffffff]] with Z or an offset up to ±15:59) of a real day in years 0001-9999';
-  }
-  return KPI_DECIMAL.test(value) ? undefined : 'expected a decimal number';
+  if (type === 'integer') return INTEGER.test(value) ? undefined : INTEGER_RANGE_MESSAGE;
+  if (type === 'timestamptz') return isPostgresInstant(value) ? undefined : INSTANT_MESSAGE;
+  return KPI_DECIMAL.test(value) ? undefined : DECIMAL_MESSAGE;
 }
 
 function parseCustomFilters(raw: Record<string, unknown>, errors: FieldError[]): CustomFieldFilter[] {

@@ -204,6 +204,16 @@ describe('the api answers as its OpenAPI document says', () => {
     const patterns = (document.paths[CL]?.['get']?.['x-query-parameter-patterns'] ?? []).map(({ pattern }) => new RegExp(pattern));
     for (const name of ['custom.tier', 'custom.employees[gt]', 'custom.employees[eq]']) expect(patterns.some((pattern) => pattern.test(name))).toBe(true);
     expect(patterns.some((pattern) => pattern.test('custom.a-b'))).toBe(false);
+    // KPI range parameters say what they take (before: every one a string of at most 64 characters).
+    const parameter = (name: string) => document.paths[CL]?.['get']?.parameters.find((candidate) => candidate.name === name)?.schema;
+    expect(parameter('orders[gt]')).toMatchObject({ type: 'integer', minimum: -999_999_999, maximum: 999_999_999 });
+    const decimal = parameter('revenue90d[gte]') as { type: string; pattern: string };
+    expect(decimal.type).toBe('string');
+    expect(['100', '-0.5', '1'.repeat(38)].filter((value) => !new RegExp(decimal.pattern).test(value))).toEqual([]);
+    expect(['1e3', '0x10', '.5'].filter((value) => new RegExp(decimal.pattern).test(value))).toEqual([]);
+    const instant = parameter('lastOrderAt[gte]') as { type: string; pattern: string };
+    expect(['2026-06-18', '2026-06-18T00:00Z', '2026-06-18T00:00:00.123456-04:00'].filter((value) => !new RegExp(instant.pattern).test(value))).toEqual([]);
+    expect(['18/06/2026', '2026-06-18T00:00'].filter((value) => new RegExp(instant.pattern).test(value))).toEqual([]);
   });
 
   it('metrics, health distribution and scorecard: series values, a refresh without a body, 415 after authentication and 413 before', async () => {

@@ -6,6 +6,8 @@
 
 const DATE = /^(\d{4})-(\d{2})-(\d{2})$/;
 const INSTANT = /^(\d{4})-(\d{2})-(\d{2})(?:T(\d{2}):(\d{2})(?::(\d{2})(?:\.\d{1,6})?)?(?:Z|[+-](\d{2}):(\d{2})))?$/;
+/** The form of isPostgresInstant's text (for a schema's pattern); the values' ranges are checked by it. */
+export const POSTGRES_INSTANT_PATTERN = INSTANT;
 
 // PostgreSQL refuses a time zone displacement beyond 15:59.
 const MAX_OFFSET_HOURS = 15;
