@@ -1,4 +1,5 @@
 import { Client, escapeIdentifier, escapeLiteral } from 'pg';
+import { scramSha256Verifier } from './scram-verifier';
 
 export interface TenantDatabaseSpec {
   databaseName: string;
@@ -10,7 +11,8 @@ export interface TenantDatabaseSpec {
 /**
  * DDL on the shared instance, as the provisioning login. Every operation is idempotent (it checks the
  * catalog first), so a provisioning run interrupted anywhere can simply be run again.
- * DDL takes no bind parameters: names go through escapeIdentifier, the password through escapeLiteral.
+ * DDL takes no bind parameters: names go through escapeIdentifier, the password's SCRAM verifier (never
+ * the password: see scramSha256Verifier) through escapeLiteral.
  */
 export class DatabaseAdmin {
   constructor(private readonly adminUrl: string) {}
@@ -44,7 +46,7 @@ export class DatabaseAdmin {
       const superuser = existing.rows[0]?.rolsuper === false ? '' : 'NOSUPERUSER ';
       await client.query(
         `${verb} ROLE ${escapeIdentifier(spec.roleName)} LOGIN ${superuser}NOCREATEDB NOCREATEROLE NOINHERIT ` +
-          `CONNECTION LIMIT ${Math.trunc(spec.connectionLimit)} PASSWORD ${escapeLiteral(spec.password)}`,
+          `CONNECTION LIMIT ${Math.trunc(spec.connectionLimit)} PASSWORD ${escapeLiteral(scramSha256Verifier(spec.password))}`,
       );
       await this.grantToProvisioningLogin(client, spec.roleName);
       await client.query('COMMIT');

@@ -5,6 +5,7 @@ import yauzl from 'yauzl';
 import { currentTenantSchemaVersion, TenantResolver } from '@pulse/tenancy';
 import { getWithHeaders, startProcess, waitFor } from '@pulse/testing';
 import path from 'node:path';
+import { scramSha256Verifier } from '../provisioning/scram-verifier';
 import { listen, OPERATOR_TOKEN, startRegistry, tryConnect, uniqueSlug, type RegistryUnderTest } from '../tenant-registry.int-kit';
 
 /** The files of a zip and their text, read with an independent zip reader. */
@@ -77,6 +78,13 @@ describe('tenant registry (real PostgreSQL, Pub/Sub emulator)', () => {
     const tables = await tenantDb.query("SELECT count(*)::int AS n FROM pg_tables WHERE schemaname = 'public' AND tablename IN ('customers', 'orders', 'outbox')");
     await tenantDb.end();
     expect(tables.rows[0].n).toBe(3);
+
+    // The role's password was given to the server as its SCRAM verifier (never in clear in a statement),
+    // the verifier of the password the tenant's URL holds.
+    const tenantUrl = new URL(await registry.tenantUrl(slug));
+    const [role] = await registry.query<{ stored: string }>('SELECT rolpassword AS stored FROM pg_authid WHERE rolname = $1', [decodeURIComponent(tenantUrl.username)]);
+    const [, iterations, salt] = /^SCRAM-SHA-256\$(\d+):([^$]+)\$/.exec(role?.stored ?? '') ?? [];
+    expect(scramSha256Verifier(decodeURIComponent(tenantUrl.password), Buffer.from(salt ?? '', 'base64'), Number(iterations))).toBe(role?.stored);
 
     await waitFor(async () => events.messages.some((m) => JSON.parse(m.data.toString()).slug === slug), {
       timeoutMs: 15_000,
