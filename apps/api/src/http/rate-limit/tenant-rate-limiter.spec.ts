@@ -57,6 +57,12 @@ describe('TenantRateLimiter', () => {
     expect(drain(limiter, 'a', undefined, 0)).toEqual({ allowed: 12, limit: 12 });
   });
 
+  it('gives a plan it does not list, whatever its name, the standard limit', () => {
+    for (const [tenant, plan] of [['a', 'enterprize'], ['b', 'constructor'], ['c', 'toString'], ['d', '__proto__']]) {
+      expect(drain(limiter, tenant as string, plan, 0)).toEqual({ allowed: 12, limit: 12 });
+    }
+  });
+
   it("carries a bucket over when the tenant's plan changes", () => {
     for (let i = 0; i < 6; i += 1) limiter.take('a', undefined, 0);
     // Half of standard's 12 spent: half of enterprise's 60 left.

@@ -53,7 +53,9 @@ export class TenantRateLimiter implements OnModuleDestroy {
     const cached = this.shares.get(plan);
     if (cached) return cached;
     const { plans } = this.config.http.rateLimits;
-    const planLimit = (plan !== undefined ? plans[plan] : undefined) ?? plans['standard'];
+    // Own keys only: a plan named `constructor` or `toString` would find Object.prototype's (a NaN limit,
+    // every request 429). A plan RATE_LIMIT_PLANS does not list gets standard's limit.
+    const planLimit = (plan !== undefined && Object.hasOwn(plans, plan) ? plans[plan] : undefined) ?? plans['standard'];
     if (!planLimit) throw new Error('RATE_LIMIT_PLANS has no "standard" plan'); // validated at boot
     const share = replicaShare(planLimit, this.replicas);
     this.shares.set(plan, share);
