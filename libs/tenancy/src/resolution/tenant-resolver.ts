@@ -98,6 +98,12 @@ export class TenantResolver {
    */
   private readonly unknownKeys: ExpiringSet;
   private readonly maxEntries: number;
+  /**
+   * Counts invalidations. A lookup stores what it read only if none came while it was reading: a read
+   * from before a revoke or a suspension, answered after the event, would otherwise be cached over it
+   * and served for the whole TTL.
+   */
+  private invalidations = 0;
 
   constructor(
     private readonly controlPlane: Pool,
@@ -115,6 +121,7 @@ export class TenantResolver {
     let entry = this.fresh(cacheKey);
     if (!entry) {
       if (this.unknownKeys.has(parsed.prefix)) throw unauthenticated();
+      const readAt = this.invalidations;
       const { rows } = await this.controlPlane.query<KeyRow>(
         `SELECT k.id AS key_id, k.secret_hash, COALESCE(k.scopes, '{}') AS scopes, k.revoked_at, ${TENANT_COLUMNS}
            FROM api_keys k JOIN tenants t ON t.id = k.tenant_id WHERE k.prefix = $1`,
@@ -122,11 +129,11 @@ export class TenantResolver {
       );
       const row = rows[0];
       if (!row || row.revoked_at) {
-        this.unknownKeys.add(parsed.prefix);
+        if (readAt === this.invalidations) this.unknownKeys.add(parsed.prefix);
         throw unauthenticated();
       }
       // The hash is cached, not the secret check: every request proves it holds the secret.
-      entry = this.remember(cacheKey, { row, secretHash: row.secret_hash, resolved: toResolvedKey(row) });
+      entry = this.remember(cacheKey, { row, secretHash: row.secret_hash, resolved: toResolvedKey(row) }, readAt);
     }
     if (!entry?.secretHash || !apiKeySecretMatches(parsed.secret, entry.secretHash)) throw unauthenticated();
     assertServable(entry.row);
@@ -200,6 +207,7 @@ export class TenantResolver {
     }
     if (unknown.length === 0) return entries;
 
+    const readAt = this.invalidations;
     const slugHosts = unknown.filter((hostname) => this.slugOf(hostname) !== undefined);
     const customHosts = unknown.filter((hostname) => this.slugOf(hostname) === undefined);
     const { rows } = await this.controlPlane.query<TenantRow & { hostname: string }>(
@@ -211,14 +219,15 @@ export class TenantResolver {
     const found = new Map(rows.map((row) => [row.hostname, row]));
     for (const hostname of unknown) {
       const row = found.get(hostname);
-      if (!row) this.hostMisses.add(hostname);
-      entries.set(hostname, this.remember(`host:${hostname}`, row ? { row, resolved: toResolvedTenant(row) } : undefined));
+      if (!row && readAt === this.invalidations) this.hostMisses.add(hostname);
+      entries.set(hostname, this.remember(`host:${hostname}`, row ? { row, resolved: toResolvedTenant(row) } : undefined, readAt));
     }
     return entries;
   }
 
   /** Drops everything cached about a tenant (on tenant.updated / tenant.offboarded). */
   invalidateTenant(tenantId: string): void {
+    this.invalidations += 1;
     this.hostMisses.clear();
     for (const [key, entry] of this.cache) {
       if (entry.resolved.tenantId === tenantId) this.cache.delete(key);
@@ -235,9 +244,10 @@ export class TenantResolver {
     return entry;
   }
 
-  private remember(key: string, found: Omit<CacheEntry, 'expiresAt'> | undefined): CacheEntry | undefined {
+  /** What a lookup started at invalidation count `readAt` found, cached unless an invalidation came since. */
+  private remember(key: string, found: Omit<CacheEntry, 'expiresAt'> | undefined, readAt: number): CacheEntry | undefined {
     // Misses are not kept here (hostMisses and unknownKeys keep them, each with its own rules).
-    if (!found || this.options.cacheTtlMs <= 0) return found ? { ...found, expiresAt: 0 } : undefined;
+    if (!found || this.options.cacheTtlMs <= 0 || readAt !== this.invalidations) return found ? { ...found, expiresAt: 0 } : undefined;
     if (this.cache.size >= this.maxEntries) this.cache.delete(this.cache.keys().next().value as string);
     const entry = { ...found, expiresAt: Date.now() + this.options.cacheTtlMs };
     this.cache.set(key, entry);
