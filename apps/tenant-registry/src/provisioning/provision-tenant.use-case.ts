@@ -4,10 +4,11 @@ import { SecretBox } from '@pulse/crypto';
 import { migrateTenantDatabase, tenantDatabaseUrl } from '@pulse/tenancy';
 import { TENANT_REGISTRY_CONFIG, type TenantRegistryConfig } from '../config/tenant-registry.config';
 import { ControlPlaneClient } from '../database/control-plane-client';
+import type { TenantStatus } from '../generated/prisma/client';
 import type { Actor } from '../shared/actor';
 import { audit, enqueue, recordTransition } from '../shared/control-plane-writes';
 import { invalidTransition, provisioningFailed, tenantNotFound } from '../shared/registry-errors';
-import { DatabaseAdmin } from './database-admin';
+import { DatabaseAdmin, type TenantDatabaseSpec } from './database-admin';
 import { PROVISIONING_HOOKS, type ProvisioningHooks } from './provisioning.tokens';
 
 /**
@@ -39,6 +40,7 @@ export class ProvisionTenantUseCase {
       password: this.box.decrypt(database.passwordEncrypted),
       connectionLimit: this.config.tenantDatabases.connectionLimit,
     };
+    let provisioned: boolean;
     try {
       await this.admin.ensureRole(spec);
       await this.hooks?.afterStep('role', slug);
@@ -48,9 +50,10 @@ export class ProvisionTenantUseCase {
       if (report.status !== 'ok') throw new Error(`tenant schema migration failed: ${report.error ?? 'unknown error'}`);
       await this.hooks?.afterStep('schema', slug);
 
-      await this.db.$transaction(async (tx) => {
+      provisioned = await this.db.$transaction(async (tx) => {
+        const moved = await tx.tenant.updateMany({ where: { id: tenant.id, status: { in: PROVISIONING_STATUSES } }, data: { status: 'onboarding', provisioningError: null } });
+        if (moved.count === 0) return false;
         await tx.tenantDatabase.update({ where: { tenantId: tenant.id }, data: { schemaVersion: report.schemaVersion } });
-        await tx.tenant.update({ where: { id: tenant.id }, data: { status: 'onboarding', provisioningError: null } });
         await recordTransition(tx, tenant.id, tenant.status, 'onboarding', actor, 'provisioned');
         await audit(tx, actor, 'tenant.provisioned', slug, { database: database.databaseName, schemaVersion: report.schemaVersion });
         await enqueue(
@@ -60,15 +63,34 @@ export class ProvisionTenantUseCase {
           tenant.id,
           actor,
         );
+        return true;
       });
     } catch (error) {
       const reason = error instanceof Error ? error.message : String(error);
-      await this.db.$transaction(async (tx) => {
-        await tx.tenant.update({ where: { id: tenant.id }, data: { status: 'provisioning_failed', provisioningError: reason } });
+      const recorded = await this.db.$transaction(async (tx) => {
+        const moved = await tx.tenant.updateMany({ where: { id: tenant.id, status: { in: PROVISIONING_STATUSES } }, data: { status: 'provisioning_failed', provisioningError: reason } });
+        if (moved.count === 0) return false;
         if (tenant.status !== 'provisioning_failed') await recordTransition(tx, tenant.id, tenant.status, 'provisioning_failed', actor, reason);
         await audit(tx, actor, 'tenant.provisioning_failed', slug, { reason });
+        return true;
       });
+      // Offboarded meanwhile (its database dropped under this run, most likely what failed it).
+      if (!recorded) await this.undoForOffboardedTenant(slug, spec);
       throw provisioningFailed(slug, reason, error);
     }
+    if (!provisioned) await this.undoForOffboardedTenant(slug, spec);
+  }
+
+  /**
+   * The tenant was offboarded while this run provisioned it: offboarding is final, so the run neither
+   * marks it onboarding (or provisioning_failed) nor leaves behind what it created, which an offboarding
+   * that dropped the database before this run created it would never drop.
+   */
+  private async undoForOffboardedTenant(slug: string, spec: Pick<TenantDatabaseSpec, 'databaseName' | 'roleName'>): Promise<never> {
+    await this.admin.dropTenantDatabase(spec);
+    throw invalidTransition(slug, 'offboarded', 'provisioned');
   }
 }
+
+/** The statuses a provisioning run may move a tenant from: anything else (offboarded) it leaves alone. */
+const PROVISIONING_STATUSES: TenantStatus[] = ['provisioning', 'provisioning_failed'];

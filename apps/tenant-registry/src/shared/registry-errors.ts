@@ -31,8 +31,21 @@ export function invalidTransition(slug: string, from: string, action: string) {
   return new ConflictError('tenant.invalid_transition', `Tenant "${slug}" is ${from}; it cannot be ${action}.`);
 }
 
+export const PROVISIONING_FAILED = 'tenant.provisioning_failed';
+
 export function provisioningFailed(slug: string, reason: string, cause: unknown) {
-  return new DomainError('unavailable', 'tenant.provisioning_failed', `Provisioning of tenant "${slug}" failed: ${reason}. Retry with POST /v1/tenants/${slug}/provision.`, [], { cause });
+  return new DomainError('unavailable', PROVISIONING_FAILED, `Provisioning of tenant "${slug}" failed: ${reason}. Retry with POST /v1/tenants/${slug}/provision.`, [], { cause });
+}
+
+/** POST /v1/tenants whose provisioning failed: the first API key comes with success only, so it says how to get one. */
+export function provisioningFailedBeforeFirstKey(slug: string, failure: DomainError) {
+  return new DomainError(
+    'unavailable',
+    failure.code,
+    `${failure.message} No API key was issued: once it is provisioned, issue its first with POST /v1/tenants/${slug}/api-keys.`,
+    [],
+    { cause: failure },
+  );
 }
 
 /**

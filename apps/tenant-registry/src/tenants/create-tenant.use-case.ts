@@ -1,6 +1,7 @@
 import { Inject, Injectable } from '@nestjs/common';
 import type { CreateTenantRequest } from '@pulse/contracts';
 import { SecretBox } from '@pulse/crypto';
+import { DomainError } from '@pulse/errors';
 import { randomBytes } from 'node:crypto';
 import { ApiKeyUseCases } from '../api-keys/api-key.use-cases';
 import { TENANT_REGISTRY_CONFIG, type TenantRegistryConfig } from '../config/tenant-registry.config';
@@ -10,7 +11,7 @@ import { ProvisionTenantUseCase } from '../provisioning/provision-tenant.use-cas
 import { tenantDatabaseNames } from '../provisioning/tenant-database-names';
 import type { Actor } from '../shared/actor';
 import { audit, recordTransition } from '../shared/control-plane-writes';
-import { hostnameTaken, slugTaken } from '../shared/registry-errors';
+import { hostnameTaken, PROVISIONING_FAILED, provisioningFailedBeforeFirstKey, slugTaken } from '../shared/registry-errors';
 import { customHostnamesOrThrow } from './tenant-hostnames';
 
 /**
@@ -29,7 +30,12 @@ export class CreateTenantUseCase {
 
   async execute(request: CreateTenantRequest, actor: Actor) {
     await this.register(request, actor);
-    await this.provision.execute(request.slug, actor);
+    try {
+      await this.provision.execute(request.slug, actor);
+    } catch (error) {
+      if (error instanceof DomainError && error.code === PROVISIONING_FAILED) throw provisioningFailedBeforeFirstKey(request.slug, error);
+      throw error;
+    }
     const apiKey = await this.apiKeys.issue(request.slug, { name: 'default', scopes: ['read', 'write'] }, actor);
     return { slug: request.slug, apiKey };
   }

@@ -204,6 +204,7 @@ describe('tenant registry (real PostgreSQL, Pub/Sub emulator)', () => {
 
     expect(response.status).toBe(503);
     expect(response.body.code).toBe('tenant.provisioning_failed');
+    expect(response.body.detail).toContain(`issue its first with POST /v1/tenants/${slug}/api-keys`);
     const failed = await registry.call('GET', `/v1/tenants/${slug}`);
     expect(failed.body).toMatchObject({ status: 'provisioning_failed', provisioningError: `crash after ${step}` });
 
@@ -211,6 +212,27 @@ describe('tenant registry (real PostgreSQL, Pub/Sub emulator)', () => {
     expect(resumed.status).toBe(200);
     expect(resumed.body).toMatchObject({ status: 'onboarding', provisioningError: null, database: { schemaVersion: expect.any(String) } });
     expect(await tryConnect(await registry.tenantUrl(slug))).toBe('connected');
+  });
+
+  it.each(['role', 'schema'] as const)('keeps a tenant offboarded during its provisioning (after the %s step) offboarded, its database and role gone', async (step) => {
+    let offboarded: { status: number } | undefined;
+    registry.hooks.afterStep = async (reached, slug) => {
+      if (reached === step) offboarded = await registry.call('DELETE', `/v1/tenants/${slug}`);
+    };
+    const { slug, response } = await createTenant(`offboarded-${step}`);
+    registry.hooks.afterStep = async () => undefined;
+
+    expect(offboarded?.status).toBe(200);
+    expect(response.status).toBe(409);
+    expect(response.body.code).toBe('tenant.invalid_transition');
+    // Before: provisioning wrote onboarding (or provisioning_failed) over offboarded, and a database made
+    // after the offboarding's drop stayed behind, never dropped.
+    const tenant = await registry.call('GET', `/v1/tenants/${slug}`);
+    expect(tenant.body).toMatchObject({ status: 'offboarded' });
+    const name = `tenant_${slug.replace(/-/g, '_')}`;
+    expect(await registry.query('SELECT datname FROM pg_database WHERE datname = $1', [name])).toEqual([]);
+    expect(await registry.query('SELECT rolname FROM pg_roles WHERE rolname = $1', [name])).toEqual([]);
+    expect((await registry.call('POST', `/v1/tenants/${slug}/provision`)).status).toBe(409);
   });
 
   it('walks the lifecycle and refuses transitions that make no sense', async () => {
