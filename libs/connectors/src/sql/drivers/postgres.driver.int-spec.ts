@@ -89,6 +89,26 @@ describe('PostgreSQL driver', () => {
     }
   });
 
+  it("reads the same values whatever output settings the source database has as defaults", async () => {
+    await withClient(database.url, async (client) => {
+      const name = (await client.query<{ db: string }>('SELECT current_database() AS db')).rows[0]?.db as string;
+      await client.query(`ALTER DATABASE "${name}" SET DateStyle = 'SQL, DMY'`);
+      await client.query(`ALTER DATABASE "${name}" SET bytea_output = 'escape'`);
+      await client.query(`ALTER DATABASE "${name}" SET extra_float_digits = -3`);
+    });
+    const connector = new SqlConnector(await PostgresDriver.connect(endpointOf(database.url), LOCAL_TEST_ADDRESSES), {
+      source: { table: { name: 'accounts' } }, mode: 'full_refresh', cursorColumns: [], primaryKey: ['tenant', 'id'],
+    });
+    try {
+      // Before: born '06/05/1990', the photo's escape text decoded as hex, seen_at not ISO-8601.
+      expect(await connector.preview(10)).toEqual([
+        expect.objectContaining({ seen_at: '2026-01-02T01:04:05.678901Z', born: '1990-05-06', score: 0.5, photo: Buffer.from([1, 2, 255]).toString('base64') }),
+      ]);
+    } finally {
+      await connector.close();
+    }
+  });
+
   it('refuses to write: the session is read-only', async () => {
     const driver = await PostgresDriver.connect(endpointOf(database.url), LOCAL_TEST_ADDRESSES);
     try {

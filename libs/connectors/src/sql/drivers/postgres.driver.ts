@@ -47,7 +47,14 @@ export class PostgresDriver implements SqlDriver {
     client.on('error', () => undefined);
     try {
       await client.connect();
+      // The parsers above and the saved cursor positions read the server's text output: pinned here, as a
+      // database or role may set other defaults (DateStyle 'SQL, DMY' wrote dates as 01/03/2026, the
+      // escape bytea format, floats with fewer digits than round-trip a cursor).
       await client.query("SET TIME ZONE 'UTC'");
+      await client.query("SET DateStyle = 'ISO, MDY'");
+      await client.query("SET IntervalStyle = 'postgres'");
+      await client.query("SET bytea_output = 'hex'");
+      await client.query('SET extra_float_digits = 1');
       // Defence in depth: a source query can only read, whatever the role is allowed to do.
       await client.query('SET SESSION CHARACTERISTICS AS TRANSACTION READ ONLY');
     } catch (error) {
