@@ -169,6 +169,28 @@ describe('https:// files against a local server', () => {
     expect(fake.requests.filter((request) => request.headers['if-match']).map((request) => request.headers['if-match'])).toEqual(['"v1"', '"v2"']);
     await connector.close();
   });
+
+  it('reads a file served with Last-Modified only (or a weak ETag) under If-Unmodified-Since, which such servers honour', async () => {
+    const lastModified = 'Wed, 25 Nov 2026 10:00:00 GMT';
+    for (const validators of [{ 'last-modified': lastModified }, { etag: 'W/"v1"', 'last-modified': lastModified }]) {
+      fake.requests.length = 0;
+      // As Apache without ETags (or any server for a weak one): If-Match never matches, 412.
+      fake.handler = (request, response) => {
+        if (request.headers['if-match'] !== undefined) {
+          response.writeHead(412);
+          response.end();
+          return;
+        }
+        response.writeHead(200, { ...validators, 'content-type': 'text/csv' });
+        response.end('id\n1\n');
+      };
+      const connector = new FileConnector(parseFileUrl(`${fake.base.replace('http:', 'https:')}/plain.csv`), new HttpsFileStore(`${fake.base}/plain.csv`, new HttpClient(LOCAL_TEST_ADDRESSES)));
+      const first = await syncFiles(connector, null);
+      expect(first.files.map((file) => file.body)).toEqual(['id\n1\n']);
+      expect(fake.requests.map((request) => request.headers['if-unmodified-since']).filter(Boolean)).toEqual([lastModified]);
+      await connector.close();
+    }
+  });
 });
 
 describe('parseFileUrl', () => {
