@@ -290,7 +290,7 @@ describe('the api answers as its OpenAPI document says', () => {
       ...(await checkAll('get', '/v1/imports/{id}', [{ url: `/v1/imports/${MISSING}`, status: 404 }, ...refusals(`/v1/imports/${IMPORT_OK}`)])),
       ...(await conditionalGet('/v1/imports/{id}/errors', `/v1/imports/${IMPORT_OK}/errors`)),
       ...(await checkAll('get', '/v1/imports/{id}/errors', [{ url: '/v1/imports/nope/errors', status: 400 }, ...refusals(`/v1/imports/${IMPORT_OK}/errors`)])),
-      ...(await checkAll('post', S, [{ url: S, body: { name: 'files', entity: 'orders', connection: { kind: 'files', url: 'gs://b/o/', format: 'csv' } }, status: 409 }, ...refusals(S, { write: true, body: {} })])),
+      ...(await checkAll('post', S, [{ url: S, body: { name: 'files', entity: 'orders', connection: { kind: 'files', url: 'gs://exports-bucket/o/', format: 'csv' } }, status: 409 }, ...refusals(S, { write: true, body: {} })])),
       ...(await conditionalGet(S, S)),
       ...(await checkAll('get', S, [{ url: `${S}?limit=201`, status: 400 }, { url: `${S}?cursor=${'x'.repeat(1025)}`, status: 400 }, ...refusals(S)])),
       ...(await conditionalGet('/v1/sources/{id}', `${S}/${id}`)),

@@ -76,14 +76,21 @@ export const googleSheetsConnectionSchema = z.strictObject({
   maxDeleteShare: maxDeleteShareSchema,
 });
 
+/**
+ * A bucket name as Cloud Storage and S3 allow them (lowercase letters, digits, dots, hyphens and, for
+ * Cloud Storage, underscores): the S3 bucket becomes part of a host name, so `s3://attacker.example#/x`
+ * would have sent a signed listing to attacker.example.
+ */
+const BUCKET = '[a-z0-9][a-z0-9._-]{1,220}[a-z0-9]';
+
 export const filesConnectionSchema = z.strictObject({
   kind: z.literal('files'),
   /** gs://bucket/prefix/*.csv, s3://bucket/path/**\/*.ndjson or https://host/export.csv */
-  url: z.string().regex(/^(gs|s3):\/\/[^/]+\/?.*$|^https:\/\/.+/, 'expected a gs://, s3:// or https:// URL'),
+  url: z.string().regex(new RegExp(`^(gs|s3)://${BUCKET}(/.*)?$|^https://.+`), 'expected a gs://, s3:// or https:// URL (a bucket name is lowercase letters, digits, dots, hyphens or underscores)'),
   /** Otherwise from the file extension (.ndjson/.jsonl = NDJSON, anything else CSV). */
   format: z.enum(['csv', 'ndjson']).optional(),
-  /** S3 region (default us-east-1). */
-  region: z.string().min(1).optional(),
+  /** S3 region (default us-east-1); part of the S3 host name, so only a region's letters, digits and hyphens. */
+  region: z.string().regex(/^[a-z0-9-]{1,32}$/, 'expected an AWS region name such as us-east-1').optional(),
   /** An S3-compatible or GCS-compatible endpoint instead of the public cloud one. */
   endpoint: z.url().optional(),
 });
