@@ -108,8 +108,32 @@ describe('RestConnector against a local API', () => {
       '/v2/customers?status=active&offset=0&limit=2&key=k3y-secret',
       '/v2/customers?status=active&offset=2&limit=2&key=k3y-secret',
       '/v2/customers?status=active&offset=4&limit=2&key=k3y-secret',
+      // The short page was not taken for the last: only an empty one ends the read.
+      '/v2/customers?status=active&offset=5&limit=2&key=k3y-secret',
     ]);
     expect(JSON.stringify(states)).not.toContain('k3y-secret');
+  });
+
+  it('reads to the end an API that serves fewer records than the limit asks, or an empty page with a cursor to more', async () => {
+    // At most 2 records a page whatever `limit` says; before, the first short page ended the read.
+    const ids = [1, 2, 3, 4, 5];
+    api.handler = (request, response) => {
+      const offset = Number(new URL(request.url ?? '', api.base).searchParams.get('offset'));
+      json(response, { data: { items: ids.slice(offset, offset + 2).map((id) => ({ id })) } });
+    };
+    const capped = await readAll(make({ pagination: { type: 'offset', offsetParam: 'offset', limitParam: 'limit', limit: 100 } }));
+    expect(capped.records.map((record) => record['id'])).toEqual(ids);
+
+    // Records filtered out after paging: an empty page, and a cursor to the next one.
+    api.handler = (request, response) => {
+      const after = new URL(request.url ?? '', api.base).searchParams.get('after');
+      if (after === null) return json(response, { data: { items: [{ id: 1 }] }, meta: { next: 'p2' } });
+      if (after === 'p2') return json(response, { data: { items: [] }, meta: { next: 'p3' } });
+      if (after === 'p3') return json(response, { data: { items: [{ id: 3 }] }, meta: { next: 'p4' } });
+      return json(response, { data: { items: [] }, meta: { next: 'p4' } });
+    };
+    const filtered = await readAll(make({ pagination: { type: 'cursor', cursorPath: 'meta.next', cursorParam: 'after' } }));
+    expect(filtered.records).toEqual([{ id: 1 }, { id: 3 }]);
   });
 
   it('waits out 429 Retry-After and retries 5xx answers, then succeeds', async () => {

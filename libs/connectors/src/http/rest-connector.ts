@@ -222,19 +222,30 @@ export class RestConnector implements SourceConnector {
         return nextLink(headers['link'], url);
       case 'cursor': {
         const token = valueAtPath(body, pagination.cursorPath) as JsonValue | undefined;
-        if (token === undefined || token === null || token === '' || count === 0) return null;
-        // Some APIs (Django REST framework, Zendesk, ...) give the next page's whole URL as the cursor.
-        if (typeof token === 'string' && /^https?:\/\//i.test(token)) return new URL(token).toString();
-        const next = new URL(url);
-        next.searchParams.set(pagination.cursorParam, String(token));
-        return next.toString();
+        if (token === undefined || token === null || token === '') return null;
+        const next = cursorUrl(url, token, pagination.cursorParam);
+        // An empty page with a cursor to another page is not the end (an API that filters records after
+        // paging them, as Jira's does): stopping there made a full read look complete and delete the rest.
+        // An empty page that gives back its own cursor is.
+        if (count === 0 && next === new URL(url).toString()) return null;
+        return next;
       }
       case 'offset': {
-        if (count < pagination.limit) return null;
+        // Only an empty page ends the read: an API may serve fewer records than `limit` asks for (a
+        // smaller cap of its own), and a short page taken for the last one ended a full read early.
+        if (count === 0) return null;
         const next = new URL(url);
         next.searchParams.set(pagination.offsetParam, String(Number(next.searchParams.get(pagination.offsetParam) ?? 0) + count));
         return next.toString();
       }
     }
   }
+}
+
+/** The page a cursor names: some APIs (Django REST framework, Zendesk, ...) give the next page's whole URL. */
+function cursorUrl(url: string, token: JsonValue, cursorParam: string): string {
+  if (typeof token === 'string' && /^https?:\/\//i.test(token)) return new URL(token).toString();
+  const next = new URL(url);
+  next.searchParams.set(cursorParam, String(token));
+  return next.toString();
 }
