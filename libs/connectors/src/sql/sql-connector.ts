@@ -152,6 +152,14 @@ export class SqlConnector implements SourceConnector {
       if (!column) {
         throw new ConnectorError('invalid_source_config', `Column ${JSON.stringify(name)} is not in the source (it has ${[...byName.keys()].join(', ')})`);
       }
+      // A page resumes after the last row's values bound as parameters; binary ones come back as base64
+      // text and compare as text with the column, so a read repeated pages without end or skipped rows.
+      if (column.type === 'binary') {
+        throw new ConnectorError(
+          'invalid_source_config',
+          `Column ${JSON.stringify(name)} is binary (${column.sourceType}): a read cannot page by it; use another key or cursor column (a number, a text or a timestamp)`,
+        );
+      }
       return column;
     });
   }

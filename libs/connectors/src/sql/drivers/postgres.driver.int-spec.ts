@@ -109,6 +109,24 @@ describe('PostgreSQL driver', () => {
     }
   });
 
+  it('refuses to page by a binary key, which repeated pages without end (its values came back as base64 text)', async () => {
+    await withClient(database.url, (client) =>
+      client.query(`CREATE TABLE devices (id bytea PRIMARY KEY, name text);
+        INSERT INTO devices SELECT decode(lpad(to_hex(n * 7919), 32, '0'), 'hex'), 'device ' || n FROM generate_series(1, 23) AS n`),
+    );
+    const connector = new SqlConnector(await PostgresDriver.connect(endpointOf(database.url), LOCAL_TEST_ADDRESSES), {
+      source: { table: { name: 'devices' } }, mode: 'full_refresh', cursorColumns: [], primaryKey: ['id'], pageSize: 5,
+    });
+    try {
+      await expect(connector.readPage(null, { syncStart: true })).rejects.toMatchObject({
+        code: 'invalid_source_config',
+        message: expect.stringContaining('Column "id" is binary (bytea): a read cannot page by it'),
+      });
+    } finally {
+      await connector.close();
+    }
+  });
+
   it('refuses to write: the session is read-only', async () => {
     const driver = await PostgresDriver.connect(endpointOf(database.url), LOCAL_TEST_ADDRESSES);
     try {
