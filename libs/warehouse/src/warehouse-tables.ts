@@ -24,6 +24,8 @@ export interface WarehouseTableSpec {
 
 /** Every warehouse table also has this column: when the row was last loaded (not part of staged files). */
 export const LOADED_AT_COLUMN = 'loaded_at';
+/** Each dialect's record of the loads it applied (import, entity, mode), so a load handed over twice is applied once. */
+export const APPLIED_LOADS_TABLE = '_pulse_applied_loads';
 
 const LAYOUT: Record<CanonicalEntity, Pick<WarehouseTableSpec, 'partitionBy' | 'clusterBy'>> = {
   customers: { clusterBy: ['external_id'] },

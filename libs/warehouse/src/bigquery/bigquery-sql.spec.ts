@@ -1,6 +1,6 @@
 import { CANONICAL_ENTITIES } from '@pulse/contracts';
 import { assertBigQuerySql } from './bigquery-sql-check';
-import { bigQueryMergeSql } from './bigquery-sql';
+import { bigQueryAppliedCountSql, bigQueryApplyLoadSql, bigQueryMergeSql } from './bigquery-sql';
 
 const tables = { target: '`p.pulse_acme.orders`', staging: '`p.pulse_acme._pulse_staging_orders_1`' };
 
@@ -47,6 +47,26 @@ describe('bigQueryMergeSql', () => {
     for (const statement of mergeClausesAsStatements(bigQueryMergeSql(entity, 'replace', tables))) {
       expect(() => assertBigQuerySql(statement)).not.toThrow();
     }
+  });
+});
+
+describe('bigQueryApplyLoadSql', () => {
+  const appliedLoads = '`p.pulse_acme._pulse_applied_loads`';
+
+  it('commits the MERGE and the load\'s record in one transaction', () => {
+    const lines = bigQueryApplyLoadSql('orders', 'replace', { ...tables, appliedLoads }).split('\n');
+    expect(lines[0]).toBe('BEGIN TRANSACTION;');
+    expect(lines.slice(1, -2).join('\n')).toBe(`${bigQueryMergeSql('orders', 'replace', tables)};`);
+    expect(lines.slice(-2)).toEqual([
+      'INSERT INTO `p.pulse_acme._pulse_applied_loads` (import_id, entity, mode, applied_at) VALUES (@import_id, @entity, @mode, CURRENT_TIMESTAMP());',
+      'COMMIT TRANSACTION;',
+    ]);
+  });
+
+  it('its record and the check of it parse with the BigQuery grammar', () => {
+    const insert = bigQueryApplyLoadSql('orders', 'upsert', { ...tables, appliedLoads }).split('\n').at(-2)!;
+    expect(() => assertBigQuerySql(insert.replace(/;$/, ''))).not.toThrow();
+    expect(() => assertBigQuerySql(bigQueryAppliedCountSql(appliedLoads))).not.toThrow();
   });
 });
 

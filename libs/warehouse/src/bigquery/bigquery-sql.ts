@@ -27,3 +27,29 @@ export function bigQueryMergeSql(
   if (mode === 'replace') lines.push('WHEN NOT MATCHED BY SOURCE THEN DELETE');
   return lines.join('\n');
 }
+
+/**
+ * Whether a load was applied already: the count of its records in the dataset's applied-loads table.
+ * Parameters @import_id, @entity, @mode.
+ */
+export function bigQueryAppliedCountSql(appliedLoads: string): string {
+  return `SELECT COUNT(*) AS applied FROM ${appliedLoads} WHERE import_id = @import_id AND entity = @entity AND mode = @mode`;
+}
+
+/**
+ * The MERGE of a load and its record in the applied-loads table, in one multi-statement transaction:
+ * either both are committed or neither, so a load found recorded is one whose rows are in the table.
+ * Parameters @import_id, @entity, @mode.
+ */
+export function bigQueryApplyLoadSql(
+  entity: CanonicalEntity,
+  mode: 'upsert' | 'replace',
+  tables: { target: string; staging: string; appliedLoads: string },
+): string {
+  return [
+    'BEGIN TRANSACTION;',
+    `${bigQueryMergeSql(entity, mode, tables)};`,
+    `INSERT INTO ${tables.appliedLoads} (import_id, entity, mode, applied_at) VALUES (@import_id, @entity, @mode, CURRENT_TIMESTAMP());`,
+    'COMMIT TRANSACTION;',
+  ].join('\n');
+}

@@ -46,6 +46,8 @@ describe('BigQueryWarehouse against a BigQuery REST fake', () => {
       ...['customers', 'contacts', 'products', 'orders', 'order_items', 'subscriptions', 'usage_events', 'nps_responses', 'support_tickets'].flatMap(
         (table) => [`GET /datasets/${DATASET}/tables/${table}`, `POST /datasets/${DATASET}/tables`],
       ),
+      `GET /datasets/${DATASET}/tables/_pulse_applied_loads`,
+      `POST /datasets/${DATASET}/tables`,
     ]);
     expect(setup[1].body).toEqual({ datasetReference: { datasetId: DATASET }, location: 'southamerica-east1', labels: { tenant: 'acme-co' } });
 
@@ -74,6 +76,17 @@ describe('BigQueryWarehouse against a BigQuery REST fake', () => {
     });
     expect(tableBody('order_items')).not.toHaveProperty('timePartitioning');
     expect(tableBody('order_items')).toMatchObject({ clustering: { fields: ['order_external_id', 'sku'] } });
+    expect(tableBody('_pulse_applied_loads')).toEqual({
+      tableReference: { projectId: PROJECT, datasetId: DATASET, tableId: '_pulse_applied_loads' },
+      schema: {
+        fields: [
+          { name: 'import_id', type: 'STRING', mode: 'REQUIRED' },
+          { name: 'entity', type: 'STRING', mode: 'REQUIRED' },
+          { name: 'mode', type: 'STRING', mode: 'REQUIRED' },
+          { name: 'applied_at', type: 'TIMESTAMP', mode: 'REQUIRED' },
+        ],
+      },
+    });
   });
 
   it('runs queries as labelled jobs with the bytes-billed guard and the tenant dataset as default', async () => {
@@ -124,10 +137,30 @@ describe('BigQueryWarehouse against a BigQuery REST fake', () => {
     ]);
   });
 
-  it('loads a staged gs:// object with a load job into a staging table, MERGEs it, then drops the staging table', async () => {
+  const loadParameters = (importId: string, entity: string, mode: string) => ({
+    parameterMode: 'NAMED',
+    queryParameters: [
+      { name: 'import_id', parameterType: { type: 'STRING' }, parameterValue: { value: importId } },
+      { name: 'entity', parameterType: { type: 'STRING' }, parameterValue: { value: entity } },
+      { name: 'mode', parameterType: { type: 'STRING' }, parameterValue: { value: mode } },
+    ],
+  });
+  const APPLIED_COUNT_SQL = `SELECT COUNT(*) AS applied FROM \`${PROJECT}.${DATASET}._pulse_applied_loads\` WHERE import_id = @import_id AND entity = @entity AND mode = @mode`;
+
+  it('checks the load was not applied, loads the staged gs:// object into a staging table, MERGEs it with its record in one transaction, then drops the staging table', async () => {
     await warehouse.appendStaged({ tenant, entity: 'orders', importId: 'imp-42', mode: 'upsert', objectUri: 'gs://pulse-staging/acme/imp-42/orders.csv' });
 
-    const [load, merge] = jobInserts();
+    const [check, load, merge] = jobInserts();
+    expect(jobConfiguration(check)).toEqual({
+      labels: { tenant: 'acme-co', metric: 'load_orders' },
+      query: {
+        query: APPLIED_COUNT_SQL,
+        useLegacySql: false,
+        defaultDataset: { projectId: PROJECT, datasetId: DATASET },
+        maximumBytesBilled: '5000000000',
+        ...loadParameters('imp-42', 'orders', 'upsert'),
+      },
+    });
     const loadConfiguration = jobConfiguration(load) as { load: { destinationTable: { tableId: string } } };
     const stagingTable = loadConfiguration.load.destinationTable.tableId;
     expect(stagingTable).toMatch(/^_pulse_staging_orders_[0-9a-f_]{36}$/);
@@ -161,15 +194,19 @@ describe('BigQueryWarehouse against a BigQuery REST fake', () => {
       labels: { tenant: 'acme-co', metric: 'load_orders' },
       query: {
         query: [
+          'BEGIN TRANSACTION;',
           `MERGE \`${PROJECT}.${DATASET}.orders\` AS target`,
           `USING \`${PROJECT}.${DATASET}.${stagingTable}\` AS source`,
           'ON target.external_id = source.external_id',
           'WHEN MATCHED THEN UPDATE SET customer_external_id = source.customer_external_id, ordered_at = source.ordered_at, status = source.status, currency = source.currency, total = source.total, custom = source.custom, loaded_at = CURRENT_TIMESTAMP()',
-          'WHEN NOT MATCHED THEN INSERT (external_id, customer_external_id, ordered_at, status, currency, total, custom, loaded_at) VALUES (source.external_id, source.customer_external_id, source.ordered_at, source.status, source.currency, source.total, source.custom, CURRENT_TIMESTAMP())',
+          'WHEN NOT MATCHED THEN INSERT (external_id, customer_external_id, ordered_at, status, currency, total, custom, loaded_at) VALUES (source.external_id, source.customer_external_id, source.ordered_at, source.status, source.currency, source.total, source.custom, CURRENT_TIMESTAMP());',
+          `INSERT INTO \`${PROJECT}.${DATASET}._pulse_applied_loads\` (import_id, entity, mode, applied_at) VALUES (@import_id, @entity, @mode, CURRENT_TIMESTAMP());`,
+          'COMMIT TRANSACTION;',
         ].join('\n'),
         useLegacySql: false,
         defaultDataset: { projectId: PROJECT, datasetId: DATASET },
         maximumBytesBilled: '5000000000',
+        ...loadParameters('imp-42', 'orders', 'upsert'),
       },
     });
     const last = fake.significantRequests.at(-1)!;
@@ -180,13 +217,29 @@ describe('BigQueryWarehouse against a BigQuery REST fake', () => {
 
   it('replaces with a MERGE that also deletes the rows absent from the file', async () => {
     await warehouse.appendStaged({ tenant, entity: 'order_items', importId: 'imp-7', mode: 'replace', objectUri: 'gs://b/items.csv' });
-    const merge = jobConfiguration(jobInserts()[1]) as { query: { query: string } };
-    expect(merge.query.query.split('\n').slice(2)).toEqual([
+    const merge = jobConfiguration(jobInserts()[2]) as { query: { query: string } };
+    expect(merge.query.query.split('\n').slice(3, 7)).toEqual([
       'ON target.order_external_id = source.order_external_id AND target.line_number = source.line_number',
       'WHEN MATCHED THEN UPDATE SET sku = source.sku, quantity = source.quantity, unit_price = source.unit_price, custom = source.custom, loaded_at = CURRENT_TIMESTAMP()',
       'WHEN NOT MATCHED THEN INSERT (order_external_id, line_number, sku, quantity, unit_price, custom, loaded_at) VALUES (source.order_external_id, source.line_number, source.sku, source.quantity, source.unit_price, source.custom, CURRENT_TIMESTAMP())',
-      'WHEN NOT MATCHED BY SOURCE THEN DELETE',
+      'WHEN NOT MATCHED BY SOURCE THEN DELETE;',
     ]);
+    expect(merge).toMatchObject({ query: loadParameters('imp-7', 'order_items', 'replace') });
+  });
+
+  it('does not apply a load again that is recorded as applied (handed over twice): no load job, no MERGE', async () => {
+    const asked: string[] = [];
+    fake.answerQuery = (sql) => {
+      asked.push(sql);
+      return { schema: { fields: [{ name: 'applied', type: 'INTEGER' }] }, rows: [{ f: [{ v: '1' }] }] };
+    };
+
+    await warehouse.appendStaged({ tenant, entity: 'usage_events', importId: 'imp-9', mode: 'upsert', objectUri: 'gs://b/events.csv' });
+
+    expect(asked).toEqual([APPLIED_COUNT_SQL]);
+    expect(jobInserts()).toHaveLength(1);
+    expect(jobConfiguration(jobInserts()[0])).toMatchObject({ query: loadParameters('imp-9', 'usage_events', 'upsert') });
+    expect(fake.requests.some((request) => request.method === 'DELETE' || request.path.includes('_pulse_staging_'))).toBe(false);
   });
 
   it('reports a failed load job as warehouse_load_failed, skips the MERGE and still drops the staging table', async () => {
@@ -196,7 +249,8 @@ describe('BigQueryWarehouse against a BigQuery REST fake', () => {
     await expect(
       warehouse.appendStaged({ tenant, entity: 'orders', importId: 'imp-bad', mode: 'upsert', objectUri: 'gs://b/bad.csv' }),
     ).rejects.toMatchObject({ code: 'warehouse_load_failed', message: expect.stringContaining("Could not parse 'x' as TIMESTAMP") });
-    expect(jobInserts()).toHaveLength(1);
+    // The check, then the load that failed: no MERGE.
+    expect(jobInserts().map((request) => Object.keys(jobConfiguration(request)).filter((key) => key !== 'labels'))).toEqual([['query'], ['load']]);
     expect(fake.significantRequests.at(-1)).toMatchObject({ method: 'DELETE', path: expect.stringMatching(/_pulse_staging_orders_/) });
   });
 

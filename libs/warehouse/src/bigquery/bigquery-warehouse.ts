@@ -3,10 +3,10 @@ import type { BigQuery, Job, JobRequest } from '@google-cloud/bigquery';
 import { CANONICAL_ENTITIES, type CanonicalEntity } from '@pulse/contracts';
 import type { ExportOptions, ExportResult, QueryOptions, StagedLoad, Warehouse, WarehouseRow, WarehouseTenant } from '../warehouse';
 import { errorMessage, WarehouseError } from '../warehouse-error';
-import { LOADED_AT_COLUMN, warehouseColumnType, warehouseTableSpec } from '../warehouse-tables';
+import { APPLIED_LOADS_TABLE, LOADED_AT_COLUMN, warehouseColumnType, warehouseTableSpec } from '../warehouse-tables';
 import { assertSafeName } from '../object-uri';
 import { labelValue, qualifiedTable, tenantDatasetId } from './bigquery-names';
-import { bigQueryMergeSql } from './bigquery-sql';
+import { bigQueryAppliedCountSql, bigQueryApplyLoadSql } from './bigquery-sql';
 import { toWarehouseRows, type BigQueryRawRow, type BigQueryResultField } from './bigquery-values';
 
 type JobConfiguration = NonNullable<JobRequest<Record<string, unknown>>['configuration']>;
@@ -29,10 +29,12 @@ const EXPORT_PREFIX = '_pulse_export_';
 /**
  * The BigQuery warehouse: a dataset per tenant (`pulse_<slug>`), entity tables DAY-partitioned on their
  * main timestamp and clustered by customer (warehouseTableSpec). Loads are load jobs from the gs://
- * staged object into a staging table, then one MERGE (atomic) into the entity table; never streaming
- * inserts. Every query is a job labelled {tenant, metric} with maximumBytesBilled. BigQuery serves
- * concurrent readers and writers itself, so there is no inbox: appendStaged applies the load at once
- * and applyPendingLoads has nothing to do.
+ * staged object into a staging table, then one transaction of the MERGE into the entity table and the
+ * load's record in `_pulse_applied_loads`; never streaming inserts. A load found recorded is not applied
+ * again (ingestion hands a load over again when it died before noting the first hand-over; applying it
+ * twice would append its keyless usage events and NPS responses twice). Every query is a job labelled
+ * {tenant, metric} with maximumBytesBilled. BigQuery serves concurrent readers and writers itself, so
+ * there is no inbox: appendStaged applies the load at once and applyPendingLoads has nothing to do.
  */
 export class BigQueryWarehouse implements Warehouse {
   readonly dialect = 'bigquery' as const;
@@ -49,6 +51,10 @@ export class BigQueryWarehouse implements Warehouse {
     const spec = warehouseTableSpec(load.entity);
     const stagingId = `${STAGING_PREFIX}${load.entity}_${randomUUID().replace(/-/g, '_')}`;
     const labels = this.labels(load.tenant, `load_${load.entity}`);
+    const appliedLoads = qualifiedTable(this.options.projectId, datasetId, APPLIED_LOADS_TABLE);
+    // The check is not part of the transaction: a tenant's loads are handed over one at a time
+    // (ingestion holds the tenant's warehouse lock), so nothing records this load in between.
+    if (await this.isApplied(datasetId, load, labels, appliedLoads)) return;
     try {
       await this.runJob(`load ${load.entity} (import ${load.importId})`, {
         labels,
@@ -66,11 +72,15 @@ export class BigQueryWarehouse implements Warehouse {
           writeDisposition: 'WRITE_TRUNCATE',
         },
       });
-      const merge = bigQueryMergeSql(load.entity, load.mode, {
+      const apply = bigQueryApplyLoadSql(load.entity, load.mode, {
         target: qualifiedTable(this.options.projectId, datasetId, load.entity),
         staging: qualifiedTable(this.options.projectId, datasetId, stagingId),
+        appliedLoads,
       });
-      await this.runJob(`merge ${load.entity} (import ${load.importId})`, { labels, query: this.queryConfiguration(datasetId, merge) });
+      await this.runJob(`merge ${load.entity} (import ${load.importId})`, {
+        labels,
+        query: { ...this.queryConfiguration(datasetId, apply), ...loadParameters(load) },
+      });
     } catch (error) {
       await this.deleteTable(datasetId, stagingId).catch(() => undefined);
       throw error instanceof WarehouseError && error.code === 'warehouse_query_failed'
@@ -78,6 +88,16 @@ export class BigQueryWarehouse implements Warehouse {
         : error;
     }
     await this.deleteTable(datasetId, stagingId);
+  }
+
+  private async isApplied(datasetId: string, load: StagedLoad, labels: Record<string, string>, appliedLoads: string): Promise<boolean> {
+    const label = `check load ${load.entity} (import ${load.importId})`;
+    const job = await this.runJob(label, {
+      labels,
+      query: { ...this.queryConfiguration(datasetId, bigQueryAppliedCountSql(appliedLoads)), ...loadParameters(load) },
+    });
+    const [row] = await this.readRows<{ applied: number | string }>(job, label);
+    return Number(row?.applied ?? 0) > 0;
   }
 
   async applyPendingLoads(_tenant: WarehouseTenant): Promise<{ applied: number }> {
@@ -92,10 +112,15 @@ export class BigQueryWarehouse implements Warehouse {
   async query<T = WarehouseRow>(tenant: WarehouseTenant, sql: string, options: QueryOptions): Promise<T[]> {
     const datasetId = await this.prepareTenant(tenant);
     const job = await this.runJob(options.label, { labels: this.labels(tenant, options.label), query: this.queryConfiguration(datasetId, sql) }, options.signal);
+    return this.readRows<T>(job, options.label);
+  }
+
+  /** Every row of a finished query job, page by page. */
+  private async readRows<T = WarehouseRow>(job: Job, label: string): Promise<T[]> {
     const rows: WarehouseRow[] = [];
     let pageToken: string | undefined;
     do {
-      const [page, , response] = (await this.call(options.label, () =>
+      const [page, , response] = (await this.call(label, () =>
         job.getQueryResults({ autoPaginate: false, skipParsing: true, maxResults: this.options.pageSize ?? 10_000, pageToken }),
       )) as unknown as [BigQueryRawRow[], unknown, { schema?: { fields?: BigQueryResultField[] }; pageToken?: string }];
       rows.push(...toWarehouseRows(response?.schema?.fields ?? [], page ?? []));
@@ -186,12 +211,26 @@ export class BigQueryWarehouse implements Warehouse {
       const [exists] = await dataset.exists();
       if (!exists) await ignoreAlreadyExists(() => client.createDataset(datasetId, { location, labels: { tenant: labelValue(tenant.slug) } }));
     });
-    for (const entity of CANONICAL_ENTITIES) {
-      await this.call(`prepare table ${entity}`, async () => {
-        const [exists] = await dataset.table(entity).exists();
-        if (!exists) await ignoreAlreadyExists(() => dataset.createTable(entity, this.tableResource(entity)));
+    const tables = [...CANONICAL_ENTITIES.map((entity) => [entity, this.tableResource(entity)] as const), [APPLIED_LOADS_TABLE, this.appliedLoadsResource()] as const];
+    for (const [tableId, resource] of tables) {
+      await this.call(`prepare table ${tableId}`, async () => {
+        const [exists] = await dataset.table(tableId).exists();
+        if (!exists) await ignoreAlreadyExists(() => dataset.createTable(tableId, resource));
       });
     }
+  }
+
+  private appliedLoadsResource() {
+    return {
+      schema: {
+        fields: [
+          this.schemaField('import_id', 'text', true),
+          this.schemaField('entity', 'text', true),
+          this.schemaField('mode', 'text', true),
+          this.schemaField('applied_at', 'timestamp', true),
+        ],
+      },
+    };
   }
 
   /** The tables.insert body of an entity table: same columns and layout as warehouseTableDdl('bigquery'). */
@@ -286,6 +325,15 @@ function jobDone(job: Job, signal: AbortSignal | undefined): Promise<void> {
     job.on('complete', onComplete);
     signal?.addEventListener('abort', onAbort, { once: true });
   });
+}
+
+/** The named query parameters that identify a load (bigQueryAppliedCountSql, bigQueryApplyLoadSql). */
+function loadParameters(load: StagedLoad) {
+  const string = (name: string, value: string) => ({ name, parameterType: { type: 'STRING' }, parameterValue: { value } });
+  return {
+    parameterMode: 'NAMED',
+    queryParameters: [string('import_id', load.importId), string('entity', load.entity), string('mode', load.mode)],
+  };
 }
 
 async function ignoreAlreadyExists(create: () => Promise<unknown>): Promise<void> {

@@ -1,7 +1,6 @@
 import { CANONICAL_ENTITIES } from '@pulse/contracts';
 import type { DuckDBConnection } from '@duckdb/node-api';
-import { LOADED_AT_COLUMN, warehouseColumnType, warehouseTableDdl, warehouseTableSpec } from '../warehouse-tables';
-import { APPLIED_LOADS_TABLE } from './duckdb-sql';
+import { APPLIED_LOADS_TABLE, LOADED_AT_COLUMN, warehouseColumnType, warehouseTableDdl, warehouseTableSpec } from '../warehouse-tables';
 
 const SCHEMA_TABLE = '_pulse_schema_migrations';
 

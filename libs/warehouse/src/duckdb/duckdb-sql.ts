@@ -2,7 +2,6 @@ import type { CanonicalEntity } from '@pulse/contracts';
 import { LOADED_AT_COLUMN, warehouseColumnType, warehouseTableSpec } from '../warehouse-tables';
 
 export const STAGED_TABLE = '_pulse_staged';
-export const APPLIED_LOADS_TABLE = '_pulse_applied_loads';
 
 /** A SQL string literal (DuckDB has no parameters in table-function arguments such as read_csv's path). */
 export function sqlString(value: string): string {

@@ -1,8 +1,9 @@
 import { resolve } from 'node:path';
 import { DuckDBInstance, type DuckDBConnection } from '@duckdb/node-api';
 import { errorMessage, WarehouseError } from '../warehouse-error';
+import { APPLIED_LOADS_TABLE } from '../warehouse-tables';
 import { migrateDuckDbSchema } from './duckdb-schema';
-import { APPLIED_LOADS_TABLE, mergeStagedSql, readStagedSql, sqlString, STAGED_TABLE } from './duckdb-sql';
+import { mergeStagedSql, readStagedSql, sqlString, STAGED_TABLE } from './duckdb-sql';
 import type { InboxEntry } from './load-inbox';
 
 export interface DuckDbInstanceSettings {
