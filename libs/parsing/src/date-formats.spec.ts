@@ -51,6 +51,13 @@ describe('readEpochMillis', () => {
     expect(readEpochMillis('2024', 'auto')).toBeUndefined();
     expect(readEpochMillis('86400', 'seconds')).toBe(86_400_000);
   });
+
+  it('refuses epoch seconds (9-10 digits) given as milliseconds instead of reading a day of early 1970', () => {
+    expect(readEpochMillis('1711843200', 'millis')).toBeUndefined();
+    expect(readEpochMillis('-171184320', 'millis')).toBeUndefined();
+    expect(readEpochMillis('1711843200000', 'millis')).toBe(1_711_843_200_000);
+    expect(readEpochMillis('86400000', 'millis')).toBe(86_400_000);
+  });
 });
 
 describe('canonicalUtcInstant', () => {

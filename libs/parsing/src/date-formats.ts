@@ -99,16 +99,19 @@ export function dayMonthEvidence(text: string): DayMonthOrder | undefined {
 }
 
 /**
- * Epoch values: with an explicit unit any number; detected (`auto`) only for 9-10 digits (seconds, years
- * 1973-2286) and 12-13 digits (milliseconds), so that `20240304` or a 4-digit year is never taken for one.
+ * Epoch values: detected (`auto`) only for 9-10 digits (seconds, years 1973-2286) and 12-13 digits
+ * (milliseconds), so that `20240304` or a 4-digit year is never taken for one. With an explicit unit any
+ * number in it, except 9-10 digits in milliseconds: that is a day in the first months of 1970 and what
+ * epoch seconds look like, so it is refused rather than loaded 1,000 times too early (seconds given
+ * 12-13 digits fall after 2199, out of range).
  */
 export function readEpochMillis(text: string, unit: 'seconds' | 'millis' | 'auto'): number | undefined {
   const trimmed = text.trim();
   if (!EPOCH.test(trimmed)) return undefined;
   const value = Number(trimmed);
   if (unit === 'seconds') return Math.round(value * 1000);
-  if (unit === 'millis') return Math.round(value);
   const digits = trimmed.replace(/^-/, '').split('.')[0]?.length ?? 0;
+  if (unit === 'millis') return digits === 9 || digits === 10 ? undefined : Math.round(value);
   if (digits === 9 || digits === 10) return Math.round(value * 1000);
   if ((digits === 12 || digits === 13) && !trimmed.includes('.')) return value;
   return undefined;

@@ -25,5 +25,8 @@ describe('header normalisation', () => {
   it('keeps names unique and names empty headers by position', () => {
     expect(normalizeHeaderRow(['Region', 'region', '', 'REGION'])).toEqual(['region', 'region_2', 'column_3', 'region_3']);
     expect(normalizeHeaderRow(['#', '😀'])).toEqual(['column_1', 'column_2']);
+    // A suffix never takes a name another column is called by itself.
+    expect(normalizeHeaderRow(['Phone', 'Phone', 'Phone 2', 'phone_3'])).toEqual(['phone', 'phone_4', 'phone_2', 'phone_3']);
+    expect(normalizeHeaderRow(['#', 'column_1'])).toEqual(['column_1', 'column_1_2']);
   });
 });

@@ -32,12 +32,24 @@ export function normalizeHeader(header: string): string {
  * `_2` (then `_3`, ...), a header with nothing to spell (empty, or only symbols) becomes `column_<position>`.
  */
 export function normalizeHeaderRow(headers: readonly string[]): string[] {
-  const seen = new Set<string>();
-  return headers.map((header, index) => {
-    const base = normalizeHeader(header) || `column_${index + 1}`;
-    let name = base;
-    for (let suffix = 2; seen.has(name); suffix += 1) name = `${base}_${suffix}`;
-    seen.add(name);
+  const bases = headers.map((header, index) => normalizeHeader(header) || `column_${index + 1}`);
+  const own = new Set(bases);
+  const given = new Set<string>();
+  return bases.map((base) => {
+    const name = uniqueName(base, given, own);
+    given.add(name);
     return name;
   });
+}
+
+/**
+ * `base`, or when a column (key) before has it, the first of `base_2`, `base_3`, ... that no column
+ * before has and that is no column's own name (`ownNames`): in `Phone,Phone,Phone 2` the second Phone is
+ * `phone_3`, since `phone_2` is what `Phone 2` is called, and what a mapping naming "Phone 2" must find.
+ */
+export function uniqueName(base: string, given: ReadonlySet<string>, ownNames: ReadonlySet<string>): string {
+  if (!given.has(base)) return base;
+  let name = base;
+  for (let suffix = 2; given.has(name) || ownNames.has(name); suffix += 1) name = `${base}_${suffix}`;
+  return name;
 }

@@ -14,7 +14,7 @@ import {
   type ResolvedMapping,
 } from './column-plan';
 import type { CustomSample } from './custom-columns';
-import { normalizeHeader } from './header-names';
+import { normalizeHeader, uniqueName } from './header-names';
 import { indexedTextChecks, tooLongForIndex, tooLongMessage, type IndexedTextCheck } from './indexed-text';
 import { exactJsonValue, longNumberTokens } from './json-number-tokens';
 import { exactNumberOf, plainNumberText } from './number-formats';
@@ -133,6 +133,7 @@ class NdjsonRecordConverter {
   private readonly indexedText: IndexedTextCheck[];
   /** Names taken in the record being read, and the key that wrote each custom key (reused per record). */
   private readonly namesInRecord = new Set<string>();
+  private readonly ownNamesInRecord = new Set<string>();
   private readonly customKeySources = new Map<string, string>();
   /** Custom keys the mapping names, with their entries (own separator, date format, transforms). */
   private readonly customMappings = new Map<string, ImportColumnMapping>();
@@ -149,7 +150,7 @@ class NdjsonRecordConverter {
     for (const target of resolved.columns.values()) if (target?.field.startsWith('custom.')) this.customMappings.set(target.field.slice('custom.'.length), target);
     const customSamples = new Map<string, CustomSample[]>();
     for (const { record, tokens } of sample) {
-      this.namesInRecord.clear();
+      this.startRecord(record);
       for (const key of Object.keys(record)) {
         const target = this.targetOf(this.uniqueNameOf(key));
         if (target.kind === 'custom') {
@@ -175,11 +176,16 @@ class NdjsonRecordConverter {
     return name;
   }
 
+  /** Starts naming a record's keys: none given yet, and each key's own name reserved (uniqueName). */
+  private startRecord(record: JsonRecord): void {
+    this.namesInRecord.clear();
+    this.ownNamesInRecord.clear();
+    for (const key in record) this.ownNamesInRecord.add(this.nameOf(key));
+  }
+
   /** The key's normalised name, made unique within the record like normalizeHeaderRow does for a header. */
   private uniqueNameOf(key: string): string {
-    const base = this.nameOf(key);
-    let name = base;
-    for (let suffix = 2; this.namesInRecord.has(name); suffix += 1) name = `${base}_${suffix}`;
+    const name = uniqueName(this.nameOf(key), this.namesInRecord, this.ownNamesInRecord);
     this.namesInRecord.add(name);
     return name;
   }
@@ -230,7 +236,7 @@ class NdjsonRecordConverter {
 
   /** A record skipped on resume: not converted, but its new custom keys are typed as in a full run. */
   register(record: JsonRecord, tokens: NumberTokens): void {
-    this.namesInRecord.clear();
+    this.startRecord(record);
     this.registerKeys(record, Object.keys(record), 0, tokens);
   }
 
@@ -239,7 +245,7 @@ class NdjsonRecordConverter {
     const custom: Record<string, JsonValue> = {};
     const columnOfField = new Map<string, string>();
     const keys = Object.keys(record);
-    this.namesInRecord.clear();
+    this.startRecord(record);
     this.customKeySources.clear();
     for (let i = 0; i < keys.length; i += 1) {
       const key = keys[i] as string;
@@ -295,7 +301,7 @@ class NdjsonRecordConverter {
   private withKey(record: JsonRecord, tokens: NumberTokens, rejection: RowRejection): RowRejection {
     const keyFields = CANONICAL_ENTITY_SPECS[this.entity].key;
     let key: Record<string, string> | undefined;
-    this.namesInRecord.clear();
+    this.startRecord(record);
     for (const name of Object.keys(record)) {
       const unique = this.uniqueNameOf(name);
       const target = this.targetOf(unique);

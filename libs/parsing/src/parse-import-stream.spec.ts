@@ -468,6 +468,10 @@ describe('parseImportStream: streaming', () => {
     expect(await withFormat('epoch_millis', 'soon')).toBe(
       'Column "ordered_at": "soon" is not valid: expected an epoch in milliseconds like 1711843200000 (the import dateFormat is epoch_millis).',
     );
+    // Seconds under epoch_millis would be a day of January 1970.
+    expect(await withFormat('epoch_millis', '1711843200')).toBe(
+      'Column "ordered_at": "1711843200" is not valid: expected an epoch in milliseconds like 1711843200000 (the import dateFormat is epoch_millis).',
+    );
     expect(await withFormat('yyyy-mm-dd', '31/03/2024')).toBe(
       'Column "ordered_at": "31/03/2024" is not valid: expected a date-time like 2024-03-31T14:05:00Z or 2024-03-31 14:05 (read in UTC; the import dateFormat is yyyy-mm-dd).',
     );
@@ -545,6 +549,26 @@ describe('parseImportStream: line endings mixed in one file', () => {
 });
 
 describe('parseImportStream: files that are not in one encoding', () => {
+  it('fails a CSV file detected as Windows-1252 whose UTF-8 rows come after the sample, naming both, whatever the chunks', async () => {
+    const latin1Line = (i: number) => Buffer.concat([Buffer.from(`C${i},Fran`), Buffer.from([0xe7]), Buffer.from('a\n')]);
+    const head = Buffer.concat([Buffer.from('external_id,name\n'), ...Array.from({ length: 6000 }, (_, i) => latin1Line(i))]);
+    expect(head.length).toBeGreaterThan(64 * 1024);
+    const mixed = Buffer.concat([head, Buffer.from('C9999,São Paulo\n', 'utf8')]);
+    // "C0,Fran" follows the 17-byte header; "ã" follows the 7 bytes "C9999,S" on line 6002 (header, 6000 lines).
+    for (const chunkSize of [64 * 1024, 1000, 7]) {
+      const error = await parseErrorOf(parseAll(mixed, { entity: 'customers' }, chunkSize));
+      expect(error.code).toBe('invalid_encoding');
+      expect(error.message).toBe(
+        `The file mixes encodings: byte 0xE7 at byte offset 24 (line 2) is not UTF-8, while "ã" at byte offset ${head.length + 7} (line 6002) is UTF-8. ` +
+          'Save the whole file in one encoding (UTF-8), or, if all of it is Windows-1252 (Latin-1), set the import encoding to windows-1252.',
+      );
+    }
+    // Declared Windows-1252: read as declared.
+    const asked = await parseAll(mixed, { entity: 'customers', mapping: { encoding: 'windows-1252' } });
+    expect(asked.rows).toHaveLength(6001);
+    expect(asked.rows[6000]?.values['name']).toBe('SÃ£o Paulo');
+  });
+
   it('fails a CSV file whose rows are partly UTF-8, partly Latin-1, instead of loading either as mojibake', async () => {
     const mixed = Buffer.concat([Buffer.from('external_id,name\nM1,São Paulo\nM2,Fran', 'utf8'), Buffer.from([0xe7]), Buffer.from('a\n', 'utf8')]);
     const error = await parseErrorOf(parseAll(mixed, { entity: 'customers' }));
@@ -869,10 +893,22 @@ describe('parseImportStream: custom keys and mappings', () => {
     expect(twoMapped.message).toContain('Columns "a" and "b" both go to custom.x');
   });
 
-  it('keeps both NDJSON keys that normalise alike (the later one gets _2, as CSV headers do)', async () => {
+  it('keeps both NDJSON keys that normalise alike (the later one gets _2, as CSV headers do, or the next suffix no key is called)', async () => {
     const file = '{"external_id":"A","Name":"Ana","name":"Bea","Nota":"x","nota":"y","nota_2":"z"}\n';
     const { rows } = await parseAll(file, { entity: 'customers', format: 'ndjson' });
-    expect(rows).toEqual([{ line: 1, values: { external_id: 'A', name: 'Ana' }, custom: { name_2: 'Bea', nota: 'x', nota_2: 'y', nota_2_2: 'z' } }]);
+    expect(rows).toEqual([{ line: 1, values: { external_id: 'A', name: 'Ana' }, custom: { name_2: 'Bea', nota: 'x', nota_3: 'y', nota_2: 'z' } }]);
+  });
+
+  it('a mapping naming a column whose name a duplicate header could take finds that column', async () => {
+    const csv = 'external_id,Phone,Phone,Phone 2\nA,111,222,333\n';
+    const mapped = await parseAll(csv, { entity: 'customers', mapping: { columns: { 'Phone 2': 'custom.backup' } } });
+    expect(mapped.rows).toEqual([{ line: 2, values: { external_id: 'A' }, custom: { phone: 111, phone_3: 222, backup: 333 } }]);
+    const ndjson = await parseAll('{"external_id":"A","Phone":"x1","phone":"x2","Phone 2":"x3"}\n', {
+      entity: 'customers',
+      format: 'ndjson',
+      mapping: { columns: { 'Phone 2': 'custom.backup' } },
+    });
+    expect(ndjson.rows).toEqual([{ line: 1, values: { external_id: 'A' }, custom: { phone: 'x1', phone_3: 'x2', backup: 'x3' } }]);
   });
 
   it('rejects an NDJSON record whose keys the mapping sends to the same custom key', async () => {

@@ -78,6 +78,20 @@ function scanUtf8(bytes: Buffer, complete: boolean): { firstInvalid?: number; fi
   return { ...(firstInvalid === undefined ? {} : { firstInvalid }), ...(firstMultiByte === undefined ? {} : { firstMultiByte }) };
 }
 
+/**
+ * The first complete multi-byte UTF-8 character in `bytes`, if any. Only a lead byte (0xC2-0xF4) can
+ * begin one, so the scan skips everything else.
+ */
+function firstMultiByteUtf8(bytes: Buffer): { at: number; length: number } | undefined {
+  for (let at = 0; at < bytes.length; at += 1) {
+    const byte = bytes[at] as number;
+    if (byte < 0xc2 || byte > 0xf4) continue;
+    const length = utf8CharLength(bytes, at);
+    if (length > 1) return { at, length };
+  }
+  return undefined;
+}
+
 /** Offset of the first byte of `bytes` that does not begin a valid UTF-8 character (the buffer is known not to be UTF-8). */
 export function firstInvalidUtf8(bytes: Buffer): number {
   for (let at = 0; at < bytes.length; ) {
@@ -163,7 +177,10 @@ export async function decodeText(input: NodeJS.ReadableStream, setting: Encoding
     bom = 3;
   }
   const why = bom > 0 ? 'bom' : setting === undefined ? 'sample' : 'setting';
-  const convert = encoding === 'windows-1252' ? windows1252Decoder(bom) : format === 'ndjson' ? (bytes: Buffer) => bytes : utf8Validator(bom, why);
+  // A detected Windows-1252 file is held to what decided it past the sample too: a UTF-8 character
+  // there means rows in two encodings. One the mapping declares is read as declared.
+  const notUtf8 = setting === undefined && encoding === 'windows-1252' ? { at: firstInvalidUtf8(sampleBytes), sample: sampleBytes } : undefined;
+  const convert = encoding === 'windows-1252' ? windows1252Decoder(bom, notUtf8) : format === 'ndjson' ? (bytes: Buffer) => bytes : utf8Validator(bom, why);
   const first = convert(sampleBytes, complete);
   const sample = typeof first === 'string' ? first : first.toString('utf8');
 
@@ -221,13 +238,32 @@ function looksUtf16(sample: Buffer): boolean {
 /**
  * Decodes Windows-1252 (iconv-lite, not TextDecoder: Node's TextDecoder maps 0x80-0x9F to C1 controls
  * instead of € “ ” etc.). The five bytes Windows-1252 leaves undefined fail the file instead of becoming
- * U+FFFD: such a file is in another encoding (or damaged), and its text would be loaded wrong.
+ * U+FFFD: such a file is in another encoding (or damaged), and its text would be loaded wrong. With
+ * `detected` (the sample decided the encoding, at its byte `at` that is not UTF-8), a multi-byte UTF-8
+ * character anywhere fails the file as in the sample (detectEncoding): `SÃ£o` would load otherwise.
  */
-function windows1252Decoder(bom: number): (bytes: Buffer, last: boolean) => string {
+function windows1252Decoder(bom: number, detected: { at: number; sample: Buffer } | undefined): (bytes: Buffer, last: boolean) => string {
   const decoder = iconv.getDecoder('win1252');
   const lines = new LineCounter();
   let offset = bom;
+  // The last bytes of the chunk before, for a UTF-8 character cut by the chunk boundary.
+  let tail: Buffer = Buffer.alloc(0);
   return (bytes, last) => {
+    if (detected) {
+      const data = tail.length === 0 ? bytes : Buffer.concat([tail, bytes]);
+      const utf8 = firstMultiByteUtf8(data);
+      if (utf8 !== undefined) {
+        const at = offset - tail.length + utf8.at;
+        const sampleLines = new LineCounter();
+        throw new ParseError(
+          'invalid_encoding',
+          `The file mixes encodings: byte ${hex(detected.sample[detected.at] as number)} at byte offset ${bom + detected.at} (line ${sampleLines.lineAt(detected.sample, detected.at)}) is not UTF-8, ` +
+            `while "${data.subarray(utf8.at, utf8.at + utf8.length).toString('utf8')}" at byte offset ${at} (line ${lines.lineAt(bytes, Math.max(0, utf8.at - tail.length))}) is UTF-8. ` +
+            'Save the whole file in one encoding (UTF-8), or, if all of it is Windows-1252 (Latin-1), set the import encoding to windows-1252.',
+        );
+      }
+      tail = Buffer.from(data.subarray(Math.max(0, data.length - 3)));
+    }
     let undefinedAt = -1;
     for (const byte of WINDOWS_1252_UNDEFINED) {
       const at = bytes.indexOf(byte);
