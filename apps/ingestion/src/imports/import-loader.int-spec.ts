@@ -70,6 +70,39 @@ describe.each<{ loads: string; env: Record<string, string> }>([
       expect(outcome).toMatchObject({ status: 'failed', errorCode: 'import.foreign_object', rowsReceived: 0, rowsLoaded: 0 });
       expect(await customers(other)).toEqual([]);
     });
+
+    it("is never handed to the warehouse as a tenant's staged load: the next import's hand-over fails, visibly, and the warehouse gets nothing", async () => {
+      const owner = await ingestion.seedTenant('staged-owner');
+      const other = await ingestion.seedTenant('staged-other');
+      const ownersFile = await ingestion.upload(owner, 'external_id,name\nsecret-1,Owner customer\n');
+      // A finished import of `other` whose pending warehouse load names `owner`'s object (a tampered row).
+      const first = await ingestion.importFile(other, { entity: 'customers', content: 'external_id,name\nmine-1,Mine\n' });
+      expect(first).toMatchObject({ status: 'succeeded' });
+      await ingestion.rows(other, `UPDATE imports SET checkpoint = jsonb_build_object('warehouse', jsonb_build_array(jsonb_build_object('entity', 'customers', 'mode', 'upsert', 'objectUri', $2::text))) WHERE id = $1`, [
+        first.importId,
+        ownersFile,
+      ]);
+
+      // The next import commits its rows, then hands the tenant's pending loads over, oldest first: as when
+      // the warehouse refuses a load, its run fails (the request is redelivered) and the loads stay pending.
+      await expect(ingestion.importFile(other, { entity: 'customers', content: 'external_id,name\nmine-2,Also mine\n' })).rejects.toMatchObject({
+        code: 'import.foreign_object',
+        message: `A staged warehouse load of import ${first.importId} is not stored under this tenant; nothing was read.`,
+      });
+      expect(await customers(other)).toEqual([
+        expect.objectContaining({ external_id: 'mine-1' }),
+        expect.objectContaining({ external_id: 'mine-2' }),
+      ]);
+      const warehouse: DuckDbWarehouse = createDuckDbWarehouse({ directory: path.join(ingestion.folder, 'warehouse') });
+      try {
+        const target = { tenantId: other.tenantId, slug: other.slug };
+        await warehouse.applyPendingLoads(target);
+        const names = await warehouse.query(target, 'SELECT external_id FROM customers ORDER BY external_id', { label: 'test' });
+        expect(names.map((row) => row['external_id'])).not.toContain('secret-1');
+      } finally {
+        await warehouse.close();
+      }
+    });
   });
 
   describe('customers, then orders referencing them', () => {

@@ -364,14 +364,14 @@ export class ImportLoader implements BeforeApplicationShutdown {
   }
 
   /**
-   * The storage key of an import's file, which must lie under the tenant's own prefix: the imports row
-   * names the file, and whatever wrote that row, a file of another tenant is never read into this one.
-   * Not retryable: the import fails as a whole-file failure.
+   * The storage key of an import's file (or of a staged warehouse load), which must lie under the tenant's
+   * own prefix: the imports row names the file, and whatever wrote that row, a file of another tenant is
+   * never read into this one. Not retryable: the import fails as a whole-file failure.
    */
-  private tenantObjectKey(tenant: TenantContext, objectUri: string): string {
+  private tenantObjectKey(tenant: TenantContext, objectUri: string, what = "The import's file"): string {
     const key = this.storage.keyOf(objectUri);
     if (!key.startsWith(tenantPrefix(tenant.tenantId))) {
-      throw new DomainError('invalid_input', 'import.foreign_object', "The import's file is not stored under this tenant; nothing was read.");
+      throw new DomainError('invalid_input', 'import.foreign_object', `${what} is not stored under this tenant; nothing was read.`);
     }
     return key;
   }
@@ -543,8 +543,9 @@ export class ImportLoader implements BeforeApplicationShutdown {
   /**
    * Gives the warehouse the loads of the tenant's committed imports that it has not got yet
    * (`imports.checkpoint.warehouse`), oldest import first, each import's in order; an import's record
-   * goes once all of them are queued. A load given twice (a crash in between) changes nothing: the
-   * warehouse replaces rows by key. Call holding the tenant's warehouse lock.
+   * goes once all of them are queued. A load given twice (a crash in between) is applied once: the
+   * warehouse records the loads it applied. A load whose file lies outside the tenant's prefix is never
+   * given (tenantObjectKey). Call holding the tenant's warehouse lock.
    */
   private async deliverWarehouseLoads(db: TenantDatabaseClient, tenant: TenantContext): Promise<void> {
     const { rows } = await db.query<{ id: string; loads: PendingWarehouseLoad[] }>(
@@ -552,6 +553,7 @@ export class ImportLoader implements BeforeApplicationShutdown {
     );
     for (const row of rows) {
       for (const load of row.loads) {
+        this.tenantObjectKey(tenant, load.objectUri, `A staged warehouse load of import ${row.id}`);
         await this.warehouse.appendStaged({ tenant: { tenantId: tenant.tenantId, slug: tenant.slug }, entity: load.entity, importId: row.id, mode: load.mode, objectUri: load.objectUri });
       }
       await db.query(`UPDATE imports SET checkpoint = checkpoint - 'warehouse' WHERE id = $1`, [row.id]);
