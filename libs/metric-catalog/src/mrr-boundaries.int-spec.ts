@@ -26,6 +26,7 @@ const ROWS = {
     subscription('s-c', 'cust-a', '1000', END_OF_AS_OF_DAY, null), // starts exactly at the end of the as-of day: not yet
     subscription('s-d', 'cust-b', '3', '2026-06-01T16:00:00Z', END_OF_AS_OF_DAY), // ends exactly then: still on the as-of day
     subscription('s-e', 'cust-e', '5000', '2026-06-18T03:59:59.999999Z', null), // the last microsecond of the as-of day
+    subscription('s-x', 'cust-e', '7', '2026-01-15T12:00:00Z', '2025-12-01T12:00:00Z'), // ended before it started: ignored
   ],
 };
 
@@ -67,5 +68,12 @@ describe('MRR at the boundary between two local days (DuckDB)', () => {
     // ends the day at 3: contraction 20, so GRR = NRR = 3 / 23 = 0.1304347...
     expect(series.get('grr|day|2026-06-11')).toBe('0.130435');
     expect(series.get('nrr|day|2026-06-11')).toBe('0.130435');
+  });
+
+  it('starts the series with the first valid data: a subscription that ended before it started moves nothing', () => {
+    const months = [...series.keys()].filter((key) => key.startsWith('mrr|month|')).sort();
+    expect(months).toEqual(['mrr|month|2026-06-01']);
+    const days = [...series.keys()].filter((key) => key.startsWith('mrr|day|')).sort();
+    expect(days[0]).toBe('mrr|day|2026-06-01');
   });
 });

@@ -46,7 +46,7 @@ export const seriesBaseRelations: readonly BaseRelation[] = [
       return `SELECT MIN(day) AS first_day FROM (
     SELECT MIN(order_day) AS day FROM dated_orders
     UNION ALL SELECT ${dialect.localDate('MIN(occurred_at)', tz)} FROM usage_events WHERE occurred_at < ${asOfEnd}
-    UNION ALL SELECT ${dialect.localDate('MIN(started_at)', tz)} FROM subscriptions WHERE started_at < ${asOfEnd}
+    UNION ALL SELECT ${dialect.localDate('MIN(started_at)', tz)} FROM subscriptions WHERE started_at < ${asOfEnd} AND (ended_at IS NULL OR ended_at >= started_at)
     UNION ALL SELECT ${dialect.localDate('MIN(responded_at)', tz)} FROM nps_responses WHERE responded_at < ${asOfEnd}
   ) AS first_days`;
     },
