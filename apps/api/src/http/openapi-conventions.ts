@@ -22,7 +22,11 @@ export const API_RESPONSE_HEADERS: Record<string, ResponseHeaderDoc> = {
     schema: { type: 'string' },
     required: true,
   },
-  'RateLimit-Limit': { description: "The tenant plan's burst: requests allowed at once.", schema: integer, required: true },
+  'RateLimit-Limit': {
+    description: "Requests allowed at once by the replica that answered: its share of the tenant plan's burst (the burst divided by the api replicas live).",
+    schema: integer,
+    required: true,
+  },
   'RateLimit-Remaining': { description: 'Requests left before the limit.', schema: integer, required: true },
   'RateLimit-Reset': { description: 'Seconds until the full burst is available again.', schema: integer, required: true },
   'Retry-After': { description: 'On a 429: seconds until a request is allowed again; on a 503: seconds to wait before retrying.', schema: integer, required: true },

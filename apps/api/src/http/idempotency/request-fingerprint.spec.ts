@@ -8,7 +8,8 @@ describe('requestFingerprint', () => {
     expect(requestFingerprint('POST', '/v1/other', { a: 1, b: { c: [1, 2] } })).not.toBe(base);
   });
 
-  it('treats a missing body and an empty one differently from a non-empty one', () => {
+  it('treats no body as the empty object, and both differently from a non-empty one', () => {
+    expect(requestFingerprint('POST', '/x', undefined)).toBe(requestFingerprint('POST', '/x', {}));
     expect(requestFingerprint('POST', '/x', undefined)).toBe(requestFingerprint('POST', '/x', null));
     expect(requestFingerprint('POST', '/x', {})).not.toBe(requestFingerprint('POST', '/x', { asOf: '2026-01-01' }));
   });

@@ -21,7 +21,11 @@ function canonicalUrl(url: string): string {
   return `${url.slice(0, query)}?${params.toString()}`;
 }
 
-/** What an Idempotency-Key is bound to: the method, the URL (path and query parameters) and the body. */
+/**
+ * What an Idempotency-Key is bound to: the method, the URL (path and query parameters) and the body. No
+ * body is the empty object, as the routes take it (docs/api.md): a retry that adds or drops `{}` is the
+ * same request.
+ */
 export function requestFingerprint(method: string, url: string, body: unknown): string {
-  return createHash('sha256').update(`${method} ${canonicalUrl(url)}\n${canonicalJson(body)}`).digest('hex');
+  return createHash('sha256').update(`${method} ${canonicalUrl(url)}\n${canonicalJson(body ?? {})}`).digest('hex');
 }

@@ -240,6 +240,16 @@ describe('POST /v1/metrics/refresh and GET /v1/metrics/runs/{id}', () => {
       expect(runs).toHaveLength(1);
     });
 
+    it('takes a retry that sends {} where the first request sent no body as the same request', async () => {
+      const key = 'refresh-no-body';
+      const first = await api.request('POST', '/v1/metrics/refresh', { key: tenant.apiKey, headers: { 'idempotency-key': key } });
+      expect(first.status).toBe(202);
+      const retry = await api.request('POST', '/v1/metrics/refresh', { key: tenant.apiKey, body: {}, headers: { 'idempotency-key': key } });
+      expect(retry.status).toBe(202);
+      expect(retry.headers.get('idempotent-replayed')).toBe('true');
+      expect(retry.body['id']).toBe(first.body['id']);
+    });
+
     it('refuses the same key with a different body: 422 idempotency_key_reused', async () => {
       const key = 'refresh-2';
       await api.request('POST', '/v1/metrics/refresh', { key: tenant.apiKey, body: { asOf: '2026-09-01' }, headers: { 'idempotency-key': key } });
