@@ -54,6 +54,12 @@ export function resolveMapping(entity: CanonicalEntity, mapping: unknown): Resol
   const sources = new Map<string, string>();
   for (const [source, target] of Object.entries(parsed.data.columns ?? {})) {
     const name = normalizeHeader(source);
+    if (name === '') {
+      throw new ParseError(
+        'invalid_mapping',
+        `The mapping names "${source}", which has no letters or digits to tell a column by: a CSV column without any is named column_<position> (map that name); an NDJSON key without any is rejected.`,
+      );
+    }
     // `Region` and `region` name one column: two entries for it would silently keep only the last.
     const earlier = sources.get(name);
     if (earlier !== undefined) throw new ParseError('invalid_mapping', `The mapping names the column "${earlier}" twice (also as "${source}").`);

@@ -266,6 +266,11 @@ class NdjsonRecordConverter {
         values[column.field.name] = converted;
         columnOfField.set(column.field.name, key);
       } else if (target.kind === 'custom') {
+        if (this.nameOf(key) === '') {
+          // CSV names such a column by its position; a record's keys have none that holds across records.
+          this.registerKeys(record, keys, i + 1, tokens);
+          return this.withKey(record, tokens, { line, column: key, reasonCode: 'invalid_value', message: `Key "${key}" has no letters or digits to name a custom field by; rename it in the export.`, raw });
+        }
         const earlier = this.customKeySources.get(target.key);
         if (earlier !== undefined) {
           this.registerKeys(record, keys, i + 1, tokens);

@@ -899,6 +899,22 @@ describe('parseImportStream: custom keys and mappings', () => {
     expect(rows).toEqual([{ line: 1, values: { external_id: 'A', name: 'Ana' }, custom: { name_2: 'Bea', nota: 'x', nota_3: 'y', nota_2: 'z' } }]);
   });
 
+  it('rejects an NDJSON record with a key of no letters or digits, and refuses a mapping naming one', async () => {
+    const file = '{"external_id":"A","#":"x"}\n{"external_id":"B","tier":"gold"}\n';
+    const { rows, rejects } = await parseAll(file, { entity: 'customers', format: 'ndjson' });
+    expect(rows).toEqual([{ line: 2, values: { external_id: 'B' }, custom: { tier: 'gold' } }]);
+    expect(rejects.map((r) => [r.line, r.column, r.reasonCode, r.message])).toEqual([
+      [1, '#', 'invalid_value', 'Key "#" has no letters or digits to name a custom field by; rename it in the export.'],
+    ]);
+    const error = await parseErrorOf(parseAll('external_id,#\nA,x\n', { entity: 'customers', mapping: { columns: { '#': null } } }));
+    expect(error.code).toBe('invalid_mapping');
+    expect(error.message).toBe(
+      'The mapping names "#", which has no letters or digits to tell a column by: a CSV column without any is named column_<position> (map that name); an NDJSON key without any is rejected.',
+    );
+    const byPosition = await parseAll('external_id,#\nA,x\n', { entity: 'customers', mapping: { columns: { column_2: null } } });
+    expect(byPosition.rows).toEqual([{ line: 2, values: { external_id: 'A' }, custom: {} }]);
+  });
+
   it('a mapping naming a column whose name a duplicate header could take finds that column', async () => {
     const csv = 'external_id,Phone,Phone,Phone 2\nA,111,222,333\n';
     const mapped = await parseAll(csv, { entity: 'customers', mapping: { columns: { 'Phone 2': 'custom.backup' } } });
