@@ -59,6 +59,10 @@ describe('parseImportMapping', () => {
     expect(fieldsOf(() => parseImportMapping('customers', 'csv', undefined, JSON.stringify({ columns: { Region: 'custom.r', region: 'custom.s', 'REGIÃO': null } })))).toEqual([
       'header.import-mapping.columns.region:duplicate_column',
     ]);
+    // A source with nothing to spell can name no column (the parser calls such a CSV column column_<n>).
+    expect(fieldsOf(() => parseImportMapping('customers', 'csv', JSON.stringify({ columns: { '#': null, column_2: null } }), undefined))).toEqual([
+      'query.mapping.columns.#:unnamed_column',
+    ]);
     expect(fieldsOf(() => parseImportMapping('customers', 'csv', JSON.stringify({ columns: { Nome: { field: 'name', split: ';', dateFormat: 'dd/mm/yyyy', decimalSeparator: ',' } } }), undefined))).toEqual([
       'query.mapping.columns.Nome.split:inapplicable_option',
       'query.mapping.columns.Nome.dateFormat:inapplicable_option',

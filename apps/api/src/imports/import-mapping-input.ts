@@ -45,6 +45,10 @@ function mappingConsistencyErrors(entity: CanonicalEntity, format: ImportFormat,
   for (const [source, target] of Object.entries(mapping.columns ?? {})) {
     const at = `${field}.columns.${source}`;
     const name = normalizeHeader(source);
+    if (name === '') {
+      errors.push({ field: at, code: 'unnamed_column', message: 'has no letters or digits to tell a column by: a CSV column without any is named column_<position> (map that name)' });
+      continue;
+    }
     const earlier = sources.get(name);
     if (earlier !== undefined) {
       errors.push({ field: at, code: 'duplicate_column', message: `names the same column as "${earlier}": column names are compared normalised (both are "${name}")` });
