@@ -176,6 +176,11 @@ export class MetricsUnderTest {
     await this.emulator.stop();
   }
 
+  /** Marks the tenant offboarded in the control plane, as the registry does before it announces it. */
+  async markOffboarded(tenant: SeededTenant): Promise<void> {
+    await withClient(this.controlPlane.url, (client) => client.query(`UPDATE tenants SET status = 'offboarded' WHERE id = $1`, [tenant.tenantId]));
+  }
+
   async runs(tenant: SeededTenant): Promise<RunRow[]> {
     return this.tenantSql<RunRow>(tenant, `${RUN_SELECT} ORDER BY requested_at, id`);
   }

@@ -3,6 +3,7 @@ import { existsSync } from 'node:fs';
 import { randomUUID } from 'node:crypto';
 import { MetricsUnderTest, type SeededTenant } from '../metrics.int-kit';
 import { RunTenantMetricsUseCase } from './run-tenant-metrics.use-case';
+import { TenantOffboardedHandler } from '../warehouse/tenant-offboarded.handler';
 
 // The metrics service end to end: events in over the Pub/Sub emulator, KPIs computed by the metric
 // catalog in a real DuckDB warehouse, results written to real tenant databases, metrics.computed.v1 out.
@@ -288,9 +289,14 @@ describe('metrics runs', () => {
     expect(await kit.waitForRun(healthy, healthyRun)).toMatchObject({ status: 'succeeded' });
     expect((await healthOf(kit, healthy)).map((row) => row['health_score'])).toEqual([92, 21, 0, 59]);
 
-    // Offboarding the healthy tenant removes its warehouse copy.
+    // tenant.offboarded.v1 for a tenant the control plane shows active drops nothing.
     expect(existsSync(kit.warehouseFile(healthy))).toBe(true);
-    await kit.publish(tenantOffboardedV1, healthy, { slug: healthy.slug, exportUri: 'file:///exports/x.zip', offboardedAt: new Date().toISOString() });
+    const offboarded = { slug: healthy.slug, exportUri: 'file:///exports/x.zip', offboardedAt: new Date().toISOString() };
+    await kit.app.get(TenantOffboardedHandler).onTenantOffboarded({ tenantId: healthy.tenantId, payload: offboarded } as Parameters<TenantOffboardedHandler['onTenantOffboarded']>[0]);
+    expect(existsSync(kit.warehouseFile(healthy))).toBe(true);
+    // Offboarding the healthy tenant removes its warehouse copy.
+    await kit.markOffboarded(healthy);
+    await kit.publish(tenantOffboardedV1, healthy, offboarded);
     await waitUntil(async () => !existsSync(kit.warehouseFile(healthy)), 'the warehouse file to be removed');
   });
 });

@@ -49,6 +49,12 @@ export class TenantDirectory {
     return rows[0] ? toLiveTenant(rows[0]) : undefined;
   }
 
+  /** The tenant, as the control plane names it, when it is offboarded (its row stays, as a tombstone). */
+  async findOffboardedTenant(tenantId: string): Promise<{ tenantId: string; slug: string } | undefined> {
+    const { rows } = await this.controlPlane.query<{ id: string; slug: string }>(`SELECT id, slug FROM tenants WHERE id = $1 AND status = 'offboarded'`, [tenantId]);
+    return rows[0] ? { tenantId: rows[0].id, slug: rows[0].slug } : undefined;
+  }
+
   async listLiveTenants(): Promise<LiveTenant[]> {
     const { rows } = await this.controlPlane.query<TenantRow>(`${LIVE_TENANTS} ORDER BY t.id`);
     return rows.map(toLiveTenant);

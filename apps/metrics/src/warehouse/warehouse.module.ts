@@ -1,7 +1,10 @@
 import { Inject, Injectable, Module, type OnApplicationShutdown } from '@nestjs/common';
 import { computeKpis } from '@pulse/metric-catalog';
+import { POSTGRES_POOL } from '@pulse/service-runtime';
 import { createWarehouse, type Warehouse } from '@pulse/warehouse';
+import type { Pool } from 'pg';
 import { METRICS_CONFIG, type MetricsConfig } from '../config/metrics.config';
+import { TenantDirectory } from '../tenancy/tenant-directory';
 import { TenantOffboardedHandler } from './tenant-offboarded.handler';
 import { KPI_COMPUTER, WAREHOUSE } from './warehouse.tokens';
 
@@ -20,6 +23,8 @@ class WarehouseLifecycle implements OnApplicationShutdown {
   providers: [
     { provide: WAREHOUSE, inject: [METRICS_CONFIG], useFactory: (config: MetricsConfig) => createWarehouse(config.warehouse) },
     { provide: KPI_COMPUTER, useValue: computeKpis },
+    // The control plane's word on which tenant is offboarded (stateless: one more instance costs nothing).
+    { provide: TenantDirectory, inject: [POSTGRES_POOL], useFactory: (controlPlane: Pool) => new TenantDirectory(controlPlane) },
     WarehouseLifecycle,
   ],
   exports: [WAREHOUSE, KPI_COMPUTER],
