@@ -23,6 +23,13 @@ describe('DuckDB dialect', () => {
     // 2024-03-10 is the US DST change: New York midnight is still -05:00, 12:00 is -04:00
     [d.startOfDay(d.date('2024-03-10'), 'America/New_York'), '2024-03-10T05:00:00.000Z'],
     [d.startOfDay(d.date('2024-03-11'), 'America/New_York'), '2024-03-11T04:00:00.000Z'],
+    // Azores falls back from 01:00 (+00:00) to 00:00 (-01:00) on 2024-10-27: local midnight comes at 00:00Z
+    // and again at 01:00Z; the day starts at the first. Havana likewise on 2024-11-03 (04:00Z and 05:00Z).
+    [d.startOfDay(d.date('2024-10-27'), 'Atlantic/Azores'), '2024-10-27T00:00:00.000Z'],
+    [d.startOfDay(d.date('2024-10-28'), 'Atlantic/Azores'), '2024-10-28T01:00:00.000Z'],
+    [d.startOfDay(d.date('2024-11-03'), 'America/Havana'), '2024-11-03T04:00:00.000Z'],
+    // Sao Paulo sprang forward at midnight on 2018-11-04 (00:00 -03:00 became 01:00 -02:00): 03:00Z.
+    [d.startOfDay(d.date('2018-11-04'), 'America/Sao_Paulo'), '2018-11-04T03:00:00.000Z'],
     [d.localDate("TIMESTAMPTZ '2024-03-01 02:30:00+00'", 'America/Sao_Paulo'), '2024-02-29'],
     [d.localDate("TIMESTAMPTZ '2024-03-01 03:00:00+00'", 'America/Sao_Paulo'), '2024-03-01'],
     // UTC takes the arithmetic path (no time zone lookup): the last microsecond of a day, and before 1970

@@ -165,8 +165,16 @@ export const duckdbDialect: SqlDialect = {
     ALWAYS_UTC_ZONES.has(timezone)
       ? `CAST(${utcWallClock(timestamp)} AS DATE)`
       : `CAST(timezone(${duckdbDialect.text(timezone)}, ${timestamp}) AS DATE)`,
-  // timezone(zone, TIMESTAMP) reads a wall-clock time in that zone and returns the instant.
-  startOfDay: (date, timezone) => `timezone(${duckdbDialect.text(timezone)}, CAST(${date} AS TIMESTAMP))`,
+  // timezone(zone, TIMESTAMP) reads a wall-clock time in that zone and returns the instant. Where clocks
+  // fall back across midnight (Atlantic/Azores on 2024-10-27, 01:00 -> 00:00), local midnight comes twice
+  // and ICU takes the later one, an hour into the day; the day starts at the earlier, which is an hour
+  // after 23:00 the day before (unambiguous there). The earlier of the two is the day's first instant in
+  // every case, as BigQuery's TIMESTAMP(date, zone) and the local dates of localDate have it.
+  startOfDay: (date, timezone) => {
+    const zone = duckdbDialect.text(timezone);
+    const midnight = `CAST(${date} AS TIMESTAMP)`;
+    return `least(timezone(${zone}, ${midnight}), timezone(${zone}, ${midnight} - INTERVAL 1 HOUR) + INTERVAL 1 HOUR)`;
+  },
   addDays: (date, days) => `CAST(${date} + CAST(${days} AS INTEGER) AS DATE)`,
   daysBetween: (from, to) => `date_diff('day', ${from}, ${to})`,
   periodStart: (date, grain) => (grain === 'day' ? date : `CAST(date_trunc('${grain}', ${date}) AS DATE)`),
