@@ -54,7 +54,8 @@ describe('buildCustomerListSql', () => {
       51,
     );
     expect(squash(sql.text)).toContain(
-      'k.first_order_at < ($1::date::timestamp AT TIME ZONE $2::text) AND k.last_order_at >= ($3::date::timestamp AT TIME ZONE $4::text) AND k.last_order_at < $5::timestamptz',
+      "k.first_order_at < least($1::date::timestamp AT TIME ZONE $2::text, ($1::date::timestamp - interval '1 hour') AT TIME ZONE $2::text + interval '1 hour') AND " +
+        "k.last_order_at >= least($3::date::timestamp AT TIME ZONE $4::text, ($3::date::timestamp - interval '1 hour') AT TIME ZONE $4::text + interval '1 hour') AND k.last_order_at < $5::timestamptz",
     );
     expect(sql.text).not.toContain('New_York');
     expect(sql.values.slice(0, 5)).toEqual(['2026-01-01', 'America/New_York', '2026-06-18', 'America/New_York', '2026-06-19T00:00-04:00']);

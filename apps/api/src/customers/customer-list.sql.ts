@@ -52,11 +52,17 @@ function customPredicate(filter: CustomFieldFilter, params: SqlParams): string {
  * The value a range compares with. A date alone on an instant field (`lastOrderAt[gte]=2026-06-18`) is
  * the start of that day in the tenant's timezone, where every KPI cuts days (docs/metrics.md, "Common
  * rules"): local midnight, or the first instant of the day where a DST change skips midnight (PostgreSQL
- * places a time in a gap with the offset before the change). Cast to timestamptz as it is, the date
- * would be midnight in the session's TimeZone (the server's, UTC). Day and zone are both parameters.
+ * places a time in a gap with the offset before the change). Where clocks fall back across midnight
+ * (Atlantic/Azores on 2024-10-27), midnight comes twice and PostgreSQL takes the second; the day starts at
+ * the first, an hour after 23:00 the day before. Cast to timestamptz as it is, the date would be midnight
+ * in the session's TimeZone (the server's, UTC). Day and zone are both parameters.
  */
 function rangeValueSql(range: RangeFilter, timezone: string, params: SqlParams): string {
-  if (isLocalDayRange(range)) return `(${params.add(range.value, 'date')}::timestamp AT TIME ZONE ${params.add(timezone, 'text')})`;
+  if (isLocalDayRange(range)) {
+    const midnight = `${params.add(range.value, 'date')}::timestamp`;
+    const zone = params.add(timezone, 'text');
+    return `least(${midnight} AT TIME ZONE ${zone}, (${midnight} - interval '1 hour') AT TIME ZONE ${zone} + interval '1 hour')`;
+  }
   return params.add(range.value, CUSTOMER_KPI_FIELDS[range.field].type);
 }
 

@@ -30,6 +30,7 @@ describe('GET /v1/customers date filters on instants, in the tenant timezone (re
   let utc: SeededTenant;
   let santiago: SeededTenant;
   let broken: SeededTenant;
+  let azores: SeededTenant;
 
   const ids = async (tenant: SeededTenant, filters: Record<string, string>) => {
     const response = await api.get(`/v1/customers?${new URLSearchParams({ limit: '500', ...filters }).toString()}`, { key: tenant.apiKey });
@@ -46,6 +47,18 @@ describe('GET /v1/customers date filters on instants, in the tenant timezone (re
     await seedOrders(api, newYork);
     await seedOrders(api, utc);
     await seedOrders(api, broken);
+    // The Azores move their clocks back from 01:00 (+00:00) to 00:00 (-01:00) on 2024-10-27: local midnight
+    // comes at 00:00Z and again at 01:00Z, and the day starts at the first.
+    azores = await api.seedTenant('tz-azores', { settings: { timezone: 'Atlantic/Azores' } });
+    for (const [externalId, at] of [['az-26th-2359', '2024-10-26T23:59:00Z'], ['az-27th-0030', '2024-10-27T00:30:00Z']]) {
+      await api.tenantSql(
+        azores,
+        `WITH c AS (INSERT INTO customers (external_id, name) VALUES ($1, $1) RETURNING id)
+         INSERT INTO customer_kpis (customer_id, orders_count, first_order_at, last_order_at, as_of, run_id)
+         SELECT id, 1, $2::timestamptz, $2::timestamptz, '2024-10-31', gen_random_uuid() FROM c`,
+        [externalId, at],
+      );
+    }
     // Santiago moves its clocks from 00:00 to 01:00 on 2026-09-06: that day starts at 01:00 (-03), 04:00Z.
     for (const [externalId, at] of [['scl-5th-2359', '2026-09-06T03:59:00Z'], ['scl-6th-0100', '2026-09-06T04:00:00Z']]) {
       await api.tenantSql(
@@ -84,6 +97,11 @@ describe('GET /v1/customers date filters on instants, in the tenant timezone (re
   it('starts a day whose midnight does not exist (a DST change at 00:00) at its first instant', async () => {
     expect(await ids(santiago, { 'lastOrderAt[gte]': '2026-09-06' })).toEqual(['scl-6th-0100']);
     expect(await ids(santiago, { 'lastOrderAt[lt]': '2026-09-06' })).toEqual(['scl-5th-2359']);
+  });
+
+  it('starts a day whose midnight comes twice (clocks back across 00:00) at the first one', async () => {
+    expect(await ids(azores, { 'lastOrderAt[gte]': '2024-10-27' })).toEqual(['az-27th-0030']);
+    expect(await ids(azores, { 'lastOrderAt[lt]': '2024-10-27' })).toEqual(['az-26th-2359']);
   });
 
   it('takes an alias ICU knows and PostgreSQL no longer does (US/Pacific-New) as its canonical zone', async () => {
