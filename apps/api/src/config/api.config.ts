@@ -1,4 +1,5 @@
 import {
+  baseDomain,
   checkObjectStorageEnv,
   encryptionKey,
   messagingEnvShape,
@@ -41,7 +42,7 @@ export const apiConfigSchema = z
     DATABASE_URL: postgresUrl(),
     /** Decrypts tenant database passwords (the same key as the tenant registry's). */
     PULSE_SECRETS_KEY: encryptionKey(),
-    TENANT_BASE_DOMAIN: z.string().min(3).default('pulse.localhost'),
+    TENANT_BASE_DOMAIN: baseDomain('pulse.localhost'),
     /** Set on a dedicated api workload: it serves this tenant only and refuses every other. */
     PULSE_DEDICATED_TENANT: tenantSlugSchema.optional(),
     /** Connections to tenant databases, per tenant and in all (docs/tenancy.md, connection budget). */

@@ -1,4 +1,5 @@
 import {
+  baseDomain,
   checkObjectStorageEnv,
   encryptionKey,
   messagingEnvShape,
@@ -30,7 +31,7 @@ export const tenantRegistryConfigSchema = z
     /** CONNECTION LIMIT of each tenant role: one tenant cannot take the whole instance's connections. */
     TENANT_CONNECTION_LIMIT: positiveInt(20),
     /** Tenants are served on <slug>.<base domain>. */
-    TENANT_BASE_DOMAIN: z.string().min(3).default('pulse.localhost'),
+    TENANT_BASE_DOMAIN: baseDomain('pulse.localhost'),
     /** Bearer token of the operator API. */
     PULSE_OPERATOR_TOKEN: secretString(32),
     /** AES-256-GCM key for tenant database passwords at rest. */

@@ -52,3 +52,17 @@ export function encryptionKey() {
     .refine((value) => Buffer.from(value, 'base64').length === 32, 'must be 32 bytes, base64-encoded (openssl rand -base64 32)')
     .transform((value) => new Secret(value));
 }
+
+/**
+ * A DNS domain that tenant hosts end with (`<slug>.<domain>`), as hosts compare: lowercase, without a
+ * trailing dot. Request hosts are lower-cased before they are compared, so `Pulse.Example.com` would
+ * otherwise match no tenant host and the host checks would silently stop applying.
+ */
+export function baseDomain(defaultValue: string) {
+  return z
+    .string()
+    .trim()
+    .transform((value) => value.toLowerCase().replace(/\.$/, ''))
+    .pipe(z.string().regex(/^[a-z0-9]([a-z0-9-]*[a-z0-9])?(\.[a-z0-9]([a-z0-9-]*[a-z0-9])?)*$/, 'must be a domain name such as pulse.example.com'))
+    .default(defaultValue);
+}
