@@ -34,10 +34,18 @@ export function detectEncoding(sample: Buffer, complete: boolean): FileEncoding 
   const invalid = scan.firstInvalid;
   const utf8 = scan.firstMultiByte;
   const lines = new LineCounter();
-  throw new ParseError(
+  throw mixedEncodings(
+    { byte: sample[invalid] as number, offset: invalid, line: lines.lineAt(sample, invalid) },
+    { text: sample.subarray(utf8.at, utf8.at + utf8.length).toString('utf8'), offset: utf8.at, line: lines.lineAt(sample, utf8.at) },
+  );
+}
+
+/** The error of a file with bytes that are not UTF-8 (`notUtf8`) and a multi-byte UTF-8 character (`utf8`). */
+function mixedEncodings(notUtf8: { byte: number; offset: number; line: number }, utf8: { text: string; offset: number; line: number }): ParseError {
+  return new ParseError(
     'invalid_encoding',
-    `The file mixes encodings: byte ${hex(sample[invalid] as number)} at byte offset ${invalid} (line ${lines.lineAt(sample, invalid)}) is not UTF-8, ` +
-      `while "${sample.subarray(utf8.at, utf8.at + utf8.length).toString('utf8')}" at byte offset ${utf8.at} (line ${lines.lineAt(sample, utf8.at)}) is UTF-8. ` +
+    `The file mixes encodings: byte ${hex(notUtf8.byte)} at byte offset ${notUtf8.offset} (line ${notUtf8.line}) is not UTF-8, ` +
+      `while "${utf8.text}" at byte offset ${utf8.offset} (line ${utf8.line}) is UTF-8. ` +
       'Save the whole file in one encoding (UTF-8), or, if all of it is Windows-1252 (Latin-1), set the import encoding to windows-1252.',
   );
 }
@@ -253,13 +261,13 @@ function windows1252Decoder(bom: number, detected: { at: number; sample: Buffer 
       const data = tail.length === 0 ? bytes : Buffer.concat([tail, bytes]);
       const utf8 = firstMultiByteUtf8(data);
       if (utf8 !== undefined) {
-        const at = offset - tail.length + utf8.at;
-        const sampleLines = new LineCounter();
-        throw new ParseError(
-          'invalid_encoding',
-          `The file mixes encodings: byte ${hex(detected.sample[detected.at] as number)} at byte offset ${bom + detected.at} (line ${sampleLines.lineAt(detected.sample, detected.at)}) is not UTF-8, ` +
-            `while "${data.subarray(utf8.at, utf8.at + utf8.length).toString('utf8')}" at byte offset ${at} (line ${lines.lineAt(bytes, Math.max(0, utf8.at - tail.length))}) is UTF-8. ` +
-            'Save the whole file in one encoding (UTF-8), or, if all of it is Windows-1252 (Latin-1), set the import encoding to windows-1252.',
+        throw mixedEncodings(
+          { byte: detected.sample[detected.at] as number, offset: bom + detected.at, line: new LineCounter().lineAt(detected.sample, detected.at) },
+          {
+            text: data.subarray(utf8.at, utf8.at + utf8.length).toString('utf8'),
+            offset: offset - tail.length + utf8.at,
+            line: lines.lineAt(bytes, Math.max(0, utf8.at - tail.length)),
+          },
         );
       }
       tail = Buffer.from(data.subarray(Math.max(0, data.length - 3)));
