@@ -12,16 +12,19 @@ const ORDERS = {
   'ny-18th-2359': '2026-06-19T03:59:00Z', // 2026-06-18 23:59 in New York
 } as const;
 
+/** A customer named `externalId` whose one order (its first and last) was at `at`, in KPIs as of `asOf`. */
+async function seedCustomer(api: ApiUnderTest, tenant: SeededTenant, externalId: string, at: string, asOf: string): Promise<void> {
+  await api.tenantSql(
+    tenant,
+    `WITH c AS (INSERT INTO customers (external_id, name) VALUES ($1, $1) RETURNING id)
+     INSERT INTO customer_kpis (customer_id, orders_count, first_order_at, last_order_at, as_of, run_id)
+     SELECT id, 1, $2::timestamptz, $2::timestamptz, $3::date, gen_random_uuid() FROM c`,
+    [externalId, at, asOf],
+  );
+}
+
 async function seedOrders(api: ApiUnderTest, tenant: SeededTenant): Promise<void> {
-  for (const [externalId, at] of Object.entries(ORDERS)) {
-    await api.tenantSql(
-      tenant,
-      `WITH c AS (INSERT INTO customers (external_id, name) VALUES ($1, $1) RETURNING id)
-       INSERT INTO customer_kpis (customer_id, orders_count, first_order_at, last_order_at, as_of, run_id)
-       SELECT id, 1, $2::timestamptz, $2::timestamptz, '2026-06-30', gen_random_uuid() FROM c`,
-      [externalId, at],
-    );
-  }
+  for (const [externalId, at] of Object.entries(ORDERS)) await seedCustomer(api, tenant, externalId, at, '2026-06-30');
 }
 
 describe('GET /v1/customers date filters on instants, in the tenant timezone (real PostgreSQL)', () => {
@@ -50,25 +53,11 @@ describe('GET /v1/customers date filters on instants, in the tenant timezone (re
     // The Azores move their clocks back from 01:00 (+00:00) to 00:00 (-01:00) on 2024-10-27: local midnight
     // comes at 00:00Z and again at 01:00Z, and the day starts at the first.
     azores = await api.seedTenant('tz-azores', { settings: { timezone: 'Atlantic/Azores' } });
-    for (const [externalId, at] of [['az-26th-2359', '2024-10-26T23:59:00Z'], ['az-27th-0030', '2024-10-27T00:30:00Z']]) {
-      await api.tenantSql(
-        azores,
-        `WITH c AS (INSERT INTO customers (external_id, name) VALUES ($1, $1) RETURNING id)
-         INSERT INTO customer_kpis (customer_id, orders_count, first_order_at, last_order_at, as_of, run_id)
-         SELECT id, 1, $2::timestamptz, $2::timestamptz, '2024-10-31', gen_random_uuid() FROM c`,
-        [externalId, at],
-      );
-    }
+    await seedCustomer(api, azores, 'az-26th-2359', '2024-10-26T23:59:00Z', '2024-10-31');
+    await seedCustomer(api, azores, 'az-27th-0030', '2024-10-27T00:30:00Z', '2024-10-31');
     // Santiago moves its clocks from 00:00 to 01:00 on 2026-09-06: that day starts at 01:00 (-03), 04:00Z.
-    for (const [externalId, at] of [['scl-5th-2359', '2026-09-06T03:59:00Z'], ['scl-6th-0100', '2026-09-06T04:00:00Z']]) {
-      await api.tenantSql(
-        santiago,
-        `WITH c AS (INSERT INTO customers (external_id, name) VALUES ($1, $1) RETURNING id)
-         INSERT INTO customer_kpis (customer_id, orders_count, first_order_at, last_order_at, as_of, run_id)
-         SELECT id, 1, $2::timestamptz, $2::timestamptz, '2026-09-30', gen_random_uuid() FROM c`,
-        [externalId, at],
-      );
-    }
+    await seedCustomer(api, santiago, 'scl-5th-2359', '2026-09-06T03:59:00Z', '2026-09-30');
+    await seedCustomer(api, santiago, 'scl-6th-0100', '2026-09-06T04:00:00Z', '2026-09-30');
   });
 
   afterAll(async () => {
