@@ -12,6 +12,7 @@ import { TenantDirectory, type LiveTenant } from '../tenancy/tenant-directory';
 import { KPI_COMPUTER, WAREHOUSE, type KpiComputer } from '../warehouse/warehouse.tokens';
 import { dropReplacedCustomerKpis, writeBackKpis } from '../write-back/kpi-write-back';
 import { activeScorecard } from './active-scorecard';
+import { kpiOutputDir } from './kpi-output-dir';
 import { kpiParamsFor } from './kpi-params';
 import { claimQueuedRuns, finishRuns, productsTouchedSince, requeueInterruptedRuns, requeueRuns, setRunsAsOf, tryLockTenantRuns, unlockTenantRuns, type ClaimedRuns } from './metric-run-records';
 import { runFailureOf } from './run-failure';
@@ -92,7 +93,7 @@ export class RunTenantMetricsUseCase {
 
       mark = performance.now();
       const touchedSince = await productsTouchedSince(db, params);
-      const outputs = await this.computeKpis(this.warehouse, warehouseTenant, params, this.outputDir(workDir, tenant.tenantId, claimed.runId), {
+      const outputs = await this.computeKpis(this.warehouse, warehouseTenant, params, kpiOutputDir(this.config.warehouse, workDir, tenant.tenantId, claimed.runId, randomUUID()), {
         ...(touchedSince ? { productsTouchedSince: touchedSince } : {}),
         signal,
       });
@@ -183,12 +184,6 @@ export class RunTenantMetricsUseCase {
     } catch (error) {
       this.logger.warn({ ...log, err: error }, 'a replaced customer_kpis could not be dropped yet; a later run drops it');
     }
-  }
-
-  /** BigQuery exports to the staging bucket; DuckDB writes into the run's local scratch folder. */
-  private outputDir(workDir: string, tenantId: string, runId: string): string {
-    const warehouse = this.config.warehouse;
-    return warehouse.kind === 'bigquery' ? `${warehouse.stagingBucket}/metrics/${tenantId}/${runId}` : workDir;
   }
 
   private async enqueueComputed(
