@@ -26,12 +26,12 @@ describe('source sync scheduling and delete safety', () => {
   };
   const credentials = () => ({ password: decodeURIComponent(new URL(external.url).password) || 'unused-with-trust-auth' });
 
-  async function createSource(table: string, options: { id?: string; extra?: Record<string, unknown> } = {}): Promise<string> {
+  async function createSource(table: string, options: { id?: string; extra?: Record<string, unknown>; entity?: string } = {}): Promise<string> {
     const config = connection(table, options.extra);
     const [row] = await ingestion.rows<{ id: string }>(
       tenant,
-      `INSERT INTO sources (id, name, kind, entity, config, credentials) VALUES (COALESCE($1::uuid, gen_random_uuid()), $2, 'postgres', 'customers', $3::jsonb, $4) RETURNING id`,
-      [options.id ?? null, `crm-${Math.random().toString(36).slice(2, 8)}`, JSON.stringify(config), sealCredentials(ingestion.box, credentials())],
+      `INSERT INTO sources (id, name, kind, entity, config, credentials) VALUES (COALESCE($1::uuid, gen_random_uuid()), $2, 'postgres', $5, $3::jsonb, $4) RETURNING id`,
+      [options.id ?? null, `crm-${Math.random().toString(36).slice(2, 8)}`, JSON.stringify(config), sealCredentials(ingestion.box, credentials()), options.entity ?? 'customers'],
     );
     return (row as { id: string }).id;
   }
@@ -146,6 +146,36 @@ describe('source sync scheduling and delete safety', () => {
     await tickUntilIdle();
     expect(await sync(allowed)).toMatchObject({ status: 'succeeded', rows_deleted: '3' });
     expect(await customersOf(sourceId)).toEqual(['s1']);
+  });
+
+  it('counts rows without a key as gone only beyond those the read brings back (they are replaced, not looked up)', async () => {
+    await externalTable('nps_customers', ['n1']);
+    const customers = await createSource('nps_customers');
+    await queue(customers);
+    await tickUntilIdle();
+    await withClient(external.url, (client) =>
+      client.query(`CREATE TABLE nps_answers (responder text, customer_external_id text, score int, responded_at timestamptz, PRIMARY KEY (responder, responded_at));
+        INSERT INTO nps_answers VALUES ('a', 'n1', 9, '2026-01-01T10:00Z'), ('b', 'n1', 7, '2026-01-02T10:00Z'), ('c', 'n1', 3, '2026-01-03T10:00Z')`),
+    );
+    const sourceId = await createSource('nps_answers', { entity: 'nps_responses', extra: { primaryKey: ['responder', 'responded_at'] } });
+    const scores = async () =>
+      (await ingestion.rows<{ score: number }>(tenant, 'SELECT score FROM nps_responses WHERE source_id = $1 AND external_id IS NULL ORDER BY score', [sourceId])).map((row) => row.score);
+    await queue(sourceId);
+    await tickUntilIdle();
+    expect(await scores()).toEqual([3, 7, 9]);
+
+    // The same three answers again: replaced, nothing lost (before, all three counted as unseen: refused).
+    const again = await queue(sourceId);
+    await tickUntilIdle();
+    expect(await sync(again)).toMatchObject({ status: 'succeeded', error_code: null });
+    expect(await scores()).toEqual([3, 7, 9]);
+
+    // Two of three gone from the source: more than the 50 % a read may delete, refused as for rows with a key.
+    await withClient(external.url, (client) => client.query(`DELETE FROM nps_answers WHERE responder <> 'a'`));
+    const shrunk = await queue(sourceId);
+    await tickUntilIdle();
+    expect(await sync(shrunk)).toMatchObject({ status: 'failed', error_code: 'delete_share_exceeded', rows_deleted: '0' });
+    expect(await scores()).toEqual([3, 7, 9]);
   });
 
   it('starts queued runs oldest request first across sources, and the next one as soon as one ends (not a poll later)', async () => {

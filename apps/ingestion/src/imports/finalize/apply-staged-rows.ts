@@ -454,13 +454,19 @@ async function refuseSourceDeletes(
   maxShare: number,
 ): Promise<{ decision: 'empty_full_read' | 'delete_share_exceeded'; counts: { rows: number; unseen: number; maxShare: number } } | null> {
   if (loadable > 0 && maxShare >= 1) return null;
-  const { rows } = await db.query<{ rows: string; unseen: string }>(
+  // Rows without a key are replaced by the read's own (deleteKeylessRows), not looked up: those the
+  // read brings back are not lost, only the stored ones beyond their number.
+  const key = plan.keyOptional ? `t.${plan.fileKey[0]}` : undefined;
+  const { rows } = await db.query<{ rows: string; unseen: string; keyless: string; read_keyless: string }>(
     `SELECT count(*) AS rows,
-            count(*) FILTER (WHERE ${unseenRowSql(plan)}) AS unseen
+            count(*) FILTER (WHERE ${key ? `${key} IS NOT NULL AND ` : ''}${unseenRowSql(plan)}) AS unseen,
+            ${key ? `count(*) FILTER (WHERE ${key} IS NULL)` : '0'} AS keyless,
+            ${key ? `(SELECT count(*) FROM import_rows r WHERE r.reject_reason IS NULL AND r.${plan.fileKey[0]} IS NULL)` : '0'} AS read_keyless
        FROM ${plan.table} t WHERE t.source_id = $1`,
     [sourceId],
   );
-  const counts = { rows: Number(rows[0]?.rows ?? 0), unseen: Number(rows[0]?.unseen ?? 0), maxShare };
+  const keylessGone = Math.max(0, Number(rows[0]?.keyless ?? 0) - Number(rows[0]?.read_keyless ?? 0));
+  const counts = { rows: Number(rows[0]?.rows ?? 0), unseen: Number(rows[0]?.unseen ?? 0) + keylessGone, maxShare };
   if (counts.unseen === 0) return null;
   if (loadable === 0) return { decision: 'empty_full_read', counts };
   if (counts.unseen > maxShare * counts.rows) return { decision: 'delete_share_exceeded', counts };
