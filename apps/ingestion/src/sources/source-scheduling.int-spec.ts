@@ -178,6 +178,32 @@ describe('source sync scheduling and delete safety', () => {
     expect(await scores()).toEqual([3, 7, 9]);
   });
 
+  it("rejects a source's order lines without a line number instead of numbering them by their place in the read", async () => {
+    await ingestion.importFile(tenant, { entity: 'customers', content: 'external_id,name\nline-cust,Lines' });
+    await ingestion.importFile(tenant, { entity: 'orders', content: 'external_id,customer_external_id,ordered_at\nline-o1,line-cust,2026-01-05T10:00:00Z' });
+    const storedLines = () => ingestion.rows(tenant, `SELECT i.line_number, i.sku FROM order_items i JOIN orders o ON o.id = i.order_id WHERE o.external_id = 'line-o1' ORDER BY 1`);
+    // An incremental read has only the lines that changed: numbered 1 by their place in it, line 11 would
+    // overwrite the stored line 1.
+    await withClient(external.url, (client) =>
+      client.query(`CREATE TABLE unnumbered_lines (id int PRIMARY KEY, order_external_id text, sku text, quantity int, unit_price numeric);
+        INSERT INTO unnumbered_lines VALUES (11, 'line-o1', 'SKU-B', 2, 5.5)`),
+    );
+    const unnumbered = await createSource('unnumbered_lines', { entity: 'order_items', extra: { primaryKey: ['id'] } });
+    await ingestion.rows(tenant, `INSERT INTO order_items (order_id, line_number, sku, quantity, unit_price) SELECT id, 1, 'SKU-A', 1, 10 FROM orders WHERE external_id = 'line-o1'`);
+    const run = await queue(unnumbered);
+    await tickUntilIdle();
+    expect(await sync(run)).toMatchObject({ status: 'failed', error: expect.stringContaining('1 of 1 rows were rejected') });
+    expect(await storedLines()).toEqual([{ line_number: 1, sku: 'SKU-A' }]);
+    const errors = await ingestion.rows(tenant, `SELECT e."column", e.reason_code, e.message FROM import_errors e JOIN imports i ON i.id = e.import_id WHERE i.source_id = $1`, [unnumbered]);
+    expect(errors).toEqual([
+      {
+        column: 'line_number',
+        reason_code: 'missing_required',
+        message: 'An order line read from a source needs its line number: map a column of the source to line_number (a position within one read says nothing of the lines stored before it).',
+      },
+    ]);
+  });
+
   it('starts queued runs oldest request first across sources, and the next one as soon as one ends (not a poll later)', async () => {
     await externalTable('fifo_customers', ['f1']);
     // Source ids ordered against the requests: by id, the later request would go first.

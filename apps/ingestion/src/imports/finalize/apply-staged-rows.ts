@@ -86,10 +86,25 @@ interface RejectRule {
  * Why a staged row cannot be loaded, in order of precedence (the first that applies is recorded). A rule's
  * `column` is the file's name for the field (`columnOf`).
  */
-function rejectRules(plan: EntityLoadPlan, policy: UnknownReferencePolicy, columnOf: (field: string) => string = (field) => field): RejectRule[] {
+function rejectRules(
+  plan: EntityLoadPlan,
+  policy: UnknownReferencePolicy,
+  columnOf: (field: string) => string = (field) => field,
+  options: { lineNumbersRequired?: boolean } = {},
+): RejectRule[] {
   const key = plan.fileKey;
   const keyText = key.length === 1 ? `r.${key[0]}` : `concat_ws(' / ', ${key.map((k) => `r.${k}`).join(', ')})`;
-  const rules: RejectRule[] = [
+  const rules: RejectRule[] = [];
+  if (plan.orderAndProduct && options.lineNumbersRequired) {
+    // First: without a number, lines of one order would also rank as duplicates of each other.
+    rules.push({
+      when: 'r.line_number IS NULL',
+      reason: 'missing_required',
+      column: columnOf('line_number'),
+      message: `'An order line read from a source needs its line number: map a column of the source to line_number (a position within one read says nothing of the lines stored before it).'`,
+    });
+  }
+  rules.push(
     {
       when: `r.key_rank > 1${plan.keyOptional ? ` AND r.${key[0]} IS NOT NULL` : ''}`,
       reason: 'duplicate_key',
@@ -105,7 +120,7 @@ function rejectRules(plan: EntityLoadPlan, policy: UnknownReferencePolicy, colum
       column: columnOf(key[0] as string),
       message: `format('The key %s appears again on line %s, which was rejected (see its error); no line with this key is loaded.', ${keyText}, r.superseded_by_line)`,
     },
-  ];
+  );
   if (plan.customerReference && policy === 'reject') {
     const field = plan.customerReference.field;
     rules.push({
@@ -250,9 +265,12 @@ async function validateAndLoad(
   const plan = ENTITY_LOAD_PLANS[input.entity];
   const staging = escapeIdentifier(stagingTableName(input.importId));
   const reference = plan.customerReference?.field;
-  // Order lines without a line number get their position within the order: a second sort of every
-  // row, so only when some line lacks one.
-  const numberLines = plan.orderAndProduct && (await db.query(`SELECT 1 FROM ${staging} WHERE line_number IS NULL LIMIT 1`)).rows.length > 0;
+  // Order lines of an upload without a line number get their position within the order in the file: a
+  // second sort of every row, so only when some line lacks one. A source's read is not the whole of its
+  // orders (an incremental read has the changed lines only, a large read is cut into several imports),
+  // so positions there would overwrite other stored lines: its lines must carry their number.
+  const lineNumbersRequired = input.sourceId !== null;
+  const numberLines = plan.orderAndProduct && !lineNumbersRequired && (await db.query(`SELECT 1 FROM ${staging} WHERE line_number IS NULL LIMIT 1`)).rows.length > 0;
   const countRejectedLines = numberLines && (await numberRejectedOrderLines(db, staging));
   const stagedColumns = stagingFields(input.entity).map((field) => {
     if (!plan.orderAndProduct || field !== 'line_number') return `s.${escapeIdentifier(field)}`;
@@ -274,7 +292,7 @@ async function validateAndLoad(
          LEFT JOIN (SELECT ${fileKey}, max(line) AS last_line FROM import_rejected_keys GROUP BY ${fileKey}) k ON ${rejectedKeyMatch(plan, 'st')}
        WINDOW w AS (PARTITION BY ${plan.fileKey.map((k) => `st.${k}`).join(', ')} ORDER BY st.line DESC)`
     : `1::bigint AS key_rank, st.line AS winner_line, NULL::bigint AS superseded_by_line FROM staged st ${joins}`;
-  const rules = rejectRules(plan, input.onUnknownReference, (field) => input.fieldColumns[field] ?? field);
+  const rules = rejectRules(plan, input.onUnknownReference, (field) => input.fieldColumns[field] ?? field, { lineNumbersRequired });
   await db.query(
     `CREATE TEMP TABLE import_rows ON COMMIT DROP AS
      WITH staged AS (SELECT s.line, ${stagedColumns.join(', ')}, s.custom, s.absent FROM ${stagedFrom}),
