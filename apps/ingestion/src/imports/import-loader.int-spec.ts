@@ -1,8 +1,9 @@
 import { CANONICAL_ENTITIES, CANONICAL_ENTITY_SPECS, type CanonicalEntity } from '@pulse/contracts';
 import { indexedTextFields } from '@pulse/parsing';
 import { createDuckDbWarehouse, type DuckDbWarehouse } from '@pulse/warehouse';
-import { randomBytes } from 'node:crypto';
+import { randomBytes, randomUUID } from 'node:crypto';
 import path from 'node:path';
+import { Readable } from 'node:stream';
 import { IngestionUnderTest, type SeededTenant } from '../ingestion.int-kit';
 
 // Expected rows are worked out by hand from the files below (line 1 is the header).
@@ -102,6 +103,34 @@ describe.each<{ loads: string; env: Record<string, string> }>([
       } finally {
         await warehouse.close();
       }
+    });
+  });
+
+  describe("a source sync's import whose source was deleted", () => {
+    it('is failed, not applied as an upload, when a worker picks it up after its sync died', async () => {
+      const tenant = await ingestion.seedTenant('orphaned-sync');
+      // The batch a sync wrote under the source's folder; the source is gone (imports.source_id SET NULL).
+      const key = `tenants/${tenant.tenantId}/sources/${randomUUID()}/syncs/${randomUUID()}/00001.ndjson`;
+      const stored = await ingestion.storage.put(key, Readable.from([Buffer.from('{"external_id":"c1","name":"Stale"}\n')]));
+      const importId = await ingestion.loader.createImport(tenant.context, {
+        entity: 'customers',
+        format: 'ndjson',
+        objectUri: stored.uri,
+        mode: 'upsert',
+        options: { onUnknownReference: 'reject', maxRejectedShare: 0.5 },
+      });
+      expect(await ingestion.loader.unfinishedUploads(tenant.context)).toEqual([importId]);
+
+      const outcome = await ingestion.loader.run({ tenant: tenant.context, timezone: 'UTC', importId });
+
+      expect(outcome).toMatchObject({
+        status: 'failed',
+        errorCode: 'source_deleted',
+        error: 'The source this import was read from was deleted before the import finished; nothing of it was applied.',
+        rowsLoaded: 0,
+      });
+      expect(await customers(tenant)).toEqual([]);
+      expect(await ingestion.loader.unfinishedUploads(tenant.context)).toEqual([]);
     });
   });
 

@@ -286,6 +286,22 @@ export class ImportLoader implements BeforeApplicationShutdown {
       [record.id],
     );
     const startedAt = started.rows[0]?.started_at ?? new Date();
+    if (this.isOrphanedSyncImport(request.tenant, record)) {
+      // A sync's batch loads only with its sync state, by its sync: once the source is deleted (its
+      // imports keep no source), a dead sync's batch must not be applied as if it were an upload.
+      await this.restoreForeignKeysAfterRollback(db, record.id);
+      const counts = await readImport(db, record.id);
+      const error = 'The source this import was read from was deleted before the import finished; nothing of it was applied.';
+      return this.finish(
+        db,
+        request,
+        record,
+        startedAt,
+        { status: 'failed', rowsReceived: counts?.rowsReceived ?? 0, rowsLoaded: 0, rowsRejected: counts?.rowsRejected ?? 0, errorCode: 'source_deleted', error },
+        EMPTY_CHECKPOINT,
+        {},
+      );
+    }
     const resumeFrom = await this.prepareStaging(db, record);
     this.logger.info({ importId: record.id, entity: record.entity, resumeFrom }, resumeFrom.recordsRead > 0 ? 'import resuming from checkpoint' : 'import started');
 
@@ -374,6 +390,11 @@ export class ImportLoader implements BeforeApplicationShutdown {
       throw new DomainError('invalid_input', 'import.foreign_object', `${what} is not stored under this tenant; nothing was read.`);
     }
     return key;
+  }
+
+  /** An import a source sync wrote (its file lies under the tenant's `sources/`) whose source is gone. */
+  private isOrphanedSyncImport(tenant: TenantContext, record: ImportRecord): boolean {
+    return record.sourceId === null && this.storage.keyOf(record.objectUri).startsWith(`${tenantPrefix(tenant.tenantId)}sources/`);
   }
 
   /**
