@@ -102,7 +102,8 @@ export class RunTenantMetricsUseCase {
 
       const scorecard = await activeScorecard(db);
       // A table an earlier write-back replaced and did not drop (a crash came between, or its locks were held too long).
-      await this.dropReplaced(db, log);
+      // Its lock attempts stop at shutdown, which must not wait out their minute.
+      await this.dropReplaced(db, log, signal);
       signal.throwIfAborted();
       mark = performance.now();
       // Shutdown cancels the statement under way (RunInterruptions): the transaction rolls back whole.
@@ -133,7 +134,7 @@ export class RunTenantMetricsUseCase {
           throw error;
         }
       });
-      await this.dropReplaced(db, log);
+      await this.dropReplaced(db, log, signal);
       if (written.rowCounts.unknown_customers > 0) {
         this.logger.warn({ ...log, unknownCustomers: written.rowCounts.unknown_customers, sample: written.unknownCustomerSample }, 'KPI rows for customers not in the tenant database were not written');
       }
@@ -177,9 +178,9 @@ export class RunTenantMetricsUseCase {
    * write-back's COMMIT and before the next one's BEGIN. A failure is only logged: results are not
    * affected (the swap names each replaced table after its own oid), and a later run drops it.
    */
-  private async dropReplaced(db: TenantDatabaseClient, log: Record<string, unknown>): Promise<void> {
+  private async dropReplaced(db: TenantDatabaseClient, log: Record<string, unknown>, signal: AbortSignal): Promise<void> {
     try {
-      const { dropped, ms } = await dropReplacedCustomerKpis(db);
+      const { dropped, ms } = await dropReplacedCustomerKpis(db, { signal });
       if (dropped.length > 0) this.logger.info({ ...log, dropped, ms }, 'replaced customer_kpis dropped');
     } catch (error) {
       this.logger.warn({ ...log, err: error }, 'a replaced customer_kpis could not be dropped yet; a later run drops it');

@@ -266,11 +266,12 @@ async function resolveCustomers(db: TenantDatabaseClient, comparable: boolean): 
  * dropReplacedTables): after the write-back's COMMIT, and before the next write-back starts its
  * transaction, in case a crash or a lock held too long came between. Outside any transaction.
  */
-export async function dropReplacedCustomerKpis(db: TenantDatabaseClient, options: WriteBackOptions = {}): Promise<ReplacedTablesDropped> {
+export async function dropReplacedCustomerKpis(db: TenantDatabaseClient, options: WriteBackOptions & { signal?: AbortSignal } = {}): Promise<ReplacedTablesDropped> {
   const started = performance.now();
   const dropped = await dropReplacedTables(db, 'customer_kpis', {
     attemptMs: options.lockAttemptTimeoutMs ?? LOCK_ATTEMPT_TIMEOUT_MS,
     limitMs: options.lockWaitLimitMs ?? LOCK_WAIT_LIMIT_MS,
+    ...(options.signal ? { signal: options.signal } : {}),
   });
   return { dropped, ms: Math.round(performance.now() - started) };
 }

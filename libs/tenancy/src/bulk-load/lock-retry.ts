@@ -5,6 +5,8 @@ export interface LockRetryOptions {
   attemptMs: number;
   /** Attempts stop after this long with lock_not_available (55P03). */
   limitMs: number;
+  /** Once aborted (shutdown), no further attempt: its reason is thrown after the attempt under way. */
+  signal?: AbortSignal;
 }
 
 /** lock_not_available: a statement waited longer than lock_timeout for a lock. */
@@ -31,6 +33,7 @@ export async function withLockRetry<T>(db: TenantDatabaseClient, options: LockRe
     } catch (error) {
       await db.query('ROLLBACK').catch(() => undefined);
       if (!isLockNotAvailable(error)) throw error;
+      options.signal?.throwIfAborted();
       const pauseMs = Math.min(1_000, 50 * attempt);
       if (performance.now() - started + pauseMs + options.attemptMs > options.limitMs) throw error;
       await new Promise((resolve) => setTimeout(resolve, pauseMs));
