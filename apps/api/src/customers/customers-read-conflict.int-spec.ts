@@ -1,3 +1,4 @@
+import { testPostgresUrlOrThrow } from '@pulse/testing';
 import { Client } from 'pg';
 import { ApiUnderTest, type SeededTenant } from '../api.int-kit';
 
@@ -5,7 +6,8 @@ import { ApiUnderTest, type SeededTenant } from '../api.int-kit';
 // The deadlock is made on purpose: another transaction holds customer_kpis, the list read takes
 // customers and waits for it (seen in pg_locks), then that transaction asks for customers. The read
 // waited first, so its deadlock check (deadlock_timeout after it began waiting) finds the cycle and
-// PostgreSQL cancels it.
+// PostgreSQL cancels it. The holder's own check is put far off (a superuser setting, so the holder connects
+// as the server's admin): on a loaded machine it could otherwise run first and cancel the holder instead.
 
 describe('GET /v1/customers that loses a deadlock', () => {
   let api: ApiUnderTest;
@@ -17,9 +19,12 @@ describe('GET /v1/customers that loses a deadlock', () => {
     api = await ApiUnderTest.start();
     tenant = await api.seedTenant('read-conflict');
     await api.tenantSql(tenant, `INSERT INTO customers (external_id, name) SELECT 'c' || i, 'Customer ' || i FROM generate_series(1, 5) i`);
-    holder = new Client({ connectionString: tenant.databaseUrl });
+    const adminOfTenantDatabase = new URL(testPostgresUrlOrThrow());
+    adminOfTenantDatabase.pathname = new URL(tenant.databaseUrl).pathname;
+    holder = new Client({ connectionString: adminOfTenantDatabase.toString() });
     observer = new Client({ connectionString: tenant.databaseUrl });
     await holder.connect();
+    await holder.query(`SET deadlock_timeout = '60s'`);
     await observer.connect();
   });
 
