@@ -11,7 +11,7 @@ import {
 } from '@pulse/contracts';
 import { DomainError } from '@pulse/errors';
 import { EventPublisher, enqueueEvent, publishAfterCommit, type EventMetadata } from '@pulse/messaging';
-import { importObjectKey, tenantPrefix, type ObjectStorage } from '@pulse/object-storage';
+import { importObjectKey, sourcesPrefix, tenantPrefix, type ObjectStorage } from '@pulse/object-storage';
 import { InterruptibleWorks, TenantDatabasePool, type InterruptibleWork, type TenantContext, type TenantDatabaseClient } from '@pulse/tenancy';
 import type { Warehouse } from '@pulse/warehouse';
 import { PinoLogger } from 'nestjs-pino';
@@ -394,7 +394,7 @@ export class ImportLoader implements BeforeApplicationShutdown {
 
   /** An import a source sync wrote (its file lies under the tenant's `sources/`) whose source is gone. */
   private isOrphanedSyncImport(tenant: TenantContext, record: ImportRecord): boolean {
-    return record.sourceId === null && this.storage.keyOf(record.objectUri).startsWith(`${tenantPrefix(tenant.tenantId)}sources/`);
+    return record.sourceId === null && this.storage.keyOf(record.objectUri).startsWith(sourcesPrefix(tenant.tenantId));
   }
 
   /**

@@ -12,7 +12,7 @@ import {
 } from '@pulse/connectors';
 import { SecretBox } from '@pulse/crypto';
 import { DomainError } from '@pulse/errors';
-import { assertValidKey, tenantPrefix, type ObjectStorage } from '@pulse/object-storage';
+import { assertValidKey, sourcesPrefix, type ObjectStorage } from '@pulse/object-storage';
 import { TenantDatabasePool, type TenantDatabaseClient } from '@pulse/tenancy';
 import { PinoLogger } from 'nestjs-pino';
 import { Readable } from 'node:stream';
@@ -187,7 +187,7 @@ export class SourceSyncRunner {
   }
 
   private objectKey(tenant: TenantProfile, source: SourceRow, syncId: string, batch: number, format: ImportFormat): string {
-    return assertValidKey(`${tenantPrefix(tenant.context.tenantId)}sources/${source.id}/syncs/${syncId}/${String(batch).padStart(5, '0')}.${format}`);
+    return assertValidKey(`${sourcesPrefix(tenant.context.tenantId)}${source.id}/syncs/${syncId}/${String(batch).padStart(5, '0')}.${format}`);
   }
 
   private async load(

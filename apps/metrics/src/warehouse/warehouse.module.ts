@@ -1,10 +1,8 @@
 import { Inject, Injectable, Module, type OnApplicationShutdown } from '@nestjs/common';
 import { computeKpis } from '@pulse/metric-catalog';
-import { POSTGRES_POOL } from '@pulse/service-runtime';
 import { createWarehouse, type Warehouse } from '@pulse/warehouse';
-import type { Pool } from 'pg';
 import { METRICS_CONFIG, type MetricsConfig } from '../config/metrics.config';
-import { TenantDirectory } from '../tenancy/tenant-directory';
+import { TenancyModule } from '../tenancy/tenancy.module';
 import { TenantOffboardedHandler } from './tenant-offboarded.handler';
 import { KPI_COMPUTER, WAREHOUSE } from './warehouse.tokens';
 
@@ -19,12 +17,12 @@ class WarehouseLifecycle implements OnApplicationShutdown {
 
 /** The configured warehouse (this process is the single writer of the tenants' DuckDB files), the catalog, and offboarding. */
 @Module({
+  // TenantDirectory: the control plane's word on which tenant is offboarded.
+  imports: [TenancyModule],
   controllers: [TenantOffboardedHandler],
   providers: [
     { provide: WAREHOUSE, inject: [METRICS_CONFIG], useFactory: (config: MetricsConfig) => createWarehouse(config.warehouse) },
     { provide: KPI_COMPUTER, useValue: computeKpis },
-    // The control plane's word on which tenant is offboarded (stateless: one more instance costs nothing).
-    { provide: TenantDirectory, inject: [POSTGRES_POOL], useFactory: (controlPlane: Pool) => new TenantDirectory(controlPlane) },
     WarehouseLifecycle,
   ],
   exports: [WAREHOUSE, KPI_COMPUTER],

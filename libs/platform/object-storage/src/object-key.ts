@@ -30,3 +30,8 @@ export function tenantPrefix(tenantId: string): string {
 export function importObjectKey(tenantId: string, importId: string, name: string): string {
   return assertValidKey(`${tenantPrefix(tenantId)}imports/${importId}/${name}`);
 }
+
+/** `tenants/<tenantId>/sources/`: the files source syncs write (`<sourceId>/syncs/<syncId>/<batch>.<format>`). */
+export function sourcesPrefix(tenantId: string): string {
+  return `${tenantPrefix(tenantId)}sources/`;
+}
