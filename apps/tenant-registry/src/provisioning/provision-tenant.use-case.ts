@@ -74,11 +74,22 @@ export class ProvisionTenantUseCase {
         await audit(tx, actor, 'tenant.provisioning_failed', slug, { reason });
         return true;
       });
-      // Offboarded meanwhile (its database dropped under this run, most likely what failed it).
-      if (!recorded) await this.undoForOffboardedTenant(slug, spec);
+      // Offboarded meanwhile (its database dropped under this run, most likely what failed it), or
+      // provisioned by another run, whose success stands.
+      if (!recorded) return this.afterAnotherTransition(tenant.id, slug, spec);
       throw provisioningFailed(slug, reason, error);
     }
-    if (!provisioned) await this.undoForOffboardedTenant(slug, spec);
+    if (!provisioned) await this.afterAnotherTransition(tenant.id, slug, spec);
+  }
+
+  /**
+   * The tenant left the provisioning statuses while this run worked. Either another run finished first
+   * (an operator's retry while this one was still migrating): the tenant is ready, and its database and
+   * role are in use, so this run is done too. Or the tenant was offboarded: see undoForOffboardedTenant.
+   */
+  private async afterAnotherTransition(tenantId: string, slug: string, spec: Pick<TenantDatabaseSpec, 'databaseName' | 'roleName'>): Promise<void> {
+    const now = await this.db.tenant.findUnique({ where: { id: tenantId }, select: { status: true } });
+    if (now === null || now.status === 'offboarded') await this.undoForOffboardedTenant(slug, spec);
   }
 
   /**

@@ -214,6 +214,30 @@ describe('tenant registry (real PostgreSQL, Pub/Sub emulator)', () => {
     expect(await tryConnect(await registry.tenantUrl(slug))).toBe('connected');
   });
 
+  it('keeps the database of a tenant that another provisioning run finished while this one was still running', async () => {
+    // An operator's retry (POST /provision) while the create request was still migrating: the retry
+    // finishes first. Before, the create's run then found the tenant no longer provisioning, took it for
+    // offboarded and dropped the live database and role.
+    let retry: { status: number; body: Record<string, unknown> } | undefined;
+    registry.hooks.afterStep = async (reached, slug) => {
+      if (reached !== 'schema' || retry) return;
+      retry = { status: 0, body: {} };
+      retry = await registry.call('POST', `/v1/tenants/${slug}/provision`);
+    };
+    const { slug, response } = await createTenant('retried');
+    registry.hooks.afterStep = async () => undefined;
+
+    expect(retry).toMatchObject({ status: 200, body: { status: 'onboarding' } });
+    expect(response.status).toBe(201);
+    expect(response.body).toMatchObject({ tenant: { status: 'onboarding' }, apiKey: { key: expect.any(String) } });
+    expect(await tryConnect(await registry.tenantUrl(slug))).toBe('connected');
+    const history = await registry.query<{ to_status: string }>(
+      'SELECT to_status FROM lifecycle_events e JOIN tenants t ON t.id = e.tenant_id WHERE t.slug = $1 ORDER BY e.id',
+      [slug],
+    );
+    expect(history.map((h) => h.to_status)).toEqual(['provisioning', 'onboarding']);
+  });
+
   it.each(['role', 'schema'] as const)('keeps a tenant offboarded during its provisioning (after the %s step) offboarded, its database and role gone', async (step) => {
     let offboarded: { status: number } | undefined;
     registry.hooks.afterStep = async (reached, slug) => {
