@@ -10,13 +10,17 @@ import { pipeline } from 'node:stream/promises';
  * memory stays flat whatever the tenant's size. Connects with the tenant's own role.
  */
 export async function writeTenantExport(connectionString: string, output: Writable, tenant: { slug: string }): Promise<Record<string, number>> {
-  const client = new Client({ connectionString, application_name: 'tenant-registry-export' });
-  client.on('error', () => undefined); // surfaces as the failing COPY instead of ending the process
-  await client.connect();
+  // Joined to the output before anything is awaited: the output can fail at any time (a download cut
+  // short, a file that cannot be opened or written), and that failure must end the export, not the
+  // process as an unhandled rejection or 'error' event.
   const archive = archiver('zip', { zlib: { level: 6 } });
   const done = pipeline(archive, output);
+  done.catch(() => undefined); // awaited below; this only keeps an early failure from being unhandled
+  const client = new Client({ connectionString, application_name: 'tenant-registry-export' });
+  client.on('error', () => undefined); // surfaces as the failing COPY instead of ending the process
   const rowCounts: Record<string, number> = {};
   try {
+    await Promise.race([client.connect(), done]);
     // A repeatable-read snapshot: all tables as of one instant, even while ingestion writes.
     await client.query('BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY');
     const tables = await client.query<{ tablename: string }>(`SELECT tablename FROM pg_tables WHERE schemaname = 'public' ORDER BY tablename`);
@@ -34,10 +38,12 @@ export async function writeTenantExport(connectionString: string, output: Writab
         },
       });
       archive.append(copy.pipe(counter), { name: `${tablename}.ndjson` });
-      await new Promise<void>((resolve, reject) => {
+      const copied = new Promise<void>((resolve, reject) => {
         counter.once('end', resolve);
         copy.once('error', reject);
       });
+      // A failed output stops reading the table, which would then never end.
+      await Promise.race([copied, done]);
     }
     await client.query('COMMIT');
     archive.append(JSON.stringify({ tenant: tenant.slug, exportedAt: new Date().toISOString(), format: 'ndjson', rowCounts }, null, 2), {
@@ -48,8 +54,10 @@ export async function writeTenantExport(connectionString: string, output: Writab
     return rowCounts;
   } catch (error) {
     archive.abort();
+    output.destroy();
     throw error;
   } finally {
-    await client.end();
+    // Ends the session even in the middle of a COPY nobody reads any more.
+    await client.end().catch(() => undefined);
   }
 }

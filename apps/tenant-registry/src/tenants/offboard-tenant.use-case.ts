@@ -4,7 +4,7 @@ import { SecretBox } from '@pulse/crypto';
 import { deleteObjectsUnder, tenantPrefix, type ObjectStorage } from '@pulse/object-storage';
 import { tenantDatabaseUrl } from '@pulse/tenancy';
 import { createWriteStream } from 'node:fs';
-import { mkdir, rename } from 'node:fs/promises';
+import { mkdir, rename, rm } from 'node:fs/promises';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { TENANT_REGISTRY_CONFIG, type TenantRegistryConfig } from '../config/tenant-registry.config';
@@ -85,7 +85,12 @@ export class OffboardTenantUseCase {
     const directory = path.resolve(this.config.exportDir);
     await mkdir(directory, { recursive: true });
     const file = path.join(directory, `${slug}-${new Date().toISOString().replace(/[:.]/g, '-')}.zip`);
-    await writeTenantExport(connectionString, createWriteStream(`${file}.partial`), { slug });
+    try {
+      await writeTenantExport(connectionString, createWriteStream(`${file}.partial`), { slug });
+    } catch (error) {
+      await rm(`${file}.partial`, { force: true });
+      throw error;
+    }
     await rename(`${file}.partial`, file);
     return pathToFileURL(file).toString();
   }
