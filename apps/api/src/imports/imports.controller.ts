@@ -63,7 +63,7 @@ export class ImportsController {
     },
     responses: {
       202: { description: 'The queued import', schema: importAcceptedSchema },
-      400: { description: 'validation_failed (bad option or mapping, field by field)' },
+      400: { description: 'validation_failed (bad option or mapping, field by field); upload_aborted (the connection closed before the whole body arrived; nothing stored)' },
       409: { description: 'idempotency_key_in_progress: the upload ended while another with the same Idempotency-Key, which ended first, was being queued; retry' },
       413: { description: 'payload_too_large' },
       415: { description: 'unsupported_media_type (send text/csv or application/x-ndjson)' },

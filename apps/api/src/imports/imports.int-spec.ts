@@ -1,6 +1,7 @@
 import type { ImportMapping } from '@pulse/contracts';
 import { parseImportStream } from '@pulse/parsing';
 import { createReadStream } from 'node:fs';
+import http from 'node:http';
 import { mkdtemp, readdir, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
@@ -271,6 +272,37 @@ describe('imports API: POST /v1/imports/{entity}, GET /v1/imports[/{id}[/errors]
     expect(tooLarge.body).toMatchObject({ status: 413, code: 'payload_too_large' });
     expect(await filesUnder(path.join(storageDir, 'tenants', other.tenantId))).toEqual([]);
     expect(await tenantRows(other, 'SELECT id FROM imports')).toEqual([]);
+  });
+
+  it('gives up, keeping nothing, an upload whose client went away before its body was read', async () => {
+    const own = await api.seedTenant('imports-gone');
+    // The pending-imports count waits on this lock: the client leaves while the server has not yet read its body.
+    const holder = new Client({ connectionString: own.databaseUrl });
+    await holder.connect();
+    await holder.query('BEGIN');
+    await holder.query('LOCK TABLE imports IN ACCESS EXCLUSIVE MODE');
+    const { hostname, port } = new URL(api.baseUrl);
+    const request = http.request({
+      host: hostname,
+      port,
+      method: 'POST',
+      path: '/v1/imports/customers',
+      headers: { authorization: `Bearer ${own.apiKey}`, 'content-type': 'text/csv', 'transfer-encoding': 'chunked' },
+    });
+    request.on('error', () => undefined);
+    request.write(CSV.slice(0, 20));
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    request.destroy();
+    await new Promise((resolve) => setTimeout(resolve, 200));
+    await holder.query('COMMIT');
+    await holder.end();
+
+    // Before, the body piped after the client had gone never ended: the file stayed open as a partial
+    // upload, and the request never finished.
+    await new Promise((resolve) => setTimeout(resolve, 1000));
+    expect(await filesUnder(path.join(storageDir, 'tenants', own.tenantId))).toEqual([]);
+    expect(await tenantRows(own, 'SELECT id FROM imports')).toEqual([]);
+    expect((await upload('customers', CSV, { key: own.apiKey })).status).toBe(202);
   });
 
   describe('headers with non-ASCII text', () => {

@@ -11,17 +11,17 @@ import {
 } from '@pulse/contracts';
 import { DomainError } from '@pulse/errors';
 import { EventPublisher, enqueueEvent, publishAfterCommit } from '@pulse/messaging';
-import { importObjectKey } from '@pulse/object-storage';
+import { importObjectKey, type ObjectInfo } from '@pulse/object-storage';
 import { TenantDatabasePool, tenantLogFields, type TenantContext } from '@pulse/tenancy';
 import { PinoLogger } from 'nestjs-pino';
 import { randomUUID } from 'node:crypto';
-import type { Readable } from 'node:stream';
+import { finished, type Readable } from 'node:stream';
 import { API_CONFIG, type ApiConfig } from '../config/api.config';
 import { IdempotencyStore, usableClaim, type IdempotencyClaim, type IdempotencyLease } from '../http/idempotency/idempotency-store';
 import { importLinks } from './import-row';
 import { IMPORT_STORAGE, type ImportStorage } from './import-storage';
 import { uploadFingerprint } from './upload-fingerprint';
-import { UploadMeter } from './upload-meter';
+import { UploadAbortedError, UploadMeter, UploadTooLargeError } from './upload-meter';
 
 export interface UploadImportInput {
   entity: CanonicalEntity;
@@ -80,8 +80,19 @@ export class UploadImportUseCase {
     const importId = randomUUID();
     const key = importObjectKey(tenant.tenantId, importId, `upload.${input.format === 'csv' ? 'csv' : 'ndjson'}`);
     const meter = new UploadMeter(this.config.imports.maxUploadBytes);
-    input.body.on('error', (error) => meter.destroy(error));
-    const stored = await this.storage.put(key, input.body.pipe(meter), { contentType: input.format === 'csv' ? 'text/csv' : 'application/x-ndjson' });
+    // A body whose client went away, even before this line (while the guards or the pending count ran,
+    // when pipe alone would wait for ever for bytes that never come), fails the meter and so the put.
+    // Not pipeline: it would destroy the request on a meter error, and with it the 413 answering it.
+    finished(input.body, (error) => {
+      if (error) meter.destroy(error);
+    });
+    let stored: ObjectInfo;
+    try {
+      stored = await this.storage.put(key, input.body.pipe(meter), { contentType: input.format === 'csv' ? 'text/csv' : 'application/x-ndjson' });
+    } catch (error) {
+      if (!(error instanceof UploadTooLargeError) && input.body.destroyed && !input.body.readableEnded) throw new UploadAbortedError(error);
+      throw error;
+    }
     const contentSha256 = meter.digest();
 
     const discardUpload = () => this.storage.delete(key).catch((error: unknown) => this.logger.warn({ ...tenantLogFields(tenant), err: error, key }, 'could not delete a discarded upload'));

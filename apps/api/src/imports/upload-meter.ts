@@ -1,3 +1,4 @@
+import { DomainError } from '@pulse/errors';
 import { createHash, type Hash } from 'node:crypto';
 import { Transform, type TransformCallback } from 'node:stream';
 
@@ -5,6 +6,17 @@ import { Transform, type TransformCallback } from 'node:stream';
 export class UploadTooLargeError extends Error {
   constructor(readonly maxBytes: number) {
     super(`The upload is larger than ${maxBytes} bytes.`);
+  }
+}
+
+/**
+ * The client stopped sending the body (its connection closed) before the upload ended; nothing was
+ * stored. A client error, not an outage: the socket errors it comes with would otherwise read as the
+ * database being unreachable.
+ */
+export class UploadAbortedError extends DomainError<'upload_aborted'> {
+  constructor(cause: unknown) {
+    super('invalid_input', 'upload_aborted', 'The connection closed before the whole body was received; nothing was stored. Send the file again.', [], { cause });
   }
 }
 
