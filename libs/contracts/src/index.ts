@@ -109,6 +109,7 @@ export {
   filesConnectionSchema,
   restConnectionSchema,
   sourceConnectionSchema,
+  readStoredConnection,
   sourceCredentialsSchema,
   cronScheduleSchema,
   createSourceSchema,

@@ -112,6 +112,14 @@ export function parseImportMapping(entity: CanonicalEntity, format: ImportFormat
   // JSON's \u0000 escape decodes to a NUL that the stored mapping (jsonb) cannot hold.
   const nulErrors = fieldErrorsForNulCharacters(json, field);
   if (nulErrors.length > 0) throw new ValidationError(nulErrors);
+  return checkImportMapping(entity, format, json, location, name);
+}
+
+/**
+ * A mapping checked as the loader will check it for the entity and the file format (uploads, and a
+ * source's mapping, which its every sync applies): a 400 naming each bad entry (`<location>.<name>.columns.x`).
+ */
+export function checkImportMapping(entity: CanonicalEntity, format: ImportFormat, json: unknown, location: 'query' | 'header' | 'body', name: string): ImportMapping {
   const parsed = importMappingSchemaFor(entity).safeParse(json);
   if (!parsed.success) {
     // A column given as an object is told what is wrong in it (`columns.a.dateFormat`, with the values it
@@ -119,7 +127,7 @@ export function parseImportMapping(entity: CanonicalEntity, format: ImportFormat
     const issues = narrowUnionIssues(parsed.error.issues).map((issue) => ({ ...issue, path: [name, ...issue.path] }));
     throw new ValidationError(fieldErrorsFromZod(new z.ZodError(issues), location));
   }
-  const errors = mappingConsistencyErrors(entity, format, parsed.data, field);
+  const errors = mappingConsistencyErrors(entity, format, parsed.data, `${location}.${name}`);
   if (errors.length > 0) throw new ValidationError(errors);
   return parsed.data;
 }

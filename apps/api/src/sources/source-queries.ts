@@ -40,7 +40,10 @@ export class SourceQueries {
         [cursor?.at ?? null, cursor?.id ?? null, limit + 1],
       );
       const page = rows.slice(0, limit);
-      const items = await Promise.all(page.map(async (row) => toSourceDto(row, this.box, await this.lastSync(db, row.id))));
+      // One after the other: one connection runs one query at a time anyway, and a failure then leaves no
+      // query of this request still queued on a connection already back in the pool.
+      const items: SourceDto[] = [];
+      for (const row of page) items.push(toSourceDto(row, this.box, await this.lastSync(db, row.id)));
       const last = page.at(-1);
       return { items, nextCursor: rows.length > limit && last ? encodeCursor({ at: last.created_at.toISOString(), id: last.id }) : null };
     });

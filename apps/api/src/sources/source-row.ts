@@ -1,4 +1,4 @@
-import { sourceConnectionSchema, type SourceDto, type SourceSyncDto } from '@pulse/contracts';
+import { readStoredConnection, type SourceDto, type SourceSyncDto } from '@pulse/contracts';
 import { credentialNames, openCredentials } from '@pulse/connectors';
 import type { SecretBox } from '@pulse/crypto';
 import type { ImportMapping } from '@pulse/contracts';
@@ -66,12 +66,14 @@ export function toSyncDto(row: SyncApiRow): SourceSyncDto {
 
 /** A source as the API shows it: the connection as configured, the names of its credentials, no secret. */
 export function toSourceDto(row: SourceApiRow, box: SecretBox, lastSync: SyncApiRow | null): SourceDto {
+  const { connection, error } = readStoredConnection(row.config);
   return {
     id: row.id,
     name: row.name,
     entity: row.entity as SourceDto['entity'],
     kind: row.kind,
-    connection: sourceConnectionSchema.parse(row.config),
+    connection,
+    connectionError: error,
     credentialsSet: credentialNames(openCredentials(box, row.credentials)),
     mapping: row.mapping,
     schedule: row.schedule,

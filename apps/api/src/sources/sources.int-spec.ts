@@ -147,6 +147,55 @@ describe('/v1/sources', () => {
     expect(gone.status).toBe(404);
     expect(gone.body['code']).toBe('source.not_found');
   });
+
+  it("refuses a mapping the source's entity would refuse at every sync, naming each entry, and stores nothing", async () => {
+    const mapping = { columns: { nome: 'nmae' }, constants: { currency: 'BRL' } };
+    const refused = await create({ name: 'bad-mapping', entity: 'customers', connection, mapping });
+    expect(refused.status).toBe(400);
+    expect(refused.body['code']).toBe('validation_failed');
+    const fields = (refused.body['errors'] as { field: string }[]).map((error) => error.field).sort();
+    expect(fields).toEqual(['body.mapping.columns.nome', 'body.mapping.constants.currency']);
+    const stored = await withClient(tenant.databaseUrl, async (client) => (await client.query("SELECT count(*)::int AS n FROM sources WHERE name = 'bad-mapping'")).rows[0]);
+    expect(stored).toEqual({ n: 0 });
+
+    const created = await create({ name: 'good-mapping', entity: 'customers', connection, mapping: { columns: { nome: 'name' } } });
+    expect(created.status).toBe(201);
+    const patched = await api.request('PATCH', `/v1/sources/${created.body['id'] as string}`, { key: tenant.apiKey, body: { mapping } });
+    expect(patched.status).toBe(400);
+    expect((patched.body['errors'] as { field: string }[]).map((error) => error.field).sort()).toEqual(['body.mapping.columns.nome', 'body.mapping.constants.currency']);
+  });
+
+  it('shows a source stored before its connection became invalid (a stricter check of a later version) with the reason, and lets it be fixed or deleted', async () => {
+    // What a version before the bucket-name check stored: S3 never allowed these names for new buckets.
+    const legacy = { kind: 'files', url: 's3://Legacy_Bucket/exports/*.csv', region: 'US-EAST-1' };
+    const id = await withClient(tenant.databaseUrl, async (client) => {
+      const { rows } = await client.query<{ id: string }>(`INSERT INTO sources (name, kind, entity, config) VALUES ('legacy', 'files', 'customers', $1::jsonb) RETURNING id`, [
+        JSON.stringify(legacy),
+      ]);
+      return rows[0]?.id as string;
+    });
+
+    // Before: every read of the sources, the list included, was a 500, and so were PATCH and DELETE.
+    const list = await api.request('GET', '/v1/sources?limit=100', { key: tenant.apiKey });
+    expect(list.status).toBe(200);
+    const listed = (list.body['items'] as { id: string; connection: unknown; connectionError: string | null }[]).find((item) => item.id === id);
+    expect(listed?.connection).toEqual(legacy);
+    expect(listed?.connectionError).toMatch(/^The stored connection is not valid for this version of Pulse \(.*url.*region.*\); give the source a valid connection with PATCH\.$/);
+    expect((list.body['items'] as { connectionError: string | null }[]).filter((item) => item.connectionError === null).length).toBeGreaterThan(0);
+    const read = await api.request('GET', `/v1/sources/${id}`, { key: tenant.apiKey });
+    expect(read.status).toBe(200);
+    expect(read.body['connectionError']).toBe(listed?.connectionError);
+
+    const tested = await api.request('POST', `/v1/sources/${id}/test`, { key: tenant.apiKey });
+    expect([tested.status, tested.body['code']]).toEqual([422, 'source.invalid_connection']);
+
+    const fixed = await api.request('PATCH', `/v1/sources/${id}`, { key: tenant.apiKey, body: { connection: { kind: 'files', url: 's3://legacy-bucket/exports/*.csv' } } });
+    expect(fixed.status).toBe(200);
+    expect(fixed.body).toMatchObject({ connection: { kind: 'files', url: 's3://legacy-bucket/exports/*.csv' }, connectionError: null });
+
+    await api.tenantSql(tenant, 'UPDATE sources SET config = $2::jsonb WHERE id = $1', [id, JSON.stringify(legacy)]);
+    expect((await api.request('DELETE', `/v1/sources/${id}`, { key: tenant.apiKey })).status).toBe(204);
+  });
 });
 
 describe('/v1/sources logs (the built api as a process)', () => {

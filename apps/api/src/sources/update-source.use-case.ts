@@ -3,7 +3,7 @@ import type { SourceConnection, SourceDto, UpdateSourceInput } from '@pulse/cont
 import { credentialDestination, sealCredentials } from '@pulse/connectors';
 import { ConflictError, DomainError } from '@pulse/errors';
 import { TenantDatabasePool, type TenantContext } from '@pulse/tenancy';
-import { checkSchedule } from './create-source.use-case';
+import { checkSchedule, checkSourceMapping } from './create-source.use-case';
 import { SourceQueries } from './source-queries';
 
 /**
@@ -25,8 +25,11 @@ export class UpdateSourceUseCase {
     checkSchedule(input.schedule);
     return this.tenants.withTenantTransaction(tenant, async (db) => {
       const current = await this.queries.findOrThrow(db, id);
+      const connection = input.connection ?? (current.connectionError === null ? current.connection : undefined);
+      const mapping = input.mapping ? checkSourceMapping(current.entity, connection, input.mapping) : input.mapping;
       if (input.connection !== undefined && input.credentials === undefined && current.credentialsSet.length > 0) {
-        assertSameCredentialDestination(current.connection, input.connection);
+        // A stored connection that is no longer valid has no destination to compare: the credentials must come again.
+        assertSameCredentialDestination(current.connectionError === null ? current.connection : null, input.connection);
       }
       const sets: string[] = [];
       const values: unknown[] = [id];
@@ -40,7 +43,7 @@ export class UpdateSourceUseCase {
         set('config', JSON.stringify(input.connection), '::jsonb');
       }
       if (input.credentials !== undefined) set('credentials', input.credentials === null ? null : sealCredentials(this.queries.box, input.credentials));
-      if (input.mapping !== undefined) set('mapping', input.mapping === null ? null : JSON.stringify(input.mapping), '::jsonb');
+      if (mapping !== undefined) set('mapping', mapping === null ? null : JSON.stringify(mapping), '::jsonb');
       if (input.connection !== undefined || input.mapping !== undefined) sets.push('columns = NULL', 'config_version = config_version + 1');
       if (input.schedule !== undefined) {
         set('schedule', input.schedule);
@@ -71,8 +74,8 @@ export class UpdateSourceUseCase {
  * PATCH. Otherwise anyone allowed to edit the source could have Pulse hand its write-only password to a
  * server of their choosing.
  */
-function assertSameCredentialDestination(current: SourceConnection, next: SourceConnection): void {
-  if (credentialDestination(current) === credentialDestination(next)) return;
+function assertSameCredentialDestination(current: SourceConnection | null, next: SourceConnection): void {
+  if (current !== null && credentialDestination(current) === credentialDestination(next)) return;
   const message =
     'The new connection would send the stored credentials somewhere else (another host, port, TLS or SSH setting, or URL origin): ' +
     'send the credentials for it in the same request (they are write-only and never follow a connection elsewhere).';

@@ -1,7 +1,7 @@
 import {
   CANONICAL_ENTITY_SPECS,
   importMappingSchema,
-  sourceConnectionSchema,
+  readStoredConnection,
   type CanonicalEntity,
   type ImportMapping,
   type SourceConnection,
@@ -44,11 +44,13 @@ export async function readSourceOrThrow(db: TenantDatabaseClient, sourceId: stri
   );
   const row = rows[0];
   if (!row) throw new DomainError('not_found', 'source.not_found', `No source ${sourceId}.`);
+  const stored = readStoredConnection(row.config);
+  if (stored.error !== null) throw new DomainError('unprocessable', 'source.invalid_connection', stored.error);
   return {
     id: row.id,
     name: row.name,
     entity: row.entity as CanonicalEntity,
-    connection: sourceConnectionSchema.parse(row.config),
+    connection: stored.connection,
     mapping: row.mapping === null ? undefined : importMappingSchema.parse(row.mapping),
     credentials: row.credentials,
     columns: row.columns,

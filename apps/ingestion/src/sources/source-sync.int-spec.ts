@@ -147,6 +147,14 @@ describe('source syncs (scheduler -> connector -> import loader)', () => {
     expect(await tenantCustomers(tenant)).toEqual(expect.arrayContaining([['c1', 'Ana Maria', 'ana@x.test']]));
   });
 
+  it('fails the sync of a source whose stored connection this version no longer accepts, saying why', async () => {
+    // Stored before bucket names were checked: the name would have gone into the S3 host name as it is.
+    const sourceId = await createSource(other, { kind: 'files', url: 's3://Legacy_Bucket/exports/*.csv' });
+    const sync = await runNow(other, sourceId);
+    expect(sync).toMatchObject({ status: 'failed', error_code: 'source.invalid_connection', rows_read: '0' });
+    expect(String(sync['error'])).toMatch(/^The stored connection is not valid for this version of Pulse \(.*url.*\); give the source a valid connection with PATCH\.$/);
+  });
+
   it('fails the sync of a source at an address the allow-list does not cover, with the refusal as its error', async () => {
     const sourceId = await createSource(
       other,

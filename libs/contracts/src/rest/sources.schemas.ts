@@ -123,6 +123,22 @@ export const restConnectionSchema = z.strictObject({
 });
 
 export const sourceConnectionSchema = z.union([databaseConnectionSchema, googleSheetsConnectionSchema, filesConnectionSchema, restConnectionSchema]);
+
+/**
+ * A source's connection as stored, checked against this version's schema. A source saved before a check
+ * was tightened (an upgrade that refuses bucket names it used to take, say) fails it: readers show it as
+ * stored, with the reason, and syncs and tests refuse it, instead of every read of the tenant's sources
+ * failing. `connection` is then the stored JSON, not a valid connection.
+ */
+export function readStoredConnection(config: unknown): { connection: SourceConnection; error: string | null } {
+  const parsed = sourceConnectionSchema.safeParse(config);
+  if (parsed.success) return { connection: parsed.data, error: null };
+  const reasons = parsed.error.issues.map((issue) => (issue.path.length > 0 ? `${issue.path.join('.')}: ${issue.message}` : issue.message));
+  return {
+    connection: config as SourceConnection,
+    error: `The stored connection is not valid for this version of Pulse (${reasons.join('; ')}); give the source a valid connection with PATCH.`,
+  };
+}
 export type SourceConnection = z.output<typeof sourceConnectionSchema>;
 export type DatabaseConnection = z.output<typeof databaseConnectionSchema>;
 
@@ -204,6 +220,11 @@ export const sourceSchema = z.object({
   entity: canonicalEntitySchema,
   kind: z.string(),
   connection: sourceConnectionSchema,
+  /**
+   * Null, or why the stored connection fails this version's checks (a source saved before an upgrade
+   * tightened them; `connection` is then shown as stored): it does not sync until PATCHed.
+   */
+  connectionError: z.string().nullable(),
   /** Names of the credentials that are set; their values are never returned. */
   credentialsSet: z.array(z.string()),
   mapping: importMappingSchema.nullable(),
