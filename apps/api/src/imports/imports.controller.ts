@@ -1,4 +1,4 @@
-import { Controller, Get, HttpCode, Param, PayloadTooLargeException, Post, Query, Req, Res } from '@nestjs/common';
+import { Controller, Get, HttpCode, Param, PayloadTooLargeException, Post, Query, Req, Res, UnsupportedMediaTypeException } from '@nestjs/common';
 import { importAcceptedSchema, importErrorPageSchema, importPageSchema, importSchema, type ImportAcceptedDto, type ImportDto, type ImportErrorPageDto, type ImportPageDto } from '@pulse/contracts';
 import { DomainError, NotFoundError, ValidationError } from '@pulse/errors';
 import { ApiRoute, ZodValidationPipe } from '@pulse/service-runtime';
@@ -14,7 +14,7 @@ import { listImportErrors } from './list-import-errors';
 import { listImports } from './list-imports';
 import { UploadBody, unsupportedUploadType, uploadFormatOf } from './upload-content-type';
 import { UploadTooLargeError } from './upload-meter';
-import { PENDING_IMPORTS_RETRY_AFTER_SECONDS, TOO_MANY_PENDING_IMPORTS, UploadImportUseCase } from './upload-import.use-case';
+import { PENDING_IMPORTS_RETRY_AFTER_SECONDS, TOO_MANY_PENDING_IMPORTS, UploadImportUseCase, type UploadContentCoding } from './upload-import.use-case';
 import { utf8HeaderOf } from '../http/header-text';
 import { idempotencyKeyHeader } from '../http/openapi-conventions';
 
@@ -33,6 +33,19 @@ function singleHeader(request: FastifyRequest, name: string): string | undefined
   return Array.isArray(value) ? value[0] : value;
 }
 
+/**
+ * The body's content coding: none, or gzip, which the upload decompresses as it streams (a gzipped
+ * export is a fraction of the bytes on the wire). Anything else is a 415 naming what is taken
+ * (RFC 9110, 15.5.16): stored as it came, its bytes would be read as a file in some odd encoding.
+ */
+function uploadContentCoding(request: FastifyRequest, reply: FastifyReply): UploadContentCoding {
+  const coding = request.headers['content-encoding']?.trim().toLowerCase();
+  if (coding === undefined || coding === '' || coding === 'identity') return 'identity';
+  if (coding === 'gzip' || coding === 'x-gzip') return 'gzip';
+  void reply.header('accept-encoding', 'gzip');
+  throw new UnsupportedMediaTypeException(`Content-Encoding "${coding}" is not supported: send the file as it is or gzip-compressed (Content-Encoding: gzip).`);
+}
+
 @Controller('v1/imports')
 export class ImportsController {
   constructor(
@@ -49,6 +62,7 @@ export class ImportsController {
       'The body is the file itself, sent as `text/csv` or `application/x-ndjson` (anything else is 415); it is streamed to storage, never buffered, so files of gigabytes are fine.',
       'Answers 202 with the import id at once; the file is parsed, validated and loaded in the background: follow `links.self`, rejected rows are at `links.errors`.',
       'A column mapping (JSON, see importMappingSchema) goes in the `mapping` query parameter or the `Import-Mapping` header.',
+      'The body may be gzip-compressed (`Content-Encoding: gzip`): it is decompressed as it streams, and the size limit applies to the file decompressed; any other content coding is 415.',
       'Send an Idempotency-Key to make retries safe: the same key with the same bytes, media type, options (defaults applied) and mapping returns the first response (same import id); with anything that changes how the file is read (other bytes, media type, entity, option or mapping) it is 422.',
       'The key is claimed when the upload ends: of two uploads with one key at once (a retry while the first attempt is still sending), the one that ends first is the import, and the other gets its response replayed (or 422) when it ends.',
       'See docs/ingestion.md for upsert vs replace and the rejected-share threshold.',
@@ -63,10 +77,10 @@ export class ImportsController {
     },
     responses: {
       202: { description: 'The queued import', schema: importAcceptedSchema },
-      400: { description: 'validation_failed (bad option or mapping, field by field); upload_aborted (the connection closed before the whole body arrived; nothing stored)' },
+      400: { description: 'validation_failed (bad option or mapping, field by field); upload_aborted (the connection closed before the whole body arrived; nothing stored); invalid_content_encoding (a body sent as gzip that is not)' },
       409: { description: 'idempotency_key_in_progress: the upload ended while another with the same Idempotency-Key, which ended first, was being queued; retry' },
       413: { description: 'payload_too_large' },
-      415: { description: 'unsupported_media_type (send text/csv or application/x-ndjson)' },
+      415: { description: 'unsupported_media_type (send text/csv or application/x-ndjson, as it is or with Content-Encoding: gzip)' },
       422: { description: 'idempotency_key_reused' },
       429: {
         description:
@@ -87,6 +101,7 @@ export class ImportsController {
     }
     const body = request.body;
     try {
+      const contentCoding = uploadContentCoding(request, reply);
       const mapping = parseImportMapping(entity, format, query.mapping, utf8HeaderOf(request, 'import-mapping'));
       const idempotencyKey = singleHeader(request, 'idempotency-key');
       if (idempotencyKey !== undefined && !IDEMPOTENCY_KEY.test(idempotencyKey)) {
@@ -99,6 +114,7 @@ export class ImportsController {
         options: { onUnknownReference: query.onUnknownReference, maxRejectedShare: query.maxRejectedShare },
         mapping,
         body,
+        contentCoding,
         idempotencyKey,
       });
       if (result.replayed) void reply.header('idempotent-replayed', 'true');

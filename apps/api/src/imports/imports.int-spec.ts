@@ -2,6 +2,7 @@ import type { ImportMapping } from '@pulse/contracts';
 import { parseImportStream } from '@pulse/parsing';
 import { createReadStream } from 'node:fs';
 import http from 'node:http';
+import { gzipSync } from 'node:zlib';
 import { mkdtemp, readdir, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
@@ -303,6 +304,44 @@ describe('imports API: POST /v1/imports/{entity}, GET /v1/imports[/{id}[/errors]
     expect(await filesUnder(path.join(storageDir, 'tenants', own.tenantId))).toEqual([]);
     expect(await tenantRows(own, 'SELECT id FROM imports')).toEqual([]);
     expect((await upload('customers', CSV, { key: own.apiKey })).status).toBe(202);
+  });
+
+  describe('Content-Encoding', () => {
+    it('takes a gzip-compressed file, stores it decompressed, and binds the Idempotency-Key to the file, not to its coding', async () => {
+      const own = await api.seedTenant('imports-gzip');
+      const compressed = await upload('customers', gzipSync(CSV), { key: own.apiKey, headers: { 'content-encoding': 'gzip', 'idempotency-key': 'gz-1' } });
+      expect(compressed.status).toBe(202);
+      const importId = compressed.body['importId'] as string;
+      const event = await events.waitFor((e) => e.data['importId'] === importId);
+      expect(await readFile(fileURLToPath((event.data['origin'] as { objectUri: string }).objectUri), 'utf8')).toBe(CSV);
+
+      const plain = await upload('customers', CSV, { key: own.apiKey, headers: { 'idempotency-key': 'gz-1' } });
+      expect([plain.status, plain.headers.get('idempotent-replayed'), plain.body['importId']]).toEqual([202, 'true', importId]);
+    });
+
+    it('refuses another content coding with 415 and Accept-Encoding, and gzip that is not gzip with 400, storing nothing', async () => {
+      const own = await api.seedTenant('imports-coding');
+      const brotli = await upload('customers', CSV, { key: own.apiKey, headers: { 'content-encoding': 'br' } });
+      expect([brotli.status, brotli.body['code'], brotli.headers.get('accept-encoding')]).toEqual([415, 'unsupported_media_type', 'gzip']);
+      expect(brotli.body['detail']).toContain('Content-Encoding "br" is not supported');
+
+      const notGzip = await upload('customers', CSV, { key: own.apiKey, headers: { 'content-encoding': 'gzip' } });
+      expect([notGzip.status, notGzip.body['code']]).toEqual([400, 'invalid_content_encoding']);
+      const truncated = await upload('customers', gzipSync(CSV).subarray(0, 30), { key: own.apiKey, headers: { 'content-encoding': 'gzip' } });
+      expect([truncated.status, truncated.body['code']]).toEqual([400, 'invalid_content_encoding']);
+
+      expect(await filesUnder(path.join(storageDir, 'tenants', own.tenantId))).toEqual([]);
+      expect(await tenantRows(own, 'SELECT id FROM imports')).toEqual([]);
+    });
+
+    it('applies IMPORT_MAX_BYTES to the file decompressed (413 for a small body of a large file)', async () => {
+      const own = await api.seedTenant('imports-gzip-bomb');
+      const body = gzipSync(Buffer.alloc(3 * 1024 * 1024, 'x'));
+      expect(body.length).toBeLessThan(64 * 1024);
+      const tooLarge = await upload('customers', body, { key: own.apiKey, headers: { 'content-encoding': 'gzip' } });
+      expect([tooLarge.status, tooLarge.body['code']]).toEqual([413, 'payload_too_large']);
+      expect(await filesUnder(path.join(storageDir, 'tenants', own.tenantId))).toEqual([]);
+    });
   });
 
   describe('headers with non-ASCII text', () => {

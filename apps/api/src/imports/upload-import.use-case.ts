@@ -15,6 +15,7 @@ import { importObjectKey, type ObjectInfo } from '@pulse/object-storage';
 import { TenantDatabasePool, tenantLogFields, type TenantContext } from '@pulse/tenancy';
 import { PinoLogger } from 'nestjs-pino';
 import { randomUUID } from 'node:crypto';
+import { createGunzip } from 'node:zlib';
 import { finished, type Readable } from 'node:stream';
 import { API_CONFIG, type ApiConfig } from '../config/api.config';
 import { IdempotencyStore, usableClaim, type IdempotencyClaim, type IdempotencyLease } from '../http/idempotency/idempotency-store';
@@ -30,8 +31,12 @@ export interface UploadImportInput {
   options: ImportOptions;
   mapping: ImportMapping | undefined;
   body: Readable;
+  /** How the body is encoded on the wire: as it is, or gzip (decompressed as it streams). */
+  contentCoding: UploadContentCoding;
   idempotencyKey: string | undefined;
 }
+
+export type UploadContentCoding = 'identity' | 'gzip';
 
 export interface UploadImportResult {
   accepted: ImportAcceptedDto;
@@ -88,9 +93,10 @@ export class UploadImportUseCase {
     });
     let stored: ObjectInfo;
     try {
-      stored = await this.storage.put(key, input.body.pipe(meter), { contentType: input.format === 'csv' ? 'text/csv' : 'application/x-ndjson' });
+      stored = await this.storage.put(key, decoded(input, meter).pipe(meter), { contentType: input.format === 'csv' ? 'text/csv' : 'application/x-ndjson' });
     } catch (error) {
-      if (!(error instanceof UploadTooLargeError) && input.body.destroyed && !input.body.readableEnded) throw new UploadAbortedError(error);
+      const ownError = error instanceof UploadTooLargeError || error instanceof DomainError;
+      if (!ownError && input.body.destroyed && !input.body.readableEnded) throw new UploadAbortedError(error);
       throw error;
     }
     const contentSha256 = meter.digest();
@@ -198,4 +204,16 @@ export class UploadImportUseCase {
     );
     return accepted;
   }
+}
+
+/**
+ * The body as the file it carries: gzip is decompressed on the way, so the size limit and the content
+ * hash (the Idempotency-Key's binding) are the file's, whatever the coding. Bytes that are not gzip fail
+ * the meter with a 400.
+ */
+function decoded(input: UploadImportInput, meter: UploadMeter): Readable {
+  if (input.contentCoding === 'identity') return input.body;
+  const gunzip = createGunzip();
+  gunzip.on('error', (error) => meter.destroy(new DomainError('invalid_input', 'invalid_content_encoding', `The body was sent as gzip but is not gzip: ${error.message}.`, [], { cause: error })));
+  return input.body.pipe(gunzip);
 }
