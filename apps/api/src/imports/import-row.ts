@@ -1,4 +1,5 @@
 import { importOptionsSchema, type ImportDto } from '@pulse/contracts';
+import { sourcesPrefix, type ObjectStorage } from '@pulse/object-storage';
 
 export interface ImportRow {
   id: string;
@@ -7,6 +8,7 @@ export interface ImportRow {
   mode: ImportDto['mode'];
   format: ImportDto['format'];
   source_id: string | null;
+  object_uri: string | null;
   options: unknown;
   rows_received: string;
   rows_loaded: string;
@@ -22,7 +24,7 @@ export interface ImportRow {
   cursor_created_at: string;
 }
 
-export const IMPORT_COLUMNS = `id, entity, status, mode, format, source_id, options, rows_received, rows_loaded, rows_rejected,
+export const IMPORT_COLUMNS = `id, entity, status, mode, format, source_id, object_uri, options, rows_received, rows_loaded, rows_rejected,
   rows_deleted, created_at, started_at, finished_at, timings, error_code, error,
   to_char(created_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"') AS cursor_created_at`;
 
@@ -30,7 +32,24 @@ export function importLinks(id: string): ImportDto['links'] {
   return { self: `/v1/imports/${id}`, errors: `/v1/imports/${id}/errors` };
 }
 
-export function toImportDto(row: ImportRow): ImportDto {
+/**
+ * Who made an import: a source's sync, known by its source or, once that source is deleted (its imports'
+ * source_id becomes NULL), by its file under the tenant's `sources/` folder, as the loader knows it; else
+ * an upload.
+ */
+export function importOrigin(row: ImportRow, storage: ObjectStorage, tenantId: string): ImportDto['origin'] {
+  if (row.source_id !== null) return 'source-sync';
+  if (row.object_uri === null) return 'upload';
+  let key: string;
+  try {
+    key = storage.keyOf(row.object_uri);
+  } catch {
+    return 'upload'; // not a URI of this storage: no sync wrote it
+  }
+  return key.startsWith(sourcesPrefix(tenantId)) ? 'source-sync' : 'upload';
+}
+
+export function toImportDto(row: ImportRow, origin: ImportDto['origin']): ImportDto {
   const options = importOptionsSchema.parse(row.options ?? {});
   return {
     id: row.id,
@@ -38,7 +57,7 @@ export function toImportDto(row: ImportRow): ImportDto {
     status: row.status,
     mode: row.mode,
     format: row.format,
-    origin: row.source_id ? 'source-sync' : 'upload',
+    origin,
     sourceId: row.source_id,
     onUnknownReference: options.onUnknownReference,
     maxRejectedShare: options.maxRejectedShare,

@@ -1,4 +1,4 @@
-import { Controller, Get, HttpCode, Param, PayloadTooLargeException, Post, Query, Req, Res, UnsupportedMediaTypeException } from '@nestjs/common';
+import { Controller, Get, HttpCode, Inject, Param, PayloadTooLargeException, Post, Query, Req, Res, UnsupportedMediaTypeException } from '@nestjs/common';
 import { importAcceptedSchema, importErrorPageSchema, importPageSchema, importSchema, type ImportAcceptedDto, type ImportDto, type ImportErrorPageDto, type ImportPageDto } from '@pulse/contracts';
 import { DomainError, NotFoundError, ValidationError } from '@pulse/errors';
 import { ApiRoute, ZodValidationPipe } from '@pulse/service-runtime';
@@ -8,7 +8,8 @@ import { Readable } from 'node:stream';
 import { z } from 'zod';
 import { CurrentTenant } from '../auth/current-tenant.decorator';
 import { parseImportMapping } from './import-mapping-input';
-import { IMPORT_COLUMNS, toImportDto, type ImportRow } from './import-row';
+import { IMPORT_COLUMNS, importOrigin, toImportDto, type ImportRow } from './import-row';
+import { IMPORT_STORAGE, type ImportStorage } from './import-storage';
 import { importIdParams, listImportErrorsQuery, listImportsQuery, uploadParams, uploadQuery } from './imports.schemas';
 import { listImportErrors } from './list-import-errors';
 import { listImports } from './list-imports';
@@ -51,6 +52,7 @@ export class ImportsController {
   constructor(
     private readonly upload: UploadImportUseCase,
     private readonly tenants: TenantDatabasePool,
+    @Inject(IMPORT_STORAGE) private readonly storage: ImportStorage,
   ) {}
 
   @Post(':entity')
@@ -137,7 +139,7 @@ export class ImportsController {
     responses: { 200: { description: 'A page of imports', schema: importPageSchema }, 400: { description: 'validation_failed' } },
   })
   list(@CurrentTenant() tenant: TenantContext, @Query(new ZodValidationPipe(listImportsQuery, 'query')) query: z.output<typeof listImportsQuery>): Promise<ImportPageDto> {
-    return this.tenants.withTenantClient(tenant, (db) => listImports(db, query));
+    return this.tenants.withTenantClient(tenant, (db) => listImports(db, query, this.storage, tenant));
   }
 
   @Get(':id')
@@ -151,7 +153,7 @@ export class ImportsController {
     const { rows } = await this.tenants.query<ImportRow>(tenant, `SELECT ${IMPORT_COLUMNS} FROM imports WHERE id = $1`, [id]);
     const row = rows[0];
     if (!row) throw new NotFoundError('import.not_found', `No import with id "${id}".`);
-    return toImportDto(row);
+    return toImportDto(row, importOrigin(row, this.storage, tenant.tenantId));
   }
 
   @Get(':id/errors')

@@ -6,7 +6,7 @@ import { gzipSync } from 'node:zlib';
 import { mkdtemp, readdir, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { fileURLToPath, pathToFileURL } from 'node:url';
 import { Client } from 'pg';
 import { ApiUnderTest, type SeededTenant } from '../api.int-kit';
 import { PublishedEvents } from '../published-events.int-kit';
@@ -570,6 +570,27 @@ describe('imports API: POST /v1/imports/{entity}, GET /v1/imports[/{id}[/errors]
       expect(foreign.body).toMatchObject({ code: 'import.not_found' });
       expect((await api.get(`/v1/imports/${own[0]}/errors`, { key: other.apiKey })).status).toBe(404);
       expect((await api.get('/v1/imports?cursor=garbage', { key: tenant.apiKey })).status).toBe(400);
+    });
+
+    it("still shows an import a source's sync made as source-sync once that source is deleted", async () => {
+      const own = await api.seedTenant('imports-orphaned-sync');
+      const [source] = await tenantRows<{ id: string }>(own, `INSERT INTO sources (name, kind, entity, config) VALUES ('crm', 'files', 'customers', '{"kind":"files","url":"gs://crm-exports/x.csv"}') RETURNING id`);
+      const sourceId = source?.id as string;
+      const syncFile = pathToFileURL(path.join(storageDir, 'tenants', own.tenantId, 'sources', sourceId, 'syncs', 'run-1', '00000.csv')).toString();
+      const uploadFile = pathToFileURL(path.join(storageDir, 'tenants', own.tenantId, 'imports', 'up-1', 'upload.csv')).toString();
+      const [synced] = await tenantRows<{ id: string }>(own, `INSERT INTO imports (entity, status, mode, format, object_uri, source_id) VALUES ('customers', 'succeeded', 'upsert', 'csv', $1, $2) RETURNING id`, [syncFile, sourceId]);
+      const [uploaded] = await tenantRows<{ id: string }>(own, `INSERT INTO imports (entity, status, mode, format, object_uri) VALUES ('customers', 'succeeded', 'upsert', 'csv', $1) RETURNING id`, [uploadFile]);
+      const origins = async () => {
+        const listed = await api.get('/v1/imports', { key: own.apiKey });
+        const byId = new Map((listed.body['items'] as Array<{ id: string; origin: string; sourceId: string | null }>).map((item) => [item.id, [item.origin, item.sourceId]]));
+        const single = await api.get(`/v1/imports/${synced?.id as string}`, { key: own.apiKey });
+        return { synced: byId.get(synced?.id as string), uploaded: byId.get(uploaded?.id as string), single: [single.body['origin'], single.body['sourceId']] };
+      };
+      expect(await origins()).toEqual({ synced: ['source-sync', sourceId], uploaded: ['upload', null], single: ['source-sync', sourceId] });
+
+      await tenantRows(own, 'DELETE FROM sources WHERE id = $1', [sourceId]);
+      // Before: the deleted source's imports read as uploads.
+      expect(await origins()).toEqual({ synced: ['source-sync', null], uploaded: ['upload', null], single: ['source-sync', null] });
     });
 
     it('pages through rejected rows in line order', async () => {

@@ -1,7 +1,8 @@
 import type { ImportPageDto } from '@pulse/contracts';
-import type { TenantDatabaseClient } from '@pulse/tenancy';
+import type { ObjectStorage } from '@pulse/object-storage';
+import type { TenantContext, TenantDatabaseClient } from '@pulse/tenancy';
 import { decodeImportsCursor, encodeImportsCursor } from './import-cursor';
-import { IMPORT_COLUMNS, toImportDto, type ImportRow } from './import-row';
+import { IMPORT_COLUMNS, importOrigin, toImportDto, type ImportRow } from './import-row';
 
 export interface ListImportsQuery {
   limit: number;
@@ -11,7 +12,7 @@ export interface ListImportsQuery {
 }
 
 /** Newest first, keyset-paged on (created_at, id): the imports_created_at_id_idx index, scanned backwards. */
-export async function listImports(db: TenantDatabaseClient, query: ListImportsQuery): Promise<ImportPageDto> {
+export async function listImports(db: TenantDatabaseClient, query: ListImportsQuery, storage: ObjectStorage, tenant: TenantContext): Promise<ImportPageDto> {
   const conditions: string[] = [];
   const values: unknown[] = [];
   const param = (value: unknown) => {
@@ -32,7 +33,7 @@ export async function listImports(db: TenantDatabaseClient, query: ListImportsQu
   const page = rows.slice(0, query.limit);
   const last = page[page.length - 1];
   return {
-    items: page.map(toImportDto),
+    items: page.map((row) => toImportDto(row, importOrigin(row, storage, tenant.tenantId))),
     nextCursor: rows.length > query.limit && last ? encodeImportsCursor({ createdAt: last.cursor_created_at, id: last.id }) : null,
   };
 }
