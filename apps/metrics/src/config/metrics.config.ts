@@ -1,4 +1,5 @@
 import {
+  booleanFlag,
   encryptionKey,
   messagingEnvShape,
   positiveInt,
@@ -35,6 +36,11 @@ export const metricsConfigSchema = z
     METRICS_CONCURRENCY: positiveInt(2),
     /** How often every tenant's queued runs are looked for (also at boot); 0 = only at boot. */
     METRICS_SWEEP_INTERVAL_MS: nonNegativeInt(300_000),
+    /**
+     * The sweep also queues a run for a tenant whose KPIs are of an earlier day than its own today, so
+     * that day-dependent KPIs (days since the last order, 30-day windows, health) move on without new data.
+     */
+    METRICS_DAILY_RUNS: booleanFlag.default(true),
     /** Scratch folder for the KPI files of runs in progress (deleted after each run). */
     METRICS_WORK_DIR: z.string().min(1).default(path.join(tmpdir(), 'pulse-metrics')),
     ...warehouseEnvShape(),
@@ -54,6 +60,7 @@ export const metricsConfigSchema = z
       maxWaitMs: env.METRICS_MAX_WAIT_MS,
       concurrency: env.METRICS_CONCURRENCY,
       sweepIntervalMs: env.METRICS_SWEEP_INTERVAL_MS,
+      dailyRuns: env.METRICS_DAILY_RUNS,
       workDir: env.METRICS_WORK_DIR,
     },
     warehouse: toWarehouseSettings(env, ctx),

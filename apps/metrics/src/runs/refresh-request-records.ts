@@ -40,3 +40,33 @@ export async function recordRefreshRequest(db: TenantDatabaseClient, request: Re
   );
   return true;
 }
+
+/** A daily run that failed is queued again this long after the last one, not at every sweep. */
+const DAILY_RUN_RETRY = '1 hour';
+
+/**
+ * Queues an undated run (reason `daily`) for a tenant whose KPIs are of an earlier day than `today` (its
+ * local date in `timezone`), so that what depends on the day (days since the last order, 30-day windows,
+ * health) moves on without new data. Only when the latest succeeded run computed the day it started on:
+ * KPIs the tenant asked for as of an earlier day (a backfill) stay until it asks again or data comes in.
+ * Not while a run is queued or running (an undated one covers today), and not again within
+ * DAILY_RUN_RETRY of the last daily run (a failing one). In the caller's transaction; returns whether
+ * it queued one.
+ */
+export async function queueDailyRunIfBehind(db: TenantDatabaseClient, today: string, timezone: string): Promise<boolean> {
+  // The same lock as recordRefreshRequest: two replicas' sweeps, or a sweep and an import, queue one run.
+  await db.query(`SELECT pg_advisory_xact_lock(hashtext('pulse.metrics-queue'))`);
+  const queued = await db.query(
+    `WITH latest AS (
+       SELECT as_of, (started_at AT TIME ZONE $2)::date AS started_on FROM metric_runs
+        WHERE status = 'succeeded' AND covered_by_run_id IS NULL
+        ORDER BY finished_at DESC, id DESC LIMIT 1)
+     INSERT INTO metric_runs (status, reason)
+     SELECT 'queued', 'daily' FROM latest
+      WHERE latest.as_of < $1::date AND latest.as_of = latest.started_on
+        AND NOT EXISTS (SELECT 1 FROM metric_runs WHERE status IN ('queued', 'running'))
+        AND NOT EXISTS (SELECT 1 FROM metric_runs WHERE reason = 'daily' AND requested_at > now() - $3::interval)`,
+    [today, timezone, DAILY_RUN_RETRY],
+  );
+  return (queued.rowCount ?? 0) > 0;
+}

@@ -1,12 +1,15 @@
 import { Inject, Injectable, type OnApplicationBootstrap, type OnApplicationShutdown } from '@nestjs/common';
 import { ROOT_LOGGER } from '@pulse/service-runtime';
-import { createTenantContext, TenantDatabasePool } from '@pulse/tenancy';
+import type { KpiParams } from '@pulse/metric-catalog';
+import { createTenantContext, TenantDatabasePool, type TenantContext } from '@pulse/tenancy';
 import { PinoLogger } from 'nestjs-pino';
 import { Store, storage } from 'nestjs-pino/storage';
 import type { Logger } from 'pino';
 import { METRICS_CONFIG, type MetricsConfig } from '../config/metrics.config';
+import { kpiParamsFor } from '../runs/kpi-params';
+import { queueDailyRunIfBehind } from '../runs/refresh-request-records';
 import { RunTenantMetricsUseCase } from '../runs/run-tenant-metrics.use-case';
-import { TenantDirectory } from '../tenancy/tenant-directory';
+import { TenantDirectory, type LiveTenant } from '../tenancy/tenant-directory';
 import { TenantRunScheduler } from './tenant-run-scheduler';
 
 const SWEEP_CONCURRENCY = 4;
@@ -14,7 +17,8 @@ const SWEEP_CONCURRENCY = 4;
 /**
  * The service's run loop: the in-memory TenantRunScheduler fed by the event handlers, plus a sweep (at
  * boot, then every METRICS_SWEEP_INTERVAL_MS) that finds tenants with queued or interrupted runs in their
- * databases, so requests survive a restart and work another replica skipped is not forgotten.
+ * databases, so requests survive a restart and work another replica skipped is not forgotten, and queues
+ * the daily run of tenants whose KPIs are of an earlier day (METRICS_DAILY_RUNS).
  */
 @Injectable()
 export class MetricsScheduler implements OnApplicationBootstrap, OnApplicationShutdown {
@@ -57,7 +61,10 @@ export class MetricsScheduler implements OnApplicationBootstrap, OnApplicationSh
     await this.scheduler.stop();
   }
 
-  /** Every live tenant with queued or running runs is requested (running ones may be a dead process's). */
+  /**
+   * Every live tenant with queued or running runs is requested (running ones may be a dead process's),
+   * and so is one whose daily run this queues.
+   */
   async sweep(): Promise<number> {
     const tenants = await this.directory.listLiveTenants();
     let found = 0;
@@ -69,7 +76,7 @@ export class MetricsScheduler implements OnApplicationBootstrap, OnApplicationSh
         try {
           const context = createTenantContext({ tenantId: tenant.tenantId, slug: tenant.slug });
           const { rows } = await this.tenants.query<{ pending: boolean }>(context, `SELECT EXISTS (SELECT 1 FROM metric_runs WHERE status IN ('queued', 'running')) AS pending`);
-          if (rows[0]?.pending) {
+          if (rows[0]?.pending || (this.config.runs.dailyRuns && (await this.queueDailyRun(tenant, context)))) {
             found += 1;
             this.scheduler.request(tenant.tenantId);
           }
@@ -80,6 +87,19 @@ export class MetricsScheduler implements OnApplicationBootstrap, OnApplicationSh
     };
     await Promise.all(Array.from({ length: Math.min(SWEEP_CONCURRENCY, tenants.length) }, worker));
     return found;
+  }
+
+  /** See queueDailyRunIfBehind. A tenant whose settings are invalid gets none: its runs would fail, and its next request says why. */
+  private async queueDailyRun(tenant: LiveTenant, context: TenantContext): Promise<boolean> {
+    let params: KpiParams;
+    try {
+      params = kpiParamsFor(tenant, null);
+    } catch {
+      return false;
+    }
+    const queued = await this.tenants.withTenantTransaction(context, (db) => queueDailyRunIfBehind(db, params.asOf, params.timezone));
+    if (queued) this.logger.info({ tenantId: tenant.tenantId, today: params.asOf }, "queued the tenant's daily metrics run: its KPIs are of an earlier day");
+    return queued;
   }
 
   private sweepSoon(delayMs: number): void {

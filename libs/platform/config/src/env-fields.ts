@@ -66,3 +66,9 @@ export function baseDomain(defaultValue: string) {
     .pipe(z.string().regex(/^[a-z0-9]([a-z0-9-]*[a-z0-9])?(\.[a-z0-9]([a-z0-9-]*[a-z0-9])?)*$/, 'must be a domain name such as pulse.example.com'))
     .default(defaultValue);
 }
+
+/** `true`/`false` (or `1`/`0`); undefined when unset (add `.default(...)` for a default). */
+export const booleanFlag = z
+  .enum(['true', 'false', '1', '0'], { error: 'must be true or false' })
+  .transform((value) => value === 'true' || value === '1')
+  .optional();

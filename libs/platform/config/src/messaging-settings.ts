@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { positiveInt } from './env-fields';
+import { booleanFlag, positiveInt } from './env-fields';
 
 /** How a service reaches Google Pub/Sub and how hard it retries. */
 export interface MessagingSettings {
@@ -19,11 +19,6 @@ export interface MessagingSettings {
   /** How often events left unpublished in tenant outboxes are looked for (TenantOutboxSweeper). */
   outboxSweepIntervalMs: number;
 }
-
-const booleanFlag = z
-  .enum(['true', 'false', '1', '0'], { error: 'must be true or false' })
-  .transform((value) => value === 'true' || value === '1')
-  .optional();
 
 export function messagingEnvShape() {
   return {
