@@ -1,5 +1,6 @@
 import type { JsonValue } from '../connector';
 import { ConnectorError } from '../connector-errors';
+import { assertOneSubquery } from './source-query-shape';
 import type { SqlDialect, TypedColumn } from './sql-dialect';
 
 export interface TableRef {
@@ -42,6 +43,7 @@ export function fromClause(dialect: SqlDialect, source: SqlSource): string {
   }
   const query = source.query.trim().replace(/;\s*$/, '');
   if (query.length === 0) throw new ConnectorError('invalid_source_config', 'The source query is empty');
+  assertOneSubquery(dialect.name, query);
   return `(${query}) ${SOURCE_ALIAS}`;
 }
 

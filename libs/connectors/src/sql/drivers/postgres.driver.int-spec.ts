@@ -135,6 +135,31 @@ describe('PostgreSQL driver', () => {
       await driver.close();
     }
   });
+
+  it('runs one statement only, so a source query cannot end the read-only transaction and write', async () => {
+    const accounts = () => withClient(database.url, async (client) => (await client.query<{ n: number }>('SELECT count(*)::int AS n FROM accounts')).rows[0]?.n);
+    const before = await accounts();
+    expect(before).toBeGreaterThan(0);
+    const escape = 'COMMIT; START TRANSACTION READ WRITE; DELETE FROM accounts; COMMIT';
+    const driver = await PostgresDriver.connect(endpointOf(database.url), LOCAL_TEST_ADDRESSES);
+    try {
+      // Before: without parameters pg used the simple protocol, which ran every statement of the text.
+      await expect(driver.describe(`SELECT 1; ${escape}`)).rejects.toThrow('cannot insert multiple commands into a prepared statement');
+      await expect(driver.query(`SELECT 1; ${escape}`, [])).rejects.toThrow('cannot insert multiple commands into a prepared statement');
+    } finally {
+      await driver.close();
+    }
+    // The source query as a tenant would store it: refused before anything is sent.
+    const connector = new SqlConnector(await PostgresDriver.connect(endpointOf(database.url), LOCAL_TEST_ADDRESSES), {
+      source: { query: `SELECT id FROM accounts) src; ${escape}; SELECT * FROM (SELECT id FROM accounts` }, mode: 'full_refresh', cursorColumns: [], primaryKey: ['id'],
+    });
+    try {
+      await expect(connector.describeSource()).rejects.toMatchObject({ code: 'invalid_source_config', message: expect.stringContaining('closes a parenthesis it did not open') });
+    } finally {
+      await connector.close();
+    }
+    expect(await accounts()).toBe(before);
+  });
 });
 
 describe('PostgreSQL driver: refused connections', () => {

@@ -1,4 +1,4 @@
-import { Client, types } from 'pg';
+import { Client, types, type QueryConfig } from 'pg';
 import type { JsonValue, SourceRecord } from '../../connector';
 import { ConnectorError } from '../../connector-errors';
 import { postgresDialect } from '../sql-dialect';
@@ -64,9 +64,12 @@ export class PostgresDriver implements SqlDriver {
     return new PostgresDriver(client);
   }
 
+  // Always the extended protocol, even without parameters: it takes exactly one statement, where the
+  // simple protocol pg uses for a query without values would run several (a COMMIT and a READ WRITE
+  // transaction among them, out of the read-only session's reach).
   async query(sql: string, params: readonly JsonValue[]): Promise<SourceRecord[]> {
     try {
-      const result = await this.client.query({ text: sql, values: params as unknown[] });
+      const result = await this.client.query(extendedProtocol(sql, params));
       return result.rows as SourceRecord[];
     } catch (error) {
       throw new ConnectorError('source_request_failed', `PostgreSQL rejected the query: ${(error as Error).message}`, { cause: error });
@@ -75,7 +78,7 @@ export class PostgresDriver implements SqlDriver {
 
   async describe(sql: string): Promise<ResultColumn[]> {
     try {
-      const result = await this.client.query(sql);
+      const result = await this.client.query(extendedProtocol(sql, []));
       return result.fields.map((field) => ({ name: field.name, sourceType: TYPE_NAMES.get(field.dataTypeID) ?? `oid:${field.dataTypeID}` }));
     } catch (error) {
       throw new ConnectorError('source_request_failed', `PostgreSQL rejected the query: ${(error as Error).message}`, { cause: error });
@@ -85,4 +88,10 @@ export class PostgresDriver implements SqlDriver {
   async close(): Promise<void> {
     await this.client.end();
   }
+}
+
+/** A query pg sends with the extended protocol, parameters or not (`queryMode`, pg 8.11+, is missing from @types/pg). */
+function extendedProtocol(text: string, values: readonly JsonValue[]): QueryConfig {
+  const config: QueryConfig & { queryMode: 'extended' } = { text, values: values as unknown[], queryMode: 'extended' };
+  return config;
 }
