@@ -195,8 +195,9 @@ describe('https:// files against a local server', () => {
 
 describe('parseFileUrl', () => {
   it('splits bucket, listing prefix and glob', () => {
-    expect(parseFileUrl('gs://b/exports/2026-*/orders.csv')).toEqual({ scheme: 'gs', bucket: 'b', prefix: 'exports/2026-', pattern: 'exports/2026-*/orders.csv' });
-    expect(parseFileUrl('s3://b/plain/prefix/')).toEqual({ scheme: 's3', bucket: 'b', prefix: 'plain/prefix/', pattern: null });
+    expect(parseFileUrl('gs://b/exports/2026-*/orders.csv')).toEqual({ scheme: 'gs', bucket: 'b', prefix: 'exports/2026-', pattern: 'exports/2026-*/orders.csv', object: null });
+    expect(parseFileUrl('s3://b/plain/prefix/')).toEqual({ scheme: 's3', bucket: 'b', prefix: 'plain/prefix/', pattern: null, object: null });
+    expect(parseFileUrl('gs://b/exports/customers.csv')).toEqual({ scheme: 'gs', bucket: 'b', prefix: 'exports/customers.csv', pattern: null, object: 'exports/customers.csv' });
     expect(() => parseFileUrl('ftp://x/y')).toThrow('A file source URL must start with gs://, s3:// or https://');
   });
 });

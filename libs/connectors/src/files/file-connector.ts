@@ -9,8 +9,10 @@ export interface FileLocation {
   bucket: string | null;
   /** Object-name prefix to list (the part of the pattern before its first glob character). */
   prefix: string;
-  /** Glob over object names (`exports/**\/*.csv`); null when the URL names one object or a plain prefix. */
+  /** Glob over object names (`exports/**\/*.csv`); null when the URL names one object or a folder. */
   pattern: string | null;
+  /** The one object a URL without glob names (`exports/customers.csv`); null for a glob or a folder (`exports/`). */
+  object: string | null;
 }
 
 const GLOB_CHARACTERS = /[*?[\]{}!]/;
@@ -21,10 +23,13 @@ export function parseFileUrl(url: string): FileLocation {
   if (match) {
     const [, scheme, bucket, path = ''] = match;
     const firstGlob = path.search(GLOB_CHARACTERS);
-    if (firstGlob < 0) return { scheme: scheme as 'gs' | 's3', bucket: bucket as string, prefix: path, pattern: null };
-    return { scheme: scheme as 'gs' | 's3', bucket: bucket as string, prefix: path.slice(0, firstGlob), pattern: path };
+    if (firstGlob >= 0) return { scheme: scheme as 'gs' | 's3', bucket: bucket as string, prefix: path.slice(0, firstGlob), pattern: path, object: null };
+    // Without a glob, a path names one object, or with a final `/` (or none) every object in a folder:
+    // `exports/customers.csv` must not also load `exports/customers.csv.bak` or a half-written `.tmp`.
+    const folder = path === '' || path.endsWith('/');
+    return { scheme: scheme as 'gs' | 's3', bucket: bucket as string, prefix: path, pattern: null, object: folder ? null : path };
   }
-  if (/^https:\/\//.test(url)) return { scheme: 'https', bucket: null, prefix: '', pattern: null };
+  if (/^https:\/\//.test(url)) return { scheme: 'https', bucket: null, prefix: '', pattern: null, object: null };
   throw new ConnectorError('invalid_source_config', 'A file source URL must start with gs://, s3:// or https://');
 }
 
@@ -61,7 +66,7 @@ export class FileConnector implements SourceConnector {
   ) {
     this.kind = location.scheme;
     const matcher = location.pattern ? picomatch(location.pattern, { dot: false }) : null;
-    this.matches = (name) => (matcher ? matcher(name) : name.startsWith(location.prefix));
+    this.matches = (name) => (location.object !== null ? name === location.object : matcher ? matcher(name) : name.startsWith(location.prefix));
   }
 
   async discover(): Promise<DiscoveredStream[]> {
