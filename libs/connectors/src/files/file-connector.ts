@@ -1,4 +1,6 @@
 import picomatch from 'picomatch';
+import { PassThrough, type Readable } from 'node:stream';
+import { createGunzip } from 'node:zlib';
 import { z } from 'zod';
 import type { DiscoveredStream, ReadOptions, SourceConnector, SourcePage, StreamState } from '../connector';
 import { ConnectorError } from '../connector-errors';
@@ -31,6 +33,56 @@ export function parseFileUrl(url: string): FileLocation {
   }
   if (/^https:\/\//.test(url)) return { scheme: 'https', bucket: null, prefix: '', pattern: null, object: null };
   throw new ConnectorError('invalid_source_config', 'A file source URL must start with gs://, s3:// or https://');
+}
+
+/**
+ * A `.gz` file is handed on decompressed (its format is that of the name without `.gz`): stored as it
+ * is, its bytes would be parsed as text, and every sync would reject every row. Decompressed only when
+ * its bytes are gzip: Cloud Storage serves an object stored with `Content-Encoding: gzip` decompressed
+ * already. Its size is then unknown.
+ */
+function decompressed(file: ListedFile): { size: number | null; open: () => Promise<Readable> } {
+  if (!/\.gz$/i.test(new URL(file.uri.replace(/^(gs|s3):/, 'https:')).pathname)) return { size: file.size, open: file.open };
+  return {
+    size: null,
+    open: async () => {
+      const source = await file.open();
+      const first = await peekFirstChunk(source);
+      if (first === null || first[0] !== 0x1f || first[1] !== 0x8b) return source;
+      const gunzip = createGunzip();
+      const out = new PassThrough();
+      source.on('error', (error) => out.destroy(error));
+      gunzip.on('error', (error) => out.destroy(new ConnectorError('source_request_failed', `${file.uri} could not be decompressed: ${error.message}`, { cause: error })));
+      // A reader that stops early (a failed load) must not leave the download open.
+      out.once('close', () => {
+        source.destroy();
+        gunzip.destroy();
+      });
+      return source.pipe(gunzip).pipe(out);
+    },
+  };
+}
+
+/**
+ * The stream's first chunk (null for an empty stream), put back at once: later, the stream could have
+ * ended in between, and a chunk put back after its end is lost.
+ */
+function peekFirstChunk(stream: Readable): Promise<Buffer | null> {
+  return new Promise((resolve, reject) => {
+    const done = (settle: () => void) => {
+      stream.off('readable', onReadable).off('end', onEnd).off('error', onError);
+      settle();
+    };
+    const onReadable = () => {
+      const chunk = stream.read() as Buffer | null;
+      if (chunk === null) return;
+      stream.unshift(chunk);
+      done(() => resolve(chunk));
+    };
+    const onEnd = () => done(() => resolve(null));
+    const onError = (error: Error) => done(() => reject(error));
+    stream.on('readable', onReadable).once('end', onEnd).once('error', onError);
+  });
 }
 
 /** CSV unless the name says NDJSON; the parser detects delimiter and encoding itself. */
@@ -84,7 +136,7 @@ export class FileConnector implements SourceConnector {
     if (!next) return { kind: 'empty', state: { v: 1, processed: kept }, done: true };
     return {
       kind: 'file',
-      file: { uri: next.uri, format: formatOf(next.uri, this.format), version: next.version, size: next.size, open: next.open },
+      file: { uri: next.uri, format: formatOf(next.uri, this.format), version: next.version, ...decompressed(next) },
       state: { v: 1, processed: { ...kept, [next.uri]: next.version } },
       done: pending.length === 1,
     };
