@@ -25,10 +25,18 @@ export class S3FileStore implements FileStore {
     private readonly maxListingPages = DEFAULT_MAX_PAGES,
   ) {}
 
+  /**
+   * Virtual-hosted style on AWS, except for a bucket name with a dot: AWS's certificate covers
+   * `*.s3.<region>.amazonaws.com`, one label, so `my.exports.s3...` fails TLS; such buckets are
+   * addressed path-style (which AWS keeps for them).
+   */
   private objectUrl(key: string, query: Record<string, string> = {}): URL {
+    const path = key.split('/').map(encodeURIComponent).join('/');
     const url = this.access.endpoint
-      ? new URL(`${this.access.endpoint.replace(/\/$/, '')}/${encodeURIComponent(this.bucket)}/${key.split('/').map(encodeURIComponent).join('/')}`)
-      : new URL(`https://${this.bucket}.s3.${this.access.region}.amazonaws.com/${key.split('/').map(encodeURIComponent).join('/')}`);
+      ? new URL(`${this.access.endpoint.replace(/\/$/, '')}/${encodeURIComponent(this.bucket)}/${path}`)
+      : this.bucket.includes('.')
+        ? new URL(`https://s3.${this.access.region}.amazonaws.com/${encodeURIComponent(this.bucket)}/${path}`)
+        : new URL(`https://${this.bucket}.s3.${this.access.region}.amazonaws.com/${path}`);
     for (const [name, value] of Object.entries(query)) url.searchParams.set(name, value);
     return url;
   }
