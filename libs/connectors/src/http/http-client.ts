@@ -1,3 +1,4 @@
+import JSONbig from 'json-bigint';
 import type { Readable } from 'node:stream';
 import { Agent, RetryAgent, errors, request, type Dispatcher } from 'undici';
 import { ConnectorError } from '../connector-errors';
@@ -41,6 +42,14 @@ export interface HttpResponse {
   headers: Record<string, string | string[] | undefined>;
   body: Readable;
 }
+
+/**
+ * JSON with every number JavaScript cannot hold exactly (more than 15 significant characters: 64-bit
+ * ids, long cursors) kept as its text, as connectors promise (connector.ts): JSON.parse would round
+ * 1234567890123456789 to ...800, so neighbouring ids collided and rounded cursors skipped pages. A
+ * `__proto__` key is dropped (never set as the prototype); a `constructor` key is kept as data.
+ */
+const exactJson = JSONbig({ storeAsString: true, protoAction: 'ignore', constructorAction: 'preserve' });
 
 /**
  * GETs with rate-limit-aware retries, delegated to undici's RetryAgent: it honours Retry-After on 429
@@ -162,7 +171,7 @@ export class HttpClient {
   async getJson(url: string, headers: Record<string, string> = {}): Promise<{ json: unknown; headers: HttpResponse['headers'] }> {
     const { text, headers: responseHeaders } = await this.getText(url, { accept: 'application/json', ...headers });
     try {
-      return { json: JSON.parse(text) as unknown, headers: responseHeaders };
+      return { json: exactJson.parse(text) as unknown, headers: responseHeaders };
     } catch {
       throw new ConnectorError('source_request_failed', `${describe(url)} did not answer with JSON`);
     }

@@ -85,6 +85,20 @@ describe('RestConnector against a local API', () => {
     expect(api.requests[0]?.url).toBe('/v2/customers?status=active&after=c2');
   });
 
+  it('keeps 64-bit ids and cursors exact, as text, where JSON.parse would round them', async () => {
+    // Written by hand: JSON.stringify cannot write these numbers exactly.
+    api.handler = (request, response) => {
+      const cursor = new URL(request.url ?? '', api.base).searchParams.get('after');
+      response.writeHead(200, { 'content-type': 'application/json' });
+      if (cursor === null) return response.end('{"data":{"items":[{"id":9007199254740993,"n":7},{"id":9007199254740992,"n":8.5}]},"meta":{"next":1234567890123456789}}');
+      return response.end('{"data":{"items":[{"id":1234567890123456789}]},"meta":{"next":null}}');
+    };
+    const { records } = await readAll(make({ pagination: { type: 'cursor', cursorPath: 'meta.next', cursorParam: 'after' } }));
+    // Before: both first ids read as 9007199254740992 (one overwrote the other) and the cursor as ...800.
+    expect(records).toEqual([{ id: '9007199254740993', n: 7 }, { id: '9007199254740992', n: 8.5 }, { id: '1234567890123456789' }]);
+    expect(api.requests.map((request) => request.url)).toEqual(['/v2/customers?status=active', '/v2/customers?status=active&after=1234567890123456789']);
+  });
+
   it('follows Link rel="next" headers with basic auth and a top-level array', async () => {
     api.handler = (request, response) => {
       const pageNumber = Number(new URL(request.url ?? '', api.base).searchParams.get('page') ?? 1);
