@@ -109,7 +109,15 @@ export class SourceScheduler implements OnApplicationBootstrap, OnApplicationShu
       [now],
     );
     for (const source of rows) {
-      const next = nextSyncTime(source.schedule, tenant.timezone, now, 0);
+      let next: Date;
+      try {
+        next = nextSyncTime(source.schedule, tenant.timezone, now, 0);
+      } catch (error) {
+        // One source's schedule that cannot be evaluated (stored before a check, or a cron-parser failure
+        // around a DST change) must not stop the tenant's other sources, nor its runs asked for by hand.
+        this.logger.warn({ err: error, tenantId: tenant.context.tenantId, sourceId: source.id, schedule: source.schedule }, "a source's schedule could not be evaluated; it is skipped");
+        continue;
+      }
       if (source.next_sync_at === null) {
         await this.tenants.query(tenant.context, 'UPDATE sources SET next_sync_at = $2 WHERE id = $1 AND next_sync_at IS NULL', [source.id, next]);
         continue;
@@ -224,7 +232,12 @@ export class SourceScheduler implements OnApplicationBootstrap, OnApplicationShu
     }
   }
 
-  /** After a failure the next scheduled run waits for the backoff (the runner already counted the failure). */
+  /**
+   * After a failure the next scheduled run waits for the backoff (the runner already counted the failure).
+   * A scheduled run queued while this one ran (its occurrence came meanwhile) goes too: started as soon
+   * as the slot freed, it would retry at once, and a source that fails slowly would run back to back,
+   * holding the tenant's slot, instead of backing off. A run asked for by hand stays.
+   */
   private async backOff(tenant: TenantProfile, sourceId: string): Promise<void> {
     const { rows } = await this.tenants.query<{ schedule: string | null; consecutive_failures: number }>(
       tenant.context,
@@ -234,7 +247,10 @@ export class SourceScheduler implements OnApplicationBootstrap, OnApplicationShu
     const source = rows[0];
     if (!source?.schedule) return;
     const next = nextSyncTime(source.schedule, tenant.timezone, new Date(), source.consecutive_failures);
-    await this.tenants.query(tenant.context, 'UPDATE sources SET next_sync_at = $2 WHERE id = $1', [sourceId, next]);
+    await this.tenants.withTenantTransaction(tenant.context, async (db) => {
+      await db.query('UPDATE sources SET next_sync_at = $2 WHERE id = $1', [sourceId, next]);
+      await db.query(`DELETE FROM source_syncs WHERE source_id = $1 AND status = 'queued' AND trigger = 'schedule'`, [sourceId]);
+    });
   }
 }
 

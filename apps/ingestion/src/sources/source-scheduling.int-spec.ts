@@ -219,6 +219,40 @@ describe('source sync scheduling and delete safety', () => {
     expect(starts[1]).toBeGreaterThanOrEqual((outcomes[0]?.['finished_at'] as Date).getTime());
   });
 
+  it('backs a failing source off instead of starting the scheduled run queued while it failed', async () => {
+    const [row] = await ingestion.rows<{ id: string }>(
+      tenant,
+      `INSERT INTO sources (name, kind, entity, config, credentials, schedule) VALUES ('down', 'postgres', 'customers', $1::jsonb, $2, '* * * * *') RETURNING id`,
+      [JSON.stringify({ ...connection('nowhere'), port: 1 }), sealCredentials(ingestion.box, credentials())],
+    );
+    const sourceId = (row as { id: string }).id;
+    const failing = await queue(sourceId, '2026-01-01T00:00:00Z');
+    // The occurrence that came while the first run was still failing.
+    const [scheduled] = await ingestion.rows<{ id: string }>(tenant, `INSERT INTO source_syncs (source_id, trigger) VALUES ($1, 'schedule') RETURNING id`, [sourceId]);
+    await tickUntilIdle();
+
+    expect(await sync(failing)).toMatchObject({ status: 'failed', error_code: 'source_unreachable' });
+    // Before: started as soon as the slot freed, it failed at once too (no backoff), and so on.
+    expect(await ingestion.rows(tenant, 'SELECT id FROM source_syncs WHERE id = $1', [(scheduled as { id: string }).id])).toEqual([]);
+    const [source] = await ingestion.rows<{ consecutive_failures: number; next_sync_at: Date }>(tenant, 'SELECT consecutive_failures, next_sync_at FROM sources WHERE id = $1', [sourceId]);
+    expect(source?.consecutive_failures).toBe(1);
+    expect(source?.next_sync_at.getTime()).toBeGreaterThan(Date.now());
+    await ingestion.rows(tenant, 'UPDATE sources SET enabled = false WHERE id = $1', [sourceId]);
+  });
+
+  it("runs the tenant's other sources when one source's schedule cannot be evaluated", async () => {
+    await externalTable('cron_customers', ['k1']);
+    const broken = await createSource('cron_customers');
+    // Stored before the api checked schedules (it refuses this one with 400 now).
+    await ingestion.rows(tenant, `UPDATE sources SET schedule = '61 * * * *', next_sync_at = now() - interval '1 minute' WHERE id = $1`, [broken]);
+    const healthy = await createSource('cron_customers');
+    const asked = await queue(healthy);
+    await tickUntilIdle();
+    // Before: the bad schedule threw out of the tenant's whole pass, so no run of it started.
+    expect(await sync(asked)).toMatchObject({ status: 'succeeded' });
+    await ingestion.rows(tenant, 'UPDATE sources SET enabled = false WHERE id = $1', [broken]);
+  });
+
   it('closes runs left running by a dead process on every pass, but not one a live worker holds', async () => {
     await externalTable('orphan_customers', ['o1']);
     const orphaned = await createSource('orphan_customers');
