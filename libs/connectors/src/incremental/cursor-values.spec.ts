@@ -17,6 +17,13 @@ describe('shiftCursorBack', () => {
     expect(shiftCursorBack(1000, 'integer', 10)).toBe(990);
     expect(shiftCursorBack('9007199254740993', 'integer', 3)).toBe('9007199254740990');
     expect(shiftCursorBack('100.75', 'decimal', 10)).toBe('90');
+    expect(shiftCursorBack('-1.5', 'decimal', 1)).toBe('-3');
+  });
+
+  it('never moves a decimal cursor beyond 2^53 less than the window (a double rounded 9007199254740995.5 - 1 up)', () => {
+    // Before: '9007199254740996', above a row at ...995.7 that the window must re-read.
+    expect(shiftCursorBack('9007199254740995.5', 'decimal', 1)).toBe('9007199254740994');
+    expect(shiftCursorBack('123456789012345678901234567890.25', 'decimal', 60)).toBe('123456789012345678901234567830');
   });
 
   it('refuses cursors it cannot move back', () => {

@@ -19,6 +19,11 @@ export function shiftCursorBack(value: JsonValue, type: NormalisedType, seconds:
     if (typeof value === 'number') return value - Math.ceil(seconds);
     if (typeof value === 'string' && /^-?\d+$/.test(value)) return (BigInt(value) - BigInt(Math.ceil(seconds))).toString();
   }
+  if ((type === 'decimal' || type === 'float') && typeof value === 'string' && DECIMAL_TEXT.test(value)) {
+    // Exactly, in integers: through a double, a value beyond 2^53 (an Oracle NUMBER, a numeric(30)) could
+    // round up, past rows the window must re-read.
+    return (floorOfDecimal(value) - BigInt(Math.ceil(seconds))).toString();
+  }
   if ((type === 'decimal' || type === 'float') && (typeof value === 'number' || typeof value === 'string')) {
     const numeric = Number(value);
     if (Number.isFinite(numeric)) return typeof value === 'number' ? numeric - seconds : String(Math.floor(numeric - seconds));
@@ -44,6 +49,15 @@ export function shiftCursorBack(value: JsonValue, type: NormalisedType, seconds:
     'invalid_source_config',
     `A lookback window needs a numeric, date or timestamp cursor; cannot move ${JSON.stringify(value)} (${type}) back`,
   );
+}
+
+const DECIMAL_TEXT = /^-?\d+(\.\d+)?$/;
+
+/** The greatest integer not above a decimal text (`-1.5` -> -2). */
+function floorOfDecimal(text: string): bigint {
+  const [whole = '0', fraction = ''] = text.split('.');
+  const truncated = BigInt(whole);
+  return text.startsWith('-') && /[1-9]/.test(fraction) ? truncated - 1n : truncated;
 }
 
 /** Orders two cursor values of the same column: negative, zero or positive. */
