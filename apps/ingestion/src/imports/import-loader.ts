@@ -2,6 +2,7 @@ import { Inject, Injectable, type BeforeApplicationShutdown } from '@nestjs/comm
 import {
   ingestionCompletedV1,
   ingestionFailedV1,
+  metricsRefreshRequestedV1,
   type CanonicalEntity,
   type EventPayload,
   type ImportFormat,
@@ -276,8 +277,10 @@ export class ImportLoader implements BeforeApplicationShutdown {
     if (TERMINAL_STATUSES.includes(record.status)) {
       if (request.eventId) await db.query('INSERT INTO processed_events (consumer, event_id) VALUES ($1, $2) ON CONFLICT DO NOTHING', [CONSUMER, request.eventId]);
       await db.query(dropStagingTableSql(record.id));
-      // The run that committed it may have died (or its warehouse call failed) before the warehouse got its loads.
-      await this.withWarehouseLock(db, request.tenant, () => this.deliverWarehouseLoads(db, request.tenant));
+      // The run that committed it may have died (or its warehouse call failed) before the warehouse got its
+      // loads. Its completion event went out at commit: a metrics run it asked for may have computed without them.
+      const delivered = await this.withWarehouseLock(db, request.tenant, () => this.deliverWarehouseLoads(db, request.tenant));
+      if (delivered.length > 0) await this.requestMetricsRun(request.tenant, delivered);
       return outcomeOf(record, false);
     }
 
@@ -490,6 +493,7 @@ export class ImportLoader implements BeforeApplicationShutdown {
     // leaves nothing queued), and the tenant's loads reach it in commit order: the tenant's warehouse
     // lock is taken before COMMIT and held until they are delivered.
     let warehouseError: unknown;
+    let delivered: string[] = [];
     await this.withWarehouseLock(db, request.tenant, async () => {
       try {
         await db.query('COMMIT');
@@ -497,11 +501,14 @@ export class ImportLoader implements BeforeApplicationShutdown {
         await db.query('ROLLBACK').catch(() => undefined);
         throw error;
       }
-      warehouseError = await this.deliverWarehouseLoads(db, request.tenant).then(
-        () => undefined,
-        (error: unknown) => error,
+      await this.deliverWarehouseLoads(db, request.tenant).then(
+        (ids) => void (delivered = ids),
+        (error: unknown) => void (warehouseError = error),
       );
     });
+    // A hand-over slower than the outbox sweeper's wait (a BigQuery load and MERGE) lets the sweeper
+    // publish the completion event first, and a metrics run can then compute before the rows are there.
+    if (delivered.length > 0 && (await this.publishedAlready(db, event))) await this.requestMetricsRun(request.tenant, delivered);
     await this.publishOutcome(request.tenant, event);
     await db.query(dropStagingTableSql(record.id));
     // Committed, but the warehouse has not got everything: the loads stay recorded on the import, and a
@@ -566,9 +573,10 @@ export class ImportLoader implements BeforeApplicationShutdown {
    * (`imports.checkpoint.warehouse`), oldest import first, each import's in order; an import's record
    * goes once all of them are queued. A load given twice (a crash in between) is applied once: the
    * warehouse records the loads it applied. A load whose file lies outside the tenant's prefix is never
-   * given (tenantObjectKey). Call holding the tenant's warehouse lock.
+   * given (tenantObjectKey). Call holding the tenant's warehouse lock. Returns the imports whose loads
+   * it delivered.
    */
-  private async deliverWarehouseLoads(db: TenantDatabaseClient, tenant: TenantContext): Promise<void> {
+  private async deliverWarehouseLoads(db: TenantDatabaseClient, tenant: TenantContext): Promise<string[]> {
     const { rows } = await db.query<{ id: string; loads: PendingWarehouseLoad[] }>(
       `SELECT id, checkpoint -> 'warehouse' AS loads FROM imports WHERE checkpoint ? 'warehouse' ORDER BY finished_at, id`,
     );
@@ -579,6 +587,7 @@ export class ImportLoader implements BeforeApplicationShutdown {
       }
       await db.query(`UPDATE imports SET checkpoint = checkpoint - 'warehouse' WHERE id = $1`, [row.id]);
     }
+    return rows.map((row) => row.id);
   }
 
   /** Writes the outcome's event to the tenant outbox, in the transaction that records the outcome. */
@@ -599,6 +608,27 @@ export class ImportLoader implements BeforeApplicationShutdown {
           };
     await enqueueEvent((sql, values) => db.query(sql, values), event.contract, event.payload, metadata);
     return event;
+  }
+
+  private async publishedAlready(db: TenantDatabaseClient, event: OutcomeEvent): Promise<boolean> {
+    const { rows } = await db.query<{ published: boolean }>('SELECT published_at IS NOT NULL AS published FROM outbox WHERE event_id = $1', [event.metadata.eventId]);
+    return rows[0]?.published === true;
+  }
+
+  /**
+   * Asks metrics for another run (metrics.refresh-requested.v1, undated: today, coalesced with any other
+   * queued for today) once the warehouse has rows a run may already have computed without: their import's
+   * completion event went out before they were handed over. Through the outbox, like every event here.
+   */
+  private async requestMetricsRun(tenant: TenantContext, importIds: string[]): Promise<void> {
+    const eventId = randomUUID();
+    const payload: EventPayload<typeof metricsRefreshRequestedV1> = { runId: randomUUID(), reason: 'ingestion' };
+    const metadata = { tenantId: tenant.tenantId, correlationId: tenant.correlationId ?? eventId, eventId, occurredAt: new Date() };
+    await this.tenants.withTenantTransaction(tenant, (db) => enqueueEvent((sql, values) => db.query(sql, values), metricsRefreshRequestedV1, payload, metadata));
+    this.logger.info({ tenantId: tenant.tenantId, importIds, runId: payload.runId }, 'warehouse got loads after their completion event went out; another metrics run requested');
+    await publishAfterCommit(this.publisher, (sql, values) => this.tenants.query(tenant, sql, values), { contract: metricsRefreshRequestedV1, payload, metadata }, (error) =>
+      this.logger.warn({ err: error, tenantId: tenant.tenantId, eventId }, 'metrics.refresh-requested.v1 not published; left in the tenant outbox'),
+    );
   }
 
   /** After commit, like the api's requests (publishAfterCommit); if that fails, the tenant outbox sweeper publishes the row (same eventId). */

@@ -5,7 +5,9 @@ import { waitFor, withClient } from '@pulse/testing';
 import type { PubSub } from '@google-cloud/pubsub';
 import { randomUUID } from 'node:crypto';
 import { Readable } from 'node:stream';
+import type { Warehouse } from '@pulse/warehouse';
 import { IngestionUnderTest, type SeededTenant } from '../ingestion.int-kit';
+import { IMPORT_WAREHOUSE } from './ingestion-dependencies';
 
 /** 1000 customers; line 51 (record 50) has a date that cannot be read, so exactly one row is rejected. */
 function customersFile(nameOf: (i: number) => string): string {
@@ -146,6 +148,61 @@ describe('crash safety and redelivery (real PostgreSQL, Pub/Sub emulator)', () =
     await tenantUpdated('active', ['status']);
     await waitFor(async () => (await importStatus()) === 'succeeded', { timeoutMs: 30_000, description: 'the waiting import to succeed after the reactivation' });
     expect((await ingestion.rows(tenant, 'SELECT external_id FROM customers ORDER BY 1')).map((r) => r['external_id'])).toEqual(['c1', 'c2']);
+  });
+
+  it('asks metrics for another run when the warehouse gets an import\'s rows only after its completion event went out', async () => {
+    const tenant = await ingestion.seedTenant('late-warehouse');
+    const { importId } = await queuedUpload(tenant);
+    const warehouse = ingestion.app.get<Warehouse>(IMPORT_WAREHOUSE);
+    const handOver = jest.spyOn(warehouse, 'appendStaged').mockRejectedValueOnce(Object.assign(new Error('ENOSPC: no space left on device'), { code: 'ENOSPC' }));
+    try {
+      // Committed, completion event out, hand-over failed: the run fails so that the request comes again.
+      await expect(ingestion.loader.run({ tenant: tenant.context, timezone: 'UTC', importId })).rejects.toThrow('ENOSPC');
+    } finally {
+      handOver.mockRestore();
+    }
+    const events = () => ingestion.rows<{ topic: string; payload: Record<string, unknown> }>(tenant, 'SELECT topic, payload FROM outbox ORDER BY id');
+    expect((await events()).map((event) => event.topic)).toEqual(['ingestion.completed.v1']);
+
+    // The redelivery hands the loads over. Before: nothing asked for a run, so the KPIs went without
+    // these rows until some other import came.
+    await ingestion.loader.run({ tenant: tenant.context, timezone: 'UTC', importId });
+    const [, request] = await events();
+    expect(request).toMatchObject({ topic: 'metrics.refresh-requested.v1', payload: { runId: expect.any(String), reason: 'ingestion' } });
+    expect(await ingestion.rows(tenant, `SELECT id FROM imports WHERE checkpoint ? 'warehouse'`)).toEqual([]);
+
+    // Another redelivery: nothing left to hand over, nothing asked.
+    await ingestion.loader.run({ tenant: tenant.context, timezone: 'UTC', importId });
+    expect(await events()).toHaveLength(2);
+  });
+
+  it('asks metrics for another run when the outbox sweeper published the completion event while the rows were being handed over', async () => {
+    const tenant = await ingestion.seedTenant('slow-warehouse');
+    const { importId } = await queuedUpload(tenant);
+    const warehouse = ingestion.app.get<Warehouse>(IMPORT_WAREHOUSE);
+    const appendStaged = warehouse.appendStaged.bind(warehouse);
+    // A slow hand-over (a BigQuery load job and MERGE) that the sweeper overtakes: it publishes the
+    // committed completion event meanwhile.
+    const handOver = jest.spyOn(warehouse, 'appendStaged').mockImplementation(async (load) => {
+      await ingestion.rows(tenant, `UPDATE outbox SET published_at = now() WHERE topic = 'ingestion.completed.v1' AND payload->>'importId' = $1`, [importId]);
+      return appendStaged(load);
+    });
+    try {
+      await ingestion.loader.run({ tenant: tenant.context, timezone: 'UTC', importId });
+    } finally {
+      handOver.mockRestore();
+    }
+    const events = await ingestion.rows<{ topic: string; payload: Record<string, unknown> }>(tenant, 'SELECT topic, payload FROM outbox ORDER BY id');
+    expect(events.map((event) => event.topic)).toEqual(['ingestion.completed.v1', 'metrics.refresh-requested.v1']);
+
+    // Handed over before the event went out (the usual case): nothing more asked.
+    const second = await queuedUpload(tenant);
+    await ingestion.loader.run({ tenant: tenant.context, timezone: 'UTC', importId: second.importId });
+    expect((await ingestion.rows(tenant, 'SELECT topic FROM outbox ORDER BY id')).map((event) => (event as { topic: string }).topic)).toEqual([
+      'ingestion.completed.v1',
+      'metrics.refresh-requested.v1',
+      'ingestion.completed.v1',
+    ]);
   });
 });
 

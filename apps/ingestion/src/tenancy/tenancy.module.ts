@@ -1,5 +1,5 @@
 import { Module } from '@nestjs/common';
-import { ingestionCompletedV1, ingestionFailedV1 } from '@pulse/contracts';
+import { ingestionCompletedV1, ingestionFailedV1, metricsRefreshRequestedV1 } from '@pulse/contracts';
 import { TenantDatabasesModule } from '@pulse/tenancy-nest';
 import { INGESTION_CONFIG, type IngestionConfig } from '../config/ingestion.config';
 import { TenantDirectory } from './tenant-directory';
@@ -20,7 +20,7 @@ import { TenantDirectory } from './tenant-directory';
         maxConnections: config.tenancy.maxConnections,
         // A whole import holds one connection; waiting minutes for one is better than failing the import.
         acquireTimeoutMs: 120_000,
-        outbox: { topics: [ingestionCompletedV1.topic, ingestionFailedV1.topic], sweepIntervalMs: config.messaging.outboxSweepIntervalMs },
+        outbox: { topics: [ingestionCompletedV1.topic, ingestionFailedV1.topic, metricsRefreshRequestedV1.topic], sweepIntervalMs: config.messaging.outboxSweepIntervalMs },
       }),
     }),
   ],
