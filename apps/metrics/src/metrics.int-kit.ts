@@ -131,11 +131,11 @@ export class MetricsUnderTest {
   }
 
   /** Rows for a warehouse table, staged as ingestion would (the service applies them before its next run); returns the import id. */
-  async stageWarehouseRows(tenant: SeededTenant, entity: CanonicalEntity, rows: readonly Record<string, WarehouseInputValue>[]): Promise<string> {
+  async stageWarehouseRows(tenant: SeededTenant, entity: CanonicalEntity, rows: readonly Record<string, WarehouseInputValue>[], mode: 'upsert' | 'replace' = 'upsert'): Promise<string> {
     const file = path.join(this.scratch, `${entity}-${randomUUID()}.csv`);
     await writeFile(file, stagedCsv(entity, rows));
     const importId = randomUUID();
-    await this.ingestionWarehouse.appendStaged({ tenant, entity, importId, mode: 'upsert', objectUri: pathToFileURL(file).href });
+    await this.ingestionWarehouse.appendStaged({ tenant, entity, importId, mode, objectUri: pathToFileURL(file).href });
     return importId;
   }
 

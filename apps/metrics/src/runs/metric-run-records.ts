@@ -144,14 +144,22 @@ function canonicalParams(params: KpiParams): KpiParams {
  * The data watermark to compute product KPIs incrementally from: that of the run whose results are
  * live (the latest succeeded computing run), when it used the same params. Product KPIs depend only on
  * a SKU's own lines, so with the same params only SKUs touched since can have changed
- * (docs/metrics.md "Incremental runs"). Undefined: compute every SKU.
+ * (docs/metrics.md "Incremental runs"). Undefined: compute every SKU. Also when an import that may have
+ * removed rows a SKU's KPIs came from (a replace of customers, orders, order lines or products, whose
+ * removals cascade, or a source's full read that deleted rows) finished since that run started: the
+ * watermark sees rows loaded, never rows gone, so the SKUs that lost lines would keep their old KPIs.
  */
 export async function productsTouchedSince(db: TenantDatabaseClient, params: KpiParams): Promise<string | undefined> {
-  const { rows } = await db.query<{ data_watermark: string | null; same: boolean }>(
-    `SELECT data_watermark, params = $1::jsonb AS same FROM metric_runs
-      WHERE status = 'succeeded' AND covered_by_run_id IS NULL ORDER BY finished_at DESC, id LIMIT 1`,
+  const { rows } = await db.query<{ data_watermark: string | null; same: boolean; rows_removed: boolean }>(
+    `SELECT r.data_watermark, r.params = $1::jsonb AS same,
+            EXISTS (SELECT 1 FROM imports i
+                     WHERE i.finished_at >= r.started_at AND i.status IN ('succeeded', 'partially_succeeded')
+                       AND i.entity IN ('customers', 'orders', 'order_items', 'products')
+                       AND (i.mode = 'replace' OR i.rows_deleted > 0)) AS rows_removed
+       FROM metric_runs r
+      WHERE r.status = 'succeeded' AND r.covered_by_run_id IS NULL ORDER BY r.finished_at DESC, r.id LIMIT 1`,
     [JSON.stringify(canonicalParams(params))],
   );
   const live = rows[0];
-  return live?.same && live.data_watermark ? live.data_watermark : undefined;
+  return live?.same && live.data_watermark && !live.rows_removed ? live.data_watermark : undefined;
 }

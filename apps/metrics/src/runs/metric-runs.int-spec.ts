@@ -232,6 +232,37 @@ describe('metrics runs', () => {
     });
   });
 
+  it('computes every SKU again after an import that replaced order lines, instead of keeping the KPIs of SKUs that lost theirs', async () => {
+    const tenant = await kit.seedTenant('replaced-lines');
+    await kit.tenantSql(tenant, `INSERT INTO customers (external_id, name) VALUES ('c1', 'Ana')`);
+    await kit.stageWarehouseRows(tenant, 'customers', [{ external_id: 'c1', name: 'Ana' }]);
+    const order = (id: string, day: string, total: number) => ({ external_id: id, customer_external_id: 'c1', ordered_at: noon(day), status: 'paid', currency: 'USD', total });
+    await kit.stageWarehouseRows(tenant, 'orders', [order('o1', '2026-06-10', 100), order('o2', '2026-06-11', 10)]);
+    await kit.stageWarehouseRows(tenant, 'order_items', [
+      { order_external_id: 'o1', line_number: 1, sku: 'SKU-X', quantity: 2, unit_price: 50 },
+      { order_external_id: 'o2', line_number: 1, sku: 'SKU-Y', quantity: 1, unit_price: 10 },
+    ]);
+    const products = () => kit.tenantSql(tenant, `SELECT sku, units, revenue FROM product_kpis ORDER BY sku`);
+    const first = await kit.queueRunLikeTheApi(tenant, { reason: 'manual', asOf: '2026-06-30' });
+    await kit.publish(metricsRefreshRequestedV1, tenant, { runId: first, reason: 'manual', asOf: '2026-06-30' });
+    expect(await kit.waitForRun(tenant, first)).toMatchObject({ status: 'succeeded' });
+    expect(await products()).toEqual([
+      { sku: 'SKU-X', units: '2.0000', revenue: '100.0000' },
+      { sku: 'SKU-Y', units: '1.0000', revenue: '10.0000' },
+    ]);
+
+    // The tenant uploads its orders and lines again in replace mode, without o1: SKU-X has no line left.
+    await kit.stageWarehouseRows(tenant, 'orders', [order('o2', '2026-06-11', 10)], 'replace');
+    await kit.stageWarehouseRows(tenant, 'order_items', [{ order_external_id: 'o2', line_number: 1, sku: 'SKU-Y', quantity: 1, unit_price: 10 }], 'replace');
+    await kit.tenantSql(tenant, `INSERT INTO imports (entity, status, mode, format, started_at, finished_at) VALUES ('orders', 'succeeded', 'replace', 'csv', now(), now())`);
+    const again = await kit.queueRunLikeTheApi(tenant, { reason: 'manual', asOf: '2026-06-30' });
+    await kit.publish(metricsRefreshRequestedV1, tenant, { runId: again, reason: 'manual', asOf: '2026-06-30' });
+    const rerun = await kit.waitForRun(tenant, again);
+    // Before: incremental (same params), SKU-X untouched by any row loaded, so it kept units 2, revenue 100.
+    expect(rerun.row_counts).toMatchObject({ product_kpis_incremental: 0 });
+    expect(await products()).toEqual([{ sku: 'SKU-Y', units: '1.0000', revenue: '10.0000' }]);
+  });
+
   it('fails a run whose stored scorecard is out of range naming the field, instead of scoring NaN', async () => {
     const tenant = await kit.seedTenant('bad-scorecard');
     await seedShop(kit, tenant);
