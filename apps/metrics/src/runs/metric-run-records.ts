@@ -20,15 +20,16 @@ interface ClaimedRow {
 }
 
 /**
- * Claims the tenant's oldest queued run and every other queued run with the same as-of date (a NULL
- * as-of, "today", matches only NULL): all become `running`; the oldest is the run that computes, the
- * others get covered_by_run_id = its id. Runs for other dates stay queued for a later run: results are
- * per as-of date, so they cannot share one computation.
+ * Claims the tenant's oldest queued run that is due (`requested_at` reached: a retry is queued for a
+ * later time) and every other queued run with the same as-of date (a NULL as-of, "today", matches only
+ * NULL), due or not: all become `running`; the oldest is the run that computes, the others get
+ * covered_by_run_id = its id. Runs for other dates stay queued for a later run: results are per as-of
+ * date, so they cannot share one computation.
  */
 export async function claimQueuedRuns(db: TenantDatabaseClient): Promise<ClaimedRuns | undefined> {
   const { rows } = await db.query<ClaimedRow>(
     `WITH oldest AS (
-       SELECT as_of FROM metric_runs WHERE status = 'queued' ORDER BY requested_at, id LIMIT 1
+       SELECT as_of FROM metric_runs WHERE status = 'queued' AND requested_at <= now() ORDER BY requested_at, id LIMIT 1
      ), claimed AS (
        UPDATE metric_runs r SET status = 'running', started_at = now()
          FROM oldest o
@@ -43,7 +44,7 @@ export async function claimQueuedRuns(db: TenantDatabaseClient): Promise<Claimed
   if (coveredRunIds.length > 0) {
     await db.query('UPDATE metric_runs SET covered_by_run_id = $1 WHERE id = ANY($2::uuid[])', [first.id, coveredRunIds]);
   }
-  const remaining = await db.query<{ more: boolean }>(`SELECT EXISTS (SELECT 1 FROM metric_runs WHERE status = 'queued') AS more`);
+  const remaining = await db.query<{ more: boolean }>(`SELECT EXISTS (SELECT 1 FROM metric_runs WHERE status = 'queued' AND requested_at <= now()) AS more`);
   return {
     runId: first.id,
     coveredRunIds,
@@ -51,6 +52,34 @@ export async function claimQueuedRuns(db: TenantDatabaseClient): Promise<Claimed
     reasons: [...new Set(rows.map((row) => row.reason ?? 'unknown'))],
     more: remaining.rows[0]?.more ?? false,
   };
+}
+
+/** The failures a later attempt may well not meet: the database or warehouse was busy, down or timed out. */
+const PASSING_FAILURES: readonly MetricRunErrorCode[] = ['database_unavailable', 'warehouse_unavailable'];
+/** Retries after a passing failure: 1, 2, 4, 8 and 16 minutes after it (picked up by the next sweep once due). */
+export const MAX_RUN_RETRIES = 5;
+const FIRST_RETRY_DELAY_MINUTES = 1;
+
+/**
+ * After a run failed on a passing failure, queues it again (reason `retry`, the same as-of date) for a
+ * later time, doubling the wait after each such failure in a row, up to MAX_RUN_RETRIES since the last
+ * success: a run that an import asked for is otherwise lost until the next request (or the next day).
+ * Returns when the retry is due, or null when none was queued.
+ */
+export async function queueRetryAfterFailure(db: TenantDatabaseClient, claimed: ClaimedRuns, code: MetricRunErrorCode): Promise<Date | null> {
+  if (!PASSING_FAILURES.includes(code)) return null;
+  const { rows } = await db.query<{ due: Date | null }>(
+    `WITH failures AS (
+       SELECT count(*)::int AS n FROM metric_runs
+        WHERE status = 'failed' AND covered_by_run_id IS NULL AND error_code = ANY($3::text[])
+          AND finished_at > COALESCE((SELECT max(finished_at) FROM metric_runs WHERE status = 'succeeded'), '-infinity'))
+     INSERT INTO metric_runs (status, reason, as_of, requested_at)
+     SELECT 'queued', 'retry', $1::date, now() + make_interval(mins => $4 * power(2, failures.n - 1)::int) FROM failures
+      WHERE failures.n BETWEEN 1 AND $2
+     RETURNING requested_at AS due`,
+    [claimed.requestedAsOf, MAX_RUN_RETRIES, PASSING_FAILURES, FIRST_RETRY_DELAY_MINUTES],
+  );
+  return rows[0]?.due ?? null;
 }
 
 /** Records the as-of date actually computed (a "today" run gets the tenant's date of the run). */

@@ -4,6 +4,9 @@ import { randomUUID } from 'node:crypto';
 import { MetricsUnderTest, type SeededTenant } from '../metrics.int-kit';
 import { RunTenantMetricsUseCase } from './run-tenant-metrics.use-case';
 import { TenantOffboardedHandler } from '../warehouse/tenant-offboarded.handler';
+import { WAREHOUSE } from '../warehouse/warehouse.tokens';
+import { MetricsScheduler } from '../scheduling/metrics-scheduler';
+import { WarehouseError, type Warehouse } from '@pulse/warehouse';
 
 // The metrics service end to end: events in over the Pub/Sub emulator, KPIs computed by the metric
 // catalog in a real DuckDB warehouse, results written to real tenant databases, metrics.computed.v1 out.
@@ -301,6 +304,66 @@ describe('metrics runs', () => {
     expect(run.error).toContain(`Import ${importId} (orders)`);
     expect(run.error).not.toContain(kit.scratchDir);
     expect(run.error).not.toMatch(/inbox|\.csv|\.json|Conversion Error|lots/);
+  });
+
+  it('queues a run that failed on a busy warehouse again for later, waiting longer after each such failure, and up to five times', async () => {
+    const tenant = await kit.seedTenant('busy-warehouse');
+    await seedShop(kit, tenant);
+    const warehouse = kit.app.get<Warehouse>(WAREHOUSE);
+    const busy = jest.spyOn(warehouse, 'applyPendingLoads').mockRejectedValue(new WarehouseError('warehouse_busy', 'the DuckDB file is locked by another process'));
+    const retries = async () => (await kit.runs(tenant)).filter((run) => run.reason === 'retry');
+    try {
+      const runId = await kit.queueRunLikeTheApi(tenant, { reason: 'ingestion' });
+      kit.app.get(MetricsScheduler).request(tenant.tenantId);
+      expect(await kit.waitForRun(tenant, runId)).toMatchObject({ status: 'failed', error_code: 'warehouse_unavailable' });
+      // Before: failed for good; nothing ran again until another import or refresh.
+      const [first] = await kit.tenantSql<{ id: string; status: string; as_of: string | null; wait_s: number }>(
+        tenant,
+        `SELECT id, status, as_of, round(extract(epoch FROM requested_at - now()))::int AS wait_s FROM metric_runs WHERE reason = 'retry'`,
+      );
+      expect(first).toMatchObject({ status: 'queued', as_of: null });
+      expect(first?.wait_s).toBeGreaterThan(50);
+      expect(first?.wait_s).toBeLessThanOrEqual(60);
+
+      // Not before its time: the sweep leaves it queued.
+      await kit.app.get(MetricsScheduler).sweep();
+      await new Promise((resolve) => setTimeout(resolve, 1_500));
+      expect((await retries()).map((run) => run.status)).toEqual(['queued']);
+
+      // Each retry due at once, failing again: 5 retries in all, the waits doubling (1, 2, 4, 8, 16 min).
+      const waits: number[] = [];
+      for (let attempt = 1; attempt <= 5; attempt += 1) {
+        const [due] = await kit.tenantSql<{ id: string; wait_min: number }>(
+          tenant,
+          `SELECT id, floor(extract(epoch FROM requested_at - (SELECT max(finished_at) FROM metric_runs WHERE status = 'failed')) / 60)::int AS wait_min
+             FROM metric_runs WHERE reason = 'retry' AND status = 'queued'`,
+        );
+        waits.push(due?.wait_min ?? -1);
+        await kit.tenantSql(tenant, 'UPDATE metric_runs SET requested_at = now() WHERE id = $1', [due?.id]);
+        await kit.app.get(MetricsScheduler).sweep();
+        expect(await kit.waitForRun(tenant, due?.id as string)).toMatchObject({ status: 'failed', error_code: 'warehouse_unavailable' });
+      }
+      expect(waits).toEqual([1, 2, 4, 8, 16]); // minutes
+      expect((await retries()).map((run) => run.status)).toEqual(['failed', 'failed', 'failed', 'failed', 'failed']);
+    } finally {
+      busy.mockRestore();
+    }
+    // A run that succeeds starts the count again.
+    const later = await kit.queueRunLikeTheApi(tenant, { reason: 'manual', asOf: '2026-06-30' });
+    kit.app.get(MetricsScheduler).request(tenant.tenantId);
+    expect(await kit.waitForRun(tenant, later)).toMatchObject({ status: 'succeeded' });
+  });
+
+  it('runs an import\'s request at once while a retry waits for its time, and covers the retry with it', async () => {
+    const tenant = await kit.seedTenant('retry-waiting');
+    await seedShop(kit, tenant);
+    const [retry] = await kit.tenantSql<{ id: string }>(tenant, `INSERT INTO metric_runs (status, reason, requested_at) VALUES ('queued', 'retry', now() + interval '1 hour') RETURNING id`);
+    const now = new Date().toISOString();
+    await kit.publish(ingestionCompletedV1, tenant, { importId: randomUUID(), entity: 'orders', status: 'succeeded', rowsReceived: 1, rowsLoaded: 1, rowsRejected: 0, startedAt: now, finishedAt: now });
+    // Before: the waiting retry counted as the queued run for today, so the import's run waited an hour.
+    await waitUntil(async () => (await kit.runs(tenant)).some((run) => run.reason === 'ingestion' && run.status === 'succeeded'), 'the ingestion run');
+    const ingestionRun = (await kit.runs(tenant)).find((run) => run.reason === 'ingestion');
+    expect(await kit.waitForRun(tenant, retry?.id as string)).toMatchObject({ status: 'succeeded', covered_by_run_id: ingestionRun?.id });
   });
 
   it("does not let a failing tenant hold up another tenant's run", async () => {

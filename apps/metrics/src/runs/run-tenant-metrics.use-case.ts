@@ -14,7 +14,18 @@ import { dropReplacedCustomerKpis, writeBackKpis } from '../write-back/kpi-write
 import { activeScorecard } from './active-scorecard';
 import { kpiOutputDir } from './kpi-output-dir';
 import { kpiParamsFor } from './kpi-params';
-import { claimQueuedRuns, finishRuns, productsTouchedSince, requeueInterruptedRuns, requeueRuns, setRunsAsOf, tryLockTenantRuns, unlockTenantRuns, type ClaimedRuns } from './metric-run-records';
+import {
+  claimQueuedRuns,
+  finishRuns,
+  productsTouchedSince,
+  queueRetryAfterFailure,
+  requeueInterruptedRuns,
+  requeueRuns,
+  setRunsAsOf,
+  tryLockTenantRuns,
+  unlockTenantRuns,
+  type ClaimedRuns,
+} from './metric-run-records';
 import { runFailureOf } from './run-failure';
 import { RunInterruptions } from './run-interruptions';
 
@@ -152,6 +163,8 @@ export class RunTenantMetricsUseCase {
       // and a message safe to show. The covered runs' ids find this line too.
       this.logger.error({ ...log, coveredRunIds: claimed.coveredRunIds, errorCode: failure.code, err: error }, 'metrics run failed; the previous results stay in place');
       await finishRuns(db, claimed, { status: 'failed', error: failure, timings, rowCounts: {} });
+      const retryAt = await queueRetryAfterFailure(db, claimed, failure.code);
+      if (retryAt) this.logger.warn({ ...log, errorCode: failure.code, retryAt: retryAt.toISOString() }, 'metrics run queued again after a passing failure');
       return undefined;
     } finally {
       await rm(workDir, { recursive: true, force: true });

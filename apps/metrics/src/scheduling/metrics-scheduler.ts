@@ -62,8 +62,8 @@ export class MetricsScheduler implements OnApplicationBootstrap, OnApplicationSh
   }
 
   /**
-   * Every live tenant with queued or running runs is requested (running ones may be a dead process's),
-   * and so is one whose daily run this queues.
+   * Every live tenant with running runs (they may be a dead process's) or queued runs that are due (a
+   * retry waits for its time) is requested, and so is one whose daily run this queues.
    */
   async sweep(): Promise<number> {
     const tenants = await this.directory.listLiveTenants();
@@ -75,7 +75,7 @@ export class MetricsScheduler implements OnApplicationBootstrap, OnApplicationSh
         if (!tenant) break;
         try {
           const context = createTenantContext({ tenantId: tenant.tenantId, slug: tenant.slug });
-          const { rows } = await this.tenants.query<{ pending: boolean }>(context, `SELECT EXISTS (SELECT 1 FROM metric_runs WHERE status IN ('queued', 'running')) AS pending`);
+          const { rows } = await this.tenants.query<{ pending: boolean }>(context, `SELECT EXISTS (SELECT 1 FROM metric_runs WHERE status = 'running' OR (status = 'queued' AND requested_at <= now())) AS pending`);
           if (rows[0]?.pending || (this.config.runs.dailyRuns && (await this.queueDailyRun(tenant, context)))) {
             found += 1;
             this.scheduler.request(tenant.tenantId);
