@@ -6,7 +6,7 @@ import { tenantDatabaseUrl } from '@pulse/tenancy';
 import { createWriteStream } from 'node:fs';
 import { mkdir, rename, rm } from 'node:fs/promises';
 import path from 'node:path';
-import { pathToFileURL } from 'node:url';
+import { fileURLToPath, pathToFileURL } from 'node:url';
 import { TENANT_REGISTRY_CONFIG, type TenantRegistryConfig } from '../config/tenant-registry.config';
 import { ControlPlaneClient } from '../database/control-plane-client';
 import { writeTenantExport } from '../export/tenant-export';
@@ -15,6 +15,8 @@ import type { Actor } from '../shared/actor';
 import { audit, enqueue, recordTransition } from '../shared/control-plane-writes';
 import { offboardingIncomplete, tenantNotFound } from '../shared/registry-errors';
 import { OBJECT_STORAGE } from '../storage/object-storage.provider';
+import type { TenantStatus } from '../generated/prisma/client';
+import { ChangeTenantStatusUseCase } from './change-tenant-status.use-case';
 
 /**
  * Offboarding: export the tenant's data, then mark it offboarded (keys revoked, hostnames released, the
@@ -33,6 +35,7 @@ export class OffboardTenantUseCase {
     private readonly box: SecretBox,
     @Inject(TENANT_REGISTRY_CONFIG) private readonly config: TenantRegistryConfig,
     @Inject(OBJECT_STORAGE) private readonly storage: ObjectStorage,
+    private readonly changeStatus: ChangeTenantStatusUseCase,
   ) {}
 
   async execute(slug: string, actor: Actor): Promise<void> {
@@ -42,18 +45,38 @@ export class OffboardTenantUseCase {
 
     let exportUri = tenant.exportUri;
     if (tenant.status !== 'offboarded') {
+      // A live tenant is suspended first: its keys stop (tenant.updated.v1), ingestion holds its imports
+      // and metrics its runs, so what it writes is not accepted after the export's snapshot and then
+      // erased without being in the export. A failure below leaves it suspended: call again to finish.
+      if (tenant.status === 'onboarding' || tenant.status === 'active') await this.changeStatus.execute(slug, 'suspend', actor, 'offboarding');
+      let ownExport: string | null = null;
       if (database && (await this.admin.databaseExists(database.databaseName))) {
-        exportUri = await this.exportToFile(slug, tenantDatabaseUrl(database, this.box));
+        try {
+          ownExport = await this.exportToFile(slug, tenantDatabaseUrl(database, this.box));
+        } catch (error) {
+          // Another offboarding of the tenant (a retry after a client timeout) finished first and dropped
+          // the database under this export: its export stands, and the erasure below is idempotent.
+          if ((await this.db.tenant.findUnique({ where: { id: tenant.id } }))?.status !== 'offboarded') throw error;
+        }
+        exportUri = ownExport ?? exportUri;
       }
       const offboardedAt = new Date();
       await this.db.$transaction(async (tx) => {
+        // Row lock: of two offboardings at once, one records it (one lifecycle event, one announcement).
+        const [locked] = await tx.$queryRaw<Array<{ status: TenantStatus }>>`SELECT status FROM tenants WHERE id = ${tenant.id}::uuid FOR UPDATE`;
+        if (!locked || locked.status === 'offboarded') {
+          exportUri = (await tx.tenant.findUnique({ where: { id: tenant.id } }))?.exportUri ?? null;
+          return;
+        }
         await tx.tenant.update({ where: { id: tenant.id }, data: { status: 'offboarded', offboardedAt, exportUri } });
         await tx.apiKey.updateMany({ where: { tenantId: tenant.id, revokedAt: null }, data: { revokedAt: offboardedAt } });
         await tx.tenantHostname.deleteMany({ where: { tenantId: tenant.id } });
-        await recordTransition(tx, tenant.id, tenant.status, 'offboarded', actor, 'offboarded');
+        await recordTransition(tx, tenant.id, locked.status, 'offboarded', actor, 'offboarded');
         await audit(tx, actor, 'tenant.offboard', slug, { exportUri });
         await enqueue(tx, tenantOffboardedV1, { slug, exportUri: exportUri ?? '', offboardedAt: offboardedAt.toISOString() }, tenant.id, actor);
       });
+      // The other offboarding's export is the one recorded: a second copy of the tenant's data is not kept.
+      if (ownExport !== null && ownExport !== exportUri) await rm(fileURLToPath(ownExport), { force: true });
     }
 
     if (database && !database.droppedAt) {

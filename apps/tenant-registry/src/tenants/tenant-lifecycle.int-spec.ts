@@ -352,6 +352,31 @@ describe('tenant registry (real PostgreSQL, Pub/Sub emulator)', () => {
     expect((await registry.call('DELETE', `/v1/tenants/${slug}`)).status).toBe(200); // again: harmless
   });
 
+  it('suspends a live tenant before exporting it (its keys stop), and of two offboardings at once records one', async () => {
+    const { slug } = await createTenant('offboard-twice');
+    const statusChanges = await listen(registry.pubsub, 'tenant.updated.v1');
+    const [first, second] = await Promise.all([registry.call('DELETE', `/v1/tenants/${slug}`), registry.call('DELETE', `/v1/tenants/${slug}`)]);
+    expect([first.status, second.status]).toEqual([200, 200]);
+    expect(first.body).toMatchObject({ status: 'offboarded', erasedAt: expect.any(String) });
+
+    const history = await registry.query<{ from_status: string; to_status: string }>(
+      'SELECT from_status, to_status FROM lifecycle_events e JOIN tenants t ON t.id = e.tenant_id WHERE t.slug = $1 ORDER BY e.id',
+      [slug],
+    );
+    // Before: onboarding -> offboarded, the keys working while the export ran; twice, from two DELETEs.
+    expect(history.map((h) => h.to_status)).toEqual(['provisioning', 'onboarding', 'suspended', 'offboarded']);
+    const announced = await registry.query<{ n: number }>(
+      "SELECT count(*)::int AS n FROM outbox o JOIN tenants t ON t.id::text = o.tenant_id WHERE t.slug = $1 AND o.topic = 'tenant.offboarded.v1'",
+      [slug],
+    );
+    expect(announced).toEqual([{ n: 1 }]);
+    await waitFor(async () => statusChanges.messages.some((m) => JSON.parse(m.data.toString()).slug === slug && JSON.parse(m.data.toString()).status === 'suspended'), {
+      timeoutMs: 15_000,
+      description: 'tenant.updated.v1 announcing the suspension',
+    });
+    await statusChanges.close();
+  });
+
   it('migrate:tenants migrates every live tenant database and records its schema version', async () => {
     const { slug } = await createTenant('mig');
     await registry.query("UPDATE tenant_databases SET schema_version = NULL WHERE tenant_id = (SELECT id FROM tenants WHERE slug = $1)", [slug]);
