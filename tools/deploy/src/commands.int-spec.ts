@@ -183,10 +183,32 @@ describeWithKubectl('deploy', () => {
       `rollout status deployment/ingestion ${ns} --timeout=600s`,
       `rollout status deployment/metrics ${ns} --timeout=600s`,
       `rollout status deployment/tenant-registry ${ns} --timeout=600s`,
+      // Catch-up: tenants the previous release provisioned during the rollout get this release's schema.
+      `delete job tenant-migration ${ns} --ignore-not-found --wait=true`,
+      'apply --server-side --field-manager=pulse-deploy --force-conflicts -f - <objects>',
+      `get job tenant-migration ${ns} -o json`,
     ]);
+    expect(out.lines).toContain('migrating tenants again: any provisioned by the previous release during the rollout');
     expect(out.lines).toContain('waiting for job control-plane-migration (up to its deadline, 900s)');
     expect(out.lines).toContain('waiting for job tenant-migration (up to its deadline, 3600s)');
     expect(out.lines).toContain('job tenant-migration completed');
+  });
+
+  it('reports a failed catch-up tenant migration after the rollout, saying the services are updated', () => {
+    const copy = copyOfDeploy();
+    let tenantRuns = 0;
+    const { kubectl } = fakeKubectl((args) => {
+      if (args[0] !== 'get' || args[1] !== 'job') return undefined;
+      const name = args[2] as string;
+      if (name !== 'tenant-migration') return { stdout: JSON.stringify(job(name, 'Complete')) };
+      tenantRuns += 1;
+      return { stdout: JSON.stringify(job(name, tenantRuns === 1 ? 'Complete' : 'Failed')) };
+    });
+    const out = io(kubectl);
+    expect(deployCommand(copy, { env: 'production', yes: true }, out)).toBe(false);
+    expect(tenantRuns).toBe(2);
+    expect(out.lines).toContain('Deployment/tenant-registry (pulse-production) rolled out');
+    expect(out.lines).toContainEqual(expect.stringMatching(/^FAILED: job tenant-migration failed \(.*\); the services ARE updated: deploy again \(or rerun the job\) so that every tenant is migrated$/));
   });
 
   it('sees a failed migration at the next poll and stops before touching the services', () => {

@@ -100,7 +100,8 @@ export interface ApplyOptions {
 /**
  * Applies a checked plan: the lane's configuration first (everything but its Deployments), then each
  * migration Job to completion, then the Deployments; removes tenant objects (label pulse.dev/tenant) the
- * render no longer has (a tenant moved to another lane or lost its route); waits for every rollout.
+ * render no longer has (a tenant moved to another lane or lost its route); waits for every rollout;
+ * then runs the tenant migration once more (tenants the previous release provisioned meanwhile).
  * Refuses to start while a previous deploy's migration Job is still running (it would be deleted
  * mid-run). Stops at the first failure with the command that shows why, before anything further changes.
  */
@@ -152,36 +153,42 @@ export function applyLane(plan: LanePlan, kubectl: Kubectl, options: ApplyOption
     if (result.status !== 0) return fail('apply tenant certificates', result);
   }
 
-  for (const job of jobs) {
+  /** Runs a migration Job to completion; a report when it did not complete. `after` says what was already updated. */
+  const runJob = (job: Manifest, updated: string): DeployReport | undefined => {
     const name = job.metadata.name;
     const logs = `see: kubectl -n ${ns} logs job/${name} -c migrate`;
     // planLane refuses a migration Job without a deadline; 0 would only happen with an unchecked plan.
     const deadline = jobDeadlineSeconds(job) ?? 0;
-    result = kubectl(['delete', 'job', name, '-n', ns, '--ignore-not-found', '--wait=true']);
-    if (result.status !== 0) return fail(`delete previous job ${name}`, result);
-    result = apply([job], `job ${name}`);
-    if (result.status !== 0) return fail(`apply job ${name}`, result);
+    let ran = kubectl(['delete', 'job', name, '-n', ns, '--ignore-not-found', '--wait=true']);
+    if (ran.status !== 0) return fail(`delete previous job ${name}`, ran);
+    ran = apply([job], `job ${name}`);
+    if (ran.status !== 0) return fail(`apply job ${name}`, ran);
     say(`waiting for job ${name} (up to its deadline, ${deadline}s)`);
     const outcome = awaitJob(kubectl, ns, name, deadline, clock);
     switch (outcome.outcome) {
       case 'complete':
         say(`job ${name} completed`);
-        break;
+        return undefined;
       case 'failed':
-        return fail(`job ${name} failed (${outcome.why}); the services were NOT updated`, undefined, logs);
+        return fail(`job ${name} failed (${outcome.why}); ${updated}`, undefined, logs);
       case 'timed-out':
         return fail(
-          `job ${name} did not finish within its deadline (${deadline}s); the services were NOT updated`,
+          `job ${name} did not finish within its deadline (${deadline}s); ${updated}`,
           undefined,
           `it may still be running (the next deploy refuses to replace it until it has finished); ${logs}`,
         );
       case 'unknown':
         return fail(
-          `could not read the status of job ${name}; the services were NOT updated`,
+          `could not read the status of job ${name}; ${updated}`,
           outcome.error,
           `it may still be running (the next deploy refuses to replace it until it has finished): kubectl -n ${ns} get job/${name}`,
         );
     }
+  };
+
+  for (const job of jobs) {
+    const failed = runJob(job, 'the services were NOT updated');
+    if (failed) return failed;
   }
 
   const rollouts = plan.lane.filter(isRollout);
@@ -209,6 +216,16 @@ export function applyLane(plan: LanePlan, kubectl: Kubectl, options: ApplyOption
       );
     }
     say(`${describeManifest(deployment)} rolled out`);
+  }
+
+  // Catch-up: until the rollout ended, the previous release's pods could still provision tenants with
+  // their own (older) migrations, after the first run had listed the tenants to migrate; those would
+  // serve this release at an older schema. The migrator skips what is up to date, so this run is short.
+  const tenantMigration = jobs.find((job) => job.metadata.name === 'tenant-migration');
+  if (tenantMigration) {
+    say('migrating tenants again: any provisioned by the previous release during the rollout');
+    const failed = runJob(tenantMigration, 'the services ARE updated: deploy again (or rerun the job) so that every tenant is migrated');
+    if (failed) return failed;
   }
   return { lines, ok: true };
 }
