@@ -3,6 +3,7 @@ import { HTTP_CODE_METADATA } from '@nestjs/common/constants';
 import { ValidationError } from '@pulse/errors';
 import type { TenantContext } from '@pulse/tenancy';
 import type { FastifyReply } from 'fastify';
+import { PinoLogger } from 'nestjs-pino';
 import { from, lastValueFrom, type Observable } from 'rxjs';
 import type { TenantRequest } from '../../auth/tenant-auth.guard';
 import { IdempotencyStore, usableClaim } from './idempotency-store';
@@ -22,7 +23,10 @@ const KEY_PATTERN = /^[\x21-\x7e]{1,255}$/;
  */
 @Injectable()
 export class IdempotencyInterceptor implements NestInterceptor {
-  constructor(private readonly store: IdempotencyStore) {}
+  constructor(
+    private readonly store: IdempotencyStore,
+    private readonly logger: PinoLogger,
+  ) {}
 
   intercept(context: ExecutionContext, next: CallHandler): Observable<unknown> {
     const request = context.switchToHttp().getRequest<TenantRequest>();
@@ -54,7 +58,11 @@ export class IdempotencyInterceptor implements NestInterceptor {
     } catch (error) {
       // Frees the key unless the handler's transaction recorded the response and committed (its answer
       // lost on the way back): then the key stays completed and the client's retry gets the replay.
-      await this.store.release(tenant, key, claim.lease);
+      // The client is told what failed its request, even if the release fails too (the database went
+      // away, say): the key is then freed when its lease runs out.
+      await this.store.release(tenant, key, claim.lease).catch((releaseError: unknown) =>
+        this.logger.warn({ err: releaseError, tenantId: tenant.tenantId, idempotencyKey: key }, 'could not release the Idempotency-Key of a failed request; it is freed when its lease runs out'),
+      );
       throw error;
     }
     if (!response.recorded) await this.store.complete(tenant, key, claim.lease, status, body);
