@@ -82,10 +82,16 @@ describe('buildPageQuery', () => {
         limit: 10,
       }),
     ).toEqual({
-      sql: 'SELECT src.* FROM (SELECT id, name FROM customers WHERE active) src WHERE src."id" > $1 ORDER BY src."id" LIMIT 10',
+      sql: 'SELECT src.* FROM (\nSELECT id, name FROM customers WHERE active\n) src WHERE src."id" > $1 ORDER BY src."id" LIMIT 10',
       params: [41],
       exactAliases: [null],
     });
+  });
+
+  it('puts a configured SELECT on lines of its own, so that its closing line comment does not comment out the rest', () => {
+    const { sql } = buildPageQuery(postgresDialect, { source: { query: 'SELECT id FROM customers -- the active ones' }, order: [id], cursorColumns: 0, after: null, from: null, limit: 10 });
+    // Before: `(SELECT id FROM customers -- the active ones) src ...`, the `)` and all after it a comment.
+    expect(sql.split('\n')).toEqual(['SELECT src.* FROM (', 'SELECT id FROM customers -- the active ones', ') src ORDER BY src."id" LIMIT 10']);
   });
 
   it('quotes hostile identifiers instead of executing them and keeps values out of the SQL text', () => {

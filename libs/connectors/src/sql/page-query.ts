@@ -44,7 +44,8 @@ export function fromClause(dialect: SqlDialect, source: SqlSource): string {
   const query = source.query.trim().replace(/;\s*$/, '');
   if (query.length === 0) throw new ConnectorError('invalid_source_config', 'The source query is empty');
   assertOneSubquery(dialect.name, query);
-  return `(${query}) ${SOURCE_ALIAS}`;
+  // On lines of its own: a query ending in a line comment (`-- note`) must not comment out the `)`.
+  return `(\n${query}\n) ${SOURCE_ALIAS}`;
 }
 
 /**

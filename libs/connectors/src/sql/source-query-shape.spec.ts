@@ -49,6 +49,22 @@ describe('assertOneSubquery', () => {
     expect(refusal('oracle', "SELECT q'[ ' ]' ; DELETE FROM victim '' FROM dual")).toMatch(/q'...' quoting is not supported/);
   });
 
+  it('refuses comments databases read differently: nested ones (SQL Server, PostgreSQL), MySQL\'s executable ones', () => {
+    // SQL Server and PostgreSQL end the comment at the second */: the quote, the ) and the DELETE are code there.
+    for (const dialect of DIALECTS) {
+      expect(refusal(dialect, "SELECT 1 AS a /* /* */ ' */ ) src DELETE FROM victim --'")).toMatch(/a comment inside a comment/);
+    }
+    expect(refusal('mysql', 'SELECT 1 /*! ) src UNION SELECT 2 */')).toMatch(/MySQL runs the text of a \/\*! comment/);
+    expect(refusal('mysql', 'SELECT 1 /*M! ) src UNION SELECT 2 */')).toMatch(/MySQL runs the text/);
+    expect(refusal('oracle', 'SELECT /*+ FULL(t) */ id FROM t')).toBeNull();
+  });
+
+  it('reads PostgreSQL dollar quotes as PostgreSQL does, with non-ASCII tags and after non-ASCII names', () => {
+    expect(refusal('postgres', "SELECT $é$ ' $é$ ) src --'")).toMatch(/closes a parenthesis/);
+    expect(refusal('postgres', "SELECT é$q$ ' ) src --$q$'")).toBeNull(); // `é$q$` is a name there: the quote opens a literal
+    expect(refusal('postgres', "SELECT $é$ a;b $é$ AS x")).toBeNull();
+  });
+
   it('takes "--" as a comment in MySQL only when a space follows, as MySQL does', () => {
     expect(refusal('mysql', 'SELECT 1--1) src UNION SELECT 2')).toMatch(/closes a parenthesis/);
     expect(refusal('mysql', 'SELECT 1 -- ) comment')).toBeNull();

@@ -44,12 +44,25 @@ function skipLiteralOrComment(dialect: SqlDialectName, text: string, i: number):
   // MySQL takes `--` as a comment only when a space or control character follows.
   if (char === '-' && next === '-' && (dialect !== 'mysql' || i + 2 >= text.length || text.charCodeAt(i + 2) <= 32)) return endOfLine(text, i + 2);
   if (char === '#' && dialect === 'mysql') return endOfLine(text, i + 1);
-  if (char === '/' && next === '*') return skipTo(text, i + 2, '*/');
-  if (char === '$' && dialect === 'postgres' && !/[A-Za-z0-9_$]/.test(text[i - 1] ?? ' ')) {
-    const tag = /^\$(?:[A-Za-z_][A-Za-z0-9_]*)?\$/.exec(text.slice(i, i + 64))?.[0];
+  if (char === '/' && next === '*') return skipBlockComment(dialect, text, i);
+  // PostgreSQL's dollar quote: `$$` or `$tag$`, not right after a character of a name (its lexer: any
+  // non-ASCII character is a letter, and `$` may continue a name).
+  if (char === '$' && dialect === 'postgres' && !/[A-Za-z0-9_$\u0080-\uffff]/.test(text[i - 1] ?? ' ')) {
+    const tag = /^\$(?:[A-Za-z_\u0080-\uffff][A-Za-z0-9_\u0080-\uffff]*)?\$/.exec(text.slice(i, i + 256))?.[0];
     if (tag !== undefined) return skipTo(text, i + tag.length, tag);
   }
   return i;
+}
+
+/**
+ * A block comment, refused where databases read it differently: SQL Server and PostgreSQL nest them
+ * (`/* /* *\/` is still open there), MySQL runs the text of `/*!...*\/` as SQL.
+ */
+function skipBlockComment(dialect: SqlDialectName, text: string, start: number): number {
+  if (dialect === 'mysql' && /^\/\*M?!/.test(text.slice(start, start + 4))) refuse('MySQL runs the text of a /*! comment');
+  const end = skipTo(text, start + 2, '*/');
+  if (text.slice(start + 2, end - 2).includes('/*')) refuse('a comment inside a comment is read differently by different databases');
+  return end;
 }
 
 function refuse(reason: string): never {
