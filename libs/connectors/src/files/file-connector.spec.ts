@@ -37,6 +37,11 @@ describe('FileConnector: which objects a URL selects', () => {
     expect(await filesRead('gs://b/exports/missing.csv', names)).toEqual([]);
   });
 
+  it('refuses a URL without a final / that names a folder, instead of reading nothing at every sync', async () => {
+    // Such a URL read the folder before a URL without a glob came to name one object.
+    await expect(filesRead('gs://b/exports', names)).rejects.toMatchObject({ code: 'invalid_source_config', message: 'gs://b/exports names no object but a folder: end the URL with / to read every file in it' });
+  });
+
   it('reads every object in a folder (a final /) and what a glob matches', async () => {
     expect(await filesRead('gs://b/exports/', names)).toEqual(names.map((name) => `gs://b/${name}`).sort());
     expect(await filesRead('gs://b/exports/*.csv', names)).toEqual(['gs://b/exports/customers.csv', 'gs://b/exports/orders.csv']);

@@ -149,9 +149,16 @@ export class FileConnector implements SourceConnector {
   /** Matching files in name order, so loads happen in a stable order (dated exports load oldest first). */
   private async listMatching(): Promise<ListedFile[]> {
     const files: ListedFile[] = [];
+    let inFolderOfThatName = false;
     for await (const file of this.store.list(this.location.prefix)) {
       const name = this.location.bucket ? file.uri.slice(`${this.location.scheme}://${this.location.bucket}/`.length) : file.uri;
       if (this.location.scheme === 'https' || this.matches(name)) files.push(file);
+      else if (this.location.object !== null && name.startsWith(`${this.location.object}/`)) inFolderOfThatName = true;
+    }
+    // `gs://b/exports` named the folder until a URL without a glob came to name one object: such a
+    // source would now read nothing, and succeed, at every sync.
+    if (files.length === 0 && inFolderOfThatName) {
+      throw new ConnectorError('invalid_source_config', `${this.kind}://${this.location.bucket}/${this.location.object} names no object but a folder: end the URL with / to read every file in it`);
     }
     return files.sort((a, b) => (a.uri < b.uri ? -1 : a.uri > b.uri ? 1 : 0));
   }
