@@ -585,7 +585,9 @@ export class ImportLoader implements BeforeApplicationShutdown {
         this.tenantObjectKey(tenant, load.objectUri, `A staged warehouse load of import ${row.id}`);
         await this.warehouse.appendStaged({ tenant: { tenantId: tenant.tenantId, slug: tenant.slug }, entity: load.entity, importId: row.id, mode: load.mode, objectUri: load.objectUri });
       }
-      await db.query(`UPDATE imports SET checkpoint = checkpoint - 'warehouse' WHERE id = $1`, [row.id]);
+      // When the warehouse got them: an import that removed rows makes the next metrics run compute every
+      // SKU if it was handed over after the live run started (productsTouchedSince), however late.
+      await db.query(`UPDATE imports SET checkpoint = (checkpoint - 'warehouse') || jsonb_build_object('handedOverAt', now()) WHERE id = $1`, [row.id]);
     }
     return rows.map((row) => row.id);
   }

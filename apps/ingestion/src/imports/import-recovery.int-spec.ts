@@ -170,6 +170,9 @@ describe('crash safety and redelivery (real PostgreSQL, Pub/Sub emulator)', () =
     const [, request] = await events();
     expect(request).toMatchObject({ topic: 'metrics.refresh-requested.v1', payload: { runId: expect.any(String), reason: 'ingestion' } });
     expect(await ingestion.rows(tenant, `SELECT id FROM imports WHERE checkpoint ? 'warehouse'`)).toEqual([]);
+    // When the warehouse got them, which metrics compares with its live run (productsTouchedSince).
+    const [handedOver] = await ingestion.rows<{ after_finish: boolean }>(tenant, `SELECT (checkpoint ->> 'handedOverAt')::timestamptz > finished_at AS after_finish FROM imports WHERE id = $1`, [importId]);
+    expect(handedOver).toEqual({ after_finish: true });
 
     // Another redelivery: nothing left to hand over, nothing asked.
     await ingestion.loader.run({ tenant: tenant.context, timezone: 'UTC', importId });

@@ -82,6 +82,12 @@ export async function queueRetryAfterFailure(db: TenantDatabaseClient, claimed: 
   return rows[0]?.due ?? null;
 }
 
+/** When the tenant's earliest run queued for later (a retry) is due; null when none waits. */
+export async function nextQueuedRunDue(db: TenantDatabaseClient): Promise<Date | null> {
+  const { rows } = await db.query<{ due: Date | null }>(`SELECT min(requested_at) AS due FROM metric_runs WHERE status = 'queued' AND requested_at > now()`);
+  return rows[0]?.due ?? null;
+}
+
 /** Records the as-of date actually computed (a "today" run gets the tenant's date of the run). */
 export async function setRunsAsOf(db: TenantDatabaseClient, claimed: ClaimedRuns, asOf: string): Promise<void> {
   await db.query('UPDATE metric_runs SET as_of = $2::date WHERE id = ANY($1::uuid[])', [[claimed.runId, ...claimed.coveredRunIds], asOf]);
@@ -175,14 +181,16 @@ function canonicalParams(params: KpiParams): KpiParams {
  * a SKU's own lines, so with the same params only SKUs touched since can have changed
  * (docs/metrics.md "Incremental runs"). Undefined: compute every SKU. Also when an import that may have
  * removed rows a SKU's KPIs came from (a replace of customers, orders, order lines or products, whose
- * removals cascade, or a source's full read that deleted rows) finished since that run started: the
+ * removals cascade, or a source's full read that deleted rows) reached the warehouse since that run
+ * started (`checkpoint.handedOverAt`, set by ingestion; its finish before that field existed): the
  * watermark sees rows loaded, never rows gone, so the SKUs that lost lines would keep their old KPIs.
  */
 export async function productsTouchedSince(db: TenantDatabaseClient, params: KpiParams): Promise<string | undefined> {
   const { rows } = await db.query<{ data_watermark: string | null; same: boolean; rows_removed: boolean }>(
     `SELECT r.data_watermark, r.params = $1::jsonb AS same,
             EXISTS (SELECT 1 FROM imports i
-                     WHERE i.finished_at >= r.started_at AND i.status IN ('succeeded', 'partially_succeeded')
+                     WHERE COALESCE((i.checkpoint ->> 'handedOverAt')::timestamptz, i.finished_at) >= r.started_at
+                       AND i.status IN ('succeeded', 'partially_succeeded')
                        AND i.entity IN ('customers', 'orders', 'order_items', 'products')
                        AND (i.mode = 'replace' OR i.rows_deleted > 0)) AS rows_removed
        FROM metric_runs r

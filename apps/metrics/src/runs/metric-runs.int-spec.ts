@@ -266,6 +266,37 @@ describe('metrics runs', () => {
     expect(await products()).toEqual([{ sku: 'SKU-Y', units: '1.0000', revenue: '10.0000' }]);
   });
 
+  it('computes every SKU after a replace handed to the warehouse after the live run started, whenever the import finished', async () => {
+    const tenant = await kit.seedTenant('late-replace');
+    await kit.tenantSql(tenant, `INSERT INTO customers (external_id, name) VALUES ('c1', 'Ana')`);
+    await kit.stageWarehouseRows(tenant, 'customers', [{ external_id: 'c1', name: 'Ana' }]);
+    const order = (id: string, day: string, total: number) => ({ external_id: id, customer_external_id: 'c1', ordered_at: noon(day), status: 'paid', currency: 'USD', total });
+    await kit.stageWarehouseRows(tenant, 'orders', [order('o1', '2026-06-10', 100), order('o2', '2026-06-11', 10)]);
+    await kit.stageWarehouseRows(tenant, 'order_items', [
+      { order_external_id: 'o1', line_number: 1, sku: 'SKU-X', quantity: 2, unit_price: 50 },
+      { order_external_id: 'o2', line_number: 1, sku: 'SKU-Y', quantity: 1, unit_price: 10 },
+    ]);
+    // The replace import committed before the first run started; its rows reach the warehouse only after it
+    // (a hand-over that failed, and succeeded on the request's redelivery).
+    const [replace] = await kit.tenantSql<{ id: string }>(
+      tenant,
+      `INSERT INTO imports (entity, status, mode, format, started_at, finished_at) VALUES ('order_items', 'succeeded', 'replace', 'csv', now(), now()) RETURNING id`,
+    );
+    const first = await kit.queueRunLikeTheApi(tenant, { reason: 'ingestion', asOf: '2026-06-30' });
+    await kit.publish(metricsRefreshRequestedV1, tenant, { runId: first, reason: 'ingestion', asOf: '2026-06-30' });
+    expect(await kit.waitForRun(tenant, first)).toMatchObject({ status: 'succeeded' });
+    await kit.stageWarehouseRows(tenant, 'order_items', [{ order_external_id: 'o2', line_number: 1, sku: 'SKU-Y', quantity: 1, unit_price: 10 }], 'replace');
+    // As ingestion records the hand-over.
+    await kit.tenantSql(tenant, `UPDATE imports SET checkpoint = jsonb_build_object('handedOverAt', now()) WHERE id = $1`, [replace?.id]);
+
+    const late = await kit.queueRunLikeTheApi(tenant, { reason: 'ingestion', asOf: '2026-06-30' });
+    await kit.publish(metricsRefreshRequestedV1, tenant, { runId: late, reason: 'ingestion', asOf: '2026-06-30' });
+    const run = await kit.waitForRun(tenant, late);
+    // Before: incremental (the import finished before the live run started), SKU-X kept units 2.
+    expect(run.row_counts).toMatchObject({ product_kpis_incremental: 0 });
+    expect(await kit.tenantSql(tenant, `SELECT sku, units FROM product_kpis ORDER BY sku`)).toEqual([{ sku: 'SKU-Y', units: '1.0000' }]);
+  });
+
   it('fails a run whose stored scorecard is out of range naming the field, instead of scoring NaN', async () => {
     const tenant = await kit.seedTenant('bad-scorecard');
     await seedShop(kit, tenant);
@@ -352,6 +383,15 @@ describe('metrics runs', () => {
     const later = await kit.queueRunLikeTheApi(tenant, { reason: 'manual', asOf: '2026-06-30' });
     kit.app.get(MetricsScheduler).request(tenant.tenantId);
     expect(await kit.waitForRun(tenant, later)).toMatchObject({ status: 'succeeded' });
+  });
+
+  it('starts a run queued for later when it is due, without a sweep (this kit sweeps only at boot)', async () => {
+    const tenant = await kit.seedTenant('due-later');
+    await seedShop(kit, tenant);
+    const [later] = await kit.tenantSql<{ id: string }>(tenant, `INSERT INTO metric_runs (status, reason, requested_at) VALUES ('queued', 'retry', now() + interval '2 seconds') RETURNING id`);
+    kit.app.get(MetricsScheduler).request(tenant.tenantId); // finds nothing due yet
+    // Before: only a sweep started it once due, and with METRICS_SWEEP_INTERVAL_MS=0 none came.
+    expect(await kit.waitForRun(tenant, later?.id as string, 15_000)).toMatchObject({ status: 'succeeded' });
   });
 
   it('runs an import\'s request at once while a retry waits for its time, and covers the retry with it', async () => {

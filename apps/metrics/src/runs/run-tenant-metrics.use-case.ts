@@ -17,6 +17,7 @@ import { kpiParamsFor } from './kpi-params';
 import {
   claimQueuedRuns,
   finishRuns,
+  nextQueuedRunDue,
   productsTouchedSince,
   queueRetryAfterFailure,
   requeueInterruptedRuns,
@@ -58,7 +59,8 @@ export class RunTenantMetricsUseCase {
   ) {}
 
   /** Returns `more: true` when the tenant still has queued runs (another as-of date) or another replica holds it. */
-  async execute(tenantId: string): Promise<{ more: boolean }> {
+  /** `nextDueAt`: when the tenant's next run queued for later (a retry) is due, for the scheduler to wake then. */
+  async execute(tenantId: string): Promise<{ more: boolean; nextDueAt?: Date }> {
     // Shutting down: the queued runs stay queued for the next sweep (another replica's, or the next start's).
     if (this.interruptions.shuttingDown) return { more: false };
     const tenant = await this.directory.findLiveTenant(tenantId);
@@ -74,15 +76,14 @@ export class RunTenantMetricsUseCase {
         const requeued = await requeueInterruptedRuns(db);
         if (requeued > 0) this.logger.warn({ tenantId, requeued }, 'runs interrupted by a stopped process were queued again');
         const claimed = await claimQueuedRuns(db);
-        if (!claimed) return { more: false, published: undefined };
-        const published = await this.interruptions.track(db, context, claimed.runId, (run) => this.runClaimed(db, context, tenant, claimed, run));
-        return { more: claimed.more, published };
+        const published = claimed ? await this.interruptions.track(db, context, claimed.runId, (run) => this.runClaimed(db, context, tenant, claimed, run)) : undefined;
+        return { more: claimed?.more ?? false, published, nextDueAt: await nextQueuedRunDue(db) };
       } finally {
         await onceMoreIfCancelled(() => unlockTenantRuns(db));
       }
     });
     if (result.published) await this.publish(context, result.published);
-    return { more: result.more };
+    return { more: result.more, ...(result.nextDueAt ? { nextDueAt: result.nextDueAt } : {}) };
   }
 
   private async runClaimed(db: TenantDatabaseClient, context: TenantContext, tenant: LiveTenant, claimed: ClaimedRuns, run: InterruptibleWork): Promise<Published | undefined> {

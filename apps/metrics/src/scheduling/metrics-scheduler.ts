@@ -24,6 +24,7 @@ const SWEEP_CONCURRENCY = 4;
 export class MetricsScheduler implements OnApplicationBootstrap, OnApplicationShutdown {
   private readonly scheduler: TenantRunScheduler;
   private sweepTimer: NodeJS.Timeout | undefined;
+  private readonly wakeTimers = new Map<string, NodeJS.Timeout>();
   private sweeping: Promise<void> | undefined;
 
   constructor(
@@ -40,9 +41,29 @@ export class MetricsScheduler implements OnApplicationBootstrap, OnApplicationSh
       concurrency: config.runs.concurrency,
       // A run starts from a timer armed by whichever event came last: its logs get their own context,
       // not that event's (the run's lines name the tenant and run themselves).
-      run: (tenantId) => storage.run(new Store(rootLogger.child({ component: 'metrics-run' })), () => this.runTenantMetrics.execute(tenantId)),
+      run: (tenantId) =>
+        storage.run(new Store(rootLogger.child({ component: 'metrics-run' })), async () => {
+          const result = await this.runTenantMetrics.execute(tenantId);
+          if (result.nextDueAt) this.wakeAt(tenantId, result.nextDueAt);
+          return result;
+        }),
       onError: (tenantId, error) => this.logger.error({ err: error, tenantId }, 'metrics run could not be completed; the sweep will retry'),
     });
+  }
+
+  /**
+   * Requests the tenant again when its run queued for later (a retry) is due: the sweep would find it
+   * too, but not before its next pass, nor at all with METRICS_SWEEP_INTERVAL_MS=0. In memory only: after
+   * a restart the sweep finds it.
+   */
+  private wakeAt(tenantId: string, due: Date): void {
+    clearTimeout(this.wakeTimers.get(tenantId));
+    const timer = setTimeout(() => {
+      this.wakeTimers.delete(tenantId);
+      this.scheduler.request(tenantId);
+    }, Math.max(0, due.getTime() - Date.now()) + 1_000);
+    timer.unref();
+    this.wakeTimers.set(tenantId, timer);
   }
 
   /** A tenant has new work (recorded durably in its database). */
@@ -57,6 +78,8 @@ export class MetricsScheduler implements OnApplicationBootstrap, OnApplicationSh
   async onApplicationShutdown(): Promise<void> {
     if (this.sweepTimer) clearTimeout(this.sweepTimer);
     this.sweepTimer = undefined;
+    for (const timer of this.wakeTimers.values()) clearTimeout(timer);
+    this.wakeTimers.clear();
     await this.sweeping;
     await this.scheduler.stop();
   }
