@@ -104,6 +104,7 @@ export async function startRegistry(options: RegistryOptions = {}): Promise<Regi
     PULSE_OPERATOR_TOKEN: OPERATOR_TOKEN,
     PULSE_SECRETS_KEY: secretsKey,
     EXPORT_DIR: exportDir,
+    OFFBOARDING_WAIT_MS: '3000',
     PUBSUB_EMULATOR_HOST: emulator.address,
     PUBSUB_PROJECT_ID: 'pulse-test',
     TENANT_BASE_DOMAIN: 'pulse.test',

@@ -41,6 +41,11 @@ export const tenantRegistryConfigSchema = z
      * storage below: offboarding erases the tenant's prefix there, and the export must outlive it.
      */
     EXPORT_DIR: z.string().min(1).default('.pulse/exports'),
+    /**
+     * How long offboarding waits, the tenant suspended, for its imports, syncs and metrics runs in progress
+     * to end before exporting (503 tenant.offboarding_waiting after that: call again).
+     */
+    OFFBOARDING_WAIT_MS: positiveInt(60_000),
     ...messagingEnvShape(),
     /** The object storage of the api and ingestion (uploads, staged files): offboarding erases the tenant's files there. */
     ...objectStorageEnvShape(),
@@ -60,6 +65,7 @@ export const tenantRegistryConfigSchema = z
     operatorToken: env.PULSE_OPERATOR_TOKEN,
     secretsKey: env.PULSE_SECRETS_KEY,
     exportDir: env.EXPORT_DIR,
+    offboardingWaitMs: env.OFFBOARDING_WAIT_MS,
     storage: toObjectStorageSettings(env),
   }));
 

@@ -52,6 +52,14 @@ export function provisioningFailedBeforeFirstKey(slug: string, failure: DomainEr
  * A step of offboarding after the tenant was marked offboarded failed (dropping its database, erasing its
  * files): the tenant stays an offboarded tombstone and DELETE again finishes the erasure.
  */
+export function offboardingWaiting(slug: string, waitedMs: number) {
+  return new DomainError(
+    'unavailable',
+    'tenant.offboarding_waiting',
+    `Tenant "${slug}" is suspended for offboarding, but imports, source syncs or metrics runs of it were still at work after ${Math.round(waitedMs / 1000)} s; nothing was exported or erased. Retry DELETE /v1/tenants/${slug} shortly.`,
+  );
+}
+
 export function offboardingIncomplete(slug: string, step: string, reason: string, cause: unknown) {
   return new DomainError(
     'unavailable',

@@ -3,9 +3,11 @@ import { tenantOffboardedV1 } from '@pulse/contracts';
 import { SecretBox } from '@pulse/crypto';
 import { deleteObjectsUnder, tenantPrefix, type ObjectStorage } from '@pulse/object-storage';
 import { tenantDatabaseUrl } from '@pulse/tenancy';
+import { Client } from 'pg';
 import { createWriteStream } from 'node:fs';
 import { mkdir, rename, rm } from 'node:fs/promises';
 import path from 'node:path';
+import { setTimeout as delay } from 'node:timers/promises';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { TENANT_REGISTRY_CONFIG, type TenantRegistryConfig } from '../config/tenant-registry.config';
 import { ControlPlaneClient } from '../database/control-plane-client';
@@ -13,7 +15,7 @@ import { writeTenantExport } from '../export/tenant-export';
 import { DatabaseAdmin } from '../provisioning/database-admin';
 import type { Actor } from '../shared/actor';
 import { audit, enqueue, recordTransition } from '../shared/control-plane-writes';
-import { offboardingIncomplete, tenantNotFound } from '../shared/registry-errors';
+import { offboardingIncomplete, offboardingWaiting, tenantNotFound } from '../shared/registry-errors';
 import { OBJECT_STORAGE } from '../storage/object-storage.provider';
 import type { TenantStatus } from '../generated/prisma/client';
 import { ChangeTenantStatusUseCase } from './change-tenant-status.use-case';
@@ -52,6 +54,7 @@ export class OffboardTenantUseCase {
       let ownExport: string | null = null;
       if (database && (await this.admin.databaseExists(database.databaseName))) {
         try {
+          await this.waitForWorkInProgress(slug, tenantDatabaseUrl(database, this.box));
           ownExport = await this.exportToFile(slug, tenantDatabaseUrl(database, this.box));
         } catch (error) {
           // Another offboarding of the tenant (a retry after a client timeout) finished first and dropped
@@ -101,6 +104,32 @@ export class OffboardTenantUseCase {
     }
     // What the operator reads to know the erasure is complete (a 503 above leaves it as it was: null at first).
     await this.db.tenant.update({ where: { id: tenant.id }, data: { erasedAt: new Date() } });
+  }
+
+  /**
+   * Suspended, the tenant gets no new work, but an import, source sync or metrics run started before may
+   * still commit: after the export's snapshot, its rows would be erased without being exported. Each
+   * holds an advisory lock in the tenant's database while it works; the export waits until none is held
+   * (OFFBOARDING_WAIT_MS at most). The outbox relay's short lock may be caught too: it is waited out.
+   */
+  private async waitForWorkInProgress(slug: string, connectionString: string): Promise<void> {
+    const client = new Client({ connectionString, application_name: 'tenant-registry-offboarding' });
+    client.on('error', () => undefined);
+    await client.connect();
+    try {
+      const started = Date.now();
+      for (;;) {
+        const { rows } = await client.query<{ held: number }>(
+          `SELECT count(*)::int AS held FROM pg_locks l JOIN pg_database d ON d.oid = l.database
+            WHERE l.locktype = 'advisory' AND l.granted AND d.datname = current_database() AND l.pid <> pg_backend_pid()`,
+        );
+        if ((rows[0]?.held ?? 0) === 0) return;
+        if (Date.now() - started >= this.config.offboardingWaitMs) throw offboardingWaiting(slug, Date.now() - started);
+        await delay(250);
+      }
+    } finally {
+      await client.end().catch(() => undefined);
+    }
   }
 
   /** Written under a temporary name and renamed, so a half-written export is never taken for a whole one. */

@@ -170,12 +170,15 @@ describe('PATCH /v1/tenants/{slug} (real PostgreSQL, Pub/Sub emulator)', () => {
   it('refuses to change an offboarded tenant', async () => {
     const tenant = await createTenant('patch-gone', { settings: { currency: 'EUR' } });
     expect((await registry.call('DELETE', `/v1/tenants/${tenant.slug}`)).body.status).toBe('offboarded');
+    // Offboarding announced the suspension that comes before its export: one event, and no more after.
+    const announced = await updateEventsInOutbox(tenant.id);
+    expect(announced).toBe(1);
 
     const refused = await registry.call('PATCH', `/v1/tenants/${tenant.slug}`, { plan: 'enterprise', settings: { currency: null } });
     expect(refused.status).toBe(409);
     expect(refused.body).toMatchObject({ status: 409, code: 'tenant.invalid_transition' });
     expect(await storedTenant(tenant.slug)).toMatchObject({ plan: 'standard', settings: { currency: 'EUR' } });
-    expect(await updateEventsInOutbox(tenant.id)).toBe(0);
+    expect(await updateEventsInOutbox(tenant.id)).toBe(announced);
   });
 
   it('serves the new plan, currency and hostnames to a caching resolver once the event arrives', async () => {
