@@ -156,7 +156,11 @@ export class TenantsController {
     responses: {
       200: { description: 'Offboarded and erased, with exportUri', schema: tenantSchema },
       404: { description: 'tenant.not_found' },
-      503: { description: 'tenant.offboarding_incomplete: offboarded, but dropping the database or erasing the files failed; call DELETE again' },
+      503: {
+        description:
+          'tenant.offboarding_waiting: suspended, but imports, syncs or metrics runs of it were still at work after OFFBOARDING_WAIT_MS (nothing exported or erased); ' +
+          'tenant.offboarding_incomplete: offboarded, but dropping the database or erasing the files failed. Either way, call DELETE again',
+      },
     },
   })
   async offboard(@Param(new ZodValidationPipe(slugParams, 'path')) { slug }: z.output<typeof slugParams>, @RequestActor() actor: Actor) {
