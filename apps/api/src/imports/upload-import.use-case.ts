@@ -91,6 +91,9 @@ export class UploadImportUseCase {
     finished(input.body, (error) => {
       if (error) meter.destroy(error);
     });
+    // Its error reaches the put, which reads the meter once it has made the object's folder; an error
+    // before that (a client gone, bytes that are not gzip) must not be an unhandled 'error' event meanwhile.
+    meter.on('error', () => undefined);
     let stored: ObjectInfo;
     try {
       stored = await this.storage.put(key, decoded(input, meter).pipe(meter), { contentType: input.format === 'csv' ? 'text/csv' : 'application/x-ndjson' });

@@ -42,6 +42,9 @@ export async function writeTenantExport(connectionString: string, output: Writab
         counter.once('end', resolve);
         copy.once('error', reject);
       });
+      // A COPY cut off by a failed output can emit more errors as its session closes (pg-copy-streams
+      // reads from a connection already gone): the first one failed the export, the others are noise.
+      copy.on('error', () => undefined);
       // A failed output stops reading the table, which would then never end.
       await Promise.race([copied, done]);
     }
