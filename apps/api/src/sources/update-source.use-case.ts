@@ -25,11 +25,11 @@ export class UpdateSourceUseCase {
     checkSchedule(input.schedule);
     return this.tenants.withTenantTransaction(tenant, async (db) => {
       const current = await this.queries.findOrThrow(db, id);
-      const connection = input.connection ?? (current.connectionError === null ? current.connection : undefined);
-      const mapping = input.mapping ? checkSourceMapping(current.entity, connection, input.mapping) : input.mapping;
+      // A stored connection that is no longer valid is none: no destination to compare, no files to read.
+      const stored = current.connectionError === null ? current.connection : null;
+      const mapping = input.mapping ? checkSourceMapping(current.entity, input.connection ?? stored ?? undefined, input.mapping) : input.mapping;
       if (input.connection !== undefined && input.credentials === undefined && current.credentialsSet.length > 0) {
-        // A stored connection that is no longer valid has no destination to compare: the credentials must come again.
-        assertSameCredentialDestination(current.connectionError === null ? current.connection : null, input.connection);
+        assertSameCredentialDestination(stored, input.connection);
       }
       const sets: string[] = [];
       const values: unknown[] = [id];

@@ -501,10 +501,11 @@ export class ImportLoader implements BeforeApplicationShutdown {
         await db.query('ROLLBACK').catch(() => undefined);
         throw error;
       }
-      await this.deliverWarehouseLoads(db, request.tenant).then(
-        (ids) => void (delivered = ids),
-        (error: unknown) => void (warehouseError = error),
-      );
+      try {
+        delivered = await this.deliverWarehouseLoads(db, request.tenant);
+      } catch (error) {
+        warehouseError = error;
+      }
     });
     // A hand-over slower than the outbox sweeper's wait (a BigQuery load and MERGE) lets the sweeper
     // publish the completion event first, and a metrics run can then compute before the rows are there.

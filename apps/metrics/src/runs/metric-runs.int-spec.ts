@@ -61,6 +61,21 @@ async function seedShop(kit: MetricsUnderTest, tenant: SeededTenant): Promise<vo
   );
 }
 
+const oneOrder = (id: string, day: string, total: number) => ({ external_id: id, customer_external_id: 'c1', ordered_at: noon(day), status: 'paid', currency: 'USD', total });
+
+/** c1 with two orders of June 2026: o1, 2 x SKU-X at 50; o2, 1 x SKU-Y at 10. */
+async function seedTwoSkus(kit: MetricsUnderTest, prefix: string): Promise<SeededTenant> {
+  const tenant = await kit.seedTenant(prefix);
+  await kit.tenantSql(tenant, `INSERT INTO customers (external_id, name) VALUES ('c1', 'Ana')`);
+  await kit.stageWarehouseRows(tenant, 'customers', [{ external_id: 'c1', name: 'Ana' }]);
+  await kit.stageWarehouseRows(tenant, 'orders', [oneOrder('o1', '2026-06-10', 100), oneOrder('o2', '2026-06-11', 10)]);
+  await kit.stageWarehouseRows(tenant, 'order_items', [
+    { order_external_id: 'o1', line_number: 1, sku: 'SKU-X', quantity: 2, unit_price: 50 },
+    { order_external_id: 'o2', line_number: 1, sku: 'SKU-Y', quantity: 1, unit_price: 10 },
+  ]);
+  return tenant;
+}
+
 async function healthOf(kit: MetricsUnderTest, tenant: SeededTenant) {
   return kit.tenantSql(
     tenant,
@@ -236,15 +251,7 @@ describe('metrics runs', () => {
   });
 
   it('computes every SKU again after an import that replaced order lines, instead of keeping the KPIs of SKUs that lost theirs', async () => {
-    const tenant = await kit.seedTenant('replaced-lines');
-    await kit.tenantSql(tenant, `INSERT INTO customers (external_id, name) VALUES ('c1', 'Ana')`);
-    await kit.stageWarehouseRows(tenant, 'customers', [{ external_id: 'c1', name: 'Ana' }]);
-    const order = (id: string, day: string, total: number) => ({ external_id: id, customer_external_id: 'c1', ordered_at: noon(day), status: 'paid', currency: 'USD', total });
-    await kit.stageWarehouseRows(tenant, 'orders', [order('o1', '2026-06-10', 100), order('o2', '2026-06-11', 10)]);
-    await kit.stageWarehouseRows(tenant, 'order_items', [
-      { order_external_id: 'o1', line_number: 1, sku: 'SKU-X', quantity: 2, unit_price: 50 },
-      { order_external_id: 'o2', line_number: 1, sku: 'SKU-Y', quantity: 1, unit_price: 10 },
-    ]);
+    const tenant = await seedTwoSkus(kit, 'replaced-lines');
     const products = () => kit.tenantSql(tenant, `SELECT sku, units, revenue FROM product_kpis ORDER BY sku`);
     const first = await kit.queueRunLikeTheApi(tenant, { reason: 'manual', asOf: '2026-06-30' });
     await kit.publish(metricsRefreshRequestedV1, tenant, { runId: first, reason: 'manual', asOf: '2026-06-30' });
@@ -255,7 +262,7 @@ describe('metrics runs', () => {
     ]);
 
     // The tenant uploads its orders and lines again in replace mode, without o1: SKU-X has no line left.
-    await kit.stageWarehouseRows(tenant, 'orders', [order('o2', '2026-06-11', 10)], 'replace');
+    await kit.stageWarehouseRows(tenant, 'orders', [oneOrder('o2', '2026-06-11', 10)], 'replace');
     await kit.stageWarehouseRows(tenant, 'order_items', [{ order_external_id: 'o2', line_number: 1, sku: 'SKU-Y', quantity: 1, unit_price: 10 }], 'replace');
     await kit.tenantSql(tenant, `INSERT INTO imports (entity, status, mode, format, started_at, finished_at) VALUES ('orders', 'succeeded', 'replace', 'csv', now(), now())`);
     const again = await kit.queueRunLikeTheApi(tenant, { reason: 'manual', asOf: '2026-06-30' });
@@ -267,15 +274,7 @@ describe('metrics runs', () => {
   });
 
   it('computes every SKU after a replace handed to the warehouse after the live run started, whenever the import finished', async () => {
-    const tenant = await kit.seedTenant('late-replace');
-    await kit.tenantSql(tenant, `INSERT INTO customers (external_id, name) VALUES ('c1', 'Ana')`);
-    await kit.stageWarehouseRows(tenant, 'customers', [{ external_id: 'c1', name: 'Ana' }]);
-    const order = (id: string, day: string, total: number) => ({ external_id: id, customer_external_id: 'c1', ordered_at: noon(day), status: 'paid', currency: 'USD', total });
-    await kit.stageWarehouseRows(tenant, 'orders', [order('o1', '2026-06-10', 100), order('o2', '2026-06-11', 10)]);
-    await kit.stageWarehouseRows(tenant, 'order_items', [
-      { order_external_id: 'o1', line_number: 1, sku: 'SKU-X', quantity: 2, unit_price: 50 },
-      { order_external_id: 'o2', line_number: 1, sku: 'SKU-Y', quantity: 1, unit_price: 10 },
-    ]);
+    const tenant = await seedTwoSkus(kit, 'late-replace');
     // The replace import committed before the first run started; its rows reach the warehouse only after it
     // (a hand-over that failed, and succeeded on the request's redelivery).
     const [replace] = await kit.tenantSql<{ id: string }>(
