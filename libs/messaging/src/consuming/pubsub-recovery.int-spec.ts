@@ -4,6 +4,7 @@ import { EventPattern, Payload } from '@nestjs/microservices';
 import { metricsRefreshRequestedV1, tenantUpdatedV1, type EventEnvelope } from '@pulse/contracts';
 import type { MessagingSettings } from '@pulse/config';
 import type { EmulatorUnderTest } from '@pulse/pubsub-emulator';
+import { NotFoundError } from '@pulse/errors';
 import { waitFor } from '@pulse/testing';
 import pino from 'pino';
 import { EventPublisher } from '../publishing/event-publisher';
@@ -28,6 +29,7 @@ class Handlers {
   @EventPattern(tenantUpdatedV1.topic, { broadcast: true })
   onTenantUpdated(@Payload() event: EventEnvelope<{ slug: string }>): void {
     this.received.keys.push(event.payload.slug);
+    if (event.payload.slug.startsWith('poison')) throw new NotFoundError('tenant.not_found', `No tenant "${event.payload.slug}".`);
   }
 
   @EventPattern(metricsRefreshRequestedV1.topic)
@@ -110,6 +112,24 @@ describe(`Pub/Sub consumer recovery (real client, ${process.env['PUBSUB_EMULATOR
 
     await publishTenantUpdated('after-recovery');
     await waitFor(() => received(app).includes('after-recovery'), { timeoutMs: 10_000, description: 'the event published after recovery' });
+  });
+
+  it("drops a message a per-replica subscription's handler can never handle, instead of redelivering it for ever", async () => {
+    await ensureTopic(pubsub, tenantUpdatedV1.topic, { autoCreate: true });
+    // As in production, where nothing is created on demand but the replica's own subscriptions: there is no
+    // dead-letter topic for such a subscription (before, the publish to it failed and the message was nacked).
+    const app = await consume('strict-cache', { autoCreate: false });
+    try {
+      await publishTenantUpdated('poison-1');
+      await publishTenantUpdated('after-poison');
+      await waitFor(() => received(app).includes('poison-1') && received(app).includes('after-poison'), { timeoutMs: 10_000, description: 'both events' });
+      // The retry backoff is at most 1 s here: a nacked message would have come back by now.
+      await new Promise((resolve) => setTimeout(resolve, 2_000));
+      expect(received(app).filter((key) => key === 'poison-1')).toEqual(['poison-1']);
+      expect(await subscriptionIds(pubsub, 'tenant.updated.v1.strict-cache.')).toHaveLength(1);
+    } finally {
+      await stop(app);
+    }
   });
 
   it('recreates a shared subscription deleted under a running consumer where the service creates its own (auto-create)', async () => {

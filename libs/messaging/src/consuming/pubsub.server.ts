@@ -212,7 +212,7 @@ export class PubSubServer extends Server implements CustomTransportStrategy {
     subscription.on('close', () => this.lost(entry, subscription, lastError));
     subscription.on('message', (message: Message) => {
       if (entry.incident && entry.subscription === subscription) this.recovered(entry);
-      this.track(this.receive(entry.topic, entry.name, entry.handler, message));
+      this.track(this.receive(entry, message));
     });
     if (entry.incident?.attempts === 0) {
       entry.incident = undefined; // the first stream at boot: nothing to recover from
@@ -279,15 +279,16 @@ export class PubSubServer extends Server implements CustomTransportStrategy {
     void work.finally(() => this.inFlight.delete(work));
   }
 
-  private async receive(topic: string, subscriptionName: string, handler: MessageHandler, message: Message): Promise<void> {
+  private async receive(entry: Consumer, message: Message): Promise<void> {
     if (this.closing) {
       message.nack(); // hand it back at once to another replica
       return;
     }
+    const { topic, name: subscriptionName, handler } = entry;
     const base = this.options.logger.child({ topic, subscription: subscriptionName, messageId: message.id });
     const decoded = decodeMessage(topic, message.attributes, message.data);
     if (!decoded.ok) {
-      await this.deadLetter(subscriptionName, message, decoded.reason, base);
+      await this.giveUp(entry, message, decoded.reason, base);
       return;
     }
 
@@ -306,9 +307,25 @@ export class PubSubServer extends Server implements CustomTransportStrategy {
         logger.warn({ err: error, deliveryAttempt: message.deliveryAttempt }, 'handler failed; message will be redelivered');
         message.nack();
       } else {
-        await this.deadLetter(subscriptionName, message, decision.reason, logger);
+        await this.giveUp(entry, message, decision.reason, logger);
       }
     }
+  }
+
+  /**
+   * A message that cannot succeed goes to the subscription's dead-letter topic. A replica's own
+   * (broadcast) subscription has none: infrastructure declares no topic for a name chosen at start, and
+   * without a dead-letter policy Pub/Sub counts no delivery attempts, so a nack would bring the message
+   * back for ever. It is logged with its reason and attributes, and acked. What it announced (a change
+   * to a tenant) is also read again when the cache entry expires.
+   */
+  private async giveUp(entry: Consumer, message: Message, reason: string, logger: Logger): Promise<void> {
+    if (!entry.broadcast) {
+      await this.deadLetter(entry.name, message, reason, logger);
+      return;
+    }
+    logger.error({ reason, attributes: message.attributes }, 'message dropped: it cannot succeed, and a per-replica subscription has no dead-letter topic');
+    message.ack();
   }
 
   /** Keeps the message, with the reason, on the subscription's dead-letter topic, then acks it. */

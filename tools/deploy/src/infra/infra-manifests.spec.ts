@@ -80,6 +80,12 @@ describe('Pub/Sub infrastructure', () => {
     expect(grants).toContain('pulse-ingestion roles/pubsub.subscriber ingestion.requested.v1.ingestion');
     expect(grants).toContain('serviceAccount:service-123@gcp-sa-pubsub.iam.gserviceaccount.com roles/pubsub.publisher ingestion.requested.v1.ingestion.dead-letter');
     expect(grants).toContain('serviceAccount:service-123@gcp-sa-pubsub.iam.gserviceaccount.com roles/pubsub.subscriber ingestion.requested.v1.ingestion');
+    // A consumer dead-letters at once what can never succeed: each publishes to its own subscriptions' dead-letter topics, no other.
+    expect(grants.filter((g) => g.startsWith('pulse-metrics roles/pubsub.publisher') && g.endsWith('.dead-letter')).sort()).toEqual([
+      'pulse-metrics roles/pubsub.publisher ingestion.completed.v1.metrics.dead-letter',
+      'pulse-metrics roles/pubsub.publisher metrics.refresh-requested.v1.metrics.dead-letter',
+      'pulse-metrics roles/pubsub.publisher tenant.offboarded.v1.metrics.dead-letter',
+    ]);
     // The api only attaches its replicas' own subscriptions to tenant.provisioned (cache invalidation).
     expect(grants.filter((g) => g.startsWith('pulse-api ') && g.includes('tenant.provisioned'))).toEqual(['pulse-api roles/pubsub.subscriber tenant.provisioned.v1']);
     expect(grants.filter((g) => g.startsWith('pulse-metrics roles/pubsub.subscriber')).sort()).toEqual([

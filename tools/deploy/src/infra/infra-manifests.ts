@@ -55,8 +55,8 @@ function broadcastRole() {
 /**
  * Topics for every catalog topic; per consumer and topic a subscription with the declared retry policy and
  * a dead-letter topic (+ a .hold subscription that keeps dead letters for inspection); least-privilege IAM:
- * publisher on exactly the topics a service publishes, subscriber on exactly its subscriptions, and the
- * Pub/Sub service agent's rights that dead-lettering needs.
+ * publisher on exactly the topics a service publishes and on its subscriptions' dead-letter topics,
+ * subscriber on exactly its subscriptions, and the Pub/Sub service agent's rights that dead-lettering needs.
  */
 export function pubsubManifests(topology: PubSubTopology, catalogTopics: readonly string[], settings: GcpSettings): unknown[] {
   const policy = topology.subscriptionPolicy;
@@ -105,6 +105,8 @@ export function pubsubManifests(topology: PubSubTopology, catalogTopics: readonl
       });
       iam.push(
         member(`sub-${service}.${name}`, 'roles/pubsub.subscriber', { kind: 'PubSubSubscription', name }, { gsa: service }),
+        // The consumer dead-letters at once what can never succeed (libs/messaging PubSubServer), with the reason.
+        member(`dl-pub-${service}.${deadLetter}`, 'roles/pubsub.publisher', { kind: 'PubSubTopic', name: deadLetter }, { gsa: service }),
         member(`dl-agent-sub.${name}`, 'roles/pubsub.subscriber', { kind: 'PubSubSubscription', name }, { member: pubsubAgent }),
         member(`dl-agent-pub.${deadLetter}`, 'roles/pubsub.publisher', { kind: 'PubSubTopic', name: deadLetter }, { member: pubsubAgent }),
       );
