@@ -28,6 +28,8 @@ const CONNECT_TIMEOUT_MS = 1_000;
 const QUERY_TIMEOUT_MS = 1_000;
 /** pg-tenant-pool's grace after statement_timeout before the client gives up on a silent server. */
 const SILENCE_GRACE_MS = 2_000;
+/** How late past its timeout an answer may come on a loaded CI machine: far short of a request left hanging. */
+const LOADED_MACHINE_MARGIN_MS = 4_000;
 
 function expectOutage(response: { status: number; headers: Headers; body: Record<string, unknown> }, instance: string): void {
   expect(response.status).toBe(503);
@@ -73,11 +75,13 @@ describe('a tenant database that cannot be reached', () => {
 
     expectOutage(response, '/v1/customers');
     expect(elapsed).toBeGreaterThanOrEqual(CONNECT_TIMEOUT_MS - 50);
-    expect(elapsed).toBeLessThan(CONNECT_TIMEOUT_MS + 1_500);
+    expect(elapsed).toBeLessThan(CONNECT_TIMEOUT_MS + LOADED_MACHINE_MARGIN_MS);
   });
 
   it('that refuses connections is 503 database_unavailable at once', async () => {
     const tenant = await tenantAt('refused', await freePort());
+    // The first request of a tenant also looks up its key and database: the second one measures the refusal.
+    expectOutage(await api.get('/v1/customers/acme', { key: tenant.apiKey }), '/v1/customers/acme');
 
     const started = performance.now();
     const response = await api.get('/v1/customers/acme', { key: tenant.apiKey });
@@ -112,7 +116,7 @@ describe('a tenant database that stops answering, or holds a statement too long'
       const elapsed = performance.now() - started;
       expectOutage(response, '/v1/customers');
       expect(elapsed).toBeGreaterThanOrEqual(QUERY_TIMEOUT_MS + SILENCE_GRACE_MS - 50);
-      expect(elapsed).toBeLessThan(QUERY_TIMEOUT_MS + SILENCE_GRACE_MS + 1_500);
+      expect(elapsed).toBeLessThan(QUERY_TIMEOUT_MS + SILENCE_GRACE_MS + LOADED_MACHINE_MARGIN_MS);
 
       // The server answers again; the connection that missed an answer was discarded, so the next
       // request gets its own answer on a new one (not the late answer of the frozen query).

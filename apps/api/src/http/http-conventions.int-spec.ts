@@ -21,8 +21,10 @@ describe('api HTTP conventions', () => {
   let other: SeededTenant;
 
   beforeAll(async () => {
-    // A tiny plan so the test reaches the limit in a few requests; the refill is slow enough not to interfere.
-    api = await ApiUnderTest.start({ RATE_LIMIT_PLANS: JSON.stringify({ standard: { perSecond: 0.5, burst: 5 } }) });
+    // A tiny plan so the test reaches the limit in a few requests. One token every 20 s: the counts the tests
+    // expect hold across a tenant seeded between two of them, however slow the machine (at 0.5 tokens/s, a
+    // refill could land in between).
+    api = await ApiUnderTest.start({ RATE_LIMIT_PLANS: JSON.stringify({ standard: { perSecond: 0.05, burst: 5 } }) });
     tenant = await api.seedTenant('conv');
     other = await api.seedTenant('conv-other');
   }, 120_000);
@@ -47,9 +49,9 @@ describe('api HTTP conventions', () => {
       expect(limited.status).toBe(429);
       expect(limited.headers.get('content-type')).toContain('application/problem+json');
       expect(limited.body).toMatchObject({ status: 429, code: 'rate_limited' });
-      // The next token arrives within 2 s at 0.5 tokens/s.
-      expect(Number(limited.headers.get('retry-after'))).toBeGreaterThanOrEqual(1);
-      expect(Number(limited.headers.get('retry-after'))).toBeLessThanOrEqual(2);
+      // The next token arrives within 20 s at 0.05 tokens/s, and not soon: the bucket was just emptied.
+      expect(Number(limited.headers.get('retry-after'))).toBeGreaterThanOrEqual(10);
+      expect(Number(limited.headers.get('retry-after'))).toBeLessThanOrEqual(20);
       expect(limited.headers.get('ratelimit-remaining')).toBe('0');
 
       // Another tenant has its own bucket.

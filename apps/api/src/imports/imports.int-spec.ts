@@ -7,6 +7,7 @@ import { mkdtemp, readdir, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
+import { waitFor } from '@pulse/testing';
 import { Client } from 'pg';
 import { ApiUnderTest, type SeededTenant } from '../api.int-kit';
 import { PublishedEvents } from '../published-events.int-kit';
@@ -292,7 +293,17 @@ describe('imports API: POST /v1/imports/{entity}, GET /v1/imports[/{id}[/errors]
     });
     request.on('error', () => undefined);
     request.write(CSV.slice(0, 20));
-    await new Promise((resolve) => setTimeout(resolve, 300));
+    // Another connection: the holder's transaction would keep seeing its first snapshot of pg_stat_activity.
+    const watcher = new Client({ connectionString: own.databaseUrl });
+    await watcher.connect();
+    try {
+      await waitFor(
+        async () => (await watcher.query(`SELECT 1 FROM pg_stat_activity WHERE datname = current_database() AND wait_event_type = 'Lock'`)).rowCount === 1,
+        { description: 'the upload to wait on the locked imports table' },
+      );
+    } finally {
+      await watcher.end();
+    }
     request.destroy();
     await new Promise((resolve) => setTimeout(resolve, 200));
     await holder.query('COMMIT');

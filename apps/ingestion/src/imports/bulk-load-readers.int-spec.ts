@@ -85,7 +85,7 @@ describe('a bulk load into an empty table and the readers of the tables it refer
       await reader.query('SELECT count(*) FROM customers');
       const loaded = ingestion.importFile(tenant, { entity: 'orders', content: ORDERS });
       let timer: NodeJS.Timeout | undefined;
-      const outcome = await Promise.race([loaded, new Promise<'blocked'>((resolve) => (timer = setTimeout(() => resolve('blocked'), 10_000)))]);
+      const outcome = await Promise.race([loaded, new Promise<'blocked'>((resolve) => (timer = setTimeout(() => resolve('blocked'), 30_000)))]);
       clearTimeout(timer);
       await reader.query('COMMIT');
       // Before: 'blocked' (the load waited to drop orders' foreign key to customers behind this reader).

@@ -373,7 +373,7 @@ describe('metrics runs', () => {
     const [later] = await kit.tenantSql<{ id: string }>(tenant, `INSERT INTO metric_runs (status, reason, requested_at) VALUES ('queued', 'retry', now() + interval '2 seconds') RETURNING id`);
     kit.app.get(MetricsScheduler).request(tenant.tenantId); // finds nothing due yet
     // Before: only a sweep started it once due, and with METRICS_SWEEP_INTERVAL_MS=0 none came.
-    expect(await kit.waitForRun(tenant, later?.id as string, 15_000)).toMatchObject({ status: 'succeeded' });
+    expect(await kit.waitForRun(tenant, later?.id as string, 45_000)).toMatchObject({ status: 'succeeded' });
   });
 
   it('runs an import\'s request at once while a retry waits for its time, and covers the retry with it', async () => {
@@ -470,8 +470,9 @@ describe('a metrics run while Pub/Sub is down', () => {
     await kit.app.get(RunTenantMetricsUseCase).execute(tenant.tenantId);
 
     // A publish to an unreachable Pub/Sub fails only after about 20 s; the run (and the message that
-    // asked for it, and a shutdown waiting for it) must not wait for that.
-    expect(Date.now() - started).toBeLessThan(10_000);
+    // asked for it, and a shutdown waiting for it) must not wait for that. 15 s leaves room for a loaded
+    // machine and is still short of the publish's failure.
+    expect(Date.now() - started).toBeLessThan(15_000);
     expect(await kit.waitForRun(tenant, runId)).toMatchObject({ status: 'succeeded' });
     const outbox = await kit.tenantSql<{ topic: string; published: boolean }>(tenant, `SELECT topic, published_at IS NOT NULL AS published FROM outbox WHERE payload->>'runId' = $1`, [runId]);
     expect(outbox).toEqual([{ topic: 'metrics.computed.v1', published: false }]);
@@ -513,7 +514,7 @@ describe('a metrics run at shutdown', () => {
     const tenant = await kit.seedTenant('shutdown');
     const runId = await runHeldInWriteBack(tenant, '2026-06-30');
 
-    expect(await kit.stopService()).toBeLessThan(5_000);
+    expect(await kit.stopService()).toBeLessThan(9_000);
 
     const [queued] = await kit.tenantSql<{ status: string; started_at: Date | null; finished_at: Date | null }>(tenant, `SELECT status, started_at, finished_at FROM metric_runs WHERE id = $1`, [runId]);
     expect(queued).toEqual({ status: 'queued', started_at: null, finished_at: null });

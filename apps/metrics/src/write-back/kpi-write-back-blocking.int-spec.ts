@@ -14,12 +14,16 @@ import { CUSTOMER_HEADER, PRODUCT_HEADER, SERIES_HEADER, SingleConnections } fro
 // the figures are printed when it is set.
 //
 // The default size is one where replacing customer_kpis in place (TRUNCATE + INSERT + index builds,
-// readers waiting from the TRUNCATE to COMMIT) kept the list waiting well over READ_BOUND_MS on the
+// readers waiting from the TRUNCATE to COMMIT) kept the list waiting well over LOCK_WAIT_BOUND_MS on the
 // 2-core dev machine; a swap keeps them waiting for the renames and the small tables only.
 
 const CUSTOMERS = Number(process.env['PULSE_WRITE_BACK_BLOCKING_CUSTOMERS'] ?? 50_000);
-/** The longest a read may take during a write-back: far above a read's own time, far below a rebuild. */
-const READ_BOUND_MS = 500;
+/**
+ * The longest a read may wait for a lock during a write-back: far above the renames of a swap, far below a
+ * rebuild. The readers' lock_timeout, so a longer wait fails the read (55P03) whatever the machine's load;
+ * a bound on a read's elapsed time would also count the CPU the write-back takes from it.
+ */
+const LOCK_WAIT_BOUND_MS = 500;
 const REPORT = process.env['PULSE_WRITE_BACK_BLOCKING_CUSTOMERS'] !== undefined;
 
 const READS = {
@@ -156,6 +160,7 @@ afterAll(async () => {
 
 it('readers of the customer list and of customers alone never fail and never wait long for the write-back', async () => {
   const [writer, listReader, customerReader] = [await connect(), await connect(), await connect()];
+  for (const reader of [listReader, customerReader]) await reader.query(`SET lock_timeout = ${LOCK_WAIT_BOUND_MS}`);
   const stop = { done: false };
   const readers = Promise.all([readUntil(listReader, READS.customerList, stop), readUntil(customerReader, READS.customerOnly, stop)]);
   const started = performance.now();
@@ -171,9 +176,9 @@ it('readers of the customer list and of customers alone never fail and never wai
     );
   }
   expect(result.rowCounts.customer_kpis).toBe(CUSTOMERS);
+  // A read that waited longer than LOCK_WAIT_BOUND_MS for a lock is an error here (lock_not_available).
   expect(list.errors).toEqual([]);
   expect(customerOnly.errors).toEqual([]);
   expect(list.reads).toBeGreaterThan(0);
-  expect(list.longestMs).toBeLessThan(READ_BOUND_MS);
-  expect(customerOnly.longestMs).toBeLessThan(READ_BOUND_MS);
+  expect(customerOnly.reads).toBeGreaterThan(0);
 }, 600_000);

@@ -398,8 +398,14 @@ describe('tenant registry (real PostgreSQL, Pub/Sub emulator)', () => {
     expect(refused.body).toMatchObject({ code: 'tenant.offboarding_waiting', detail: expect.stringContaining('still at work after 3 s') });
     expect((await registry.call('GET', `/v1/tenants/${slug}`)).body).toMatchObject({ status: 'suspended', exportUri: null });
 
-    const started = Date.now();
     const offboarding = registry.call('DELETE', `/v1/tenants/${slug}`);
+    // The work ends a second into the offboarding's wait (timed from the wait, not from the request, so a
+    // slow start on a loaded machine does not use up the 3 s).
+    await waitFor(
+      async () => (await held.query(`SELECT 1 FROM pg_stat_activity WHERE application_name = 'tenant-registry-offboarding'`)).rowCount === 1,
+      { description: 'the offboarding to wait for the work in progress' },
+    );
+    const started = Date.now();
     await new Promise((resolve) => setTimeout(resolve, 1_000));
     await held.query(`SELECT pg_advisory_unlock_all()`);
     held.release();

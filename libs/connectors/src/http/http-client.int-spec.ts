@@ -131,15 +131,17 @@ describe('HttpClient limits against a local server', () => {
 
   it('lets a file download stream for longer than the deadline once it has started', async () => {
     server.handler = (_request, response) => {
+      // The answer starts at once (headers and a first row), then runs for 2.4 s: twice the deadline.
       response.writeHead(200, { 'content-type': 'text/csv' });
-      let row = 0;
+      response.write('1\n');
+      let row = 1;
       const rows = setInterval(() => {
         row += 1;
         if (row > 8) return void (clearInterval(rows), response.end());
         response.write(`${row}\n`);
-      }, 100);
+      }, 300);
     };
-    const download = await client({ timeoutMs: 300 }).get(`${server.base}/export.csv`);
+    const download = await client({ timeoutMs: 1_200 }).get(`${server.base}/export.csv`);
     const chunks: Buffer[] = [];
     for await (const chunk of download.body) chunks.push(chunk as Buffer);
     expect(Buffer.concat(chunks).toString()).toBe('1\n2\n3\n4\n5\n6\n7\n8\n');
