@@ -65,15 +65,18 @@ const RATE_LIMIT_AFTER_AUTH_ONLY = (when: string) => sometimes(RATE_LIMIT, when)
  */
 const AUTHENTICATED_ROUTE_RESPONSES: Record<number, ApiResponseDoc> = {
   400: {
+    additive: true,
     description:
       'validation_failed: a path or query parameter that is not valid, or one the route does not take (each field named in `errors`); ' +
-      'bad_request: two Authorization headers; invalid_host: a Host, X-Forwarded-Host or Forwarded host that is not host[:port], two Host headers, ' +
+      'auth.multiple_authorization_headers: two Authorization headers; invalid_host: a Host, X-Forwarded-Host or Forwarded host that is not host[:port], two Host headers, ' +
       'or more than 5 hosts in X-Forwarded-Host or Forwarded',
   },
   401: { description: 'auth.missing_api_key or auth.invalid_api_key: no valid tenant API key' },
   403: {
     description:
-      'tenant.suspended or tenant.offboarded; auth.host_mismatch (the host names another tenant); auth.tenant_not_served_here ' +
+      'tenant.suspended or tenant.offboarded; tenant.not_ready (the tenant is still being provisioned, or its provisioning failed); ' +
+      'tenant_database_unavailable (the tenant stopped being live a moment ago, while its key was still cached); ' +
+      'auth.host_mismatch (the host names another tenant); auth.tenant_not_served_here ' +
       '(a dedicated workload); auth.insufficient_scope (the key lacks the scope of the method)',
   },
   429: { description: "rate_limited: over the tenant plan's rate; retry after Retry-After seconds" },
@@ -96,6 +99,12 @@ const BODY_RESPONSES: Record<number, ApiResponseDoc> = {
 const BODY_METHODS = new Set(['post', 'put', 'patch', 'delete']);
 
 const NOT_MODIFIED: Record<number, ApiResponseDoc> = { 304: { description: 'Not Modified: If-None-Match matched the ETag; no body' } };
+
+/** What a route that takes an Idempotency-Key answers for it (idempotency-store.ts usableClaim). */
+const IDEMPOTENCY_RESPONSES: Record<number, ApiResponseDoc> = {
+  409: { additive: true, description: 'idempotency_key_in_progress: a request with this Idempotency-Key is still being processed; retry shortly' },
+  422: { additive: true, description: 'idempotency_key_reused: this Idempotency-Key was used with a different request' },
+};
 
 /** Public routes take no query parameters (UndeclaredQueryGuard). */
 const PUBLIC_ROUTE_RESPONSES: Record<number, ApiResponseDoc> = { 400: { description: 'validation_failed: a query parameter (these routes take none)' } };
@@ -151,8 +160,9 @@ function authenticatedHeaders(status: string, route: { tagged: boolean; idempote
 /**
  * The headers and responses the api gives across routes, for its OpenAPI document
  * (OpenApiInfo.responseHeaders): X-Correlation-Id on every response; on every authenticated route
- * 400/401/403/429/503 and, for a method with a body, 413/415, each with the headers it carries (see
- * API_RESPONSE_HEADERS); on tagged JSON GETs the ETag and 304.
+ * 400/401/403/429/503, for a method with a body 413/415, for one that takes an Idempotency-Key 409/422,
+ * each with the headers it carries (see API_RESPONSE_HEADERS); on tagged JSON GETs the ETag and 304. A
+ * route's own 400, 409 or 422 adds its codes to these (additive); its own 413, 415 or 429 replaces them.
  */
 export const apiResponseHeaders: RouteConventions = (route) => {
   const tagged = route.method === 'get' && answersJson(route.doc.responses) && isTaggedRoute(route.path);
@@ -166,7 +176,12 @@ export const apiResponseHeaders: RouteConventions = (route) => {
   const facts = { tagged, idempotent: Boolean(route.doc.headers?.shape['idempotency-key']), upload: Boolean(route.doc.fileBody) };
   return {
     headersFor: (status) => ({ ...authenticatedHeaders(status, facts), ...privateResponseHeaders(status) }),
-    responses: { ...AUTHENTICATED_ROUTE_RESPONSES, ...(BODY_METHODS.has(route.method) ? BODY_RESPONSES : {}), ...taggedResponses },
+    responses: {
+      ...AUTHENTICATED_ROUTE_RESPONSES,
+      ...(BODY_METHODS.has(route.method) ? BODY_RESPONSES : {}),
+      ...(facts.idempotent ? IDEMPOTENCY_RESPONSES : {}),
+      ...taggedResponses,
+    },
   };
 };
 
@@ -176,6 +191,8 @@ export const idempotencyKeyHeader = z.object({
     .string()
     .min(1)
     .max(255)
+    // Visible ASCII, as the interceptor checks (idempotency.interceptor.ts).
+    .regex(/^[\x21-\x7e]+$/)
     .optional()
     .describe('Makes a retry safe: the same key with the same request replays the first response; with another request it is a 422.'),
 });

@@ -80,10 +80,8 @@ export class ImportsController {
     responses: {
       202: { description: 'The queued import', schema: importAcceptedSchema },
       400: { description: 'validation_failed (bad option or mapping, field by field); upload_aborted (the connection closed before the whole body arrived; nothing stored); invalid_content_encoding (a body sent as gzip that is not)' },
-      409: { description: 'idempotency_key_in_progress: the upload ended while another with the same Idempotency-Key, which ended first, was being queued; retry' },
       413: { description: 'payload_too_large' },
       415: { description: 'unsupported_media_type (send text/csv or application/x-ndjson, as it is or with Content-Encoding: gzip)' },
-      422: { description: 'idempotency_key_reused' },
       429: {
         description:
           'rate_limited: over the plan rate; or imports.too_many_pending: the tenant already has IMPORT_MAX_PENDING_PER_TENANT (20) imports queued or running, refused before the body is stored. Retry after Retry-After seconds',

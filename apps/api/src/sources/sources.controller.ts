@@ -129,7 +129,11 @@ export class SourcesController {
     description: 'An unreachable source answers 200 with ok: false and the reason (never a credential).',
     tags: ['sources'],
     params: sourceIdParams,
-    responses: { 200: { description: 'The result', schema: sourceTestResultSchema }, 404: { description: 'source.not_found' } },
+    responses: {
+      200: { description: 'The result', schema: sourceTestResultSchema },
+      404: { description: 'source.not_found' },
+      422: { description: "source.invalid_connection: the stored connection fails this version's checks (see the source's connectionError); PATCH it first" },
+    },
   })
   check(@CurrentTenant() tenant: TenantContext, @Param(new ZodValidationPipe(sourceIdParams, 'path')) { id }: z.output<typeof sourceIdParams>): Promise<SourceTestResultDto> {
     return this.test.execute(tenant, id);

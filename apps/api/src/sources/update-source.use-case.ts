@@ -26,7 +26,8 @@ export class UpdateSourceUseCase {
     return this.tenants.withTenantTransaction(tenant, async (db) => {
       const current = await this.queries.findOrThrow(db, id);
       // A stored connection that is no longer valid is none: no destination to compare, no files to read.
-      const stored = current.connectionError === null ? current.connection : null;
+      // Without a connectionError it passed this version's checks (readStoredConnection): a SourceConnection.
+      const stored = current.connectionError === null ? (current.connection as SourceConnection) : null;
       const mapping = input.mapping ? checkSourceMapping(current.entity, input.connection ?? stored ?? undefined, input.mapping) : input.mapping;
       if (input.connection !== undefined && input.credentials === undefined && current.credentialsSet.length > 0) {
         assertSameCredentialDestination(stored, input.connection);

@@ -8,8 +8,11 @@ export const fieldErrorSchema = z.object({
   message: z.string(),
 });
 
-/** RFC 9457 problem details, the body of every error response (`application/problem+json`). */
-export const problemDetailsSchema = z.object({
+/**
+ * RFC 9457 problem details, the body of every error response (`application/problem+json`). Open to
+ * extension members (RFC 9457, 3.2), as some answers carry one: the readiness probe's `checks`.
+ */
+export const problemDetailsSchema = z.looseObject({
   type: z.string(),
   title: z.string(),
   status: z.number().int(),

@@ -219,12 +219,16 @@ export const sourceSchema = z.object({
   name: z.string(),
   entity: canonicalEntitySchema,
   kind: z.string(),
-  connection: sourceConnectionSchema,
-  /**
-   * Null, or why the stored connection fails this version's checks (a source saved before an upgrade
-   * tightened them; `connection` is then shown as stored): it does not sync until PATCHed.
-   */
-  connectionError: z.string().nullable(),
+  // Declared as what it may be: a connection that fails this version's checks is shown as stored.
+  connection: sourceConnectionSchema.or(
+    z.record(z.string(), z.unknown()).describe('The stored connection, as it was saved, when connectionError says it fails the checks of this version'),
+  ),
+  connectionError: z
+    .string()
+    .nullable()
+    .describe(
+      "Null, or why the stored connection fails this version's checks (a source saved before an upgrade tightened them; connection is then shown as stored): the source does not sync until PATCHed with a valid connection",
+    ),
   /** Names of the credentials that are set; their values are never returned. */
   credentialsSet: z.array(z.string()),
   mapping: importMappingSchema.nullable(),

@@ -30,8 +30,7 @@ export class MetricRunsController {
     responses: {
       202: { description: 'The queued run', schema: queuedMetricRunSchema },
       400: { description: `validation_failed: a malformed body, or an asOf out of range (${REFRESH_AS_OF_RANGE_TEXT})` },
-      409: { description: 'idempotency_key_in_progress' },
-      422: { description: "idempotency_key_reused, or tenant.invalid_timezone (an asOf, and the tenant's timezone setting is not an IANA name)" },
+      422: { description: "tenant.invalid_timezone: an asOf, and the tenant's timezone setting is not an IANA name" },
     },
   })
   refresh(

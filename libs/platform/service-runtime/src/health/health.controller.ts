@@ -1,5 +1,6 @@
 import { Controller, Get, Inject } from '@nestjs/common';
 import { HealthCheck, HealthCheckService, HealthIndicatorService, type HealthIndicatorResult } from '@nestjs/terminus';
+import { PROBLEM_JSON_CONTENT_TYPE, problemDetailsSchema } from '@pulse/contracts';
 import { z } from 'zod';
 import { ApiRoute } from '../openapi/api-route.decorator';
 import { withTimeout } from '../with-timeout';
@@ -11,6 +12,8 @@ const livenessSchema = z.object({ status: z.literal('ok') });
 /** Terminus's result: each check by name, `up` (info) or `down` (error; only in the 503's problem body). */
 const checkResults = z.record(z.string(), z.looseObject({ status: z.enum(['up', 'down']) }));
 const readinessSchema = z.object({ status: z.literal('ok'), info: checkResults, error: checkResults, details: checkResults });
+/** The 503: problem details (code `not_ready`) with every check, up or down, in `checks` (problem-details.filter.ts). */
+const notReadySchema = problemDetailsSchema.extend({ checks: checkResults });
 
 @Controller()
 export class HealthController {
@@ -34,7 +37,7 @@ export class HealthController {
     summary: 'Readiness: every dependency answers',
     public: true,
     tags: ['health'],
-    responses: { 200: { description: 'Ready: every check up', schema: readinessSchema }, 503: { description: 'Not ready: problem+json listing each check' } },
+    responses: { 200: { description: 'Ready: every check up', schema: readinessSchema }, 503: { description: 'not_ready: problem+json listing each check', schema: notReadySchema, contentType: PROBLEM_JSON_CONTENT_TYPE } },
   })
   @HealthCheck()
   readinessCheck() {

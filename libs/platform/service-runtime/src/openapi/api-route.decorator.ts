@@ -10,6 +10,12 @@ export interface ApiResponseDoc {
   contentType?: string;
   /** A body without a schema (a file) that comes in any of these media types. */
   mediaTypes?: string[];
+  /**
+   * On a response the conventions give every route (OpenApiInfo.responseHeaders): a route's own response
+   * for the same status adds its codes to this one instead of replacing it (the 400 for two Authorization
+   * headers stays documented on a route that declares the 400s of its parameters).
+   */
+  additive?: boolean;
 }
 
 /** What the OpenAPI document says about a route: the same zod schemas the route validates with. */

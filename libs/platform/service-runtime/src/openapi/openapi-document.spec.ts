@@ -61,6 +61,18 @@ describe('buildOpenApiDocument', () => {
     expect(Object.keys(operation('/healthz', 'get').responses)).toEqual(['200', '503', 'default']);
   });
 
+  it("keeps an additive response's codes next to the route's own for the same status, and lets the route replace the others", () => {
+    const { operation } = document({
+      responseHeaders: (route): RouteConventions =>
+        route.public ? {} : { responses: { 403: { description: 'auth.host_mismatch', additive: true }, 409: { description: 'idempotency_key_in_progress' } } },
+    });
+    const post = operation('/things', 'post').responses;
+    expect(post['403']).toEqual({ description: 'thing.forbidden: route-specific; auth.host_mismatch', content: PROBLEM });
+    expect(post['409']).toEqual({ description: 'thing.taken', content: PROBLEM });
+    // Where the route declares nothing for the status, the convention stands alone.
+    expect(operation('/things/{id}', 'get').responses['403']).toEqual({ description: 'auth.host_mismatch', content: PROBLEM });
+  });
+
   it('makes a body optional when its schema takes an empty object, declares query decimals as text, and lists pattern-named parameters', () => {
     const built = buildOpenApiDocument({ title: 'T', version: '1', bearerDescription: 'key' }, [
       {

@@ -136,6 +136,17 @@ function responseObject(status: number, response: ApiResponseDoc): Record<string
   return mediaTypes.length > 0 ? { description: response.description, content: Object.fromEntries(mediaTypes.map((mediaType) => [mediaType, {}])) } : { description: response.description };
 }
 
+/** The responses the conventions give the route, and its own: each replaces the convention's, unless that one is additive. */
+function withRouteResponses(shared: Record<number, ApiResponseDoc>, own: Record<number, ApiResponseDoc>): Record<number, ApiResponseDoc> {
+  const merged = { ...shared };
+  for (const [key, response] of Object.entries(own)) {
+    const status = Number(key);
+    const common = shared[status];
+    merged[status] = common?.additive && !response.schema ? { ...response, description: `${response.description}; ${common.description}` } : response;
+  }
+  return merged;
+}
+
 /** OpenAPI 3.1 from the routes' zod schemas (3.1 takes JSON Schema 2020-12 as it is). */
 export function buildOpenApiDocument(info: OpenApiInfo, routes: DiscoveredRoute[]): Record<string, unknown> {
   const paths: Record<string, Record<string, unknown>> = {};
@@ -150,7 +161,7 @@ export function buildOpenApiDocument(info: OpenApiInfo, routes: DiscoveredRoute[
       return set && Object.keys(set).length > 0 ? { ...response, headers: set } : response;
     };
     // Integer-like keys: the statuses come out in ascending order whatever the order they were given in.
-    const declared: Record<number, ApiResponseDoc> = { ...conventions.responses, ...doc.responses };
+    const declared = withRouteResponses(conventions.responses ?? {}, doc.responses);
     const responses = Object.fromEntries(
       Object.entries(declared).map(([status, response]) => [status, withHeaders(responseObject(Number(status), response), status)]),
     );
