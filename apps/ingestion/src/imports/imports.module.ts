@@ -1,7 +1,7 @@
 import { Module } from '@nestjs/common';
 import { TenancyModule } from '../tenancy/tenancy.module';
 import { ImportLoader } from './import-loader';
-import { importStorageProvider, importWarehouseProvider } from './ingestion-dependencies';
+import { IMPORT_STORAGE, importStorageProvider, importWarehouseProvider } from './ingestion-dependencies';
 import { IngestionRequestedHandler } from './ingestion-requested.handler';
 import { TenantReactivatedHandler } from './tenant-reactivated.handler';
 import { UnfinishedUploadsAtBoot } from './unfinished-uploads-at-boot';
@@ -14,6 +14,7 @@ import { UnfinishedUploadsAtBoot } from './unfinished-uploads-at-boot';
   imports: [TenancyModule],
   controllers: [IngestionRequestedHandler, TenantReactivatedHandler],
   providers: [importStorageProvider, importWarehouseProvider, ImportLoader, UnfinishedUploadsAtBoot],
-  exports: [ImportLoader],
+  // One storage client for the service: source syncs write their batches through the loader's.
+  exports: [ImportLoader, IMPORT_STORAGE],
 })
 export class ImportsModule {}

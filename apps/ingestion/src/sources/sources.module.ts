@@ -1,17 +1,15 @@
 import { Module } from '@nestjs/common';
 import { INGESTION_CONFIG, type IngestionConfig } from '../config/ingestion.config';
 import { ImportsModule } from '../imports/imports.module';
-import { importStorageProvider } from '../imports/ingestion-dependencies';
 import { TenancyModule } from '../tenancy/tenancy.module';
 import { defaultSchedulerSettings, SOURCE_SCHEDULER_SETTINGS, SourceScheduler } from './source-scheduler';
 import { SourceSyncRunner } from './source-sync-runner';
 
 /** Source syncs (issue 8): the per-source cron scheduler and the runner feeding the import loader. */
 @Module({
+  // ImportsModule also gives the storage (IMPORT_STORAGE) the loader reads: sync batches are written where it looks.
   imports: [TenancyModule, ImportsModule],
   providers: [
-    // The same storage (same settings) the loader reads: sync batches are written where it looks.
-    importStorageProvider,
     { provide: SOURCE_SCHEDULER_SETTINGS, inject: [INGESTION_CONFIG], useFactory: (config: IngestionConfig) => defaultSchedulerSettings(config) },
     SourceSyncRunner,
     SourceScheduler,

@@ -90,6 +90,23 @@ function keylessLoadedRowsQuery(entity: CanonicalEntity): string {
 
 /** Streams the rows (COPY ... TO STDOUT, CSV with header, NULL unquoted empty) into object storage. */
 export async function writeStagedFile(db: TenantDatabaseClient, storage: ObjectStorage, entity: CanonicalEntity, rows: StagedRows, key: string): Promise<ObjectInfo> {
-  const stream = db.query(copyTo(`COPY (${stagedFileQuery(entity, rows)}) TO STDOUT WITH (FORMAT csv, HEADER true)`));
-  return storage.put(key, stream, { contentType: 'text/csv' });
+  const copy = db.query(copyTo(`COPY (${stagedFileQuery(entity, rows)}) TO STDOUT WITH (FORMAT csv, HEADER true)`));
+  try {
+    return await storage.put(key, copy, { contentType: 'text/csv' });
+  } catch (error) {
+    abandonCopy(copy);
+    throw error;
+  }
+}
+
+/**
+ * A COPY TO whose output failed (a full disk, an object store's error) before reading it to the end holds
+ * its connection in COPY OUT: nothing reads the rest, so the ROLLBACK after it would wait for ever, with
+ * the import's locks held. Its socket is closed instead: the server rolls the transaction back, the
+ * ROLLBACK fails at once, and the pool discards the connection (it is not idle outside a transaction).
+ */
+function abandonCopy(copy: ReturnType<typeof copyTo>): void {
+  if (copy.readableEnded) return;
+  copy.on('error', () => undefined); // the closed socket's error reaches the COPY too: it is this one's consequence
+  (copy as unknown as { connection?: { stream?: { destroy(): void } } }).connection?.stream?.destroy();
 }
