@@ -6,4 +6,5 @@ export { normalizeHeader } from './header-names';
 export { detectDelimiter, type CsvDelimiter } from './delimiter-detection';
 export { detectEncoding, type FileEncoding } from './text-decoding';
 export { INDEXED_TEXT_MAX_BYTES, indexedTextFields } from './indexed-text';
+export { jsonHoldsNul } from './json-nul';
 export { PARSING_CORPUS, parsingCorpusPath, readParsingCorpusFile, type ParsingCorpusFile } from './testing/corpus';

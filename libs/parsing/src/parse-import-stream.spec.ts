@@ -633,6 +633,20 @@ describe('parseImportStream: files that are not in one encoding', () => {
 });
 
 describe('parseImportStream: values the database would refuse', () => {
+  it('rejects a json field holding a NUL character (jsonb cannot store one), as JSON escapes or CSV text, and keeps an escaped backslash-u0000 text', async () => {
+    const ndjson = [
+      '{"customer_external_id":"c1","type":"login","occurred_at":"2026-01-05T00:00:00Z","properties":{"ua":"x\\u0000y"}}',
+      '{"customer_external_id":"c2","type":"login","occurred_at":"2026-01-05T00:00:00Z","properties":{"path":"C:\\\\u0000"}}',
+    ].join('\n');
+    const { rows, rejects } = await parseAll(ndjson, { entity: 'usage_events', format: 'ndjson' });
+    expect(rejects.map((r) => [r.line, r.column, r.reasonCode, r.message])).toEqual([[1, 'properties', 'invalid_json', expect.stringContaining('without a NUL character')]]);
+    // The text backslash-u0000 (an escaped backslash, then u0000) is no NUL: it loads.
+    expect(rows.map((row) => row.values['properties'])).toEqual(['{"path":"C:\\\\u0000"}']);
+
+    const csv = await parseAll('customer_external_id,type,occurred_at,properties\nc1,login,2026-01-05T00:00:00Z,"{""a"":""\\u0000""}"\n', { entity: 'usage_events' });
+    expect(csv.rejects.map((r) => [r.line, r.column, r.reasonCode])).toEqual([[2, 'properties', 'invalid_json']]);
+  });
+
   it('rejects dates outside 1901-01-01..2199-12-31 (placeholders such as 0001-01-01 and 9999-12-31, also as epochs) instead of emitting them', async () => {
     const csv = [
       'external_id,customer_since',

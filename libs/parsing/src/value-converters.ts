@@ -3,6 +3,7 @@ import { canonicalIsoDate, canonicalUtcInstant, fixedDayMonthDate, fixedDayMonth
 import { DAY_RANGE_TEXT, INSTANT_RANGE_TEXT, isDayInRange, isInstantInRange, isInstantTextInRange } from './date-range';
 import { FIRST_FIVE_DIGIT_YEAR_MS, FIRST_FOUR_DIGIT_YEAR_MS, IsoInstantFormatter } from './iso-instant';
 import { exactJsonValue, mayHoldInexactNumber } from './json-number-tokens';
+import { jsonHoldsNul } from './json-nul';
 import { MAX_DECIMAL_INTEGER_DIGITS, fitsDecimalColumn, parseDecimal, parseInteger, type DecimalSeparator } from './number-formats';
 import type { RejectionReason } from './parse-types';
 import { hasUnpairedSurrogate } from './unpaired-surrogates';
@@ -198,6 +199,7 @@ export function canonicalConverter(field: CanonicalField, locale: ColumnLocale, 
     case 'json': {
       const invalidJson = failure('invalid_json', 'a JSON object like {"plan":"pro"}');
       const unpaired = failure('invalid_json', 'a JSON object without a UTF-16 surrogate escape that lacks its pair (such as \\ud800 alone), which is no character');
+      const withNul = failure('invalid_json', 'a JSON object without a NUL character (\\u0000), which cannot be stored');
       return (text) => {
         const value = transform(text);
         if (value.trim() === '') return null;
@@ -206,7 +208,8 @@ export function canonicalConverter(field: CanonicalField, locale: ColumnLocale, 
           if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) return invalidJson;
           if (hasUnpairedSurrogate(value, parsed)) return unpaired;
           // A number JSON.parse would change keeps its digits, as text (the rule of custom numbers).
-          return JSON.stringify(mayHoldInexactNumber(value) ? exactJsonValue(value) : parsed);
+          const json = JSON.stringify(mayHoldInexactNumber(value) ? exactJsonValue(value) : parsed);
+          return jsonHoldsNul(json) ? withNul : json;
         } catch {
           return invalidJson;
         }

@@ -201,4 +201,26 @@ describe('messy files end to end (corpus of @pulse/parsing, real PostgreSQL)', (
       { external_id: 'E5', customer: 'C003', type: 'api_call', occurred_at: new Date('2024-05-03T12:00:00Z'), properties: { x: 1 }, custom: { device: null, duration_s: 'n/a' } },
     ]);
   });
+
+  it('a NUL in a typed cell past the first 64 KiB, or in a json field, rejects that line alone; the error is recorded with the NUL shown escaped', async () => {
+    const own = await ingestion.seedTenant('nul-values');
+    const errorsOf = (importId: string) =>
+      ingestion.rows(own, 'SELECT line_number::int AS line, "column", reason_code AS reason, message FROM import_errors WHERE import_id = $1 ORDER BY line_number', [importId]);
+    // 3000 good rows first: a NUL within the first 64 KiB makes the whole file unreadable (a binary file).
+    const products = ['sku,name,price', ...Array.from({ length: 3000 }, (_, i) => `SKU-${i + 1},Product ${i + 1},${i + 1}.50`), 'SKU-BAD,Bad one,12\u00005'].join('\n');
+    const loaded = await ingestion.importFile(own, { entity: 'products', content: products });
+    // Before: the message quoting the value could not be stored, and the import failed with nothing loaded.
+    expect(loaded).toMatchObject({ status: 'partially_succeeded', rowsReceived: 3001, rowsLoaded: 3000, rowsRejected: 1 });
+    expect(await errorsOf(loaded.importId)).toEqual([{ line: 3002, column: 'price', reason: 'invalid_number', message: expect.stringContaining('12\\05') }]);
+
+    const events = [
+      '{"external_id":"e1","customer_external_id":"c1","type":"login","occurred_at":"2026-01-05T00:00:00Z","properties":{"ua":"x\\u0000y"}}',
+      '{"external_id":"e2","customer_external_id":"c1","type":"login","occurred_at":"2026-01-06T00:00:00Z","properties":{"ua":"ok"}}',
+    ].join('\n');
+    const eventsLoaded = await ingestion.importFile(own, { entity: 'usage_events', format: 'ndjson', content: events, options: { onUnknownReference: 'create_stub', maxRejectedShare: 0.6 } });
+    // Before: jsonb refused the NUL in the load, and the import failed with neither event loaded.
+    expect(eventsLoaded).toMatchObject({ status: 'partially_succeeded', rowsReceived: 2, rowsLoaded: 1, rowsRejected: 1 });
+    expect(await errorsOf(eventsLoaded.importId)).toEqual([{ line: 1, column: 'properties', reason: 'invalid_json', message: expect.stringContaining('NUL') }]);
+    expect(await ingestion.rows(own, 'SELECT external_id, properties FROM usage_events')).toEqual([{ external_id: 'e2', properties: { ua: 'ok' } }]);
+  });
 });

@@ -15,10 +15,11 @@ export async function insertImportErrors(db: TenantDatabaseClient, importId: str
       [
         importId,
         part.map((reject) => reject.line),
-        part.map((reject) => reject.column),
+        // A message quotes the bad value, and an NDJSON key may hold a NUL too: all shown escaped.
+        part.map((reject) => (reject.column === null ? null : showNul(reject.column))),
         part.map((reject) => reject.reasonCode),
-        part.map((reject) => reject.message),
-        part.map((reject) => stripNul(reject.raw)),
+        part.map((reject) => showNul(reject.message)),
+        part.map((reject) => showNul(reject.raw)),
         part.map((reject) => keyJson(reject)),
       ],
     );
@@ -32,7 +33,7 @@ function keyJson(reject: RowRejection): string | null {
   return json.includes('\\u0000') ? null : json;
 }
 
-/** PostgreSQL text cannot hold NUL; the raw row is for a human to read, so it is shown escaped. */
-function stripNul(raw: string): string {
-  return raw.includes('\u0000') ? raw.split('\u0000').join('\\0') : raw;
+/** PostgreSQL text cannot hold NUL; what an error records is for a human to read, so it is shown escaped. */
+function showNul(text: string): string {
+  return text.includes('\u0000') ? text.split('\u0000').join('\\0') : text;
 }

@@ -1,4 +1,4 @@
-import type { CanonicalRow, RowRejection } from '@pulse/parsing';
+import { jsonHoldsNul, type CanonicalRow, type RowRejection } from '@pulse/parsing';
 
 /** What COPY's text format must escape in a value, and NUL, which PostgreSQL cannot store at all. */
 // eslint-disable-next-line no-control-regex -- NUL is exactly what this looks for
@@ -6,8 +6,6 @@ const SPECIAL = /[\\\n\r\t\u0000]/;
 const ESCAPED = /[\\\n\r\t]/g;
 const ESCAPES: Record<string, string> = { '\\': '\\\\', '\n': '\\n', '\r': '\\r', '\t': '\\t' };
 const escapeChar = (char: string): string => ESCAPES[char] as string;
-/** A NUL as JSON.stringify writes it: `\u0000` after an even number of backslashes (after an odd one, it is the text `\u0000`). */
-const ESCAPED_NUL = /(?<!\\)(?:\\\\)*\\u0000/;
 
 export interface StagingLineOptions {
   /** NDJSON: also list the fields the record leaves out. */
@@ -49,7 +47,7 @@ export function stagingLine(row: CanonicalRow, fields: readonly string[], option
   // backslashes are the only text-format specials it can leave.
   const custom = JSON.stringify(row.custom);
   if (custom.includes('\\')) {
-    if (ESCAPED_NUL.test(custom)) return nulRejection(row, 'custom', options.keyFields);
+    if (jsonHoldsNul(custom)) return nulRejection(row, 'custom', options.keyFields);
     return `${line}\t${custom.replace(ESCAPED, escapeChar)}\t${absentColumn}\n`;
   }
   return `${line}\t${custom}\t${absentColumn}\n`;
