@@ -46,7 +46,7 @@ describe('TenantOutboxSweeper (real PostgreSQL, project emulator)', () => {
     }
   };
 
-  const sweeper = (options: { unreachable?: string; publish?: (message: EventMessage) => Promise<void>; stopGraceMs?: number } = {}) =>
+  const sweeper = (options: { unreachable?: string; publish?: (message: EventMessage) => Promise<void>; stopGraceMs?: number; concurrency?: number } = {}) =>
     new TenantOutboxSweeper<Tenant>({
       listTenants: async () => [acme, globex],
       withTenantConnection: async (owner, work) => {
@@ -65,6 +65,7 @@ describe('TenantOutboxSweeper (real PostgreSQL, project emulator)', () => {
       minAgeMs: 10_000,
       batchSize: 2,
       stopGraceMs: options.stopGraceMs,
+      concurrency: options.concurrency,
     });
 
   const runIds = () => arrived.flatMap((subscription) => subscription.messages.map((message) => `${message.attributes.tenantId}:${(JSON.parse(message.data.toString()) as { runId: string }).runId}`));
@@ -189,14 +190,47 @@ describe('TenantOutboxSweeper (real PostgreSQL, project emulator)', () => {
     }
     // The emulator keeps nothing across a restart: topics and subscriptions again.
     for (const subscription of arrived) await subscription.close();
-    const [topic] = await pubsub.createTopic(metricsRefreshRequestedV1.topic);
-    await topic.createSubscription(`${metricsRefreshRequestedV1.topic}.sweeper-test`, { enableMessageOrdering: true });
-    await pubsub.createTopic(metricsComputedV1.topic);
+    for (const name of [metricsRefreshRequestedV1.topic, metricsComputedV1.topic]) {
+      const [topic] = await pubsub.createTopic(name);
+      await topic.createSubscription(`${name}.sweeper-test`, { enableMessageOrdering: true });
+    }
     arrived = [collect(pubsub, `${metricsRefreshRequestedV1.topic}.sweeper-test`)];
 
     expect(await sweeper().sweepOnce()).toBe(1);
     await waitFor(async () => runIds().length >= 1, { timeoutMs: 10_000, description: 'the event to arrive after the outage' });
     expect(runIds()).toEqual(['acme:during-outage']);
     expect(await unpublished(acme)).toEqual([]);
+  });
+
+  it('ends a round at the first publish Pub/Sub does not answer, then tries one tenant at a time until one goes through', async () => {
+    await leave(acme, 'a-down', 60);
+    await leave(globex, 'g-down', 60);
+    let calls = 0;
+    let down = true;
+    // The first round's two publishes fail together, as two publishes waiting out Pub/Sub's timeout do.
+    let bothStarted = () => undefined as void;
+    const firstTwo = new Promise<void>((resolve) => (bothStarted = resolve));
+    // Each failing publish would hold its tenant's connection and relay lock for the publish's timeout.
+    const swept = sweeper({
+      concurrency: 2,
+      publish: async (message) => {
+        calls += 1;
+        if (calls === 2) bothStarted();
+        if (calls <= 2) await firstTwo;
+        if (down) throw Object.assign(new Error('14 UNAVAILABLE: No connection established'), { code: 14 });
+        await publisher.publishMessage(message);
+      },
+    });
+    // Two tenants at once: both fail.
+    expect(await swept.sweepOnce()).toBe(0);
+    expect(calls).toBe(2);
+    // Pub/Sub still down: one tenant tried, and the round ends (before: both again, and every tenant after them).
+    expect(await swept.sweepOnce()).toBe(0);
+    expect(calls).toBe(3);
+
+    down = false;
+    expect(await swept.sweepOnce()).toBeGreaterThanOrEqual(2);
+    expect(await unpublished(acme)).not.toContain('a-down');
+    expect(await unpublished(globex)).not.toContain('g-down');
   });
 });

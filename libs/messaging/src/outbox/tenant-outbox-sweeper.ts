@@ -41,6 +41,10 @@ export class TenantOutboxSweeper<Tenant> {
   private stopping = false;
   private abandon = new AbortController();
   private wake: (() => void) | undefined;
+  /** The last publish found Pub/Sub unreachable: the next round sweeps one tenant at a time, as a probe. */
+  private pubsubDown = false;
+  /** A publish of this round found Pub/Sub unreachable: the round takes no more tenants. */
+  private roundCutShort = false;
 
   constructor(private readonly options: TenantOutboxSweeperOptions<Tenant>) {
     this.intervalMs = options.intervalMs ?? 15_000;
@@ -61,20 +65,39 @@ export class TenantOutboxSweeper<Tenant> {
     this.running = undefined;
   }
 
-  /** One round over every tenant. Returns how many events were published. */
+  /**
+   * One round over every tenant. Returns how many events were published.
+   *
+   * While Pub/Sub does not answer, each publish waits out its timeout (15 s) holding a connection to the
+   * tenant's database and its relay lock: the round ends at the first such failure instead of going on to
+   * every tenant, and the rounds after it try one tenant at a time until a publish goes through.
+   */
   async sweepOnce(): Promise<number> {
     const tenants = [...(await this.options.listTenants())];
     let published = 0;
+    this.roundCutShort = false;
+    const ended = () => this.stopping || this.roundCutShort;
     const worker = async () => {
-      for (let tenant = tenants.shift(); tenant !== undefined && !this.stopping; tenant = tenants.shift()) {
+      for (let tenant = tenants.shift(); tenant !== undefined && !ended(); tenant = tenants.shift()) {
         // Not `published += await ...`: that reads `published` before the await and loses the other workers' counts.
         const count = await this.sweepTenant(tenant);
         published += count;
       }
     };
-    await Promise.all(Array.from({ length: this.options.concurrency ?? 4 }, worker));
+    await Promise.all(Array.from({ length: this.pubsubDown ? 1 : (this.options.concurrency ?? 4) }, worker));
     return published;
   }
+
+  /** The service's publish, noting whether Pub/Sub answered. */
+  private readonly publish = async (message: EventMessage): Promise<void> => {
+    try {
+      await this.options.publish(message);
+      this.pubsubDown = false;
+    } catch (error) {
+      if (isPubSubUnreachable(error)) this.pubsubDown = this.roundCutShort = true;
+      throw error;
+    }
+  };
 
   private async sweepTenant(tenant: Tenant): Promise<number> {
     const batchSize = this.options.batchSize ?? 100;
@@ -83,18 +106,18 @@ export class TenantOutboxSweeper<Tenant> {
         let published = 0;
         for (;;) {
           const count = await relayOutboxBatch(connection, {
-            publish: this.options.publish,
+            publish: this.publish,
             logger: this.options.logger,
             batchSize,
             topics: this.options.topics,
             minAgeMs: this.options.minAgeMs ?? 10_000,
             tenantId: this.options.tenantIdOf(tenant),
-            stopRequested: () => this.stopping,
+            stopRequested: () => this.stopping || this.roundCutShort,
             abandon: this.abandon.signal,
           });
           published += count;
           // A full batch means more may be waiting; anything less (failures included) ends the tenant's turn.
-          if (count < batchSize || this.stopping) return published;
+          if (count < batchSize || this.stopping || this.roundCutShort) return published;
         }
       });
     } catch (error) {
@@ -128,4 +151,10 @@ export class TenantOutboxSweeper<Tenant> {
       };
     });
   }
+}
+
+/** gRPC's UNAVAILABLE (no connection) and DEADLINE_EXCEEDED (no answer in time): Pub/Sub, not the message, is the problem. */
+function isPubSubUnreachable(error: unknown): boolean {
+  const code = (error as { code?: unknown } | null)?.code;
+  return code === 14 || code === 4;
 }
