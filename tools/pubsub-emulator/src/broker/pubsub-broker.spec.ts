@@ -165,6 +165,23 @@ describe('PubSubBroker', () => {
     });
   });
 
+  it('never hands out an ack id again: a late ack meant for a deleted subscription does not take a message of the one made under its name', () => {
+    const { broker } = setup();
+    const subscription = `${P}/subscriptions/s-1`;
+    broker.createTopic({ name: TOPIC });
+    broker.createSubscription({ name: subscription, topic: TOPIC });
+    broker.publish(TOPIC, [input('old')]);
+    const [old] = backlogOf(broker, subscription);
+    broker.deleteSubscription(subscription);
+    broker.createSubscription({ name: subscription, topic: TOPIC });
+    broker.publish(TOPIC, [input('new')]);
+    const [fresh] = backlogOf(broker, subscription);
+
+    expect(fresh?.ackId).not.toBe(old?.ackId);
+    broker.findSubscriptionOrThrow(subscription).queue.acknowledge([old?.ackId as string]);
+    expect(broker.findSubscriptionOrThrow(subscription).queue.backlogSize).toBe(1);
+  });
+
   it('applies subscription updates to delivery', () => {
     const { broker } = setup();
     broker.createTopic({ name: TOPIC });

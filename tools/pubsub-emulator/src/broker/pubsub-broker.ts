@@ -41,6 +41,8 @@ export class PubSubBroker {
   private readonly topics = new Map<string, TopicRecord>();
   private readonly subscriptions = new Map<string, SubscriptionRecord>();
   private nextMessageId = 1;
+  /** Ack ids are numbered across the broker's subscriptions (see SubscriptionQueue). */
+  private nextAckNumber = 1;
 
   constructor(private readonly options: BrokerOptions) {}
 
@@ -115,7 +117,7 @@ export class PubSubBroker {
     this.assertDeadLetterTopicExists(settings);
     this.subscriptions.set(settings.name, {
       settings,
-      queue: new SubscriptionQueue(settings.name, this.queuePolicyOf(settings)),
+      queue: new SubscriptionQueue(settings.name, this.queuePolicyOf(settings), () => this.nextAckNumber++),
     });
     topic.subscriptions.add(settings.name);
     this.options.log(`created subscription ${settings.name} on ${settings.topic}`);

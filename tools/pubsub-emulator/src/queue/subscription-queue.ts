@@ -80,12 +80,16 @@ export class SubscriptionQueue {
   private readonly outstandingByHolder = new Map<string, Outstanding>();
   private readonly leasedCountByOrderingKey = new Map<string, number>();
   private nextSequence = 1;
-  private nextAckNumber = 1;
 
-  /** @param ackIdPrefix the subscription name; ack ids read `<subscription>:<n>` like the SDK emulator's. */
+  /**
+   * @param ackIdPrefix the subscription name; ack ids read `<subscription>:<n>` like the SDK emulator's.
+   * @param nextAckNumber the broker's counter, so that a subscription deleted and made again under its
+   *   name never hands out an ack id its former self did (a late ack of an old message would take a new one).
+   */
   constructor(
     private readonly ackIdPrefix: string,
     private policy: QueuePolicy,
+    private readonly nextAckNumber: () => number = counter(),
   ) {}
 
   updatePolicy(policy: QueuePolicy): void {
@@ -194,7 +198,7 @@ export class SubscriptionQueue {
 
   private startLease(entry: Entry, holder: string, deadline: number): Delivery {
     if (entry.ackId) this.entriesByAckId.delete(entry.ackId);
-    const ackId = `${this.ackIdPrefix}:${this.nextAckNumber++}`;
+    const ackId = `${this.ackIdPrefix}:${this.nextAckNumber()}`;
     entry.ackId = ackId;
     this.entriesByAckId.set(ackId, entry);
     entry.deliveryAttempts += 1;
@@ -260,4 +264,9 @@ export class SubscriptionQueue {
     if (next.messages > 0) this.outstandingByHolder.set(holder, next);
     else this.outstandingByHolder.delete(holder);
   }
+}
+
+function counter(): () => number {
+  let next = 1;
+  return () => next++;
 }
