@@ -28,7 +28,7 @@ import { readImport, TERMINAL_STATUSES, type ImportRecord } from './import-recor
 import { IMPORT_STORAGE, IMPORT_WAREHOUSE } from './ingestion-dependencies';
 import { importInterrupted } from './import-interrupted';
 import { EMPTY_CHECKPOINT, stageFile, type StagingCheckpoint } from './staging/stage-file';
-import { createStagingTableSql, dropStagingTableSql, stagingTableName } from './staging/staging-table';
+import { createStagingTableSql, dropStagingTablesOfFinishedImports, dropStagingTableSql, stagingTableName } from './staging/staging-table';
 
 /**
  * The import to create, for callers that have their own data (source syncs): docs/ingestion.md, "Loader entry
@@ -435,6 +435,8 @@ export class ImportLoader implements BeforeApplicationShutdown {
 
   /** Creates the staging table, or checks that what it holds is what the checkpoint says; otherwise starts over. */
   private async prepareStaging(db: TenantDatabaseClient, record: ImportRecord): Promise<StagingCheckpoint> {
+    const leftOver = await dropStagingTablesOfFinishedImports(db);
+    if (leftOver.length > 0) this.logger.info({ importIds: leftOver }, 'dropped the staging tables finished imports had left');
     await db.query(createStagingTableSql(record.entity, record.id));
     const { rows } = await db.query<{ n: string }>(`SELECT count(*) AS n FROM "${stagingTableName(record.id)}"`);
     if (Number(rows[0]?.n ?? 0) === record.staging.stagedRows) return record.staging;

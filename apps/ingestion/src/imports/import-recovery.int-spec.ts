@@ -171,6 +171,25 @@ describe('crash safety and redelivery (real PostgreSQL, Pub/Sub emulator)', () =
     expect(await ingestion.rows(tenant, 'SELECT external_id FROM customers ORDER BY 1')).toEqual([{ external_id: 'c1' }, { external_id: 'c2' }]);
   });
 
+  it('drops the staging table a finished import left (its process died between COMMIT and DROP) when the next import of the tenant starts', async () => {
+    const tenant = await ingestion.seedTenant('staging-left');
+    const first = await ingestion.importFile(tenant, { entity: 'customers', content: 'external_id,name\nc1,One\n' });
+    // What a process that died right after the import's COMMIT leaves: its staging table, with its rows.
+    const table = `import_staging_${first.importId.replace(/-/g, '')}`;
+    await ingestion.rows(tenant, `CREATE UNLOGGED TABLE ${table} (line bigint, external_id text)`);
+    const stagingTables = async () => (await ingestion.rows<{ relname: string }>(tenant, `SELECT relname FROM pg_class WHERE relname LIKE 'import\\_staging\\_%' AND relkind = 'r'`)).map((row) => row.relname);
+    expect(await stagingTables()).toEqual([table]);
+
+    // The table of an import another worker is staging stays: only finished imports' tables go.
+    const staging = await queuedUpload(tenant);
+    const inUse = `import_staging_${staging.importId.replace(/-/g, '')}`;
+    await ingestion.rows(tenant, `CREATE UNLOGGED TABLE ${inUse} (line bigint, external_id text)`);
+
+    const { importId } = await queuedUpload(tenant);
+    expect(await ingestion.loader.run({ tenant: tenant.context, timezone: 'UTC', importId })).toMatchObject({ status: 'succeeded' });
+    expect(await stagingTables()).toEqual([inUse]);
+  });
+
   it('asks metrics for another run when the warehouse gets an import\'s rows only after its completion event went out', async () => {
     const tenant = await ingestion.seedTenant('late-warehouse');
     const { importId } = await queuedUpload(tenant);

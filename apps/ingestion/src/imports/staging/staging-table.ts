@@ -1,4 +1,5 @@
 import { CANONICAL_ENTITY_SPECS, type CanonicalEntity } from '@pulse/contracts';
+import type { TenantDatabaseClient } from '@pulse/tenancy';
 import { escapeIdentifier } from 'pg';
 
 /**
@@ -31,4 +32,18 @@ export function copyIntoStagingSql(entity: CanonicalEntity, importId: string): s
 
 export function dropStagingTableSql(importId: string): string {
   return `DROP TABLE IF EXISTS ${escapeIdentifier(stagingTableName(importId))}`;
+}
+
+/**
+ * Drops the staging tables of finished imports. Each import drops its own once committed, but a process
+ * that died between that COMMIT and the DROP leaves it, with all of the import's rows; an upload's
+ * redelivery drops it, a source sync's batch gets none. Any later import of the tenant cleans up.
+ */
+export async function dropStagingTablesOfFinishedImports(db: TenantDatabaseClient): Promise<string[]> {
+  const { rows } = await db.query<{ id: string }>(
+    `SELECT i.id FROM pg_class c JOIN imports i ON c.relname = 'import_staging_' || replace(i.id::text, '-', '')
+      WHERE c.relkind = 'r' AND c.relnamespace = current_schema()::regnamespace AND i.status IN ('succeeded', 'partially_succeeded', 'failed')`,
+  );
+  for (const { id } of rows) await db.query(dropStagingTableSql(id));
+  return rows.map((row) => row.id);
 }
