@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { Readable } from 'node:stream';
 import { text } from 'node:stream/consumers';
-import { FakeGcsServer } from '@pulse/testing';
+import { FakeGcsServer, waitFor } from '@pulse/testing';
 import { deleteObjectsUnder } from './delete-prefix';
 import { GcsStorage } from './gcs-storage';
 import { LocalFolderStorage } from './local-folder-storage';
@@ -213,9 +213,9 @@ describe('LocalFolderStorage reads', () => {
       await new Promise((resolve) => reader.once('data', resolve));
       expect(await openDescriptorsOf(file)).toBe(1);
       reader.destroy();
-      await new Promise((resolve) => setTimeout(resolve, 50));
 
-      expect(await openDescriptorsOf(file)).toBe(0);
+      // Closed asynchronously, soon; without the release it stays open until garbage collection.
+      await waitFor(async () => (await openDescriptorsOf(file)) === 0, { description: 'the file to be closed', timeoutMs: 5_000 });
     } finally {
       await rm(folder, { recursive: true, force: true });
     }
