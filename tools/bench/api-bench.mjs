@@ -478,7 +478,7 @@ function render(results, authMicros, machine, { duration, connections, rounds })
 
 Measured ${machine.date.slice(0, 10)} on ${machine.nproc} cores (${machine.cpu}), Node ${machine.node}, PostgreSQL ${machine.postgresVersion} (${machine.postgres === 'server' ? "the machine's server" : 'embedded'}), the machine shared with other work (1-minute load average ${machine.loadAverage.toFixed(1)} at the start).
 
-Command: \`npx nx run api:build && npm run bench:api\` (\`node tools/bench/api-bench.mjs [--reseed] [--duration s] [--connections n] [--rounds n] [--pool n] [--no-doc] [--profile] [--only <case>]\`;
+Command: \`npx nx run api:build && npm run bench:api -- --rounds ${rounds}\` (\`node tools/bench/api-bench.mjs [--reseed] [--duration s] [--connections n] [--rounds n] [--pool n] [--no-doc] [--profile] [--only <case>]\`;
 \`--profile\` writes V8 CPU profiles of both servers to tmp/bench-profiles).
 
 Setup: one tenant with ${CUSTOMERS.toLocaleString('en')} customers with KPIs (seeded once by the script with generate_series,
@@ -493,7 +493,7 @@ rounds; the load generator, both servers and PostgreSQL share the ${machine.npro
 - single read: \`GET /v1/customers/{externalId}\`, a random id of 1,000 fixed ones per request (the route's one statement: the row, its KPIs, its aliases and the health contributions of the KPIs' run).
 
 CPU columns: the CPU time (user + system, from /proc) used during the measured load divided by the requests served, by
-the server process, by all of PostgreSQL's processes and by the load generator (autocannon, in the bench's process): what
+the server process, by every PostgreSQL process on the machine (the bench's backends and any other work's) and by the load generator (autocannon, in the bench's process): what
 one request costs each of them, whatever else the shared machine was doing. Their sum bounds the requests per second
 the ${machine.nproc} cores can serve.
 
@@ -501,7 +501,7 @@ the ${machine.nproc} cores can serve.
 | --- | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |
 ${rows.join('\n')}
 
-Auth path (\`TenantAuthGuard\`'s calls to \`TenantResolver\`, warm cache, median of 20 batches of 200 calls):
+Auth path (the api guards' calls to \`TenantResolver\`: \`TenantAuthGuard\`'s \`resolveApiKey\`, \`TenantHostGuard\`'s \`resolveHost\`; warm cache, median of 20 batches of 200 calls; a control-plane lookup on a cache miss is not measured):
 
 | call | per call |
 | --- | ---: |
@@ -523,43 +523,6 @@ Targets (issue 5):
 | p99 under 50 ms (api, ${connections} connections) | ${met(p99Ok)}: list ${list.api.p99} ms, single read ${single.api.p99} ms (the floor: list ${list.bare.p99} ms, single read ${single.bare.p99} ms) |
 | at least 70% of the bare route's throughput | ${met(rpsOk)}: list ${((list.api.rps / list.bare.rps) * 100).toFixed(0)}%, single read ${((single.api.rps / single.bare.rps) * 100).toFixed(0)}% |
 | tenant resolution and auth path under 1 ms | ${met(authOk)}: ${us(authMicros.tenantHost)} on a tenant host, ${us(authMicros.otherHost)} on another host (warm cache) |
-
-Runs of 2026-11-29 (a new machine, 2 cores): the throughput ratio fell below the 70% of the runs before. A first run of
-the day, while review helpers and tests shared the machine, gave list 69% and single read 70%; a second, quieter one 59%
-and 62% (its rounds: list 61-80%, single read 56-63%). The floor got much faster on this machine (one connection: 189 µs
-of server CPU per read against 287 the day before) while the api's cost stayed where it was (445 against 443), and it
-varies far more from run to run than the floor's. To tell that from a regression, the api as of 7b49acc (before the
-day's fixes) and as of this run were measured alternately, single read on one connection, three runs each: server CPU
-per request 404-500 µs before, 324-654 µs after, the floor 149-192 µs in all six. No regression shows beyond that
-spread; the per-request cost the api adds over the floor (Nest, guards, DTOs, ETag, logging) is what stands between it and
-the 70% here.
-
-Pool size (2026-11-28): until then the bench gave both servers 20 connections; the api's default is 5
-(\`TENANT_POOL_PER_TENANT\`), which the bench now uses (\`--pool n\` to change it). Three rounds each way on the same machine
-in the same hour (medians): with 20, list p99 117 ms through the api and 83 ms through the floor, the api at 70% of the
-floor's throughput; single read p99 34 and 27 ms, 79%. With 5: list p99 92 and 86 ms, 90%; single read p99 30 and
-25 ms, 96%. Twenty server processes on two cores compete with both servers and the load generator for the CPU, and the
-api, which keeps more of each request in flight, lost more to it. The list's p99 stays out of this machine's reach for
-any server running this SQL: the floor's own was 75-89 ms in those rounds (by the Little's-law bound below, 50
-connections cannot average much under 40 ms a page even through the floor, and p99 is about twice the mean). The api's
-list p99 had been further from the floor's than its throughput: with \`--trace-gc\` (20 connections, 2026-11-27), its
-young-generation collections during the list load took 6.6 ms each on average against the floor's 2.3 ms, since every
-request in flight holds its rows, DTOs and JSON through more turns of the event loop; a young generation of 64 MB
-(\`--max-semi-space-size=64\`) cut the collector time per page but made each collection 16 ms and the p99 worse: not kept.
-
-Tried and not kept:
-
-- Without the compression plugin (2026-11-27, fifth session, single read, one round each): 141 against 145 µs of server
-  CPU per request, within the noise (the floor's own figure moved from 68 to 75 µs between the two runs).
-- Rendering each list item as JSON in PostgreSQL (\`json_build_object\` in the page's statement, the text passed through
-  to the response; second session): Node's CPU per page fell from about 900 to 500 µs, but PostgreSQL's rose from about
-  530 to 1,260 µs, so a page cost the machine more (one connection, 3,000 pages, same statement prepared).
-- A larger young generation (\`--max-semi-space-size=64\` for both servers): no gain beyond the noise on the list (the
-  objects that cost the collector were being allocated in the old generation: see pretenuring below).
-- Upper bounds, by builds with a part removed (single read, server CPU per request above the floor's, on the slower
-  machine of the second session): without the compression plugin's hooks about 35 µs less, without the ETag hook about
-  20 µs less (one run each, while other work ran). Both are features the issue asks for (gzip, ETag), so neither was
-  removed. (The same experiment put the request log store's AsyncLocalStorage at about 30 µs; it went, see the end.)
 
 What the profiles (\`--profile\`), the server CPU per request and A/B runs of modified builds (\`API_BENCH_DIST\`) show:
 
@@ -584,44 +547,7 @@ What the profiles (\`--profile\`), the server CPU per request and A/B runs of mo
   of machine CPU per page, the api's ${list.api.p99} ms at ${perRequest(list.api)} µs: p99 under 50 ms needs the api's page to cost the machine
   much closer to what the floor's does.
 
-What was removed, in this order: Nest middleware for request logging (now a Fastify hook), the RxJS interceptor pipeline on
-reads (rate limiting is a guard; the Idempotency-Key interceptor sits on the POST routes that use it), the compression
-plugin's request-decompression hook, one of the two statements of a customer read (now one named, prepared statement: the
-floor runs it too); then the filtering walk of the list (the band + KPI indexes), instants parsed into Date and formatted
-again in Node (now formatted by PostgreSQL, for both servers: about 1.6 µs per value, 200 values per page), the copy of
-every list item, per-request building of the 85 range-filter keys and the multi-step ETag hash (one-shot now); last,
-pino-http (two child loggers per request, a third when the tenant id was assigned): the request's log store now makes
-one child logger only when a line is written, and the completion line comes from Fastify's onResponse hook
-(libs/platform/service-runtime/src/logging/request-log.ts). An A/B run of the single read before and after: server CPU
-125-127 -> 101-111 µs per request. Then list pages became named statements with their LIMIT in the text
-(apps/api/src/customers/list-statement.ts): PostgreSQL had planned every page again (0.2-0.4 ms: with \`LIMIT $n\` it
-cannot cost a generic plan and keeps custom ones). Its CPU per page went from about 590 to about 300 µs, the api's list
-from 1,220 to 1,440-1,530 pages/s and its p99 from 73 to 61-72 ms (the runs of 2026-11-26 before and after, full and
-\`--only list\`); the floor, running the same named statement, gained more (1,630 -> 2,300-2,340 pages/s), so the
-api/floor ratio of the list fell from 75% to 62-66%.
-
-Last, V8's allocation-site pretenuring was turned off (2026-11-27, third session of the day). With \`--trace-gc\`, the api's young-generation
-collections during the list load took about 5 ms each (the floor's about 1 ms) and its old generation grew by about 56 KB
-per page, from 70 to 300 MB between full collections, where the floor's heap stayed flat. V8 had started allocating
-objects of some allocation sites straight in the old generation (\`--trace-pretenuring --trace-pretenuring-statistics\` showed sites switched to
-"tenure"): under load a request lives through one or two scavenges, so the objects made once per request all survive
-them. Old objects hold on to the young ones they point to until a full collection, so each page's rows and strings were
-copied by every scavenge and then promoted. With pretenuring off (\`v8.setFlagsFromString\` at the api's start, before
-any request), scavenges took about 1.5 ms again: in runs on the same machine the list went from 67% to 79-82% of the floor,
-its p99 from 98-104 ms to 61-75 ms, the api's CPU per page from 1.8 to 1.4-1.5 times the floor's; the floor, given the
-same setting, did not change (1,528 and 1,530 pages/s: its heap never grew). The single read did not move beyond the
-noise (62% before, 63% after).
-
-Then AsyncLocalStorage went (2026-11-27, sixth session of the day). The request log store had been bound with nestjs-pino's
-AsyncLocalStorage (\`storage.run\` in the onRequest hook), so that log lines written while serving a request carried its
-correlation id. On Node 20 the first \`run\` of any AsyncLocalStorage turns on V8's promise hooks for the rest of the process:
-every promise made afterwards, by Nest, Fastify's hooks or pg, calls into them. The store now hangs on the request and code
-serving it logs through \`requestLogger(request, root)\` (libs/platform/service-runtime/src/logging/request-log.ts); the api's
-event consumers, whose handlers write no lines, bind no context either (an integration test fails if the api starts an
-AsyncLocalStorage). Single read, two rounds each, same machine, same hour: the api's server CPU per request went from 349-351
-to 265-313 µs (a build with only \`storage.run\` removed), the floor's stayed at 148-165 µs, and the api/floor throughput
-ratio from 49-57% to 63-64%; the list went from 60% of the floor (one round, before) to 75-83% (three rounds, after). The ETag and
-Cache-Control hooks became callback hooks at the same time (no promise per response; not measurable on its own here).
+The changes measured along the way, and what was tried and not kept: "API: the measurements along the way" below.
 `;
 }
 

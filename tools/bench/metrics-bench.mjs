@@ -226,23 +226,32 @@ async function runWriteBack(tenantUrl, outputs) {
 }
 
 /**
- * The floor for the write-back: the customer_kpis rows the write-back produced, COPYed from a file into
- * an empty table like customer_kpis (its indexes, its foreign key to customers).
+ * The floors for the write-back: the customer_kpis rows the write-back produced, COPYed from a file into
+ * an empty table like customer_kpis with its indexes and its foreign key to customers (`total`: what it
+ * costs to put the rows where the API reads them), and into an empty table of its columns alone, no
+ * index, no key (`unindexed`: the floor the ingestion benchmark calls plain COPY).
  */
 async function runPlainCopy(tenantUrl, scratch) {
   const file = path.join(scratch, 'customer_kpis_rows.csv');
   return sql(tenantUrl, async (client) => {
     await pipeline(client.query(copyStreams.to('COPY customer_kpis TO STDOUT WITH (FORMAT csv)')), fs.createWriteStream(file));
-    await client.query('DROP TABLE IF EXISTS bench_plain_copy');
-    await client.query('CREATE TABLE bench_plain_copy (LIKE customer_kpis INCLUDING ALL)');
-    await client.query('ALTER TABLE bench_plain_copy ADD FOREIGN KEY (customer_id) REFERENCES customers (id)');
-    await client.query('CHECKPOINT');
-    const started = performance.now();
-    await copyFile(client, 'COPY bench_plain_copy FROM STDIN WITH (FORMAT csv)', file);
-    const total = ms(started);
-    const { rows } = await client.query('SELECT count(*)::int AS n FROM bench_plain_copy');
-    await client.query('DROP TABLE bench_plain_copy');
-    return { total, rows: rows[0].n };
+    const timeCopy = async (create) => {
+      await client.query('DROP TABLE IF EXISTS bench_plain_copy');
+      for (const statement of create) await client.query(statement);
+      await client.query('CHECKPOINT');
+      const started = performance.now();
+      await copyFile(client, 'COPY bench_plain_copy FROM STDIN WITH (FORMAT csv)', file);
+      const total = ms(started);
+      const { rows } = await client.query('SELECT count(*)::int AS n FROM bench_plain_copy');
+      await client.query('DROP TABLE bench_plain_copy');
+      return { total, rows: rows[0].n };
+    };
+    const indexed = await timeCopy([
+      'CREATE TABLE bench_plain_copy (LIKE customer_kpis INCLUDING ALL)',
+      'ALTER TABLE bench_plain_copy ADD FOREIGN KEY (customer_id) REFERENCES customers (id)',
+    ]);
+    const unindexed = await timeCopy(['CREATE TABLE bench_plain_copy (LIKE customer_kpis)']);
+    return { total: indexed.total, unindexed: unindexed.total, rows: indexed.rows };
   });
 }
 
@@ -285,7 +294,7 @@ async function main() {
     const referenceUrl = await prepareReferenceDatabase(postgres.adminUrl, staged);
     log(`PostgreSQL ready in ${seconds(ms(started))} s`);
 
-    const results = { pulse: [], duck: [], pg: [], writeBack: [], copy: [] };
+    const results = { pulse: [], duck: [], pg: [], writeBack: [], copy: [], unindexedCopy: [] };
     let last;
     for (let round = 1; round <= ROUNDS; round += 1) {
       const dir = (name) => fs.mkdtempSync(path.join(runDir, `${name}-`));
@@ -299,7 +308,7 @@ async function main() {
       const writeBack = await runWriteBack(tenantUrl, pulse.outputs);
       log(`  ${seconds(writeBack.total)} s; plain COPY`);
       const copy = await runPlainCopy(tenantUrl, runDir);
-      log(`  ${seconds(copy.total)} s`);
+      log(`  ${seconds(copy.total)} s; unindexed ${seconds(copy.unindexed)} s`);
       if (pulse.outputs.customerKpis.rows !== duck.customerRows) {
         throw new Error(`the catalog wrote ${pulse.outputs.customerKpis.rows} customer rows, the reference ${duck.customerRows}`);
       }
@@ -308,6 +317,7 @@ async function main() {
       results.pg.push(pgRef.total);
       results.writeBack.push(writeBack.total);
       results.copy.push(copy.total);
+      results.unindexedCopy.push(copy.unindexed);
       last = { pulse, duck, pgRef, writeBack, copy };
     }
 
@@ -324,7 +334,7 @@ async function main() {
 
 Measured ${new Date().toISOString().slice(0, 10)} on ${os.cpus().length} cores (${os.cpus()[0]?.model.trim()}), Node ${process.version}, PostgreSQL ${version[0].server_version} (${postgres.adminUrl.includes('127.0.0.1:5432') ? "the machine's server" : 'embedded or DATABASE_URL'}), DuckDB (@duckdb/node-api), the machine shared with other work (1-minute load average ${os.loadavg()[0].toFixed(1)} at the end).
 
-Command: \`BENCH_CUSTOMERS=${CUSTOMERS} npm run bench:metrics\` (\`node tools/bench/metrics-bench.mjs [--rounds n] [--no-doc]\`), ${ROUNDS} round(s), each figure the median.
+Command: \`BENCH_CUSTOMERS=${CUSTOMERS} npm run bench:metrics\` (\`node tools/bench/metrics-bench.mjs [--rounds n] [--no-doc]\`), ${ROUNDS} round(s): totals are the median of the rounds, step timings those of the last round.
 
 Tenant (tools/datagen, as of ${AS_OF}, staged like ingestion stages it): ${Object.entries(rowCounts).map(([entity, n]) => `${n.toLocaleString('en-US')} ${entity}`).join(', ')}.
 Loading the warehouse (applyPendingLoads of the four staged files) took ${seconds(warehouseLoadMs)} s; it is not part of a refresh.
@@ -353,7 +363,8 @@ Write-back of the run (${wb.rowCounts.customer_kpis.toLocaleString('en-US')} cus
 | customer KPI rows: scoring, staging, resolving, building, swapping | ${seconds(customerPart)} |
 | of which readers of the KPI tables may wait (their lock to the last INSERT) | ${seconds(readersWait)} |
 | **write-back total** | **${seconds(m.writeBack)}** |
-| plain COPY of the same ${last.copy.rows.toLocaleString('en-US')} customer_kpis rows into an empty copy of the table (same indexes, foreign key) | ${seconds(m.copy)} |
+| COPY of the same ${last.copy.rows.toLocaleString('en-US')} customer_kpis rows into an empty copy of the table (same indexes, foreign key, maintained row by row) | ${seconds(m.copy)} |
+| plain COPY of those rows into an unindexed table of the same columns (the ingestion benchmark's floor) | ${seconds(m.unindexedCopy)} |
 
 Targets (issue 7):
 
@@ -361,12 +372,13 @@ Targets (issue 7):
 | --- | --- |
 | refresh compute within 1.5x of (a) | ${m.pulse <= 1.5 * m.duck ? '**met**' : '**not met**'}: ${ratio(m.pulse, m.duck)} |
 | at least 5x faster than (b) | ${m.pg >= 5 * m.pulse ? '**met**' : '**not met**'}: ${ratio(m.pg, m.pulse)} |
-| write-back of the customer KPI rows within 2x of a plain COPY | ${customerPart <= 2 * m.copy ? '**met**' : '**not met**'}: ${ratio(customerPart, m.copy)} (the whole write-back, health history, products and series included: ${ratio(m.writeBack, m.copy)}) |
+| write-back of the customer KPI rows within 2x of a COPY of the same rows into the indexed table | ${customerPart <= 2 * m.copy ? '**met**' : '**not met**'}: ${ratio(customerPart, m.copy)} (the whole write-back, health history, products and series included: ${ratio(m.writeBack, m.copy)}) |
+| the same, against a plain COPY into an unindexed table | ${customerPart <= 2 * m.unindexedCopy ? '**met**' : '**not met**'}: ${ratio(customerPart, m.unindexedCopy)} |
 
 Reading the figures:
 
 - Absolute times depend heavily on what else runs on the 2 cores (the load average is printed above);
-  compare the ratios within the run. ENVIRONMENT.md's three simpler KPI queries took 4.0 s in DuckDB on a quieter machine.
+  compare the ratios within the run.
 - The catalog's statements compute far more than those three queries (RFM quintiles over all customers,
   exact per-SKU median reorder intervals, ten series metrics at three grains over the whole history);
   product_kpis (the medians) costs most in every engine. The catalog against (a) isolates the overhead
@@ -376,6 +388,10 @@ Reading the figures:
   each), which is why it beats a plain COPY that maintains them row by row; readers keep reading the live
   table meanwhile and wait only for the swap. Its largest step is the health history: one row per customer per
   run into an append-only table whose foreign keys and indexes must be maintained row by row.
+- Issue 7 asks for the write-back within 2x of "a plain COPY of the same rows". Both readings are
+  reported: a COPY into the table the API reads (its indexes and key kept), and a COPY into a bare table
+  of the same columns, which skips everything that makes the rows readable (the ingestion benchmark's
+  floor): ${customerPart <= 2 * m.copy ? 'met' : 'not met'} against the first, ${customerPart <= 2 * m.unindexedCopy ? 'met' : 'not met'} against the second.
 `;
     process.stdout.write(`\n${markdown}\n`);
     if (!flag('no-doc')) {

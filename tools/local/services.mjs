@@ -3,7 +3,7 @@
 //
 // An entry: name (also the output label), port (default and the variable that overrides it),
 // build (Nx project to build, whose dist/apps/<name>/main.js is then run) and env(runtime), the
-// variables it needs beyond the ones every service gets (see serviceEnvironment in start.mjs).
+// variables it needs beyond the ones every service gets (see startService in start.mjs).
 
 // Sources (docs/connectors.md, "Private networks") may reach only public addresses unless the operator
 // allows more. Locally the demo source and test databases are on this machine: allow loopback, said here

@@ -1,5 +1,5 @@
 #!/usr/bin/env node
-// `npm start`: the whole platform on this machine, with embedded defaults (DESIGN.md, "Running it").
+// `npm start`: the whole platform on this machine, with embedded defaults (README.md, "What `npm start` brings up").
 // Builds the services, starts PostgreSQL (embedded unless DATABASE_URL is set), migrates the control
 // plane, starts every service as its own process, waits until each answers /readyz, prints where
 // everything is, and on Ctrl-C/SIGTERM stops it all in order: services first, the database last.
