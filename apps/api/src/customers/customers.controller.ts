@@ -7,6 +7,7 @@ import { z } from 'zod';
 import { CurrentTenant, TenantCurrency, TenantTimezone } from '../auth/current-tenant.decorator';
 import { CUSTOMER_DETAIL_QUERY, type CustomerDetailRow } from './customer-detail.sql';
 import { toCustomerDto } from './customer-row';
+import { queryPrepared } from './prepared-query';
 import { CUSTOM_FIELD_FILTER_PATTERNS, customerListQuerySchema, parseCustomerListQuery } from './customer-list.query';
 import { customerPageSchema, customerSchema, type CustomerDto, type CustomerPageDto } from './customer.schemas';
 import { listCustomers } from './list-customers';
@@ -61,7 +62,7 @@ export class CustomersController {
   })
   async get(@CurrentTenant() tenant: TenantContext, @TenantCurrency() currency: string, @Param(new ZodValidationPipe(detailParams, 'path')) { externalId }: z.output<typeof detailParams>): Promise<CustomerDto> {
     return this.tenants.withTenantClient(tenant, async (db) => {
-      const { rows } = await db.query<CustomerDetailRow>({ ...CUSTOMER_DETAIL_QUERY, values: [externalId] });
+      const { rows } = await queryPrepared<CustomerDetailRow>(db, { ...CUSTOMER_DETAIL_QUERY, values: [externalId] });
       const row = rows[0];
       if (!row) throw new NotFoundError('customer.not_found', `No customer with external id "${externalId}".`);
       return toCustomerDto(row, currency, { aliases: row.aliases, contributions: row.health_contributions });

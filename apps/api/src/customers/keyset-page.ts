@@ -2,6 +2,7 @@ import type { TenantDatabaseClient } from '@pulse/tenancy';
 import { segmentsAfter, type CursorPosition, type Segment, type SortKey } from './keyset-pagination';
 import { encodeCursor } from './list-cursor';
 import { listQuery, type ListStatement } from './list-statement';
+import { queryPrepared } from './prepared-query';
 
 export interface KeysetPageRequest {
   limit: number;
@@ -26,7 +27,7 @@ export async function readKeysetPage<Row extends PageRow>(
   const rows: Row[] = [];
   for (const segment of segmentsAfter(request.sort, request.cursor)) {
     const statement = sqlFor(segment, request.limit + 1 - rows.length);
-    rows.push(...(await db.query<Row>(await listQuery(db, statement))).rows);
+    rows.push(...(await queryPrepared<Row>(db, await listQuery(db, statement))).rows);
     if (rows.length > request.limit) break;
   }
   const page = rows.slice(0, request.limit);

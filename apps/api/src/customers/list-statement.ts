@@ -1,6 +1,7 @@
 import { hash } from 'node:crypto';
 import type { QueryConfig } from 'pg';
 import type { TenantDatabaseClient } from '@pulse/tenancy';
+import { parsedStatementsOf } from './prepared-query';
 
 /** One statement of a list page (a keyset segment). */
 export interface ListStatement {
@@ -34,12 +35,6 @@ export const MAX_PREPARED_LIST_STATEMENTS = 16;
 
 /** Per connection, the statements prepared on it (text -> name), least recently used first. */
 const preparedByConnection = new WeakMap<TenantDatabaseClient, Map<string, string>>();
-
-/** pg's record of the statements it has parsed on a connection: it sends Parse only for names missing from it. */
-function parsedStatementsOf(db: TenantDatabaseClient): Record<string, string> | undefined {
-  const parsed = (db as unknown as { connection?: { parsedStatements?: unknown } }).connection?.parsedStatements;
-  return parsed !== null && typeof parsed === 'object' ? (parsed as Record<string, string>) : undefined;
-}
 
 /** The same text always gets the same name, on every connection. */
 export function listStatementName(text: string): string {
