@@ -11,6 +11,26 @@ import { importMappingSchema } from './import-mapping.schema';
 const identifier = z.string().min(1).max(128);
 const port = z.number().int().min(1).max(65535);
 
+/** DNS labels (underscores taken: some private names have them) or an IPv4 address; an IPv6 address is checked on its own. */
+const HOST_NAME = /^[A-Za-z0-9_](?:[A-Za-z0-9_-]{0,61}[A-Za-z0-9_])?(?:\.[A-Za-z0-9_](?:[A-Za-z0-9_-]{0,61}[A-Za-z0-9_])?)*\.?$/;
+const ipv6 = z.ipv6();
+
+/**
+ * The host of a database or SSH server: a name or an address, nothing else. Drivers read more into it
+ * (SQL Server's `host\instance` asks the SQL Browser over UDP, before the address policy sees a thing).
+ */
+const hostSchema = z
+  .string()
+  .min(1)
+  .max(253)
+  .refine((host) => HOST_NAME.test(host) || ipv6.safeParse(host).success, 'expected a host name or an IP address (no instance name, port or path)');
+
+/**
+ * An Oracle service name. Its driver reads the service name as part of an Easy Connect string, whose
+ * `?parameters` can add addresses, proxies or turn certificate checks off: only the name is taken.
+ */
+const ORACLE_SERVICE_NAME = /^[A-Za-z0-9][A-Za-z0-9_.$#-]{0,127}$/;
+
 export const sourceSyncModeSchema = z.enum(['incremental', 'full_refresh']);
 export type SourceSyncMode = z.infer<typeof sourceSyncModeSchema>;
 
@@ -28,7 +48,7 @@ export const maxDeleteShareSchema = z
   .describe(`Full reads: the largest share (0..1) of the rows this source loaded that one sync may delete; more fails the sync with delete_share_exceeded. Default ${DEFAULT_MAX_DELETE_SHARE}; 1 turns the check off.`);
 
 export const sshTunnelSchema = z.strictObject({
-  host: z.string().min(1),
+  host: hostSchema,
   port: port.default(22),
   username: z.string().min(1),
   /** `SHA256:<base64>` as printed by `ssh-keygen -lf`; strongly recommended (the host key is checked). */
@@ -38,10 +58,10 @@ export const sshTunnelSchema = z.strictObject({
 export const databaseConnectionSchema = z
   .strictObject({
     kind: z.enum(['postgres', 'mysql', 'mssql', 'oracle']),
-    host: z.string().min(1),
+    host: hostSchema,
     port,
     /** Database name (Oracle: the service name). */
-    database: z.string().min(1),
+    database: z.string().min(1).max(128),
     user: z.string().min(1),
     ssl: z.union([z.boolean(), z.strictObject({ rejectUnauthorized: z.boolean() })]).optional(),
     sshTunnel: sshTunnelSchema.optional(),
@@ -60,6 +80,10 @@ export const databaseConnectionSchema = z
     maxDeleteShare: maxDeleteShareSchema,
   })
   .refine((config) => (config.table === undefined) !== (config.query === undefined), { message: 'set exactly one of table and query', path: ['table'] })
+  .refine((config) => config.kind !== 'oracle' || ORACLE_SERVICE_NAME.test(config.database), {
+    message: 'an Oracle service name: letters, digits and _ . $ # - (no Easy Connect parameters)',
+    path: ['database'],
+  })
   .refine((config) => config.syncMode === 'full_refresh' || config.cursorColumns.length > 0, {
     message: 'an incremental source needs cursorColumns (or use syncMode full_refresh)',
     path: ['cursorColumns'],
