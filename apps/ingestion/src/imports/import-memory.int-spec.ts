@@ -112,12 +112,15 @@ describe(`memory stays flat: a ${FILE_MB} MB file through the ingestion process 
     }, 50);
     try {
       await waitFor(async () => ['succeeded', 'failed'].includes(String((await ingestion.rows(tenant, 'SELECT status FROM imports WHERE id = $1', [importId]))[0]?.['status'])), {
-        timeoutMs: Number(process.env['INGEST_MEMORY_TEST_TIMEOUT_MS'] ?? 600_000),
+        // 1 GB took 170-380 s on quiet 2-core machines and over 600 s in a CI run sharing the machine.
+        timeoutMs: Number(process.env['INGEST_MEMORY_TEST_TIMEOUT_MS'] ?? 1_200_000),
         intervalMs: 250,
         description: 'the import to finish',
       });
     } catch (error) {
-      throw new Error(`${(error as Error).message}; ingestion output:\n${service.lines.slice(-30).join('\n')}`);
+      // How far it got: a slow import and a stuck one read differently here.
+      const [progress] = await ingestion.rows(tenant, `SELECT status, rows_received, checkpoint -> 'staging' AS staging FROM imports WHERE id = $1`, [importId]);
+      throw new Error(`${(error as Error).message}; the import: ${JSON.stringify(progress)}; ingestion output:\n${service.lines.slice(-30).join('\n')}`);
     } finally {
       clearInterval(sampler);
     }
@@ -126,5 +129,5 @@ describe(`memory stays flat: a ${FILE_MB} MB file through the ingestion process 
     expect((await ingestion.rows(tenant, 'SELECT count(*)::int AS n FROM customers'))[0]).toEqual({ n: file.rows() });
     process.stdout.write(`memory test: ${FILE_MB} MB, ${file.rows()} rows, heap limit ${HEAP_MB} MB, RSS ${baseline.toFixed(0)} MB at rest, peak ${peak.toFixed(0)} MB\n`);
     expect(peak).toBeLessThan(MAX_RSS_MB);
-  }, 900_000);
+  }, 1_500_000);
 });
