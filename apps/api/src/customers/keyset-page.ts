@@ -25,9 +25,17 @@ export async function readKeysetPage<Row extends PageRow>(
   idOf: (row: Row) => string,
 ): Promise<{ rows: Row[]; nextCursor: string | null }> {
   const rows: Row[] = [];
+  const seen = new Set<string>();
   for (const segment of segmentsAfter(request.sort, request.cursor)) {
     const statement = sqlFor(segment, request.limit + 1 - rows.length);
-    rows.push(...(await queryPrepared<Row>(db, await listQuery(db, statement))).rows);
+    // Each segment is its own statement, so its own snapshot: a metrics run that committed in between and
+    // set a row's sort value to NULL puts the row in both. It is shown once, where the page met it first.
+    for (const row of (await queryPrepared<Row>(db, await listQuery(db, statement))).rows) {
+      const id = idOf(row);
+      if (seen.has(id)) continue;
+      seen.add(id);
+      rows.push(row);
+    }
     if (rows.length > request.limit) break;
   }
   const page = rows.slice(0, request.limit);
