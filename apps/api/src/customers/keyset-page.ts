@@ -27,9 +27,10 @@ export async function readKeysetPage<Row extends PageRow>(
   const rows: Row[] = [];
   const seen = new Set<string>();
   for (const segment of segmentsAfter(request.sort, request.cursor)) {
-    const statement = sqlFor(segment, request.limit + 1 - rows.length);
     // Each segment is its own statement, so its own snapshot: a metrics run that committed in between and
-    // set a row's sort value to NULL puts the row in both. It is shown once, where the page met it first.
+    // set a row's sort value to NULL puts the row in both. It is shown once, where the page met it first;
+    // a later segment is asked for a whole page, as it may repeat every row before it.
+    const statement = sqlFor(segment, request.limit + 1);
     for (const row of (await queryPrepared<Row>(db, await listQuery(db, statement))).rows) {
       const id = idOf(row);
       if (seen.has(id)) continue;

@@ -7,8 +7,11 @@ export function parsedStatementsOf(db: TenantDatabaseClient): Record<string, str
   return parsed !== null && typeof parsed === 'object' ? (parsed as Record<string, string>) : undefined;
 }
 
-/** PostgreSQL's "cached plan must not change result type". */
-const PLAN_RESULT_TYPE_CHANGED = '0A000';
+/** PostgreSQL's "cached plan must not change result type" (its SQLSTATE, 0A000, is a whole class). */
+function isPlanResultTypeChanged(error: unknown): boolean {
+  const { code, message } = (error ?? {}) as { code?: unknown; message?: unknown };
+  return code === '0A000' && typeof message === 'string' && message.includes('cached plan must not change result type');
+}
 
 /**
  * Runs a query, named (prepared on the connection) or not, outside a transaction. A tenant migration that
@@ -21,10 +24,11 @@ export async function queryPrepared<Row extends QueryResultRow>(db: TenantDataba
   try {
     return await db.query<Row>(query);
   } catch (error) {
-    if (query.name === undefined || (error as { code?: unknown }).code !== PLAN_RESULT_TYPE_CHANGED) throw error;
-    await db.query(`DEALLOCATE "${query.name}"`);
     const parsed = parsedStatementsOf(db);
-    if (parsed) delete parsed[query.name];
+    // Only a statement pg did prepare on this connection exists on the server to be deallocated.
+    if (query.name === undefined || !isPlanResultTypeChanged(error) || parsed?.[query.name] === undefined) throw error;
+    await db.query(`DEALLOCATE "${query.name}"`);
+    delete parsed[query.name];
     return db.query<Row>(query);
   }
 }

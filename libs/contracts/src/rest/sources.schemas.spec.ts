@@ -30,6 +30,7 @@ describe('databaseConnectionSchema', () => {
     expect(accepts({ host: '2001:db8::5' })).toBe(true);
     expect(accepts({ host: 'db_1.internal.' })).toBe(true);
     expect(accepts({ kind: 'oracle', database: 'ORCLPDB1.example.com' })).toBe(true);
+    expect(accepts({ kind: 'oracle', database: 'ORCLPDB1:pooled' })).toBe(true);
     expect(accepts({ sshTunnel: { host: 'bastion.example.com', username: 'tunnel' } })).toBe(true);
   });
 

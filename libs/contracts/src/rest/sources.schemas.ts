@@ -26,10 +26,11 @@ const hostSchema = z
   .refine((host) => HOST_NAME.test(host) || ipv6.safeParse(host).success, 'expected a host name or an IP address (no instance name, port or path)');
 
 /**
- * An Oracle service name. Its driver reads the service name as part of an Easy Connect string, whose
- * `?parameters` can add addresses, proxies or turn certificate checks off: only the name is taken.
+ * An Oracle service name, with the server type Easy Connect allows after it (`:pooled` for DRCP). The
+ * driver reads it as part of an Easy Connect string, whose `?parameters` can add addresses, proxies or
+ * turn certificate checks off: only the name and the server type are taken.
  */
-const ORACLE_SERVICE_NAME = /^[A-Za-z0-9][A-Za-z0-9_.$#-]{0,127}$/;
+const ORACLE_SERVICE_NAME = /^[A-Za-z0-9][A-Za-z0-9_.$#-]{0,127}(?::(?:dedicated|shared|pooled))?$/i;
 
 export const sourceSyncModeSchema = z.enum(['incremental', 'full_refresh']);
 export type SourceSyncMode = z.infer<typeof sourceSyncModeSchema>;
@@ -81,7 +82,7 @@ export const databaseConnectionSchema = z
   })
   .refine((config) => (config.table === undefined) !== (config.query === undefined), { message: 'set exactly one of table and query', path: ['table'] })
   .refine((config) => config.kind !== 'oracle' || ORACLE_SERVICE_NAME.test(config.database), {
-    message: 'an Oracle service name: letters, digits and _ . $ # - (no Easy Connect parameters)',
+    message: 'an Oracle service name: letters, digits and _ . $ # -, optionally :pooled, :dedicated or :shared (no Easy Connect parameters)',
     path: ['database'],
   })
   .refine((config) => config.syncMode === 'full_refresh' || config.cursorColumns.length > 0, {

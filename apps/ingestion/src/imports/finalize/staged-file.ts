@@ -94,7 +94,7 @@ export async function writeStagedFile(db: TenantDatabaseClient, storage: ObjectS
   try {
     return await storage.put(key, copy, { contentType: 'text/csv' });
   } catch (error) {
-    abandonCopy(copy);
+    abandonCopy(db, copy);
     throw error;
   }
 }
@@ -105,8 +105,10 @@ export async function writeStagedFile(db: TenantDatabaseClient, storage: ObjectS
  * the import's locks held. Its socket is closed instead: the server rolls the transaction back, the
  * ROLLBACK fails at once, and the pool discards the connection (it is not idle outside a transaction).
  */
-function abandonCopy(copy: ReturnType<typeof copyTo>): void {
-  if (copy.readableEnded) return;
+function abandonCopy(db: TenantDatabaseClient, copy: ReturnType<typeof copyTo>): void {
+  // A COPY the server ended (an error of its own, a cancel at shutdown) left the connection usable: kept,
+  // so that the caller's ROLLBACK, and the foreign keys it restores after, run on it.
+  if (copy.readableEnded || (db as unknown as { _getActiveQuery?: () => unknown })._getActiveQuery?.() !== copy) return;
   copy.on('error', () => undefined); // the closed socket's error reaches the COPY too: it is this one's consequence
   (copy as unknown as { connection?: { stream?: { destroy(): void } } }).connection?.stream?.destroy();
 }

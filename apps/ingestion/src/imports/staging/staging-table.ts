@@ -44,6 +44,18 @@ export async function dropStagingTablesOfFinishedImports(db: TenantDatabaseClien
     `SELECT i.id FROM pg_class c JOIN imports i ON c.relname = 'import_staging_' || replace(i.id::text, '-', '')
       WHERE c.relkind = 'r' AND c.relnamespace = current_schema()::regnamespace AND i.status IN ('succeeded', 'partially_succeeded', 'failed')`,
   );
-  for (const { id } of rows) await db.query(dropStagingTableSql(id));
-  return rows.map((row) => row.id);
+  const dropped: string[] = [];
+  for (const { id } of rows) {
+    // Housekeeping, not this import's work: a table someone holds a lock on is left to the next import.
+    try {
+      await db.query('BEGIN');
+      await db.query(`SET LOCAL lock_timeout = '1s'`);
+      await db.query(dropStagingTableSql(id));
+      await db.query('COMMIT');
+      dropped.push(id);
+    } catch {
+      await db.query('ROLLBACK').catch(() => undefined);
+    }
+  }
+  return dropped;
 }
