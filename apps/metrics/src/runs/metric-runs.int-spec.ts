@@ -7,6 +7,9 @@ import { TenantOffboardedHandler } from '../warehouse/tenant-offboarded.handler'
 import { WAREHOUSE } from '../warehouse/warehouse.tokens';
 import { MetricsScheduler } from '../scheduling/metrics-scheduler';
 import { WarehouseError, type Warehouse } from '@pulse/warehouse';
+import type { TenantDatabaseClient } from '@pulse/tenancy';
+import { Client } from 'pg';
+import { recordRefreshRequest } from './refresh-request-records';
 
 // The metrics service end to end: events in over the Pub/Sub emulator, KPIs computed by the metric
 // catalog in a real DuckDB warehouse, results written to real tenant databases, metrics.computed.v1 out.
@@ -446,6 +449,41 @@ describe('a burst of ingestion events', () => {
     expect(runs.map((run) => [run.reason, run.status])).toEqual([['ingestion', 'succeeded']]);
     const processed = await kit.tenantSql<{ n: number }>(tenant, `SELECT count(*)::int AS n FROM processed_events WHERE consumer = 'metrics'`);
     expect(processed[0]?.n).toBe(20);
+  });
+});
+
+describe('requests of imports finishing at once', () => {
+  let kit: MetricsUnderTest;
+
+  beforeAll(async () => {
+    kit = await MetricsUnderTest.start({ METRICS_CONCURRENCY: '1' });
+  }, 120_000);
+
+  afterAll(async () => {
+    await kit?.stop();
+  });
+
+  it('queue one run even when the transaction that began first records its request last', async () => {
+    const tenant = await kit.seedTenant('overlap');
+    const [first, second] = [new Client({ connectionString: tenant.databaseUrl }), new Client({ connectionString: tenant.databaseUrl })];
+    await first.connect();
+    await second.connect();
+    try {
+      // The first began earlier (its now() is earlier); the second records and commits its run meanwhile.
+      await first.query('BEGIN');
+      await first.query('SELECT now()');
+      await new Promise((resolve) => setTimeout(resolve, 50));
+      await second.query('BEGIN');
+      await recordRefreshRequest(second as unknown as TenantDatabaseClient, { kind: 'ingestion', eventId: randomUUID() });
+      await second.query('COMMIT');
+      await recordRefreshRequest(first as unknown as TenantDatabaseClient, { kind: 'ingestion', eventId: randomUUID() });
+      await first.query('COMMIT');
+    } finally {
+      await first.end();
+      await second.end();
+    }
+    // Before: the first compared the second's run with its own start, found it "not due yet" and queued another.
+    expect(await kit.tenantSql(tenant, `SELECT reason, status FROM metric_runs`)).toEqual([{ reason: 'ingestion', status: 'queued' }]);
   });
 });
 

@@ -27,8 +27,10 @@ export async function recordRefreshRequest(db: TenantDatabaseClient, request: Re
   // Serialises concurrent requests of the tenant, so two imports finishing at once cannot both queue a run.
   await db.query(`SELECT pg_advisory_xact_lock(hashtext('pulse.metrics-queue'))`);
   if (request.kind === 'ingestion') {
-    // Due now: a retry queued for later would hold the import's run back until its time.
-    const queued = await db.query(`SELECT 1 FROM metric_runs WHERE status = 'queued' AND as_of IS NULL AND requested_at <= now() LIMIT 1`);
+    // Due now: a retry queued for later would hold the import's run back until its time. Now is the
+    // clock's, not this transaction's start (now()): a request whose transaction began before another's
+    // waits for the lock above, and must still see the run that one queued.
+    const queued = await db.query(`SELECT 1 FROM metric_runs WHERE status = 'queued' AND as_of IS NULL AND requested_at <= clock_timestamp() LIMIT 1`);
     if (queued.rowCount === 0) await db.query(`INSERT INTO metric_runs (status, reason) VALUES ('queued', 'ingestion')`);
     return true;
   }
